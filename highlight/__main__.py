@@ -1,0 +1,3 @@
+from highlight.cli import main
+
+main()

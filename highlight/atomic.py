@@ -1,0 +1,48 @@
+"""Write outputs so that a crash never leaves a half-written file that looks finished."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+
+@contextlib.contextmanager
+def atomic_path(final: Path) -> Iterator[Path]:
+    """Yield a temporary path in the same folder, renamed to ``final`` only on success.
+
+    The temporary name keeps the extension (``.clip.tmp-x1y2.mp4``) because writers such
+    as ffmpeg choose the container from it, and starts with a dot so that folder scans
+    and file browsers skip it.
+    """
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{final.stem}.tmp-", suffix=final.suffix, dir=final.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text(final: Path, text: str) -> None:
+    with atomic_path(final) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+def write_json(final: Path, data: Any) -> None:
+    write_text(final, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def remove_stale_temporaries(folder: Path) -> None:
+    """Delete temporaries a killed run left behind (they are never mistaken for outputs)."""
+    if folder.is_dir():
+        for leftover in folder.glob(".*.tmp-*"):
+            leftover.unlink(missing_ok=True)

@@ -1,0 +1,223 @@
+"""The ``highlight`` command line (typer).
+
+Times are given the way people say them: ``--pad-before 1.5s``, ``--min-duration 2``,
+``--merge-gap 500ms``. Every option has a default that works on a tripod recording.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from highlight import HighlightError, __version__
+from highlight.units import parse_seconds
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Turn long sports and workout recordings into highlight clips.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _seconds(text: str) -> float:
+    try:
+        return parse_seconds(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+Seconds = dict(parser=_seconds, metavar="TIME")
+
+# Options shared by `run` and `watch` (and `cut`, for the interval and output ones).
+Detector = Annotated[str, typer.Option("--detector", "-d", help="Scorer: motion (default, no training).")]
+Model = Annotated[Optional[Path], typer.Option("--model", help="Folder of a trained classifier (`highlight train`).")]
+SampleFps = Annotated[float, typer.Option("--sample-fps", help="Analysis rate, frames per second; edges are refined at full rate.")]
+Threshold = Annotated[Optional[float], typer.Option("--threshold", "-t", help="Score (0-1) that starts a highlight. [default: 0.5, or the model's]")]
+ExitThreshold = Annotated[Optional[float], typer.Option("--exit-threshold", help="Score below which a highlight ends. [default: 0.3]")]
+Smooth = Annotated[Optional[float], typer.Option("--smooth", help="Median smoothing window. [default: 0.5s]", **Seconds)]
+MinDuration = Annotated[Optional[float], typer.Option("--min-duration", help="Drop highlights shorter than this. [default: 1s]", **Seconds)]
+MergeGap = Annotated[Optional[float], typer.Option("--merge-gap", help="Join highlights closer than this. [default: 2s]", **Seconds)]
+PadBefore = Annotated[Optional[float], typer.Option("--pad-before", help="Lead-in before each highlight. [default: 1s]", **Seconds)]
+PadAfter = Annotated[Optional[float], typer.Option("--pad-after", help="Tail after each highlight. [default: 1s]", **Seconds)]
+Margin = Annotated[Optional[float], typer.Option("--margin", help="Sets both --pad-before and --pad-after.", **Seconds)]
+Slowmo = Annotated[Optional[float], typer.Option("--slowmo", help="Also write slow-motion clips at this speed, e.g. 0.5.")]
+Reel = Annotated[Optional[bool], typer.Option("--reel/--no-reel", help="Also write one video of all highlights. [default: no]")]
+Clips = Annotated[Optional[bool], typer.Option("--clips/--no-clips", help="Write clip files (off: only highlights.json and scores.csv). [default: on]")]
+Plugins = Annotated[Optional[list[str]], typer.Option("--plugin", "-p", help="Enable a plugin (repeatable); see `highlight plugins`.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
+
+
+def build_settings(
+    detector: str = "motion",
+    model: Path | None = None,
+    sample_fps: float = 2.0,
+    plugins: list[str] | None = None,
+    plugin_options: dict | None = None,
+    **changes,
+):
+    """RunSettings from command-line values; None means 'keep the default'."""
+    from highlight.settings import RunSettings
+
+    try:
+        base = RunSettings(
+            detector=detector,
+            model=str(model.resolve()) if model else None,
+            sample_fps=sample_fps,
+            plugins=tuple(plugins or ()),
+            plugin_options=tuple(sorted((plugin_options or {}).items())),
+        )
+        return base.with_changes(interval_changes(**changes))
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+def interval_changes(margin: float | None = None, **given) -> dict:
+    """The options the user gave, with ``--margin`` and a lone ``--threshold`` spelled out.
+
+    ``--margin`` fills whichever padding was not given. A threshold given without an
+    exit threshold keeps the default ratio between the two (exit = 0.6 x threshold).
+    """
+    from highlight.intervals import IntervalSettings
+
+    changes = {k: v for k, v in given.items() if v is not None}
+    if margin is not None:
+        changes.setdefault("pad_before", margin)
+        changes.setdefault("pad_after", margin)
+    if "threshold" in changes and "exit_threshold" not in changes:
+        default = IntervalSettings()
+        changes["exit_threshold"] = changes["threshold"] * default.exit_threshold / default.threshold
+    return changes
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def run(
+    paths: Annotated[list[Path], typer.Argument(help="Recordings or folders (searched recursively).")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder. [default: highlights/ beside the input]")] = None,
+    detector: Detector = "motion",
+    model: Model = None,
+    sample_fps: SampleFps = 2.0,
+    threshold: Threshold = None,
+    exit_threshold: ExitThreshold = None,
+    smooth: Smooth = None,
+    min_duration: MinDuration = None,
+    merge_gap: MergeGap = None,
+    pad_before: PadBefore = None,
+    pad_after: PadAfter = None,
+    margin: Margin = None,
+    slowmo: Slowmo = None,
+    reel: Reel = None,
+    clips: Clips = None,
+    plugin: Plugins = None,
+    force: Annotated[bool, typer.Option("--force", help="Redo videos that are already done.")] = False,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+) -> None:
+    """Find the action in each recording and write it as clips.
+
+    Example: highlight run ~/Videos/court --margin 0.5s --slowmo 0.5
+    """
+    from highlight.batch import format_summary, run_batch
+
+    _setup_logging(verbose)
+    settings = build_settings(
+        detector, model, sample_fps, plugin,
+        threshold=threshold, exit_threshold=exit_threshold, smooth=smooth, min_duration=min_duration,
+        merge_gap=merge_gap, pad_before=pad_before, pad_after=pad_after, margin=margin,
+        slowmo=slowmo, reel=reel, clips=clips,
+    )
+    try:
+        report = run_batch(paths, settings, out, force=force, quiet=quiet)
+    except (HighlightError, FileNotFoundError) as error:
+        _fail(str(error).strip("'\""))
+    typer.echo(format_summary(report))
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def cut(
+    folders: Annotated[list[Path], typer.Argument(help="Output folders of earlier runs (OUT/<video>).")],
+    threshold: Threshold = None,
+    exit_threshold: ExitThreshold = None,
+    smooth: Smooth = None,
+    min_duration: MinDuration = None,
+    merge_gap: MergeGap = None,
+    pad_before: PadBefore = None,
+    pad_after: PadAfter = None,
+    margin: Margin = None,
+    slowmo: Slowmo = None,
+    reel: Reel = None,
+    clips: Clips = None,
+    quiet: Quiet = False,
+) -> None:
+    """Re-cut clips from a run's scores.csv with new thresholds or padding (no re-analysis).
+
+    Example: highlight cut highlights/IMG_0042 --threshold 0.7 --pad-after 2s
+    """
+    from highlight.pipeline import recut
+
+    changes = interval_changes(
+        threshold=threshold, exit_threshold=exit_threshold, smooth=smooth, min_duration=min_duration,
+        merge_gap=merge_gap, pad_before=pad_before, pad_after=pad_after, margin=margin,
+        slowmo=slowmo, reel=reel, clips=clips,
+    )
+    failed = False
+    for folder in folders:
+        try:
+            manifest = recut(folder, changes)
+        except (HighlightError, ValueError) as error:
+            typer.echo(f"error: {error}", err=True)
+            failed = True
+            continue
+        if not quiet:
+            typer.echo(f"{folder}: {len(manifest['intervals'])} highlights")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("plugins")
+def list_plugins() -> None:
+    """List installed plugins (entry-point group highlight.plugins)."""
+    from highlight.plugin_api import available_plugins
+
+    found = available_plugins()
+    if not found:
+        typer.echo("no plugins installed")
+    for name, entry in sorted(found.items()):
+        try:
+            description = entry.load().description
+        except Exception as error:  # show broken plugins rather than crash the listing
+            description = f"(fails to load: {error})"
+        typer.echo(f"{name:12s} {entry.value:40s} {description}")
+
+
+@app.callback(invoke_without_command=True)
+def _version(
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.", is_eager=True)] = False,
+) -> None:
+    if version:
+        typer.echo(f"highlight {__version__}")
+        raise typer.Exit()
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)

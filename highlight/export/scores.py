@@ -1,0 +1,42 @@
+"""``scores.csv``: every analysed timestamp and its score, so a run can be re-cut without decoding.
+
+Columns: ``time_s``, ``score``, ``refined`` (1 for a frame decoded to place an edge
+between two regular samples), then any extra columns a scorer or plugin adds.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+
+from highlight import HighlightError
+from highlight.atomic import write_text
+
+SCORES_FILE = "scores.csv"
+
+
+def write_scores(path: Path, times: np.ndarray, scores: np.ndarray, refined: np.ndarray) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["time_s", "score", "refined"])
+    for t, s, r in zip(times, scores, refined):
+        writer.writerow([f"{t:.4f}", f"{s:.4f}", int(bool(r))])
+    write_text(path, buffer.getvalue())
+
+
+def read_scores(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(times, scores, refined); raise HighlightError if the file is missing or malformed."""
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        times = np.array([float(row["time_s"]) for row in rows])
+        scores = np.array([float(row["score"]) for row in rows])
+        refined = np.array([row.get("refined", "0") == "1" for row in rows], dtype=bool)
+    except FileNotFoundError:
+        raise HighlightError(f"{path}: not found (was this folder written by `highlight run`?)") from None
+    except (KeyError, ValueError) as error:
+        raise HighlightError(f"{path}: malformed scores file ({error})") from None
+    return times, scores, refined

@@ -1,0 +1,185 @@
+"""Score timeline -> highlight intervals. Pure functions, no I/O.
+
+The timeline may be irregular: coarse samples at the analysis rate plus every frame
+near a transition (the source decodes those when a score crosses the exit threshold).
+Everything here therefore works in seconds, never in sample counts.
+
+Steps, in order (``find_intervals``):
+1. ``smooth_scores``: a running median over ``smooth`` seconds. A median, because it
+   removes one-sample spikes (compression flicker) without moving the edges of a step.
+   It is weighted by the time each sample stands for, so that the dense frames decoded
+   around an edge do not outvote the regular samples beside them.
+2. ``hysteresis``: a run of samples at or above ``exit_threshold`` that contains at
+   least one sample at or above ``threshold`` (Canny's double threshold). Entering
+   needs strong evidence; staying needs only weak evidence, so a player who pauses
+   mid-drill does not split the clip, and the edges sit where the action really
+   starts and ends rather than where it first became strong.
+3. ``merge_close``: runs separated by less than ``merge_gap`` become one.
+4. ``drop_short``: runs shorter than ``min_duration`` are dropped (after merging,
+   so that a long action with a short dip is kept).
+5. ``pad_and_clamp``: ``pad_before``/``pad_after`` seconds are added, clamped to the
+   video, and intervals that now overlap are merged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Sequence
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class IntervalSettings:
+    threshold: float = 0.5
+    exit_threshold: float = 0.3
+    smooth: float = 0.5
+    min_duration: float = 1.0
+    merge_gap: float = 2.0
+    pad_before: float = 1.0
+    pad_after: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.exit_threshold <= self.threshold <= 1.0:
+            raise ValueError(
+                f"need 0 <= exit threshold ({self.exit_threshold}) <= threshold ({self.threshold}) <= 1"
+            )
+        for name in ("smooth", "min_duration", "merge_gap", "pad_before", "pad_after"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name.replace('_', '-')} must not be negative")
+
+    def to_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A highlight in seconds of the source; ``peak`` is the highest raw score inside it."""
+
+    start: float
+    end: float
+    peak: float = 0.0
+    peak_time: float = 0.0
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+def find_intervals(
+    times: Sequence[float],
+    scores: Sequence[float],
+    settings: IntervalSettings,
+    duration: float | None = None,
+) -> list[Interval]:
+    """Run the whole interval stage; ``duration`` clamps the result to the video."""
+    t, raw = _as_timeline(times, scores)
+    if t.size == 0:
+        return []
+    end_of_video = float(duration) if duration is not None else float(t[-1])
+    smoothed = smooth_scores(t, raw, settings.smooth)
+    runs = hysteresis(t, smoothed, settings.threshold, settings.exit_threshold, end_of_video)
+    runs = merge_close(runs, settings.merge_gap)
+    runs = drop_short(runs, settings.min_duration)
+    runs = pad_and_clamp(runs, settings.pad_before, settings.pad_after, end_of_video)
+    return [_with_peak(run, t, raw) for run in runs]
+
+
+def _as_timeline(times: Sequence[float], scores: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    t = np.asarray(times, dtype=float)
+    s = np.nan_to_num(np.asarray(scores, dtype=float), nan=0.0)
+    if t.shape != s.shape:
+        raise ValueError(f"{t.size} times but {s.size} scores")
+    order = np.argsort(t, kind="stable")
+    return t[order], np.clip(s[order], 0.0, 1.0)
+
+
+def smooth_scores(times: np.ndarray, scores: np.ndarray, window: float) -> np.ndarray:
+    """Time-weighted running median over ``window`` seconds centred on each sample."""
+    if window <= 0 or scores.size < 3:
+        return scores.copy()
+    weights = sample_spans(times)
+    lo = np.searchsorted(times, times - window / 2, side="left")
+    hi = np.searchsorted(times, times + window / 2, side="right")
+    return np.array([_weighted_median(scores[a:b], weights[a:b]) for a, b in zip(lo, hi)])
+
+
+def sample_spans(times: np.ndarray) -> np.ndarray:
+    """The stretch of time each sample stands for: halfway to each neighbour."""
+    if times.size < 2:
+        return np.ones_like(times)
+    mids = (times[1:] + times[:-1]) / 2
+    edges = np.concatenate([[times[0] - (mids[0] - times[0])], mids, [times[-1] + (times[-1] - mids[-1])]])
+    return np.maximum(np.diff(edges), 1e-9)
+
+
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+
+
+def hysteresis(
+    times: np.ndarray, scores: np.ndarray, enter: float, leave: float, end_of_video: float
+) -> list[Interval]:
+    """Runs at or above ``leave`` that reach ``enter``.
+
+    An edge lies halfway between the last sample on one side and the first on the
+    other: the best estimate when only the two samples are known, and within half a
+    frame where the timeline has every frame.
+    """
+    above = scores >= leave
+    runs: list[Interval] = []
+    n = scores.size
+    i = 0
+    while i < n:
+        if not above[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and above[j + 1]:
+            j += 1
+        if scores[i : j + 1].max() >= enter:
+            start = 0.0 if i == 0 else (times[i - 1] + times[i]) / 2
+            end = end_of_video if j == n - 1 else (times[j] + times[j + 1]) / 2
+            runs.append(Interval(float(start), float(max(end, start))))
+        i = j + 1
+    return runs
+
+
+def merge_close(runs: list[Interval], gap: float) -> list[Interval]:
+    """Join runs whose gap is shorter than ``gap`` seconds (``gap`` 0 joins only touching runs)."""
+    merged: list[Interval] = []
+    for run in runs:
+        if merged and run.start - merged[-1].end <= gap:
+            merged[-1] = Interval(merged[-1].start, max(merged[-1].end, run.end))
+        else:
+            merged.append(run)
+    return merged
+
+
+def drop_short(runs: list[Interval], min_duration: float) -> list[Interval]:
+    return [run for run in runs if run.duration >= min_duration]
+
+
+def pad_and_clamp(runs: list[Interval], before: float, after: float, end_of_video: float) -> list[Interval]:
+    padded = [
+        Interval(max(0.0, run.start - before), min(end_of_video, run.end + after))
+        for run in runs
+    ]
+    return merge_close([run for run in padded if run.end > run.start], 0.0)
+
+
+def _with_peak(run: Interval, times: np.ndarray, scores: np.ndarray) -> Interval:
+    inside = (times >= run.start) & (times <= run.end)
+    if not inside.any():
+        return run
+    k = int(np.argmax(np.where(inside, scores, -1.0)))
+    return Interval(run.start, run.end, float(scores[k]), float(times[k]))
+
+
+def temporal_iou(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Intersection over union of two time ranges (used by tests, eval and benchmarks)."""
+    inter = max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
+    union = max(a[1], b[1]) - min(a[0], b[0])
+    return inter / union if union > 0 else 0.0

@@ -1,0 +1,391 @@
+"""One video, start to finish: decode -> score (+ plugins) -> intervals -> export.
+
+``analyse`` is the single frame loop; ``process_video`` runs everything for a new
+recording; ``recut`` redoes only intervals and clips from a previous run's scores.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from highlight import HighlightError
+from highlight.atomic import remove_stale_temporaries
+from highlight.export import clips as clip_writer
+from highlight.export import manifest as manifests
+from highlight.export.scores import SCORES_FILE, read_scores, write_scores
+from highlight.intervals import Interval, find_intervals, merge_close
+from highlight.plugin_api import Plugin, VideoContext, load_plugins
+from highlight.scorers import Scorer, get_scorer
+from highlight.settings import RunSettings
+from highlight.source import VideoInfo, VideoSource, probe
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float], None]  # called with the video time reached, in seconds
+
+
+@dataclass
+class Analysis:
+    """The score timeline of one video and what the plugins made of it."""
+
+    times: np.ndarray
+    scores: np.ndarray
+    refined: np.ndarray
+    plugin_results: dict[str, Any] = field(default_factory=dict)
+    plugin_intervals: list[Interval] = field(default_factory=list)
+    timing: dict[str, float] = field(default_factory=dict)
+    decode_stats: dict[str, Any] = field(default_factory=dict)
+
+
+class _Timeline:
+    """Scores collected during the pass; refines edges as soon as a crossing is seen."""
+
+    def __init__(self, source: VideoSource, scorer: Scorer, edge_threshold: float):
+        self.source, self.scorer, self.edge_threshold = source, scorer, edge_threshold
+        self.times: list[float] = []
+        self.scores: list[float] = []
+        self.refined: list[bool] = []
+        self.pending_times: list[float] = []
+        self.pending_images: list[np.ndarray] = []
+        self.score_seconds = 0.0
+
+    def add(self, t: float, image: np.ndarray) -> None:
+        self.pending_times.append(t)
+        self.pending_images.append(image)
+        if len(self.pending_images) >= self.scorer.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending_images:
+            return
+        started = time.perf_counter()
+        new_scores = self.scorer.score(self.pending_images, learn=True)
+        for t, s in zip(self.pending_times, new_scores):
+            if self.times and self._crosses(self.scores[-1], float(s)):
+                self._refine(self.times[-1], t)
+            self.times.append(t)
+            self.scores.append(float(s))
+            self.refined.append(False)
+        self.pending_times, self.pending_images = [], []
+        self.score_seconds += time.perf_counter() - started
+
+    def _crosses(self, before: float, after: float) -> bool:
+        return (before >= self.edge_threshold) != (after >= self.edge_threshold)
+
+    def _refine(self, start: float, end: float) -> None:
+        """Score every frame strictly between two samples, so an edge lands on the right frame.
+
+        The scorer's state is not updated by these frames (``learn=False``): they are
+        out of order, and the regular samples alone drive the background model.
+        """
+        frames = [f for f in self.source.window(start, end) if start < f.time < end]
+        if not frames:
+            return
+        images = [self.scorer.image_for(f) for f in frames]
+        for k in range(0, len(images), max(1, self.scorer.batch_size)):
+            chunk = images[k : k + self.scorer.batch_size]
+            for f, s in zip(frames[k : k + len(chunk)], self.scorer.score(chunk, learn=False)):
+                self.times.append(f.time)
+                self.scores.append(float(s))
+                self.refined.append(True)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        order = np.argsort(np.asarray(self.times), kind="stable")
+        return (
+            np.asarray(self.times)[order],
+            np.asarray(self.scores)[order],
+            np.asarray(self.refined, dtype=bool)[order],
+        )
+
+
+def analyse(
+    source: VideoSource,
+    scorer: Scorer,
+    settings: RunSettings,
+    plugins: list[Plugin] = (),
+    out_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> Analysis:
+    """The one decode pass: the scorer and every plugin see the same frames."""
+    started = time.perf_counter()
+    scorer.prepare(source)
+    prepare_seconds = time.perf_counter() - started
+    runner = _PluginRunner(plugins, VideoContext(source.info, out_dir or Path("."), settings.options))
+    timeline = _Timeline(source, scorer, settings.intervals.exit_threshold)
+    rates = [settings.sample_fps] + [p.sample_fps for p in runner.plugins]
+    convert_seconds = 0.0
+    for frame, wanted in source.sample(rates):
+        if wanted[0]:
+            t0 = time.perf_counter()
+            image = scorer.image_for(frame)
+            convert_seconds += time.perf_counter() - t0
+            timeline.add(frame.time, image)
+        runner.on_frame(frame, wanted[1:])
+        if progress:
+            progress(frame.time)
+    timeline.flush()
+    results, extra_intervals = runner.finish()
+    total = time.perf_counter() - started
+    times, scores, refined = timeline.arrays()
+    if times.size == 0:
+        raise HighlightError(f"{source.path}: no frames could be decoded")
+    stats = source.stats
+    return Analysis(
+        times,
+        scores,
+        refined,
+        results,
+        extra_intervals,
+        timing={
+            "prepare_s": round(prepare_seconds, 3),
+            "decode_s": round(total - prepare_seconds - timeline.score_seconds - runner.seconds, 3),
+            "convert_s": round(convert_seconds, 3),
+            "score_s": round(timeline.score_seconds, 3),
+            "plugins_s": round(runner.seconds, 3),
+            "analysis_s": round(total, 3),
+        },
+        decode_stats={
+            "frames_decoded": stats.decoded,
+            "frames_used": stats.delivered,
+            "gops_skipped": stats.skipped_gops,
+            "corrupt_packets": stats.corrupt_packets,
+            "last_frame_s": round(stats.last_time, 3),
+        },
+    )
+
+
+class _PluginRunner:
+    """Calls plugin hooks; a plugin that raises is switched off and its error kept."""
+
+    def __init__(self, plugins: list[Plugin], context: VideoContext):
+        self.plugins = list(plugins)
+        self.context = context
+        self.errors: dict[str, str] = {}
+        self.seconds = 0.0
+        for plugin in list(self.plugins):
+            self._call(plugin, "start_video", context)
+
+    def _call(self, plugin: Plugin, hook: str, *args) -> Any:
+        if plugin.name in self.errors:
+            return None
+        started = time.perf_counter()
+        try:
+            return getattr(plugin, hook)(*args)
+        except Exception as error:  # isolation: a plugin bug must not lose the highlights
+            self.errors[plugin.name] = f"{hook}: {type(error).__name__}: {error}"
+            log.debug("plugin %s failed\n%s", plugin.name, traceback.format_exc())
+            return None
+        finally:
+            self.seconds += time.perf_counter() - started
+
+    def on_frame(self, frame, wanted: tuple[bool, ...]) -> None:
+        for plugin, wants in zip(self.plugins, wanted):
+            if wants:
+                self._call(plugin, "on_frame", frame)
+
+    def finish(self) -> tuple[dict[str, Any], list[Interval]]:
+        results: dict[str, Any] = {}
+        intervals: list[Interval] = []
+        for plugin in self.plugins:
+            result = self._call(plugin, "end_video")
+            extra = self._call(plugin, "highlight_intervals") or []
+            if plugin.name in self.errors:
+                results[plugin.name] = {"error": self.errors[plugin.name]}
+            else:
+                results[plugin.name] = result if result is not None else {}
+                intervals.extend(extra)
+        return results, intervals
+
+
+def make_scorer(settings: RunSettings) -> Scorer:
+    """The scorer a run asked for: a trained model folder, or a built-in detector."""
+    if settings.model:
+        from highlight.scorers import load_model_scorer
+
+        return load_model_scorer(Path(settings.model))
+    return get_scorer(settings.detector, sample_fps=settings.sample_fps)
+
+
+def process_video(
+    path: Path,
+    out_dir: Path,
+    settings: RunSettings,
+    info: VideoInfo | None = None,
+    progress: Progress | None = None,
+    force: bool = False,
+) -> dict[str, Any]:
+    """Analyse one recording and write its outputs; returns the manifest.
+
+    A previous run that stopped half-way (crash, kill) is resumed: its scores are reused
+    when source and settings match, and finished clips are not written again.
+    """
+    info = info or probe(path)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out_dir)
+    previous = None if force else manifests.load_if_present(out_dir)
+    resumable = (
+        previous is not None
+        and previous.get("settings_key") == settings.key
+        and manifests.same_source(previous, info)
+        and (out_dir / SCORES_FILE).is_file()
+    )
+    scorer = make_scorer(settings)
+    manifest = manifests.new_manifest(info, settings.to_dict(), settings.key, scorer.describe())
+    if resumable:
+        times, scores, refined = read_scores(out_dir / SCORES_FILE)
+        for key in ("plugins", "timing", "decode", "plugin_intervals"):
+            if key in previous:
+                manifest[key] = previous[key]
+        extra = [Interval(a, b) for a, b in previous.get("plugin_intervals", [])]
+    else:
+        plugins = load_plugins(settings.plugins)
+        with VideoSource(path, info) as source:
+            analysis = analyse(source, scorer, settings, plugins, out_dir, progress)
+        times, scores, refined = analysis.times, analysis.scores, analysis.refined
+        write_scores(out_dir / SCORES_FILE, times, scores, refined)
+        manifest["plugins"] = analysis.plugin_results
+        manifest["timing"] = analysis.timing
+        manifest["decode"] = analysis.decode_stats
+        manifest["plugin_intervals"] = [[i.start, i.end] for i in analysis.plugin_intervals]
+        extra = analysis.plugin_intervals
+        _note_truncation(manifest, info, analysis)
+        manifests.save(out_dir, manifest)  # complete=False: analysis is safe, clips may follow
+    threshold_settings = _effective_settings(settings, scorer)
+    intervals = find_intervals(times, scores, threshold_settings.intervals, info.duration)
+    intervals = _add_plugin_intervals(intervals, extra)
+    previous_clips = _finished_clips(previous) if resumable else set()
+    write_outputs(info, out_dir, intervals, settings, manifest, previous_clips, progress)
+    return manifest
+
+
+def _effective_settings(settings: RunSettings, scorer: Scorer) -> RunSettings:
+    """A trained model's own threshold applies unless the user gave one."""
+    if scorer.default_threshold is None or settings.intervals.threshold != RunSettings().intervals.threshold:
+        return settings
+    enter = scorer.default_threshold
+    return settings.with_intervals(threshold=enter, exit_threshold=min(settings.intervals.exit_threshold, enter))
+
+
+def _add_plugin_intervals(intervals: list[Interval], extra: list[Interval]) -> list[Interval]:
+    if not extra:
+        return intervals
+    combined = sorted(intervals + list(extra), key=lambda i: i.start)
+    merged = merge_close(combined, 0.0)
+    peaks = {(i.start, i.end): i for i in intervals}
+    return [peaks.get((m.start, m.end), m) for m in merged]
+
+
+def _note_truncation(manifest: dict[str, Any], info: VideoInfo, analysis: Analysis) -> None:
+    last = analysis.decode_stats.get("last_frame_s", 0.0)
+    if info.duration and last < info.duration - max(2.0, 0.05 * info.duration):
+        manifest["errors"].append(
+            f"truncated: frames decode only up to {last:.1f} s of the {info.duration:.1f} s the file declares"
+        )
+    if analysis.decode_stats.get("corrupt_packets"):
+        manifest["errors"].append(f"{analysis.decode_stats['corrupt_packets']} corrupt packets skipped")
+
+
+def _finished_clips(previous: dict[str, Any] | None) -> set[str]:
+    done = set()
+    for interval in (previous or {}).get("intervals", []):
+        done.update(interval[k] for k in ("clip", "slowmo_clip") if interval.get(k))
+    return done
+
+
+def write_outputs(
+    info: VideoInfo,
+    out_dir: Path,
+    intervals: list[Interval],
+    settings: RunSettings,
+    manifest: dict[str, Any],
+    reusable: set[str] = frozenset(),
+    progress: Progress | None = None,
+) -> None:
+    """Clips, slow motion, reel and the manifest; the manifest is saved after each clip.
+
+    The manifest lists only clips that exist, so a run killed half-way resumes at the
+    first missing clip, and ``complete`` turns true only when everything is written.
+    """
+    started = time.perf_counter()
+    manifest["intervals"] = []
+    manifest["reel"] = None
+    manifest["complete"] = False
+    manifest["settings"] = settings.to_dict()
+    manifest["settings_key"] = settings.key
+    if settings.clips and intervals:
+        with clip_writer.open_source(info) as source_clip:
+            for index, interval in enumerate(intervals, start=1):
+                entry = _interval_entry(index, interval)
+                entry["clip"] = _ensure(out_dir, clip_writer.clip_name(index, interval), reusable,
+                                        lambda p: clip_writer.write_clip(source_clip, interval, p, settings.clip))
+                if settings.slowmo:
+                    entry["slowmo_clip"] = _ensure(
+                        out_dir, clip_writer.clip_name(index, interval, "_slowmo"), reusable,
+                        lambda p: clip_writer.write_clip(source_clip, interval, p, settings.clip, settings.slowmo),
+                    )
+                manifest["intervals"].append(entry)
+                manifests.save(out_dir, manifest)
+                if progress:
+                    progress(interval.end)
+            if settings.reel:
+                manifest["reel"] = _ensure(out_dir, "reel.mp4", set(),
+                                           lambda p: clip_writer.write_reel(source_clip, intervals, p, settings.clip))
+    else:
+        manifest["intervals"] = [_interval_entry(i, interval) for i, interval in enumerate(intervals, start=1)]
+    manifest["timing"] = {**manifest.get("timing", {}), "write_s": round(time.perf_counter() - started, 3)}
+    manifest["complete"] = True
+    manifests.save(out_dir, manifest)
+
+
+def _interval_entry(index: int, interval: Interval) -> dict[str, Any]:
+    return {
+        "index": index,
+        "start": round(interval.start, 3),
+        "end": round(interval.end, 3),
+        "duration": round(interval.duration, 3),
+        "peak": round(interval.peak, 4),
+        "peak_time": round(interval.peak_time, 3),
+        "clip": None,
+        "slowmo_clip": None,
+    }
+
+
+def _ensure(out_dir: Path, name: str, reusable: set[str], write: Callable[[Path], None]) -> str:
+    path = out_dir / name
+    if not (name in reusable and path.is_file()):
+        write(path)
+    return name
+
+
+def recut(out_dir: Path, settings_changes: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
+    """New intervals and clips from a previous run's scores.csv, without decoding for scores.
+
+    ``settings_changes`` holds interval settings (threshold, padding, ...) and output
+    settings (``slowmo``, ``reel``, ``clips``) to change; the rest is kept.
+    """
+    manifest = manifests.load(out_dir)
+    settings = settings_from_manifest(manifest).with_changes(settings_changes)
+    info = probe(Path(manifest["source"]["path"]))
+    if not manifests.same_source(manifest, info):
+        raise HighlightError(f"{info.path}: the recording changed since it was analysed; run `highlight run` again")
+    times, scores, _ = read_scores(out_dir / manifest.get("scores", SCORES_FILE))
+    intervals = find_intervals(times, scores, settings.intervals, info.duration)
+    intervals = _add_plugin_intervals(intervals, [Interval(a, b) for a, b in manifest.get("plugin_intervals", [])])
+    old_outputs = set(manifests.output_files(manifest)) - {manifest.get("scores", SCORES_FILE)}
+    write_outputs(info, out_dir, intervals, settings, manifest, progress=progress)
+    for stale in old_outputs - set(manifests.output_files(manifest)):
+        (out_dir / stale).unlink(missing_ok=True)
+    return manifest
+
+
+def settings_from_manifest(manifest: dict[str, Any]) -> RunSettings:
+    from highlight.settings import settings_from_dict
+
+    return settings_from_dict(manifest.get("settings", {}))

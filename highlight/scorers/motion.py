@@ -1,0 +1,119 @@
+"""The default scorer: is someone (something) in view of a fixed camera?
+
+No training: the empty scene is learned from the recording itself.
+
+* ``prepare`` builds a background plate, the per-pixel median of frames spread over
+  the whole video, and seeds the model with it. The median ignores anyone who moves
+  around, so a player already on court when recording starts is not learned as
+  background (a first-frame model would show a "ghost" when they leave).
+* A Gaussian mixture per pixel (OpenCV MOG2) then follows slow lighting change; its
+  per-pixel variance absorbs sensor noise.
+* Each frame is scaled to a small grey image, blurred (compression blocks and noise),
+  and its brightness normalised to the plate's (auto exposure, clouds).
+* The foreground mask is opened (isolated pixels are noise, not people); the score is
+  ``1 - exp(-area / reference_area)``: 0 for an empty scene, about 0.6 when a region
+  the size of ``reference_area`` (a fraction of the frame) moves, near 1 for more.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import cv2
+import numpy as np
+
+from highlight.scorers.base import Scorer
+from highlight.source import Frame, VideoSource
+
+
+class MotionScorer(Scorer):
+    name = "motion"
+
+    def __init__(
+        self,
+        sample_fps: float = 2.0,
+        width: int = 160,
+        history_s: float = 120.0,
+        var_threshold: float = 25.0,
+        reference_area: float = 0.002,
+        plate_frames: int = 15,
+    ):
+        self.sample_fps = sample_fps
+        self.width = width
+        self.history_s = history_s
+        self.var_threshold = var_threshold
+        self.reference_area = reference_area
+        self.plate_frames = plate_frames
+        self._model = self._new_model()
+        self._kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
+        self._brightness = 128.0
+
+    def _new_model(self):
+        samples = max(10, int(self.history_s * self.sample_fps))
+        model = cv2.createBackgroundSubtractorMOG2(history=samples, varThreshold=self.var_threshold, detectShadows=False)
+        return model
+
+    @property
+    def learning_rate(self) -> float:
+        return 1.0 / max(10.0, self.history_s * self.sample_fps)
+
+    def prepare(self, source: VideoSource) -> None:
+        self._model = self._new_model()
+        images = self._spread_frames(source)
+        if len(images) < 3:
+            return
+        plate = np.median(np.stack(images), axis=0).astype(np.uint8)
+        self._brightness = float(plate.mean()) or 128.0
+        # Start from the plate, then let the spread frames teach each pixel its real
+        # variance (seeding with the plate alone leaves it near zero, and every bit of
+        # noise would be foreground until the model caught up). Someone in one or two
+        # of the spread frames gets a low-weight mode, which is not background.
+        self._model.apply(plate, learningRate=1.0)
+        for image in images:
+            self._model.apply(self._normalise(image), learningRate=1.0 / len(images))
+        self._model.apply(plate, learningRate=1.0 / len(images))
+
+    def _spread_frames(self, source: VideoSource) -> list[np.ndarray]:
+        duration = source.info.duration
+        if duration <= 0 or self.plate_frames < 3:
+            return []
+        images = []
+        for k in range(self.plate_frames):
+            t = duration * (k + 0.5) / self.plate_frames
+            frame = next(iter(source.window(t, t + 2.0)), None)
+            if frame is not None:
+                images.append(self._small_grey(frame))
+        return images
+
+    def _small_grey(self, frame: Frame) -> np.ndarray:
+        grey = frame.image(width=self.width, fmt="gray")
+        return cv2.GaussianBlur(grey, (5, 5), 0)
+
+    def image_for(self, frame: Frame) -> np.ndarray:
+        return self._normalise(self._small_grey(frame))
+
+    def _normalise(self, grey: np.ndarray) -> np.ndarray:
+        mean = float(grey.mean())
+        if mean > 1.0:
+            grey = cv2.convertScaleAbs(grey, alpha=self._brightness / mean)
+        return grey
+
+    def score(self, images: Sequence[np.ndarray], learn: bool = True) -> np.ndarray:
+        rate = self.learning_rate if learn else 0.0
+        scores = np.empty(len(images))
+        for k, image in enumerate(images):
+            mask = self._model.apply(image, learningRate=rate)
+            mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, self._kernel)
+            area = np.count_nonzero(mask) / mask.size
+            scores[k] = 1.0 - math.exp(-area / self.reference_area)
+        return scores
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "width": self.width,
+            "history_s": self.history_s,
+            "var_threshold": self.var_threshold,
+            "reference_area": self.reference_area,
+        }

@@ -1,0 +1,332 @@
+"""Decode a video once and hand each consumer the frames it asked for.
+
+Decoding is the main cost of a run (1080p H.264 decodes at roughly 8-15x real time on
+two cores), so the source decodes as little as it can:
+
+* Packets are demuxed one GOP (keyframe to keyframe) at a time. A GOP is decoded only
+  as far as its last needed frame; the decoder is then flushed and the rest of the GOP
+  is skipped. At the default analysis rate on a phone recording (a keyframe every
+  second or so) that halves the decoding, and a GOP with nothing needed costs nothing.
+* Each consumer (scorer, plugin) names its rate; a frame is converted (scaled, colour
+  converted, rotated upright) only for a consumer that wants it, at the size it wants,
+  in one swscale call. Full-resolution RGB is never made unless asked for.
+* ``window`` decodes every frame of a short stretch by seeking, for refining the edges
+  of a highlight between two analysed samples.
+
+Times are presentation timestamps in seconds, so variable-frame-rate phone videos keep
+exact times. Memory is bounded by one GOP of compressed packets.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import av
+import numpy as np
+
+from highlight import HighlightError
+
+# A GOP longer than this many packets is decoded as it streams rather than buffered.
+_MAX_BUFFERED_PACKETS = 600
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a run needs to know about a recording before decoding it."""
+
+    path: str
+    size_bytes: int
+    mtime: float
+    width: int  # upright (after rotation)
+    height: int
+    rotation: int  # degrees counter-clockwise to turn the stored picture upright
+    fps: float
+    duration: float
+    frame_count: int
+    has_audio: bool
+    codec: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def probe(path: Path) -> VideoInfo:
+    """Open ``path`` far enough to describe it; raise HighlightError naming the reason."""
+    path = Path(path)
+    stat = _stat_or_raise(path)
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                raise HighlightError(f"{path}: no video stream (audio-only or not a video)")
+            stream = container.streams.video[0]
+            rotation = _first_frame_rotation(container, stream)
+            width, height = stream.codec_context.width, stream.codec_context.height
+            if rotation % 180:
+                width, height = height, width
+            return VideoInfo(
+                path=str(path.resolve()),
+                size_bytes=stat.st_size,
+                mtime=stat.st_mtime,
+                width=width,
+                height=height,
+                rotation=rotation,
+                fps=_frame_rate(stream),
+                duration=_duration(container, stream),
+                frame_count=int(stream.frames or 0),
+                has_audio=bool(container.streams.audio),
+                codec=stream.codec_context.name,
+            )
+    except HighlightError:
+        raise
+    except (av.error.FFmpegError, OSError, ValueError) as error:
+        raise HighlightError(f"{path}: not a readable video ({_reason(error)})") from None
+
+
+def _stat_or_raise(path: Path):
+    try:
+        stat = path.stat()
+    except OSError as error:
+        raise HighlightError(f"{path}: cannot read ({error.strerror or error})") from None
+    if stat.st_size == 0:
+        raise HighlightError(f"{path}: empty file (0 bytes)")
+    return stat
+
+
+def _first_frame_rotation(container, stream) -> int:
+    """The display-matrix rotation, read from the first decodable frame."""
+    for frame in container.decode(stream):
+        return int(round(frame.rotation or 0)) % 360
+    raise HighlightError(f"{container.name}: no decodable video frames (empty or truncated)")
+
+
+def _frame_rate(stream) -> float:
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    return float(rate) if rate else 30.0
+
+
+def _duration(container, stream) -> float:
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration:
+        return container.duration / av.time_base
+    return 0.0
+
+
+def _reason(error: Exception) -> str:
+    text = getattr(error, "strerror", None) or str(error)
+    if "moov atom not found" in str(error):
+        return "truncated or incomplete file: moov atom not found"
+    return text.split(": '", 1)[0].strip()
+
+
+class Frame:
+    """One decoded frame; converted lazily, once per (size, format), upright.
+
+    ``index`` is the nearest frame number at the nominal rate (exact for constant-rate
+    video); ``time`` is the exact presentation time and is what everything else uses.
+    """
+
+    __slots__ = ("time", "index", "_frame", "_rotation", "_cache")
+
+    def __init__(self, frame: av.VideoFrame, time: float, index: int, rotation: int):
+        self.time = time
+        self.index = index
+        self._frame = frame
+        self._rotation = rotation
+        self._cache: dict[tuple, np.ndarray] = {}
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """Upright (width, height) at full resolution."""
+        w, h = self._frame.width, self._frame.height
+        return (h, w) if self._rotation % 180 else (w, h)
+
+    def image(self, width: int | None = None, height: int | None = None, fmt: str = "rgb24") -> np.ndarray:
+        """The frame as an array (``rgb24``, ``bgr24`` or ``gray``), upright, scaled in one step.
+
+        Give ``width`` or ``height`` alone to keep the aspect ratio.
+        """
+        width, height = fit_size(self.size, width, height)
+        key = (width, height, fmt)
+        if key not in self._cache:
+            stored_w, stored_h = (height, width) if self._rotation % 180 else (width, height)
+            array = self._frame.reformat(width=stored_w, height=stored_h, format=fmt).to_ndarray()
+            if self._rotation:
+                array = np.ascontiguousarray(np.rot90(array, k=self._rotation // 90))
+            self._cache[key] = array
+        return self._cache[key]
+
+
+def fit_size(size: tuple[int, int], width: int | None, height: int | None) -> tuple[int, int]:
+    """Fill in a missing side from the aspect ratio; sides are even (what encoders want)."""
+    full_w, full_h = size
+    if width is None and height is None:
+        return full_w, full_h
+    if width is None:
+        width = round(full_w * height / full_h)
+    if height is None:
+        height = round(full_h * width / full_w)
+    return max(2, int(width) // 2 * 2), max(2, int(height) // 2 * 2)
+
+
+class _Schedule:
+    """When a consumer next wants a frame: a grid at its rate, or every frame."""
+
+    def __init__(self, rate: float | None, fps: float):
+        self.period = 0.0 if not rate or rate >= fps else 1.0 / rate
+        self.tolerance = 0.25 / fps
+        self.next_time = -math.inf
+
+    def wants(self, t: float) -> bool:
+        if t + self.tolerance < self.next_time:
+            return False
+        if self.period:
+            steps = math.floor((t + self.tolerance) / self.period) + 1
+            self.next_time = steps * self.period
+        return True
+
+
+@dataclass
+class DecodeStats:
+    """What a pass cost: for the summary and the benchmark."""
+
+    decoded: int = 0
+    delivered: int = 0
+    skipped_gops: int = 0
+    corrupt_packets: int = 0
+    last_time: float = 0.0
+
+
+class VideoSource:
+    """One recording, opened for a sampled pass and for random-access windows."""
+
+    def __init__(self, path: Path, info: VideoInfo | None = None):
+        self.path = Path(path)
+        self.info = info or probe(self.path)
+        self.stats = DecodeStats()
+        self._window_container = None
+
+    def sample(self, rates: Sequence[float | None]) -> Iterator[tuple[Frame, tuple[bool, ...]]]:
+        """One pass over the video: each frame some consumer wants, with who wants it.
+
+        ``rates[i]`` is consumer i's frames per second (None: every frame).
+        """
+        schedules = [_Schedule(rate, self.info.fps) for rate in rates]
+        with self._open() as container:
+            stream = container.streams.video[0]
+            # Slice threads, not frame threads: a flush after each early-stopped GOP
+            # drains a frame-thread pipeline, and measured here that is slower.
+            stream.thread_type = "SLICE"
+            decoder = _GopDecoder(stream, schedules, self.info.rotation, self.info.fps, self.stats)
+            yield from decoder.run(container.demux(stream))
+
+    def window(self, start: float, end: float) -> Iterator[Frame]:
+        """Every frame with ``start <= time <= end``, found by seeking (frames near a transition)."""
+        if self._window_container is None:
+            self._window_container = self._open()
+            self._window_container.streams.video[0].thread_type = "SLICE"
+        container = self._window_container
+        stream = container.streams.video[0]
+        container.seek(max(0, int(start / stream.time_base)), stream=stream, backward=True, any_frame=False)
+        try:
+            for frame in container.decode(stream):
+                if frame.pts is None:
+                    continue
+                t = float(frame.pts * stream.time_base)
+                if t > end + 1e-6:
+                    break
+                if t >= start - 1e-6:
+                    yield Frame(frame, t, round(t * self.info.fps), self.info.rotation)
+        except av.error.InvalidDataError:
+            return
+
+    def close(self) -> None:
+        if self._window_container is not None:
+            self._window_container.close()
+            self._window_container = None
+
+    def __enter__(self) -> "VideoSource":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _open(self):
+        try:
+            return av.open(str(self.path))
+        except (av.error.FFmpegError, OSError) as error:
+            raise HighlightError(f"{self.path}: not a readable video ({_reason(error)})") from None
+
+
+class _GopDecoder:
+    """Feeds the decoder GOP by GOP, stopping each GOP once nothing more is wanted from it."""
+
+    def __init__(self, stream, schedules: list[_Schedule], rotation: int, fps: float, stats: DecodeStats):
+        self.stream = stream
+        self.codec = stream.codec_context
+        self.time_base: Fraction = stream.time_base
+        self.schedules = schedules
+        self.rotation = rotation
+        self.stats = stats
+        self.fps = fps
+        self.needs_flush = False
+
+    def run(self, packets) -> Iterator[tuple[Frame, tuple[bool, ...]]]:
+        gop: list = []
+        for packet in packets:
+            if packet.size == 0:
+                continue
+            if packet.is_keyframe and gop:
+                yield from self._decode_gop(gop, self._time(packet))
+                gop = []
+            gop.append(packet)
+            if len(gop) > _MAX_BUFFERED_PACKETS:
+                yield from self._feed(gop.pop(0))
+        yield from self._decode_gop(gop, math.inf)
+        yield from self._feed(None)
+
+    def _decode_gop(self, packets: list, gop_end: float) -> Iterator[tuple[Frame, tuple[bool, ...]]]:
+        if not packets:
+            return
+        if self._nothing_wanted_before(gop_end):
+            self.stats.skipped_gops += 1
+            self.needs_flush = True
+            return
+        for k, packet in enumerate(packets):
+            yield from self._feed(packet)
+            if k + 1 < len(packets) and self._nothing_wanted_before(gop_end):
+                self.needs_flush = True
+                return
+
+    def _nothing_wanted_before(self, t: float) -> bool:
+        return all(s.next_time >= t for s in self.schedules)
+
+    def _feed(self, packet) -> Iterator[tuple[Frame, tuple[bool, ...]]]:
+        if self.needs_flush:
+            if packet is None or not packet.is_keyframe:
+                return  # after a skip, decoding can only restart at a keyframe
+            self.codec.flush_buffers()
+            self.needs_flush = False
+        try:
+            frames = self.codec.decode(packet)
+        except av.error.InvalidDataError:
+            self.stats.corrupt_packets += 1
+            return
+        for frame in frames:
+            self.stats.decoded += 1
+            if frame.pts is None:
+                continue
+            t = float(frame.pts * self.time_base)
+            self.stats.last_time = max(self.stats.last_time, t)
+            wanted = tuple(s.wants(t) for s in self.schedules)
+            if any(wanted):
+                self.stats.delivered += 1
+                yield Frame(frame, t, round(t * self.fps), self.rotation), wanted
+
+    def _time(self, packet) -> float:
+        pts = packet.pts if packet.pts is not None else packet.dts
+        return float(pts * self.time_base) if pts is not None else math.inf

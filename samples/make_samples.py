@@ -1,0 +1,160 @@
+"""Generate small sample recordings with known highlights (for the quick start and the tests).
+
+    python samples/make_samples.py [FOLDER]      # default: this folder
+
+Each sample is a fixed camera on a textured scene with sensor noise and a slow
+lighting drift (what a tripod recording looks like to a detector), and a "player" who
+walks in, moves around, and leaves. ``truth.json`` lists each file's action intervals.
+
+* ``court.mp4``     640x360, 30 fps, 24 s, AAC audio, two visits of the player and an
+                    auto-exposure jump with nobody in view (must not be a highlight)
+* ``phone_portrait.mp4``  the same kind of scene filmed in portrait: stored landscape
+                    with a 90-degree display rotation, as phones do; no audio
+* ``pal_25fps.mp4``  720x576, 25 fps, 12 s, one visit
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+
+
+def _scene(width: int, height: int, seed: int) -> np.ndarray:
+    """A textured static background: blocks of colour, a floor, some lines."""
+    rng = np.random.default_rng(seed)
+    coarse = rng.integers(70, 150, (height // 20 + 1, width // 20 + 1, 3)).astype(np.float32)
+    scene = np.kron(coarse, np.ones((20, 20, 1)))[:height, :width]
+    scene[int(height * 0.6):] = scene[int(height * 0.6):] * 0.5 + np.array([150, 110, 70]) * 0.5  # the floor
+    scene[int(height * 0.6):int(height * 0.6) + 3] = 230  # a court line
+    return scene
+
+
+def _draw_player(frame: np.ndarray, cx: float, floor_y: float, scale: float) -> None:
+    """A person-sized figure: a body and a head, in a shirt colour unlike the scene."""
+    h = int(frame.shape[0] * 0.35 * scale)
+    w = max(4, h // 3)
+    top = int(floor_y) - h
+    x0, x1 = int(cx - w / 2), int(cx + w / 2)
+    ys, ye = max(top + h // 4, 0), max(int(floor_y), 0)
+    frame[ys:ye, max(x0, 0):max(x1, 0)] = (200, 40, 40)
+    r = max(2, w // 3)
+    yy, xx = np.ogrid[: frame.shape[0], : frame.shape[1]]
+    head = (yy - (top + r)) ** 2 + (xx - cx) ** 2 <= r * r
+    frame[head] = (225, 190, 160)
+
+
+def _player_x(t: float, visit: tuple[float, float], width: int) -> float | None:
+    """Walk in from the left edge, dribble in the middle, walk out to the right."""
+    start, end = visit
+    if not start <= t < end:
+        return None
+    walk = min(1.5, (end - start) / 3)
+    if t < start + walk:
+        return -width * 0.05 + (t - start) / walk * width * 0.45
+    if t > end - walk:
+        return width * 0.4 + (t - (end - walk)) / walk * width * 0.7
+    return width * (0.4 + 0.1 * np.sin(2 * np.pi * (t - start) / 1.3))
+
+
+def render(path: Path, width: int, height: int, fps: Fraction, seconds: float, visits: list[tuple[float, float]],
+           audio: bool = False, exposure_jump: float | None = None, seed: int = 0) -> None:
+    rng = np.random.default_rng(seed + 1)
+    scene = _scene(width, height, seed)
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=fps)
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        video.options = {"preset": "veryfast", "crf": "23", "g": str(int(fps))}  # a keyframe a second, like phones
+        sound = out.add_stream("aac", rate=48000) if audio else None
+        n_frames = int(seconds * fps)
+        for i in range(n_frames):
+            t = float(i / fps)
+            light = 1.0 + 0.08 * t / seconds  # the sun comes out slowly
+            if exposure_jump is not None and exposure_jump <= t < exposure_jump + 0.2:
+                light *= 1.12  # auto exposure hunts for a moment
+            frame = scene * light + rng.normal(0, 2.5, scene.shape)
+            for visit in visits:
+                x = _player_x(t, visit, width)
+                if x is not None:
+                    _draw_player(frame, x, height * 0.85, 1.0)
+            image = av.VideoFrame.from_ndarray(np.clip(frame, 0, 255).astype(np.uint8), format="rgb24")
+            for packet in video.encode(image):
+                out.mux(packet)
+        for packet in video.encode():
+            out.mux(packet)
+        if sound is not None:
+            _write_audio(out, sound, seconds, visits)
+
+
+def _write_audio(out, sound, seconds: float, visits: list[tuple[float, float]]) -> None:
+    """Crowd hum, plus a bounce sound while the player is in view."""
+    rate, chunk = 48000, 1024
+    samples = int(seconds * rate)
+    t = np.arange(samples) / rate
+    signal = 0.05 * np.sin(2 * np.pi * 110 * t)
+    for start, end in visits:
+        inside = (t >= start) & (t < end)
+        signal[inside] += 0.2 * np.sin(2 * np.pi * 440 * t[inside]) * (np.sin(2 * np.pi * 2 * t[inside]) > 0.9)
+    pcm = signal.astype(np.float32)
+    for k in range(0, samples, chunk):
+        block = pcm[k : k + chunk]
+        frame = av.AudioFrame.from_ndarray(block[np.newaxis, :], format="fltp", layout="mono")
+        frame.rate = rate
+        frame.pts = k
+        for packet in sound.encode(frame):
+            out.mux(packet)
+    for packet in sound.encode():
+        out.mux(packet)
+
+
+def _rotate_metadata(src: Path, dst: Path, degrees: int) -> None:
+    """Copy with a display rotation, as a phone held upright writes it."""
+    import imageio_ffmpeg
+
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-display_rotation", str(degrees),
+         "-i", str(src), "-c", "copy", str(dst)],
+        check=True,
+    )
+
+
+SAMPLES = {
+    "court.mp4": dict(width=640, height=360, fps=Fraction(30), seconds=24.0, visits=[(3.0, 8.0), (14.0, 19.5)],
+                      audio=True, exposure_jump=11.0, seed=0),
+    "pal_25fps.mp4": dict(width=720, height=576, fps=Fraction(25), seconds=12.0, visits=[(4.0, 9.0)], seed=2),
+}
+PORTRAIT = dict(width=640, height=360, fps=Fraction(30), seconds=10.0, visits=[(2.0, 6.5)], seed=1)
+
+
+def make_samples(folder: Path = HERE) -> dict[str, list[list[float]]]:
+    """Write the samples (skipping ones already there) and truth.json; return the truth."""
+    folder.mkdir(parents=True, exist_ok=True)
+    truth: dict[str, list[list[float]]] = {}
+    for name, spec in SAMPLES.items():
+        if not (folder / name).exists():
+            render(folder / f".tmp-{name}", **spec)
+            (folder / f".tmp-{name}").rename(folder / name)
+        truth[name] = [list(v) for v in spec["visits"]]
+    portrait = folder / "phone_portrait.mp4"
+    if not portrait.exists():
+        landscape = folder / ".tmp-landscape.mp4"
+        render(landscape, **PORTRAIT)
+        _rotate_metadata(landscape, folder / ".tmp-portrait.mp4", 90)
+        (folder / ".tmp-portrait.mp4").rename(portrait)
+        landscape.unlink()
+    truth[portrait.name] = [list(v) for v in PORTRAIT["visits"]]
+    (folder / "truth.json").write_text(json.dumps(truth, indent=2) + "\n")
+    return truth
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE
+    for name, intervals in make_samples(target).items():
+        print(f"{target / name}: action at {intervals}")
