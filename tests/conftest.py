@@ -1,0 +1,41 @@
+"""Shared fixtures: the generated samples and the real footage in ../shared."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("HIGHLIGHT_SHARED", REPO.parent / "shared"))
+
+
+def _load_sample_maker():
+    spec = importlib.util.spec_from_file_location("make_samples", REPO / "samples" / "make_samples.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def samples(tmp_path_factory) -> tuple[Path, dict]:
+    """(folder, truth): the generated sample videos, made once per test session."""
+    folder = tmp_path_factory.mktemp("samples")
+    truth = _load_sample_maker().make_samples(folder)
+    return folder, truth
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """../shared beside the checkout (real clips, labels, pose models); CI always has it."""
+    if not (SHARED / "data").is_dir():
+        pytest.fail(f"real test data not found at {SHARED} (set HIGHLIGHT_SHARED)")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def dev_labels(shared) -> dict:
+    return json.loads((shared / "data" / "labels" / "dev.json").read_text())
