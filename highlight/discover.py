@@ -26,9 +26,10 @@ def find_videos(inputs: Iterable[Path], exclude: Iterable[Path] = ()) -> list[Pa
         item = Path(item).expanduser()
         if item.is_dir():
             for path in sorted(item.rglob("*")):
-                if path.is_file() and is_video_name(path) and not _inside(path.resolve(), excluded):
+                # A broken link is listed too: it gets a "cannot read" error, not silence.
+                if (path.is_file() or path.is_symlink()) and is_video_name(path) and not _inside(path.resolve(), excluded):
                     found.setdefault(path, None)
-        elif item.exists():
+        elif item.exists() or item.is_symlink():
             found.setdefault(item, None)
         else:
             raise FileNotFoundError(f"{item}: no such file or folder")

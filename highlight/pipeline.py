@@ -19,7 +19,7 @@ from highlight import HighlightError
 from highlight.atomic import remove_stale_temporaries
 from highlight.export import clips as clip_writer
 from highlight.export import manifest as manifests
-from highlight.export.scores import SCORES_FILE, read_scores, write_scores
+from highlight.export.scores import SCORES_FILE, as_stored, read_scores, write_scores
 from highlight.intervals import Interval, find_intervals, merge_close
 from highlight.plugin_api import Plugin, VideoContext, load_plugins
 from highlight.scorers import Scorer, get_scorer
@@ -248,7 +248,8 @@ def process_video(
         plugins = load_plugins(settings.plugins)
         with VideoSource(path, info) as source:
             analysis = analyse(source, scorer, settings, plugins, out_dir, progress)
-        times, scores, refined = analysis.times, analysis.scores, analysis.refined
+        times, scores = as_stored(analysis.times, analysis.scores)
+        refined = analysis.refined
         write_scores(out_dir / SCORES_FILE, times, scores, refined)
         manifest["plugins"] = analysis.plugin_results
         manifest["timing"] = analysis.timing
@@ -258,7 +259,7 @@ def process_video(
         _note_truncation(manifest, info, analysis)
         manifests.save(out_dir, manifest)  # complete=False: analysis is safe, clips may follow
     threshold_settings = _effective_settings(settings, scorer)
-    intervals = find_intervals(times, scores, threshold_settings.intervals, info.duration)
+    intervals = find_intervals(times, scores, threshold_settings.intervals, playable_duration(info, manifest))
     intervals = _add_plugin_intervals(intervals, extra)
     previous_clips = _finished_clips(previous) if resumable else set()
     write_outputs(info, out_dir, intervals, settings, manifest, previous_clips, progress)
@@ -280,6 +281,14 @@ def _add_plugin_intervals(intervals: list[Interval], extra: list[Interval]) -> l
     merged = merge_close(combined, 0.0)
     peaks = {(i.start, i.end): i for i in intervals}
     return [peaks.get((m.start, m.end), m) for m in merged]
+
+
+def playable_duration(info: VideoInfo, manifest: dict[str, Any]) -> float:
+    """The declared duration, or less where the file is truncated (clips must not run past the last frame)."""
+    last = manifest.get("decode", {}).get("last_frame_s")
+    if last is None or not info.duration:
+        return info.duration
+    return min(info.duration, last + 1.0 / max(info.fps, 1.0))
 
 
 def _note_truncation(manifest: dict[str, Any], info: VideoInfo, analysis: Analysis) -> None:
@@ -376,7 +385,7 @@ def recut(out_dir: Path, settings_changes: dict[str, Any], progress: Progress | 
     if not manifests.same_source(manifest, info):
         raise HighlightError(f"{info.path}: the recording changed since it was analysed; run `highlight run` again")
     times, scores, _ = read_scores(out_dir / manifest.get("scores", SCORES_FILE))
-    intervals = find_intervals(times, scores, settings.intervals, info.duration)
+    intervals = find_intervals(times, scores, settings.intervals, playable_duration(info, manifest))
     intervals = _add_plugin_intervals(intervals, [Interval(a, b) for a, b in manifest.get("plugin_intervals", [])])
     old_outputs = set(manifests.output_files(manifest)) - {manifest.get("scores", SCORES_FILE)}
     write_outputs(info, out_dir, intervals, settings, manifest, progress=progress)

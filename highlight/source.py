@@ -82,6 +82,8 @@ def probe(path: Path) -> VideoInfo:
             )
     except HighlightError:
         raise
+    except av.error.InvalidDataError as error:
+        raise HighlightError(f"{path}: damaged, truncated or not a video ({_reason(error)})") from None
     except (av.error.FFmpegError, OSError, ValueError) as error:
         raise HighlightError(f"{path}: not a readable video ({_reason(error)})") from None
 

@@ -36,7 +36,7 @@ def _parse_text(text: str) -> float:
 
 def format_timestamp(seconds: float, precision: int = 2) -> str:
     """``hh:mm:ss.ss``, for tables and file names people read."""
-    minutes, secs = divmod(max(seconds, 0.0), 60)
+    minutes, secs = divmod(round(max(seconds, 0.0), precision), 60)
     hours, minutes = divmod(int(minutes), 60)
     width = 3 + precision if precision else 2
     return f"{hours:02d}:{minutes:02d}:{secs:0{width}.{precision}f}"

@@ -37,8 +37,11 @@ def _scene(width: int, height: int, seed: int) -> np.ndarray:
     return scene
 
 
-def _draw_player(frame: np.ndarray, cx: float, floor_y: float, scale: float) -> None:
-    """A person-sized figure: a body and a head, in a shirt colour unlike the scene."""
+def _draw_player(frame: np.ndarray, cx: float, floor_y: float, scale: float) -> bool:
+    """A person-sized figure: a body and a head, in a shirt colour unlike the scene.
+
+    Returns whether any of it is in the picture (the ground truth of "someone in view").
+    """
     h = int(frame.shape[0] * 0.35 * scale)
     w = max(4, h // 3)
     top = int(floor_y) - h
@@ -49,6 +52,7 @@ def _draw_player(frame: np.ndarray, cx: float, floor_y: float, scale: float) -> 
     yy, xx = np.ogrid[: frame.shape[0], : frame.shape[1]]
     head = (yy - (top + r)) ** 2 + (xx - cx) ** 2 <= r * r
     frame[head] = (225, 190, 160)
+    return x1 > 0 and x0 < frame.shape[1]
 
 
 def _player_x(t: float, visit: tuple[float, float], width: int) -> float | None:
@@ -65,9 +69,12 @@ def _player_x(t: float, visit: tuple[float, float], width: int) -> float | None:
 
 
 def render(path: Path, width: int, height: int, fps: Fraction, seconds: float, visits: list[tuple[float, float]],
-           audio: bool = False, exposure_jump: float | None = None, seed: int = 0) -> None:
+           audio: bool = False, exposure_jump: float | None = None, seed: int = 0) -> list[list[float]]:
+    """Encode the sample; return the intervals in which the player is in view, in seconds."""
+    visible: list[bool] = []
     rng = np.random.default_rng(seed + 1)
-    scene = _scene(width, height, seed)
+    scene = _scene(width, height, seed).astype(np.float32)
+    noise = rng.normal(0, 2.5, (8,) + scene.shape).astype(np.float32)  # sensor noise, drawn once
     with av.open(str(path), "w") as out:
         video = out.add_stream("libx264", rate=fps)
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
@@ -79,11 +86,13 @@ def render(path: Path, width: int, height: int, fps: Fraction, seconds: float, v
             light = 1.0 + 0.08 * t / seconds  # the sun comes out slowly
             if exposure_jump is not None and exposure_jump <= t < exposure_jump + 0.2:
                 light *= 1.12  # auto exposure hunts for a moment
-            frame = scene * light + rng.normal(0, 2.5, scene.shape)
+            frame = scene * light + noise[rng.integers(len(noise))]
+            in_view = False
             for visit in visits:
                 x = _player_x(t, visit, width)
                 if x is not None:
-                    _draw_player(frame, x, height * 0.85, 1.0)
+                    in_view |= _draw_player(frame, x, height * 0.85, 1.0)
+            visible.append(in_view)
             image = av.VideoFrame.from_ndarray(np.clip(frame, 0, 255).astype(np.uint8), format="rgb24")
             for packet in video.encode(image):
                 out.mux(packet)
@@ -91,6 +100,19 @@ def render(path: Path, width: int, height: int, fps: Fraction, seconds: float, v
             out.mux(packet)
         if sound is not None:
             _write_audio(out, sound, seconds, visits)
+    return _runs(visible, fps)
+
+
+def _runs(flags: list[bool], fps: Fraction) -> list[list[float]]:
+    """[start, end) seconds of each run of True frames."""
+    runs, start = [], None
+    for i, flag in enumerate(flags + [False]):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            runs.append([round(float(start / fps), 4), round(float(i / fps), 4)])
+            start = None
+    return runs
 
 
 def _write_audio(out, sound, seconds: float, visits: list[tuple[float, float]]) -> None:
@@ -134,22 +156,17 @@ PORTRAIT = dict(width=640, height=360, fps=Fraction(30), seconds=10.0, visits=[(
 
 
 def make_samples(folder: Path = HERE) -> dict[str, list[list[float]]]:
-    """Write the samples (skipping ones already there) and truth.json; return the truth."""
+    """Write the samples and truth.json (when-in-view intervals per file); return the truth."""
     folder.mkdir(parents=True, exist_ok=True)
     truth: dict[str, list[list[float]]] = {}
     for name, spec in SAMPLES.items():
-        if not (folder / name).exists():
-            render(folder / f".tmp-{name}", **spec)
-            (folder / f".tmp-{name}").rename(folder / name)
-        truth[name] = [list(v) for v in spec["visits"]]
-    portrait = folder / "phone_portrait.mp4"
-    if not portrait.exists():
-        landscape = folder / ".tmp-landscape.mp4"
-        render(landscape, **PORTRAIT)
-        _rotate_metadata(landscape, folder / ".tmp-portrait.mp4", 90)
-        (folder / ".tmp-portrait.mp4").rename(portrait)
-        landscape.unlink()
-    truth[portrait.name] = [list(v) for v in PORTRAIT["visits"]]
+        truth[name] = render(folder / f".tmp-{name}", **spec)
+        (folder / f".tmp-{name}").rename(folder / name)
+    landscape = folder / ".tmp-landscape.mp4"
+    truth["phone_portrait.mp4"] = render(landscape, **PORTRAIT)
+    _rotate_metadata(landscape, folder / ".tmp-portrait.mp4", 90)
+    (folder / ".tmp-portrait.mp4").rename(folder / "phone_portrait.mp4")
+    landscape.unlink()
     (folder / "truth.json").write_text(json.dumps(truth, indent=2) + "\n")
     return truth
 

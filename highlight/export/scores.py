@@ -16,14 +16,24 @@ from highlight import HighlightError
 from highlight.atomic import write_text
 
 SCORES_FILE = "scores.csv"
+DECIMALS = 4
+
+
+def as_stored(times: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The values exactly as scores.csv keeps them.
+
+    Intervals are always computed from these, so a resumed run or ``highlight cut``
+    finds the same intervals (and clip names) as the run that wrote the file.
+    """
+    return np.round(times, DECIMALS), np.round(scores, DECIMALS)
 
 
 def write_scores(path: Path, times: np.ndarray, scores: np.ndarray, refined: np.ndarray) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["time_s", "score", "refined"])
-    for t, s, r in zip(times, scores, refined):
-        writer.writerow([f"{t:.4f}", f"{s:.4f}", int(bool(r))])
+    for t, s, r in zip(*as_stored(times, scores), refined):
+        writer.writerow([f"{t:.{DECIMALS}f}", f"{s:.{DECIMALS}f}", int(bool(r))])
     write_text(path, buffer.getvalue())
 
 

@@ -1,0 +1,112 @@
+"""Decoding: sampling rates, GOP skipping, exact timestamps, rotation, windows."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import av
+import numpy as np
+import pytest
+
+from highlight import HighlightError
+from highlight.source import VideoSource, fit_size, probe
+
+
+def test_probe_describes_the_sample(samples):
+    folder, _ = samples
+    info = probe(folder / "court.mp4")
+    assert (info.width, info.height, info.rotation) == (640, 360, 0)
+    assert info.fps == pytest.approx(30.0)
+    assert info.duration == pytest.approx(24.0, abs=0.05)
+    assert info.has_audio and info.codec == "h264"
+
+
+def test_rotated_phone_video_is_upright(samples):
+    folder, _ = samples
+    info = probe(folder / "phone_portrait.mp4")
+    assert (info.width, info.height, info.rotation) == (360, 640, 90)
+    frame, _ = next(VideoSource(folder / "phone_portrait.mp4").sample([1.0]))
+    assert frame.image().shape == (640, 360, 3)
+    assert frame.image(width=90, fmt="gray").shape == (160, 90)
+    # The floor (drawn at the bottom of the landscape picture) must end up where a
+    # counter-clockwise display rotation of 90 degrees puts it: the right-hand side.
+    grey = frame.image(fmt="gray").astype(float)
+    landscape, _ = next(_unrotated(folder).sample([1.0]))
+    assert landscape.image(fmt="gray").shape == (360, 640)
+    assert np.allclose(np.rot90(landscape.image(fmt="gray")), grey)
+
+
+def _unrotated(folder):
+    """The same file, read as if it had no display rotation."""
+    info = probe(folder / "phone_portrait.mp4")
+    stored = {**info.to_dict(), "rotation": 0, "width": info.height, "height": info.width}
+    return VideoSource(folder / "phone_portrait.mp4", info.__class__(**stored))
+
+
+def test_sampling_rate_and_exact_times(samples):
+    folder, _ = samples
+    source = VideoSource(folder / "court.mp4")
+    times = [f.time for f, wanted in source.sample([2.0]) if wanted[0]]
+    assert len(times) == 48
+    assert np.allclose(np.diff(times), 0.5, atol=1e-6)
+    # a keyframe a second at 2 fps: each GOP decodes only to its middle frame
+    assert source.stats.decoded < 0.6 * 720
+
+
+def test_two_consumers_get_their_own_rates(samples):
+    folder, _ = samples
+    source = VideoSource(folder / "pal_25fps.mp4")
+    slow = fast = 0
+    for _, wanted in source.sample([1.0, None]):
+        slow += wanted[0]
+        fast += wanted[1]
+    assert slow == 12 and fast == 300
+    assert source.stats.decoded == 300
+
+
+def test_window_returns_every_frame_in_range(samples):
+    folder, _ = samples
+    with VideoSource(folder / "court.mp4") as source:
+        frames = list(source.window(5.4, 5.7))
+        again = list(source.window(1.0, 1.1))
+    assert [round(f.time * 30) for f in frames] == list(range(162, 172))
+    assert [f.index for f in again] == [30, 31, 32, 33]
+
+
+def test_variable_frame_rate_keeps_presentation_times(tmp_path):
+    path = tmp_path / "vfr.mp4"
+    rng = np.random.default_rng(3)
+    gaps_ms = rng.integers(20, 60, 120)
+    pts = np.concatenate([[0], np.cumsum(gaps_ms)[:-1]])
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 160, 96, "yuv420p"
+        stream.codec_context.time_base = Fraction(1, 1000)
+        for p in pts:
+            frame = av.VideoFrame.from_ndarray(np.full((96, 160, 3), p % 255, np.uint8), format="rgb24")
+            frame.pts, frame.time_base = int(p), Fraction(1, 1000)
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    times = [f.time for f, _ in VideoSource(path).sample([None])]
+    assert np.allclose(times, pts / 1000.0, atol=1e-3)
+
+
+def test_fit_size_keeps_aspect_and_even_sides():
+    assert fit_size((1920, 1080), 160, None) == (160, 90)
+    assert fit_size((1080, 1920), None, 101) == (56, 100)
+    assert fit_size((640, 360), None, None) == (640, 360)
+
+
+def test_unreadable_inputs_name_the_file_and_reason(tmp_path):
+    empty = tmp_path / "empty.mp4"
+    empty.touch()
+    text = tmp_path / "notes.mov"
+    text.write_text("not a video")
+    with pytest.raises(HighlightError, match=r"empty\.mp4: empty file"):
+        probe(empty)
+    with pytest.raises(HighlightError, match=r"notes\.mov: damaged, truncated or not a video"):
+        probe(text)
+    with pytest.raises(HighlightError, match=r"missing\.mp4: cannot read"):
+        probe(tmp_path / "missing.mp4")
