@@ -258,8 +258,9 @@ def process_video(
         extra = analysis.plugin_intervals
         _note_truncation(manifest, info, analysis)
         manifests.save(out_dir, manifest)  # complete=False: analysis is safe, clips may follow
-    threshold_settings = _effective_settings(settings, scorer)
-    intervals = find_intervals(times, scores, threshold_settings.intervals, playable_duration(info, manifest))
+    applied = _effective_settings(settings, scorer).intervals
+    manifest["applied_intervals"] = applied.to_dict()
+    intervals = find_intervals(times, scores, applied, playable_duration(info, manifest))
     intervals = _add_plugin_intervals(intervals, extra)
     previous_clips = _finished_clips(previous) if resumable else set()
     write_outputs(info, out_dir, intervals, settings, manifest, previous_clips, progress)
@@ -380,7 +381,10 @@ def recut(out_dir: Path, settings_changes: dict[str, Any], progress: Progress | 
     settings (``slowmo``, ``reel``, ``clips``) to change; the rest is kept.
     """
     manifest = manifests.load(out_dir)
-    settings = settings_from_manifest(manifest).with_changes(settings_changes)
+    settings = settings_from_manifest(manifest)
+    applied = {**settings.intervals.to_dict(), **manifest.get("applied_intervals", {})}
+    settings = settings.with_changes({**applied, **settings_changes})
+    manifest["applied_intervals"] = settings.intervals.to_dict()
     info = probe(Path(manifest["source"]["path"]))
     if not manifests.same_source(manifest, info):
         raise HighlightError(f"{info.path}: the recording changed since it was analysed; run `highlight run` again")

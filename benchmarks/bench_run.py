@@ -1,0 +1,116 @@
+"""Speed and memory of `highlight run` with the default detector on 1080p30 recordings.
+
+    python benchmarks/bench_run.py [--minutes 3] [--short-minutes 1]
+
+Generates (once, cached in benchmarks/out/) phone-like recordings: 1920x1080, 30 fps,
+H.264 with a keyframe every second, a fixed camera on a mostly empty scene with a
+player in view about a tenth of the time. Each measurement runs in a fresh process
+so that peak memory is that run's alone. Prints one table:
+
+* analysis real-time factor: video seconds per wall second for decode + score
+  (the target on 2 cores is >= 20x); clip writing is reported apart
+* the split between decoding (with colour conversion), scoring and writing
+* peak memory (RSS) for a short and a long recording: flat means it does not grow
+* for comparison, the same analysis decoding every frame (what a plain loop does)
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from fractions import Fraction
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CACHE = REPO / "benchmarks" / "out"
+
+
+def _render():
+    spec = importlib.util.spec_from_file_location("make_samples", REPO / "samples" / "make_samples.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.render
+
+
+def recording(minutes: float) -> Path:
+    path = CACHE / f"court_1080p30_{minutes:g}min.mp4"
+    if not path.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        seconds = minutes * 60
+        # about a tenth of the time someone is on court, in visits of ~8 s
+        visits = [(start, start + 8.0) for start in range(20, int(seconds) - 10, 80)]
+        print(f"generating {path.name} ({seconds:.0f} s of 1080p30; once) ...", file=sys.stderr)
+        tmp = path.with_suffix(".tmp.mp4")
+        _render()(tmp, 1920, 1080, Fraction(30), seconds, visits, seed=5)
+        tmp.rename(path)
+    return path
+
+
+def measure_one(video: Path, sample_fps: float, clips: bool) -> dict:
+    """Runs in a child process: one video through the pipeline, with timings and peak RSS."""
+    from highlight.pipeline import process_video
+    from highlight.settings import RunSettings
+
+    settings = RunSettings(sample_fps=sample_fps, clips=clips)
+    with tempfile.TemporaryDirectory() as out:
+        started = time.perf_counter()
+        manifest = process_video(video, Path(out) / video.stem, settings, force=True)
+        wall = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"wall_s": wall, "peak_mb": peak_mb, "timing": manifest["timing"], "decode": manifest["decode"],
+            "duration": manifest["source"]["duration"], "highlights": len(manifest["intervals"])}
+
+
+def run_child(video: Path, sample_fps: float, clips: bool) -> dict:
+    command = [sys.executable, __file__, "--child", str(video), str(sample_fps), "1" if clips else "0"]
+    output = subprocess.run(command, check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    return json.loads(output.stdout.splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=3.0)
+    parser.add_argument("--short-minutes", type=float, default=1.0)
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        video, fps, clips = args.child
+        print(json.dumps(measure_one(Path(video), float(fps), clips == "1")))
+        return
+    long_video, short_video = recording(args.minutes), recording(args.short_minutes)
+    rows = [
+        ("default, short", run_child(short_video, 2.0, False)),
+        ("default, long", run_child(long_video, 2.0, False)),
+        ("every frame, long", run_child(long_video, 30.0, False)),
+        ("default + clips, long", run_child(long_video, 2.0, True)),
+    ]
+    header = ("run", "video", "analysis", "realtime", "decode", "score", "prepare", "frames decoded", "write clips", "highlights", "peak RSS")
+    table = [header]
+    for name, r in rows:
+        t = r["timing"]
+        table.append((
+            name, f"{r['duration']:.0f} s", f"{t['analysis_s']:.1f} s", f"{r['duration'] / t['analysis_s']:.1f}x",
+            f"{t['decode_s']:.1f} s", f"{t['score_s'] + t['convert_s']:.1f} s", f"{t['prepare_s']:.1f} s",
+            f"{r['decode']['frames_decoded']}/{round(r['duration'] * 30)}",
+            f"{t.get('write_s', 0):.1f} s" if name.endswith("clips, long") else "-",
+            str(r["highlights"]), f"{r['peak_mb']:.0f} MB",
+        ))
+    widths = [max(len(row[k]) for row in table) for k in range(len(header))]
+    print(f"highlight run, default detector, 1080p30 H.264 (keyframe every 1 s), {os.cpu_count()} CPU cores")
+    for k, row in enumerate(table):
+        print("| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths)) + " |")
+        if k == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    print("realtime = video seconds per wall second of analysis (decode + score); score includes colour conversion;"
+          " clip writing is reported apart.")
+
+
+if __name__ == "__main__":
+    main()
