@@ -15,6 +15,13 @@ two cores), so the source decodes as little as it can:
 
 Times are presentation timestamps in seconds, so variable-frame-rate phone videos keep
 exact times. Memory is bounded by one GOP of compressed packets.
+
+Why PyAV rather than OpenCV: measured on these 2 cores with a 1080p30 phone-like H.264
+file, decoding every frame and converting every 7th, OpenCV (grab/retrieve) ran at 408
+frames/s and PyAV at 446; but only PyAV gives exact presentation timestamps, the
+display-matrix rotation, packet-level control (skip the rest of a GOP, flush) and
+scaling plus colour conversion in one call. With GOP skipping at the default 2 samples
+per second, the same file analyses at about 24x real time instead of 15x.
 """
 
 from __future__ import annotations
