@@ -123,6 +123,8 @@ def _run_one(video: Path, folder: Path, settings: RunSettings, force: bool, quie
         notes = list(manifest.get("errors", []))
         notes += [f"plugin {name}: {r['error']}" for name, r in manifest.get("plugins", {}).items()
                   if isinstance(r, dict) and "error" in r]
+        notes += [f"{name}: {r['summary']}" for name, r in manifest.get("plugins", {}).items()
+                  if isinstance(r, dict) and r.get("summary")]
         return VideoResult(video, folder, "done", len(manifest["intervals"]), info.duration,
                            time.perf_counter() - started, notes=notes)
     except HighlightError as error:

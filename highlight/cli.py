@@ -49,6 +49,12 @@ Slowmo = Annotated[Optional[float], typer.Option("--slowmo", help="Also write sl
 Reel = Annotated[Optional[bool], typer.Option("--reel/--no-reel", help="Also write one video of all highlights. [default: no]")]
 Clips = Annotated[Optional[bool], typer.Option("--clips/--no-clips", help="Write clip files (off: only highlights.json and scores.csv). [default: on]")]
 Plugins = Annotated[Optional[list[str]], typer.Option("--plugin", "-p", help="Enable a plugin (repeatable); see `highlight plugins`.")]
+PoseModel = Annotated[Optional[Path], typer.Option("--pose-model", help="PoseLandmarker .task file for the pose plugin. [default: $HIGHLIGHT_POSE_MODEL]")]
+PoseFps = Annotated[Optional[float], typer.Option("--pose-fps", help="Frames per second the pose plugin analyses. [default: 10]")]
+Overlay = Annotated[Optional[list[str]], typer.Option("--overlay", help="Draw a plugin's result on the clips, e.g. --overlay pose (enables it).")]
+Exercise = Annotated[Optional[str], typer.Option("--exercise", help="What the reps plugin counts: auto, pushup, squat, lunge, situp, crunch, pullup, curl, press, jump, jumping_jack. [default: auto]")]
+HighlightSets = Annotated[bool, typer.Option("--highlight-sets", help="Make each set of reps a highlight.")]
+Rest = Annotated[Optional[float], typer.Option("--rest", help="A pause longer than this between reps starts a new set. [default: 5s]", **Seconds)]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
 
@@ -75,6 +81,35 @@ def build_settings(
         return base.with_changes(interval_changes(**changes))
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
+
+
+def plugin_options(
+    plugins: list[str] | None,
+    pose_model: Path | None = None,
+    pose_fps: float | None = None,
+    overlay: list[str] | None = None,
+    exercise: str | None = None,
+    highlight_sets: bool = False,
+    rest: float | None = None,
+) -> tuple[list[str], dict]:
+    """(plugins to enable, their options) from the plugin options of `run` (and `watch`).
+
+    Only options given are stored, so a run without plugins keeps its settings key.
+    ``--overlay NAME`` enables plugin NAME; reps options without --plugin reps enable it.
+    """
+    options = {
+        "pose_model": str(pose_model.expanduser().resolve()) if pose_model else None,
+        "pose_fps": pose_fps,
+        "overlay": tuple(overlay) if overlay else None,
+        "exercise": exercise,
+        "highlight_sets": highlight_sets or None,
+        "rest_s": rest,
+    }
+    enabled = list(plugins or [])
+    for name in list(overlay or []) + (["reps"] if exercise or highlight_sets or rest is not None else []):
+        if name not in enabled:
+            enabled.append(name)
+    return enabled, {k: v for k, v in options.items() if v is not None}
 
 
 def interval_changes(margin: float | None = None, **given) -> dict:
@@ -123,6 +158,12 @@ def run(
     reel: Reel = None,
     clips: Clips = None,
     plugin: Plugins = None,
+    pose_model: PoseModel = None,
+    pose_fps: PoseFps = None,
+    overlay: Overlay = None,
+    exercise: Exercise = None,
+    highlight_sets: HighlightSets = False,
+    rest: Rest = None,
     force: Annotated[bool, typer.Option("--force", help="Redo videos that are already done.")] = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
@@ -130,12 +171,19 @@ def run(
     """Find the action in each recording and write it as clips.
 
     Example: highlight run ~/Videos/court --margin 0.5s --slowmo 0.5
+    Example: highlight run ~/Videos/gym --plugin pose --plugin reps --exercise squat --overlay pose
     """
     from highlight.batch import format_summary, run_batch
+    from highlight.plugin_api import check_plugins
 
     _setup_logging(verbose)
+    plugin, options = plugin_options(plugin, pose_model, pose_fps, overlay, exercise, highlight_sets, rest)
+    try:
+        check_plugins(plugin, options)
+    except HighlightError as error:
+        _fail(str(error))
     settings = build_settings(
-        detector, model, sample_fps, plugin,
+        detector, model, sample_fps, plugin, options,
         threshold=threshold, exit_threshold=exit_threshold, smooth=smooth, min_duration=min_duration,
         merge_gap=merge_gap, pad_before=pad_before, pad_after=pad_after, margin=margin,
         slowmo=slowmo, reel=reel, clips=clips,

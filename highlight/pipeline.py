@@ -21,7 +21,7 @@ from highlight.export import clips as clip_writer
 from highlight.export import manifest as manifests
 from highlight.export.scores import SCORES_FILE, as_stored, read_scores, write_scores
 from highlight.intervals import Interval, find_intervals, merge_close
-from highlight.plugin_api import Plugin, VideoContext, load_plugins
+from highlight.plugin_api import NO_FRAMES, Plugin, VideoContext, load_plugins, overlay_drawers
 from highlight.scorers import Scorer, get_scorer
 from highlight.settings import RunSettings
 from highlight.source import VideoInfo, VideoSource, probe
@@ -119,7 +119,7 @@ def analyse(
     prepare_seconds = time.perf_counter() - started
     runner = _PluginRunner(plugins, VideoContext(source.info, out_dir or Path("."), settings.options))
     timeline = _Timeline(source, scorer, settings.intervals.exit_threshold)
-    rates = [settings.sample_fps] + [p.sample_fps for p in runner.plugins]
+    rates = [settings.sample_fps] + [p.sample_fps for p in runner.framed]
     convert_seconds = 0.0
     for frame, wanted in source.sample(rates):
         if wanted[0]:
@@ -171,6 +171,7 @@ class _PluginRunner:
         self.seconds = 0.0
         for plugin in list(self.plugins):
             self._call(plugin, "start_video", context)
+        self.framed = [p for p in self.plugins if p.sample_fps != NO_FRAMES]  # known after start_video
 
     def _call(self, plugin: Plugin, hook: str, *args) -> Any:
         if plugin.name in self.errors:
@@ -186,7 +187,7 @@ class _PluginRunner:
             self.seconds += time.perf_counter() - started
 
     def on_frame(self, frame, wanted: tuple[bool, ...]) -> None:
-        for plugin, wants in zip(self.plugins, wanted):
+        for plugin, wants in zip(self.framed, wanted):
             if wants:
                 self._call(plugin, "on_frame", frame)
 
@@ -331,6 +332,8 @@ def write_outputs(
     manifest["settings_key"] = settings.key
     if settings.clips and intervals:
         with clip_writer.open_source(info) as source_clip:
+            source_clip = clip_writer.with_overlays(
+                source_clip, overlay_drawers(settings.options.get("overlay", ()), out_dir, settings.options))
             for index, interval in enumerate(intervals, start=1):
                 entry = _interval_entry(index, interval)
                 entry["clip"] = _ensure(out_dir, clip_writer.clip_name(index, interval), reusable,

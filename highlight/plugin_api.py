@@ -3,10 +3,18 @@
 A plugin sees the same decoded frames as the highlight scorer (a video is decoded
 once, whatever is enabled), at the rate it asks for::
 
+    check_options(options)      class method, before any video: raise HighlightError on bad options
     start_video(context)        once, before the first frame
     on_frame(frame)             each frame at ``sample_fps`` (exact ``frame.time``)
-    end_video() -> dict         a JSON-serialisable result: highlights.json["plugins"][name]
+    end_video() -> dict         a JSON-serialisable result: highlights.json["plugins"][name];
+                                its optional "summary" (one short line) is shown in the run summary
     highlight_intervals()       optional: intervals to add to the highlights
+    overlay(out_dir, options)   class method, optional: (image, time) -> image drawn on exported clips
+                                (``--overlay NAME``), from the files the plugin wrote in out_dir
+
+Plugins run in dependency order (``requires``) and share ``context.shared``: what an
+earlier plugin publishes there at ``end_video`` a later one can read at its own.
+``sample_fps = NO_FRAMES`` says a plugin needs no frames (it works from others' results).
 
 Plugins are classes registered in the entry-point group ``highlight.plugins``
 (``name = "package.module:Class"``); the bundled ones in ``plugins/`` register the
@@ -20,13 +28,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 from highlight import HighlightError
 from highlight.intervals import Interval
 from highlight.source import Frame, VideoInfo
 
 ENTRY_POINT_GROUP = "highlight.plugins"
+NO_FRAMES = 0.0  # a sample_fps meaning "call on_frame never"
 
 
 @dataclass
@@ -44,8 +53,17 @@ class Plugin:
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
-    sample_fps: float | None = 5.0  # None: every frame
+    sample_fps: float | None = 5.0  # None: every frame; NO_FRAMES: none (may be changed in start_video)
     requires: ClassVar[tuple[str, ...]] = ()  # plugins that must run before this one
+
+    @classmethod
+    def check_options(cls, options: dict[str, Any]) -> None:
+        """Fail early (HighlightError, one line) on options this plugin cannot work with."""
+
+    @classmethod
+    def overlay(cls, out_dir: Path, options: dict[str, Any]) -> Callable[[Any, float], Any] | None:
+        """A drawer for exported clips, (RGB image, source time) -> image; None: nothing to draw."""
+        return None
 
     def start_video(self, context: VideoContext) -> None:
         self.context = context
@@ -65,9 +83,30 @@ def available_plugins() -> dict[str, Any]:
     return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
 
-def load_plugins(names: tuple[str, ...] | list[str]) -> list[Plugin]:
+def plugin_class(name: str, registry: dict[str, Any] | None = None) -> type[Plugin]:
+    """The class of an installed plugin (``registry``: name -> entry point or class, for tests)."""
+    found = available_plugins() if registry is None else registry
+    if name not in found:
+        known = ", ".join(sorted(found)) or "none installed"
+        raise HighlightError(f"unknown plugin {name!r} (installed: {known})")
+    entry = found[name]
+    if isinstance(entry, type):
+        return entry
+    try:
+        return entry.load()
+    except Exception as error:  # a broken third-party package must not stop the run
+        raise HighlightError(f"plugin {name!r} failed to load: {error}") from None
+
+
+def check_plugins(names: tuple[str, ...] | list[str], options: dict[str, Any]) -> None:
+    """Load the plugins (and what they require) and let each check the options: before any video."""
+    for plugin in load_plugins(names):
+        type(plugin).check_options(options)
+
+
+def load_plugins(names: tuple[str, ...] | list[str], registry: dict[str, Any] | None = None) -> list[Plugin]:
     """Instantiate the named plugins, adding what they require, in dependency order."""
-    found = available_plugins()
+    found = available_plugins() if registry is None else registry
     ordered: list[Plugin] = []
     seen: set[str] = set()
 
@@ -76,13 +115,7 @@ def load_plugins(names: tuple[str, ...] | list[str]) -> list[Plugin]:
             return
         if name in chain:
             raise HighlightError(f"plugin {name!r} requires itself through {' -> '.join(chain)}")
-        if name not in found:
-            known = ", ".join(sorted(found)) or "none installed"
-            raise HighlightError(f"unknown plugin {name!r} (installed: {known})")
-        try:
-            cls = found[name].load()
-        except Exception as error:  # a broken third-party package must not stop the run
-            raise HighlightError(f"plugin {name!r} failed to load: {error}") from None
+        cls = plugin_class(name, found)
         for dependency in getattr(cls, "requires", ()):
             add(dependency, chain + (name,))
         seen.add(name)
@@ -91,3 +124,13 @@ def load_plugins(names: tuple[str, ...] | list[str]) -> list[Plugin]:
     for name in names:
         add(name)
     return ordered
+
+
+def overlay_drawers(names: tuple[str, ...] | list[str], out_dir: Path, options: dict[str, Any]) -> list[Callable]:
+    """The drawers of the plugins named in ``--overlay``, for the clips of one video."""
+    drawers = []
+    for name in names:
+        drawer = plugin_class(name).overlay(out_dir, options)
+        if drawer is not None:
+            drawers.append(drawer)
+    return drawers

@@ -54,11 +54,28 @@ def open_source(info: VideoInfo) -> Iterator:
         clip.close()
 
 
+def with_overlays(source_clip, drawers: list):
+    """The clip with each drawer, (RGB image, source time) -> image, applied to every frame.
+
+    Applied before cutting, so that the times the drawers see are times of the source.
+    """
+    if not drawers:
+        return source_clip
+
+    def draw(get_frame, t):
+        image = get_frame(t)
+        for drawer in drawers:
+            image = drawer(image, t)
+        return image
+
+    return source_clip.transform(draw, apply_to=[])
+
+
 def write_clip(source_clip, interval: Interval, path: Path, settings: ClipSettings, speed: float = 1.0) -> None:
     """One interval as a file; ``speed`` < 1 writes slow motion (without audio, which would drone)."""
     from moviepy import vfx
 
-    part = source_clip.subclipped(interval.start, interval.end)
+    part = _subclip(source_clip, interval)
     if speed != 1.0:
         part = part.without_audio().with_effects([vfx.MultiplySpeed(speed)])
     _write(part, path, settings)
@@ -68,8 +85,15 @@ def write_reel(source_clip, intervals: list[Interval], path: Path, settings: Cli
     """All highlights of one video, in order, as one file."""
     from moviepy import concatenate_videoclips
 
-    parts = [source_clip.subclipped(i.start, i.end) for i in intervals]
+    parts = [_subclip(source_clip, i) for i in intervals]
     _write(concatenate_videoclips(parts), path, settings)
+
+
+def _subclip(source_clip, interval: Interval):
+    """The interval's part; its end is clamped to what moviepy reads as the clip's length,
+    which can be a few milliseconds shorter than the container's duration."""
+    end = min(interval.end, source_clip.duration) if source_clip.duration else interval.end
+    return source_clip.subclipped(min(interval.start, end), end)
 
 
 def _write(clip, path: Path, settings: ClipSettings) -> None:

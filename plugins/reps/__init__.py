@@ -1,0 +1,89 @@
+"""The ``reps`` plugin: counts repetitions from the ``pose`` plugin's landmarks.
+
+It needs no frames of its own: at the end of a video it reads the pose track that
+``pose`` published in ``context.shared["pose"]``, turns it into joint angles and
+heights, picks the signal of the exercise (``--exercise squat``) or the most periodic
+one (``auto``), and counts complete down-and-up cycles (see ``counter``).
+
+Phase labels instead of angles: a plugin that runs before ``reps`` may publish
+``context.shared["phases"] = (times, labels)`` (per-frame ``up``/``mid``/``down`` from a
+trained classifier); ``reps`` then counts completed down -> up cycles with the robust
+sequence matcher in ``phases`` instead of using joint angles.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from highlight import HighlightError
+from highlight.intervals import Interval
+from highlight.plugin_api import NO_FRAMES, Plugin
+from plugins.reps.counter import EXERCISES, CounterSettings, Rep, choose_signal, count_reps, group_sets, pose_signals, summarise
+from plugins.reps.phases import count_phase_cycles
+
+EXERCISE_CHOICES = ("auto",) + tuple(EXERCISES)
+SET_MARGIN_S = 1.0  # a set's highlight starts a second before its first rep and ends a second after
+
+
+class RepsPlugin(Plugin):
+    name = "reps"
+    description = "Repetitions, tempo and sets from the pose (--exercise pushup|squat|...|auto)"
+    sample_fps = NO_FRAMES
+    requires = ("pose",)
+
+    @classmethod
+    def check_options(cls, options: dict[str, Any]) -> None:
+        exercise = options.get("exercise") or "auto"
+        if exercise not in EXERCISE_CHOICES:
+            raise HighlightError(f"unknown exercise {exercise!r} (choose from {', '.join(EXERCISE_CHOICES)})")
+
+    def end_video(self) -> dict[str, Any]:
+        options = self.context.options
+        self.check_options(options)
+        settings = CounterSettings(rest_s=float(options.get("rest_s") or CounterSettings.rest_s))
+        self.sets = []
+        if "phases" in self.context.shared:
+            return self._from_phases(settings)
+        track = self.context.shared.get("pose")
+        if track is None:
+            raise HighlightError("no pose track: the pose plugin did not finish")
+        exercise = options.get("exercise") or "auto"
+        signals = pose_signals(track.landmarks)
+        allowed = None if exercise == "auto" else EXERCISES[exercise]
+        choice = choose_signal(track.times, signals, allowed, settings)
+        reps = count_reps(track.times, signals[choice.signal], settings, choice.period_s) if choice else []
+        result = {"method": "joint signal", "exercise": exercise,
+                  "signal": choice.signal if choice else None,
+                  "periodicity": round(choice.strength, 3) if choice else 0.0}
+        return {**result, **self._result(reps, settings)}
+
+    def _from_phases(self, settings: CounterSettings) -> dict[str, Any]:
+        times, labels = self.context.shared["phases"]
+        cycles = count_phase_cycles(list(labels), list(times))
+        starts = [cycles[k - 1].end if k else times[0] for k in range(len(cycles))]
+        reps = [Rep(float(s), c.bottom, c.end) for s, c in zip(starts, cycles)]
+        return {"method": "phase labels", **self._result(reps, settings)}
+
+    def _result(self, reps: list[Rep], settings: CounterSettings) -> dict[str, Any]:
+        self.sets = group_sets(reps, settings.rest_s)
+        result = summarise(reps, self.sets)
+        result["summary"] = _one_line(result)
+        return result
+
+    def highlight_intervals(self) -> list[Interval]:
+        """Each set as a highlight, with ``--highlight-sets``."""
+        if not self.context.options.get("highlight_sets"):
+            return []
+        duration = self.context.info.duration or float("inf")
+        return [Interval(max(0.0, s.start - SET_MARGIN_S), min(duration, s.end + SET_MARGIN_S)) for s in self.sets]
+
+
+def _one_line(result: dict[str, Any]) -> str:
+    """'12 reps: 8 + 4 per set, 2.1 s/rep' for the run summary."""
+    if not result["count"]:
+        return "0 reps"
+    per_set = " + ".join(str(s["reps"]) for s in result["sets"])
+    sets = f" in {len(result['sets'])} sets ({per_set})" if len(result["sets"]) > 1 else ""
+    return f"{result['count']} reps{sets}, {result['seconds_per_rep']:.1f} s/rep"

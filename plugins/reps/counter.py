@@ -1,0 +1,282 @@
+"""Counting repetitions in a joint-angle signal: pure functions, no video, no MediaPipe.
+
+A rep is one full cycle of a joint signal: down (below the lower threshold) and back
+up (above the upper one). Thresholds are fractions of the signal's own range, so one
+setting serves a push-up's elbow (90-170 degrees) and a crunch's hip (a 20 degree
+swing) alike. Hysteresis (two thresholds) ignores jitter near either one; a minimum
+cycle time ignores a bounce at the bottom. When the exercise is not given, the most
+periodic signal wins: the highest autocorrelation peak over plausible rep lengths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Iterable, Mapping
+
+import numpy as np
+
+# MediaPipe PoseLandmarker indices (33 landmarks; the COCO body joints among them).
+LANDMARK = {
+    "nose": 0, "left_shoulder": 11, "right_shoulder": 12, "left_elbow": 13, "right_elbow": 14,
+    "left_wrist": 15, "right_wrist": 16, "left_hip": 23, "right_hip": 24, "left_knee": 25,
+    "right_knee": 26, "left_ankle": 27, "right_ankle": 28,
+}
+
+# joint name -> (end, vertex, end): the angle at the vertex, in degrees.
+JOINT_ANGLES = {
+    "elbow": ("shoulder", "elbow", "wrist"),
+    "shoulder": ("hip", "shoulder", "elbow"),
+    "hip": ("shoulder", "hip", "knee"),
+    "knee": ("hip", "knee", "ankle"),
+}
+
+# Heights (minus the image y of a body point, in torso lengths): a jump or a lunge moves the
+# hips up and down more clearly than it bends any one joint.
+HEIGHTS = ("hip", "wrist", "shoulder")
+
+# Which signals each exercise is counted on (either side; the more periodic one is used).
+EXERCISES: dict[str, tuple[str, ...]] = {
+    "pushup": ("elbow_angle",),
+    "pullup": ("elbow_angle", "shoulder_height"),
+    "curl": ("elbow_angle",),
+    "press": ("elbow_angle", "shoulder_angle"),
+    "squat": ("knee_angle", "hip_angle", "hip_height"),
+    "lunge": ("knee_angle", "hip_height"),
+    "situp": ("hip_angle",),
+    "crunch": ("hip_angle", "shoulder_angle"),
+    "jump": ("hip_height", "knee_angle"),
+    "jumping_jack": ("shoulder_angle",),
+}
+
+
+@dataclass(frozen=True)
+class CounterSettings:
+    """One setting for every exercise: thresholds are relative, times are in seconds."""
+
+    min_cycle_s: float = 0.4  # faster than this is a bounce, not a rep
+    max_cycle_s: float = 8.0  # slower than this is not a rhythm autocorrelation can see
+    smooth_fraction: float = 0.2  # smoothing window as a fraction of the rep period
+    low: float = 0.35  # "down" below this fraction of the signal's range...
+    high: float = 0.65  # ...and "up" again above this one
+    min_amplitude_deg: float = 12.0  # an angle swinging less than this is not exercising
+    min_amplitude_height: float = 0.12  # nor a height moving less than this many torso lengths
+    rest_s: float = 5.0  # a pause longer than this (beyond a rep's own length) starts a new set
+    resample_fps: float = 20.0  # signals are put on a regular grid before analysis
+
+
+@dataclass(frozen=True)
+class Rep:
+    start: float  # leaves the top
+    bottom: float  # deepest point
+    end: float  # back at the top: the rep is complete
+
+
+@dataclass(frozen=True)
+class RepSet:
+    start: float
+    end: float
+    reps: int
+    seconds_per_rep: float
+
+
+# ---------------------------------------------------------------- signals from landmarks
+
+
+def pose_signals(landmarks: np.ndarray, min_visibility: float = 0.3) -> dict[str, np.ndarray]:
+    """Joint angles (degrees) and heights (torso lengths) per frame, per side.
+
+    ``landmarks`` is (frames, 33, 4): normalised x, y, z, visibility, NaN where no person
+    was found. Points the model is unsure of (visibility below ``min_visibility``) are
+    NaN, and so is every signal they take part in.
+    """
+    xy = landmarks[:, :, :2].astype(np.float64).copy()
+    xy[landmarks[:, :, 3] < min_visibility] = np.nan
+    signals: dict[str, np.ndarray] = {}
+    for side in ("left", "right"):
+        point = {name: xy[:, LANDMARK[f"{side}_{name}"]] for name in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")}
+        for joint, (a, vertex, b) in JOINT_ANGLES.items():
+            signals[f"{side}_{joint}_angle"] = joint_angle(point[a], point[vertex], point[b])
+        torso = np.nanmedian(np.linalg.norm(point["shoulder"] - point["hip"], axis=1)) if np.isfinite(point["hip"]).any() else np.nan
+        for name in HEIGHTS:
+            signals[f"{side}_{name}_height"] = -point[name][:, 1] / torso if torso and np.isfinite(torso) else np.full(len(xy), np.nan)
+    return signals
+
+
+def joint_angle(a: np.ndarray, vertex: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The angle a-vertex-b in degrees (180 = straight), for arrays of 2-D points."""
+    u, v = a - vertex, b - vertex
+    cos = (u * v).sum(axis=1) / (np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1) + 1e-12)
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+# ---------------------------------------------------------------- periodicity
+
+
+def resample(times: np.ndarray, values: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray]:
+    """The signal on a regular grid, gaps (NaN) bridged linearly; empty if too little is known."""
+    times, values = np.asarray(times, float), np.asarray(values, float)
+    known = np.isfinite(values)
+    if known.sum() < 3:
+        return np.empty(0), np.empty(0)
+    grid = np.arange(times[known][0], times[known][-1] + 1e-9, 1.0 / fps)
+    return grid, np.interp(grid, times[known], values[known])
+
+
+def smooth(values: np.ndarray, window: int) -> np.ndarray:
+    """Moving average with edges padded by reflection (no shrinking, no phase shift)."""
+    if window <= 1 or len(values) < 3:
+        return values
+    window = min(window, len(values) - (1 - len(values) % 2))
+    pad = window // 2
+    padded = np.pad(values, pad, mode="reflect")
+    return np.convolve(padded, np.ones(window) / window, mode="valid")[: len(values)]
+
+
+def periodicity(values: np.ndarray, fps: float, settings: CounterSettings = CounterSettings()) -> tuple[float, float]:
+    """(strength, period in seconds) of the strongest rhythm in a regularly sampled signal.
+
+    Strength is the autocorrelation at its highest local peak between the minimum and
+    maximum cycle lengths (1: a perfect repetition, 0: none). A peak must be a real local
+    maximum: the slow decay right after lag zero is not a rhythm.
+    """
+    x = np.asarray(values, float) - np.mean(values)
+    n = len(x)
+    if n < 4 or not np.any(x):
+        return 0.0, 0.0
+    spectrum = np.fft.rfft(x, 2 * n)
+    acf = np.fft.irfft(spectrum * np.conj(spectrum))[:n]
+    acf = acf / acf[0]  # biased on purpose: a rhythm seen twice beats one seen once
+    lo = max(1, int(settings.min_cycle_s * fps))
+    hi = min(int(settings.max_cycle_s * fps), n // 2)
+    best_strength, best_lag = 0.0, 0
+    for lag in range(max(lo, 1), hi):
+        if acf[lag] > acf[lag - 1] and acf[lag] >= acf[lag + 1] and acf[lag] > best_strength:
+            best_strength, best_lag = float(acf[lag]), lag
+    if best_lag == 0:
+        return 0.0, 0.0
+    return min(best_strength, 1.0), best_lag / fps
+
+
+def amplitude(values: np.ndarray) -> float:
+    """The swing of a signal: 5th to 95th percentile (ignores a few wild frames)."""
+    finite = values[np.isfinite(values)]
+    return float(np.percentile(finite, 95) - np.percentile(finite, 5)) if finite.size else 0.0
+
+
+@dataclass(frozen=True)
+class Choice:
+    signal: str
+    strength: float
+    period_s: float
+
+
+def choose_signal(
+    times: np.ndarray,
+    signals: Mapping[str, np.ndarray],
+    allowed: Iterable[str] | None = None,
+    settings: CounterSettings = CounterSettings(),
+) -> Choice | None:
+    """The most periodic signal among ``allowed`` kinds (e.g. ``knee_angle``: either knee).
+
+    Signals that barely move (below the minimum amplitude) are left out: a still joint's
+    jitter can look rhythmic.
+    """
+    kinds = tuple(allowed) if allowed else None
+    best: Choice | None = None
+    for name, values in signals.items():
+        if kinds and not any(name.endswith(kind) for kind in kinds):
+            continue
+        grid, regular = resample(times, values, settings.resample_fps)
+        if regular.size < 8 or amplitude(regular) < _min_amplitude(name, settings):
+            continue
+        strength, period = periodicity(smooth(regular, 3), settings.resample_fps, settings)
+        if best is None or strength > best.strength:
+            best = Choice(name, strength, period)
+    return best
+
+
+def _min_amplitude(name: str, settings: CounterSettings) -> float:
+    return settings.min_amplitude_height if name.endswith("_height") else settings.min_amplitude_deg
+
+
+# ---------------------------------------------------------------- counting
+
+
+def count_reps(
+    times: np.ndarray,
+    values: np.ndarray,
+    settings: CounterSettings = CounterSettings(),
+    period_s: float | None = None,
+) -> list[Rep]:
+    """Complete down-and-up cycles, with hysteresis and a minimum cycle time.
+
+    "Down" is the low end of the signal (a bent joint, a lowered body). The signal is
+    smoothed over a fraction of the rep period (when known), and scaled to its own
+    range, robustly (5th-95th percentile). A cycle shorter than ``min_cycle_s`` (or
+    half the known period) is merged into the next one rather than counted.
+    """
+    grid, regular = resample(times, values, settings.resample_fps)
+    if regular.size < 3:
+        return []
+    window = int(round((period_s or 1.0) * settings.smooth_fraction * settings.resample_fps)) | 1
+    level = smooth(regular, window)
+    if period_s:  # a drift slower than one rep (walking closer, a sagging camera) is not a rep
+        level = level - smooth(regular, int(round(period_s * settings.resample_fps)) | 1)
+    lo, hi = np.percentile(level, 5), np.percentile(level, 95)
+    if hi - lo <= 1e-9:
+        return []
+    level = (level - lo) / (hi - lo)
+    min_cycle = max(settings.min_cycle_s, 0.5 * period_s if period_s else 0.0)
+    reps: list[Rep] = []
+    # A recording that starts at the bottom does not count its first rise: half a rep is not one.
+    state = "up" if level[0] >= settings.low else "unknown"
+    left_top = grid[0]
+    bottom_index = 0
+    last_end = -np.inf
+    for k, value in enumerate(level):
+        if state == "up" and value < settings.low:
+            state, bottom_index = "down", k
+        elif state == "down":
+            if value < level[bottom_index]:
+                bottom_index = k
+            if value > settings.high:
+                if grid[k] - last_end >= min_cycle or not reps:
+                    reps.append(Rep(round(float(left_top), 3), round(float(grid[bottom_index]), 3), round(float(grid[k]), 3)))
+                    last_end = grid[k]
+                state = "up"
+        elif state == "unknown" and value > settings.high:
+            state = "up"
+        if state == "up" and value >= settings.high:
+            left_top = grid[k]
+    return reps
+
+
+def group_sets(reps: list[Rep], rest_s: float) -> list[RepSet]:
+    """Runs of reps separated by rests: a gap longer than ``rest_s`` plus the typical rep."""
+    if not reps:
+        return []
+    typical = float(np.median([r.end - r.start for r in reps]))
+    runs: list[list[Rep]] = [[reps[0]]]
+    for previous, rep in zip(reps, reps[1:]):
+        if rep.start - previous.end > rest_s or rep.end - previous.end > rest_s + typical:
+            runs.append([rep])
+        else:
+            runs[-1].append(rep)
+    return [RepSet(run[0].start, run[-1].end, len(run), round(_seconds_per_rep(run), 2)) for run in runs]
+
+
+def _seconds_per_rep(run: list[Rep]) -> float:
+    if len(run) == 1:
+        return run[0].end - run[0].start
+    return (run[-1].end - run[0].end) / (len(run) - 1) if len(run) > 1 else 0.0
+
+
+def summarise(reps: list[Rep], sets: list[RepSet]) -> dict:
+    """The JSON result: totals in the units people use (reps per set, seconds per rep)."""
+    tempo = [s.seconds_per_rep for s in sets for _ in range(s.reps)]
+    return {
+        "count": len(reps),
+        "seconds_per_rep": round(float(np.mean(tempo)), 2) if tempo else None,
+        "reps": [asdict(r) for r in reps],
+        "sets": [asdict(s) for s in sets],
+    }

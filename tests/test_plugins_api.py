@@ -1,0 +1,144 @@
+"""Plugin discovery (entry points), dependency order, option checks and isolation of a failing plugin."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from highlight import HighlightError
+from highlight.plugin_api import Plugin, available_plugins, load_plugins
+from highlight.settings import RunSettings
+
+FAILING_PLUGIN = textwrap.dedent('''
+    from highlight.plugin_api import Plugin
+
+    class Exploding(Plugin):
+        name = "exploding"
+        description = "raises on the third frame"
+        sample_fps = 4.0
+
+        def start_video(self, context):
+            self.context, self.frames = context, 0
+
+        def on_frame(self, frame):
+            self.frames += 1
+            if self.frames == 3:
+                raise RuntimeError("boom at frame 3")
+
+    class Counting(Plugin):
+        name = "counting"
+        description = "counts the frames it sees and publishes the count"
+        sample_fps = 4.0
+
+        def start_video(self, context):
+            self.context, self.times = context, []
+
+        def on_frame(self, frame):
+            self.times.append(frame.time)
+
+        def end_video(self):
+            self.context.shared["frames_seen"] = len(self.times)
+            return {"frames": len(self.times), "summary": f"{len(self.times)} frames"}
+
+    class Reader(Plugin):
+        name = "reader"
+        sample_fps = 0.0
+        requires = ("counting",)
+
+        def start_video(self, context):
+            self.context, self.calls = context, 0
+
+        def on_frame(self, frame):
+            raise AssertionError("a NO_FRAMES plugin must get no frames")
+
+        def end_video(self):
+            return {"seen_by_counting": self.context.shared["frames_seen"]}
+''')
+
+
+@pytest.fixture
+def installed_test_plugins(tmp_path, monkeypatch):
+    """A real installed distribution (dist-info on sys.path) registering three plugins."""
+    (tmp_path / "test_plugins_pkg.py").write_text(FAILING_PLUGIN)
+    info = tmp_path / "test_plugins_pkg-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: test-plugins-pkg\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(
+        "[highlight.plugins]\n"
+        "exploding = test_plugins_pkg:Exploding\n"
+        "counting = test_plugins_pkg:Counting\n"
+        "reader = test_plugins_pkg:Reader\n"
+        "broken = test_plugins_pkg:DoesNotExist\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return tmp_path
+
+
+def test_bundled_plugins_are_discovered_through_entry_points():
+    found = available_plugins()
+    assert found["pose"].value == "plugins.pose:PosePlugin"
+    assert found["reps"].value == "plugins.reps:RepsPlugin"
+
+
+def test_dependencies_load_first_and_only_once(installed_test_plugins):
+    plugins = load_plugins(["reader", "counting"])
+    assert [p.name for p in plugins] == ["counting", "reader"]
+    assert [p.name for p in load_plugins(["reps"])] == ["pose", "reps"]
+
+
+def test_unknown_or_broken_plugin_is_a_one_line_error(installed_test_plugins):
+    with pytest.raises(HighlightError, match="unknown plugin 'nope'.*installed:.*exploding"):
+        load_plugins(["nope"])
+    with pytest.raises(HighlightError, match="plugin 'broken' failed to load"):
+        load_plugins(["broken"])
+
+
+def test_injected_registry_and_cycles():
+    class A(Plugin):
+        name, requires = "a", ("b",)
+
+    class B(Plugin):
+        name, requires = "b", ("a",)
+
+    with pytest.raises(HighlightError, match="requires itself"):
+        load_plugins(["a"], registry={"a": A, "b": B})
+
+
+def test_failing_plugin_is_isolated_and_reported(installed_test_plugins, shared, tmp_path):
+    """The highlight work completes; the error lands in the manifest and the summary notes."""
+    from highlight.batch import format_summary, run_batch
+
+    video = shared / "data" / "videos" / "quva_020_fitness.mp4"
+    settings = RunSettings(plugins=("exploding", "reader"), clips=False)
+    report = run_batch([video], settings, tmp_path / "out", quiet=True)
+    result = report.results[0]
+    assert result.status == "done"
+    manifest = json.loads((result.out_dir / "highlights.json").read_text())
+    assert manifest["complete"] is True
+    assert manifest["plugins"]["exploding"] == {"error": "on_frame: RuntimeError: boom at frame 3"}
+    frames = manifest["plugins"]["counting"]["frames"]
+    assert frames == pytest.approx(manifest["source"]["duration"] * 4, abs=2)
+    assert manifest["plugins"]["reader"] == {"seen_by_counting": frames}
+    summary = format_summary(report)
+    assert "plugin exploding: on_frame: RuntimeError: boom at frame 3" in summary
+    assert f"counting: {frames} frames" in summary
+    assert (result.out_dir / "scores.csv").is_file()
+
+
+def test_reps_options_are_checked_before_any_video():
+    from highlight.plugin_api import check_plugins
+
+    with pytest.raises(HighlightError, match="unknown exercise 'yoga'"):
+        check_plugins(["reps"], {"exercise": "yoga", "pose_model": __file__})
+
+
+def test_missing_pose_model_names_the_ways_to_give_one(monkeypatch):
+    from highlight.plugin_api import check_plugins
+
+    monkeypatch.delenv("HIGHLIGHT_POSE_MODEL", raising=False)
+    with pytest.raises(HighlightError, match="--pose-model PATH.*HIGHLIGHT_POSE_MODEL"):
+        check_plugins(["pose"], {})
+    with pytest.raises(HighlightError, match="missing.task: pose model not found"):
+        check_plugins(["pose"], {"pose_model": "missing.task"})

@@ -1,0 +1,73 @@
+"""End to end on real footage: `highlight run --plugin pose --plugin reps` on a squat clip."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from highlight.cli import app
+from plugins.pose.landmarks import PoseTrack, load, save
+from plugins.pose.overlay import BONE_COLOUR, frame_drawer
+
+pytestmark = pytest.mark.slow
+
+
+def _green_pixels(image: np.ndarray) -> int:
+    return int(np.sum(np.all(np.abs(image.astype(int) - BONE_COLOUR) < 40, axis=-1)))
+
+
+def test_run_counts_squats_writes_pose_and_draws_it(shared, dev_labels, tmp_path, monkeypatch):
+    video = shared / "data" / "videos" / "squat_side.mp4"
+    truth = dev_labels["reps"]["squat_side.mp4"]
+    monkeypatch.setenv("HIGHLIGHT_POSE_MODEL", str(shared / "models" / "pose_landmarker_lite.task"))
+    result = CliRunner().invoke(app, [
+        "run", str(video), "--out", str(tmp_path), "--quiet",
+        "--plugin", "pose", "--plugin", "reps", "--overlay", "pose", "--highlight-sets",
+    ])
+    assert result.exit_code == 0, result.output
+    assert "reps: 3 reps" in result.output and "s/rep" in result.output
+
+    folder = tmp_path / "squat_side"
+    manifest = json.loads((folder / "highlights.json").read_text())
+    reps = manifest["plugins"]["reps"]
+    assert reps["count"] == truth["count"]
+    assert [r["bottom"] for r in reps["reps"]] == pytest.approx(truth["bottom_approx_s"], abs=0.5)
+    assert reps["sets"][0]["reps"] == 3 and 2.0 < reps["seconds_per_rep"] < 4.0
+
+    track = load(folder / "pose.npz")
+    assert track.landmarks.shape == (manifest["plugins"]["pose"]["frames"], 33, 4)
+    assert track.detected.mean() > 0.9
+    assert np.all(np.diff(track.times) > 0)
+
+    # --highlight-sets: the set (1.85-9.05 s, plus a second each side) is a highlight
+    first = manifest["intervals"][0]
+    assert first["start"] <= reps["sets"][0]["start"] and first["end"] >= reps["sets"][0]["end"]
+    import av
+
+    with av.open(str(folder / first["clip"])) as clip:
+        frame = next(f for f in clip.decode(video=0) if f.time >= 2.5 - first["start"])
+        assert _green_pixels(frame.to_ndarray(format="rgb24")) > 200  # the skeleton is drawn
+
+
+def test_pose_file_round_trip_and_nearest_lookup(tmp_path):
+    landmarks = np.full((3, 33, 4), np.nan, np.float32)
+    landmarks[0] = 0.5
+    landmarks[0, :, 3] = 1.0
+    landmarks[2] = 0.25
+    landmarks[2, :, 3] = 1.0
+    track = PoseTrack(np.array([0.0, 0.1, 0.2]), landmarks)
+    save(tmp_path / "pose.npz", track)
+    again = load(tmp_path / "pose.npz")
+    np.testing.assert_array_equal(again.times, track.times)
+    assert again.nearest(0.04, 0.15)[0, 0] == 0.5
+    assert again.nearest(0.1, 0.15) is None  # nobody detected in the nearest frame
+    assert again.nearest(0.9, 0.15) is None  # too far from any analysed frame
+    image = np.zeros((100, 200, 3), np.uint8)
+    drawn = frame_drawer(again)(image, 0.19)
+    assert _green_pixels(drawn) == 0  # every landmark at one point: bones of zero length
+    landmarks[2, 23:25, :2] = [[0.1, 0.1], [0.9, 0.9]]  # spread the hips: a visible bone
+    drawn = frame_drawer(PoseTrack(track.times, landmarks))(image, 0.19)
+    assert _green_pixels(drawn) > 50 and image.sum() == 0  # drawn on a copy
