@@ -250,3 +250,15 @@ def test_report_of_real_clip_screenshot(shared, tmp_path):
     _chromium((out / "report.html").as_uri(), tmp_path, f"--screenshot={shot}", "--window-size=1280,1600")
     with Image.open(shot) as image:
         assert image.size[0] == 1280 and image.getextrema() != ((255, 255), (255, 255), (255, 255))
+
+
+def test_no_highlights_no_timelines(exported, tmp_path):
+    from highlight.export.timelines import write_timelines
+
+    folder = tmp_path / "empty"
+    shutil.copytree(exported / "pal_25fps", folder)
+    manifest = manifests.load(folder)
+    manifest["intervals"] = []
+    manifests.save(folder, manifest)
+    assert write_timelines(folder, list(FORMATS)) == []
+    assert not any((folder / f.filename).exists() for f in FORMATS.values())

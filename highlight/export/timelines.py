@@ -164,7 +164,10 @@ def parse_formats(text: str | Iterable[str]) -> list[str]:
 
 
 def write_timelines(folder: Path, formats: Iterable[str]) -> list[Path]:
-    """Write the chosen timelines of one video's output folder from its highlights.json."""
+    """Write the chosen timelines of one video's output folder from its highlights.json.
+
+    A video without highlights gets none (and loses any from an earlier run).
+    """
     import opentimelineio as otio
 
     folder = Path(folder)
@@ -175,6 +178,9 @@ def write_timelines(folder: Path, formats: Iterable[str]) -> list[Path]:
     written = []
     for name in formats:
         spec = FORMATS[name]
+        if not len(timeline.tracks[0]):  # no highlights: no timeline (editors reject empty ones)
+            (folder / spec.filename).unlink(missing_ok=True)
+            continue
         options = {"rate": float(facts.rate)} if spec.adapter == "cmx_3600" else {}
         try:
             text = otio.adapters.write_to_string(timeline.deepcopy(), spec.adapter, **options)
