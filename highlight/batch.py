@@ -11,7 +11,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from tqdm import tqdm
 
@@ -43,6 +43,7 @@ class VideoResult:
 @dataclass
 class BatchReport:
     results: list[VideoResult] = field(default_factory=list)
+    report_path: Path | None = None  # report.html, once written
 
     @property
     def failed(self) -> list[VideoResult]:
@@ -83,7 +84,10 @@ def run_batch(
     out: Path | None = None,
     force: bool = False,
     quiet: bool = False,
+    exports: Sequence[str] = (),
+    write_report: bool = True,
 ) -> BatchReport:
+    """Process every recording; then editor timelines (``exports``) per video and ``report.html``."""
     inputs = [Path(p) for p in inputs]
     out = (out or default_out_dir(inputs)).expanduser()
     pairs = plan_outputs(inputs, out)
@@ -96,11 +100,37 @@ def run_batch(
     overall = tqdm(pairs, desc="videos", unit="video", disable=quiet, position=0, file=sys.stderr)
     for video, folder in overall:
         result = _run_one(video, folder, settings, force, quiet)
+        if exports and result.status != "failed":
+            _export_timelines(result, exports)
         report.results.append(result)
         if result.status == "failed":
             tqdm.write(f"error: {result.error}", file=sys.stderr)
     overall.close()
+    if write_report:
+        _write_report(out, report)
     return report
+
+
+def _export_timelines(result: VideoResult, formats: Sequence[str]) -> None:
+    from highlight.export.timelines import write_timelines
+
+    try:
+        write_timelines(result.out_dir, formats)
+    except HighlightError as error:
+        result.status, result.error = "failed", str(error)
+
+
+def _write_report(out: Path, batch: BatchReport) -> None:
+    """report.html for the whole output folder; a failure here is reported, the clips stand."""
+    from highlight.export.report import build_report, save_batch
+
+    try:
+        save_batch(out, [{"path": str(r.path.resolve()), "status": r.status, "highlights": r.highlights,
+                          "video_seconds": r.video_seconds, "run_seconds": round(r.run_seconds, 3),
+                          "error": r.error, "notes": r.notes} for r in batch.results])
+        batch.report_path = build_report(out)
+    except (HighlightError, OSError, ValueError) as error:
+        tqdm.write(f"error: report: {error}", file=sys.stderr)
 
 
 def _run_one(video: Path, folder: Path, settings: RunSettings, force: bool, quiet: bool) -> VideoResult:

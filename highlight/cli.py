@@ -165,6 +165,8 @@ def run(
     highlight_sets: HighlightSets = False,
     rest: Rest = None,
     force: Annotated[bool, typer.Option("--force", help="Redo videos that are already done.")] = False,
+    export: Annotated[Optional[str], typer.Option("--export", help="Also write editor timelines: edl,fcpxml,fcp7,otio or all.")] = None,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Write report.html in the output folder. [default: on]")] = True,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
@@ -188,12 +190,15 @@ def run(
         merge_gap=merge_gap, pad_before=pad_before, pad_after=pad_after, margin=margin,
         slowmo=slowmo, reel=reel, clips=clips,
     )
+    exports = _timeline_formats(export) if export else []
     try:
-        report = run_batch(paths, settings, out, force=force, quiet=quiet)
+        batch = run_batch(paths, settings, out, force=force, quiet=quiet, exports=exports, write_report=report)
     except (HighlightError, FileNotFoundError) as error:
         _fail(str(error).strip("'\""))
-    typer.echo(format_summary(report))
-    if report.failed:
+    typer.echo(format_summary(batch))
+    if batch.report_path:
+        typer.echo(f"report: {batch.report_path}")
+    if batch.failed:
         raise typer.Exit(1)
 
 
@@ -261,6 +266,12 @@ def _version(
     if version:
         typer.echo(f"highlight {__version__}")
         raise typer.Exit()
+
+
+from highlight.export.commands import export_command, report_command, timeline_formats as _timeline_formats  # noqa: E402
+
+app.command("export")(export_command)
+app.command("report")(report_command)
 
 
 def main() -> None:

@@ -56,6 +56,8 @@ class VideoInfo:
     frame_count: int
     has_audio: bool
     codec: str
+    fps_rational: str = ""  # the exact nominal rate, e.g. "30000/1001": editor timelines need it, not 29.97
+
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -86,6 +88,7 @@ def probe(path: Path) -> VideoInfo:
                 frame_count=int(stream.frames or 0),
                 has_audio=bool(container.streams.audio),
                 codec=stream.codec_context.name,
+                fps_rational=_nominal_rate(stream),
             )
     except HighlightError:
         raise
@@ -115,6 +118,20 @@ def _first_frame_rotation(container, stream) -> int:
 def _frame_rate(stream) -> float:
     rate = stream.average_rate or stream.guessed_rate or stream.base_rate
     return float(rate) if rate else 30.0
+
+
+def _nominal_rate(stream) -> str:
+    """The rate an editor would call this video's, as a fraction ("25", "30000/1001").
+
+    Phone recordings are variable-rate; their average (e.g. 1663/55) is no editing
+    rate, while the stream's base rate is usually the nominal one (30). The first
+    candidate that is a whole or NTSC (x/1001) rate wins; else the average, as is.
+    """
+    candidates = [stream.average_rate, stream.base_rate, stream.guessed_rate]
+    for rate in candidates:
+        if rate and Fraction(rate).denominator in (1, 1001):
+            return str(Fraction(rate))
+    return next((str(Fraction(rate)) for rate in candidates if rate), "")
 
 
 def _duration(container, stream) -> float:

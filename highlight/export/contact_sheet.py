@@ -1,0 +1,82 @@
+"""A contact sheet per video: every highlight's peak frame in a grid, with its times.
+
+One JPEG (``contact_sheet.jpg`` in the video's output folder) that a file browser
+shows as a preview: what a recording's highlights are, without opening a clip.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageDraw, ImageFont
+
+from highlight.atomic import atomic_path
+from highlight.export import manifest as manifests
+from highlight.export.thumbnails import THUMB_WIDTH, grab_frames, moment_times
+from highlight.units import format_timestamp
+
+CONTACT_SHEET_FILE = "contact_sheet.jpg"
+COLUMNS = 4
+_GAP, _LABEL_HEIGHT, _HEADER_HEIGHT = 8, 22, 34
+_BACKGROUND, _TEXT, _MUTED = (24, 24, 27), (240, 240, 240), (170, 170, 175)
+
+
+def cell_label(interval: dict[str, Any]) -> str:
+    return (f"#{interval['index']:02d}  {format_timestamp(interval['start'], 1)}-{format_timestamp(interval['end'], 1)}"
+            f"  peak {interval['peak']:.2f}")
+
+
+def render(title: str, cells: list[tuple[Image.Image | None, str]], columns: int = COLUMNS,
+           cell_width: int = THUMB_WIDTH) -> Image.Image:
+    """The grid: a title line, then one thumbnail and label per highlight (grey where none)."""
+    heights = [image.height * cell_width // image.width for image, _ in cells if image is not None]
+    cell_height = max(heights, default=cell_width * 9 // 16)
+    columns = max(1, min(columns, len(cells) or 1))
+    rows = max(1, math.ceil(len(cells) / columns))
+    width = _GAP + columns * (cell_width + _GAP)
+    height = _HEADER_HEIGHT + rows * (cell_height + _LABEL_HEIGHT + _GAP) + _GAP
+    sheet = Image.new("RGB", (width, height), _BACKGROUND)
+    draw = ImageDraw.Draw(sheet)
+    draw.text((_GAP, 8), title, fill=_TEXT, font=_font(16))
+    small = _font(13)
+    for k, (image, label) in enumerate(cells):
+        x = _GAP + (k % columns) * (cell_width + _GAP)
+        y = _HEADER_HEIGHT + (k // columns) * (cell_height + _LABEL_HEIGHT + _GAP)
+        if image is None:
+            draw.rectangle([x, y, x + cell_width - 1, y + cell_height - 1], fill=(60, 60, 64))
+        else:
+            thumb = image.resize((cell_width, image.height * cell_width // image.width))
+            sheet.paste(thumb, (x, y + (cell_height - thumb.height) // 2))
+        draw.text((x + 2, y + cell_height + 4), label, fill=_MUTED, font=small)
+    return sheet
+
+
+def write_contact_sheet(folder: Path, manifest: dict[str, Any], peaks: dict[int, Image.Image] | None = None) -> Path:
+    """Write ``contact_sheet.jpg``; ``peaks`` (highlight index -> image) saves decoding them again."""
+    intervals = manifest.get("intervals", [])
+    if peaks is None:
+        fps = manifest["source"].get("fps") or 30.0
+        times = {i["index"]: moment_times(i, fps)["peak"] for i in intervals}
+        frames = grab_frames(Path(manifest["source"]["path"]), times.values())
+        peaks = {index: frames.get(t) for index, t in times.items()}
+    stem = Path(manifest["source"]["path"]).name
+    title = f"{stem}: {len(intervals)} highlights, {format_timestamp(manifest['source'].get('duration', 0), 0)} recording"
+    sheet = render(title, [(peaks.get(i["index"]), cell_label(i)) for i in intervals])
+    path = Path(folder) / CONTACT_SHEET_FILE
+    with atomic_path(path) as tmp:
+        sheet.save(tmp, "JPEG", quality=85)
+    return path
+
+
+def make_contact_sheet(folder: Path) -> Path:
+    """The contact sheet of one output folder, from its highlights.json and the recording."""
+    return write_contact_sheet(folder, manifests.load(Path(folder)))
+
+
+def _font(size: int):
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow without FreeType: the fixed bitmap font
+        return ImageFont.load_default()
