@@ -153,7 +153,7 @@ class _Job:
 class Watcher:
     def __init__(self, config: WatchConfig):
         self.config = config
-        self.out = config.out
+        self.out = config.out.expanduser().resolve()
         self.roots = [p.expanduser().resolve() for p in config.folders]
         self.key = job_key(config.settings)
         self.tracker = SettleTracker(config.settle)
@@ -299,6 +299,9 @@ class Watcher:
             self._observe(video)
 
     def _offer(self, path: Path) -> None:
+        if str(path) in self.running:  # changed while being processed: look again when that is over
+            self.tracker.observe(path)
+            return
         try:
             stat = path.stat()
         except OSError:
@@ -374,7 +377,10 @@ class Watcher:
                     self._finish(path, job, None, f"{path}: took longer than --job-timeout {_seconds(limit)}")
                 continue
             _kill_group(job.process)  # any encoder it left behind
-            self._finish(path, job, _read_result(job.result_file), f"{path}: worker exited with code {code}")
+            result = _read_result(job.result_file)
+            if result is None and self.stopping.is_set():
+                continue  # killed by the same stop (e.g. systemd signalling every process): abandoned, not failed
+            self._finish(path, job, result, f"{path}: worker exited with code {code}")
 
     def _finish(self, path: str, job: _Job, result: dict | None, crash: str) -> None:
         del self.running[path]

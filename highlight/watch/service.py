@@ -3,7 +3,8 @@
 A user unit (``~/.config/systemd/user``) runs as the user, with the user's files and
 without root. ``Type=simple`` because the daemon stays in the foreground and logs to
 stderr (the journal); ``Restart=on-failure`` brings it back after a crash, and a clean
-SIGTERM from ``systemctl --user stop`` exits 0, so it stays stopped.
+SIGTERM from ``systemctl --user stop`` exits 0, so it stays stopped. ``KillMode=mixed``
+sends that SIGTERM to the daemon alone, which abandons its worker cleanly (see daemon).
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ ExecStart={command.replace('%', '%%')}
 Environment=PYTHONUNBUFFERED=1
 Restart=on-failure
 RestartSec=30
+# SIGTERM to the daemon only: it stops its worker itself and leaves nothing half-done.
+KillMode=mixed
 # Stay out of the way of whoever is using the PC.
 Nice=10
 IOSchedulingClass=idle
