@@ -245,7 +245,7 @@ class Watcher:
     # -- the loop ---------------------------------------------------------------------
 
     def _loop(self) -> None:
-        tick = max(0.05, min(1.0, self.config.settle / 4))
+        tick = max(0.05, min(0.25, self.config.settle / 4))
         next_rescan = time.monotonic() + self.config.rescan
         while not self.stopping.is_set():
             self._drain_events()
