@@ -9,7 +9,6 @@ queued or running.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import shutil
 import signal
@@ -24,7 +23,8 @@ import pytest
 from highlight.batch import plan_outputs
 from highlight.export import manifest as manifests
 from highlight.source import probe
-from highlight.watch.daemon import ActiveHours
+from highlight.settings import RunSettings
+from highlight.watch.daemon import ActiveHours, job_key
 from highlight.watch.stability import SettleTracker, is_candidate, is_temporary_name
 from highlight.watch.store import STORE_FILE, Store
 
@@ -175,6 +175,18 @@ def test_store_backoff_restart_and_changes(tmp_path):
         # Same settings, different model content: processed again, and the analysis is redone.
         assert store.offer(Path("/v/a.mp4"), 11, 1.0, "s1", "j2", Path("/o/a")) == "changed"
         assert store.get("/v/a.mp4").force == 1
+
+
+def test_job_key_follows_settings_and_the_model_files(tmp_path):
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "model.json").write_text("{}")
+    settings = RunSettings(model=str(model))
+    first = job_key(settings)
+    assert job_key(settings) == first
+    assert job_key(settings.with_intervals(threshold=0.7)) != first
+    (model / "model.json").write_text('{"retrained": true}')  # same folder, new content
+    assert job_key(settings) != first and RunSettings(model=str(model)).key == settings.key
 
 
 def test_install_service_writes_a_user_unit(tmp_path):

@@ -216,9 +216,11 @@ class Watcher:
         for record in self.store.requeue_interrupted():
             remove_stale_temporaries(Path(record.out_dir))
             if record.attempts >= self.config.max_attempts:
-                self.store.fail(record.path, record.last_error or "interrupted mid-file too many times",
-                                self.config.max_attempts, self.config.retry_delay)
-            log.info("re-queued %s (interrupted last time)", self._name(record.path))
+                reason = f"{record.path}: interrupted mid-file {record.attempts} times"
+                self.store.fail(record.path, reason, self.config.max_attempts, self.config.retry_delay)
+                log.error("failed %s: %s", self._name(record.path), reason)
+            else:
+                log.info("re-queued %s (interrupted last time)", self._name(record.path))
         if self.config.retry_failed:
             count = self.store.retry_failed()
             if count:
@@ -291,8 +293,7 @@ class Watcher:
             videos = find_videos([folder], exclude=[self.out])
         except FileNotFoundError:
             return
-        for video in videos:
-            video = video.resolve()
+        for video in videos:  # absolute already (the roots are); symlinks stay as named
             record = self.store.get(video)
             if record and record.job_key == self.key and _same_file(record, video):
                 continue
@@ -435,7 +436,7 @@ class Watcher:
             return Path(record.out_dir)
         root = self._root_of(path) or path.parent
         if path not in self._plans.get(root, {}):
-            self._plans[root] = {video.resolve(): folder for video, folder in plan_outputs([root], self.out)}
+            self._plans[root] = dict(plan_outputs([root], self.out))
         relative = path.relative_to(root)
         folder = self._plans[root].get(path, self.out / relative.with_suffix(""))
         owner = self.store.folder_owner(folder)
