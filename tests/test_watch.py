@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from highlight import HighlightError
 from highlight.batch import plan_outputs
 from highlight.export import manifest as manifests
 from highlight.source import probe
@@ -29,7 +30,7 @@ from highlight.watch.stability import SettleTracker, is_candidate, is_temporary_
 from highlight.watch.store import STORE_FILE, Store
 
 REPO = Path(__file__).resolve().parents[1]
-FAST = ["--settle", "0.5s"]
+FAST = ["--settle", "0.5s"]  # and --no-report unless a test asks for the report
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -44,7 +45,8 @@ def daemon(tmp_path):
         log = open(tmp_path / f"daemon-{len(started)}.stderr", "w")
         environment = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
         process = subprocess.Popen(
-            [sys.executable, "-m", "highlight", "watch", str(folder), "--out", str(out), *FAST, *options],
+            [sys.executable, "-m", "highlight", "watch", str(folder), "--out", str(out), *FAST,
+             *([] if "--report" in options else ["--no-report"]), *options],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=environment,
         )
         log.close()
@@ -310,7 +312,7 @@ def test_corrupt_file_fails_with_reason_others_succeed_and_done_is_skipped_after
     (folder / "bad.mp4").write_bytes(os.urandom(40_000))
     for name in [".hidden.mp4", "copying.mp4.part", "download.mp4.crdownload", "x.tmp", "~lock.mp4"]:
         shutil.copy(good, folder / name)  # decodable, so only the name keeps them out
-    options = ["--no-clips", "--max-attempts", "2", "--retry-delay", "0.2s", "--exit-when-idle"]
+    options = ["--no-clips", "--max-attempts", "2", "--retry-delay", "0.2s", "--exit-when-idle", "--report"]
 
     assert finish(daemon(folder, out, *options)) == 0
     rows = records(out)
@@ -318,13 +320,17 @@ def test_corrupt_file_fails_with_reason_others_succeed_and_done_is_skipped_after
     assert (rows["good.mp4"].status, rows["good.mp4"].attempts) == ("done", 1)
     bad = rows["bad.mp4"]
     assert (bad.status, bad.attempts) == ("failed", 2)
-    assert "bad.mp4" in bad.last_error and "not a readable video" in bad.last_error
+    with pytest.raises(HighlightError) as reason:
+        probe(folder / "bad.mp4")
+    assert bad.last_error == str(reason.value) and "bad.mp4" in bad.last_error
+    report = (out / "report.html").read_text()
+    assert "good.mp4" in report and "bad.mp4" in report
     assert not (out / "bad" / manifests.MANIFEST_FILE).exists()
     status = subprocess.run([sys.executable, "-m", "highlight", "watch", "--status", "--out", str(out)],
                             capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert status.returncode == 0
     [bad_line] = [line for line in status.stdout.splitlines() if "bad.mp4" in line]
-    assert bad_line.startswith("failed") and "not a readable video" in bad_line
+    assert bad_line.startswith("failed") and str(reason.value).replace(f"{folder / 'bad.mp4'}: ", "") in bad_line
 
     written = (out / "good" / manifests.MANIFEST_FILE).stat().st_mtime_ns
     assert finish(daemon(folder, out, *options)) == 0  # restart: nothing to do

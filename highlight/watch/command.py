@@ -13,8 +13,9 @@ import typer
 
 from highlight import HighlightError
 from highlight.cli import (
-    Clips, Detector, ExitThreshold, Margin, MergeGap, MinDuration, Model, PadAfter, PadBefore, Plugins, Reel,
-    SampleFps, Seconds, Slowmo, Smooth, Threshold, Verbose, _fail, build_settings,
+    Clips, Detector, Exercise, ExitThreshold, HighlightSets, Margin, MergeGap, MinDuration, Model, Overlay, PadAfter,
+    PadBefore, Plugins, PoseFps, PoseModel, Reel, Rest, SampleFps, Seconds, Slowmo, Smooth, Threshold, Verbose,
+    _fail, _timeline_formats, build_settings, plugin_options,
 )
 
 
@@ -47,6 +48,14 @@ def watch(
     reel: Reel = None,
     clips: Clips = None,
     plugin: Plugins = None,
+    pose_model: PoseModel = None,
+    pose_fps: PoseFps = None,
+    overlay: Overlay = None,
+    exercise: Exercise = None,
+    highlight_sets: HighlightSets = False,
+    rest: Rest = None,
+    export: Annotated[Optional[str], typer.Option("--export", help="Also write editor timelines: edl,fcpxml,fcp7,otio or all.")] = None,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Rebuild report.html in the output folder after each file. [default: on]")] = True,
     settle: Annotated[float, typer.Option("--settle", help="A file is taken once its size and mtime have not changed for this long.", **Seconds)] = 10.0,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Recordings processed at the same time.")] = 1,
     max_attempts: Annotated[int, typer.Option("--max-attempts", min=1, help="Tries per file before it is left as failed.")] = 3,
@@ -79,9 +88,16 @@ def watch(
         with Store(out / "watch.sqlite3") as store:
             typer.echo(format_status(store.records(), folders))
         return
+    from highlight.plugin_api import check_plugins
+
     hours = _active_hours(active_hours)
+    plugin, options = plugin_options(plugin, pose_model, pose_fps, overlay, exercise, highlight_sets, rest)
+    try:
+        check_plugins(plugin, options)
+    except HighlightError as error:
+        _fail(str(error))
     settings = build_settings(
-        detector, model, sample_fps, plugin,
+        detector, model, sample_fps, plugin, options,
         threshold=threshold, exit_threshold=exit_threshold, smooth=smooth, min_duration=min_duration,
         merge_gap=merge_gap, pad_before=pad_before, pad_after=pad_after, margin=margin,
         slowmo=slowmo, reel=reel, clips=clips,
@@ -96,7 +112,8 @@ def watch(
         typer.echo(instructions)
         return
     config = WatchConfig(
-        folders=folders, out=out, settings=settings, settle=settle, workers=workers, max_attempts=max_attempts,
+        folders=folders, out=out, settings=settings, exports=_timeline_formats(export) if export else [],
+        report=report, settle=settle, workers=workers, max_attempts=max_attempts,
         retry_delay=retry_delay, active_hours=hours, rescan=rescan, job_timeout=job_timeout, poll=poll,
         retry_failed=retry_failed, exit_when_idle=exit_when_idle, verbose=verbose,
     )

@@ -85,6 +85,8 @@ class WatchConfig:
     folders: list[Path]
     out: Path
     settings: RunSettings = field(default_factory=RunSettings)
+    exports: list[str] = field(default_factory=list)  # editor timelines per video, as `run --export`
+    report: bool = True  # rebuild OUT/report.html after each file, as `run` does after a batch
     settle: float = 10.0
     workers: int = 1
     max_attempts: int = 3
@@ -162,6 +164,8 @@ class Watcher:
         self.stopping = threading.Event()
         self._plans: dict[Path, dict[Path, Path]] = {}
         self._paused_logged = False
+        self.reporter: subprocess.Popen | None = None  # a report-only child, after a final failure
+        self._report_wanted = False
         self.store: Store | None = None
 
     # -- lifecycle ------------------------------------------------------------------
@@ -264,7 +268,8 @@ class Watcher:
             self.stopping.wait(tick)
 
     def _idle(self) -> bool:
-        return not len(self.tracker) and not self.running and self.events.empty() and self.store.pending() == 0
+        return (not len(self.tracker) and not self.running and self.events.empty() and self.store.pending() == 0
+                and self.reporter is None and not self._report_wanted)
 
     def _drain_events(self) -> None:
         while True:
@@ -356,19 +361,44 @@ class Watcher:
             "settings": settings.to_dict(),
             "clip_threads": max(1, settings.clip.threads // self.config.workers),
             "force": bool(record.force),
+            "exports": list(self.config.exports),
+            "report_out": str(self.out) if self.config.report else None,
+            "batch": self._batch_entries(exclude=record.path),
             "parent_pid": os.getpid(),
             "verbose": self.config.verbose,
         })
-        process = subprocess.Popen(
-            [sys.executable, "-m", "highlight.watch.worker", str(job_file), str(result_file)],
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # its own process group: stopped as one, deaf to the terminal's Ctrl-C
-        )
+        process = _spawn_worker(job_file, result_file)
         self.store.start(record.path, process.pid)
         self.running[record.path] = _Job(self.store.get(record.path), process, time.monotonic(), job_file, result_file)
         log.debug("started %s (pid %d, attempt %d)", self._name(record.path), process.pid, record.attempts + 1)
 
+    def _batch_entries(self, exclude: str = "") -> list[dict]:
+        """The record's finished files, in the form report.html lists a batch."""
+        return [{"path": r.path, "status": r.status, "highlights": r.highlights or 0,
+                 "run_seconds": round(r.run_seconds or 0.0, 3), "error": r.last_error or ""}
+                for r in self.store.records() if r.path != exclude and r.status in ("done", "failed")]
+
+    def _refresh_report(self) -> None:
+        """Rebuild report.html in a child (it reads every manifest and may extract stills)."""
+        if not self.config.report:
+            return
+        if self.reporter is not None and self.reporter.poll() is None:
+            self._report_wanted = True  # one rebuild at a time; another follows this one
+            return
+        self._report_wanted = False
+        jobs = self.out / JOBS_DIR
+        jobs.mkdir(parents=True, exist_ok=True)
+        job_file = jobs / "report.json"
+        write_json(job_file, {"report_only": True, "report_out": str(self.out), "batch": self._batch_entries(),
+                              "parent_pid": os.getpid(), "path": "report"})
+        self.reporter = _spawn_worker(job_file, jobs / "report-result.json")
+
     def _reap(self) -> None:
+        if self.reporter is not None and self.reporter.poll() is not None:
+            _kill_group(self.reporter)
+            self.reporter = None
+            if self._report_wanted:
+                self._refresh_report()
         for path, job in list(self.running.items()):
             code = job.process.poll()
             if code is None:
@@ -406,9 +436,13 @@ class Watcher:
                         _seconds(retry_at - time.time()), error)
         else:
             log.error("failed %s after %d attempt%s: %s", name, attempts, "" if attempts == 1 else "s", error)
+            self._refresh_report()
 
     def _abandon_all(self) -> None:
         """Stop the files in progress; they are processed again (resumed) on the next start."""
+        if self.reporter is not None:
+            _kill_group(self.reporter)
+            self.reporter.wait()
         for path, job in list(self.running.items()):
             _kill_group(job.process, signal.SIGTERM)
             try:
@@ -492,6 +526,14 @@ def _acquire_lock(path: Path):
     handle.write(str(os.getpid()))
     handle.flush()
     return handle
+
+
+def _spawn_worker(job_file: Path, result_file: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "highlight.watch.worker", str(job_file), str(result_file)],
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: stopped as one, deaf to the terminal's Ctrl-C
+    )
 
 
 def _kill_group(process: subprocess.Popen, signum: int = signal.SIGKILL) -> None:

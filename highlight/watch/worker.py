@@ -2,6 +2,9 @@
 
     python -m highlight.watch.worker JOB.json RESULT.json
 
+(A job with ``report_only`` just rebuilds ``OUT/report.html``, after a file has failed
+for good, so that the report lists it.)
+
 Why a child process per file rather than a thread or a long-lived pool:
 
 * isolation: a recording that crashes or hangs the decoder (a segfault in FFmpeg, a
@@ -39,7 +42,12 @@ from highlight.atomic import write_json
 
 
 def run_job(job: dict[str, Any]) -> dict[str, Any]:
-    """Check that the recording decodes, then run the foundation's pipeline on it."""
+    """Check that the recording decodes, run the foundation's pipeline on it, then what `run` adds.
+
+    The same steps as one video of ``highlight run``: skip it if its outputs are already
+    complete for these settings, else ``process_video``; editor timelines (``--export``)
+    and the output folder's ``report.html``.
+    """
     from highlight.export import manifest as manifests
     from highlight.pipeline import process_video
     from highlight.settings import settings_from_dict
@@ -52,20 +60,44 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     try:
         info = decodable(path)
         previous = manifests.load_if_present(out_dir)
-        if not job.get("force") and manifests.is_done(previous, info, settings.key, out_dir):
-            return {"status": "done", "skipped": True, "highlights": len(previous["intervals"]),
-                    "seconds": time.perf_counter() - started, "notes": []}
-        manifest = process_video(path, out_dir, settings, info, force=bool(job.get("force")))
+        skipped = not job.get("force") and manifests.is_done(previous, info, settings.key, out_dir)
+        manifest = previous if skipped else process_video(path, out_dir, settings, info, force=bool(job.get("force")))
+        if job.get("exports"):
+            from highlight.export.timelines import write_timelines
+
+            write_timelines(out_dir, job["exports"])
     except HighlightError as error:
         return {"status": "failed", "error": str(error)}
     except Exception as error:  # a bug or a library failure: keep the message, one line
         logging.getLogger(__name__).debug("unexpected failure on %s", path, exc_info=True)
         return {"status": "failed", "error": f"{path}: {type(error).__name__}: {error}".splitlines()[0]}
     notes = list(manifest.get("errors", []))
-    notes += [f"plugin {name}: {r['error']}" for name, r in manifest.get("plugins", {}).items()
-              if isinstance(r, dict) and "error" in r]
-    return {"status": "done", "skipped": False, "highlights": len(manifest["intervals"]),
-            "seconds": time.perf_counter() - started, "notes": notes}
+    for name, result in manifest.get("plugins", {}).items():
+        if isinstance(result, dict) and result.get("error"):
+            notes.append(f"plugin {name}: {result['error']}")
+        elif isinstance(result, dict) and result.get("summary"):
+            notes.append(f"{name}: {result['summary']}")
+    result = {"status": "done", "skipped": skipped, "highlights": len(manifest["intervals"]),
+              "seconds": round(time.perf_counter() - started, 3), "notes": notes}
+    if job.get("report_out"):
+        entry = {"path": str(path.resolve()), "status": "done", "highlights": result["highlights"],
+                 "video_seconds": info.duration, "run_seconds": result["seconds"], "error": "", "notes": notes}
+        note = update_report(Path(job["report_out"]), [*job.get("batch", []), entry])
+        if note:
+            result["notes"].append(note)
+    return result
+
+
+def update_report(out: Path, batch: list[dict[str, Any]]) -> str | None:
+    """Rebuild OUT/report.html from the record's statuses; a failure is a note, the clips stand."""
+    from highlight.export.report import build_report, save_batch
+
+    try:
+        save_batch(out, batch)
+        build_report(out)
+    except (HighlightError, OSError, ValueError) as error:
+        return f"report: {error}"
+    return None
 
 
 def die_with_parent(parent_pid: int) -> None:
@@ -96,7 +128,11 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the daemon decides what Ctrl-C means
     logging.basicConfig(level=logging.DEBUG if job.get("verbose") else logging.WARNING,
                         format=f"%(levelname)s worker {Path(job['path']).name}: %(message)s")
-    result = run_job(job)
+    if job.get("report_only"):  # after a file failed for good: the report lists it
+        note = update_report(Path(job["report_out"]), job.get("batch", []))
+        result = {"status": "done" if note is None else "failed", "error": note or ""}
+    else:
+        result = run_job(job)
     write_json(result_file, result)
     return 0
 
