@@ -394,20 +394,19 @@ class Watcher:
         self.reporter = _spawn_worker(job_file, jobs / "report-result.json")
 
     def _reap(self) -> None:
-        if self.reporter is not None and self.reporter.poll() is not None:
-            _kill_group(self.reporter)
+        if self.reporter is not None and _has_exited(self.reporter):
+            _stop_group(self.reporter)
             self.reporter = None
             if self._report_wanted:
                 self._refresh_report()
         for path, job in list(self.running.items()):
-            code = job.process.poll()
-            if code is None:
+            if not _has_exited(job.process):
                 limit = self.config.job_timeout
                 if limit and time.monotonic() - job.started > limit:
-                    _kill_group(job.process)
+                    _stop_group(job.process)
                     self._finish(path, job, None, f"{path}: took longer than --job-timeout {_seconds(limit)}")
                 continue
-            _kill_group(job.process)  # any encoder it left behind
+            code = _stop_group(job.process)  # and any encoder it left behind
             result = _read_result(job.result_file)
             if result is None and self.stopping.is_set():
                 continue  # killed by the same stop (e.g. systemd signalling every process): abandoned, not failed
@@ -441,16 +440,13 @@ class Watcher:
     def _abandon_all(self) -> None:
         """Stop the files in progress; they are processed again (resumed) on the next start."""
         if self.reporter is not None:
-            _kill_group(self.reporter)
-            self.reporter.wait()
+            _stop_group(self.reporter)
         for path, job in list(self.running.items()):
             _kill_group(job.process, signal.SIGTERM)
-            try:
-                job.process.wait(timeout=STOP_GRACE_SECONDS)
-            except subprocess.TimeoutExpired:
-                pass
-            _kill_group(job.process)
-            job.process.wait()
+            deadline = time.monotonic() + STOP_GRACE_SECONDS
+            while not _has_exited(job.process) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            _stop_group(job.process)
             remove_stale_temporaries(Path(job.record.out_dir))
             self.store.abandon(path)
             job.job_file.unlink(missing_ok=True)
@@ -534,6 +530,24 @@ def _spawn_worker(job_file: Path, result_file: Path) -> subprocess.Popen:
         stdin=subprocess.DEVNULL,
         start_new_session=True,  # its own process group: stopped as one, deaf to the terminal's Ctrl-C
     )
+
+
+def _has_exited(process: subprocess.Popen) -> bool:
+    """Whether the child has exited, without reaping it: while it is a zombie its process
+    group id cannot be reused, so killing that group cannot hit an unrelated process."""
+    if process.returncode is not None:
+        return True
+    try:
+        return os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except (AttributeError, ChildProcessError):  # no waitid on this platform
+        return process.poll() is not None
+
+
+def _stop_group(process: subprocess.Popen) -> int:
+    """Kill the child's whole process group (encoders it started included), then reap it."""
+    if process.returncode is None:
+        _kill_group(process)
+    return process.wait()
 
 
 def _kill_group(process: subprocess.Popen, signum: int = signal.SIGKILL) -> None:
