@@ -273,6 +273,10 @@ from highlight.export.commands import export_command, report_command, timeline_f
 app.command("export")(export_command)
 app.command("report")(report_command)
 
+from highlight.watch.command import watch  # noqa: E402  (needs the option aliases above)
+
+app.command()(watch)
+
 
 def main() -> None:
     try:

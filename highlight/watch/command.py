@@ -1,0 +1,125 @@
+"""The ``highlight watch`` command: the same analysis options as ``run``, plus the daemon's own.
+
+Registered in ``highlight.cli`` (imported at the end of that module, so the shared
+option aliases already exist).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from highlight import HighlightError
+from highlight.cli import (
+    Clips, Detector, Exercise, ExitThreshold, HighlightSets, Margin, MergeGap, MinDuration, Model, Overlay, PadAfter,
+    PadBefore, Plugins, PoseFps, PoseModel, Reel, Rest, SampleFps, Seconds, Slowmo, Smooth, Threshold, Verbose,
+    _fail, _timeline_formats, build_settings, plugin_options,
+)
+
+
+def _active_hours(text: str | None):
+    from highlight.watch.daemon import ActiveHours
+
+    if text is None:
+        return None
+    try:
+        return ActiveHours.parse(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--active-hours") from None
+
+
+def watch(
+    folders: Annotated[Optional[list[Path]], typer.Argument(help="Folders to watch (sub-folders too).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder, the record and the log. [default: highlights/ in the first folder]")] = None,
+    detector: Detector = "motion",
+    model: Model = None,
+    sample_fps: SampleFps = 2.0,
+    threshold: Threshold = None,
+    exit_threshold: ExitThreshold = None,
+    smooth: Smooth = None,
+    min_duration: MinDuration = None,
+    merge_gap: MergeGap = None,
+    pad_before: PadBefore = None,
+    pad_after: PadAfter = None,
+    margin: Margin = None,
+    slowmo: Slowmo = None,
+    reel: Reel = None,
+    clips: Clips = None,
+    plugin: Plugins = None,
+    pose_model: PoseModel = None,
+    pose_fps: PoseFps = None,
+    overlay: Overlay = None,
+    exercise: Exercise = None,
+    highlight_sets: HighlightSets = False,
+    rest: Rest = None,
+    export: Annotated[Optional[str], typer.Option("--export", help="Also write editor timelines: edl,fcpxml,fcp7,otio or all.")] = None,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Rebuild report.html in the output folder after each file. [default: on]")] = True,
+    settle: Annotated[float, typer.Option("--settle", help="A file is taken once its size and mtime have not changed for this long.", **Seconds)] = 10.0,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Recordings processed at the same time.")] = 1,
+    max_attempts: Annotated[int, typer.Option("--max-attempts", min=1, help="Tries per file before it is left as failed.")] = 3,
+    retry_delay: Annotated[float, typer.Option("--retry-delay", help="Wait before the first retry; doubles each time.", **Seconds)] = 60.0,
+    active_hours: Annotated[Optional[str], typer.Option("--active-hours", metavar="HH:MM-HH:MM", help="Start files only in this daily window, e.g. 22:00-07:00.")] = None,
+    rescan: Annotated[float, typer.Option("--rescan", help="Also rescan the folders this often (file events can be missed).", **Seconds)] = 600.0,
+    job_timeout: Annotated[Optional[float], typer.Option("--job-timeout", help="Give up on a file that takes longer (counts as a failed attempt). [default: none]", **Seconds)] = None,
+    poll: Annotated[bool, typer.Option("--poll", help="Poll instead of file events (network shares).")] = False,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Queue files left as failed again.")] = False,
+    status: Annotated[bool, typer.Option("--status", help="Print the record of every file as a table and exit.")] = False,
+    install_service: Annotated[bool, typer.Option("--install-service", help="Write a systemd user unit for this command line and exit.")] = False,
+    exit_when_idle: Annotated[bool, typer.Option("--exit-when-idle", hidden=True, help="Testing and one-shot use: exit once nothing is settling, queued or running.")] = False,
+    verbose: Verbose = False,
+) -> None:
+    """Process every new recording in a folder, once, as it arrives.
+
+    Example: highlight watch ~/Videos/court --out ~/Videos/highlights --active-hours 22:00-07:00
+    """
+    from highlight.batch import default_out_dir
+    from highlight.watch.daemon import WatchConfig, Watcher, format_status, setup_logging
+    from highlight.watch.store import Store
+
+    folders = [Path(f).expanduser() for f in folders or []]
+    if not folders and not (status and out):
+        _fail("give the folder to watch (or --out OUT with --status)")
+    out = (out or default_out_dir(folders)).expanduser().resolve()
+    if status:
+        if not (out / "watch.sqlite3").is_file():
+            _fail(f"{out}: no watch record here (has `highlight watch` run with this --out?)")
+        with Store(out / "watch.sqlite3") as store:
+            typer.echo(format_status(store.records(), folders))
+        return
+    from highlight.plugin_api import check_plugins
+
+    hours = _active_hours(active_hours)
+    plugin, options = plugin_options(plugin, pose_model, pose_fps, overlay, exercise, highlight_sets, rest)
+    try:
+        check_plugins(plugin, options)
+    except HighlightError as error:
+        _fail(str(error))
+    settings = build_settings(
+        detector, model, sample_fps, plugin, options,
+        threshold=threshold, exit_threshold=exit_threshold, smooth=smooth, min_duration=min_duration,
+        merge_gap=merge_gap, pad_before=pad_before, pad_after=pad_after, margin=margin,
+        slowmo=slowmo, reel=reel, clips=clips,
+    )
+    for folder in folders:
+        if not folder.is_dir():
+            _fail(f"{folder}: not a folder (watch takes folders)")
+    if install_service:
+        from highlight.watch.service import install_service as write_unit
+
+        _, instructions = write_unit()
+        typer.echo(instructions)
+        return
+    config = WatchConfig(
+        folders=folders, out=out, settings=settings, exports=_timeline_formats(export) if export else [],
+        report=report, settle=settle, workers=workers, max_attempts=max_attempts,
+        retry_delay=retry_delay, active_hours=hours, rescan=rescan, job_timeout=job_timeout, poll=poll,
+        retry_failed=retry_failed, exit_when_idle=exit_when_idle, verbose=verbose,
+    )
+    setup_logging(out, verbose)
+    try:
+        code = Watcher(config).run()
+    except HighlightError as error:
+        _fail(str(error))
+    raise typer.Exit(code)

@@ -1,0 +1,141 @@
+"""One recording, processed in a child process of the watch daemon.
+
+    python -m highlight.watch.worker JOB.json RESULT.json
+
+(A job with ``report_only`` just rebuilds ``OUT/report.html``, after a file has failed
+for good, so that the report lists it.)
+
+Why a child process per file rather than a thread or a long-lived pool:
+
+* isolation: a recording that crashes or hangs the decoder (a segfault in FFmpeg, a
+  runaway allocation) kills only its child; the daemon records the attempt as failed
+  and goes on with the next file. A pool would be left broken by such a crash.
+* a clean stop: the daemon can abandon the file in progress at once by killing the
+  child's process group (the child and the ffmpeg encoders moviepy starts). Outputs are
+  written atomically and the manifest says ``complete`` only at the end, so what is left
+  never looks finished, and the next attempt resumes from ``scores.csv``.
+* memory: TensorFlow and decoders do not always give memory back; a fresh process per
+  file keeps a daemon that runs for weeks at a steady size.
+
+The cost is the start-up of Python and the imports (about a second, several with
+``--model``), small next to the minutes a recording takes. The child dies with the
+daemon (``PR_SET_PDEATHSIG`` on Linux, a parent check elsewhere), so a SIGKILLed
+daemon never leaves a worker writing into a folder that its successor also writes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from highlight import HighlightError
+from highlight.atomic import write_json
+
+
+def run_job(job: dict[str, Any]) -> dict[str, Any]:
+    """Check that the recording decodes, run the foundation's pipeline on it, then what `run` adds.
+
+    The same steps as one video of ``highlight run``: skip it if its outputs are already
+    complete for these settings, else ``process_video``; editor timelines (``--export``)
+    and the output folder's ``report.html``.
+    """
+    from highlight.export import manifest as manifests
+    from highlight.pipeline import process_video
+    from highlight.settings import settings_from_dict
+    from highlight.watch.stability import decodable
+
+    started = time.perf_counter()
+    path, out_dir = Path(job["path"]), Path(job["out_dir"])
+    settings = settings_from_dict(job["settings"])
+    settings = replace(settings, clip=replace(settings.clip, threads=job.get("clip_threads", settings.clip.threads)))
+    try:
+        info = decodable(path)
+        previous = manifests.load_if_present(out_dir)
+        skipped = not job.get("force") and manifests.is_done(previous, info, settings.key, out_dir)
+        manifest = previous if skipped else process_video(path, out_dir, settings, info, force=bool(job.get("force")))
+        if job.get("exports"):
+            from highlight.export.timelines import write_timelines
+
+            write_timelines(out_dir, job["exports"])
+    except HighlightError as error:
+        return {"status": "failed", "error": str(error)}
+    except Exception as error:  # a bug or a library failure: keep the message, one line
+        logging.getLogger(__name__).debug("unexpected failure on %s", path, exc_info=True)
+        return {"status": "failed", "error": f"{path}: {type(error).__name__}: {error}".splitlines()[0]}
+    notes = list(manifest.get("errors", []))
+    for name, result in manifest.get("plugins", {}).items():
+        if isinstance(result, dict) and result.get("error"):
+            notes.append(f"plugin {name}: {result['error']}")
+        elif isinstance(result, dict) and result.get("summary"):
+            notes.append(f"{name}: {result['summary']}")
+    result = {"status": "done", "skipped": skipped, "highlights": len(manifest["intervals"]),
+              "seconds": round(time.perf_counter() - started, 3), "notes": notes}
+    if job.get("report_out"):
+        entry = {"path": str(path.resolve()), "status": "done", "highlights": result["highlights"],
+                 "video_seconds": info.duration, "run_seconds": result["seconds"], "error": "", "notes": notes}
+        note = update_report(Path(job["report_out"]), [*job.get("batch", []), entry])
+        if note:
+            result["notes"].append(note)
+    return result
+
+
+def update_report(out: Path, batch: list[dict[str, Any]]) -> str | None:
+    """Rebuild OUT/report.html from the record's statuses; a failure is a note, the clips stand."""
+    from highlight.export.report import build_report, save_batch
+
+    try:
+        save_batch(out, batch)
+        build_report(out)
+    except (HighlightError, OSError, ValueError) as error:
+        return f"report: {error}"
+    return None
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Make sure this process ends when the daemon that started it does."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            PR_SET_PDEATHSIG = 1
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent_pid:  # the daemon died before prctl took effect
+        os._exit(1)
+
+    def watch_parent() -> None:  # for platforms without PDEATHSIG (and belt and braces)
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch_parent, daemon=True).start()
+
+
+def main(argv: list[str]) -> int:
+    job_file, result_file = Path(argv[0]), Path(argv[1])
+    job = json.loads(job_file.read_text(encoding="utf-8"))
+    die_with_parent(job["parent_pid"])
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the daemon decides what Ctrl-C means
+    logging.basicConfig(level=logging.DEBUG if job.get("verbose") else logging.WARNING,
+                        format=f"%(levelname)s worker {Path(job['path']).name}: %(message)s")
+    if job.get("report_only"):  # after a file failed for good: the report lists it
+        note = update_report(Path(job["report_out"]), job.get("batch", []))
+        result = {"status": "done" if note is None else "failed", "error": note or ""}
+    else:
+        result = run_job(job)
+    write_json(result_file, result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
