@@ -54,6 +54,7 @@ PoseFps = Annotated[Optional[float], typer.Option("--pose-fps", help="Frames per
 Overlay = Annotated[Optional[list[str]], typer.Option("--overlay", help="Draw a plugin's result on the clips, e.g. --overlay pose (enables it).")]
 Exercise = Annotated[Optional[str], typer.Option("--exercise", help="What the reps plugin counts: auto, pushup, squat, lunge, situp, crunch, pullup, curl, press, jump, jumping_jack. [default: auto]")]
 HighlightSets = Annotated[bool, typer.Option("--highlight-sets", help="Make each set of reps a highlight.")]
+Export = Annotated[Optional[str], typer.Option("--export", help="Also write editor timelines: edl,fcpxml,fcp7,otio or all.")]
 Rest = Annotated[Optional[float], typer.Option("--rest", help="A pause longer than this between reps starts a new set. [default: 5s]", **Seconds)]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
@@ -112,6 +113,22 @@ def plugin_options(
     return enabled, {k: v for k, v in options.items() if v is not None}
 
 
+def run_settings(
+    detector: str, model: Path | None, sample_fps: float, plugins: list[str] | None,
+    pose_model: Path | None, pose_fps: float | None, overlay: list[str] | None,
+    exercise: str | None, highlight_sets: bool, rest: float | None, **changes,
+):
+    """RunSettings from the options `run` and `watch` share; bad plugin options end the command."""
+    from highlight.plugin_api import check_plugins
+
+    enabled, options = plugin_options(plugins, pose_model, pose_fps, overlay, exercise, highlight_sets, rest)
+    try:
+        check_plugins(enabled, options)
+    except HighlightError as error:
+        _fail(str(error))
+    return build_settings(detector, model, sample_fps, enabled, options, **changes)
+
+
 def interval_changes(margin: float | None = None, **given) -> dict:
     """The options the user gave, with ``--margin`` and a lone ``--threshold`` spelled out.
 
@@ -165,7 +182,7 @@ def run(
     highlight_sets: HighlightSets = False,
     rest: Rest = None,
     force: Annotated[bool, typer.Option("--force", help="Redo videos that are already done.")] = False,
-    export: Annotated[Optional[str], typer.Option("--export", help="Also write editor timelines: edl,fcpxml,fcp7,otio or all.")] = None,
+    export: Export = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write report.html in the output folder. [default: on]")] = True,
     quiet: Quiet = False,
     verbose: Verbose = False,
@@ -176,16 +193,10 @@ def run(
     Example: highlight run ~/Videos/gym --plugin pose --plugin reps --exercise squat --overlay pose
     """
     from highlight.batch import format_summary, run_batch
-    from highlight.plugin_api import check_plugins
 
     _setup_logging(verbose)
-    plugin, options = plugin_options(plugin, pose_model, pose_fps, overlay, exercise, highlight_sets, rest)
-    try:
-        check_plugins(plugin, options)
-    except HighlightError as error:
-        _fail(str(error))
-    settings = build_settings(
-        detector, model, sample_fps, plugin, options,
+    settings = run_settings(
+        detector, model, sample_fps, plugin, pose_model, pose_fps, overlay, exercise, highlight_sets, rest,
         threshold=threshold, exit_threshold=exit_threshold, smooth=smooth, min_duration=min_duration,
         merge_gap=merge_gap, pad_before=pad_before, pad_after=pad_after, margin=margin,
         slowmo=slowmo, reel=reel, clips=clips,

@@ -13,9 +13,9 @@ import typer
 
 from highlight import HighlightError
 from highlight.cli import (
-    Clips, Detector, Exercise, ExitThreshold, HighlightSets, Margin, MergeGap, MinDuration, Model, Overlay, PadAfter,
-    PadBefore, Plugins, PoseFps, PoseModel, Reel, Rest, SampleFps, Seconds, Slowmo, Smooth, Threshold, Verbose,
-    _fail, _timeline_formats, build_settings, plugin_options,
+    Clips, Detector, Exercise, ExitThreshold, Export, HighlightSets, Margin, MergeGap, MinDuration, Model, Overlay,
+    PadAfter, PadBefore, Plugins, PoseFps, PoseModel, Reel, Rest, SampleFps, Seconds, Slowmo, Smooth, Threshold,
+    Verbose, _fail, _timeline_formats, run_settings,
 )
 
 
@@ -54,7 +54,7 @@ def watch(
     exercise: Exercise = None,
     highlight_sets: HighlightSets = False,
     rest: Rest = None,
-    export: Annotated[Optional[str], typer.Option("--export", help="Also write editor timelines: edl,fcpxml,fcp7,otio or all.")] = None,
+    export: Export = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Rebuild report.html in the output folder after each file. [default: on]")] = True,
     settle: Annotated[float, typer.Option("--settle", help="A file is taken once its size and mtime have not changed for this long.", **Seconds)] = 10.0,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Recordings processed at the same time.")] = 1,
@@ -88,16 +88,9 @@ def watch(
         with Store(out / "watch.sqlite3") as store:
             typer.echo(format_status(store.records(), folders))
         return
-    from highlight.plugin_api import check_plugins
-
     hours = _active_hours(active_hours)
-    plugin, options = plugin_options(plugin, pose_model, pose_fps, overlay, exercise, highlight_sets, rest)
-    try:
-        check_plugins(plugin, options)
-    except HighlightError as error:
-        _fail(str(error))
-    settings = build_settings(
-        detector, model, sample_fps, plugin, options,
+    settings = run_settings(
+        detector, model, sample_fps, plugin, pose_model, pose_fps, overlay, exercise, highlight_sets, rest,
         threshold=threshold, exit_threshold=exit_threshold, smooth=smooth, min_duration=min_duration,
         merge_gap=merge_gap, pad_before=pad_before, pad_after=pad_after, margin=margin,
         slowmo=slowmo, reel=reel, clips=clips,

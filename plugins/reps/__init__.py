@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 
 from highlight import HighlightError
 from highlight.intervals import Interval
