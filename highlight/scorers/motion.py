@@ -10,9 +10,11 @@ No training: the empty scene is learned from the recording itself.
   per-pixel variance absorbs sensor noise.
 * Each frame is scaled to a small grey image, blurred (compression blocks and noise),
   and its brightness normalised to the plate's (auto exposure, clouds).
-* The foreground mask is opened (isolated pixels are noise, not people); the score is
-  ``1 - exp(-area / reference_area)``: 0 for an empty scene, about 0.6 when a region
-  the size of ``reference_area`` (a fraction of the frame) moves, near 1 for more.
+* The foreground mask is opened (isolated pixels are noise, not people), and only blobs
+  of at least ``min_blob`` of the frame count: scattered specks of noise or leaves add
+  up to an area, but never to a person. The score is ``1 - exp(-area / reference_area)``:
+  0 for an empty scene, about 0.6 when a region the size of ``reference_area`` (a
+  fraction of the frame) moves, near 1 for more.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import math
 from typing import Any, Sequence
 
 import cv2
+import imutils
 import numpy as np
 
 from highlight.scorers.base import Scorer
@@ -37,6 +40,7 @@ class MotionScorer(Scorer):
         history_s: float = 120.0,
         var_threshold: float = 25.0,
         reference_area: float = 0.002,
+        min_blob: float = 0.0004,
         plate_frames: int = 15,
     ):
         self.sample_fps = sample_fps
@@ -44,6 +48,7 @@ class MotionScorer(Scorer):
         self.history_s = history_s
         self.var_threshold = var_threshold
         self.reference_area = reference_area
+        self.min_blob = min_blob
         self.plate_frames = plate_frames
         self._model = self._new_model()
         self._kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
@@ -105,9 +110,16 @@ class MotionScorer(Scorer):
         for k, image in enumerate(images):
             mask = self._model.apply(image, learningRate=rate)
             mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, self._kernel)
-            area = np.count_nonzero(mask) / mask.size
-            scores[k] = 1.0 - math.exp(-area / self.reference_area)
+            scores[k] = 1.0 - math.exp(-self._blob_area(mask) / self.reference_area)
         return scores
+
+    def _blob_area(self, mask: np.ndarray) -> float:
+        """Foreground fraction of the frame, counting only blobs of at least ``min_blob``."""
+        if not mask.any():
+            return 0.0
+        contours = imutils.grab_contours(cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE))
+        smallest = self.min_blob * mask.size
+        return sum(a for a in (cv2.contourArea(c) for c in contours) if a >= smallest) / mask.size
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -116,4 +128,5 @@ class MotionScorer(Scorer):
             "history_s": self.history_s,
             "var_threshold": self.var_threshold,
             "reference_area": self.reference_area,
+            "min_blob": self.min_blob,
         }
