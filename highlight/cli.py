@@ -41,7 +41,7 @@ Threshold = Annotated[Optional[float], typer.Option("--threshold", "-t", help="S
 ExitThreshold = Annotated[Optional[float], typer.Option("--exit-threshold", help="Score below which a highlight ends. [default: 0.3]")]
 Smooth = Annotated[Optional[float], typer.Option("--smooth", help="Median smoothing window. [default: 0.5s]", **Seconds)]
 MinDuration = Annotated[Optional[float], typer.Option("--min-duration", help="Drop highlights shorter than this. [default: 1s]", **Seconds)]
-MergeGap = Annotated[Optional[float], typer.Option("--merge-gap", help="Join highlights closer than this. [default: 2s]", **Seconds)]
+MergeGap = Annotated[Optional[float], typer.Option("--merge-gap", help="Join clips closer than this, padding included. [default: 2s]", **Seconds)]
 PadBefore = Annotated[Optional[float], typer.Option("--pad-before", help="Lead-in before each highlight. [default: 1s]", **Seconds)]
 PadAfter = Annotated[Optional[float], typer.Option("--pad-after", help="Tail after each highlight. [default: 1s]", **Seconds)]
 Margin = Annotated[Optional[float], typer.Option("--margin", help="Sets both --pad-before and --pad-after.", **Seconds)]

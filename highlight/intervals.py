@@ -14,7 +14,8 @@ Steps, in order (``find_intervals``):
    needs strong evidence; staying needs only weak evidence, so a player who pauses
    mid-drill does not split the clip, and the edges sit where the action really
    starts and ends rather than where it first became strong.
-3. ``merge_close``: runs separated by less than ``merge_gap`` become one.
+3. ``merge_close``: runs whose clips would be less than ``merge_gap`` apart once padded
+   become one (the gap a viewer sees is between clips, padding included).
 4. ``drop_short``: runs shorter than ``min_duration`` are dropped (after merging,
    so that a long action with a short dip is kept).
 5. ``pad_and_clamp``: ``pad_before``/``pad_after`` seconds are added, clamped to the
@@ -79,7 +80,7 @@ def find_intervals(
     end_of_video = float(duration) if duration is not None else float(t[-1])
     smoothed = smooth_scores(t, raw, settings.smooth)
     runs = hysteresis(t, smoothed, settings.threshold, settings.exit_threshold, end_of_video)
-    runs = merge_close(runs, settings.merge_gap)
+    runs = merge_close(runs, settings.merge_gap + settings.pad_before + settings.pad_after)
     runs = drop_short(runs, settings.min_duration)
     runs = pad_and_clamp(runs, settings.pad_before, settings.pad_after, end_of_video)
     return [_with_peak(run, t, raw) for run in runs]

@@ -79,6 +79,14 @@ def test_gap_merging_joins_close_runs_only():
     assert spans(find_intervals(t, s, settings, 7.0)) == [(0.0, 2.75), (5.75, 7.0)]
 
 
+def test_gap_merging_counts_the_gap_between_padded_clips():
+    t, s = timeline("##......##")  # action gap 2.5 s: clips 0.5 s apart once padded by 1 s each
+    settings = IntervalSettings(smooth=0, min_duration=0, merge_gap=1.0, pad_before=1.0, pad_after=1.0)
+    assert spans(find_intervals(t, s, settings, 5.0)) == [(0.0, 5.0)]
+    apart = IntervalSettings(smooth=0, min_duration=0, merge_gap=0.25, pad_before=1.0, pad_after=1.0)
+    assert len(find_intervals(t, s, apart, 5.0)) == 2
+
+
 def test_min_duration_applies_after_merging():
     # Two 0.5 s bursts 0.5 s apart merge into a 1.5 s highlight that survives min 1 s.
     t, s = timeline("...#.#......#...")
