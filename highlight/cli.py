@@ -37,9 +37,10 @@ Seconds = dict(parser=_seconds, metavar="TIME")
 Detector = Annotated[str, typer.Option("--detector", "-d", help="Scorer: motion (default, no training).")]
 Model = Annotated[Optional[Path], typer.Option("--model", help="Folder of a trained classifier (`highlight train`).")]
 SampleFps = Annotated[float, typer.Option("--sample-fps", help="Analysis rate, frames per second; edges are refined at full rate.")]
+FullScan = Annotated[bool, typer.Option("--full-scan", help="Analyse at --sample-fps also while the scene is quiet (slower; default: keyframes only then).")]
 Threshold = Annotated[Optional[float], typer.Option("--threshold", "-t", help="Score (0-1) that starts a highlight. [default: 0.5, or the model's]")]
 ExitThreshold = Annotated[Optional[float], typer.Option("--exit-threshold", help="Score below which a highlight ends. [default: 0.3]")]
-Smooth = Annotated[Optional[float], typer.Option("--smooth", help="Median smoothing window. [default: 0.5s]", **Seconds)]
+Smooth = Annotated[Optional[float], typer.Option("--smooth", help="Median smoothing window. [default: 1.5s]", **Seconds)]
 MinDuration = Annotated[Optional[float], typer.Option("--min-duration", help="Drop highlights shorter than this. [default: 1s]", **Seconds)]
 MergeGap = Annotated[Optional[float], typer.Option("--merge-gap", help="Join clips closer than this, padding included. [default: 2s]", **Seconds)]
 PadBefore = Annotated[Optional[float], typer.Option("--pad-before", help="Lead-in before each highlight. [default: 1s]", **Seconds)]
@@ -163,6 +164,7 @@ def run(
     detector: Detector = "motion",
     model: Model = None,
     sample_fps: SampleFps = 2.0,
+    full_scan: FullScan = False,
     threshold: Threshold = None,
     exit_threshold: ExitThreshold = None,
     smooth: Smooth = None,
@@ -199,7 +201,7 @@ def run(
         detector, model, sample_fps, plugin, pose_model, pose_fps, overlay, exercise, highlight_sets, rest,
         threshold=threshold, exit_threshold=exit_threshold, smooth=smooth, min_duration=min_duration,
         merge_gap=merge_gap, pad_before=pad_before, pad_after=pad_after, margin=margin,
-        slowmo=slowmo, reel=reel, clips=clips,
+        slowmo=slowmo, reel=reel, clips=clips, skip_quiet=False if full_scan else None,
     )
     exports = _timeline_formats(export) if export else []
     try:

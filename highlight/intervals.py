@@ -34,7 +34,7 @@ import numpy as np
 class IntervalSettings:
     threshold: float = 0.5
     exit_threshold: float = 0.3
-    smooth: float = 0.5
+    smooth: float = 1.5
     min_duration: float = 1.0
     merge_gap: float = 2.0
     pad_before: float = 1.0
@@ -96,28 +96,49 @@ def _as_timeline(times: Sequence[float], scores: Sequence[float]) -> tuple[np.nd
 
 
 def smooth_scores(times: np.ndarray, scores: np.ndarray, window: float) -> np.ndarray:
-    """Time-weighted running median over ``window`` seconds centred on each sample."""
+    """Running median over ``window`` seconds centred on each sample, taken over time.
+
+    Each sample stands for the stretch halfway to its neighbours, and counts by how
+    much of that stretch lies inside the window: a quiet keyframe standing for half a
+    second outweighs a dense refined frame, but only inside the window.
+    """
     if window <= 0 or scores.size < 3:
         return scores.copy()
-    weights = sample_spans(times)
-    lo = np.searchsorted(times, times - window / 2, side="left")
-    hi = np.searchsorted(times, times + window / 2, side="right")
-    return np.array([_weighted_median(scores[a:b], weights[a:b]) for a, b in zip(lo, hi)])
+    cell_lo, cell_hi = sample_cells(times)
+    first = np.searchsorted(cell_hi, times - window / 2, side="right")
+    last = np.searchsorted(cell_lo, times + window / 2, side="left")
+    smoothed = np.empty_like(scores)
+    for k, (t, a, b) in enumerate(zip(times, first, last)):
+        overlap = np.minimum(cell_hi[a:b], t + window / 2) - np.maximum(cell_lo[a:b], t - window / 2)
+        smoothed[k] = _weighted_median(scores[a:b], np.maximum(overlap, 1e-12))
+    return smoothed
+
+
+def sample_cells(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(start, end) of the stretch each sample stands for: halfway to each neighbour."""
+    if times.size < 2:
+        return times - 0.5, times + 0.5
+    mids = (times[1:] + times[:-1]) / 2
+    lo = np.concatenate([[times[0] - (mids[0] - times[0])], mids])
+    hi = np.concatenate([mids, [times[-1] + (times[-1] - mids[-1])]])
+    return lo, hi
 
 
 def sample_spans(times: np.ndarray) -> np.ndarray:
-    """The stretch of time each sample stands for: halfway to each neighbour."""
-    if times.size < 2:
-        return np.ones_like(times)
-    mids = (times[1:] + times[:-1]) / 2
-    edges = np.concatenate([[times[0] - (mids[0] - times[0])], mids, [times[-1] + (times[-1] - mids[-1])]])
-    return np.maximum(np.diff(edges), 1e-9)
+    """How long a stretch each sample stands for."""
+    lo, hi = sample_cells(times)
+    return np.maximum(hi - lo, 1e-9)
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    """The value at half the total weight; on an exact tie, the mean of the middle pair."""
     order = np.argsort(values, kind="stable")
     cumulative = np.cumsum(weights[order])
-    return float(values[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+    half = cumulative[-1] / 2
+    k = int(np.searchsorted(cumulative, half))
+    if k + 1 < len(order) and abs(cumulative[k] - half) <= 1e-9 * cumulative[-1]:
+        return float((values[order][k] + values[order][k + 1]) / 2)
+    return float(values[order][k])
 
 
 def hysteresis(

@@ -76,6 +76,15 @@ class _Timeline:
         self.pending_times, self.pending_images = [], []
         self.score_seconds += time.perf_counter() - started
 
+    def is_quiet(self) -> bool:
+        """The last two samples are below the exit threshold: nothing is going on.
+
+        Skipping the rest of a GOP then loses nothing that matters: if the next keyframe
+        is busy again, the crossing between the two is refined frame by frame.
+        """
+        recent = self.scores[-2:]
+        return bool(recent) and not self.pending_images and max(recent) < self.edge_threshold
+
     def _crosses(self, before: float, after: float) -> bool:
         return (before >= self.edge_threshold) != (after >= self.edge_threshold)
 
@@ -113,13 +122,19 @@ def analyse(
     out_dir: Path | None = None,
     progress: Progress | None = None,
 ) -> Analysis:
-    """The one decode pass: the scorer and every plugin see the same frames."""
+    """The one decode pass: the scorer and every plugin see the same frames.
+
+    While the scene is quiet, the scorer looks at keyframes only (``skip_quiet``);
+    while something happens, at ``sample_fps``; at every edge, at every frame.
+    """
     started = time.perf_counter()
     scorer.prepare(source)
     prepare_seconds = time.perf_counter() - started
     runner = _PluginRunner(plugins, VideoContext(source.info, out_dir or Path("."), settings.options))
     timeline = _Timeline(source, scorer, settings.intervals.exit_threshold)
     rates = [settings.sample_fps] + [p.sample_fps for p in runner.framed]
+    # Quiet skipping needs each keyframe's score at once: only for frame-by-frame scorers.
+    skip_quiet = settings.skip_quiet and scorer.batch_size == 1
     convert_seconds = 0.0
     for frame, wanted in source.sample(rates):
         if wanted[0]:
@@ -127,6 +142,8 @@ def analyse(
             image = scorer.image_for(frame)
             convert_seconds += time.perf_counter() - t0
             timeline.add(frame.time, image)
+            if skip_quiet and frame.keyframe and timeline.is_quiet():
+                source.pause(0)
         runner.on_frame(frame, wanted[1:])
         if progress:
             progress(frame.time)

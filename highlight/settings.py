@@ -21,6 +21,7 @@ class RunSettings:
     detector: str = "motion"
     model: str | None = None  # a trained classifier's folder (`highlight train`)
     sample_fps: float = 2.0  # analysis rate; edges are refined at full rate
+    skip_quiet: bool = True  # a quiet keyframe lets the rest of its GOP go undecoded
     intervals: IntervalSettings = field(default_factory=IntervalSettings)
     clips: bool = True
     slowmo: float | None = None  # e.g. 0.5: also write half-speed clips

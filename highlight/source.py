@@ -10,6 +10,9 @@ two cores), so the source decodes as little as it can:
 * Each consumer (scorer, plugin) names its rate; a frame is converted (scaled, colour
   converted, rotated upright) only for a consumer that wants it, at the size it wants,
   in one swscale call. Full-resolution RGB is never made unless asked for.
+* A consumer may ``pause`` until the next keyframe: the highlight scorer does when a
+  GOP's keyframe shows a quiet scene, so the hours of an empty court cost one decoded
+  frame per GOP, while action is analysed at the full sampling rate.
 * ``window`` decodes every frame of a short stretch by seeking, for refining the edges
   of a highlight between two analysed samples.
 
@@ -156,11 +159,12 @@ class Frame:
     video); ``time`` is the exact presentation time and is what everything else uses.
     """
 
-    __slots__ = ("time", "index", "_frame", "_rotation", "_cache")
+    __slots__ = ("time", "index", "keyframe", "_frame", "_rotation", "_cache")
 
     def __init__(self, frame: av.VideoFrame, time: float, index: int, rotation: int):
         self.time = time
         self.index = index
+        self.keyframe = bool(frame.key_frame)
         self._frame = frame
         self._rotation = rotation
         self._cache: dict[tuple, np.ndarray] = {}
@@ -206,9 +210,14 @@ class _Schedule:
         self.period = 0.0 if not rate or rate >= fps else 1.0 / rate
         self.tolerance = 0.25 / fps
         self.next_time = -math.inf
+        self.paused = False  # until the next GOP
+
+    @property
+    def resume_time(self) -> float:
+        return math.inf if self.paused else self.next_time
 
     def wants(self, t: float) -> bool:
-        if t + self.tolerance < self.next_time:
+        if self.paused or t + self.tolerance < self.next_time:
             return False
         if self.period:
             steps = math.floor((t + self.tolerance) / self.period) + 1
@@ -224,7 +233,7 @@ class DecodeStats:
     delivered: int = 0
     skipped_gops: int = 0
     corrupt_packets: int = 0
-    last_time: float = 0.0
+    last_time: float = 0.0  # presentation time of the last packet demuxed
 
 
 class VideoSource:
@@ -235,6 +244,8 @@ class VideoSource:
         self.info = info or probe(self.path)
         self.stats = DecodeStats()
         self._window_container = None
+        self._schedules: list[_Schedule] = []
+        self._decoder: _GopDecoder | None = None
 
     def sample(self, rates: Sequence[float | None]) -> Iterator[tuple[Frame, tuple[bool, ...]]]:
         """One pass over the video: each frame some consumer wants, with who wants it.
@@ -242,31 +253,50 @@ class VideoSource:
         ``rates[i]`` is consumer i's frames per second (None: every frame).
         """
         schedules = [_Schedule(rate, self.info.fps) for rate in rates]
+        self._schedules = schedules
         with self._open() as container:
             stream = container.streams.video[0]
             # Slice threads, not frame threads: a flush after each early-stopped GOP
             # drains a frame-thread pipeline, and measured here that is slower.
             stream.thread_type = "SLICE"
-            decoder = _GopDecoder(stream, schedules, self.info.rotation, self.info.fps, self.stats)
-            yield from decoder.run(container.demux(stream))
+            self._decoder = _GopDecoder(stream, schedules, self.info.rotation, self.info.fps, self.stats)
+            yield from self._decoder.run(container.demux(stream))
+
+    def pause(self, consumer: int, longest_gop: float = 2.0) -> None:
+        """Consumer ``consumer`` of the running ``sample`` wants nothing more from this GOP.
+
+        Ignored when the GOP is longer than ``longest_gop`` seconds: skipping to a
+        keyframe ten seconds away (many encoders' default) would leave the consumer
+        blind for too long.
+        """
+        if self._decoder is not None and self._decoder.gop_seconds <= longest_gop:
+            self._schedules[consumer].paused = True
+
+    def frame_near(self, t: float) -> Frame | None:
+        """The keyframe at or before ``t``: the cheapest frame to reach by seeking."""
+        return next(self._seek_and_decode(t), None)
 
     def window(self, start: float, end: float) -> Iterator[Frame]:
         """Every frame with ``start <= time <= end``, found by seeking (frames near a transition)."""
+        for frame in self._seek_and_decode(start):
+            if frame.time > end + 1e-6:
+                break
+            if frame.time >= start - 1e-6:
+                yield frame
+
+    def _seek_and_decode(self, t: float) -> Iterator[Frame]:
+        """Frames from the keyframe at or before ``t`` onwards (a second container: the pass goes on)."""
         if self._window_container is None:
             self._window_container = self._open()
             self._window_container.streams.video[0].thread_type = "SLICE"
         container = self._window_container
         stream = container.streams.video[0]
-        container.seek(max(0, int(start / stream.time_base)), stream=stream, backward=True, any_frame=False)
+        container.seek(max(0, int(t / stream.time_base)), stream=stream, backward=True, any_frame=False)
         try:
             for frame in container.decode(stream):
-                if frame.pts is None:
-                    continue
-                t = float(frame.pts * stream.time_base)
-                if t > end + 1e-6:
-                    break
-                if t >= start - 1e-6:
-                    yield Frame(frame, t, round(t * self.info.fps), self.info.rotation)
+                if frame.pts is not None:
+                    time = float(frame.pts * stream.time_base)
+                    yield Frame(frame, time, round(time * self.info.fps), self.info.rotation)
         except av.error.InvalidDataError:
             return
 
@@ -300,12 +330,16 @@ class _GopDecoder:
         self.stats = stats
         self.fps = fps
         self.needs_flush = False
+        self.gop_seconds = math.inf  # length of the GOP being decoded
 
     def run(self, packets) -> Iterator[tuple[Frame, tuple[bool, ...]]]:
         gop: list = []
         for packet in packets:
             if packet.size == 0:
                 continue
+            # How far the file really goes (a truncated file stops early), whether or
+            # not this packet is decoded.
+            self.stats.last_time = max(self.stats.last_time, self._time(packet, default=0.0))
             if packet.is_keyframe and gop:
                 yield from self._decode_gop(gop, self._time(packet))
                 gop = []
@@ -318,6 +352,10 @@ class _GopDecoder:
     def _decode_gop(self, packets: list, gop_end: float) -> Iterator[tuple[Frame, tuple[bool, ...]]]:
         if not packets:
             return
+        for schedule in self.schedules:
+            schedule.paused = False
+        last = gop_end if math.isfinite(gop_end) else max(self._time(p, 0.0) for p in packets) + 1.0 / self.fps
+        self.gop_seconds = last - self._time(packets[0])
         if self._nothing_wanted_before(gop_end):
             self.stats.skipped_gops += 1
             self.needs_flush = True
@@ -329,7 +367,7 @@ class _GopDecoder:
                 return
 
     def _nothing_wanted_before(self, t: float) -> bool:
-        return all(s.next_time >= t for s in self.schedules)
+        return all(s.resume_time >= t for s in self.schedules)
 
     def _feed(self, packet) -> Iterator[tuple[Frame, tuple[bool, ...]]]:
         if self.needs_flush:
@@ -347,12 +385,11 @@ class _GopDecoder:
             if frame.pts is None:
                 continue
             t = float(frame.pts * self.time_base)
-            self.stats.last_time = max(self.stats.last_time, t)
             wanted = tuple(s.wants(t) for s in self.schedules)
             if any(wanted):
                 self.stats.delivered += 1
                 yield Frame(frame, t, round(t * self.fps), self.rotation), wanted
 
-    def _time(self, packet) -> float:
+    def _time(self, packet, default: float = math.inf) -> float:
         pts = packet.pts if packet.pts is not None else packet.dts
-        return float(pts * self.time_base) if pts is not None else math.inf
+        return float(pts * self.time_base) if pts is not None else default

@@ -114,10 +114,15 @@ def test_merge_touching_with_zero_gap():
 
 def test_median_smoothing_removes_single_sample_spikes_and_dips():
     t, s = timeline("....#....####.####....")
-    smoothed = smooth_scores(t, s, window=1.0)
+    smoothed = smooth_scores(t, s, window=1.5)
     assert smoothed[4] == 0.0  # lone spike gone
     assert smoothed[13] == 1.0  # lone dip filled
     assert smoothed[9] == 1.0 and smoothed[8] == 0.0  # step edge not moved
+
+
+def test_smoothing_window_of_two_samples_splits_a_lone_spike_evenly():
+    t, s = timeline("..#..")
+    assert smooth_scores(t, s, window=1.0)[2] == 0.5
 
 
 def test_smoothing_is_time_weighted_on_irregular_timelines():

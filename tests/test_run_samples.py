@@ -78,6 +78,19 @@ def test_clips_match_intervals_and_play_to_the_end(first_run):
         assert reel == pytest.approx(sum(i["duration"] for i in m["intervals"]), abs=0.15)
 
 
+def test_quiet_stretches_cost_a_keyframe_a_second_and_full_scan_does_not_skip(samples, tmp_path):
+    folder, truth = samples
+    quick = run_cli("run", folder / "court.mp4", "--out", tmp_path / "a", "--no-clips", "--no-report", "--margin", "0", "--quiet")
+    full = run_cli("run", folder / "court.mp4", "--out", tmp_path / "b", "--no-clips", "--no-report", "--margin", "0",
+                   "--full-scan", "--quiet")
+    assert quick.returncode == full.returncode == 0
+    fast, slow = manifest(tmp_path / "a", "court"), manifest(tmp_path / "b", "court")
+    assert fast["decode"]["frames_decoded"] < 0.6 * slow["decode"]["frames_decoded"]
+    for a, b in zip(fast["intervals"], slow["intervals"]):  # the same highlights either way
+        assert a["start"] == pytest.approx(b["start"], abs=0.2) and a["end"] == pytest.approx(b["end"], abs=0.2)
+    assert len(fast["intervals"]) == len(slow["intervals"]) == len(truth["court.mp4"])
+
+
 def test_manifest_and_scores_describe_the_run(first_run):
     folder, _, out, _, _ = first_run
     m = manifest(out, "court")

@@ -53,6 +53,18 @@ def test_sampling_rate_and_exact_times(samples):
     assert source.stats.decoded < 0.6 * 720
 
 
+def test_a_paused_consumer_skips_the_rest_of_each_gop(samples):
+    folder, _ = samples
+    source = VideoSource(folder / "court.mp4")
+    times = []
+    for frame, wanted in source.sample([2.0]):
+        times.append(frame.time)
+        if frame.keyframe:
+            source.pause(0)
+    assert times == [float(k) for k in range(24)]  # one keyframe a second, nothing else
+    assert source.stats.decoded <= 24 + 2
+
+
 def test_two_consumers_get_their_own_rates(samples):
     folder, _ = samples
     source = VideoSource(folder / "pal_25fps.mp4")

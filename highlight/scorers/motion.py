@@ -75,19 +75,24 @@ class MotionScorer(Scorer):
         # noise would be foreground until the model caught up). Someone in one or two
         # of the spread frames gets a low-weight mode, which is not background.
         self._model.apply(plate, learningRate=1.0)
+        rate = 0.5 / len(images)  # someone in one or two of them stays well below a background mode's weight
         for image in images:
-            self._model.apply(self._normalise(image), learningRate=1.0 / len(images))
-        self._model.apply(plate, learningRate=1.0 / len(images))
+            self._model.apply(self._normalise(image), learningRate=rate)
+        self._model.apply(plate, learningRate=rate)
 
     def _spread_frames(self, source: VideoSource) -> list[np.ndarray]:
+        """Distinct frames spread evenly over the video."""
         duration = source.info.duration
         if duration <= 0 or self.plate_frames < 3:
             return []
-        images = []
+        images, used = [], set()
         for k in range(self.plate_frames):
             t = duration * (k + 0.5) / self.plate_frames
-            frame = next(iter(source.window(t, t + 2.0)), None)
-            if frame is not None:
+            frame = source.frame_near(t)  # a keyframe: cheap
+            if frame is None or frame.time in used:  # keyframes far apart: decode up to t
+                frame = next(source.window(t, t + 1.0), None)
+            if frame is not None and frame.time not in used:
+                used.add(frame.time)
                 images.append(self._small_grey(frame))
         return images
 

@@ -13,7 +13,7 @@ import typer
 
 from highlight import HighlightError
 from highlight.cli import (
-    Clips, Detector, Exercise, ExitThreshold, Export, HighlightSets, Margin, MergeGap, MinDuration, Model, Overlay,
+    Clips, Detector, Exercise, FullScan, ExitThreshold, Export, HighlightSets, Margin, MergeGap, MinDuration, Model, Overlay,
     PadAfter, PadBefore, Plugins, PoseFps, PoseModel, Reel, Rest, SampleFps, Seconds, Slowmo, Smooth, Threshold,
     Verbose, _fail, _timeline_formats, run_settings,
 )
@@ -36,6 +36,7 @@ def watch(
     detector: Detector = "motion",
     model: Model = None,
     sample_fps: SampleFps = 2.0,
+    full_scan: FullScan = False,
     threshold: Threshold = None,
     exit_threshold: ExitThreshold = None,
     smooth: Smooth = None,
@@ -93,7 +94,7 @@ def watch(
         detector, model, sample_fps, plugin, pose_model, pose_fps, overlay, exercise, highlight_sets, rest,
         threshold=threshold, exit_threshold=exit_threshold, smooth=smooth, min_duration=min_duration,
         merge_gap=merge_gap, pad_before=pad_before, pad_after=pad_after, margin=margin,
-        slowmo=slowmo, reel=reel, clips=clips,
+        slowmo=slowmo, reel=reel, clips=clips, skip_quiet=False if full_scan else None,
     )
     for folder in folders:
         if not folder.is_dir():
