@@ -11,7 +11,8 @@ so that peak memory is that run's alone. Prints one table:
   (the target on 2 cores is >= 20x); clip writing is reported apart
 * the split between decoding (with colour conversion), scoring and writing
 * peak memory (RSS) for a short and a long recording: flat means it does not grow
-* for comparison, the same analysis decoding every frame (what a plain loop does)
+* for comparison, ``--full-scan`` (2 samples a second throughout, no quiet skipping)
+  and decoding every frame (what a plain loop does)
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import argparse
 import importlib.util
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -53,23 +53,31 @@ def recording(minutes: float) -> Path:
     return path
 
 
-def measure_one(video: Path, sample_fps: float, clips: bool) -> dict:
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM; ru_maxrss would include the parent's, kept across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def measure_one(video: Path, sample_fps: float, clips: bool, skip_quiet: bool) -> dict:
     """Runs in a child process: one video through the pipeline, with timings and peak RSS."""
     from highlight.pipeline import process_video
     from highlight.settings import RunSettings
 
-    settings = RunSettings(sample_fps=sample_fps, clips=clips)
+    settings = RunSettings(sample_fps=sample_fps, clips=clips, skip_quiet=skip_quiet)
     with tempfile.TemporaryDirectory() as out:
         started = time.perf_counter()
         manifest = process_video(video, Path(out) / video.stem, settings, force=True)
         wall = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     return {"wall_s": wall, "peak_mb": peak_mb, "timing": manifest["timing"], "decode": manifest["decode"],
             "duration": manifest["source"]["duration"], "highlights": len(manifest["intervals"])}
 
 
-def run_child(video: Path, sample_fps: float, clips: bool) -> dict:
-    command = [sys.executable, __file__, "--child", str(video), str(sample_fps), "1" if clips else "0"]
+def run_child(video: Path, sample_fps: float = 2.0, clips: bool = False, skip_quiet: bool = True) -> dict:
+    command = [sys.executable, __file__, "--child", str(video), str(sample_fps), str(int(clips)), str(int(skip_quiet))]
     output = subprocess.run(command, check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
     return json.loads(output.stdout.splitlines()[-1])
 
@@ -78,18 +86,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=3.0)
     parser.add_argument("--short-minutes", type=float, default=1.0)
-    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        video, fps, clips = args.child
-        print(json.dumps(measure_one(Path(video), float(fps), clips == "1")))
+        video, fps, clips, skip = args.child
+        print(json.dumps(measure_one(Path(video), float(fps), clips == "1", skip == "1")))
         return
     long_video, short_video = recording(args.minutes), recording(args.short_minutes)
     rows = [
-        ("default, short", run_child(short_video, 2.0, False)),
-        ("default, long", run_child(long_video, 2.0, False)),
-        ("every frame, long", run_child(long_video, 30.0, False)),
-        ("default + clips, long", run_child(long_video, 2.0, True)),
+        ("default, short", run_child(short_video)),
+        ("default, long", run_child(long_video)),
+        ("--full-scan, long", run_child(long_video, skip_quiet=False)),
+        ("every frame, long", run_child(long_video, sample_fps=30.0, skip_quiet=False)),
+        ("default + clips, long", run_child(long_video, clips=True)),
     ]
     header = ("run", "video", "analysis", "realtime", "decode", "score", "prepare", "frames decoded", "write clips", "highlights", "peak RSS")
     table = [header]
