@@ -215,6 +215,11 @@ def _version(
         raise typer.Exit()
 
 
+from highlight.train.cli import register as _register_train  # noqa: E402  (train, eval, label)
+
+_register_train(app)
+
+
 def main() -> None:
     try:
         app()

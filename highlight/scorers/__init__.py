@@ -19,12 +19,15 @@ def get_scorer(name: str, **options) -> Scorer:
         raise HighlightError(f"unknown detector {name!r}; choose from: {', '.join(sorted(SCORERS))}") from None
 
 
-def load_model_scorer(folder):
-    """A trained highlight classifier (``highlight train``) as a scorer."""
-    raise HighlightError(
-        f"--model {folder}: trained classifiers are not available in this version yet; "
-        "use the default detector (leave out --model)"
-    )
+def load_model_scorer(folder, **options) -> Scorer:
+    """A trained highlight classifier (``highlight train``) as a scorer.
+
+    Imported here, not at the top: loading a model imports TensorFlow, which a run
+    without ``--model`` must not pay for.
+    """
+    from highlight.scorers.classifier import ClassifierScorer
+
+    return ClassifierScorer(folder, **options)
 
 
 __all__ = ["SCORERS", "Scorer", "get_scorer", "MotionScorer"]
