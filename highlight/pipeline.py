@@ -270,7 +270,9 @@ def _effective_settings(settings: RunSettings, scorer: Scorer) -> RunSettings:
     if scorer.default_threshold is None or settings.intervals.threshold != RunSettings().intervals.threshold:
         return settings
     enter = scorer.default_threshold
-    return settings.with_intervals(threshold=enter, exit_threshold=min(settings.intervals.exit_threshold, enter))
+    leave = scorer.default_exit_threshold
+    leave = min(settings.intervals.exit_threshold, enter) if leave is None else min(leave, enter)
+    return settings.with_intervals(threshold=enter, exit_threshold=leave)
 
 
 def _add_plugin_intervals(intervals: list[Interval], extra: list[Interval]) -> list[Interval]:

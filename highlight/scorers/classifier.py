@@ -146,6 +146,11 @@ class ClassifierScorer(Scorer):
         threshold = self.info.get("threshold")
         return float(threshold) if threshold is not None else None
 
+    @property
+    def default_exit_threshold(self) -> float | None:
+        leave = self.info.get("exit_threshold")
+        return float(leave) if leave is not None else None
+
     def describe(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -154,6 +159,7 @@ class ClassifierScorer(Scorer):
             "labels": self.labels,
             "positive": self.positive,
             "threshold": self.default_threshold,
+            "exit_threshold": self.default_exit_threshold,
             "input": list(self.size),
             "created": self.info.get("created"),
         }

@@ -5,7 +5,7 @@
   labels.
 * **Interval level**: the score timeline of each contiguous labelled stretch goes
   through the same interval stage as ``highlight run`` (its default smoothing,
-  minimum length and gap merging, the model's threshold) but without padding, which is
+  minimum length and gap merging, the model's thresholds) but without padding, which is
   presentation, not detection. A detected interval matches a labelled highlight when
   their temporal IoU is at least 0.5 (one-to-one, best pairs first).
 """
@@ -43,8 +43,9 @@ def evaluate(
         raise HighlightError(f"{model_dir}: model.json has no threshold; give one with --threshold")
     rate = sample_fps or float(scorer.info.get("sample_fps") or 2.0)
     ranges = read_labels(labels_path)
-    settings = replace(IntervalSettings(), threshold=threshold, exit_threshold=min(IntervalSettings().exit_threshold, threshold),
-                       pad_before=0.0, pad_after=0.0)
+    leave = scorer.default_exit_threshold if threshold == scorer.default_threshold else None
+    leave = min(IntervalSettings().exit_threshold if leave is None else leave, threshold)
+    settings = replace(IntervalSettings(), threshold=threshold, exit_threshold=leave, pad_before=0.0, pad_after=0.0)
     all_scores, all_truth, truths, detections = [], [], [], []
     for video, own in group_by_video(ranges).items():
         if progress:

@@ -33,7 +33,9 @@ from highlight.train.model import Phase, build_model, plan_phases, set_trainable
 
 THRESHOLD_RULE = (
     "the threshold in 0.05..0.95 (steps of 0.01) with the highest F1 of the positive label on the "
-    "validation frames; where several tie, the middle of the tied ones"
+    "validation frames; where several tie, the middle of the tied ones. Exit threshold (where a "
+    "highlight ends): halfway between the median validation score of frames that are not highlights "
+    "and the threshold"
 )
 PARITY_MIN_AGREEMENT = 0.98  # share of validation frames where TFLite and Keras decide the same
 CHECKPOINTS = "checkpoints"
@@ -127,6 +129,7 @@ def train(config: TrainConfig, echo: Echo = print) -> dict[str, Any]:
         },
         "sample_fps": config.sample_fps,
         "threshold": threshold,
+        "exit_threshold": validation.get("exit_threshold"),
         "threshold_rule": THRESHOLD_RULE if threshold is not None else None,
         "validation": validation,
         "training": {
@@ -220,7 +223,7 @@ def make_tf_dataset(frames: ds.Frames, labels: LabelSet, class_weights: np.ndarr
         data = data.batch(batch, drop_remainder=len(frames) >= batch)
     else:
         data = data.batch(batch)
-    data = data.map(lambda x, y, w: (preprocess(x), y, w), deterministic=True)
+    data = data.map(lambda x, y, w: (preprocess(x), y, w))
     return data.prefetch(tf.data.AUTOTUNE)
 
 
@@ -272,7 +275,8 @@ def _run_phases(model, backbone, phases: list[Phase], strategy, train_data, vali
             keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=True),
             _EpochEcho(echo, f"phase {number}/{len(phases)} {phase.name}", phase.epochs),
         ]
-        fit = model.fit(train_data, validation_data=validation_data, epochs=phase.epochs, callbacks=callbacks, verbose=0)
+        fit = model.fit(train_data, validation_data=validation_data, epochs=phase.epochs, callbacks=callbacks,
+                        shuffle=False, verbose=0)  # shuffled (seeded) in the tf.data pipeline
         losses = fit.history.get("val_loss", [])
         record = {
             "name": phase.name,
@@ -315,6 +319,18 @@ def choose_threshold(scores: np.ndarray, truth: np.ndarray) -> float:
     return float(grid[best[len(best) // 2]])
 
 
+def choose_exit_threshold(scores: np.ndarray, truth: np.ndarray, threshold: float) -> float:
+    """Halfway from what frames without a highlight typically score up to ``threshold``.
+
+    Hysteresis needs an exit below the entry threshold; a fixed 0.3 assumes empty frames
+    score near 0, which a model trained briefly may not do (its floor can sit near its
+    threshold). For a well-calibrated model this lands near the default 0.3 for 0.5.
+    """
+    background = scores[~truth]
+    floor = float(np.median(background)) if background.size else 0.0
+    return round(min(threshold, max(0.0, (floor + threshold) / 2)), 4)
+
+
 def f1_score(predicted: np.ndarray, truth: np.ndarray) -> tuple[float, float, float]:
     """(precision, recall, F1) of boolean predictions; 0 where undefined."""
     predicted, truth = np.asarray(predicted, bool), np.asarray(truth, bool)
@@ -339,7 +355,8 @@ def validation_metrics(probabilities: np.ndarray, label_ids: np.ndarray, labels:
         truth = label_ids == positive
         threshold = choose_threshold(scores, truth)
         precision, recall, f1 = f1_score(scores >= threshold, truth)
-        result.update(threshold=threshold, precision=round(precision, 4), recall=round(recall, 4), f1=round(f1, 4))
+        result.update(threshold=threshold, exit_threshold=choose_exit_threshold(scores, truth, threshold),
+                      precision=round(precision, 4), recall=round(recall, 4), f1=round(f1, 4))
     return result
 
 
