@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -172,7 +173,9 @@ def tflite_predictor(path: Path, threads: int | None = None):
     """
     interpreter_class = _tflite_interpreter_class()
     try:
-        interpreter = interpreter_class(model_path=str(path), num_threads=threads or os.cpu_count() or 1)
+        with warnings.catch_warnings():  # tf.lite.Interpreter's deprecation notice, on every load
+            warnings.simplefilter("ignore")
+            interpreter = interpreter_class(model_path=str(path), num_threads=threads or os.cpu_count() or 1)
         interpreter.allocate_tensors()
     except Exception as error:
         raise HighlightError(f"{path}: cannot load the model ({_one_line(error)})") from None
