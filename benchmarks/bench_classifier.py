@@ -6,7 +6,7 @@
    export (the same ResNet50 + head that ``highlight train`` writes; untrained weights,
    which cost exactly as much as trained ones).
 2. ``highlight run --model`` real-time factor (video seconds per wall second) on a
-   generated 1080p30 recording of several minutes (a 20 s scene with two visits, looped
+   generated 1080p30 recording of several minutes (a 10 s scene with one visit, looped
    by stream copy so generating it takes seconds, not minutes), analysis only
    (``--no-clips``: clip writing is the same for every detector), with the timing
    split the manifest records.
@@ -67,15 +67,15 @@ def frames_per_second(folder: Path, backend: str, frames: int) -> float:
 
 
 def make_video(path: Path, seconds: float) -> float:
-    """A 1080p30 recording of about ``seconds``: a 20 s rendered scene, looped by stream copy."""
+    """A 1080p30 recording of about ``seconds``: a 10 s rendered scene, looped by stream copy."""
     import imageio_ffmpeg
 
     spec = importlib.util.spec_from_file_location("make_samples", REPO / "samples" / "make_samples.py")
     samples = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(samples)
     segment = path.with_name("segment.mp4")
-    samples.render(segment, 1920, 1080, Fraction(30), 20.0, visits=[(4.0, 9.0), (13.0, 17.0)], seed=5)
-    loops = max(1, round(seconds / 20.0))
+    samples.render(segment, 1920, 1080, Fraction(30), 10.0, visits=[(3.0, 7.0)], seed=5)
+    loops = max(1, round(seconds / 10.0))
     subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-stream_loop", str(loops - 1),
                     "-i", str(segment), "-c", "copy", str(path)], check=True)
     segment.unlink()

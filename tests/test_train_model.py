@@ -60,7 +60,7 @@ def trained(footage) -> Path:
     out = footage["folder"] / "model"
     done = subprocess.run(
         HIGHLIGHT + ["train", str(footage["train"]), "--out", str(out), "--weights", "none", "--image-size", "64",
-                     "--replicas", "2", "--sample-fps", "8", "--epochs", "6", "--patience", "3", "--batch-size", "8",
+                     "--replicas", "2", "--sample-fps", "8", "--epochs", "4", "--batch-size", "8",
                      "--block", "4s", "--gap", "0.5s", "--seed", "0"],
         capture_output=True, text=True,
     )
@@ -217,3 +217,27 @@ def test_unfinished_training_with_another_recipe_is_not_resumed(tmp_path, footag
     with pytest.raises(HighlightError, match="different labels or options"):
         _prepare_folder(out, TrainConfig(labels=footage["train"], out=out, epochs=5))
     _prepare_folder(out, TrainConfig(labels=footage["train"], out=out, epochs=5, force=True))
+
+
+def test_model_thresholds_apply_unless_the_user_gives_them():
+    from highlight.pipeline import _effective_settings
+    from highlight.scorers.base import Scorer
+    from highlight.settings import RunSettings
+
+    class Trained(Scorer):
+        name = "trained"
+        default_threshold = 0.4
+        default_exit_threshold = 0.35
+
+        def image_for(self, frame):
+            return frame
+
+        def score(self, images, learn=True):
+            return np.zeros(len(images))
+
+    used = _effective_settings(RunSettings(), Trained()).intervals
+    assert (used.threshold, used.exit_threshold) == (0.4, 0.35)
+    used = _effective_settings(RunSettings().with_intervals(exit_threshold=0.2), Trained()).intervals
+    assert (used.threshold, used.exit_threshold) == (0.4, 0.2)  # --exit-threshold given
+    used = _effective_settings(RunSettings().with_intervals(threshold=0.7, exit_threshold=0.5), Trained()).intervals
+    assert (used.threshold, used.exit_threshold) == (0.7, 0.5)  # --threshold given
