@@ -290,6 +290,10 @@ from highlight.watch.command import watch  # noqa: E402  (needs the option alias
 
 app.command()(watch)
 
+from highlight.train.cli import register as _register_train  # noqa: E402  (train, eval, label)
+
+_register_train(app)
+
 
 def main() -> None:
     try:

@@ -290,7 +290,10 @@ def _effective_settings(settings: RunSettings, scorer: Scorer) -> RunSettings:
     if scorer.default_threshold is None or settings.intervals.threshold != RunSettings().intervals.threshold:
         return settings
     enter = scorer.default_threshold
-    return settings.with_intervals(threshold=enter, exit_threshold=min(settings.intervals.exit_threshold, enter))
+    leave = settings.intervals.exit_threshold
+    if scorer.default_exit_threshold is not None and leave == RunSettings().intervals.exit_threshold:
+        leave = scorer.default_exit_threshold  # the model's own, unless the user gave --exit-threshold
+    return settings.with_intervals(threshold=enter, exit_threshold=min(leave, enter))
 
 
 def _add_plugin_intervals(intervals: list[Interval], extra: list[Interval]) -> list[Interval]:

@@ -41,3 +41,8 @@ class Scorer(ABC):
     def default_threshold(self) -> float | None:
         """A threshold this scorer knows to be right (a trained model's), else None."""
         return None
+
+    @property
+    def default_exit_threshold(self) -> float | None:
+        """The exit threshold to pair with ``default_threshold`` (a trained model's), else None."""
+        return None

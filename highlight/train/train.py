@@ -1,0 +1,421 @@
+"""``highlight train``: labels file in, model folder out. Read top to bottom.
+
+1. Read the labels, sample frames from the labelled ranges (cached shards), split them
+   by time blocks or whole videos, weigh the classes.
+2. Build ResNet50 + head under a ``MirroredStrategy`` and train it in phases
+   (``model.plan_phases``), with a backup each epoch (resume after a crash or Ctrl-C:
+   run the same command again), early stopping on validation loss, best weights kept.
+3. Choose the decision threshold on the validation frames (``THRESHOLD_RULE``).
+4. Write the folder: ``model.keras``, ``model.tflite`` (dynamic-range quantised, checked
+   against the Keras model on the validation frames) and, last, ``model.json``: its
+   presence means the folder is complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from highlight import HighlightError, __version__
+from highlight.atomic import atomic_path, write_json
+from highlight.scorers.classifier import KERAS_FILE, MODEL_JSON, MODEL_KIND, TFLITE_FILE, preprocess
+from highlight.train import dataset as ds
+from highlight.train.labels import LabelSet, label_set, read_labels
+from highlight.train.model import Phase, build_model, plan_phases, set_trainable
+
+THRESHOLD_RULE = (
+    "the threshold in 0.05..0.95 (steps of 0.01) with the highest F1 of the positive label on the "
+    "validation frames; where several tie, the middle of the tied ones. Exit threshold (where a "
+    "highlight ends): halfway between the median validation score of frames that are not highlights "
+    "and the threshold"
+)
+PARITY_MAX_DIFF = 0.05  # largest |TFLite - Keras| output on the validation frames for TFLite to be used
+CHECKPOINTS = "checkpoints"
+CACHE = "cache"
+
+Echo = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    labels: Path
+    out: Path
+    weights: str = "imagenet"
+    image_size: int = 224
+    epochs: int = 12
+    replicas: int | None = None
+    sample_fps: float = 2.0
+    positive: str | None = None
+    batch_size: int = 16  # per replica; the global batch is this times the replicas
+    learning_rate: float | None = None
+    patience: int = 4
+    split: ds.SplitSettings = field(default_factory=ds.SplitSettings)
+    seed: int = 0
+    all_reduce: str = "auto"
+    tflite: bool = True
+    force: bool = False
+
+    def recipe_key(self) -> str:
+        """What decides the trained weights: a resumed run must match it."""
+        data = asdict(self)
+        for name in ("out", "force", "tflite", "replicas", "all_reduce"):
+            data.pop(name)
+        data["labels"] = hashlib.sha256(Path(self.labels).read_bytes()).hexdigest()
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def train(config: TrainConfig, echo: Echo = print) -> dict[str, Any]:
+    """Train and write the model folder; returns the contents of ``model.json``."""
+    started = time.perf_counter()
+    out = Path(config.out)
+    _check_image_size(config.image_size)
+    ranges = read_labels(config.labels)
+    labels = label_set(ranges, config.positive)
+    _prepare_folder(out, config)
+
+    strategy = _strategy(config)  # before any other TensorFlow work: devices are fixed then
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(config.seed)
+    size = (config.image_size, config.image_size)
+    frames = ds.load_frames(ranges, labels, size, config.sample_fps, out / CACHE, progress=echo)
+    split = ds.split_frames(frames, config.split)
+    weights = ds.class_weights(split.train.labels, len(labels.labels))
+    replicas = strategy.num_replicas_in_sync
+    global_batch = config.batch_size * replicas
+    echo(
+        f"{len(frames)} frames from {len(frames.names)} video(s); split by {split.method}: "
+        f"train {_counts(split.train, labels)}, validation {_counts(split.validation, labels)}; "
+        f"{replicas} replica(s), batch {global_batch}"
+    )
+    train_data = make_tf_dataset(split.train, labels, weights, global_batch, training=True, seed=config.seed)
+    validation_data = make_tf_dataset(split.validation, labels, weights, global_batch, training=False)
+
+    n_outputs = 1 if labels.binary else len(labels.labels)
+    with strategy.scope():
+        model, backbone = build_model(n_outputs, size, config.weights)
+    phases = plan_phases(config.weights, config.epochs, config.learning_rate)
+    history = _run_phases(model, backbone, phases, strategy, train_data, validation_data, labels, config, echo)
+
+    probabilities = model.predict(validation_data, verbose=0)
+    validation = validation_metrics(probabilities, split.validation.labels, labels)
+    threshold = validation.get("threshold")
+    _save_keras(model, out / KERAS_FILE)
+    tflite = export_tflite(out, split.validation.images, threshold, echo) if config.tflite else None
+
+    info = {
+        "kind": MODEL_KIND,
+        "format": 1,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "architecture": "ResNet50 (include_top=False) + global average pool + dense 256 + dropout",
+        "labels": list(labels.labels),
+        "positive": labels.positive,
+        "output": "sigmoid" if labels.binary else "softmax",
+        "input": {
+            "width": size[0],
+            "height": size[1],
+            "color": "rgb",
+            "resize": "whole frame squeezed to width x height (as highlight run does)",
+            "preprocess": "ResNet50 caffe: RGB->BGR, ImageNet mean subtracted",
+        },
+        "sample_fps": config.sample_fps,
+        "threshold": threshold,
+        "exit_threshold": validation.get("exit_threshold"),
+        "threshold_rule": THRESHOLD_RULE if threshold is not None else None,
+        "validation": validation,
+        "training": {
+            "labels_file": str(Path(config.labels).resolve()),
+            "weights": config.weights,
+            "phases": history,
+            "epochs_requested": config.epochs,
+            "replicas": replicas,
+            "devices": list(strategy.extended.worker_devices),
+            "global_batch": global_batch,
+            "seed": config.seed,
+            "split": split.summary,
+            "data": {
+                "videos": frames.names,
+                "sample_fps": config.sample_fps,
+                "frames": _counts(frames, labels),
+                "train_frames": _counts(split.train, labels),
+                "validation_frames": _counts(split.validation, labels),
+                "class_weights": {name: round(float(w), 4) for name, w in zip(labels.labels, weights)},
+            },
+            "seconds": round(time.perf_counter() - started, 1),
+        },
+        "tflite": tflite,
+        "versions": {
+            "highlight": __version__,
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+            "numpy": np.__version__,
+            "python": platform.python_version(),
+        },
+    }
+    write_json(out / MODEL_JSON, info)
+    shutil.rmtree(out / CHECKPOINTS, ignore_errors=True)
+    echo(summary_line(info, out))
+    return info
+
+
+def _check_image_size(size: int) -> None:
+    if size < 32 or size % 2:
+        raise HighlightError(f"--image-size {size}: ResNet50 needs an even size of at least 32 (224 is its native size)")
+
+
+def _prepare_folder(out: Path, config: TrainConfig) -> None:
+    """A finished folder is kept unless --force; an unfinished one is resumed if the recipe matches."""
+    if (out / MODEL_JSON).is_file() and not config.force:
+        raise HighlightError(f"{out}: already holds a trained model; use --force to train again")
+    state_path = out / CHECKPOINTS / "state.json"
+    if config.force:
+        for name in (MODEL_JSON, KERAS_FILE, TFLITE_FILE):
+            (out / name).unlink(missing_ok=True)
+        shutil.rmtree(out / CHECKPOINTS, ignore_errors=True)
+    elif state_path.is_file():
+        state = json.loads(state_path.read_text())
+        if state.get("recipe") != config.recipe_key():
+            raise HighlightError(
+                f"{out}: holds an unfinished training with different labels or options; "
+                "use the same command to resume, or --force to start again"
+            )
+    (out / CHECKPOINTS).mkdir(parents=True, exist_ok=True)
+    if not state_path.is_file():
+        write_json(state_path, {"recipe": config.recipe_key(), "done": []})
+
+
+def _strategy(config: TrainConfig):
+    from highlight.train.distribute import make_strategy
+
+    return make_strategy(config.replicas, config.all_reduce)
+
+
+def _counts(frames: ds.Frames, labels: LabelSet) -> dict[str, int]:
+    return frames.counts(labels)
+
+
+def make_tf_dataset(frames: ds.Frames, labels: LabelSet, class_weights: np.ndarray, batch: int,
+                    training: bool, seed: int = 0):
+    """(preprocessed image, label, sample weight) batches; shuffled and augmented for training.
+
+    Augmentation is what a tripod recording varies by: a mirrored scene, a small shift
+    of the camera, exposure and contrast. Every random choice comes from ``seed``.
+    """
+    import tensorflow as tf
+
+    targets = frames.labels.astype(np.float32)[:, None] if labels.binary else frames.labels.astype(np.int64)
+    sample_weights = class_weights[frames.labels].astype(np.float32)
+    data = tf.data.Dataset.from_tensor_slices((frames.images, targets, sample_weights))
+    if training:
+        data = data.shuffle(len(frames), seed=seed, reshuffle_each_iteration=True)
+        randomness = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+        data = tf.data.Dataset.zip(data, randomness).map(_augment, num_parallel_calls=tf.data.AUTOTUNE,
+                                                          deterministic=True)
+        data = data.batch(batch, drop_remainder=len(frames) >= batch)
+    else:
+        data = data.batch(batch)
+    data = data.map(lambda x, y, w: (preprocess(x), y, w))
+    return data.prefetch(tf.data.AUTOTUNE)
+
+
+def _augment(example, seed):
+    import tensorflow as tf
+
+    image, target, weight = example
+    seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 4)
+    height, width = image.shape[0], image.shape[1]
+    shift = max(2, round(0.06 * min(height, width)))
+    x = tf.cast(image, tf.float32)
+    x = tf.image.stateless_random_flip_left_right(x, seeds[0])
+    x = tf.pad(x, [[shift, shift], [shift, shift], [0, 0]], mode="REFLECT")
+    x = tf.image.stateless_random_crop(x, (height, width, 3), seeds[1])
+    x = tf.image.stateless_random_brightness(x, 20.0, seeds[2])
+    x = tf.image.stateless_random_contrast(x, 0.8, 1.2, seeds[3])
+    return tf.clip_by_value(x, 0.0, 255.0), target, weight
+
+
+def _run_phases(model, backbone, phases: list[Phase], strategy, train_data, validation_data, labels: LabelSet,
+                config: TrainConfig, echo: Echo) -> list[dict[str, Any]]:
+    """Train phase after phase; a phase finished in an earlier (interrupted) run is not redone."""
+    import keras
+
+    checkpoints = Path(config.out) / CHECKPOINTS
+    state_path = checkpoints / "state.json"
+    state = json.loads(state_path.read_text())
+    history: list[dict[str, Any]] = []
+    for number, phase in enumerate(phases, start=1):
+        after = checkpoints / f"after_{phase.name}.weights.h5"
+        if phase.name in state["done"] and after.is_file():
+            echo(f"phase {number}/{len(phases)} {phase.name}: done in an earlier run")
+            history.append(state.get("history", {}).get(phase.name, {"name": phase.name}))
+            continue
+        if number > 1:
+            previous = checkpoints / f"after_{phases[number - 2].name}.weights.h5"
+            if previous.is_file():
+                model.load_weights(previous)
+        with strategy.scope():
+            set_trainable(backbone, phase.trainable)
+            model.compile(
+                optimizer=keras.optimizers.Adam(phase.learning_rate),
+                loss="binary_crossentropy" if labels.binary else "sparse_categorical_crossentropy",
+                weighted_metrics=["accuracy"],
+                jit_compile=False,  # XLA compiles ResNet50 for minutes on a CPU and gains little there
+            )
+        callbacks = [
+            keras.callbacks.BackupAndRestore(str(checkpoints / phase.name)),
+            keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=True),
+            _EpochEcho(echo, f"phase {number}/{len(phases)} {phase.name}", phase.epochs),
+        ]
+        fit = model.fit(train_data, validation_data=validation_data, epochs=phase.epochs, callbacks=callbacks,
+                        shuffle=False, verbose=0)  # shuffled (seeded) in the tf.data pipeline
+        losses = fit.history.get("val_loss", [])
+        record = {
+            "name": phase.name,
+            "trainable": phase.trainable,
+            "learning_rate": phase.learning_rate,
+            "epochs_run": len(fit.history.get("loss", [])),
+            "best_val_loss": round(float(min(losses)), 4) if losses else None,
+        }
+        history.append(record)
+        model.save_weights(after)
+        state["done"].append(phase.name)
+        state.setdefault("history", {})[phase.name] = record
+        write_json(state_path, state)
+    return history
+
+
+class _EpochEcho:
+    """A line per epoch: losses, accuracy and time (Keras' own bar is too noisy for logs)."""
+
+    def __new__(cls, echo: Echo, prefix: str, epochs: int):
+        import keras
+
+        class EpochEcho(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                self.started = time.perf_counter()
+
+            def on_epoch_end(self, epoch, logs=None):
+                logs = logs or {}
+                parts = [f"{name} {logs[name]:.3f}" for name in ("loss", "accuracy", "val_loss", "val_accuracy") if name in logs]
+                echo(f"{prefix}  epoch {epoch + 1}/{epochs}  {'  '.join(parts)}  ({time.perf_counter() - self.started:.1f} s)")
+
+        return EpochEcho()
+
+
+def choose_threshold(scores: np.ndarray, truth: np.ndarray) -> float:
+    """``THRESHOLD_RULE``: the middle of the thresholds with the best validation F1."""
+    grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
+    f1s = np.array([f1_score(scores >= t, truth)[2] for t in grid])
+    best = np.flatnonzero(np.isclose(f1s, f1s.max()))
+    return float(grid[best[len(best) // 2]])
+
+
+def choose_exit_threshold(scores: np.ndarray, truth: np.ndarray, threshold: float) -> float:
+    """Halfway from what frames without a highlight typically score up to ``threshold``.
+
+    Hysteresis needs an exit below the entry threshold; a fixed 0.3 assumes empty frames
+    score near 0, which a model trained briefly may not do (its floor can sit near its
+    threshold). For a well-calibrated model this lands near the default 0.3 for 0.5.
+    """
+    background = scores[~truth]
+    floor = float(np.median(background)) if background.size else 0.0
+    return round(min(threshold, max(0.0, (floor + threshold) / 2)), 4)
+
+
+def f1_score(predicted: np.ndarray, truth: np.ndarray) -> tuple[float, float, float]:
+    """(precision, recall, F1) of boolean predictions; 0 where undefined."""
+    predicted, truth = np.asarray(predicted, bool), np.asarray(truth, bool)
+    tp = float(np.sum(predicted & truth))
+    precision = tp / predicted.sum() if predicted.sum() else 0.0
+    recall = tp / truth.sum() if truth.sum() else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def validation_metrics(probabilities: np.ndarray, label_ids: np.ndarray, labels: LabelSet) -> dict[str, Any]:
+    """Accuracy, and for a positive label the chosen threshold with its precision/recall/F1."""
+    probabilities = np.asarray(probabilities)
+    if labels.binary:
+        predicted = (probabilities[:, 0] >= 0.5).astype(int)
+    else:
+        predicted = probabilities.argmax(axis=1)
+    result: dict[str, Any] = {"frames": int(label_ids.size), "accuracy": round(float(np.mean(predicted == label_ids)), 4)}
+    if labels.positive is not None:
+        positive = labels.index(labels.positive)
+        scores = probabilities[:, 0] if labels.binary else probabilities[:, positive]
+        truth = label_ids == positive
+        threshold = choose_threshold(scores, truth)
+        precision, recall, f1 = f1_score(scores >= threshold, truth)
+        result.update(threshold=threshold, exit_threshold=choose_exit_threshold(scores, truth, threshold),
+                      precision=round(precision, 4), recall=round(recall, 4), f1=round(f1, 4))
+    return result
+
+
+def _save_keras(model, path: Path) -> None:
+    """The model without its optimizer state (Adam's moments would triple the file)."""
+    import keras
+
+    plain = keras.models.clone_model(model)
+    plain.set_weights(model.get_weights())
+    with atomic_path(path) as tmp:
+        plain.save(tmp)
+
+
+def export_tflite(out: Path, images: np.ndarray, threshold: float | None, echo: Echo) -> dict[str, Any]:
+    """``model.tflite`` (dynamic-range quantised) from the saved ``model.keras``, and its parity check.
+
+    The check runs the validation frames through both and records the largest output
+    difference and the share of frames decided the same way. The scorer uses the TFLite
+    file only if the largest difference is at most ``PARITY_MAX_DIFF``: then only frames
+    scored within that distance of the threshold can be decided differently.
+    """
+    import keras
+    import tensorflow as tf
+
+    from highlight.scorers.classifier import tflite_predictor
+
+    model = keras.saving.load_model(out / KERAS_FILE, compile=False, safe_mode=True)
+    with atomic_path(out / TFLITE_FILE) as tmp:
+        model.export(str(tmp), format="litert", verbose=False, optimizations=[tf.lite.Optimize.DEFAULT])
+    sample = images[: min(len(images), 128)]
+    keras_out = np.concatenate([np.asarray(model(preprocess(sample[k : k + 16]), training=False))
+                                for k in range(0, len(sample), 16)])
+    lite_out = tflite_predictor(out / TFLITE_FILE)(preprocess(sample).astype(np.float32))
+    cut = 0.5 if threshold is None else threshold
+    if keras_out.shape[1] == 1:
+        same = (keras_out[:, 0] >= cut) == (lite_out[:, 0] >= cut)
+    else:
+        same = keras_out.argmax(1) == lite_out.argmax(1)
+    parity = {
+        "frames": int(len(sample)),
+        "max_abs_diff": round(float(np.max(np.abs(keras_out - lite_out))), 5),
+        "decision_agreement": round(float(np.mean(same)), 4),
+        "ok": bool(np.max(np.abs(keras_out - lite_out)) <= PARITY_MAX_DIFF),
+        "rule": f"max_abs_diff <= {PARITY_MAX_DIFF}",
+    }
+    if not parity["ok"]:
+        echo(f"warning: TFLite outputs differ from Keras by up to {parity['max_abs_diff']:.3f}; "
+             "highlight run will use model.keras")
+    return {"file": TFLITE_FILE, "quantization": "dynamic-range (int8 weights)", "bytes": (out / TFLITE_FILE).stat().st_size,
+            "parity": parity}
+
+
+def summary_line(info: dict[str, Any], out: Path) -> str:
+    v = info["validation"]
+    parts = [f"model written to {out}", f"validation accuracy {v['accuracy']:.3f}"]
+    if info.get("threshold") is not None:
+        parts.append(f"threshold {info['threshold']:.2f} (precision {v['precision']:.3f}, recall {v['recall']:.3f}, F1 {v['f1']:.3f})")
+    if info.get("tflite"):
+        p = info["tflite"]["parity"]
+        parts.append(f"TFLite agrees on {p['decision_agreement']:.1%} of frames (max diff {p['max_abs_diff']:.4f})")
+    parts.append(f"{info['training']['seconds']:.0f} s")
+    return "; ".join(parts)

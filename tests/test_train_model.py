@@ -1,0 +1,243 @@
+"""Training, evaluation and use of the ResNet50 classifier, end to end on real footage.
+
+One model is trained once per session (in a fresh process: ``--replicas 2`` must set up
+the logical CPU devices before TensorFlow starts) on the first 60% of
+pedestrians_cdnet.mp4, labelled from dev.json's "presence" (a person in view is the
+highlight), and judged on the last 40%.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from highlight import HighlightError
+from highlight.intervals import temporal_iou
+from highlight.train.labels import LabelledRange, write_labels
+
+VIDEO = "pedestrians_cdnet.mp4"
+TRAIN_SHARE = 0.6
+HIGHLIGHT = [sys.executable, "-m", "highlight"]
+
+
+def presence_labels(video: Path, presence: list[list[float]], start: float, end: float) -> list[LabelledRange]:
+    """dev.json's person-present intervals as labelled ranges covering [start, end]."""
+    ranges, cursor = [], start
+    for a, b in presence:
+        a, b = max(a, start), min(b, end)
+        if b <= a:
+            continue
+        if a > cursor:
+            ranges.append(LabelledRange(video, cursor, a, "background"))
+        ranges.append(LabelledRange(video, a, b, "highlight"))
+        cursor = b
+    if cursor < end:
+        ranges.append(LabelledRange(video, cursor, end, "background"))
+    return ranges
+
+
+@pytest.fixture(scope="module")
+def footage(shared, dev_labels, tmp_path_factory) -> dict:
+    from highlight.source import probe
+
+    video = shared / "data" / "videos" / VIDEO
+    presence = dev_labels["presence"][VIDEO]["intervals_s"]
+    duration = probe(video).duration
+    cut = round(TRAIN_SHARE * duration, 2)
+    folder = tmp_path_factory.mktemp("labels")
+    write_labels(folder / "train.csv", presence_labels(video, presence, 0.0, cut))
+    write_labels(folder / "test.csv", presence_labels(video, presence, cut, duration))
+    return {"video": video, "presence": presence, "train": folder / "train.csv", "test": folder / "test.csv", "folder": folder}
+
+
+@pytest.fixture(scope="module")
+def trained(footage) -> Path:
+    out = footage["folder"] / "model"
+    done = subprocess.run(
+        HIGHLIGHT + ["train", str(footage["train"]), "--out", str(out), "--weights", "none", "--image-size", "64",
+                     "--replicas", "2", "--sample-fps", "8", "--epochs", "4", "--batch-size", "8",
+                     "--block", "4s", "--gap", "0.5s", "--seed", "0"],
+        capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "epoch 1/" in done.stdout and "model written to" in done.stdout  # progress and a summary
+    return out
+
+
+@pytest.mark.slow
+def test_trained_folder_is_complete(trained):
+    info = json.loads((trained / "model.json").read_text())
+    assert info["labels"] == ["background", "highlight"] and info["positive"] == "highlight"
+    assert info["training"]["replicas"] == 2 and len(info["training"]["devices"]) == 2
+    assert info["training"]["global_batch"] == 16
+    assert 0.05 <= info["threshold"] <= 0.95 and info["threshold_rule"]
+    assert info["training"]["split"]["method"] == "blocks"
+    assert info["tflite"]["parity"]["ok"] and info["tflite"]["parity"]["frames"] > 0
+    assert {"tensorflow", "keras", "highlight"} <= set(info["versions"])
+    assert (trained / "model.keras").is_file() and (trained / "model.tflite").is_file()
+    assert not (trained / "checkpoints").exists()  # finished: no resume state left behind
+    again = subprocess.run(HIGHLIGHT + ["train", str(info["training"]["labels_file"]), "--out", str(trained)],
+                           capture_output=True, text=True)
+    assert again.returncode == 2 and "--force" in again.stderr
+
+
+@pytest.mark.slow
+def test_eval_on_held_out_part_reaches_f1(trained, footage, tmp_path):
+    report_path = tmp_path / "eval.json"
+    done = subprocess.run(HIGHLIGHT + ["eval", str(trained), str(footage["test"]), "--json", str(report_path)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(report_path.read_text())
+    assert set(report["frame"]) >= {"precision", "recall", "f1"}
+    assert report["frame"]["f1"] >= 0.85, report["frame"]
+    intervals = report["intervals"]
+    assert intervals["iou_threshold"] == 0.5 and intervals["labelled"] == 2
+    assert {"precision", "recall", "f1", "matched", "detected"} <= set(intervals)
+    assert "frames" in done.stdout and "intervals" in done.stdout
+
+
+@pytest.mark.slow
+def test_tflite_matches_keras(trained, footage):
+    from highlight.scorers.classifier import ClassifierScorer
+    from highlight.source import VideoSource
+
+    lite = ClassifierScorer(trained)
+    assert lite.backend == "tflite" and lite.batch_size > 1
+    keras_scorer = ClassifierScorer(trained, backend="keras")
+    with VideoSource(footage["video"]) as source:
+        images = [lite.image_for(frame) for frame, _ in source.sample([1.0])]
+    a, b = lite.score(images), keras_scorer.score(images)
+    assert a.shape == b.shape == (len(images),)
+    threshold = lite.default_threshold
+    assert np.mean((a >= threshold) == (b >= threshold)) >= 0.95
+    assert np.max(np.abs(a - b)) < 0.25
+
+
+@pytest.mark.slow
+def test_run_with_model_finds_the_pedestrians(trained, footage, tmp_path):
+    out = tmp_path / "out"
+    done = subprocess.run(HIGHLIGHT + ["run", str(footage["video"]), "--model", str(trained), "--out", str(out), "-q"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    manifest = json.loads((out / "pedestrians_cdnet" / "highlights.json").read_text())
+    info = json.loads((trained / "model.json").read_text())
+    assert manifest["detector"]["name"] == "classifier" and manifest["detector"]["backend"] == "tflite"
+    assert manifest["detector"]["threshold"] == info["threshold"]
+    found = [(i["start"], i["end"]) for i in manifest["intervals"]]
+    assert found and all((out / "pedestrians_cdnet" / i["clip"]).is_file() for i in manifest["intervals"])
+    for truth in footage["presence"]:
+        assert max(temporal_iou(truth, f) for f in found) >= 0.5, (truth, found)
+
+
+def test_missing_and_corrupt_model_folders_give_one_line_errors(tmp_path):
+    from highlight.scorers import load_model_scorer
+
+    cases = {}
+    cases["missing"] = tmp_path / "nope"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    cases["empty"] = empty
+    bad_json = tmp_path / "bad_json"
+    bad_json.mkdir()
+    (bad_json / "model.json").write_text("{not json")
+    cases["bad_json"] = bad_json
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "model.json").write_text('{"kind": "something-else"}')
+    cases["other"] = other
+    expected = {"missing": "model folder not found", "empty": "no model.json", "bad_json": "corrupt model description",
+                "other": "not a highlight classifier"}
+    for name, folder in cases.items():
+        with pytest.raises(HighlightError) as error:
+            load_model_scorer(folder)
+        assert expected[name] in str(error.value) and str(folder) in str(error.value) and "\n" not in str(error.value)
+
+
+def _model_json(folder: Path, size: int = 32) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "model.json").write_text(json.dumps({
+        "kind": "highlight-classifier", "labels": ["background", "highlight"], "positive": "highlight",
+        "output": "sigmoid", "input": {"width": size, "height": size}, "threshold": 0.5, "tflite": None,
+    }))
+
+
+def test_corrupt_keras_file_and_unsafe_layers_are_refused(tmp_path):
+    import keras
+
+    from highlight.scorers.classifier import ClassifierScorer
+
+    corrupt = tmp_path / "corrupt"
+    _model_json(corrupt)
+    (corrupt / "model.keras").write_bytes(b"PK\x03\x04 this is not a keras archive")
+    with pytest.raises(HighlightError, match="cannot load the model") as error:
+        ClassifierScorer(corrupt)
+    assert "\n" not in str(error.value)
+
+    unsafe = tmp_path / "unsafe"  # a Lambda layer: arbitrary Python, refused in safe mode
+    _model_json(unsafe)
+    inputs = keras.Input((32, 32, 3))
+    outputs = keras.layers.Dense(1, activation="sigmoid")(keras.layers.Lambda(lambda x: x[:, 0, 0, :] * 2)(inputs))
+    keras.Model(inputs, outputs).save(unsafe / "model.keras")
+    with pytest.raises(HighlightError, match="cannot load the model"):
+        ClassifierScorer(unsafe)
+
+    missing = tmp_path / "no_keras"
+    _model_json(missing)
+    with pytest.raises(HighlightError, match="no model.keras"):
+        ClassifierScorer(missing)
+
+
+def test_run_with_a_bad_model_fails_with_the_reason(tmp_path, samples):
+    folder, _ = samples
+    done = subprocess.run(HIGHLIGHT + ["run", str(folder / "pal_25fps.mp4"), "--model", str(tmp_path / "nope"),
+                                       "--out", str(tmp_path / "out"), "-q"], capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "model folder not found" in done.stdout + done.stderr
+
+
+def test_highlight_without_a_model_does_not_import_tensorflow():
+    code = ("import sys, highlight.cli, highlight.pipeline, highlight.scorers, highlight.scorers.classifier, "
+            "highlight.train.cli, highlight.train.labels, highlight.train.dataset, highlight.train.evaluate; "
+            "print('tensorflow' in sys.modules or 'keras' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
+def test_unfinished_training_with_another_recipe_is_not_resumed(tmp_path, footage):
+    from highlight.train.train import TrainConfig, _prepare_folder
+
+    out = tmp_path / "m"
+    _prepare_folder(out, TrainConfig(labels=footage["train"], out=out, epochs=3))
+    _prepare_folder(out, TrainConfig(labels=footage["train"], out=out, epochs=3))  # same recipe: resumes
+    with pytest.raises(HighlightError, match="different labels or options"):
+        _prepare_folder(out, TrainConfig(labels=footage["train"], out=out, epochs=5))
+    _prepare_folder(out, TrainConfig(labels=footage["train"], out=out, epochs=5, force=True))
+
+
+def test_model_thresholds_apply_unless_the_user_gives_them():
+    from highlight.pipeline import _effective_settings
+    from highlight.scorers.base import Scorer
+    from highlight.settings import RunSettings
+
+    class Trained(Scorer):
+        name = "trained"
+        default_threshold = 0.4
+        default_exit_threshold = 0.35
+
+        def image_for(self, frame):
+            return frame
+
+        def score(self, images, learn=True):
+            return np.zeros(len(images))
+
+    used = _effective_settings(RunSettings(), Trained()).intervals
+    assert (used.threshold, used.exit_threshold) == (0.4, 0.35)
+    used = _effective_settings(RunSettings().with_intervals(exit_threshold=0.2), Trained()).intervals
+    assert (used.threshold, used.exit_threshold) == (0.4, 0.2)  # --exit-threshold given
+    used = _effective_settings(RunSettings().with_intervals(threshold=0.7, exit_threshold=0.5), Trained()).intervals
+    assert (used.threshold, used.exit_threshold) == (0.7, 0.5)  # --threshold given
