@@ -60,7 +60,7 @@ def trained(footage) -> Path:
     out = footage["folder"] / "model"
     done = subprocess.run(
         HIGHLIGHT + ["train", str(footage["train"]), "--out", str(out), "--weights", "none", "--image-size", "64",
-                     "--replicas", "2", "--sample-fps", "8", "--epochs", "4", "--batch-size", "8",
+                     "--replicas", "2", "--sample-fps", "6", "--epochs", "4", "--batch-size", "8",
                      "--block", "4s", "--gap", "0.5s", "--seed", "0"],
         capture_output=True, text=True,
     )

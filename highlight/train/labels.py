@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-import numpy as np
 
 from highlight import HighlightError
 from highlight.atomic import atomic_path, write_text
@@ -240,44 +239,28 @@ def contact_sheet(
     whole second or more. Returns the files written (``out``, or ``out`` with ``_01``,
     ``_02``... before the extension when there are several pages).
     """
-    import cv2
+    from PIL import Image
 
+    from highlight.export.contact_sheet import render
     from highlight.source import VideoSource
 
     with VideoSource(Path(video)) as source:
         duration = source.info.duration
         every = every or max(1.0, math.ceil(duration / per_page))
-        tiles = [_tile(frame, tile_width) for frame, _ in source.sample([1.0 / every])]
-    if not tiles:
+        cells = [(Image.fromarray(frame.image(width=tile_width)), format_timestamp(frame.time, precision=1))
+                 for frame, _ in source.sample([1.0 / every])]
+    if not cells:
         raise HighlightError(f"{video}: no frames could be decoded for a contact sheet")
-    pages = [tiles[k : k + per_page] for k in range(0, len(tiles), per_page)]
+    pages = [cells[k : k + per_page] for k in range(0, len(cells), per_page)]
     written = []
     for number, page in enumerate(pages, start=1):
         path = out if len(pages) == 1 else out.with_name(f"{out.stem}_{number:02d}{out.suffix}")
-        sheet = _grid(page, columns)
+        title = f"{Path(video).name}: every {every:g} s" + (f", page {number}/{len(pages)}" if len(pages) > 1 else "")
+        sheet = render(title, page, columns=columns, cell_width=tile_width)
         with atomic_path(path) as tmp:
-            if not cv2.imwrite(str(tmp), sheet):
-                raise HighlightError(f"{path}: cannot write an image with this extension (use .jpg or .png)")
+            try:
+                sheet.save(tmp)
+            except (ValueError, OSError) as error:
+                raise HighlightError(f"{path}: cannot write the image ({error}; use .jpg or .png)") from None
         written.append(path)
     return written
-
-
-def _tile(frame, width: int) -> np.ndarray:
-    import cv2
-
-    image = frame.image(width=width, fmt="bgr24").copy()
-    text = format_timestamp(frame.time, precision=1)
-    for colour, thickness in (((0, 0, 0), 3), ((255, 255, 255), 1)):
-        cv2.putText(image, text, (4, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.45, colour, thickness, cv2.LINE_AA)
-    return image
-
-
-def _grid(tiles: list[np.ndarray], columns: int) -> np.ndarray:
-    h, w = tiles[0].shape[:2]
-    rows = math.ceil(len(tiles) / columns)
-    sheet = np.full((rows * (h + 4) + 4, columns * (w + 4) + 4, 3), 32, np.uint8)
-    for k, tile in enumerate(tiles):
-        r, c = divmod(k, columns)
-        tile = tile[:h, :w]
-        sheet[4 + r * (h + 4) : 4 + r * (h + 4) + tile.shape[0], 4 + c * (w + 4) : 4 + c * (w + 4) + tile.shape[1]] = tile
-    return sheet
