@@ -20,10 +20,10 @@ from highlight.atomic import remove_stale_temporaries
 from highlight.export import clips as clip_writer
 from highlight.export import manifest as manifests
 from highlight.export.scores import SCORES_FILE, as_stored, read_scores, write_scores
-from highlight.intervals import Interval, find_intervals, merge_close
+from highlight.intervals import Interval, IntervalSettings, find_intervals, merge_close
 from highlight.plugin_api import NO_FRAMES, Plugin, VideoContext, load_plugins, overlay_drawers
 from highlight.scorers import Scorer, get_scorer
-from highlight.settings import RunSettings
+from highlight.settings import RunSettings, settings_from_dict
 from highlight.source import VideoInfo, VideoSource, probe
 
 log = logging.getLogger(__name__)
@@ -254,15 +254,19 @@ def process_video(
         and manifests.same_source(previous, info)
         and (out_dir / SCORES_FILE).is_file()
     )
-    scorer = make_scorer(settings)
-    manifest = manifests.new_manifest(info, settings.to_dict(), settings.key, scorer.describe())
     if resumable:
-        times, scores, refined = read_scores(out_dir / SCORES_FILE)
-        for key in ("plugins", "timing", "decode", "plugin_intervals"):
+        # Scores, detector and thresholds are all in the previous run's files: no scorer
+        # (for --model, no TensorFlow) is needed to finish writing the clips.
+        manifest = manifests.new_manifest(info, settings.to_dict(), settings.key, previous["detector"])
+        for key in ("plugins", "timing", "decode", "plugin_intervals", "applied_intervals"):
             if key in previous:
                 manifest[key] = previous[key]
+        times, scores, refined = read_scores(out_dir / SCORES_FILE)
         extra = [Interval(a, b) for a, b in previous.get("plugin_intervals", [])]
     else:
+        scorer = make_scorer(settings)
+        manifest = manifests.new_manifest(info, settings.to_dict(), settings.key, scorer.describe())
+        manifest["applied_intervals"] = _effective_settings(settings, scorer).intervals.to_dict()
         plugins = load_plugins(settings.plugins)
         with VideoSource(path, info) as source:
             analysis = analyse(source, scorer, settings, plugins, out_dir, progress)
@@ -276,11 +280,10 @@ def process_video(
         extra = analysis.plugin_intervals
         _note_truncation(manifest, info, analysis)
         manifests.save(out_dir, manifest)  # complete=False: analysis is safe, clips may follow
-    applied = _effective_settings(settings, scorer).intervals
-    manifest["applied_intervals"] = applied.to_dict()
+    applied = IntervalSettings(**manifest["applied_intervals"])
     intervals = find_intervals(times, scores, applied, playable_duration(info, manifest))
     intervals = _add_plugin_intervals(intervals, extra)
-    previous_clips = _finished_clips(previous) if resumable else set()
+    previous_clips = set(manifests.output_files(previous)) if resumable else set()
     write_outputs(info, out_dir, intervals, settings, manifest, previous_clips, progress)
     return manifest
 
@@ -321,13 +324,6 @@ def _note_truncation(manifest: dict[str, Any], info: VideoInfo, analysis: Analys
         )
     if analysis.decode_stats.get("corrupt_packets"):
         manifest["errors"].append(f"{analysis.decode_stats['corrupt_packets']} corrupt packets skipped")
-
-
-def _finished_clips(previous: dict[str, Any] | None) -> set[str]:
-    done = set()
-    for interval in (previous or {}).get("intervals", []):
-        done.update(interval[k] for k in ("clip", "slowmo_clip") if interval.get(k))
-    return done
 
 
 def write_outputs(
@@ -404,7 +400,7 @@ def recut(out_dir: Path, settings_changes: dict[str, Any], progress: Progress | 
     settings (``slowmo``, ``reel``, ``clips``) to change; the rest is kept.
     """
     manifest = manifests.load(out_dir)
-    settings = settings_from_manifest(manifest)
+    settings = settings_from_dict(manifest.get("settings", {}))
     applied = {**settings.intervals.to_dict(), **manifest.get("applied_intervals", {})}
     settings = settings.with_changes({**applied, **settings_changes})
     manifest["applied_intervals"] = settings.intervals.to_dict()
@@ -420,8 +416,3 @@ def recut(out_dir: Path, settings_changes: dict[str, Any], progress: Progress | 
         (out_dir / stale).unlink(missing_ok=True)
     return manifest
 
-
-def settings_from_manifest(manifest: dict[str, Any]) -> RunSettings:
-    from highlight.settings import settings_from_dict
-
-    return settings_from_dict(manifest.get("settings", {}))

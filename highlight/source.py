@@ -244,7 +244,6 @@ class VideoSource:
         self.info = info or probe(self.path)
         self.stats = DecodeStats()
         self._window_container = None
-        self._schedules: list[_Schedule] = []
         self._decoder: _GopDecoder | None = None
 
     def sample(self, rates: Sequence[float | None]) -> Iterator[tuple[Frame, tuple[bool, ...]]]:
@@ -253,7 +252,6 @@ class VideoSource:
         ``rates[i]`` is consumer i's frames per second (None: every frame).
         """
         schedules = [_Schedule(rate, self.info.fps) for rate in rates]
-        self._schedules = schedules
         with self._open() as container:
             stream = container.streams.video[0]
             # Slice threads, not frame threads: a flush after each early-stopped GOP
@@ -270,7 +268,7 @@ class VideoSource:
         blind for too long.
         """
         if self._decoder is not None and self._decoder.gop_seconds <= longest_gop:
-            self._schedules[consumer].paused = True
+            self._decoder.schedules[consumer].paused = True
 
     def frame_near(self, t: float) -> Frame | None:
         """The keyframe at or before ``t``: the cheapest frame to reach by seeking."""
