@@ -7,6 +7,8 @@ recording; ``recut`` redoes only intervals and clips from a previous run's score
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -136,19 +138,24 @@ def analyse(
     # Quiet skipping needs each keyframe's score at once: only for frame-by-frame scorers.
     skip_quiet = settings.skip_quiet and scorer.batch_size == 1
     convert_seconds = 0.0
-    for frame, wanted in source.sample(rates):
-        if wanted[0]:
-            t0 = time.perf_counter()
-            image = scorer.image_for(frame)
-            convert_seconds += time.perf_counter() - t0
-            timeline.add(frame.time, image)
-            if skip_quiet and frame.keyframe and timeline.is_quiet():
-                source.pause(0)
-        runner.on_frame(frame, wanted[1:])
-        if progress:
-            progress(frame.time)
-    timeline.flush()
+    try:
+        for frame, wanted in source.sample(rates):
+            if wanted[0]:
+                t0 = time.perf_counter()
+                image = scorer.image_for(frame)
+                convert_seconds += time.perf_counter() - t0
+                timeline.add(frame.time, image)
+                if skip_quiet and frame.keyframe and timeline.is_quiet():
+                    source.pause(0)
+            runner.on_frame(frame, wanted[1:])
+            if progress:
+                progress(frame.time)
+        timeline.flush()
+    finally:
+        runner.stop()
+    finish_started = time.perf_counter()
     results, extra_intervals = runner.finish()
+    plugins_end_seconds = time.perf_counter() - finish_started
     total = time.perf_counter() - started
     times, scores, refined = timeline.arrays()
     if times.size == 0:
@@ -162,10 +169,13 @@ def analyse(
         extra_intervals,
         timing={
             "prepare_s": round(prepare_seconds, 3),
-            "decode_s": round(total - prepare_seconds - timeline.score_seconds - runner.seconds, 3),
+            # what the frame loop itself spent decoding: the rest of its time is accounted below
+            "decode_s": round(total - prepare_seconds - timeline.score_seconds - convert_seconds
+                              - runner.wait_seconds - plugins_end_seconds, 3),
             "convert_s": round(convert_seconds, 3),
             "score_s": round(timeline.score_seconds, 3),
-            "plugins_s": round(runner.seconds, 3),
+            "plugins_s": round(runner.seconds, 3),  # in plugin hooks, mostly alongside the loop
+            "plugins_wait_s": round(runner.wait_seconds + plugins_end_seconds, 3),  # the loop held up by them
             "analysis_s": round(total, 3),
         },
         decode_stats={
@@ -179,16 +189,27 @@ def analyse(
 
 
 class _PluginRunner:
-    """Calls plugin hooks; a plugin that raises is switched off and its error kept."""
+    """Calls plugin hooks; a plugin that raises is switched off and its error kept.
+
+    Frames reach the plugins on a worker thread, through a short queue: pose inference
+    (MediaPipe releases the GIL) then runs on the second core while the frame loop
+    decodes and scores the next frames, so a run with plugins costs about the larger
+    of the two rather than their sum. One worker keeps every plugin's frames in order.
+    """
+
+    QUEUED_FRAMES = 8  # bounds memory: each holds a decoded picture
 
     def __init__(self, plugins: list[Plugin], context: VideoContext):
         self.plugins = list(plugins)
         self.context = context
         self.errors: dict[str, str] = {}
-        self.seconds = 0.0
+        self.seconds = 0.0  # in plugin hooks, on either thread
+        self.wait_seconds = 0.0  # the frame loop held up by the plugins
         for plugin in list(self.plugins):
             self._call(plugin, "start_video", context)
         self.framed = [p for p in self.plugins if p.sample_fps != NO_FRAMES]  # known after start_video
+        self._queue: queue.Queue = queue.Queue(maxsize=self.QUEUED_FRAMES)
+        self._worker: threading.Thread | None = None
 
     def _call(self, plugin: Plugin, hook: str, *args) -> Any:
         if plugin.name in self.errors:
@@ -204,11 +225,33 @@ class _PluginRunner:
             self.seconds += time.perf_counter() - started
 
     def on_frame(self, frame, wanted: tuple[bool, ...]) -> None:
-        for plugin, wants in zip(self.framed, wanted):
-            if wants:
-                self._call(plugin, "on_frame", frame)
+        if not any(wanted):
+            return
+        if self._worker is None:
+            self._worker = threading.Thread(target=self._work, name="highlight-plugins", daemon=True)
+            self._worker.start()
+        started = time.perf_counter()
+        self._queue.put((frame, wanted))
+        self.wait_seconds += time.perf_counter() - started
+
+    def _work(self) -> None:
+        while (item := self._queue.get()) is not None:
+            frame, wanted = item
+            for plugin, wants in zip(self.framed, wanted):
+                if wants:
+                    self._call(plugin, "on_frame", frame)
+
+    def stop(self) -> None:
+        """Let the worker finish the queued frames; also on the way out of a failed pass."""
+        if self._worker is not None:
+            started = time.perf_counter()
+            self._queue.put(None)
+            self._worker.join()
+            self._worker = None
+            self.wait_seconds += time.perf_counter() - started
 
     def finish(self) -> tuple[dict[str, Any], list[Interval]]:
+        self.stop()
         results: dict[str, Any] = {}
         intervals: list[Interval] = []
         for plugin in self.plugins:

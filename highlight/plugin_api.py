@@ -14,6 +14,9 @@ once, whatever is enabled), at the rate it asks for::
 
 Plugins run in dependency order (``requires``) and share ``context.shared``: what an
 earlier plugin publishes there at ``end_video`` a later one can read at its own.
+``on_frame`` is called on one worker thread, frames in order, while the frame loop goes
+on decoding and scoring: heavy work that releases the GIL (native inference) then uses
+a second core. The other hooks run on the calling thread, before and after it.
 ``sample_fps = NO_FRAMES`` says a plugin needs no frames (it works from others' results).
 
 Plugins are classes registered in the entry-point group ``highlight.plugins``

@@ -30,6 +30,7 @@ per second, the same file analyses at about 24x real time instead of 15x.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -157,9 +158,11 @@ class Frame:
 
     ``index`` is the nearest frame number at the nominal rate (exact for constant-rate
     video); ``time`` is the exact presentation time and is what everything else uses.
+    The scorer and the plugins (on their own thread) may convert the same frame at once:
+    a lock keeps them off the frame's one swscale context.
     """
 
-    __slots__ = ("time", "index", "keyframe", "_frame", "_rotation", "_cache")
+    __slots__ = ("time", "index", "keyframe", "_frame", "_rotation", "_cache", "_lock")
 
     def __init__(self, frame: av.VideoFrame, time: float, index: int, rotation: int):
         self.time = time
@@ -168,6 +171,7 @@ class Frame:
         self._frame = frame
         self._rotation = rotation
         self._cache: dict[tuple, np.ndarray] = {}
+        self._lock = threading.Lock()
 
     @property
     def size(self) -> tuple[int, int]:
@@ -182,13 +186,14 @@ class Frame:
         """
         width, height = fit_size(self.size, width, height)
         key = (width, height, fmt)
-        if key not in self._cache:
-            stored_w, stored_h = (height, width) if self._rotation % 180 else (width, height)
-            array = self._frame.reformat(width=stored_w, height=stored_h, format=fmt).to_ndarray()
-            if self._rotation:
-                array = np.ascontiguousarray(np.rot90(array, k=self._rotation // 90))
-            self._cache[key] = array
-        return self._cache[key]
+        with self._lock:
+            if key not in self._cache:
+                stored_w, stored_h = (height, width) if self._rotation % 180 else (width, height)
+                array = self._frame.reformat(width=stored_w, height=stored_h, format=fmt).to_ndarray()
+                if self._rotation:
+                    array = np.ascontiguousarray(np.rot90(array, k=self._rotation // 90))
+                self._cache[key] = array
+            return self._cache[key]
 
 
 def fit_size(size: tuple[int, int], width: int | None, height: int | None) -> tuple[int, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+import threading
 
 import pytest
 
@@ -142,3 +143,65 @@ def test_missing_pose_model_names_the_ways_to_give_one(monkeypatch):
         check_plugins(["pose"], {})
     with pytest.raises(HighlightError, match="missing.task: pose model not found"):
         check_plugins(["pose"], {"pose_model": "missing.task"})
+
+
+class _ThreadRecorder(Plugin):
+    """Records the thread and time of every frame it gets, converting each as pose does."""
+
+    name = "thread_recorder"
+    sample_fps = 10.0
+
+    def start_video(self, context):
+        self.context, self.calls = context, []
+
+    def on_frame(self, frame):
+        frame.image(width=64)
+        self.calls.append((threading.current_thread().name, frame.time))
+
+
+class _FailingScorer:
+    """Wraps a real scorer and fails on the n-th frame: a frame loop that dies mid-pass."""
+
+    def __init__(self, scorer, fail_at: int):
+        self.scorer, self.fail_at, self.seen = scorer, fail_at, 0
+
+    def __getattr__(self, name):
+        return getattr(self.scorer, name)
+
+    def score(self, images, learn=True):
+        self.seen += len(images)
+        if self.seen >= self.fail_at:
+            raise RuntimeError("scorer failed")
+        return self.scorer.score(images, learn)
+
+
+def test_frames_reach_plugins_in_order_on_one_worker_thread(samples):
+    from highlight.pipeline import analyse
+    from highlight.scorers import get_scorer
+    from highlight.source import VideoSource
+
+    folder, _ = samples
+    video = sorted(folder.glob("*.mp4"))[0]
+    recorder = _ThreadRecorder()
+    with VideoSource(video) as source:
+        analysis = analyse(source, get_scorer("motion", sample_fps=2.0), RunSettings(), [recorder])
+    threads = {name for name, _ in recorder.calls}
+    times = [t for _, t in recorder.calls]
+    assert threads == {"highlight-plugins"}
+    assert times == sorted(times) and len(times) == pytest.approx(source.info.duration * 10, abs=2)
+    assert analysis.timing["plugins_s"] > 0
+
+
+def test_a_failing_frame_loop_stops_the_plugin_worker(samples):
+    from highlight.pipeline import analyse
+    from highlight.scorers import get_scorer
+    from highlight.source import VideoSource
+
+    folder, _ = samples
+    video = sorted(folder.glob("*.mp4"))[0]
+    recorder = _ThreadRecorder()
+    scorer = _FailingScorer(get_scorer("motion", sample_fps=2.0), fail_at=5)
+    with VideoSource(video) as source, pytest.raises(RuntimeError, match="scorer failed"):
+        analyse(source, scorer, RunSettings(), [recorder])
+    assert recorder.calls, "the worker got frames before the failure"
+    assert not any(t.name == "highlight-plugins" for t in threading.enumerate())
