@@ -69,7 +69,12 @@ def build_settings(
     plugin_options: dict | None = None,
     **changes,
 ):
-    """RunSettings from command-line values; None means 'keep the default'."""
+    """RunSettings from command-line values; None means 'keep the default'.
+
+    With ``--model``, the thresholds the model was trained to use fill in for the ones
+    the user did not give (a given ``--threshold`` also sets the exit threshold).
+    """
+    from highlight.scorers.classifier import model_thresholds
     from highlight.settings import RunSettings
 
     try:
@@ -80,9 +85,23 @@ def build_settings(
             plugins=tuple(plugins or ()),
             plugin_options=tuple(sorted((plugin_options or {}).items())),
         )
-        return base.with_changes(interval_changes(**changes))
+        given = interval_changes(**changes)
+        if model and "threshold" not in given:
+            given = _with_model_thresholds(given, model_thresholds(model))
+        return base.with_changes(given)
+    except HighlightError as error:
+        _fail(str(error))
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
+
+
+def _with_model_thresholds(given: dict, trained: dict[str, float]) -> dict:
+    """The model's thresholds where the user gave none; a given exit threshold stays below the model's threshold."""
+    if not trained:
+        return given
+    merged = {**trained, **given}
+    merged["exit_threshold"] = min(merged["exit_threshold"], merged["threshold"])
+    return merged
 
 
 def plugin_options(

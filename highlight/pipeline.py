@@ -309,7 +309,6 @@ def process_video(
     else:
         scorer = make_scorer(settings)
         manifest = manifests.new_manifest(info, settings.to_dict(), settings.key, scorer.describe())
-        manifest["applied_intervals"] = _effective_settings(settings, scorer).intervals.to_dict()
         plugins = load_plugins(settings.plugins)
         with VideoSource(path, info) as source:
             analysis = analyse(source, scorer, settings, plugins, out_dir, progress)
@@ -329,17 +328,6 @@ def process_video(
     previous_clips = set(manifests.output_files(previous)) if resumable else set()
     write_outputs(info, out_dir, intervals, settings, manifest, previous_clips, progress)
     return manifest
-
-
-def _effective_settings(settings: RunSettings, scorer: Scorer) -> RunSettings:
-    """A trained model's own threshold applies unless the user gave one."""
-    if scorer.default_threshold is None or settings.intervals.threshold != RunSettings().intervals.threshold:
-        return settings
-    enter = scorer.default_threshold
-    leave = settings.intervals.exit_threshold
-    if scorer.default_exit_threshold is not None and leave == RunSettings().intervals.exit_threshold:
-        leave = scorer.default_exit_threshold  # the model's own, unless the user gave --exit-threshold
-    return settings.with_intervals(threshold=enter, exit_threshold=min(leave, enter))
 
 
 def _add_plugin_intervals(intervals: list[Interval], extra: list[Interval]) -> list[Interval]:

@@ -219,25 +219,21 @@ def test_unfinished_training_with_another_recipe_is_not_resumed(tmp_path, footag
     _prepare_folder(out, TrainConfig(labels=footage["train"], out=out, epochs=5, force=True))
 
 
-def test_model_thresholds_apply_unless_the_user_gives_them():
-    from highlight.pipeline import _effective_settings
-    from highlight.scorers.base import Scorer
-    from highlight.settings import RunSettings
+def test_model_thresholds_apply_unless_the_user_gives_them(tmp_path):
+    from highlight.cli import build_settings
 
-    class Trained(Scorer):
-        name = "trained"
-        default_threshold = 0.4
-        default_exit_threshold = 0.35
+    folder = tmp_path / "model"
+    _model_json(folder)
+    info = json.loads((folder / "model.json").read_text())
+    (folder / "model.json").write_text(json.dumps({**info, "threshold": 0.4, "exit_threshold": 0.35}))
 
-        def image_for(self, frame):
-            return frame
+    def used(**given):
+        intervals = build_settings(model=folder, **given).intervals
+        return intervals.threshold, pytest.approx(intervals.exit_threshold)
 
-        def score(self, images, learn=True):
-            return np.zeros(len(images))
-
-    used = _effective_settings(RunSettings(), Trained()).intervals
-    assert (used.threshold, used.exit_threshold) == (0.4, 0.35)
-    used = _effective_settings(RunSettings().with_intervals(exit_threshold=0.2), Trained()).intervals
-    assert (used.threshold, used.exit_threshold) == (0.4, 0.2)  # --exit-threshold given
-    used = _effective_settings(RunSettings().with_intervals(threshold=0.7, exit_threshold=0.5), Trained()).intervals
-    assert (used.threshold, used.exit_threshold) == (0.7, 0.5)  # --threshold given
+    assert used() == (0.4, 0.35)
+    assert used(exit_threshold=0.2) == (0.4, 0.2)  # --exit-threshold given
+    assert used(threshold=0.7) == (0.7, 0.42)  # --threshold given: the default ratio, not the model's
+    assert used(threshold=0.5) == (0.5, 0.3)  # an explicit default is still the user's choice
+    (folder / "model.json").write_text(json.dumps(info | {"threshold": None}))
+    assert used() == (0.5, 0.3)  # a model without thresholds: the defaults

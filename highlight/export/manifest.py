@@ -28,7 +28,7 @@ def new_manifest(info: VideoInfo, settings: dict[str, Any], settings_key: str, d
         "source": info.to_dict(),
         "settings": settings,
         "settings_key": settings_key,
-        "applied_intervals": settings.get("intervals", {}),  # what made the intervals (a model may set the threshold)
+        "applied_intervals": settings.get("intervals", {}),  # what made the intervals (`highlight cut` changes them)
         "detector": detector,
         "scores": "scores.csv",
         "intervals": [],

@@ -20,6 +20,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from highlight import HighlightError
+from highlight.intervals import IntervalSettings
 from highlight.scorers.base import Scorer
 from highlight.source import Frame
 
@@ -69,6 +70,21 @@ def read_model_json(folder: Path) -> dict[str, Any]:
     if missing or info.get("kind") != MODEL_KIND:
         raise HighlightError(f"{path}: not a highlight classifier description (missing: {', '.join(missing) or 'kind'})")
     return info
+
+
+def model_thresholds(folder: Path) -> dict[str, float]:
+    """The decision thresholds ``highlight train`` chose for this model (none for an old model).
+
+    Read from model.json alone (no TensorFlow), so the command line can fill them in for
+    the thresholds the user did not give. The exit threshold never exceeds the threshold.
+    """
+    info = read_model_json(folder)
+    if info.get("threshold") is None:
+        return {}
+    enter = float(info["threshold"])
+    leave = info.get("exit_threshold")
+    leave = float(leave) if leave is not None else IntervalSettings().exit_threshold
+    return {"threshold": enter, "exit_threshold": min(leave, enter)}
 
 
 class ClassifierScorer(Scorer):
