@@ -7,6 +7,7 @@ Times are given the way people say them: ``--pad-before 1.5s``, ``--min-duration
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -117,8 +118,13 @@ def plugin_options(
 
     Only options given are stored, so a run without plugins keeps its settings key.
     ``--overlay NAME`` enables plugin NAME; reps options without --plugin reps enable it.
+    A run with plugins takes what was not given from $HIGHLIGHT_POSE_MODEL and the
+    config file (``highlight.config``), in that order.
     """
-    options = {
+    from highlight.config import plugin_defaults
+    from plugins.pose import MODEL_ENV
+
+    given = {
         "pose_model": str(pose_model.expanduser().resolve()) if pose_model else None,
         "pose_fps": pose_fps,
         "overlay": tuple(overlay) if overlay else None,
@@ -130,7 +136,11 @@ def plugin_options(
     for name in list(overlay or []) + (["reps"] if exercise or highlight_sets or rest is not None else []):
         if name not in enabled:
             enabled.append(name)
-    return enabled, {k: v for k, v in options.items() if v is not None}
+    options = {k: v for k, v in given.items() if v is not None}
+    if not enabled:
+        return enabled, options
+    environment = {"pose_model": str(Path(os.environ[MODEL_ENV]).expanduser().resolve())} if os.environ.get(MODEL_ENV) else {}
+    return enabled, {**plugin_defaults(), **environment, **options}
 
 
 def run_settings(
@@ -141,8 +151,8 @@ def run_settings(
     """RunSettings from the options `run` and `watch` share; bad plugin options end the command."""
     from highlight.plugin_api import check_plugins
 
-    enabled, options = plugin_options(plugins, pose_model, pose_fps, overlay, exercise, highlight_sets, rest)
     try:
+        enabled, options = plugin_options(plugins, pose_model, pose_fps, overlay, exercise, highlight_sets, rest)
         check_plugins(enabled, options)
     except HighlightError as error:
         _fail(str(error))

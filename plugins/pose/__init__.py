@@ -23,21 +23,28 @@ from plugins.pose.landmarks import LANDMARK_COUNT, POSE_FILE, PoseTrack, load, s
 MODEL_ENV = "HIGHLIGHT_POSE_MODEL"
 DEFAULT_FPS = 10.0
 INPUT_WIDTH = 640  # frames are scaled down to this before inference (the network sees 256x256 anyway)
-MODEL_HELP = (
-    "the pose plugin needs a PoseLandmarker model: give --pose-model PATH, a pose_model config value "
-    f"or set {MODEL_ENV} (e.g. pose_landmarker_lite.task, from "
-    "https://ai.google.dev/edge/mediapipe/solutions/vision/pose_landmarker#models)"
-)
+MODEL_URL = "https://ai.google.dev/edge/mediapipe/solutions/vision/pose_landmarker#models"
+
+
+def model_help() -> str:
+    from highlight.config import config_file
+
+    return (
+        f"the pose plugin needs a PoseLandmarker model: give --pose-model PATH, set {MODEL_ENV}, "
+        f"or put pose-model = \"PATH\" under [plugins] in {config_file()} "
+        f"(e.g. pose_landmarker_lite.task, from {MODEL_URL})"
+    )
 
 
 def model_path(options: dict[str, Any]) -> Path:
-    """The .task bundle to use: option ``pose_model``, else $HIGHLIGHT_POSE_MODEL; checked to exist."""
+    """The .task bundle to use: option ``pose_model`` (the command line fills it from
+    $HIGHLIGHT_POSE_MODEL or the config file), else $HIGHLIGHT_POSE_MODEL; checked to exist."""
     given = options.get("pose_model") or os.environ.get(MODEL_ENV)
     if not given:
-        raise HighlightError(MODEL_HELP)
+        raise HighlightError(model_help())
     path = Path(given).expanduser()
     if not path.is_file():
-        raise HighlightError(f"{path}: pose model not found ({MODEL_HELP})")
+        raise HighlightError(f"{path}: pose model not found ({model_help()})")
     return path
 
 
