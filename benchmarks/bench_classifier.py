@@ -111,7 +111,7 @@ def main() -> None:
     timing = manifest.get("timing", {})
 
     print(f"\nclassifier on {os.cpu_count()} CPU cores, ResNet50 + head at {SIZE}x{SIZE}, batch 16")
-    print(f"| backend | frames/s | ms/frame |\n|---|---|---|")
+    print("| backend | frames/s | ms/frame |\n|---|---|---|")
     for backend, fps in rows:
         print(f"| {backend} | {fps:.1f} | {1000 / fps:.0f} |")
     print(f"\n`highlight run --model` ({manifest['detector']['backend']}) on {duration:.0f} s of 1080p30, "

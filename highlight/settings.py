@@ -19,7 +19,7 @@ from highlight.intervals import IntervalSettings
 @dataclass(frozen=True)
 class RunSettings:
     detector: str = "motion"
-    model: str | None = None  # a trained classifier's folder (`highlight train`)
+    model: str | None = None  # a trained classifier's folder; the CLI fills in its thresholds
     sample_fps: float = 2.0  # analysis rate; edges are refined at full rate
     skip_quiet: bool = True  # a quiet keyframe lets the rest of its GOP go undecoded
     intervals: IntervalSettings = field(default_factory=IntervalSettings)
