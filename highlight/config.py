@@ -16,11 +16,16 @@ this file. A relative path in the file is relative to the file's folder.
 from __future__ import annotations
 
 import os
-import tomllib
+import sys
 from pathlib import Path
 from typing import Any
 
 from highlight import HighlightError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - the same parser, from PyPI
+    import tomli as tomllib
 
 CONFIG_ENV = "HIGHLIGHT_CONFIG"
 PLUGIN_KEYS = {  # key in the file -> (plugin option as stored in highlights.json, accepted types)
