@@ -207,6 +207,7 @@ class _PluginRunner:
         self.wait_seconds = 0.0  # the frame loop held up by the plugins
         for plugin in list(self.plugins):
             self._call(plugin, "start_video", context)
+        self.wait_seconds = self.seconds  # start_video (loading a model) holds up the loop too
         self.framed = [p for p in self.plugins if p.sample_fps != NO_FRAMES]  # known after start_video
         self._queue: queue.Queue = queue.Queue(maxsize=self.QUEUED_FRAMES)
         self._worker: threading.Thread | None = None

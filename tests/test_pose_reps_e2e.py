@@ -71,3 +71,28 @@ def test_pose_file_round_trip_and_nearest_lookup(tmp_path):
     landmarks[2, 23:25, :2] = [[0.1, 0.1], [0.9, 0.9]]  # spread the hips: a visible bone
     drawn = frame_drawer(PoseTrack(track.times, landmarks))(image, 0.19)
     assert _green_pixels(drawn) > 50 and image.sum() == 0  # drawn on a copy
+
+
+POSE_IN_A_FRESH_PROCESS = """
+import json, sys
+from pathlib import Path
+from highlight.pipeline import process_video
+from highlight.settings import RunSettings
+settings = RunSettings(plugins=("pose",), clips=False, plugin_options=(("pose_model", sys.argv[3]),))
+manifest = process_video(Path(sys.argv[1]), Path(sys.argv[2]), settings)
+print(json.dumps({"tensorflow": "tensorflow" in sys.modules, "detected": manifest["plugins"]["pose"]["detected_frames"]}))
+"""
+
+
+def test_pose_does_not_drag_in_tensorflow(shared, tmp_path):
+    """mediapipe imports TensorFlow (2 s per process) for a docs decorator unless kept from it."""
+    import subprocess
+    import sys
+
+    model = shared / "models" / "pose_landmarker_lite.task"
+    video = shared / "data" / "videos" / "quva_023_fitness.mp4"
+    done = subprocess.run([sys.executable, "-c", POSE_IN_A_FRESH_PROCESS, str(video), str(tmp_path), str(model)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["detected"] > 0 and result["tensorflow"] is False

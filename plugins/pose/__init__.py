@@ -10,6 +10,8 @@ MediaPipe is imported only when this plugin runs.
 from __future__ import annotations
 
 import os
+import sys
+import types
 from pathlib import Path
 from typing import Any, Callable
 
@@ -24,6 +26,23 @@ MODEL_ENV = "HIGHLIGHT_POSE_MODEL"
 DEFAULT_FPS = 10.0
 INPUT_WIDTH = 640  # frames are scaled down to this before inference (the network sees 256x256 anyway)
 MODEL_URL = "https://ai.google.dev/edge/mediapipe/solutions/vision/pose_landmarker#models"
+
+
+def _skip_tensorflow_for_docs() -> None:
+    """Keep mediapipe from importing TensorFlow, which it does only for a docs decorator.
+
+    ``mediapipe.tasks.python.core.optional_dependencies`` imports TensorFlow when it is
+    installed (here for `highlight train`) just for ``doc_controls.do_not_generate_docs``;
+    that costs 2 s and some hundreds of MB in every process that runs pose (the watch
+    daemon starts one per recording). Without TensorFlow mediapipe uses a no-op; this
+    puts that same no-op in place before mediapipe is first imported.
+    """
+    name = "mediapipe.tasks.python.core.optional_dependencies"
+    if name in sys.modules or "tensorflow" in sys.modules:
+        return
+    module = types.ModuleType(name, "mediapipe's optional dependencies, as when TensorFlow is not installed")
+    module.doc_controls = types.SimpleNamespace(do_not_generate_docs=lambda thing: thing)
+    sys.modules[name] = module
 
 
 def model_help() -> str:
@@ -65,6 +84,7 @@ class PosePlugin(Plugin):
         return frame_drawer(load(path)) if path.is_file() else None
 
     def start_video(self, context: VideoContext) -> None:
+        _skip_tensorflow_for_docs()
         from mediapipe.tasks.python import BaseOptions
         from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
 
