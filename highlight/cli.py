@@ -299,6 +299,22 @@ def list_plugins() -> None:
         except Exception as error:  # show broken plugins rather than crash the listing
             description = f"(fails to load: {error})"
         typer.echo(f"{name:12s} {entry.value:40s} {description}")
+    _echo_config()
+
+
+def _echo_config() -> None:
+    """Which config file plugin options come from, and what it sets: a user's first question."""
+    from highlight.config import config_file, plugin_defaults
+
+    path = config_file()
+    if not path.is_file():
+        typer.echo(f"config: {path} (not found; see README, 'Plugins')")
+        return
+    try:
+        values = plugin_defaults(path)
+    except HighlightError as error:
+        _fail(str(error))
+    typer.echo(f"config: {path}: " + (", ".join(f"{k}={v}" for k, v in sorted(values.items())) or "no plugin options"))
 
 
 @app.callback(invoke_without_command=True)

@@ -93,3 +93,15 @@ def test_run_takes_the_pose_model_from_the_config(config, shared, tmp_path):
     done = subprocess.run([sys.executable, "-m", "highlight", "run", str(video), "--plugin", "pose", "-q",
                            "--out", str(tmp_path / "out2")], capture_output=True, text=True)
     assert done.returncode == 2 and "pose-model" in done.stderr and "[plugins]" in done.stderr
+
+
+def test_plugins_command_says_which_config_applies(config):
+    from typer.testing import CliRunner
+
+    from highlight.cli import app
+
+    path = config('[plugins]\nexercise = "squat"\n')
+    listing = CliRunner().invoke(app, ["plugins"])
+    assert listing.exit_code == 0 and f"config: {path}: exercise=squat" in listing.output
+    path.unlink()
+    assert f"config: {path} (not found" in CliRunner().invoke(app, ["plugins"]).output
