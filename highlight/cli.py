@@ -139,7 +139,9 @@ def plugin_options(
     options = {k: v for k, v in given.items() if v is not None}
     if not enabled:
         return enabled, options
-    environment = {"pose_model": str(Path(os.environ[MODEL_ENV]).expanduser().resolve())} if os.environ.get(MODEL_ENV) else {}
+    environment = {}
+    if os.environ.get(MODEL_ENV):
+        environment["pose_model"] = str(Path(os.environ[MODEL_ENV]).expanduser().resolve())
     return enabled, {**plugin_defaults(), **environment, **options}
 
 

@@ -36,7 +36,6 @@ PLUGIN_KEYS = {  # key in the file -> (plugin option as stored in highlights.jso
     "highlight-sets": ("highlight_sets", (bool,)),
     "rest": ("rest_s", (int, float)),
 }
-PATH_KEYS = {"pose_model"}
 _TYPE_NAMES = {str: "text", int: "a number", float: "a number", list: "a list", bool: "true or false"}
 
 
@@ -79,10 +78,9 @@ def plugin_defaults(path: Path | None = None) -> dict[str, Any]:
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
             raise HighlightError(f"{path}: [plugins] {key} = {value!r}: expected {' or '.join(dict.fromkeys(_TYPE_NAMES[t] for t in types))}")
         options[name] = value
-    for key in PATH_KEYS & set(options):
-        options[key] = str((path.parent / Path(options[key]).expanduser()).resolve())
-    if isinstance(options.get("overlay"), str):
-        options["overlay"] = [options["overlay"]]
+    if "pose_model" in options:
+        options["pose_model"] = str((path.parent / Path(options["pose_model"]).expanduser()).resolve())
     if "overlay" in options:
-        options["overlay"] = tuple(options["overlay"])
+        overlay = options["overlay"]
+        options["overlay"] = (overlay,) if isinstance(overlay, str) else tuple(overlay)
     return options

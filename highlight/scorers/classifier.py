@@ -76,15 +76,14 @@ def model_thresholds(folder: Path) -> dict[str, float]:
     """The decision thresholds ``highlight train`` chose for this model (none for an old model).
 
     Read from model.json alone (no TensorFlow), so the command line can fill them in for
-    the thresholds the user did not give. The exit threshold never exceeds the threshold.
+    the thresholds the user did not give (and keep the exit threshold below the threshold).
     """
     info = read_model_json(folder)
     if info.get("threshold") is None:
         return {}
-    enter = float(info["threshold"])
     leave = info.get("exit_threshold")
     leave = float(leave) if leave is not None else IntervalSettings().exit_threshold
-    return {"threshold": enter, "exit_threshold": min(leave, enter)}
+    return {"threshold": float(info["threshold"]), "exit_threshold": leave}
 
 
 class ClassifierScorer(Scorer):
