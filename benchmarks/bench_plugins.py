@@ -37,7 +37,7 @@ CACHE = REPO / "benchmarks" / "out"
 sys.path.insert(0, str(REPO))
 
 from highlight.pipeline import process_video  # noqa: E402
-from highlight.settings import RunSettings  # noqa: E402
+from highlight.settings import RunSettings, plugin_options_tuple  # noqa: E402
 from highlight.source import VideoSource, probe  # noqa: E402
 from plugins.pose import DEFAULT_FPS  # noqa: E402
 
@@ -49,7 +49,7 @@ def run_reps(videos: Path, labels: dict, model: Path, pose_fps: float) -> list[d
     rows = []
     for name, truth in labels["reps"].items():
         settings = RunSettings(plugins=("pose", "reps"), clips=False,
-                               plugin_options=tuple(sorted({"pose_model": str(model), "pose_fps": pose_fps}.items())))
+                               plugin_options=plugin_options_tuple({"pose": {"model": str(model), "fps": pose_fps}}))
         with tempfile.TemporaryDirectory() as out:
             manifest = process_video(videos / name, Path(out), settings, force=True)
         reps = manifest["plugins"]["reps"]
@@ -63,7 +63,7 @@ def run_reps(videos: Path, labels: dict, model: Path, pose_fps: float) -> list[d
 
 
 def pose_settings(model: Path, plugins: tuple[str, ...] = ("pose", "reps")) -> RunSettings:
-    return RunSettings(plugins=plugins, clips=False, plugin_options=(("pose_model", str(model)),))
+    return RunSettings(plugins=plugins, clips=False, plugin_options=plugin_options_tuple({"pose": {"model": str(model)}}))
 
 
 def analysis_seconds(video: Path, settings: RunSettings) -> tuple[float, dict]:

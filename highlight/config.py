@@ -1,16 +1,25 @@
 """User defaults in a config file, for what would otherwise be typed on every run.
 
     # ~/.config/highlight/config.toml (or the file $HIGHLIGHT_CONFIG names)
-    [plugins]
-    pose-model = "~/models/pose_landmarker_full.task"
-    pose-fps = 10
+    [plugins.pose]
+    model = "~/models/pose_landmarker_full.task"
+    fps = 10
+
+    [plugins.reps]
     exercise = "squat"
 
-``[plugins]`` holds defaults for the plugin options of ``run`` and ``watch``, named as
-on the command line. They apply to runs that enable a plugin; a run without plugins
-is not touched (its settings, and so whether it is already done, stay the same).
-Precedence: the command line, then the environment (``HIGHLIGHT_POSE_MODEL``), then
-this file. A relative path in the file is relative to the file's folder.
+    [detectors.motion]
+    history = "60s"
+
+A table per plugin (``[plugins.NAME]``) or detector (``[detectors.NAME]``) holds
+defaults for the options it declares (``highlight plugins`` lists them), named as in
+the declaration (``highlight_sets`` or ``highlight-sets``). The flat keys of earlier
+versions (``[plugins]`` with ``pose-model``, ``exercise``...) are still read: they are
+the options' aliases. Plugin defaults apply to runs that enable the plugin; a run
+without plugins is not touched (its settings, and so whether it is already done,
+stay the same). Precedence: the command line, then the environment (an option's
+``env``, e.g. ``HIGHLIGHT_POSE_MODEL``), then this file. A relative path in the file is
+relative to the file's folder.
 """
 
 from __future__ import annotations
@@ -18,9 +27,11 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from highlight import HighlightError
+from highlight.options import Option, parse_values
+from highlight.registry import Group
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -28,15 +39,7 @@ else:  # pragma: no cover - the same parser, from PyPI
     import tomli as tomllib
 
 CONFIG_ENV = "HIGHLIGHT_CONFIG"
-PLUGIN_KEYS = {  # key in the file -> (plugin option as stored in highlights.json, accepted types)
-    "pose-model": ("pose_model", (str,)),
-    "pose-fps": ("pose_fps", (int, float)),
-    "overlay": ("overlay", (str, list)),
-    "exercise": ("exercise", (str,)),
-    "highlight-sets": ("highlight_sets", (bool,)),
-    "rest": ("rest_s", (int, float)),
-}
-_TYPE_NAMES = {str: "text", int: "a number", float: "a number", list: "a list", bool: "true or false"}
+SECTIONS = ("plugins", "detectors")
 
 
 def config_file() -> Path:
@@ -59,28 +62,38 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise HighlightError(f"{path}: not a valid TOML config ({error})") from None
-    unknown = sorted(set(data) - {"plugins"})
+    unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
-        raise HighlightError(f"{path}: unknown section(s) {', '.join(unknown)} (known: [plugins])")
+        raise HighlightError(f"{path}: unknown section(s) {', '.join(unknown)} (known: {', '.join(SECTIONS)})")
     return data
 
 
-def plugin_defaults(path: Path | None = None) -> dict[str, Any]:
-    """The ``[plugins]`` table as plugin options, paths made absolute."""
+def component_values(group: Group, name: str, options: Sequence[Option], path: Path | None = None) -> dict[str, Any]:
+    """The parsed values ``[SECTION.NAME]`` sets for one plugin or detector (and its aliases in ``[SECTION]``)."""
     path = path or config_file()
-    table = load_config(path).get("plugins", {})
-    unknown = sorted(set(table) - set(PLUGIN_KEYS))
-    if unknown:
-        raise HighlightError(f"{path}: unknown key(s) {', '.join(unknown)} in [plugins] (known: {', '.join(PLUGIN_KEYS)})")
-    options = {}
-    for key, value in table.items():
-        name, types = PLUGIN_KEYS[key]
-        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            raise HighlightError(f"{path}: [plugins] {key} = {value!r}: expected {' or '.join(dict.fromkeys(_TYPE_NAMES[t] for t in types))}")
-        options[name] = value
-    if "pose_model" in options:
-        options["pose_model"] = str((path.parent / Path(options["pose_model"]).expanduser()).resolve())
-    if "overlay" in options:
-        overlay = options["overlay"]
-        options["overlay"] = (overlay,) if isinstance(overlay, str) else tuple(overlay)
-    return options
+    section = load_config(path).get(group.section, {})
+    table = section.get(name, {})
+    if not isinstance(table, dict):
+        table = {}
+    aliases = {option.alias: option.name for option in options if option.alias}
+    flat = {aliases[key]: value for key, value in section.items() if key in aliases and not isinstance(value, dict)}
+    try:
+        return parse_values(f"[{group.section}.{name}]", options, {**flat, **table}, base=path.parent)
+    except ValueError as error:
+        raise HighlightError(f"{path}: {error}") from None
+
+
+def check_section(group: Group, declared: dict[str, Sequence[Option]], path: Path | None = None) -> None:
+    """Every table names an installed component and every flat key is some option's alias; else one line why."""
+    path = path or config_file()
+    section = load_config(path).get(group.section, {})
+    aliases = {option.alias for options in declared.values() for option in options if option.alias}
+    for key, value in section.items():
+        if isinstance(value, dict) and key not in declared:
+            raise HighlightError(f"{path}: [{group.section}.{key}]: no {group.what} {key!r} installed "
+                                 f"(installed: {', '.join(sorted(declared)) or 'none'})")
+        if not isinstance(value, dict) and key not in aliases:
+            raise HighlightError(f"{path}: unknown key {key!r} in [{group.section}] "
+                                 f"(put options under [{group.section}.NAME]; known here: {', '.join(sorted(aliases)) or 'none'})")
+        if isinstance(value, dict):
+            component_values(group, key, declared[key], path)

@@ -23,6 +23,7 @@ from highlight.export import clips as clip_writer
 from highlight.export import manifest as manifests
 from highlight.export.scores import SCORES_FILE, as_stored, read_scores, write_scores
 from highlight.intervals import Interval, IntervalSettings, find_intervals, merge_close
+from highlight.options import complete
 from highlight.plugin_api import NO_FRAMES, Plugin, VideoContext, load_plugins, overlay_drawers
 from highlight.scorers import Scorer, get_scorer
 from highlight.settings import RunSettings, settings_from_dict
@@ -132,7 +133,7 @@ def analyse(
     started = time.perf_counter()
     scorer.prepare(source)
     prepare_seconds = time.perf_counter() - started
-    runner = _PluginRunner(plugins, VideoContext(source.info, out_dir or Path("."), settings.options))
+    runner = _PluginRunner(plugins, source.info, out_dir or Path("."), settings.given_plugin_options())
     timeline = _Timeline(source, scorer, settings.intervals.exit_threshold)
     rates = [settings.sample_fps] + [p.sample_fps for p in runner.framed]
     # Quiet skipping needs each keyframe's score at once: only for frame-by-frame scorers.
@@ -199,14 +200,16 @@ class _PluginRunner:
 
     QUEUED_FRAMES = 8  # bounds memory: each holds a decoded picture
 
-    def __init__(self, plugins: list[Plugin], context: VideoContext):
+    def __init__(self, plugins: list[Plugin], info: VideoInfo, out_dir: Path, given: dict[str, dict[str, Any]]):
         self.plugins = list(plugins)
-        self.context = context
         self.errors: dict[str, str] = {}
         self.seconds = 0.0  # in plugin hooks, on either thread
         self.wait_seconds = 0.0  # the frame loop held up by the plugins
-        for plugin in list(self.plugins):
-            self._call(plugin, "start_video", context)
+        shared: dict[str, Any] = {}
+        for plugin in self.plugins:
+            # The host gives the context, so a start_video that skips super() still has it.
+            plugin.context = VideoContext(info, out_dir, complete(plugin.options, given.get(plugin.name, {})), shared)
+            self._call(plugin, "start_video", plugin.context)
         self.wait_seconds = self.seconds  # start_video (loading a model) holds up the loop too
         self.framed = [p for p in self.plugins if p.sample_fps != NO_FRAMES]  # known after start_video
         self._queue: queue.Queue = queue.Queue(maxsize=self.QUEUED_FRAMES)
@@ -272,7 +275,7 @@ def make_scorer(settings: RunSettings) -> Scorer:
         from highlight.scorers import load_model_scorer
 
         return load_model_scorer(Path(settings.model))
-    return get_scorer(settings.detector, sample_fps=settings.sample_fps)
+    return get_scorer(settings.detector, sample_fps=settings.sample_fps, options=dict(settings.detector_options))
 
 
 def process_video(
@@ -381,7 +384,7 @@ def write_outputs(
     if settings.clips and intervals:
         with clip_writer.open_source(info) as source_clip:
             source_clip = clip_writer.with_overlays(
-                source_clip, overlay_drawers(settings.options.get("overlay", ()), out_dir, settings.options))
+                source_clip, overlay_drawers(settings.overlay, out_dir, settings.given_plugin_options()))
             for index, interval in enumerate(intervals, start=1):
                 entry = _interval_entry(index, interval)
                 entry["clip"] = _ensure(out_dir, clip_writer.clip_name(index, interval), reusable,

@@ -19,6 +19,15 @@ on decoding and scoring: heavy work that releases the GIL (native inference) the
 a second core. The other hooks run on the calling thread, before and after it.
 ``sample_fps = NO_FRAMES`` says a plugin needs no frames (it works from others' results).
 
+The hooks are declared once, in ``HOOKS``: a plugin class whose method looks like a
+hook but is not one (``on_frames``), or whose hook takes other arguments, is refused
+when it is loaded, with a one-line error naming the plugin. The host gives each
+plugin its ``context`` before ``start_video``, so a subclass that overrides a hook
+without calling ``super()`` loses nothing. A plugin declares its options once
+(``options = (Option(...), ...)``, see ``highlight.options``): the command line
+(``--NAME-OPTION``), the config file (``[plugins.NAME]``) and ``highlight plugins`` are
+made from that, and ``context.options`` holds every option's value, parsed.
+
 Plugins are classes registered in the entry-point group ``highlight.plugins``
 (``name = "package.module:Class"``); the bundled ones in ``plugins/`` register the
 same way in this project's pyproject.toml. A plugin that raises is switched off for
@@ -28,40 +37,65 @@ summary; the highlights are still written.
 
 from __future__ import annotations
 
+import difflib
+import inspect
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, Callable, ClassVar
+from typing import Any, Callable, ClassVar, Mapping
 
 from highlight import HighlightError
 from highlight.intervals import Interval
+from highlight.options import Option, complete
+from highlight.registry import PLUGINS, Registry, installed, load_class
 from highlight.source import Frame, VideoInfo
 
-ENTRY_POINT_GROUP = "highlight.plugins"
+ENTRY_POINT_GROUP = PLUGINS.entry_points
 NO_FRAMES = 0.0  # a sample_fps meaning "call on_frame never"
+
+
+@dataclass(frozen=True)
+class Hook:
+    """A method the host calls: its name, the arguments it passes, and whether it is a class method."""
+
+    name: str
+    parameters: tuple[str, ...]
+    on_class: bool = False
+
+
+HOOKS: dict[str, Hook] = {hook.name: hook for hook in (
+    Hook("check_options", ("options",), on_class=True),
+    Hook("overlay", ("out_dir", "options"), on_class=True),
+    Hook("start_video", ("context",)),
+    Hook("on_frame", ("frame",)),
+    Hook("end_video", ()),
+    Hook("highlight_intervals", ()),
+)}
+HOOK_PREFIXES = ("on_", "start_", "end_", "before_", "after_")  # what a hook-like name starts with
 
 
 @dataclass
 class VideoContext:
-    """What a plugin gets at the start of a video."""
+    """What a plugin gets at the start of a video (also as ``self.context``)."""
 
     info: VideoInfo
     out_dir: Path  # the video's output folder: a plugin may write files here (atomically)
-    options: dict[str, Any]  # plugin options from the command line or config
+    options: dict[str, Any]  # this plugin's options, every one with its value (parsed; defaults filled in)
     shared: dict[str, Any] = field(default_factory=dict)  # results earlier plugins publish for later ones
 
 
 class Plugin:
-    """Base class: override the hooks you need."""
+    """Base class: override the hooks you need (``HOOKS``); declare your options in ``options``."""
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
     sample_fps: float | None = 5.0  # None: every frame; NO_FRAMES: none (may be changed in start_video)
     requires: ClassVar[tuple[str, ...]] = ()  # plugins that must run before this one
+    options: ClassVar[tuple[Option, ...]] = ()
+    context: VideoContext  # given by the host before start_video
 
     @classmethod
     def check_options(cls, options: dict[str, Any]) -> None:
-        """Fail early (HighlightError, one line) on options this plugin cannot work with."""
+        """Fail early (HighlightError, one line) on option values this plugin cannot work with."""
 
     @classmethod
     def overlay(cls, out_dir: Path, options: dict[str, Any]) -> Callable[[Any, float], Any] | None:
@@ -69,48 +103,80 @@ class Plugin:
         return None
 
     def start_video(self, context: VideoContext) -> None:
-        self.context = context
+        """Before the first frame (``self.context`` is already set)."""
 
     def on_frame(self, frame: Frame) -> None:
-        pass
+        """Each frame at ``sample_fps``, on the plugins' worker thread."""
 
     def end_video(self) -> dict[str, Any]:
+        """After the last frame: the JSON result stored under ``plugins.<name>``."""
         return {}
 
     def highlight_intervals(self) -> list[Interval]:
+        """Extra highlights, after ``end_video``."""
         return []
+
+
+def check_plugin_class(cls: Any, registered_as: str) -> type[Plugin]:
+    """The class, if it is a well-formed plugin; else HighlightError naming it and the fault."""
+    where = f"plugin {registered_as!r}"
+    if not (isinstance(cls, type) and issubclass(cls, Plugin)):
+        raise HighlightError(f"{where}: {cls!r} is not a subclass of highlight.plugin_api.Plugin")
+    if not cls.name:
+        raise HighlightError(f"{where}: the class sets no name")
+    for attribute, value in _own_attributes(cls):
+        if attribute in HOOKS:
+            _check_hook(where, HOOKS[attribute], value)
+        elif callable(value) or isinstance(value, (classmethod, staticmethod)):
+            _refuse_hook_like(where, attribute)
+    names = [option.name for option in cls.options]
+    if not all(isinstance(option, Option) for option in cls.options) or len(set(names)) != len(names):
+        raise HighlightError(f"{where}: options must be highlight.options.Option declarations with distinct names")
+    return cls
+
+
+def _own_attributes(cls: type) -> list[tuple[str, Any]]:
+    """Public attributes defined by the plugin's classes, not by ``Plugin`` itself."""
+    own: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__[: cls.__mro__.index(Plugin)]):
+        own.update({k: v for k, v in vars(klass).items() if not k.startswith("_")})
+    return list(own.items())
+
+
+def _check_hook(where: str, hook: Hook, value: Any) -> None:
+    if hook.on_class != isinstance(value, classmethod):
+        kind = "a class method (@classmethod)" if hook.on_class else "a plain method, not a class or static method"
+        raise HighlightError(f"{where}: hook {hook.name} must be {kind}")
+    function = value.__func__ if isinstance(value, classmethod) else value
+    try:
+        inspect.signature(function).bind(None, *hook.parameters)
+    except TypeError:
+        wanted = ", ".join(("cls" if hook.on_class else "self",) + hook.parameters)
+        raise HighlightError(f"{where}: hook {hook.name} must take ({wanted})") from None
+
+
+def _refuse_hook_like(where: str, attribute: str) -> None:
+    """A method named like a hook that is none is a misspelling the host would silently never call."""
+    close = difflib.get_close_matches(attribute, list(HOOKS), n=1, cutoff=0.75)
+    if close or attribute.startswith(HOOK_PREFIXES):
+        hint = f"did you mean {close[0]}?" if close else f"hooks are {', '.join(HOOKS)}"
+        raise HighlightError(f"{where}: unknown hook {attribute!r} ({hint})")
 
 
 def available_plugins() -> dict[str, Any]:
     """Installed plugins by name (entry points, not yet imported)."""
-    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    return installed(PLUGINS)
 
 
-def plugin_class(name: str, registry: dict[str, Any] | None = None) -> type[Plugin]:
-    """The class of an installed plugin (``registry``: name -> entry point or class, for tests)."""
+def plugin_class(name: str, registry: Registry | None = None) -> type[Plugin]:
+    """The checked class of an installed plugin (``registry``: name -> entry point or class, for tests)."""
+    return check_plugin_class(load_class(PLUGINS, name, registry), name)
+
+
+def with_dependencies(names: tuple[str, ...] | list[str], registry: Registry | None = None) -> list[type[Plugin]]:
+    """The named plugin classes and what they require, in dependency order."""
     found = available_plugins() if registry is None else registry
-    if name not in found:
-        known = ", ".join(sorted(found)) or "none installed"
-        raise HighlightError(f"unknown plugin {name!r} (installed: {known})")
-    entry = found[name]
-    if isinstance(entry, type):
-        return entry
-    try:
-        return entry.load()
-    except Exception as error:  # a broken third-party package must not stop the run
-        raise HighlightError(f"plugin {name!r} failed to load: {error}") from None
-
-
-def check_plugins(names: tuple[str, ...] | list[str], options: dict[str, Any]) -> None:
-    """Load the plugins (and what they require) and let each check the options: before any video."""
-    for plugin in load_plugins(names):
-        type(plugin).check_options(options)
-
-
-def load_plugins(names: tuple[str, ...] | list[str], registry: dict[str, Any] | None = None) -> list[Plugin]:
-    """Instantiate the named plugins, adding what they require, in dependency order."""
-    found = available_plugins() if registry is None else registry
-    ordered: list[Plugin] = []
+    ordered: list[type[Plugin]] = []
     seen: set[str] = set()
 
     def add(name: str, chain: tuple[str, ...] = ()) -> None:
@@ -119,21 +185,34 @@ def load_plugins(names: tuple[str, ...] | list[str], registry: dict[str, Any] | 
         if name in chain:
             raise HighlightError(f"plugin {name!r} requires itself through {' -> '.join(chain)}")
         cls = plugin_class(name, found)
-        for dependency in getattr(cls, "requires", ()):
+        for dependency in cls.requires:
             add(dependency, chain + (name,))
         seen.add(name)
-        ordered.append(cls())
+        ordered.append(cls)
 
     for name in names:
         add(name)
     return ordered
 
 
-def overlay_drawers(names: tuple[str, ...] | list[str], out_dir: Path, options: dict[str, Any]) -> list[Callable]:
+def load_plugins(names: tuple[str, ...] | list[str], registry: Registry | None = None) -> list[Plugin]:
+    """Instantiate the named plugins, adding what they require, in dependency order."""
+    return [cls() for cls in with_dependencies(names, registry)]
+
+
+def check_plugins(names: tuple[str, ...] | list[str], given: Mapping[str, Mapping[str, Any]]) -> None:
+    """Load the plugins (and what they require) and let each check its options: before any video."""
+    for cls in with_dependencies(names):
+        cls.check_options(complete(cls.options, given.get(cls.name, {})))
+
+
+def overlay_drawers(names: tuple[str, ...] | list[str], out_dir: Path,
+                    given: Mapping[str, Mapping[str, Any]]) -> list[Callable]:
     """The drawers of the plugins named in ``--overlay``, for the clips of one video."""
     drawers = []
     for name in names:
-        drawer = plugin_class(name).overlay(out_dir, options)
+        cls = plugin_class(name)
+        drawer = cls.overlay(out_dir, complete(cls.options, given.get(name, {})))
         if drawer is not None:
             drawers.append(drawer)
     return drawers

@@ -28,7 +28,11 @@ class RunSettings:
     reel: bool = False
     clip: ClipSettings = field(default_factory=ClipSettings)
     plugins: tuple[str, ...] = ()
-    plugin_options: tuple[tuple[str, Any], ...] = ()  # sorted (name, value) pairs
+    # Option values somebody gave, per plugin: ((plugin, ((option, value), ...)), ...), sorted.
+    # Defaults are not stored: they are filled in when a video starts.
+    plugin_options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    overlay: tuple[str, ...] = ()  # plugins that draw on the exported clips
+    detector_options: tuple[tuple[str, Any], ...] = ()  # the detector's given options, sorted
 
     def __post_init__(self) -> None:
         if self.sample_fps <= 0:
@@ -38,8 +42,12 @@ class RunSettings:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["plugin_options"] = dict(self.plugin_options)
+        data["plugin_options"] = self.given_plugin_options()
+        data["detector_options"] = dict(self.detector_options)
         data["clip"].pop("threads")  # how fast, not what: not part of the result
+        for name in ("overlay", "detector_options"):  # left out when unused: earlier runs keep their key
+            if not data[name]:
+                del data[name]
         return data
 
     @property
@@ -50,9 +58,9 @@ class RunSettings:
     def with_intervals(self, **changes: Any) -> "RunSettings":
         return replace(self, intervals=replace(self.intervals, **changes))
 
-    @property
-    def options(self) -> dict[str, Any]:
-        return dict(self.plugin_options)
+    def given_plugin_options(self) -> dict[str, dict[str, Any]]:
+        """{plugin: {option: value}} for the options somebody gave."""
+        return {name: dict(values) for name, values in self.plugin_options}
 
     def with_changes(self, changes: dict[str, Any]) -> "RunSettings":
         """Apply changes by name: interval settings (``threshold``, ``pad_before``...) or run settings."""
@@ -68,9 +76,20 @@ def settings_from_dict(data: dict[str, Any]) -> RunSettings:
     intervals = IntervalSettings(**data.pop("intervals", {}))
     clip = ClipSettings(**data.pop("clip", {}))
     plugins = tuple(data.pop("plugins", ()))
-    options = tuple(sorted(data.pop("plugin_options", {}).items()))
+    given = data.pop("plugin_options", {})
+    overlay = tuple(data.pop("overlay", ()))
+    if any(not isinstance(values, dict) for values in given.values()):
+        # Before options were declared per plugin, they were one flat dict (overlay among
+        # them); only the overlay matters once a run is analysed.
+        overlay, given = tuple(given.get("overlay", ())), {}
     known = set(RunSettings.__dataclass_fields__)
     return RunSettings(
-        intervals=intervals, clip=clip, plugins=plugins, plugin_options=options,
+        intervals=intervals, clip=clip, plugins=plugins, plugin_options=plugin_options_tuple(given),
+        overlay=overlay, detector_options=tuple(sorted(data.pop("detector_options", {}).items())),
         **{k: v for k, v in data.items() if k in known},
     )
+
+
+def plugin_options_tuple(given: dict[str, dict[str, Any]]) -> tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]:
+    """The frozen, sorted form ``RunSettings.plugin_options`` keeps (plugins with no value given left out)."""
+    return tuple(sorted((name, tuple(sorted(values.items()))) for name, values in given.items() if values))

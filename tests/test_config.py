@@ -1,4 +1,4 @@
-"""The config file: defaults for plugin options, below the command line and the environment."""
+"""The config file: defaults for plugin and detector options, below the command line and the environment."""
 
 from __future__ import annotations
 
@@ -9,8 +9,15 @@ import sys
 import pytest
 
 from highlight import HighlightError
-from highlight.cli import plugin_options
-from highlight.config import config_file, plugin_defaults
+from highlight.cli.components import resolve
+from highlight.config import component_values, config_file
+from highlight.registry import DETECTORS, PLUGINS
+from plugins.pose import PosePlugin
+from plugins.reps import RepsPlugin
+
+
+def pose_defaults() -> dict:
+    return component_values(PLUGINS, "pose", PosePlugin.options)
 
 
 @pytest.fixture
@@ -32,51 +39,74 @@ def test_config_file_location(monkeypatch, tmp_path):
     monkeypatch.delenv("HIGHLIGHT_CONFIG", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     assert config_file() == tmp_path / "highlight" / "config.toml"
-    assert plugin_defaults() == {}  # no file: no defaults, no error
+    assert pose_defaults() == {}  # no file: no defaults, no error
 
 
-def test_plugin_defaults_with_relative_paths_and_cli_names(config, tmp_path):
-    path = config('[plugins]\npose-model = "../models/lite.task"\npose-fps = 5\nexercise = "squat"\nrest = 20\n'
-                  'overlay = "pose"\nhighlight-sets = true\n')
-    assert plugin_defaults() == {
-        "pose_model": str((tmp_path / "models" / "lite.task").resolve()), "pose_fps": 5, "exercise": "squat",
-        "rest_s": 20, "overlay": ("pose",), "highlight_sets": True,
-    }
-    assert path.is_file()
+def test_a_table_per_plugin_with_relative_paths(config, tmp_path):
+    config('[plugins.pose]\nmodel = "../models/lite.task"\nfps = 5\n[plugins.reps]\nexercise = "squat"\n'
+           'rest = "20s"\nhighlight-sets = true\n[detectors.motion]\nhistory = 60\n')
+    assert pose_defaults() == {"model": str((tmp_path / "models" / "lite.task").resolve()), "fps": 5.0}
+    assert component_values(PLUGINS, "reps", RepsPlugin.options) == {
+        "exercise": "squat", "rest": 20.0, "highlight_sets": True}
+    from highlight.scorers.motion import MotionScorer
+
+    assert component_values(DETECTORS, "motion", MotionScorer.options) == {"history": 60.0}
+
+
+def test_the_flat_keys_of_earlier_versions_still_work(config, tmp_path):
+    config('[plugins]\npose-model = "../models/lite.task"\npose-fps = 5\nexercise = "squat"\nrest = 20\n'
+           'highlight-sets = true\n')
+    assert pose_defaults() == {"model": str((tmp_path / "models" / "lite.task").resolve()), "fps": 5.0}
+    assert component_values(PLUGINS, "reps", RepsPlugin.options) == {
+        "exercise": "squat", "rest": 20.0, "highlight_sets": True}
 
 
 def test_command_line_then_environment_then_file(config, tmp_path, monkeypatch):
-    config('[plugins]\npose-model = "/from/file.task"\npose-fps = 5\n')
-    enabled, options = plugin_options(["pose"])
-    assert enabled == ["pose"] and options == {"pose_model": "/from/file.task", "pose_fps": 5}
-    monkeypatch.setenv("HIGHLIGHT_POSE_MODEL", "/from/env.task")
-    assert plugin_options(["pose"])[1]["pose_model"] == "/from/env.task"
-    options = plugin_options(["pose"], pose_model=tmp_path / "cli.task", pose_fps=8.0)[1]
-    assert options == {"pose_model": str(tmp_path / "cli.task"), "pose_fps": 8.0}
+    model_file, env_model, cli_model = (tmp_path / name for name in ("file.task", "env.task", "cli.task"))
+    for path in (model_file, env_model, cli_model):
+        path.write_bytes(b"x")
+    config(f'[plugins.pose]\nmodel = "{model_file}"\nfps = 5\n')
+    enabled, values, _ = resolve("motion", ["pose"], [], {})
+    assert enabled == ["pose"] and values == {"pose": {"model": str(model_file), "fps": 5.0}}
+    monkeypatch.setenv("HIGHLIGHT_POSE_MODEL", str(env_model))
+    assert resolve("motion", ["pose"], [], {})[1]["pose"]["model"] == str(env_model)
+    given = {("plugins", "pose"): {"model": str(cli_model), "fps": "8"}}
+    assert resolve("motion", ["pose"], [], given)[1] == {"pose": {"model": str(cli_model), "fps": 8.0}}
+
+
+def test_a_plugin_option_enables_its_plugin(config, tmp_path):
+    config("")
+    (tmp_path / "m.task").write_bytes(b"x")
+    enabled, values, _ = resolve("motion", [], [], {("plugins", "reps"): {"exercise": "squat"},
+                                                     ("plugins", "pose"): {"model": str(tmp_path / "m.task")}})
+    assert set(enabled) == {"reps", "pose"} and values["reps"] == {"exercise": "squat"}
 
 
 def test_a_run_without_plugins_is_not_touched(config):
-    config('[plugins]\npose-model = "/from/file.task"\n')
-    assert plugin_options(None) == ([], {})
+    config('[plugins.pose]\nmodel = "/from/file.task"\n')
+    assert resolve("motion", [], [], {}) == ([], {}, {})
 
 
 @pytest.mark.parametrize("text,message", [
     ("[plugins\n", "not a valid TOML config"),
     ("[plugin]\npose-model = 'x'\n", r"unknown section\(s\) plugin"),
-    ("[plugins]\npose_model = 'x'\n", r"unknown key\(s\) pose_model in \[plugins\]"),
-    ("[plugins]\npose-fps = 'ten'\n", "pose-fps = 'ten': expected a number$"),
-    ("[plugins]\nhighlight-sets = 1\n", "highlight-sets = 1: expected true or false"),
+    ("[plugins]\npose_model = 'x'\n", r"unknown key 'pose_model' in \[plugins\]"),
+    ("[plugins.pose]\nfps = 'ten'\n", r"\[plugins.pose\].fps: 'ten': could not convert"),
+    ("[plugins.reps]\nhighlight-sets = 1\n", r"\[plugins.reps\].highlight-sets: 1: expected true or false"),
+    ("[plugins.reps]\nexercise = 'yoga'\n", "'yoga' is not one of auto"),
+    ("[plugins.rep]\nexercise = 'squat'\n", r"\[plugins.rep\]: no plugin 'rep' installed"),
+    ("[plugins.reps]\nexcercise = 'squat'\n", "has no option 'excercise'"),
 ])
 def test_a_wrong_config_is_a_one_line_error_naming_the_file(config, text, message):
     path = config(text)
     with pytest.raises(HighlightError, match=message) as error:
-        plugin_defaults()
+        resolve("motion", ["reps"], [], {})
     assert str(path) in str(error.value) and "\n" not in str(error.value)
 
 
 def test_a_missing_named_config_is_an_error(config):
     with pytest.raises(HighlightError, match="config file not found"):
-        plugin_defaults()
+        pose_defaults()
 
 
 def test_run_takes_the_pose_model_from_the_config(config, shared, tmp_path):
@@ -92,7 +122,7 @@ def test_run_takes_the_pose_model_from_the_config(config, shared, tmp_path):
     config("[plugins]\npose-fps = 4\n")
     done = subprocess.run([sys.executable, "-m", "highlight", "run", str(video), "--plugin", "pose", "-q",
                            "--out", str(tmp_path / "out2")], capture_output=True, text=True)
-    assert done.returncode == 2 and "pose-model" in done.stderr and "[plugins]" in done.stderr
+    assert done.returncode == 2 and "--pose-model" in done.stderr and "[plugins.pose]" in done.stderr
 
 
 def test_plugins_command_says_which_config_applies(config):
@@ -100,8 +130,9 @@ def test_plugins_command_says_which_config_applies(config):
 
     from highlight.cli import app
 
-    path = config('[plugins]\nexercise = "squat"\n')
+    path = config('[plugins.reps]\nexercise = "squat"\n')
     listing = CliRunner().invoke(app, ["plugins"])
-    assert listing.exit_code == 0 and f"config: {path}: exercise=squat" in listing.output
+    assert listing.exit_code == 0 and f"config: {path}: [plugins.reps] exercise=squat" in listing.output
+    assert "--reps-exercise" in listing.output and "--motion-history" in listing.output
     path.unlink()
     assert f"config: {path} (not found" in CliRunner().invoke(app, ["plugins"]).output

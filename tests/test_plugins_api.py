@@ -129,10 +129,11 @@ def test_failing_plugin_is_isolated_and_reported(installed_test_plugins, shared,
 
 
 def test_reps_options_are_checked_before_any_video():
-    from highlight.plugin_api import check_plugins
+    from highlight.cli.components import resolve
 
-    with pytest.raises(HighlightError, match="unknown exercise 'yoga'"):
-        check_plugins(["reps"], {"exercise": "yoga", "pose_model": __file__})
+    given = {("plugins", "reps"): {"exercise": "yoga"}, ("plugins", "pose"): {"model": __file__}}
+    with pytest.raises(HighlightError, match="plugin reps.exercise: 'yoga' is not one of auto, pushup"):
+        resolve("motion", ["reps"], [], given)
 
 
 def test_missing_pose_model_names_the_ways_to_give_one(monkeypatch):
@@ -142,7 +143,7 @@ def test_missing_pose_model_names_the_ways_to_give_one(monkeypatch):
     with pytest.raises(HighlightError, match="--pose-model PATH.*HIGHLIGHT_POSE_MODEL"):
         check_plugins(["pose"], {})
     with pytest.raises(HighlightError, match="missing.task: pose model not found"):
-        check_plugins(["pose"], {"pose_model": "missing.task"})
+        check_plugins(["pose"], {"pose": {"model": "missing.task"}})
 
 
 class _ThreadRecorder(Plugin):
@@ -152,7 +153,7 @@ class _ThreadRecorder(Plugin):
     sample_fps = 10.0
 
     def start_video(self, context):
-        self.context, self.calls = context, []
+        self.calls = []
 
     def on_frame(self, frame):
         frame.image(width=64)
@@ -205,3 +206,64 @@ def test_a_failing_frame_loop_stops_the_plugin_worker(samples):
         analyse(source, scorer, RunSettings(), [recorder])
     assert recorder.calls, "the worker got frames before the failure"
     assert not any(t.name == "highlight-plugins" for t in threading.enumerate())
+
+
+class _Misspelled(Plugin):
+    name = "misspelled"
+
+    def on_frames(self, frame):
+        pass
+
+
+class _WrongSignature(Plugin):
+    name = "wrong_signature"
+
+    def on_frame(self, frame, extra):
+        pass
+
+
+class _NotAClassMethod(Plugin):
+    name = "not_a_class_method"
+
+    def check_options(self, options):
+        pass
+
+
+class _WithHelpers(Plugin):
+    """Public helpers that are not hook-like are fine; so are extra defaulted arguments."""
+
+    name = "with_helpers"
+
+    def summarise(self):
+        return {}
+
+    def on_frame(self, frame, scale=1.0):
+        pass
+
+
+@pytest.mark.parametrize("cls, message", [
+    (_Misspelled, "plugin 'misspelled': unknown hook 'on_frames' \\(did you mean on_frame\\?\\)"),
+    (_WrongSignature, r"plugin 'wrong_signature': hook on_frame must take \(self, frame\)"),
+    (_NotAClassMethod, r"hook check_options must be a class method"),
+])
+def test_malformed_plugins_are_refused_at_load_with_one_line(cls, message):
+    with pytest.raises(HighlightError, match=message) as error:
+        load_plugins([cls.name], registry={cls.name: cls})
+    assert "\n" not in str(error.value)
+
+
+def test_well_formed_plugin_with_helpers_loads():
+    assert [p.name for p in load_plugins(["with_helpers"], registry={"with_helpers": _WithHelpers})] == ["with_helpers"]
+
+
+def test_the_host_gives_the_context_even_when_start_video_skips_super(samples):
+    """_ThreadRecorder's start_video neither calls super() nor keeps the context: the host set it."""
+    from highlight.pipeline import analyse
+    from highlight.scorers import get_scorer
+    from highlight.source import VideoSource
+
+    folder, _ = samples
+    recorder = _ThreadRecorder()
+    with VideoSource(sorted(folder.glob("*.mp4"))[0]) as source:
+        analyse(source, get_scorer("motion", sample_fps=2.0), RunSettings(), [recorder])
+    assert recorder.context.info.duration > 0 and recorder.context.options == {}

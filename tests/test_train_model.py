@@ -202,7 +202,7 @@ def test_run_with_a_bad_model_fails_with_the_reason(tmp_path, samples):
 
 def test_highlight_without_a_model_does_not_import_tensorflow():
     code = ("import sys, highlight.cli, highlight.pipeline, highlight.scorers, highlight.scorers.classifier, "
-            "highlight.train.cli, highlight.train.labels, highlight.train.dataset, highlight.train.evaluate; "
+            "highlight.cli.train, highlight.train.labels, highlight.train.dataset, highlight.train.evaluate; "
             "print('tensorflow' in sys.modules or 'keras' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
@@ -220,7 +220,7 @@ def test_unfinished_training_with_another_recipe_is_not_resumed(tmp_path, footag
 
 
 def test_model_thresholds_apply_unless_the_user_gives_them(tmp_path):
-    from highlight.cli import build_settings
+    from highlight.cli.options import run_settings
 
     folder = tmp_path / "model"
     _model_json(folder)
@@ -228,7 +228,7 @@ def test_model_thresholds_apply_unless_the_user_gives_them(tmp_path):
     (folder / "model.json").write_text(json.dumps({**info, "threshold": 0.4, "exit_threshold": 0.35}))
 
     def used(**given):
-        intervals = build_settings(model=folder, **given).intervals
+        intervals = run_settings("motion", folder, 2.0, None, None, {}, **given).intervals
         return intervals.threshold, pytest.approx(intervals.exit_threshold)
 
     assert used() == (0.4, 0.35)

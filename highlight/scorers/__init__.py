@@ -1,24 +1,43 @@
-"""Frame scorers: interchangeable classes behind one interface (see ``base.Scorer``).
+"""Detectors (frame scorers): interchangeable classes behind one interface (see ``base.Scorer``).
 
-``get_scorer(name)`` builds one by name; ``--detector`` on the command line picks it.
+They are registered like plugins, in the entry-point group ``highlight.detectors``
+(the bundled ``motion`` in this project's pyproject.toml); ``--detector NAME`` picks
+one and ``get_scorer`` builds it with its declared options.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
+from typing import Any, Mapping
 
 from highlight import HighlightError
+from highlight.registry import DETECTORS, Registry, installed, load_class
 from highlight.scorers.base import Scorer
-from highlight.scorers.motion import MotionScorer
-
-SCORERS: dict[str, type[Scorer]] = {MotionScorer.name: MotionScorer}
 
 
-def get_scorer(name: str, **options) -> Scorer:
+def detector_class(name: str, registry: Registry | None = None) -> type[Scorer]:
+    """The checked class of an installed detector; HighlightError (one line) when unknown or malformed."""
+    cls = load_class(DETECTORS, name, registry)
+    where = f"detector {name!r}"
+    if not (isinstance(cls, type) and issubclass(cls, Scorer)) or inspect.isabstract(cls):
+        raise HighlightError(f"{where}: {cls!r} is not a concrete subclass of highlight.scorers.Scorer")
+    if "sample_fps" not in inspect.signature(cls).parameters:
+        raise HighlightError(f"{where}: its constructor must take sample_fps (and **options for its declared options)")
+    return cls
+
+
+def available_detectors() -> list[str]:
+    return sorted(installed(DETECTORS))
+
+
+def get_scorer(name: str, sample_fps: float = 2.0, options: Mapping[str, Any] | None = None,
+               registry: Registry | None = None) -> Scorer:
+    """A detector by name, built with its options (values by option name; checked)."""
     try:
-        return SCORERS[name](**options)
-    except KeyError:
-        raise HighlightError(f"unknown detector {name!r}; choose from: {', '.join(sorted(SCORERS))}") from None
+        return detector_class(name, registry)(sample_fps=sample_fps, **dict(options or {}))
+    except ValueError as error:
+        raise HighlightError(str(error)) from None
 
 
 def load_model_scorer(folder, **options) -> Scorer:
@@ -42,4 +61,4 @@ def _load_classifier(folder: str, stamp: float | None, options: tuple) -> Scorer
     return ClassifierScorer(folder, **dict(options))
 
 
-__all__ = ["SCORERS", "Scorer", "get_scorer", "MotionScorer"]
+__all__ = ["Scorer", "available_detectors", "detector_class", "get_scorer", "load_model_scorer"]

@@ -1,4 +1,4 @@
-"""The one small interface every scorer implements (like PySceneDetect's detectors)."""
+"""The one small interface every detector implements (like PySceneDetect's detectors)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Sequence
 
 import numpy as np
 
+from highlight.options import Option, complete, parse_values
 from highlight.source import Frame, VideoSource
 
 
@@ -17,10 +18,31 @@ class Scorer(ABC):
     ``batch_size`` images made by ``image_for``, in time order. ``learn=False`` marks
     frames scored out of order (the edges of a highlight, between two samples): a
     scorer with state (a background model) must score them without updating it.
+
+    A detector (registered in the entry-point group ``highlight.detectors``) is built
+    as ``cls(sample_fps=..., **options)``: this base constructor takes the options it
+    declares in ``options`` (parsed, defaults filled in) and sets each as an attribute
+    of the same name, so ``describe()`` can list them all. A subclass calls
+    ``super().__init__(sample_fps, **options)`` first. ``threshold`` and
+    ``exit_threshold``, where a detector sets them, are used by ``run`` where the user
+    gave none.
     """
 
     name: ClassVar[str]
+    description: ClassVar[str] = ""  # one line for `highlight plugins`
+    options: ClassVar[tuple[Option, ...]] = ()
+    threshold: ClassVar[float | None] = None
+    exit_threshold: ClassVar[float | None] = None
     batch_size: int = 1
+
+    def __init__(self, sample_fps: float = 2.0, **options: Any):
+        self.sample_fps = float(sample_fps)
+        try:
+            values = complete(self.options, parse_values(self.name, self.options, options))
+        except ValueError as error:
+            raise ValueError(f"detector {error}") from None
+        for name, value in values.items():
+            setattr(self, name, value)
 
     def prepare(self, source: VideoSource) -> None:
         """Look at the video before the pass (optional): e.g. estimate an empty background."""
@@ -34,15 +56,15 @@ class Scorer(ABC):
         """One score in [0, 1] per image."""
 
     def describe(self) -> dict[str, Any]:
-        """Name and parameters, stored in the manifest so a result can be traced back."""
-        return {"name": self.name}
+        """Name and every option's value, stored in the manifest so a result can be traced back."""
+        return {"name": self.name, **{option.name: getattr(self, option.name) for option in self.options}}
 
     @property
     def default_threshold(self) -> float | None:
         """A threshold this scorer knows to be right (a trained model's), else None."""
-        return None
+        return self.threshold
 
     @property
     def default_exit_threshold(self) -> float | None:
-        """The exit threshold to pair with ``default_threshold`` (a trained model's), else None."""
-        return None
+        """The exit threshold to pair with ``default_threshold``, else None."""
+        return self.exit_threshold

@@ -20,48 +20,43 @@ No training: the empty scene is learned from the recording itself.
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Sequence
 
 import cv2
 import imutils
 import numpy as np
 
+from highlight.options import Option
 from highlight.scorers.base import Scorer
 from highlight.source import Frame, VideoSource
 
 
 class MotionScorer(Scorer):
     name = "motion"
+    description = "Someone (something) in view of a fixed camera; no training, learns the empty scene"
+    options = (
+        Option("width", "integer", 160, "Width the frames are analysed at.", unit="px"),
+        Option("history", "seconds", 120.0, "How long the background model remembers: slower change becomes background.", unit="s"),
+        Option("var_threshold", "number", 25.0, "How far (squared, MOG2) a pixel must differ from the background to count."),
+        Option("reference_area", "number", 0.002, "Moving area, as a fraction of the frame, that scores about 0.6."),
+        Option("min_blob", "number", 0.0004, "Smallest blob that counts, as a fraction of the frame."),
+        Option("plate_frames", "integer", 15, "Frames spread over the video that make the empty-scene plate."),
+    )
 
-    def __init__(
-        self,
-        sample_fps: float = 2.0,
-        width: int = 160,
-        history_s: float = 120.0,
-        var_threshold: float = 25.0,
-        reference_area: float = 0.002,
-        min_blob: float = 0.0004,
-        plate_frames: int = 15,
-    ):
-        self.sample_fps = sample_fps
-        self.width = width
-        self.history_s = history_s
-        self.var_threshold = var_threshold
-        self.reference_area = reference_area
-        self.min_blob = min_blob
-        self.plate_frames = plate_frames
+    def __init__(self, sample_fps: float = 2.0, **options):
+        super().__init__(sample_fps, **options)
         self._model = self._new_model()
         self._kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
         self._brightness = 128.0
 
     def _new_model(self):
-        samples = max(10, int(self.history_s * self.sample_fps))
+        samples = max(10, int(self.history * self.sample_fps))
         model = cv2.createBackgroundSubtractorMOG2(history=samples, varThreshold=self.var_threshold, detectShadows=False)
         return model
 
     @property
     def learning_rate(self) -> float:
-        return 1.0 / max(10.0, self.history_s * self.sample_fps)
+        return 1.0 / max(10.0, self.history * self.sample_fps)
 
     def prepare(self, source: VideoSource) -> None:
         self._model = self._new_model()
@@ -125,13 +120,3 @@ class MotionScorer(Scorer):
         contours = imutils.grab_contours(cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE))
         smallest = self.min_blob * mask.size
         return sum(a for a in (cv2.contourArea(c) for c in contours) if a >= smallest) / mask.size
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "width": self.width,
-            "history_s": self.history_s,
-            "var_threshold": self.var_threshold,
-            "reference_area": self.reference_area,
-            "min_blob": self.min_blob,
-        }

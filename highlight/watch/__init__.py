@@ -8,5 +8,5 @@ The parts, one module each:
 * ``worker``: one recording, run in its own child process with ``process_video``;
 * ``daemon``: watchdog events + a start-up scan -> settle -> queue -> workers;
 * ``service``: a systemd user unit for the current command line;
-* ``command``: the ``highlight watch`` command (registered in ``highlight.cli``).
+(The ``highlight watch`` command itself is ``highlight/cli/watch.py``.)
 """

@@ -9,7 +9,6 @@ MediaPipe is imported only when this plugin runs.
 
 from __future__ import annotations
 
-import os
 import sys
 import types
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any, Callable
 import numpy as np
 
 from highlight import HighlightError
+from highlight.options import Option
 from highlight.plugin_api import Plugin, VideoContext
 from highlight.source import Frame
 from plugins.pose.landmarks import LANDMARK_COUNT, POSE_FILE, PoseTrack, load, save
@@ -50,15 +50,15 @@ def model_help() -> str:
 
     return (
         f"the pose plugin needs a PoseLandmarker model: give --pose-model PATH, set {MODEL_ENV}, "
-        f"or put pose-model = \"PATH\" under [plugins] in {config_file()} "
+        f"or put model = \"PATH\" under [plugins.pose] in {config_file()} "
         f"(e.g. pose_landmarker_lite.task, from {MODEL_URL})"
     )
 
 
 def model_path(options: dict[str, Any]) -> Path:
-    """The .task bundle to use: option ``pose_model`` (the command line fills it from
-    $HIGHLIGHT_POSE_MODEL or the config file), else $HIGHLIGHT_POSE_MODEL; checked to exist."""
-    given = options.get("pose_model") or os.environ.get(MODEL_ENV)
+    """The .task bundle to use: option ``model`` (the command line fills it from
+    $HIGHLIGHT_POSE_MODEL or the config file where not given), checked to exist."""
+    given = options.get("model")
     if not given:
         raise HighlightError(model_help())
     path = Path(given).expanduser()
@@ -71,6 +71,10 @@ class PosePlugin(Plugin):
     name = "pose"
     description = "Body pose (33 MediaPipe landmarks per frame) -> pose.npz; --overlay pose draws it on clips"
     sample_fps = DEFAULT_FPS
+    options = (
+        Option("model", "path", None, "PoseLandmarker .task bundle (lite, full or heavy).", alias="pose-model", env=MODEL_ENV),
+        Option("fps", "number", DEFAULT_FPS, "Frames per second the pose is estimated on.", unit="frames/s", alias="pose-fps"),
+    )
 
     @classmethod
     def check_options(cls, options: dict[str, Any]) -> None:
@@ -88,9 +92,8 @@ class PosePlugin(Plugin):
         from mediapipe.tasks.python import BaseOptions
         from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
 
-        self.context = context
         self.model = model_path(context.options)
-        self.sample_fps = float(context.options.get("pose_fps") or DEFAULT_FPS)
+        self.sample_fps = float(context.options["fps"])
         options = PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(self.model)),
             running_mode=RunningMode.VIDEO,

@@ -18,6 +18,7 @@ from typing import Any
 
 from highlight import HighlightError
 from highlight.intervals import Interval
+from highlight.options import Option
 from highlight.plugin_api import NO_FRAMES, Plugin
 from plugins.reps.counter import EXERCISES, CounterSettings, Rep, choose_signal, count_reps, group_sets, pose_signals, summarise
 from plugins.reps.phases import count_phase_cycles
@@ -31,24 +32,24 @@ class RepsPlugin(Plugin):
     description = "Repetitions, tempo and sets from the pose (--exercise pushup|squat|...|auto)"
     sample_fps = NO_FRAMES
     requires = ("pose",)
-
-    @classmethod
-    def check_options(cls, options: dict[str, Any]) -> None:
-        exercise = options.get("exercise") or "auto"
-        if exercise not in EXERCISE_CHOICES:
-            raise HighlightError(f"unknown exercise {exercise!r} (choose from {', '.join(EXERCISE_CHOICES)})")
+    options = (
+        Option("exercise", "choice", "auto", "What to count; auto: the most periodic joint.",
+               choices=EXERCISE_CHOICES, alias="exercise"),
+        Option("rest", "seconds", CounterSettings.rest_s, "A pause longer than this between reps starts a new set.",
+               unit="s", alias="rest"),
+        Option("highlight_sets", "flag", False, "Make each set of reps a highlight.", alias="highlight-sets"),
+    )
 
     def end_video(self) -> dict[str, Any]:
         options = self.context.options
-        self.check_options(options)
-        settings = CounterSettings(rest_s=float(options.get("rest_s") or CounterSettings.rest_s))
+        settings = CounterSettings(rest_s=float(options["rest"]))
         self.sets = []
         if "phases" in self.context.shared:
             return self._from_phases(settings)
         track = self.context.shared.get("pose")
         if track is None:
             raise HighlightError("no pose track: the pose plugin did not finish")
-        exercise = options.get("exercise") or "auto"
+        exercise = options["exercise"]
         signals = pose_signals(track.landmarks)
         allowed = None if exercise == "auto" else EXERCISES[exercise]
         choice = choose_signal(track.times, signals, allowed, settings)
@@ -73,7 +74,7 @@ class RepsPlugin(Plugin):
 
     def highlight_intervals(self) -> list[Interval]:
         """Each set as a highlight, with ``--highlight-sets``."""
-        if not self.context.options.get("highlight_sets"):
+        if not self.context.options["highlight_sets"]:
             return []
         duration = self.context.info.duration or float("inf")
         return [Interval(max(0.0, s.start - SET_MARGIN_S), min(duration, s.end + SET_MARGIN_S)) for s in self.sets]

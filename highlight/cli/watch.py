@@ -1,8 +1,4 @@
-"""The ``highlight watch`` command: the same analysis options as ``run``, plus the daemon's own.
-
-Registered in ``highlight.cli`` (imported at the end of that module, so the shared
-option aliases already exist).
-"""
+"""``highlight watch``: the same analysis options as ``run``, plus the daemon's own."""
 
 from __future__ import annotations
 
@@ -12,10 +8,11 @@ from typing import Annotated, Optional
 import typer
 
 from highlight import HighlightError
-from highlight.cli import (
-    Clips, Detector, Exercise, FullScan, ExitThreshold, Export, HighlightSets, Margin, MergeGap, MinDuration, Model, Overlay,
-    PadAfter, PadBefore, Plugins, PoseFps, PoseModel, Reel, Rest, SampleFps, Seconds, Slowmo, Smooth, Threshold,
-    Verbose, _fail, _timeline_formats, run_settings,
+from highlight.cli.components import with_component_options
+from highlight.cli.options import (
+    Clips, Detector, ExitThreshold, Export, FullScan, Margin, MergeGap, MinDuration, Model, Overlay, PadAfter,
+    PadBefore, Plugins, Reel, SampleFps, Seconds, Slowmo, Smooth, Threshold, Verbose, fail, run_settings,
+    timeline_formats,
 )
 
 
@@ -30,6 +27,7 @@ def _active_hours(text: str | None):
         raise typer.BadParameter(str(error), param_hint="--active-hours") from None
 
 
+@with_component_options
 def watch(
     folders: Annotated[Optional[list[Path]], typer.Argument(help="Folders to watch (sub-folders too).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder, the record and the log. [default: highlights/ in the first folder]")] = None,
@@ -49,12 +47,7 @@ def watch(
     reel: Reel = None,
     clips: Clips = None,
     plugin: Plugins = None,
-    pose_model: PoseModel = None,
-    pose_fps: PoseFps = None,
     overlay: Overlay = None,
-    exercise: Exercise = None,
-    highlight_sets: HighlightSets = False,
-    rest: Rest = None,
     export: Export = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Rebuild report.html in the output folder after each file. [default: on]")] = True,
     settle: Annotated[float, typer.Option("--settle", help="A file is taken once its size and mtime have not changed for this long.", **Seconds)] = 10.0,
@@ -70,6 +63,7 @@ def watch(
     install_service: Annotated[bool, typer.Option("--install-service", help="Write a systemd user unit for this command line and exit.")] = False,
     exit_when_idle: Annotated[bool, typer.Option("--exit-when-idle", hidden=True, help="Testing and one-shot use: exit once nothing is settling, queued or running.")] = False,
     verbose: Verbose = False,
+    components: dict | None = None,
 ) -> None:
     """Process every new recording in a folder, once, as it arrives.
 
@@ -81,24 +75,24 @@ def watch(
 
     folders = [Path(f).expanduser() for f in folders or []]
     if not folders and not (status and out):
-        _fail("give the folder to watch (or --out OUT with --status)")
+        fail("give the folder to watch (or --out OUT with --status)")
     out = (out or default_out_dir(folders)).expanduser().resolve()
     if status:
         if not (out / "watch.sqlite3").is_file():
-            _fail(f"{out}: no watch record here (has `highlight watch` run with this --out?)")
+            fail(f"{out}: no watch record here (has `highlight watch` run with this --out?)")
         with Store(out / "watch.sqlite3") as store:
             typer.echo(format_status(store.records(), folders))
         return
     hours = _active_hours(active_hours)
     settings = run_settings(
-        detector, model, sample_fps, plugin, pose_model, pose_fps, overlay, exercise, highlight_sets, rest,
+        detector, model, sample_fps, plugin, overlay, components or {},
         threshold=threshold, exit_threshold=exit_threshold, smooth=smooth, min_duration=min_duration,
         merge_gap=merge_gap, pad_before=pad_before, pad_after=pad_after, margin=margin,
         slowmo=slowmo, reel=reel, clips=clips, skip_quiet=False if full_scan else None,
     )
     for folder in folders:
         if not folder.is_dir():
-            _fail(f"{folder}: not a folder (watch takes folders)")
+            fail(f"{folder}: not a folder (watch takes folders)")
     if install_service:
         from highlight.watch.service import install_service as write_unit
 
@@ -106,7 +100,7 @@ def watch(
         typer.echo(instructions)
         return
     config = WatchConfig(
-        folders=folders, out=out, settings=settings, exports=_timeline_formats(export) if export else [],
+        folders=folders, out=out, settings=settings, exports=timeline_formats(export) if export else [],
         report=report, settle=settle, workers=workers, max_attempts=max_attempts,
         retry_delay=retry_delay, active_hours=hours, rescan=rescan, job_timeout=job_timeout, poll=poll,
         retry_failed=retry_failed, exit_when_idle=exit_when_idle, verbose=verbose,
@@ -115,5 +109,5 @@ def watch(
     try:
         code = Watcher(config).run()
     except HighlightError as error:
-        _fail(str(error))
+        fail(str(error))
     raise typer.Exit(code)

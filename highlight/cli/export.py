@@ -1,4 +1,4 @@
-"""``highlight export`` and ``highlight report``: editor timelines and the HTML report after a run."""
+"""``highlight export``: editor timelines of a run's highlights, referencing the original recording."""
 
 from __future__ import annotations
 
@@ -8,19 +8,10 @@ from typing import Annotated
 import typer
 
 from highlight import HighlightError
+from highlight.cli.options import timeline_formats
 
 
-def timeline_formats(text: str) -> list[str]:
-    """``--export``/``--format`` value -> format names, or a usage error listing the choices."""
-    from highlight.export.timelines import parse_formats
-
-    try:
-        return parse_formats(text)
-    except ValueError as error:
-        raise typer.BadParameter(str(error)) from None
-
-
-def export_command(
+def export(
     folders: Annotated[list[Path], typer.Argument(help="Output folders of earlier runs (OUT/<video>).")],
     format: Annotated[str, typer.Option("--format", "-f", help="edl, fcpxml (Final Cut Pro, Resolve), fcp7 (Premiere), otio, or all; comma-separated.")] = "all",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not list the files written.")] = False,
@@ -44,20 +35,4 @@ def export_command(
             for path in written:
                 typer.echo(str(path))
     if failed:
-        raise typer.Exit(1)
-
-
-def report_command(
-    out: Annotated[Path, typer.Argument(help="The output folder of `highlight run` (holding OUT/<video> folders).")],
-) -> None:
-    """(Re)build OUT/report.html and each video's contact_sheet.jpg from the runs' highlights.json.
-
-    Example: highlight report highlights/
-    """
-    from highlight.export.report import build_report
-
-    try:
-        typer.echo(str(build_report(out)))
-    except HighlightError as error:
-        typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1)

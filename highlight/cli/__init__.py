@@ -1,0 +1,53 @@
+"""The ``highlight`` command line (typer): one module per command, shared options in ``options``.
+
+    run      cli/run.py       cut     cli/cut.py      export  cli/export.py   report  cli/report.py
+    plugins  cli/plugins.py   watch   cli/watch.py    train   cli/train.py    eval    cli/eval.py
+    label    cli/label.py
+
+Commands import what they run inside their function, so ``highlight --help`` and a
+run without ``--model`` never import TensorFlow.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from highlight import __version__
+from highlight.cli import cut, eval, export, label, plugins, report, run, train, watch
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Turn long sports and workout recordings into highlight clips.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+app.command("run")(run.run)
+app.command("cut")(cut.cut)
+app.command("export")(export.export)
+app.command("report")(report.report)
+app.command("plugins")(plugins.list_plugins)
+app.command("watch")(watch.watch)
+app.command("train")(train.train)
+app.command("eval")(eval.evaluate)
+app.add_typer(label.label_app, name="label")
+
+
+@app.callback(invoke_without_command=True)
+def _version(
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.", is_eager=True)] = False,
+) -> None:
+    if version:
+        typer.echo(f"highlight {__version__}")
+        raise typer.Exit()
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)

@@ -1,0 +1,54 @@
+"""``highlight cut``: new intervals and clips from a run's scores, without analysing again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from highlight import HighlightError
+from highlight.cli.options import (
+    Clips, ExitThreshold, Margin, MergeGap, MinDuration, PadAfter, PadBefore, Quiet, Reel, Slowmo, Smooth, Threshold,
+    interval_changes,
+)
+
+
+def cut(
+    folders: Annotated[list[Path], typer.Argument(help="Output folders of earlier runs (OUT/<video>).")],
+    threshold: Threshold = None,
+    exit_threshold: ExitThreshold = None,
+    smooth: Smooth = None,
+    min_duration: MinDuration = None,
+    merge_gap: MergeGap = None,
+    pad_before: PadBefore = None,
+    pad_after: PadAfter = None,
+    margin: Margin = None,
+    slowmo: Slowmo = None,
+    reel: Reel = None,
+    clips: Clips = None,
+    quiet: Quiet = False,
+) -> None:
+    """Re-cut clips from a run's scores.csv with new thresholds or padding (no re-analysis).
+
+    Example: highlight cut highlights/IMG_0042 --threshold 0.7 --pad-after 2s
+    """
+    from highlight.pipeline import recut
+
+    changes = interval_changes(
+        threshold=threshold, exit_threshold=exit_threshold, smooth=smooth, min_duration=min_duration,
+        merge_gap=merge_gap, pad_before=pad_before, pad_after=pad_after, margin=margin,
+        slowmo=slowmo, reel=reel, clips=clips,
+    )
+    failed = False
+    for folder in folders:
+        try:
+            manifest = recut(folder, changes)
+        except (HighlightError, ValueError) as error:
+            typer.echo(f"error: {error}", err=True)
+            failed = True
+            continue
+        if not quiet:
+            typer.echo(f"{folder}: {len(manifest['intervals'])} highlights")
+    if failed:
+        raise typer.Exit(1)

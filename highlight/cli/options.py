@@ -1,0 +1,132 @@
+"""What the commands share: option declarations, parsers of the units people type, and one way to fail.
+
+Times are given the way people say them: ``--pad-before 1.5s``, ``--min-duration 2``,
+``--merge-gap 500ms``. Every option has a default that works on a tripod recording.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, NoReturn, Optional
+
+import typer
+
+from highlight import HighlightError
+from highlight.units import parse_seconds
+
+
+def fail(message: str | Exception, code: int = 2) -> NoReturn:
+    """One line on stderr, no traceback, and the exit status a script can test."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def seconds(text: str) -> float:
+    """A time as people type it (``1.5s``, ``500ms``, ``2m``, ``1:02.5``), or a usage error."""
+    try:
+        return parse_seconds(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+def timeline_formats(text: str) -> list[str]:
+    """``--export``/``--format`` value -> format names, or a usage error listing the choices."""
+    from highlight.export.timelines import parse_formats
+
+    try:
+        return parse_formats(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+Seconds = dict(parser=seconds, metavar="TIME")
+
+# Options shared by `run` and `watch` (and `cut`, for the interval and output ones).
+Detector = Annotated[str, typer.Option("--detector", "-d", help="Detector (scorer): motion (default, no training); `highlight plugins` lists them with their options.")]
+Model = Annotated[Optional[Path], typer.Option("--model", help="Folder of a trained classifier (`highlight train`).")]
+SampleFps = Annotated[float, typer.Option("--sample-fps", help="Analysis rate, frames per second; edges are refined at full rate.")]
+FullScan = Annotated[bool, typer.Option("--full-scan", help="Analyse at --sample-fps also while the scene is quiet (slower; default: keyframes only then).")]
+Threshold = Annotated[Optional[float], typer.Option("--threshold", "-t", help="Score (0-1) that starts a highlight. [default: 0.5, or the model's or detector's]")]
+ExitThreshold = Annotated[Optional[float], typer.Option("--exit-threshold", help="Score below which a highlight ends. [default: 0.3]")]
+Smooth = Annotated[Optional[float], typer.Option("--smooth", help="Median smoothing window. [default: 1.5s]", **Seconds)]
+MinDuration = Annotated[Optional[float], typer.Option("--min-duration", help="Drop highlights shorter than this. [default: 1s]", **Seconds)]
+MergeGap = Annotated[Optional[float], typer.Option("--merge-gap", help="Join clips closer than this, padding included. [default: 2s]", **Seconds)]
+PadBefore = Annotated[Optional[float], typer.Option("--pad-before", help="Lead-in before each highlight. [default: 1s]", **Seconds)]
+PadAfter = Annotated[Optional[float], typer.Option("--pad-after", help="Tail after each highlight. [default: 1s]", **Seconds)]
+Margin = Annotated[Optional[float], typer.Option("--margin", help="Sets both --pad-before and --pad-after.", **Seconds)]
+Slowmo = Annotated[Optional[float], typer.Option("--slowmo", help="Also write slow-motion clips at this speed, e.g. 0.5.")]
+Reel = Annotated[Optional[bool], typer.Option("--reel/--no-reel", help="Also write one video of all highlights. [default: no]")]
+Clips = Annotated[Optional[bool], typer.Option("--clips/--no-clips", help="Write clip files (off: only highlights.json and scores.csv). [default: on]")]
+Plugins = Annotated[Optional[list[str]], typer.Option("--plugin", "-p", help="Enable a plugin (repeatable); its options are --PLUGIN-OPTION (see `highlight plugins`).")]
+Overlay = Annotated[Optional[list[str]], typer.Option("--overlay", help="Draw a plugin's result on the clips, e.g. --overlay pose (enables it).")]
+Export = Annotated[Optional[str], typer.Option("--export", help="Also write editor timelines: edl,fcpxml,fcp7,otio or all.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
+
+
+def interval_changes(margin: float | None = None, **given) -> dict:
+    """The options the user gave, with ``--margin`` and a lone ``--threshold`` spelled out.
+
+    ``--margin`` fills whichever padding was not given. A threshold given without an
+    exit threshold keeps the default ratio between the two (exit = 0.6 x threshold).
+    """
+    from highlight.intervals import IntervalSettings
+
+    changes = {k: v for k, v in given.items() if v is not None}
+    if margin is not None:
+        changes.setdefault("pad_before", margin)
+        changes.setdefault("pad_after", margin)
+    if "threshold" in changes and "exit_threshold" not in changes:
+        default = IntervalSettings()
+        changes["exit_threshold"] = changes["threshold"] * default.exit_threshold / default.threshold
+    return changes
+
+
+def with_trained_thresholds(given: dict, trained: dict[str, float]) -> dict:
+    """A model's or detector's thresholds where the user gave none; a given exit threshold stays below the threshold."""
+    if not trained:
+        return given
+    merged = {**trained, **given}
+    merged["exit_threshold"] = min(merged["exit_threshold"], merged["threshold"])
+    return merged
+
+
+def run_settings(detector: str, model: Path | None, sample_fps: float, plugins: list[str] | None,
+                 overlay: list[str] | None, components: dict, **changes):
+    """RunSettings from the options `run` and `watch` share; bad values end the command with one line.
+
+    ``components`` holds the plugin and detector options given on the command line
+    (see ``highlight.cli.components``); with ``--model``, or a detector that declares
+    its own thresholds, those fill in for the thresholds the user did not give.
+    """
+    from highlight.cli.components import resolve
+    from highlight.scorers import detector_class
+    from highlight.scorers.classifier import model_thresholds
+    from highlight.settings import RunSettings, plugin_options_tuple
+
+    try:
+        enabled, plugin_values, detector_values = resolve(detector, plugins or [], overlay or [], components)
+        given = interval_changes(**changes)
+        if "threshold" not in given:
+            trained = model_thresholds(model) if model else _declared_thresholds(detector_class(detector))
+            given = with_trained_thresholds(given, trained)
+        base = RunSettings(
+            detector=detector,
+            model=str(model.resolve()) if model else None,
+            sample_fps=sample_fps,
+            plugins=tuple(enabled),
+            plugin_options=plugin_options_tuple(plugin_values),
+            overlay=tuple(overlay or ()),
+            detector_options=tuple(sorted(detector_values.items())),
+        )
+        return base.with_changes(given)
+    except HighlightError as error:
+        fail(error)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+def _declared_thresholds(cls) -> dict[str, float]:
+    if cls.threshold is None:
+        return {}
+    return {"threshold": cls.threshold, "exit_threshold": cls.exit_threshold if cls.exit_threshold is not None else cls.threshold}

@@ -1,0 +1,75 @@
+"""``highlight run``: find the action in recordings and write it as clips."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from highlight import HighlightError
+from highlight.cli.components import with_component_options
+from highlight.cli.options import (
+    Clips, Detector, ExitThreshold, Export, FullScan, Margin, MergeGap, MinDuration, Model, Overlay, PadAfter,
+    PadBefore, Plugins, Quiet, Reel, SampleFps, Slowmo, Smooth, Threshold, Verbose, fail, run_settings,
+    timeline_formats,
+)
+
+
+def setup_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+@with_component_options
+def run(
+    paths: Annotated[list[Path], typer.Argument(help="Recordings or folders (searched recursively).")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder. [default: highlights/ beside the input]")] = None,
+    detector: Detector = "motion",
+    model: Model = None,
+    sample_fps: SampleFps = 2.0,
+    full_scan: FullScan = False,
+    threshold: Threshold = None,
+    exit_threshold: ExitThreshold = None,
+    smooth: Smooth = None,
+    min_duration: MinDuration = None,
+    merge_gap: MergeGap = None,
+    pad_before: PadBefore = None,
+    pad_after: PadAfter = None,
+    margin: Margin = None,
+    slowmo: Slowmo = None,
+    reel: Reel = None,
+    clips: Clips = None,
+    plugin: Plugins = None,
+    overlay: Overlay = None,
+    force: Annotated[bool, typer.Option("--force", help="Redo videos that are already done.")] = False,
+    export: Export = None,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Write report.html in the output folder. [default: on]")] = True,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+    components: dict | None = None,
+) -> None:
+    """Find the action in each recording and write it as clips.
+
+    Example: highlight run ~/Videos/court --margin 0.5s --slowmo 0.5
+    Example: highlight run ~/Videos/gym --plugin reps --reps-exercise squat --overlay pose
+    """
+    from highlight.batch import format_summary, run_batch
+
+    setup_logging(verbose)
+    settings = run_settings(
+        detector, model, sample_fps, plugin, overlay, components or {},
+        threshold=threshold, exit_threshold=exit_threshold, smooth=smooth, min_duration=min_duration,
+        merge_gap=merge_gap, pad_before=pad_before, pad_after=pad_after, margin=margin,
+        slowmo=slowmo, reel=reel, clips=clips, skip_quiet=False if full_scan else None,
+    )
+    exports = timeline_formats(export) if export else []
+    try:
+        batch = run_batch(paths, settings, out, force=force, quiet=quiet, exports=exports, write_report=report)
+    except (HighlightError, FileNotFoundError) as error:
+        fail(str(error).strip("'\""))
+    typer.echo(format_summary(batch))
+    if batch.report_path:
+        typer.echo(f"report: {batch.report_path}")
+    if batch.failed:
+        raise typer.Exit(1)
