@@ -9,6 +9,13 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
+# mkstemp creates files readable by their owner only; outputs are for a web server, an
+# editor on another account, a backup: they get the permissions the user's umask gives
+# any new file. Read once: os.umask can only be read by setting it.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+FILE_MODE = 0o666 & ~_UMASK
+
 
 @contextlib.contextmanager
 def atomic_path(final: Path) -> Iterator[Path]:
@@ -20,6 +27,7 @@ def atomic_path(final: Path) -> Iterator[Path]:
     """
     final.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{final.stem}.tmp-", suffix=final.suffix, dir=final.parent)
+    os.fchmod(fd, FILE_MODE)
     os.close(fd)
     tmp = Path(tmp_name)
     try:

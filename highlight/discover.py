@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
 from typing import Iterable
+
+log = logging.getLogger(__name__)
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm"})
 
@@ -25,15 +29,47 @@ def find_videos(inputs: Iterable[Path], exclude: Iterable[Path] = ()) -> list[Pa
     for item in inputs:
         item = Path(item).expanduser()
         if item.is_dir():
-            for path in sorted(item.rglob("*")):
+            for path in _files_below(item):
                 # A broken link is listed too: it gets a "cannot read" error, not silence.
-                if (path.is_file() or path.is_symlink()) and is_video_name(path) and not _inside(path.resolve(), excluded):
+                resolved = _resolve(path)
+                if resolved is not None and is_video_name(path) and not _inside(resolved, excluded):
                     found.setdefault(path, None)
         elif item.exists() or item.is_symlink():
             found.setdefault(item, None)
         else:
             raise FileNotFoundError(f"{item}: no such file or folder")
     return list(found)
+
+
+def _files_below(folder: Path) -> list[Path]:
+    """Every file (or link to one) below ``folder``, sorted; a folder that cannot be listed is reported, not skipped silently.
+
+    Linked folders are not followed (os.walk's default): a link back up the tree would
+    otherwise be scanned for ever.
+    """
+    files = []
+
+    def unreadable(error: OSError) -> None:
+        log.warning("%s: folder skipped, cannot be listed (%s)", printable(error.filename), error.strerror or error)
+
+    for root, _, names in os.walk(folder, onerror=unreadable):
+        files += [Path(root) / name for name in names]
+    return sorted(files)
+
+
+def _resolve(path: Path) -> Path | None:
+    """The file a path leads to; None (with a one-line warning naming it) for a symlink loop."""
+    try:
+        return path.resolve(strict=False)
+    except (RuntimeError, OSError) as error:  # Python < 3.13 raises RuntimeError for a loop
+        log.warning("%s: skipped, a symlink loop (%s)", printable(path), error)
+        return None
+
+
+def printable(path: Path | str) -> str:
+    """A path as one line: control characters (a newline in a file name) shown escaped."""
+    text = str(path)
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
 
 
 def _inside(path: Path, folders: list[Path]) -> bool:

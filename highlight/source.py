@@ -43,6 +43,9 @@ from highlight import HighlightError
 
 # A GOP longer than this many packets is decoded as it streams rather than buffered.
 _MAX_BUFFERED_PACKETS = 600
+# Frame rates outside this range are artefacts of broken timestamps, not recordings
+# (time-lapse at 1 fps is the slowest real rate; 1000 fps the fastest phone slow motion).
+MIN_PLAUSIBLE_FPS, MAX_PLAUSIBLE_FPS = 1.0, 1000.0
 
 
 @dataclass(frozen=True)
@@ -120,8 +123,16 @@ def _first_frame_rotation(container, stream) -> int:
 
 
 def _frame_rate(stream) -> float:
-    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
-    return float(rate) if rate else 30.0
+    """Frames per second: the average rate, unless it is absurd.
+
+    The average is frames over duration, so one frame that lasts for hours (a phone that
+    stopped recording badly) drags it to a fraction of a frame a second; clips made at
+    such a rate have no frames at all. Then the stream's nominal rate is the truth.
+    """
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate and MIN_PLAUSIBLE_FPS <= float(rate) <= MAX_PLAUSIBLE_FPS:
+            return float(rate)
+    return 30.0
 
 
 def _nominal_rate(stream) -> str:

@@ -1,14 +1,23 @@
 """Highlight clips, slow-motion versions and the reel, written with moviepy.
 
-Every file is encoded to a temporary name and renamed when complete. Clips are H.264
-+ AAC in MP4 with ``+faststart``: what phones, browsers and editors all open.
+Every file is encoded to a temporary name and renamed only once it is known good: its
+video stream is there and it lasts as long as asked (moviepy does not check ffmpeg's
+exit status, so a full disk would otherwise leave a truncated clip under its final
+name). Clips are H.264 + AAC in MP4 with ``+faststart``: what phones, browsers and
+editors all open. The ffmpeg processes moviepy starts are supervised: their error
+output is read as it comes (moviepy leaves that pipe unread, and a corrupt stretch
+fills it and hangs both sides), and odd frame sizes, which H.264 refuses, are padded
+by a pixel.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
+import shutil
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -19,6 +28,11 @@ from highlight.intervals import Interval
 from highlight.source import VideoInfo
 
 log = logging.getLogger(__name__)
+
+MB = 1024 * 1024
+# Re-encoded clips (crf 20, veryfast) run up to about twice a phone's bit rate; the
+# reserve leaves room for the manifest and the file system's own needs.
+SPACE_PER_SOURCE_BYTE, SPACE_RESERVE = 2.0, 8 * MB
 
 
 @dataclass(frozen=True)
@@ -48,10 +62,45 @@ def open_source(info: VideoInfo) -> Iterator:
         clip = VideoFileClip(info.path, audio=info.has_audio, target_resolution=upright)
     except (OSError, KeyError, IndexError, ValueError) as error:
         raise HighlightError(f"{info.path}: moviepy cannot open it ({error})") from None
+    for reader in (clip.reader, getattr(clip.audio, "reader", None)):
+        if reader is not None:
+            drain_errors_of(reader)
     try:
         yield clip
     finally:
         clip.close()
+
+
+def drain_errors_of(reader) -> None:
+    """Read the error output of every ffmpeg process this moviepy reader starts (it restarts on seeks).
+
+    moviepy opens that output as a pipe and never reads it. ffmpeg writes a line per
+    damaged frame, so a corrupt stretch fills the pipe (64 kB) and ffmpeg stops writing
+    frames while moviepy waits for them: both wait for ever. A thread that reads the
+    pipe as it fills keeps ffmpeg going; the damage shows in the clip's check instead.
+    """
+    start = reader.initialize
+
+    def initialize(*args, **kwargs):
+        start(*args, **kwargs)
+        _drain(reader.proc)
+
+    reader.initialize = initialize
+    _drain(getattr(reader, "proc", None))
+
+
+def _drain(process) -> None:
+    if process is None or process.stderr is None:
+        return
+
+    def read_all(stream) -> None:
+        try:
+            while stream.read1(65536):
+                pass
+        except (OSError, ValueError):  # closed by moviepy when it stops the process
+            pass
+
+    threading.Thread(target=read_all, args=(process.stderr,), name="ffmpeg-stderr", daemon=True).start()
 
 
 def with_overlays(source_clip, drawers: list):
@@ -97,15 +146,84 @@ def _subclip(source_clip, interval: Interval):
 
 
 def _write(clip, path: Path, settings: ClipSettings) -> None:
+    """Encode to a temporary name, check the result, then rename: a failed write never gets the final name."""
+    ensure_space(path.parent, clip)
+    even = ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2"] if any(side % 2 for side in clip.size) else []
     with atomic_path(path) as tmp:
-        clip.write_videofile(
-            str(tmp),
-            codec="libx264",
-            audio_codec="aac" if clip.audio is not None else None,
-            audio=clip.audio is not None,
-            preset=settings.preset,
-            threads=settings.threads,
-            ffmpeg_params=["-crf", str(settings.crf), "-pix_fmt", "yuv420p", "-movflags", "+faststart"],
-            temp_audiofile_path=str(path.parent),
-            logger=None,
-        )
+        try:
+            clip.write_videofile(
+                str(tmp),
+                codec="libx264",
+                audio_codec="aac" if clip.audio is not None else None,
+                audio=clip.audio is not None,
+                preset=settings.preset,
+                threads=settings.threads,
+                ffmpeg_params=["-crf", str(settings.crf), "-pix_fmt", "yuv420p", "-movflags", "+faststart", *even],
+                temp_audiofile_path=str(path.parent),
+                logger=None,
+            )
+        except OSError as error:
+            if error.errno == errno.ENOSPC or "No space left" in str(error):
+                raise HighlightError(_no_space(path.parent, _needed_bytes(clip))) from None
+            reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+            raise HighlightError(f"{path}: the encoder failed ({reason})") from None
+        verify_clip(tmp, clip.duration, final=path)
+
+
+def verify_clip(path: Path, expected_seconds: float, final: Path | None = None) -> None:
+    """HighlightError unless ``path`` is a playable video of about ``expected_seconds``.
+
+    Reads the container's header and decodes the last second: a clip cut short by a
+    full disk or a dying encoder fails one or the other.
+    """
+    import av
+
+    name = final or path
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                raise HighlightError(f"{name}: the encoder wrote no video stream")
+            stream = container.streams.video[0]
+            last = _last_frame_time(container, stream)
+    except av.error.FFmpegError as error:
+        raise HighlightError(f"{name}: the encoder wrote a broken file ({error})") from None
+    frame = 1.0 / float(stream.average_rate or 30)
+    if last is None or last + frame < expected_seconds - max(0.25, 3 * frame):
+        written = "no frames" if last is None else f"frames up to {last + frame:.2f} s"
+        raise HighlightError(f"{name}: the encoder stopped early ({written} of {expected_seconds:.2f} s)")
+
+
+def _last_frame_time(container, stream) -> float | None:
+    """The time of the last frame that decodes, from a seek to about a second before the end."""
+    duration = float(stream.duration * stream.time_base) if stream.duration else 0.0
+    if duration > 1.0:
+        container.seek(int((duration - 1.0) / stream.time_base), stream=stream, backward=True)
+    last = None
+    for frame in container.decode(stream):
+        if frame.pts is not None:
+            last = float((frame.pts - (stream.start_time or 0)) * stream.time_base)
+    return last
+
+
+def _needed_bytes(clip) -> int:
+    """A generous estimate of the file a clip makes: its share of the source's bytes, doubled."""
+    reader = getattr(clip, "reader", None)  # kept by subclips and transforms; a reel has none
+    source, total = getattr(reader, "filename", None), getattr(reader, "duration", None)
+    try:
+        size = os.path.getsize(source) if source else 0
+    except OSError:
+        size = 0
+    bytes_per_second = size / total if size and total else 2 * MB  # ~16 Mbit/s when unknown
+    return int(clip.duration * bytes_per_second * SPACE_PER_SOURCE_BYTE) + SPACE_RESERVE
+
+
+def ensure_space(folder: Path, clip) -> None:
+    """Fail before encoding, with the numbers, when the output disk cannot hold the clip."""
+    needed = _needed_bytes(clip)
+    if shutil.disk_usage(folder).free < needed:
+        raise HighlightError(_no_space(folder, needed))
+
+
+def _no_space(folder: Path, needed: int) -> str:
+    free = shutil.disk_usage(folder).free
+    return f"no space left on {folder}: need ~{needed / MB:.0f} MB, {free / MB:.0f} MB free"

@@ -1,0 +1,147 @@
+"""Faults from issue 13, each reproduced: a corrupt stretch, a full disk, a last frame that lasts
+hours, an odd frame size, a symlink loop, and outputs readable by others (umask, not 0600)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from highlight import HighlightError
+from highlight.export.clips import verify_clip
+from highlight.source import probe
+
+HIGHLIGHT = [sys.executable, "-m", "highlight"]
+
+
+def _run(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
+    return subprocess.run([*HIGHLIGHT, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def _moving_square(path: Path, size: tuple[int, int], frames: int, codec: str = "libx264", fps: int = 25,
+                   last_frame_at: float | None = None) -> Path:
+    """A square crossing a grey frame; ``last_frame_at`` puts one more frame that late (seconds)."""
+    width, height = size
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        times = [k / fps for k in range(frames)] + ([last_frame_at] if last_frame_at else [])
+        for k, t in enumerate(times):
+            image = np.full((height, width, 3), 90, np.uint8)
+            x = int((k % frames) / frames * (width - width // 5))
+            image[height // 3: height // 3 + height // 4, x: x + width // 5] = 230
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts, frame.time_base = round(t * fps), Fraction(1, fps)
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def test_a_corrupt_stretch_mid_file_does_not_hang_the_run(shared, tmp_path):
+    """1 MB of zeros in the middle made ffmpeg fill moviepy's unread error pipe: a hang at 0 % CPU."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    video = folder / "pedestrians.mp4"
+    shutil.copyfile(shared / "data" / "videos" / "pedestrians_cdnet.mp4", video)
+    with open(video, "r+b") as handle:
+        handle.seek(video.stat().st_size // 2 - 500_000)
+        handle.write(b"\0" * 1_000_000)
+    done = _run("run", str(folder), "--out", str(tmp_path / "out"), "-q", "--no-report", timeout=300)
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    manifest = json.loads((tmp_path / "out" / "pedestrians" / "highlights.json").read_text())
+    if manifest["complete"]:
+        for interval in manifest["intervals"]:
+            verify_clip(tmp_path / "out" / "pedestrians" / interval["clip"], interval["end"] - interval["start"])
+
+
+def test_a_truncated_clip_is_refused(samples, tmp_path):
+    folder, _ = samples
+    source = sorted(folder.glob("*.mp4"))[0]
+    whole = probe(source).duration
+    verify_clip(source, whole)
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(source.read_bytes()[: source.stat().st_size // 3])
+    with pytest.raises(HighlightError):
+        verify_clip(cut, whole)
+    with pytest.raises(HighlightError, match="stopped early"):
+        verify_clip(source, whole + 5.0)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 600 kB tmpfs (root only; skipped elsewhere, with the reason)."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("needs root to mount a small tmpfs")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mount_point)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    yield mount_point
+    subprocess.run(["umount", str(mount_point)], check=False)
+
+
+def test_a_full_disk_never_leaves_a_broken_clip_marked_done(samples, small_disk):
+    folder, _ = samples
+    video = sorted(folder.glob("*.mp4"))[0]
+    done = _run("run", str(video), "--out", str(small_disk), "-q", "--no-report")
+    assert done.returncode == 1 and "no space left on" in done.stdout + done.stderr, done.stdout + done.stderr
+    manifest = json.loads((small_disk / video.stem / "highlights.json").read_text())
+    assert manifest["complete"] is False
+    for interval in manifest["intervals"]:
+        verify_clip(small_disk / video.stem / interval["clip"], interval["end"] - interval["start"])
+    assert not [p for p in (small_disk / video.stem).glob(".*.tmp-*")]
+
+
+def test_a_last_frame_that_lasts_hours_keeps_the_nominal_rate(tmp_path):
+    video = _moving_square(tmp_path / "stopped_badly.mp4", (320, 240), 100, codec="mpeg4", last_frame_at=3 * 3600.0)
+    info = probe(video)
+    assert info.duration > 3 * 3600 - 1
+    assert info.fps == pytest.approx(25.0)
+
+
+def test_an_odd_frame_size_is_padded_for_the_encoder(tmp_path):
+    video = _moving_square(tmp_path / "odd.mp4", (333, 187), 150, codec="mpeg4")
+    done = _run("run", str(video), "--out", str(tmp_path / "out"), "-q", "--no-report", "--margin", "0.5s")
+    assert done.returncode == 0, done.stdout + done.stderr
+    manifest = json.loads((tmp_path / "out" / "odd" / "highlights.json").read_text())
+    assert manifest["complete"] and manifest["intervals"]
+    assert (manifest["source"]["width"], manifest["source"]["height"]) == (333, 187)
+    with av.open(str(tmp_path / "out" / "odd" / manifest["intervals"][0]["clip"])) as clip:
+        assert (clip.streams.video[0].width, clip.streams.video[0].height) == (334, 188)
+
+
+def test_a_symlink_loop_is_a_warning_and_the_batch_goes_on(samples, tmp_path):
+    folder, _ = samples
+    videos = tmp_path / "in"
+    videos.mkdir()
+    (videos / "a.mp4").symlink_to(videos / "b.mp4")
+    (videos / "b.mp4").symlink_to(videos / "a.mp4")
+    shutil.copyfile(sorted(folder.glob("*.mp4"))[0], videos / "real.mp4")
+    done = _run("run", str(videos), "--out", str(tmp_path / "out"), "-q", "--no-report", "--no-clips")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "a symlink loop" in done.stderr
+    assert (tmp_path / "out" / "real" / "highlights.json").is_file()
+
+
+def test_outputs_get_the_users_umask_not_0600(samples, tmp_path):
+    folder, _ = samples
+    video = sorted(folder.glob("*.mp4"))[0]
+    done = subprocess.run(["sh", "-c", 'umask 022 && exec "$@"', "sh", *HIGHLIGHT, "run", str(video),
+                           "--out", str(tmp_path / "out"), "-q", "--no-clips"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    for path in [tmp_path / "out" / "report.html", *(tmp_path / "out" / video.stem).iterdir()]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
