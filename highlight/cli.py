@@ -319,6 +319,34 @@ def _echo_config() -> None:
     typer.echo(f"config: {path}: " + (", ".join(f"{k}={v}" for k, v in sorted(values.items())) or "no plugin options"))
 
 
+@app.command("region")
+def region(
+    video: Annotated[Path, typer.Argument(help="The recording to pick a region on.")],
+    at: Annotated[float | None, typer.Option("--at", help="Moment of the still. [default: the middle]", **Seconds)] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Still to write (.png or .jpg). [default: ./<name>_region.png]")] = None,
+    regions: Annotated[list[str] | None, typer.Option("--region", help="Draw this region (as `run` takes it; repeatable).")] = None,
+    excludes: Annotated[list[str] | None, typer.Option("--exclude", help="Draw this excluded region (repeatable).")] = None,
+) -> None:
+    """Write a still with a grid of frame fractions and the given regions; drag a new one where a display exists.
+
+    Example: highlight region IMG_0042.mov --at 1:20 --region 0.58,0.10,0.22,0.35
+    """
+    from highlight.export import region_still as still
+
+    try:
+        included = still.parse_option_regions(regions, "--region")
+        excluded = still.parse_option_regions(excludes, "--exclude")
+        path, frame, frame_size = still.write_region_still(video, out, at, included, excluded)
+    except HighlightError as error:
+        _fail(str(error))
+    typer.echo(f"still: {path}")
+    picked = still.pick_region(frame, frame_size, included, excluded) if still.can_show_windows() else None
+    if picked is not None:
+        typer.echo(f"--region {picked}")
+    else:
+        typer.echo(still.HOW_TO_READ)
+
+
 @app.callback(invoke_without_command=True)
 def _version(
     version: Annotated[bool, typer.Option("--version", help="Show the version and exit.", is_eager=True)] = False,
