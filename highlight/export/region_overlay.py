@@ -12,7 +12,9 @@ readable on a 360p still as on a 4K one.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -38,6 +40,34 @@ def regions_of(settings: Mapping[str, Any]) -> tuple[tuple[Region, ...], tuple[R
     included = tuple(parse_region(text) for text in settings.get("regions", None) or ())
     excluded = tuple(parse_region(text) for text in settings.get("excludes", None) or ())
     return included, excluded
+
+
+@dataclass(frozen=True)
+class RegionMarks:
+    """A run's regions, ready to draw on any still of its recording (which shows the whole frame)."""
+
+    included: tuple[Region, ...]
+    excluded: tuple[Region, ...]
+    frame_size: tuple[int, int]
+
+    def draw(self, image: Image.Image) -> Image.Image:
+        return draw_regions(image, self.included, self.excluded, self.frame_size)
+
+    @property
+    def tag(self) -> str:
+        """A short name part that changes with the regions ('' without any): kept stills whose
+        marks are out of date then no longer match a wanted name, and are made again."""
+        if not self.included and not self.excluded:
+            return ""
+        text = ";".join(["+" + str(r) for r in self.included] + ["-" + str(r) for r in self.excluded])
+        return "_r" + hashlib.sha1(text.encode()).hexdigest()[:8]
+
+
+def marks_from_manifest(manifest: Mapping[str, Any]) -> RegionMarks:
+    """The regions of a manifest's settings over its recording's upright frame; ValueError if one is unreadable."""
+    source = manifest.get("source", {})
+    included, excluded = regions_of(manifest.get("settings", {}) or {})
+    return RegionMarks(included, excluded, (int(source.get("width") or 1), int(source.get("height") or 1)))
 
 
 def line_width(size: tuple[int, int]) -> int:
