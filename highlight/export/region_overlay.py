@@ -28,7 +28,7 @@ GRID_COLOUR = (255, 255, 255)
 LABEL_BACKGROUND = (0, 0, 0)
 GRID_STEP = 0.1
 _GRID_OPACITY = 0.55
-_HATCH_OPACITY = 0.45
+_HATCH_OPACITY = 0.6
 
 
 def regions_of(settings: Mapping[str, Any]) -> tuple[tuple[Region, ...], tuple[Region, ...]]:
@@ -71,8 +71,8 @@ def marks_from_manifest(manifest: Mapping[str, Any]) -> RegionMarks:
 
 
 def line_width(size: tuple[int, int]) -> int:
-    """An outline that stays visible but thin: 2 px on a thumbnail, about 12 px on 4K."""
-    return max(2, round(min(size) / 180))
+    """An outline that stays visible but thin: 3 px on a thumbnail (JPEG smears 2), about 12 px on 4K."""
+    return max(3, round(min(size) / 180))
 
 
 def draw_regions(
@@ -107,7 +107,7 @@ def _hatch(image: Image.Image, corners: np.ndarray) -> Image.Image:
     stripes = Image.new("L", image.size, 0)
     draw = ImageDraw.Draw(stripes)
     for offset in range(-height, width, spacing):
-        draw.line([(offset, height), (offset + height, 0)], fill=255, width=max(1, spacing // 4))
+        draw.line([(offset, height), (offset + height, 0)], fill=255, width=max(2, spacing // 4))
     inside = Image.new("L", image.size, 0)
     ImageDraw.Draw(inside).polygon([tuple(int(v) for v in point) for point in corners], fill=255)
     mask = Image.fromarray((np.asarray(stripes, np.float32) * (np.asarray(inside) > 0) * _HATCH_OPACITY).astype(np.uint8))
