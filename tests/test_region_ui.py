@@ -137,6 +137,18 @@ def test_region_command_default_still_is_in_the_current_folder(shared, tmp_path,
     assert "Read a region off the grid" in result.output
 
 
+def test_region_command_with_an_unreachable_display_falls_back_to_the_still(shared, tmp_path, monkeypatch):
+    """A stale DISPLAY (SSH) must not crash: OpenCV's Qt would abort the process there."""
+    monkeypatch.setenv("DISPLAY", ":97")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    out = tmp_path / "still.jpg"
+    result = CliRunner().invoke(app, ["region", str(shared / "data" / "videos" / "court_two_shots.mp4"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Read a region off the grid" in result.output
+    with Image.open(out) as still:
+        assert still.format == "JPEG" and still.size == (960, 540)
+
+
 @pytest.mark.parametrize("arguments, reason", [
     (["--region", "0.5,0.5"], "--region '0.5,0.5': expected"),
     (["--exclude", "0.5,0.5,0.7,0.2"], "--exclude '0.5,0.5,0.7,0.2': fractions of the frame go up to 1"),

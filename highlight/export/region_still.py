@@ -11,6 +11,8 @@ option text to paste.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -82,15 +84,22 @@ def _image_format(path: Path) -> str:
 
 
 def can_show_windows() -> bool:
-    """A display to open a window on, and an OpenCV built with a GUI (not opencv-python-headless)."""
+    """A display to open a window on, and an OpenCV that can open one there.
+
+    Tried in a child process: OpenCV's Qt aborts the whole process (no exception) when
+    DISPLAY names a server it cannot reach, e.g. a stale DISPLAY over SSH, and
+    opencv-python-headless has no windows at all (cv2.error).
+    """
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         return False
-    import cv2
-
     try:
-        return bool(cv2.currentUIFramework())
-    except (AttributeError, cv2.error):
+        child = subprocess.run([sys.executable, "-c", _WINDOW_PROBE], capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
         return False
+    return child.returncode == 0
+
+
+_WINDOW_PROBE = "import cv2; cv2.namedWindow('highlight'); cv2.waitKey(1); cv2.destroyAllWindows()"
 
 
 def region_from_selection(selection: Sequence[float], size: tuple[int, int]) -> Region | None:
