@@ -81,7 +81,8 @@ def draw_regions(
     excluded: Sequence[Region],
     frame_size: tuple[int, int],
 ) -> Image.Image:
-    """A copy of ``image`` (showing the whole upright frame of ``frame_size``) with the regions drawn.
+    """A copy of ``image`` (showing the whole upright frame of ``frame_size``) with the regions drawn
+    (``image`` itself when there are none: nothing to copy for).
 
     Excluded regions are hatched first and outlined last, so an excluded area inside an
     included one shows its own red edge on top of the green.
