@@ -12,8 +12,10 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
+from highlight import HighlightError
 from highlight.atomic import atomic_path
 from highlight.export import manifest as manifests
+from highlight.export.region_overlay import marks_from_manifest
 from highlight.export.thumbnails import THUMB_WIDTH, grab_frames, moment_times
 from highlight.units import format_timestamp
 
@@ -54,13 +56,21 @@ def render(title: str, cells: list[tuple[Image.Image | None, str]], columns: int
 
 
 def write_contact_sheet(folder: Path, manifest: dict[str, Any], peaks: dict[int, Image.Image] | None = None) -> Path:
-    """Write ``contact_sheet.jpg``; ``peaks`` (highlight index -> image) saves decoding them again."""
+    """Write ``contact_sheet.jpg``; ``peaks`` (highlight index -> image) saves decoding them again.
+
+    Given ``peaks`` are the report's stills, which carry the run's regions already;
+    frames decoded here get them drawn (``--region`` green, ``--exclude`` red, hatched).
+    """
     intervals = manifest.get("intervals", [])
     if peaks is None:
         fps = manifest["source"].get("fps") or 30.0
         times = {i["index"]: moment_times(i, fps)["peak"] for i in intervals}
         frames = grab_frames(Path(manifest["source"]["path"]), times.values())
-        peaks = {index: frames.get(t) for index, t in times.items()}
+        try:
+            marks = marks_from_manifest(manifest)
+        except ValueError as error:
+            raise HighlightError(f"{Path(folder) / manifests.MANIFEST_FILE}: {error}") from None
+        peaks = {index: marks.draw(frames[t]) if t in frames else None for index, t in times.items()}
     stem = Path(manifest["source"]["path"]).name
     title = f"{stem}: {len(intervals)} highlights, {format_timestamp(manifest['source'].get('duration', 0), 0)} recording"
     sheet = render(title, [(peaks.get(i["index"]), cell_label(i)) for i in intervals])

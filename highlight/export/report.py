@@ -31,6 +31,7 @@ from highlight import HighlightError
 from highlight.atomic import atomic_path, write_json, write_text
 from highlight.export import manifest as manifests
 from highlight.export.contact_sheet import CONTACT_SHEET_FILE, write_contact_sheet
+from highlight.export.region_overlay import RegionMarks, marks_from_manifest
 from highlight.export.scores import SCORES_FILE, read_scores
 from highlight.export.thumbnails import MOMENTS, THUMB_WIDTH, grab_frames, moment_times
 from highlight.export.timelines import FORMATS
@@ -165,12 +166,13 @@ def _stills(out: Path, folder: Path, key: str, manifest: dict[str, Any]) -> tupl
     """Each highlight's three stills, extracting only those not kept from an earlier build."""
     fps = manifest.get("source", {}).get("fps") or 30.0
     target = out / FILES_DIR / key
+    marks, note = _region_marks(manifest)
     wanted: dict[tuple[int, str], tuple[float, Path]] = {}
     for interval in manifest.get("intervals", []):
         for moment, t in moment_times(interval, fps).items():
-            wanted[(interval["index"], moment)] = (t, target / f"{interval['index']:03d}_{moment}_{round(t * 1000)}.jpg")
+            name = f"{interval['index']:03d}_{moment}_{round(t * 1000)}{marks.tag}.jpg"
+            wanted[(interval["index"], moment)] = (t, target / name)
     missing = {t for t, path in wanted.values() if not path.is_file()}
-    note = ""
     if missing:
         try:
             frames = grab_frames(Path(manifest["source"]["path"]), missing, THUMB_WIDTH)
@@ -180,7 +182,7 @@ def _stills(out: Path, folder: Path, key: str, manifest: dict[str, Any]) -> tupl
         for t, path in wanted.values():
             if t in frames and not path.is_file():
                 with atomic_path(path) as tmp:
-                    frames[t].save(tmp, "JPEG", quality=80)
+                    marks.draw(frames[t]).save(tmp, "JPEG", quality=80)
     stills = {k: path for k, (_, path) in wanted.items() if path.is_file()}
     _remove_stale(target, set(stills.values()))
     sheet = folder / CONTACT_SHEET_FILE
@@ -189,6 +191,14 @@ def _stills(out: Path, folder: Path, key: str, manifest: dict[str, Any]) -> tupl
         peaks = {index: Image.open(path) for (index, moment), path in stills.items() if moment == "peak"}
         write_contact_sheet(folder, manifest, peaks)
     return stills, note
+
+
+def _region_marks(manifest: dict[str, Any]) -> tuple[RegionMarks, str]:
+    """The run's regions to draw on its stills, or none and a note when one is unreadable."""
+    try:
+        return marks_from_manifest(manifest), ""
+    except ValueError as error:
+        return RegionMarks((), (), (1, 1)), f"regions not drawn: {error}"
 
 
 def _remove_stale(target: Path, keep: set[Path]) -> None:
