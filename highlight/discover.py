@@ -27,7 +27,7 @@ def find_videos(inputs: Iterable[Path], exclude: Iterable[Path] = ()) -> list[Pa
         if item.is_dir():
             for path in sorted(item.rglob("*")):
                 # A broken link is listed too: it gets a "cannot read" error, not silence.
-                if (path.is_file() or path.is_symlink()) and is_video_name(path) and not _inside(path.resolve(), excluded):
+                if (path.is_file() or path.is_symlink()) and is_video_name(path) and not any(is_inside(path.resolve(), folder) for folder in excluded):
                     found.setdefault(path, None)
         elif item.exists() or item.is_symlink():
             found.setdefault(item, None)
@@ -36,5 +36,8 @@ def find_videos(inputs: Iterable[Path], exclude: Iterable[Path] = ()) -> list[Pa
     return list(found)
 
 
-def _inside(path: Path, folders: list[Path]) -> bool:
-    return any(path == folder or folder in path.parents for folder in folders)
+def is_inside(path: Path, folder: Path) -> bool:
+    """``path`` is ``folder`` or below it; ``folder`` is resolved, ``path`` taken as given (callers resolve it
+    once, or pass a watched path that must keep its name when it is a link)."""
+    folder = Path(folder).resolve()
+    return path == folder or folder in Path(path).parents
