@@ -18,7 +18,7 @@ from highlight import HighlightError
 from highlight.discover import find_videos
 from highlight.export.report import REPORT_FILE
 from highlight.pipeline import Progress
-from highlight.runner import VideoResult, run_video, update_report
+from highlight.runner import ProgressDisplay, VideoResult, run_video, update_report
 from highlight.settings import RunSettings
 from highlight.source import VideoInfo
 from highlight.table import format_table
@@ -105,7 +105,7 @@ def _write_report(out: Path, batch: BatchReport) -> None:
         batch.report_path = out / REPORT_FILE
 
 
-def _video_bar(video: Path, quiet: bool):
+def _video_bar(video: Path, quiet: bool) -> ProgressDisplay:
     """A progress bar per video, below the overall one, in seconds of the recording."""
 
     @contextlib.contextmanager

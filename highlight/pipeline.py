@@ -13,7 +13,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from highlight.atomic import remove_stale_temporaries
 from highlight.export import manifest as manifests
 from highlight.export import write_outputs
 from highlight.export.manifest import Manifest
+from highlight.export.outputs import Progress
 from highlight.export.scores import SCORES_FILE, as_stored, read_scores, write_scores
 from highlight.intervals import Interval, IntervalSettings, find_intervals, merge_close
 from highlight.plugin_api import NO_FRAMES, Plugin, VideoContext, load_plugins
@@ -31,7 +32,6 @@ from highlight.source import VideoInfo, VideoSource, probe
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[float], None]  # called with the video time reached, in seconds
 
 
 @dataclass

@@ -81,7 +81,7 @@ from highlight.pipeline import process_video
 from highlight.settings import RunSettings
 settings = RunSettings(plugins=("pose",), clips=False, plugin_options=(("pose_model", sys.argv[3]),))
 manifest = process_video(Path(sys.argv[1]), Path(sys.argv[2]), settings)
-print(json.dumps({"tensorflow": "tensorflow" in sys.modules, "detected": manifest["plugins"]["pose"]["detected_frames"]}))
+print(json.dumps({"tensorflow": "tensorflow" in sys.modules, "detected": manifest.plugins["pose"]["detected_frames"]}))
 """
 
 

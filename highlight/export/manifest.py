@@ -6,7 +6,7 @@ bookkeeping) reads this file rather than re-deriving anything, through the typed
 
 Schema versions (the ``format`` field):
 
-* 1: written by highlight up to 0.x as a plain dict;
+* 1: written before the typed ``Manifest``, as a plain dict;
 * 2: written through ``Manifest``. The JSON field names and values are those of
   version 1; the number says that the file came from the typed writer. Version-1 files
   are read unchanged, a missing field taking its default, so old output folders can
