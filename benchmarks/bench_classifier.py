@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import os
 import subprocess
 import sys
@@ -29,6 +28,8 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from highlight.export import manifest as manifests  # noqa: E402
 
 SIZE = 224
 
@@ -89,8 +90,8 @@ def run_rtf(video: Path, model: Path, out: Path) -> tuple[float, float, dict]:
     subprocess.run([sys.executable, "-m", "highlight", "run", str(video), "--model", str(model), "--out", str(out),
                     "--no-clips", "-q", "--force"], check=True, cwd=REPO)
     wall = time.perf_counter() - started
-    manifest = json.loads((out / video.stem / "highlights.json").read_text())
-    return wall, manifest["source"]["duration"], manifest
+    manifest = manifests.load(out / video.stem)
+    return wall, manifest.source.duration, manifest
 
 
 def main() -> None:
@@ -108,13 +109,13 @@ def main() -> None:
     video = work / "court_1080p.mp4"
     duration = make_video(video, args.seconds) if not video.is_file() else None
     wall, duration, manifest = run_rtf(video, model, work / "out")
-    timing = manifest.get("timing", {})
+    timing = manifest.timing
 
     print(f"\nclassifier on {os.cpu_count()} CPU cores, ResNet50 + head at {SIZE}x{SIZE}, batch 16")
     print("| backend | frames/s | ms/frame |\n|---|---|---|")
     for backend, fps in rows:
         print(f"| {backend} | {fps:.1f} | {1000 / fps:.0f} |")
-    print(f"\n`highlight run --model` ({manifest['detector']['backend']}) on {duration:.0f} s of 1080p30, "
+    print(f"\n`highlight run --model` ({manifest.detector['backend']}) on {duration:.0f} s of 1080p30, "
           f"--sample-fps 2, --no-clips")
     print("| wall s | real-time factor | decode s | score s | analysed frames |\n|---|---|---|---|---|")
     print(f"| {wall:.1f} | {duration / wall:.1f}x | {timing.get('decode_s', 0):.1f} | {timing.get('score_s', 0):.1f} | "

@@ -36,6 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 CACHE = REPO / "benchmarks" / "out"
 sys.path.insert(0, str(REPO))
 
+from highlight.export.manifest import Manifest  # noqa: E402
 from highlight.pipeline import process_video  # noqa: E402
 from highlight.settings import RunSettings, plugin_options_tuple  # noqa: E402
 from highlight.source import VideoSource, probe  # noqa: E402
@@ -52,7 +53,7 @@ def run_reps(videos: Path, labels: dict, model: Path, pose_fps: float) -> list[d
                                plugin_options=plugin_options_tuple({"pose": {"model": str(model), "fps": pose_fps}}))
         with tempfile.TemporaryDirectory() as out:
             manifest = process_video(videos / name, Path(out), settings, force=True)
-        reps = manifest["plugins"]["reps"]
+        reps = manifest.plugins["reps"]
         if "error" in reps:
             raise SystemExit(f"{name}: {reps['error']}")
         rows.append({
@@ -66,11 +67,11 @@ def pose_settings(model: Path, plugins: tuple[str, ...] = ("pose", "reps")) -> R
     return RunSettings(plugins=plugins, clips=False, plugin_options=plugin_options_tuple({"pose": {"model": str(model)}}))
 
 
-def analysis_seconds(video: Path, settings: RunSettings) -> tuple[float, dict]:
+def analysis_seconds(video: Path, settings: RunSettings) -> tuple[float, Manifest]:
     """Wall time of the analysis (no clips), and the manifest."""
     with tempfile.TemporaryDirectory() as out:
         manifest = process_video(video, Path(out), settings, force=True)
-    return manifest["timing"]["analysis_s"], manifest
+    return manifest.timing["analysis_s"], manifest
 
 
 def cost_row(video: Path, model: Path) -> dict:
@@ -78,9 +79,9 @@ def cost_row(video: Path, model: Path) -> dict:
     without, _ = analysis_seconds(video, pose_settings(model, plugins=()))
     info = probe(video)
     decode_only = decode_only_seconds(video, [RunSettings().sample_fps, DEFAULT_FPS])
-    return {"clip": video.name, "size": f"{info.width}x{info.height}", "frames": manifest["decode"]["frames_decoded"],
+    return {"clip": video.name, "size": f"{info.width}x{info.height}", "frames": manifest.decode["frames_decoded"],
             "decode_only": decode_only, "without": without, "with": with_plugins,
-            "pose_work": manifest["timing"]["plugins_s"], "pose_frames": manifest["plugins"]["pose"]["frames"]}
+            "pose_work": manifest.timing["plugins_s"], "pose_frames": manifest.plugins["pose"]["frames"]}
 
 
 def phone_copy(source: Path, seed: int = 0) -> Path:

@@ -21,8 +21,10 @@ sys.path.insert(0, str(REPO))
 
 from highlight.batch import run_batch  # noqa: E402
 from highlight.export import manifest as manifests  # noqa: E402
+from highlight.export.manifest import IntervalEntry  # noqa: E402
 from highlight.export.report import FILES_DIR, build_report  # noqa: E402
 from highlight.export.timelines import FORMATS, write_timelines  # noqa: E402
+from highlight.intervals import Interval  # noqa: E402
 from highlight.settings import RunSettings  # noqa: E402
 
 
@@ -36,15 +38,13 @@ def main() -> None:
         run_batch([Path(args.video)], RunSettings(clips=False), out, quiet=True, write_report=False)
         folder = next(out.rglob("highlights.json")).parent
         manifest = manifests.load(folder)
-        duration = manifest["source"]["duration"]
+        duration = manifest.source.duration
         step = duration / args.highlights
-        manifest["intervals"] = [
-            {"index": k + 1, "start": round(k * step, 3), "end": round(k * step + step * 0.8, 3),
-             "duration": round(step * 0.8, 3), "peak": 0.9, "peak_time": round(k * step + step * 0.4, 3),
-             "clip": None, "slowmo_clip": None}
+        manifest.intervals = [
+            IntervalEntry.from_interval(k + 1, Interval(k * step, k * step + step * 0.8, 0.9, k * step + step * 0.4))
             for k in range(args.highlights)
         ]
-        manifests.save(folder, manifest)
+        manifest.save(folder)
         rows = []
         started = time.perf_counter()
         write_timelines(folder, list(FORMATS))

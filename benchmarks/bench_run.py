@@ -72,8 +72,8 @@ def measure_one(video: Path, sample_fps: float, clips: bool, skip_quiet: bool) -
         manifest = process_video(video, Path(out) / video.stem, settings, force=True)
         wall = time.perf_counter() - started
     peak_mb = peak_rss_mb()
-    return {"wall_s": wall, "peak_mb": peak_mb, "timing": manifest["timing"], "decode": manifest["decode"],
-            "duration": manifest["source"]["duration"], "highlights": len(manifest["intervals"])}
+    return {"wall_s": wall, "peak_mb": peak_mb, "timing": manifest.timing, "decode": manifest.decode,
+            "duration": manifest.source.duration, "highlights": len(manifest.intervals)}
 
 
 def run_child(video: Path, sample_fps: float = 2.0, clips: bool = False, skip_quiet: bool = True) -> dict:

@@ -6,38 +6,25 @@ reason, the batch goes on, and the exit code says that something failed.
 
 from __future__ import annotations
 
-import logging
+import contextlib
 import sys
-import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from tqdm import tqdm
 
 from highlight import HighlightError
 from highlight.discover import find_videos
-from highlight.export import manifest as manifests
-from highlight.pipeline import process_video
+from highlight.export.report import REPORT_FILE
+from highlight.pipeline import Progress
+from highlight.runner import ProgressDisplay, VideoResult, run_video, update_report
 from highlight.settings import RunSettings
-from highlight.source import probe
+from highlight.source import VideoInfo
+from highlight.table import format_table
 from highlight.units import format_timestamp
 
-log = logging.getLogger(__name__)
-
 DEFAULT_OUT_NAME = "highlights"
-
-
-@dataclass
-class VideoResult:
-    path: Path
-    out_dir: Path | None
-    status: str  # done | skipped | failed
-    highlights: int = 0
-    video_seconds: float = 0.0
-    run_seconds: float = 0.0
-    error: str = ""
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -99,9 +86,7 @@ def run_batch(
         )
     overall = tqdm(pairs, desc="videos", unit="video", disable=quiet, position=0, file=sys.stderr)
     for video, folder in overall:
-        result = _run_one(video, folder, settings, force, quiet)
-        if exports and result.status != "failed":
-            _export_timelines(result, exports)
+        result = run_video(video, folder, settings, force, exports, progress=_video_bar(video, quiet))
         report.results.append(result)
         if result.status == "failed":
             tqdm.write(f"error: {result.error}", file=sys.stderr)
@@ -111,59 +96,29 @@ def run_batch(
     return report
 
 
-def _export_timelines(result: VideoResult, formats: Sequence[str]) -> None:
-    from highlight.export.timelines import write_timelines
-
-    try:
-        write_timelines(result.out_dir, formats)
-    except HighlightError as error:
-        result.status, result.error = "failed", str(error)
-
-
 def _write_report(out: Path, batch: BatchReport) -> None:
     """report.html for the whole output folder; a failure here is reported, the clips stand."""
-    from highlight.export.report import build_report, save_batch
-
-    try:
-        save_batch(out, [{"path": str(r.path.resolve()), "status": r.status, "highlights": r.highlights,
-                          "video_seconds": r.video_seconds, "run_seconds": round(r.run_seconds, 3),
-                          "error": r.error, "notes": r.notes} for r in batch.results])
-        batch.report_path = build_report(out)
-    except (HighlightError, OSError, ValueError) as error:
-        tqdm.write(f"error: report: {error}", file=sys.stderr)
+    note = update_report(out, [r.report_entry() for r in batch.results])
+    if note:
+        tqdm.write(f"error: {note}", file=sys.stderr)
+    else:
+        batch.report_path = out / REPORT_FILE
 
 
-def _run_one(video: Path, folder: Path, settings: RunSettings, force: bool, quiet: bool) -> VideoResult:
-    started = time.perf_counter()
-    try:
-        info = probe(video)
-        if not force and manifests.is_done(manifests.load_if_present(folder), info, settings.key, folder):
-            previous = manifests.load(folder)
-            return VideoResult(video, folder, "skipped", len(previous["intervals"]), info.duration)
+def _video_bar(video: Path, quiet: bool) -> ProgressDisplay:
+    """A progress bar per video, below the overall one, in seconds of the recording."""
+
+    @contextlib.contextmanager
+    def display(info: VideoInfo) -> Iterator[Progress]:
         bar = tqdm(total=round(info.duration, 1), desc=video.name[:30], unit="s", leave=False,
-                   disable=quiet, position=1, file=sys.stderr, bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s [{elapsed}<{remaining}]")
-
-        def progress(t: float) -> None:
-            bar.update(max(0.0, min(t, bar.total) - bar.n))
-
+                   disable=quiet, position=1, file=sys.stderr,
+                   bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s [{elapsed}<{remaining}]")
         try:
-            manifest = process_video(video, folder, settings, info, progress, force)
+            yield lambda t: bar.update(max(0.0, min(t, bar.total) - bar.n))
         finally:
             bar.close()
-        notes = list(manifest.get("errors", []))
-        notes += [f"plugin {name}: {r['error']}" for name, r in manifest.get("plugins", {}).items()
-                  if isinstance(r, dict) and "error" in r]
-        notes += [f"{name}: {r['summary']}" for name, r in manifest.get("plugins", {}).items()
-                  if isinstance(r, dict) and r.get("summary")]
-        return VideoResult(video, folder, "done", len(manifest["intervals"]), info.duration,
-                           time.perf_counter() - started, notes=notes)
-    except HighlightError as error:
-        return VideoResult(video, folder, "failed", run_seconds=time.perf_counter() - started, error=str(error))
-    except Exception as error:  # keep the batch going; the message still names the file
-        log.debug("unexpected failure on %s", video, exc_info=True)
-        reason = f"{type(error).__name__}: {error}".splitlines()[0]
-        return VideoResult(video, folder, "failed", run_seconds=time.perf_counter() - started,
-                           error=f"{video}: {reason}")
+
+    return display
 
 
 def format_summary(report: BatchReport) -> str:
@@ -179,9 +134,7 @@ def format_summary(report: BatchReport) -> str:
             f"{r.run_seconds:.1f}s" if r.status != "skipped" else "-",
             note,
         ))
-    widths = [max(len(row[k]) for row in rows) for k in range(5)]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row[:5], widths)) + ("  " + row[5] if row[5] else "")
-             for row in rows]
+    lines = format_table(rows)
     done = sum(r.status == "done" for r in report.results)
     skipped = sum(r.status == "skipped" for r in report.results)
     total_highlights = sum(r.highlights for r in report.results)

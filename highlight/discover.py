@@ -32,7 +32,7 @@ def find_videos(inputs: Iterable[Path], exclude: Iterable[Path] = ()) -> list[Pa
             for path in _files_below(item):
                 # A broken link is listed too: it gets a "cannot read" error, not silence.
                 resolved = _resolve(path)
-                if resolved is not None and is_video_name(path) and not _inside(resolved, excluded):
+                if resolved is not None and is_video_name(path) and not any(is_inside(resolved, f) for f in excluded):
                     found.setdefault(path, None)
         elif item.exists() or item.is_symlink():
             found.setdefault(item, None)
@@ -72,5 +72,8 @@ def printable(path: Path | str) -> str:
     return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
 
 
-def _inside(path: Path, folders: list[Path]) -> bool:
-    return any(path == folder or folder in path.parents for folder in folders)
+def is_inside(path: Path, folder: Path) -> bool:
+    """``path`` is ``folder`` or below it; ``folder`` is resolved, ``path`` taken as given (callers resolve it
+    once, or pass a watched path that must keep its name when it is a link)."""
+    folder = Path(folder).resolve()
+    return path == folder or folder in Path(path).parents

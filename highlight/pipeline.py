@@ -13,25 +13,26 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from highlight import HighlightError
 from highlight.atomic import remove_stale_temporaries
-from highlight.export import clips as clip_writer
 from highlight.export import manifest as manifests
+from highlight.export import write_outputs
+from highlight.export.manifest import Manifest
+from highlight.export.outputs import Progress
 from highlight.export.scores import SCORES_FILE, as_stored, read_scores, write_scores
 from highlight.intervals import Interval, IntervalSettings, find_intervals, merge_close
 from highlight.options import complete
-from highlight.plugin_api import NO_FRAMES, Plugin, VideoContext, load_plugins, overlay_drawers
+from highlight.plugin_api import NO_FRAMES, Plugin, VideoContext, load_plugins
 from highlight.scorers import Scorer, get_scorer
 from highlight.settings import RunSettings, settings_from_dict
 from highlight.source import VideoInfo, VideoSource, probe
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[float], None]  # called with the video time reached, in seconds
 
 
 @dataclass
@@ -285,7 +286,7 @@ def process_video(
     info: VideoInfo | None = None,
     progress: Progress | None = None,
     force: bool = False,
-) -> dict[str, Any]:
+) -> Manifest:
     """Analyse one recording and write its outputs; returns the manifest.
 
     A previous run that stopped half-way (crash, kill) is resumed: its scores are reused
@@ -297,41 +298,40 @@ def process_video(
     previous = None if force else manifests.load_if_present(out_dir)
     resumable = (
         previous is not None
-        and previous.get("settings_key") == settings.key
-        and manifests.same_source(previous, info)
+        and previous.settings_key == settings.key
+        and previous.same_source(info)
         and (out_dir / SCORES_FILE).is_file()
     )
     if resumable:
         # Scores, detector and thresholds are all in the previous run's files: no scorer
         # (for --model, no TensorFlow) is needed to finish writing the clips.
-        manifest = manifests.new_manifest(info, settings.to_dict(), settings.key, previous["detector"])
-        for key in ("plugins", "timing", "decode", "plugin_intervals", "applied_intervals"):
-            if key in previous:
-                manifest[key] = previous[key]
+        manifest = Manifest.new(info, settings.to_dict(), settings.key, previous.detector)
+        manifest.plugins, manifest.timing = previous.plugins, previous.timing
+        manifest.decode, manifest.plugin_intervals = previous.decode, previous.plugin_intervals
+        manifest.applied_intervals = previous.applied_intervals
         times, scores, refined = read_scores(out_dir / SCORES_FILE)
-        extra = [Interval(a, b) for a, b in previous.get("plugin_intervals", [])]
+        extra = list(previous.plugin_intervals or [])
     else:
         scorer = make_scorer(settings)
-        manifest = manifests.new_manifest(info, settings.to_dict(), settings.key, scorer.describe())
+        manifest = Manifest.new(info, settings.to_dict(), settings.key, scorer.describe())
         plugins = load_plugins(settings.plugins)
         with VideoSource(path, info) as source:
             analysis = analyse(source, scorer, settings, plugins, out_dir, progress)
         times, scores = as_stored(analysis.times, analysis.scores)
         refined = analysis.refined
         write_scores(out_dir / SCORES_FILE, times, scores, refined)
-        manifest["plugins"] = analysis.plugin_results
-        manifest["timing"] = analysis.timing
-        manifest["decode"] = analysis.decode_stats
-        manifest["plugin_intervals"] = [[i.start, i.end] for i in analysis.plugin_intervals]
+        manifest.plugins = analysis.plugin_results
+        manifest.timing = analysis.timing
+        manifest.decode = analysis.decode_stats
+        manifest.plugin_intervals = [Interval(i.start, i.end) for i in analysis.plugin_intervals]
         extra = analysis.plugin_intervals
         _note_truncation(manifest, info, analysis)
-        manifests.save(out_dir, manifest)  # complete=False: analysis is safe, clips may follow
-    applied = IntervalSettings(**manifest["applied_intervals"])
+        manifest.save(out_dir)  # complete=False: analysis is safe, clips may follow
+    applied = IntervalSettings(**manifest.applied_intervals)
     intervals = find_intervals(times, scores, applied, playable_duration(info, manifest))
     intervals = _add_plugin_intervals(intervals, extra)
-    previous_clips = set(manifests.output_files(previous)) if resumable else set()
-    write_outputs(info, out_dir, intervals, settings, manifest, previous_clips, progress)
-    return manifest
+    previous_clips = set(previous.output_files()) if resumable else set()
+    return write_outputs(info, out_dir, intervals, settings, manifest, previous_clips, progress)
 
 
 def _add_plugin_intervals(intervals: list[Interval], extra: list[Interval]) -> list[Interval]:
@@ -343,111 +343,43 @@ def _add_plugin_intervals(intervals: list[Interval], extra: list[Interval]) -> l
     return [peaks.get((m.start, m.end), m) for m in merged]
 
 
-def playable_duration(info: VideoInfo, manifest: dict[str, Any]) -> float:
+def playable_duration(info: VideoInfo, manifest: Manifest) -> float:
     """The declared duration, or less where the file is truncated (clips must not run past the last frame)."""
-    last = manifest.get("decode", {}).get("last_frame_s")
+    last = (manifest.decode or {}).get("last_frame_s")
     if last is None or not info.duration:
         return info.duration
     return min(info.duration, last + 1.0 / max(info.fps, 1.0))
 
 
-def _note_truncation(manifest: dict[str, Any], info: VideoInfo, analysis: Analysis) -> None:
+def _note_truncation(manifest: Manifest, info: VideoInfo, analysis: Analysis) -> None:
     last = analysis.decode_stats.get("last_frame_s", 0.0)
     if info.duration and last < info.duration - max(2.0, 0.05 * info.duration):
-        manifest["errors"].append(
+        manifest.errors.append(
             f"truncated: frames decode only up to {last:.1f} s of the {info.duration:.1f} s the file declares"
         )
     if analysis.decode_stats.get("corrupt_packets"):
-        manifest["errors"].append(f"{analysis.decode_stats['corrupt_packets']} corrupt packets skipped")
+        manifest.errors.append(f"{analysis.decode_stats['corrupt_packets']} corrupt packets skipped")
 
 
-def write_outputs(
-    info: VideoInfo,
-    out_dir: Path,
-    intervals: list[Interval],
-    settings: RunSettings,
-    manifest: dict[str, Any],
-    reusable: set[str] = frozenset(),
-    progress: Progress | None = None,
-) -> None:
-    """Clips, slow motion, reel and the manifest; the manifest is saved after each clip.
-
-    The manifest lists only clips that exist, so a run killed half-way resumes at the
-    first missing clip, and ``complete`` turns true only when everything is written.
-    """
-    started = time.perf_counter()
-    manifest["intervals"] = []
-    manifest["reel"] = None
-    manifest["complete"] = False
-    manifest["settings"] = settings.to_dict()
-    manifest["settings_key"] = settings.key
-    if settings.clips and intervals:
-        with clip_writer.open_source(info) as source_clip:
-            source_clip = clip_writer.with_overlays(
-                source_clip, overlay_drawers(settings.overlay, out_dir, settings.given_plugin_options()))
-            for index, interval in enumerate(intervals, start=1):
-                entry = _interval_entry(index, interval)
-                entry["clip"] = _ensure(out_dir, clip_writer.clip_name(index, interval), reusable,
-                                        lambda p: clip_writer.write_clip(source_clip, interval, p, settings.clip))
-                if settings.slowmo:
-                    entry["slowmo_clip"] = _ensure(
-                        out_dir, clip_writer.clip_name(index, interval, "_slowmo"), reusable,
-                        lambda p: clip_writer.write_clip(source_clip, interval, p, settings.clip, settings.slowmo),
-                    )
-                manifest["intervals"].append(entry)
-                manifests.save(out_dir, manifest)
-                if progress:
-                    progress(interval.end)
-            if settings.reel:
-                manifest["reel"] = _ensure(out_dir, "reel.mp4", set(),
-                                           lambda p: clip_writer.write_reel(source_clip, intervals, p, settings.clip))
-    else:
-        manifest["intervals"] = [_interval_entry(i, interval) for i, interval in enumerate(intervals, start=1)]
-    manifest["timing"] = {**manifest.get("timing", {}), "write_s": round(time.perf_counter() - started, 3)}
-    manifest["complete"] = True
-    manifests.save(out_dir, manifest)
-
-
-def _interval_entry(index: int, interval: Interval) -> dict[str, Any]:
-    return {
-        "index": index,
-        "start": round(interval.start, 3),
-        "end": round(interval.end, 3),
-        "duration": round(interval.duration, 3),
-        "peak": round(interval.peak, 4),
-        "peak_time": round(interval.peak_time, 3),
-        "clip": None,
-        "slowmo_clip": None,
-    }
-
-
-def _ensure(out_dir: Path, name: str, reusable: set[str], write: Callable[[Path], None]) -> str:
-    path = out_dir / name
-    if not (name in reusable and path.is_file()):
-        write(path)
-    return name
-
-
-def recut(out_dir: Path, settings_changes: dict[str, Any], progress: Progress | None = None) -> dict[str, Any]:
+def recut(out_dir: Path, settings_changes: dict[str, Any], progress: Progress | None = None) -> Manifest:
     """New intervals and clips from a previous run's scores.csv, without decoding for scores.
 
     ``settings_changes`` holds interval settings (threshold, padding, ...) and output
     settings (``slowmo``, ``reel``, ``clips``) to change; the rest is kept.
     """
     manifest = manifests.load(out_dir)
-    settings = settings_from_dict(manifest.get("settings", {}))
-    applied = {**settings.intervals.to_dict(), **manifest.get("applied_intervals", {})}
+    settings = settings_from_dict(manifest.settings)
+    applied = {**settings.intervals.to_dict(), **manifest.applied_intervals}
     settings = settings.with_changes({**applied, **settings_changes})
-    manifest["applied_intervals"] = settings.intervals.to_dict()
-    info = probe(Path(manifest["source"]["path"]))
-    if not manifests.same_source(manifest, info):
+    manifest.applied_intervals = settings.intervals.to_dict()
+    info = probe(Path(manifest.source.path))
+    if not manifest.same_source(info):
         raise HighlightError(f"{info.path}: the recording changed since it was analysed; run `highlight run` again")
-    times, scores, _ = read_scores(out_dir / manifest.get("scores", SCORES_FILE))
+    times, scores, _ = read_scores(out_dir / manifest.scores)
     intervals = find_intervals(times, scores, settings.intervals, playable_duration(info, manifest))
-    intervals = _add_plugin_intervals(intervals, [Interval(a, b) for a, b in manifest.get("plugin_intervals", [])])
-    old_outputs = set(manifests.output_files(manifest)) - {manifest.get("scores", SCORES_FILE)}
+    intervals = _add_plugin_intervals(intervals, list(manifest.plugin_intervals or []))
+    old_outputs = set(manifest.output_files()) - {manifest.scores}
     write_outputs(info, out_dir, intervals, settings, manifest, progress=progress)
-    for stale in old_outputs - set(manifests.output_files(manifest)):
+    for stale in old_outputs - set(manifest.output_files()):
         (out_dir / stale).unlink(missing_ok=True)
     return manifest
-

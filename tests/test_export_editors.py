@@ -40,7 +40,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
     ({"fps_rational": "15", "fps": 15.0}, Fraction(15)),
 ])
 def test_exact_frame_rate(source, expected):
-    assert exact_frame_rate(source) == expected
+    assert exact_frame_rate(manifests.source_from_dict(source)) == expected
 
 
 def test_millisecond_times_of_frames_map_back_to_the_same_frame():
@@ -79,20 +79,20 @@ def exported(tmp_path_factory):
 def video(request, exported):
     folder = exported / request.param
     manifest = manifests.load(folder)
-    rate = exact_frame_rate(manifest["source"])
+    rate = exact_frame_rate(manifest.source)
     assert rate == {"pal_25fps": Fraction(25), "ntsc_2997": Fraction(30000, 1001)}[request.param]
-    assert manifest["intervals"], "the sample must have highlights to export"
+    assert manifest.intervals, "the sample must have highlights to export"
     return folder, manifest, rate
 
 
 def _expected(manifest, rate):
     """(first frame, frame count, peak frame) per highlight: nearest frame, exact arithmetic."""
     rows = []
-    for interval in manifest["intervals"]:
-        first = math.floor(Fraction(str(interval["start"])) * rate + Fraction(1, 2))
-        end = math.floor(Fraction(str(interval["end"])) * rate + Fraction(1, 2))
-        peak = math.floor(Fraction(str(interval["peak_time"])) * rate + Fraction(1, 2))
-        assert abs(first / rate - Fraction(str(interval["start"]))) <= 1 / (2 * rate)
+    for interval in manifest.intervals:
+        first = math.floor(Fraction(str(interval.start)) * rate + Fraction(1, 2))
+        end = math.floor(Fraction(str(interval.end)) * rate + Fraction(1, 2))
+        peak = math.floor(Fraction(str(interval.peak_time)) * rate + Fraction(1, 2))
+        assert abs(first / rate - Fraction(str(interval.start))) <= 1 / (2 * rate)
         rows.append((first, end - first, min(max(peak, first), end - 1)))
     return rows
 
@@ -100,11 +100,11 @@ def _expected(manifest, rate):
 def _check_clips(clips, manifest, rate, markers=True):
     expected = _expected(manifest, rate)
     assert len(clips) == len(expected)
-    for clip, interval, (first, count, peak) in zip(clips, manifest["intervals"], expected):
+    for clip, interval, (first, count, peak) in zip(clips, manifest.intervals, expected):
         source = clip.source_range
         assert (source.start_time.value, source.duration.value) == (first, count), clip.name
         assert source.start_time.rate == pytest.approx(float(rate), abs=1e-9)
-        assert f"#{interval['index']:02d}" in clip.name and f"peak {interval['peak']:.2f}" in clip.name.lower()
+        assert f"#{interval.index:02d}" in clip.name and f"peak {interval.peak:.2f}" in clip.name.lower()
         if markers:
             assert [m.marked_range.start_time.value for m in clip.markers] == [peak]
 
@@ -114,7 +114,7 @@ def test_otio_round_trip(video):
     timeline = otio.adapters.read_from_file(str(folder / "highlights.otio"))
     clips = list(timeline.find_clips())
     _check_clips(clips, manifest, rate)
-    assert clips[0].media_reference.target_url == Path(manifest["source"]["path"]).as_uri()
+    assert clips[0].media_reference.target_url == Path(manifest.source.path).as_uri()
 
 
 def test_fcp7_xml_round_trip(video):
@@ -122,7 +122,7 @@ def test_fcp7_xml_round_trip(video):
     timeline = otio.adapters.read_from_file(str(folder / "highlights_fcp7.xml"), "fcp_xml")
     clips = list(timeline.find_clips())
     _check_clips(clips, manifest, rate)
-    assert clips[0].media_reference.target_url == Path(manifest["source"]["path"]).as_uri()
+    assert clips[0].media_reference.target_url == Path(manifest.source.path).as_uri()
     text = (folder / "highlights_fcp7.xml").read_text()
     assert f"<ntsc>{'TRUE' if rate.denominator == 1001 else 'FALSE'}</ntsc>" in text
 
@@ -135,13 +135,13 @@ def test_edl_round_trip(video):
     # The adapter reads LOC markers only in non-drop-frame timecode; they are checked below.
     _check_clips(list(timeline.find_clips()), manifest, rate, markers=not drop_frame)
     events = [line for line in text.splitlines() if re.match(r"^\d{3}\s", line)]
-    assert len(events) == len(manifest["intervals"])
+    assert len(events) == len(manifest.intervals)
     assert ("FCM: DROP FRAME" in text) == drop_frame and ("FCM: NON-DROP FRAME" in text) == (not drop_frame)
     assert all((";" in line) == drop_frame for line in events)
     locators = re.findall(r"\* LOC: (\S+)", text)
     peaks = [p for _, _, p in _expected(manifest, rate)]
     assert [otio.opentime.from_timecode(tc, float(rate)).value for tc in locators] == peaks
-    assert f"* FROM CLIP: {Path(manifest['source']['path']).as_uri()}" in text
+    assert f"* FROM CLIP: {Path(manifest.source.path).as_uri()}" in text
 
 
 def test_fcpxml_round_trip(video):
@@ -151,9 +151,9 @@ def test_fcpxml_round_trip(video):
     (fmt,) = root.iter("format")
     frame = Fraction(fmt.get("frameDuration").rstrip("s"))
     assert frame == 1 / rate
-    assert (int(fmt.get("width")), int(fmt.get("height"))) == (manifest["source"]["width"], manifest["source"]["height"])
+    assert (int(fmt.get("width")), int(fmt.get("height"))) == (manifest.source.width, manifest.source.height)
     (asset,) = root.iter("asset")
-    assert asset.get("src") == Path(manifest["source"]["path"]).as_uri()
+    assert asset.get("src") == Path(manifest.source.path).as_uri()
 
     def frames(value: str) -> int:
         count = Fraction(value.rstrip("s")) / frame
@@ -173,7 +173,7 @@ def test_contact_sheets(exported):
     for name in ("pal_25fps", "ntsc_2997"):
         manifest = manifests.load(exported / name)
         with Image.open(exported / name / "contact_sheet.jpg") as sheet:
-            columns = min(4, len(manifest["intervals"]))
+            columns = min(4, len(manifest.intervals))
             assert sheet.width >= columns * 320 and sheet.height > 180
 
 
@@ -199,7 +199,7 @@ def _check_report_in_browser(out: Path, tmp_path: Path) -> None:
     dom, console = _chromium(page.as_uri(), tmp_path, "--dump-dom")
     assert console == []
     sources = re.findall(r'<img class="thumb" src="([^"]+)"', dom)
-    highlights = sum(len(manifests.load(f.parent)["intervals"]) for f in out.rglob("highlights.json"))
+    highlights = sum(len(manifests.load(f.parent).intervals) for f in out.rglob("highlights.json"))
     assert len(sources) == 3 * highlights > 0
     assert all((out / src).is_file() for src in sources)
     body = re.search(r"<body([^>]*)>", dom).group(1)
@@ -232,16 +232,16 @@ def test_report_of_real_clip_screenshot(shared, tmp_path):
     report = run_batch([video], RunSettings(), out, quiet=True, exports=["edl"])
     assert not report.failed and report.report_path == out / "report.html"
     manifest = manifests.load(out / "pedestrians_cdnet")
-    assert manifest["intervals"] and all((out / "pedestrians_cdnet" / i["clip"]).is_file() for i in manifest["intervals"])
+    assert manifest.intervals and all((out / "pedestrians_cdnet" / i.clip).is_file() for i in manifest.intervals)
     # Plugin results are rendered generically; add one as a plugin would leave it.
-    manifest["plugins"] = {"reps": {"total": 12, "sets": [{"reps": 7, "tempo_s": 1.9}, {"reps": 5, "tempo_s": 2.2}]}}
-    manifests.save(out / "pedestrians_cdnet", manifest)
+    manifest.plugins = {"reps": {"total": 12, "sets": [{"reps": 7, "tempo_s": 1.9}, {"reps": 5, "tempo_s": 2.2}]}}
+    manifest.save(out / "pedestrians_cdnet")
     from highlight.export.report import build_report
 
     build_report(out)
     text = (out / "report.html").read_text()
     assert "<h3>reps</h3>" in text and "<th>tempo_s</th>" in text
-    assert all(f'href="pedestrians_cdnet/{i["clip"]}"' in text for i in manifest["intervals"])
+    assert all(f'href="pedestrians_cdnet/{i.clip}"' in text for i in manifest.intervals)
     _check_report_in_browser(out, tmp_path)
     artifacts = REPO / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
@@ -258,7 +258,7 @@ def test_no_highlights_no_timelines(exported, tmp_path):
     folder = tmp_path / "empty"
     shutil.copytree(exported / "pal_25fps", folder)
     manifest = manifests.load(folder)
-    manifest["intervals"] = []
-    manifests.save(folder, manifest)
+    manifest.intervals = []
+    manifest.save(folder)
     assert write_timelines(folder, list(FORMATS)) == []
     assert not any((folder / f.filename).exists() for f in FORMATS.values())

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import textwrap
 import threading
 
 import pytest
 
 from highlight import HighlightError
+from highlight.export import manifest as manifests
 from highlight.plugin_api import Plugin, available_plugins, load_plugins
 from highlight.settings import RunSettings
 
@@ -116,12 +116,12 @@ def test_failing_plugin_is_isolated_and_reported(installed_test_plugins, shared,
     report = run_batch([video], settings, tmp_path / "out", quiet=True)
     result = report.results[0]
     assert result.status == "done"
-    manifest = json.loads((result.out_dir / "highlights.json").read_text())
-    assert manifest["complete"] is True
-    assert manifest["plugins"]["exploding"] == {"error": "on_frame: RuntimeError: boom at frame 3"}
-    frames = manifest["plugins"]["counting"]["frames"]
-    assert frames == pytest.approx(manifest["source"]["duration"] * 4, abs=2)
-    assert manifest["plugins"]["reader"] == {"seen_by_counting": frames}
+    manifest = manifests.load(result.out_dir)
+    assert manifest.complete is True
+    assert manifest.plugins["exploding"] == {"error": "on_frame: RuntimeError: boom at frame 3"}
+    frames = manifest.plugins["counting"]["frames"]
+    assert frames == pytest.approx(manifest.source.duration * 4, abs=2)
+    assert manifest.plugins["reader"] == {"seen_by_counting": frames}
     summary = format_summary(report)
     assert "plugin exploding: on_frame: RuntimeError: boom at frame 3" in summary
     assert f"counting: {frames} frames" in summary

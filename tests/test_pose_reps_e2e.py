@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from highlight.cli import app
+from highlight.export import manifest as manifests
 from plugins.pose.landmarks import PoseTrack, load, save
 from plugins.pose.overlay import BONE_COLOUR, frame_drawer
 
@@ -31,24 +32,24 @@ def test_run_counts_squats_writes_pose_and_draws_it(shared, dev_labels, tmp_path
     assert "reps: 3 reps" in result.output and "s/rep" in result.output
 
     folder = tmp_path / "squat_side"
-    manifest = json.loads((folder / "highlights.json").read_text())
-    reps = manifest["plugins"]["reps"]
+    manifest = manifests.load(folder)
+    reps = manifest.plugins["reps"]
     assert reps["count"] == truth["count"]
     assert [r["bottom"] for r in reps["reps"]] == pytest.approx(truth["bottom_approx_s"], abs=0.5)
     assert reps["sets"][0]["reps"] == 3 and 2.0 < reps["seconds_per_rep"] < 4.0
 
     track = load(folder / "pose.npz")
-    assert track.landmarks.shape == (manifest["plugins"]["pose"]["frames"], 33, 4)
+    assert track.landmarks.shape == (manifest.plugins["pose"]["frames"], 33, 4)
     assert track.detected.mean() > 0.9
     assert np.all(np.diff(track.times) > 0)
 
     # --highlight-sets: the set (1.85-9.05 s, plus a second each side) is a highlight
-    first = manifest["intervals"][0]
-    assert first["start"] <= reps["sets"][0]["start"] and first["end"] >= reps["sets"][0]["end"]
+    first = manifest.intervals[0]
+    assert first.start <= reps["sets"][0]["start"] and first.end >= reps["sets"][0]["end"]
     import av
 
-    with av.open(str(folder / first["clip"])) as clip:
-        frame = next(f for f in clip.decode(video=0) if f.time >= 2.5 - first["start"])
+    with av.open(str(folder / first.clip)) as clip:
+        frame = next(f for f in clip.decode(video=0) if f.time >= 2.5 - first.start)
         assert _green_pixels(frame.to_ndarray(format="rgb24")) > 200  # the skeleton is drawn
 
 
@@ -80,7 +81,7 @@ from highlight.pipeline import process_video
 from highlight.settings import RunSettings
 settings = RunSettings(plugins=("pose",), clips=False, plugin_options=(("pose", (("model", sys.argv[3]),)),))
 manifest = process_video(Path(sys.argv[1]), Path(sys.argv[2]), settings)
-print(json.dumps({"tensorflow": "tensorflow" in sys.modules, "detected": manifest["plugins"]["pose"]["detected_frames"]}))
+print(json.dumps({"tensorflow": "tensorflow" in sys.modules, "detected": manifest.plugins["pose"]["detected_frames"]}))
 """
 
 

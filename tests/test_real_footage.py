@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from highlight.batch import run_batch
+from highlight.export import manifest as manifests
 from highlight.intervals import temporal_iou
 from highlight.settings import RunSettings
 
@@ -17,8 +16,8 @@ def test_pedestrians_presence_intervals(shared, dev_labels, tmp_path):
     settings = RunSettings(clips=False).with_changes({"pad_before": 0.0, "pad_after": 0.0})
     report = run_batch([shared / "data" / "videos" / "pedestrians_cdnet.mp4"], settings, out=tmp_path, quiet=True)
     assert not report.failed
-    manifest = json.loads((tmp_path / "pedestrians_cdnet" / "highlights.json").read_text())
-    found = [(i["start"], i["end"]) for i in manifest["intervals"]]
+    manifest = manifests.load(tmp_path / "pedestrians_cdnet")
+    found = [(i.start, i.end) for i in manifest.intervals]
     for labelled in truth:
         assert max(temporal_iou(labelled, f) for f in found) >= 0.8, (labelled, found)
     for f in found:  # no highlight outside the labelled ones

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from highlight.cli import app
 from highlight.export import manifest as manifests
+from highlight.export.manifest import Manifest
 from highlight.export.region_overlay import (
     INCLUDE_COLOUR,
     RegionMarks,
@@ -99,8 +100,8 @@ def test_region_from_selection_rounds_and_stays_in_the_frame():
 
 def test_unreadable_region_in_a_manifest_names_it():
     with pytest.raises(ValueError, match="0.5,0.5"):
-        marks_from_manifest({"source": {"width": 10, "height": 10}, "settings": {"regions": ["0.5,0.5"]}})
-    assert marks_from_manifest({"source": {}, "settings": {}}).tag == ""  # manifests before regions
+        marks_from_manifest(Manifest.from_dict({"source": {"width": 10, "height": 10}, "settings": {"regions": ["0.5,0.5"]}}))
+    assert marks_from_manifest(Manifest.from_dict({"source": {}, "settings": {}})).tag == ""  # manifests before regions
 
 
 # --- highlight region ----------------------------------------------------------------------------
@@ -184,10 +185,10 @@ def court_report(shared, tmp_path_factory) -> Path:
     assert result.exit_code == 0, result.output
     folder = out / "court_two_shots"
     manifest = manifests.load(folder)
-    assert manifest["intervals"] and manifest["intervals"][0].get("clip")
+    assert manifest.intervals and manifest.intervals[0].clip
     # As a run with --region/--exclude records them (settings.regions, settings.excludes).
-    manifest["settings"] = {**manifest["settings"], "regions": [HOOP], "excludes": [CORNER]}
-    manifests.save(folder, manifest)
+    manifest.settings = {**manifest.settings, "regions": [HOOP], "excludes": [CORNER]}
+    manifest.save(folder)
     build_report(out)
     return out
 
@@ -218,8 +219,8 @@ def test_stills_are_remade_without_regions_once_they_are_gone(court_report, tmp_
     shutil.copytree(court_report, out)
     folder = out / "court_two_shots"
     manifest = manifests.load(folder)
-    manifest["settings"] = {k: v for k, v in manifest["settings"].items() if k not in ("regions", "excludes")}
-    manifests.save(folder, manifest)
+    manifest.settings = {k: v for k, v in manifest.settings.items() if k not in ("regions", "excludes")}
+    manifest.save(folder)
     build_report(out)
     stills = sorted((out / FILES_DIR / "court_two_shots").glob("*.jpg"))
     assert len(stills) == 3 and not any("_r" in p.stem for p in stills)
@@ -320,7 +321,7 @@ def test_click_without_drag_still_plays_the_clip(browser, court_report):
 
     report = court_report / "report.html"
     image, _ = _open_still(browser, report, "peak")
-    clip = manifests.load(court_report / "court_two_shots")["intervals"][0]["clip"]
+    clip = manifests.load(court_report / "court_two_shots").intervals[0].clip
     ActionChains(browser).click(image).perform()
     assert browser.current_url.endswith(f"court_two_shots/{clip}")
     assert not browser.find_elements("css selector", "#region-pick:not([hidden])")

@@ -12,6 +12,7 @@ from pathlib import Path
 import av
 import pytest
 
+from highlight.export import manifest as manifests
 from highlight.intervals import temporal_iou
 
 CLI = [sys.executable, "-m", "highlight"]
@@ -46,15 +47,15 @@ def first_run(samples, tmp_path_factory):
     return folder, truth, out, before, result
 
 
-def manifest(out: Path, stem: str) -> dict:
-    return json.loads((out / stem / "highlights.json").read_text())
+def manifest(out: Path, stem: str) -> manifests.Manifest:
+    return manifests.load(out / stem)
 
 
 def test_every_action_found_and_nothing_else(first_run):
     _, truth, out, _, result = first_run
     assert "3 processed" in result.stdout
     for name, expected in truth.items():
-        found = [(i["start"], i["end"]) for i in manifest(out, Path(name).stem)["intervals"]]
+        found = [(i.start, i.end) for i in manifest(out, Path(name).stem).intervals]
         assert len(found) == len(expected), (name, found, expected)
         for (start, end), (true_start, true_end) in zip(found, expected):
             assert temporal_iou((start, end), (true_start, true_end)) >= 0.9
@@ -66,16 +67,16 @@ def test_clips_match_intervals_and_play_to_the_end(first_run):
     for stem, has_audio, size in [("court", True, (640, 360)), ("pal_25fps", False, (720, 576)),
                                   ("phone_portrait", False, (360, 640))]:
         m = manifest(out, stem)
-        assert m["complete"] and m["source"]["has_audio"] == has_audio
-        for interval in m["intervals"]:
-            duration, width, height, audio = decoded_duration(out / stem / interval["clip"])
-            assert duration == pytest.approx(interval["end"] - interval["start"], abs=0.1)
+        assert m.complete and m.source.has_audio == has_audio
+        for interval in m.intervals:
+            duration, width, height, audio = decoded_duration(out / stem / interval.clip)
+            assert duration == pytest.approx(interval.end - interval.start, abs=0.1)
             assert (width, height) == size  # portrait recordings come out upright
             assert audio == has_audio
-            slow, *_ = decoded_duration(out / stem / interval["slowmo_clip"])
-            assert slow == pytest.approx(2 * (interval["end"] - interval["start"]), abs=0.15)
-        reel, *_ = decoded_duration(out / stem / m["reel"])
-        assert reel == pytest.approx(sum(i["duration"] for i in m["intervals"]), abs=0.15)
+            slow, *_ = decoded_duration(out / stem / interval.slowmo_clip)
+            assert slow == pytest.approx(2 * (interval.end - interval.start), abs=0.15)
+        reel, *_ = decoded_duration(out / stem / m.reel)
+        assert reel == pytest.approx(sum(i.duration for i in m.intervals), abs=0.15)
 
 
 def test_quiet_stretches_cost_a_keyframe_a_second_and_full_scan_does_not_skip(samples, tmp_path):
@@ -85,19 +86,26 @@ def test_quiet_stretches_cost_a_keyframe_a_second_and_full_scan_does_not_skip(sa
                    "--full-scan", "--quiet")
     assert quick.returncode == full.returncode == 0
     fast, slow = manifest(tmp_path / "a", "court"), manifest(tmp_path / "b", "court")
-    assert fast["decode"]["frames_decoded"] < 0.6 * slow["decode"]["frames_decoded"]
-    for a, b in zip(fast["intervals"], slow["intervals"]):  # the same highlights either way
-        assert a["start"] == pytest.approx(b["start"], abs=0.2) and a["end"] == pytest.approx(b["end"], abs=0.2)
-    assert len(fast["intervals"]) == len(slow["intervals"]) == len(truth["court.mp4"])
+    assert fast.decode["frames_decoded"] < 0.6 * slow.decode["frames_decoded"]
+    for a, b in zip(fast.intervals, slow.intervals):  # the same highlights either way
+        assert a.start == pytest.approx(b.start, abs=0.2) and a.end == pytest.approx(b.end, abs=0.2)
+    assert len(fast.intervals) == len(slow.intervals) == len(truth["court.mp4"])
 
 
 def test_manifest_and_scores_describe_the_run(first_run):
     folder, _, out, _, _ = first_run
     m = manifest(out, "court")
-    assert m["source"]["path"] == str((folder / "court.mp4").resolve())
-    assert {"size_bytes", "mtime", "fps", "duration"} <= set(m["source"])
-    assert m["settings"]["slowmo"] == 0.5 and m["detector"]["name"] == "motion"
-    assert {"decode_s", "score_s", "write_s"} <= set(m["timing"])
+    assert m.source.path == str((folder / "court.mp4").resolve())
+    assert m.settings["slowmo"] == 0.5 and m.detector_name == "motion"
+    assert {"decode_s", "score_s", "write_s"} <= set(m.timing)
+    # The file itself, as other tools read it: the field names of format 1, now format 2.
+    raw = json.loads((out / "court" / "highlights.json").read_text())
+    assert list(raw) == ["format", "tool", "created", "complete", "source", "settings", "settings_key",
+                         "applied_intervals", "detector", "scores", "intervals", "reel", "plugins", "errors",
+                         "timing", "decode", "plugin_intervals"]
+    assert raw["format"] == 2 and {"size_bytes", "mtime", "fps", "duration"} <= set(raw["source"])
+    assert set(raw["intervals"][0]) == {"index", "start", "end", "duration", "peak", "peak_time", "clip",
+                                        "slowmo_clip"}
     lines = (out / "court" / "scores.csv").read_text().splitlines()
     assert lines[0] == "time_s,score,refined"
     assert len(lines) - 1 >= 48  # every regular sample, plus refined frames at the edges
@@ -116,7 +124,7 @@ def test_rerun_skips_done_videos_and_force_redoes(first_run):
     assert "3 already done" in run_cli(*args).stdout
     changed = run_cli("run", folder / "pal_25fps.mp4", "--out", out, "--margin", "0", "--no-clips", "--quiet")
     assert "1 processed" in changed.stdout  # other settings: processed again
-    assert manifest(out, "pal_25fps")["settings"]["clips"] is False
+    assert manifest(out, "pal_25fps").settings["clips"] is False
 
 
 def test_resume_after_crash_reuses_analysis_and_finished_clips(samples, tmp_path):
@@ -127,18 +135,18 @@ def test_resume_after_crash_reuses_analysis_and_finished_clips(samples, tmp_path
     out = tmp_path / "out"
     run_cli("run", video, "--out", out, "--quiet")
     m = manifest(out, "court")
-    first, second = (out / "court" / i["clip"] for i in m["intervals"])
+    first, second = (out / "court" / i.clip for i in m.intervals)
     # Simulate a kill after the first clip: manifest not complete, second clip never renamed.
-    m["complete"] = False
-    m["intervals"] = m["intervals"][:1]
-    (out / "court" / "highlights.json").write_text(json.dumps(m))
+    m.complete = False
+    m.intervals = m.intervals[:1]
+    m.save(out / "court")
     second.unlink()
     (out / "court" / ".clip_002.tmp-abc.mp4").write_bytes(b"half a clip")
     stamps = {p: p.stat().st_mtime_ns for p in (first, out / "court" / "scores.csv")}
     result = run_cli("run", video, "--out", out, "--quiet")
     assert "1 processed" in result.stdout
     assert {p: p.stat().st_mtime_ns for p in stamps} == stamps  # no re-analysis, first clip kept
-    assert second.is_file() and manifest(out, "court")["complete"]
+    assert second.is_file() and manifest(out, "court").complete
     assert not list((out / "court").glob(".*tmp*"))
 
 
@@ -147,14 +155,14 @@ def test_cut_rebuilds_clips_from_scores(samples, tmp_path):
     out = tmp_path / "out"
     run_cli("run", folder / "pal_25fps.mp4", "--out", out, "--margin", "0", "--quiet")
     old = manifest(out, "pal_25fps")
-    old_clip = out / "pal_25fps" / old["intervals"][0]["clip"]
+    old_clip = out / "pal_25fps" / old.intervals[0].clip
     run_cli("cut", out / "pal_25fps", "--pad-before", "1s", "--pad-after", "500ms", "--quiet")
     new = manifest(out, "pal_25fps")
-    (a, b), (c, d) = (old["intervals"][0]["start"], old["intervals"][0]["end"]), (new["intervals"][0]["start"], new["intervals"][0]["end"])
+    (a, b), (c, d) = (old.intervals[0].start, old.intervals[0].end), (new.intervals[0].start, new.intervals[0].end)
     assert c == pytest.approx(a - 1.0, abs=1e-3) and d == pytest.approx(b + 0.5, abs=1e-3)
-    assert new["settings"]["intervals"]["pad_before"] == 1.0
+    assert new.interval_settings["pad_before"] == 1.0
     assert not old_clip.exists()  # stale clip removed
-    duration, *_ = decoded_duration(out / "pal_25fps" / new["intervals"][0]["clip"])
+    duration, *_ = decoded_duration(out / "pal_25fps" / new.intervals[0].clip)
     assert duration == pytest.approx(d - c, abs=0.1)
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from highlight import HighlightError
+from highlight.export import manifest as manifests
 from highlight.intervals import temporal_iou
 from highlight.train.labels import LabelledRange, write_labels
 
@@ -124,12 +125,12 @@ def test_run_with_model_finds_the_pedestrians(trained, footage, tmp_path):
     done = subprocess.run(HIGHLIGHT + ["run", str(footage["video"]), "--model", str(trained), "--out", str(out), "-q"],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    manifest = json.loads((out / "pedestrians_cdnet" / "highlights.json").read_text())
+    manifest = manifests.load(out / "pedestrians_cdnet")
     info = json.loads((trained / "model.json").read_text())
-    assert manifest["detector"]["name"] == "classifier" and manifest["detector"]["backend"] == "tflite"
-    assert manifest["detector"]["threshold"] == info["threshold"]
-    found = [(i["start"], i["end"]) for i in manifest["intervals"]]
-    assert found and all((out / "pedestrians_cdnet" / i["clip"]).is_file() for i in manifest["intervals"])
+    assert manifest.detector["name"] == "classifier" and manifest.detector["backend"] == "tflite"
+    assert manifest.detector["threshold"] == info["threshold"]
+    found = [(i.start, i.end) for i in manifest.intervals]
+    assert found and all((out / "pedestrians_cdnet" / i.clip).is_file() for i in manifest.intervals)
     for truth in footage["presence"]:
         assert max(temporal_iou(truth, f) for f in found) >= 0.5, (truth, found)
 

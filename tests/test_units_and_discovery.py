@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from highlight.batch import default_out_dir, plan_outputs
-from highlight.discover import find_videos
+from highlight.discover import find_videos, is_inside
+from highlight.table import format_table
 from highlight.units import format_timestamp, parse_seconds
 
 
@@ -65,3 +66,16 @@ def test_output_folders_mirror_subfolders_and_never_collide(tmp_path):
     folders = [folder for _, folder in plan_outputs([tmp_path], out)]
     assert len(set(folders)) == 3
     assert out / "day1" / "IMG_0001" in folders
+
+
+def test_is_inside_takes_the_folder_itself_and_below_but_not_a_prefix(tmp_path):
+    out = tmp_path / "highlights"
+    assert is_inside(out, out) and is_inside(out / "a" / "b.mp4", out)
+    assert not is_inside(tmp_path / "highlights2" / "b.mp4", out)
+    assert is_inside(tmp_path / "x.mp4", tmp_path / "sub" / "..")  # the folder is resolved
+
+
+def test_format_table_aligns_all_but_the_free_text_column():
+    lines = format_table([("video", "status", "notes"), ("a_long_name.mp4", "done", ""), ("b.mp4", "failed", "boom")])
+    assert lines == ["video            status  notes", "a_long_name.mp4  done", "b.mp4            failed  boom"]
+    assert format_table([]) == []

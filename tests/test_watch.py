@@ -104,11 +104,11 @@ def process_alive(pid: int) -> bool:
         return True
 
 
-def assert_finished_outputs(folder: Path) -> dict:
+def assert_finished_outputs(folder: Path) -> manifests.Manifest:
     """A complete manifest, every listed output present and decodable, nothing else."""
     manifest = manifests.load(folder)
-    assert manifest["complete"] is True
-    listed = set(manifests.output_files(manifest)) | {manifests.MANIFEST_FILE}
+    assert manifest.complete is True
+    listed = set(manifest.output_files()) | {manifests.MANIFEST_FILE}
     present = {p.name for p in folder.iterdir()}
     assert present == listed, f"unexpected files in {folder}: {present ^ listed}"
     for name in listed:
@@ -236,7 +236,7 @@ def test_file_written_slowly_is_processed_once_after_it_stops_growing(tmp_path, 
     assert (record.status, record.attempts) == ("done", 1)
     assert record.started >= target.stat().st_mtime + 0.9, "taken before the file had settled"
     manifest = assert_finished_outputs(out / "slow")
-    assert manifest["source"]["size_bytes"] == len(source)
+    assert manifest.source.size_bytes == len(source)
     assert len(log_lines(out, "done slow.mp4")) == 1
 
 
@@ -257,7 +257,7 @@ def test_ten_files_dropped_at_once_are_each_processed_exactly_once(tmp_path, sam
     expected = {video.resolve(): folder_ for video, folder_ in plan_outputs([folder], out)}
     for name, record in rows.items():
         assert Path(record.out_dir) == expected[Path(record.path)] == out / "day1" / Path(name).stem
-        assert assert_finished_outputs(Path(record.out_dir))["intervals"]
+        assert assert_finished_outputs(Path(record.out_dir)).intervals
         assert len(log_lines(out, f"done day1/{name}:")) == 1
 
 
@@ -279,14 +279,14 @@ def test_sigkill_mid_file_then_restart_completes_it_once(tmp_path, samples, daem
     process.wait(timeout=10)
     wait_for(lambda: not process_alive(worker), 10, "the worker to die with the daemon")
     partial = manifests.load_if_present(out / "court")
-    assert partial is None or partial["complete"] is False, "a killed run must not look finished"
+    assert partial is None or partial.complete is False, "a killed run must not look finished"
     assert records(out)["court.mp4"].status == "running"  # as the killed daemon left it
 
     assert finish(daemon(folder, out, "--exit-when-idle")) == 0
     record = records(out)["court.mp4"]
     assert (record.status, record.attempts) == ("done", 2)
     manifest = assert_finished_outputs(out / "court")
-    assert len(manifest["intervals"]) == 2
+    assert len(manifest.intervals) == 2
     assert [p.name for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")] == ["court"]
     assert len(log_lines(out, "done court.mp4")) == 1
     assert log_lines(out, "re-queued court.mp4")
@@ -299,7 +299,7 @@ def test_sigterm_abandons_the_file_in_progress_cleanly(tmp_path, samples, daemon
     assert not process_alive(worker)
     record = records(out)["court.mp4"]
     assert (record.status, record.attempts) == ("queued", 0)  # will be processed again; not a failure
-    assert manifests.load(out / "court")["complete"] is False
+    assert manifests.load(out / "court").complete is False
     assert not list((out / "court").glob(".*")), "temporary files left behind"
     assert log_lines(out, "abandoned court.mp4")
 
@@ -344,4 +344,4 @@ def test_corrupt_file_fails_with_reason_others_succeed_and_done_is_skipped_after
     assert finish(daemon(folder, out, *new_settings)) == 0  # new settings: processed again
     assert records(out)["good.mp4"].status == "done"
     assert len(log_lines(out, "done good.mp4")) == 2
-    assert manifests.load(out / "good")["settings"]["intervals"]["threshold"] == 0.6
+    assert manifests.load(out / "good").interval_settings["threshold"] == 0.6

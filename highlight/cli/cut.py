@@ -49,6 +49,6 @@ def cut(
             failed = True
             continue
         if not quiet:
-            typer.echo(f"{folder}: {len(manifest['intervals'])} highlights")
+            typer.echo(f"{folder}: {len(manifest.intervals)} highlights")
     if failed:
         raise typer.Exit(1)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
 from highlight import HighlightError
 from highlight.atomic import atomic_path
 from highlight.export import manifest as manifests
+from highlight.export.manifest import IntervalEntry, Manifest
 from highlight.export.region_overlay import marks_from_manifest
 from highlight.export.thumbnails import THUMB_WIDTH, grab_frames, moment_times
 from highlight.units import format_timestamp
@@ -25,9 +25,9 @@ _GAP, _LABEL_HEIGHT, _HEADER_HEIGHT = 8, 22, 34
 _BACKGROUND, _TEXT, _MUTED = (24, 24, 27), (240, 240, 240), (170, 170, 175)
 
 
-def cell_label(interval: dict[str, Any]) -> str:
-    return (f"#{interval['index']:02d}  {format_timestamp(interval['start'], 1)}-{format_timestamp(interval['end'], 1)}"
-            f"  peak {interval['peak']:.2f}")
+def cell_label(interval: IntervalEntry) -> str:
+    return (f"#{interval.index:02d}  {format_timestamp(interval.start, 1)}-{format_timestamp(interval.end, 1)}"
+            f"  peak {interval.peak:.2f}")
 
 
 def render(title: str, cells: list[tuple[Image.Image | None, str]], columns: int = COLUMNS,
@@ -55,25 +55,25 @@ def render(title: str, cells: list[tuple[Image.Image | None, str]], columns: int
     return sheet
 
 
-def write_contact_sheet(folder: Path, manifest: dict[str, Any], peaks: dict[int, Image.Image] | None = None) -> Path:
+def write_contact_sheet(folder: Path, manifest: Manifest, peaks: dict[int, Image.Image] | None = None) -> Path:
     """Write ``contact_sheet.jpg``; ``peaks`` (highlight index -> image) saves decoding them again.
 
     Given ``peaks`` are the report's stills, which carry the run's regions already;
     frames decoded here get them drawn (``--region`` green, ``--exclude`` red, hatched).
     """
-    intervals = manifest.get("intervals", [])
+    intervals = manifest.intervals
     if peaks is None:
-        fps = manifest["source"].get("fps") or 30.0
-        times = {i["index"]: moment_times(i, fps)["peak"] for i in intervals}
-        frames = grab_frames(Path(manifest["source"]["path"]), times.values())
+        fps = manifest.source.fps or 30.0
+        times = {i.index: moment_times(i, fps)["peak"] for i in intervals}
+        frames = grab_frames(Path(manifest.source.path), times.values())
         try:
             marks = marks_from_manifest(manifest)
         except ValueError as error:
             raise HighlightError(f"{Path(folder) / manifests.MANIFEST_FILE}: {error}") from None
         peaks = {index: marks.draw(frames[t]) if t in frames else None for index, t in times.items()}
-    stem = Path(manifest["source"]["path"]).name
-    title = f"{stem}: {len(intervals)} highlights, {format_timestamp(manifest['source'].get('duration', 0), 0)} recording"
-    sheet = render(title, [(peaks.get(i["index"]), cell_label(i)) for i in intervals])
+    stem = Path(manifest.source.path).name
+    title = f"{stem}: {len(intervals)} highlights, {format_timestamp(manifest.source.duration, 0)} recording"
+    sheet = render(title, [(peaks.get(i.index), cell_label(i)) for i in intervals])
     path = Path(folder) / CONTACT_SHEET_FILE
     with atomic_path(path) as tmp:
         sheet.save(tmp, "JPEG", quality=85)

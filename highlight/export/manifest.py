@@ -1,84 +1,237 @@
 """``highlights.json``: the single record of what a run found and wrote for one video.
 
 Everything after analysis (re-cutting, editor timelines, reports, the watch daemon's
-bookkeeping) reads this file rather than re-deriving anything.
+bookkeeping) reads this file rather than re-deriving anything, through the typed
+``Manifest`` here: a field name lives in one place, not in string keys across modules.
+
+Schema versions (the ``format`` field):
+
+* 1: written before the typed ``Manifest``, as a plain dict;
+* 2: written through ``Manifest``. The JSON field names and values are those of
+  version 1; the number says that the file came from the typed writer. Version-1 files
+  are read unchanged, a missing field taking its default, so old output folders can
+  still be re-cut, reported on and exported.
+
+A key this version does not know is kept in ``extra`` and written back as it was, so a
+re-cut by an older highlight does not drop what a newer one recorded.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from highlight import HighlightError, __version__
 from highlight.atomic import write_json
+from highlight.export.scores import SCORES_FILE
+from highlight.intervals import Interval
 from highlight.source import VideoInfo
 
 MANIFEST_FILE = "highlights.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
-def new_manifest(info: VideoInfo, settings: dict[str, Any], settings_key: str, detector: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "format": FORMAT_VERSION,
-        "tool": f"highlight {__version__}",
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "complete": False,
-        "source": info.to_dict(),
-        "settings": settings,
-        "settings_key": settings_key,
-        "applied_intervals": settings.get("intervals", {}),  # what made the intervals (`highlight cut` changes them)
-        "detector": detector,
-        "scores": "scores.csv",
-        "intervals": [],
-        "reel": None,
-        "plugins": {},
-        "errors": [],
-        "timing": {},
-    }
+@dataclass
+class IntervalEntry:
+    """One highlight as the manifest lists it: where it is, how strong, which files show it."""
+
+    index: int
+    start: float
+    end: float
+    duration: float
+    peak: float
+    peak_time: float
+    clip: str | None = None
+    slowmo_clip: str | None = None
+
+    @classmethod
+    def from_interval(cls, index: int, interval: Interval) -> IntervalEntry:
+        """Rounded as stored: milliseconds for times, four decimals for scores."""
+        return cls(index, round(interval.start, 3), round(interval.end, 3), round(interval.duration, 3),
+                   round(interval.peak, 4), round(interval.peak_time, 3))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> IntervalEntry:
+        """Only ``start`` and ``end`` are required: a hand-written list (a labels draft) reads too."""
+        start, end = float(data["start"]), float(data["end"])
+        return cls(int(data.get("index", 0)), start, end, float(data.get("duration", round(end - start, 3))),
+                   float(data.get("peak", 0.0)), float(data.get("peak_time", start)),
+                   data.get("clip"), data.get("slowmo_clip"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def files(self) -> list[str]:
+        return [name for name in (self.clip, self.slowmo_clip) if name]
 
 
-def save(folder: Path, manifest: dict[str, Any]) -> None:
-    write_json(folder / MANIFEST_FILE, manifest)
+def source_from_dict(data: dict[str, Any]) -> VideoInfo:
+    """The recording as a manifest describes it; a field an old or hand-made file lacks is empty.
+
+    ``mtime`` defaults to -1, so a manifest that does not record it never matches a file.
+    """
+    defaults: dict[str, Any] = {"path": "", "size_bytes": 0, "mtime": -1.0, "width": 0, "height": 0,
+                                "rotation": 0, "fps": 0.0, "duration": 0.0, "frame_count": 0,
+                                "has_audio": False, "codec": "", "fps_rational": ""}
+    return VideoInfo(**{name: data.get(name, default) for name, default in defaults.items()})
 
 
-def load(folder: Path) -> dict[str, Any]:
-    path = folder / MANIFEST_FILE if folder.is_dir() or not folder.suffix else folder
+@dataclass
+class Manifest:
+    """What one run found and wrote, field for field as ``highlights.json`` stores it.
+
+    ``complete`` turns true only when every output listed is written; ``applied_intervals``
+    is the interval settings that made ``intervals`` (``highlight cut`` changes them
+    without a new analysis); ``decode`` and ``plugin_intervals`` come from the frame
+    loop and are absent (None) in a manifest written before they existed.
+    """
+
+    source: VideoInfo
+    settings: dict[str, Any] = field(default_factory=dict)
+    settings_key: str = ""
+    applied_intervals: dict[str, Any] = field(default_factory=dict)
+    detector: dict[str, Any] = field(default_factory=dict)
+    format: int = FORMAT_VERSION
+    tool: str = f"highlight {__version__}"
+    created: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+    complete: bool = False
+    scores: str = SCORES_FILE
+    intervals: list[IntervalEntry] = field(default_factory=list)
+    reel: str | None = None
+    plugins: dict[str, Any] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    timing: dict[str, float] = field(default_factory=dict)
+    decode: dict[str, Any] | None = None
+    plugin_intervals: list[Interval] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def new(cls, info: VideoInfo, settings: dict[str, Any], settings_key: str, detector: dict[str, Any]) -> Manifest:
+        """A run's manifest before anything is written: not complete, no intervals."""
+        return cls(info, settings, settings_key, dict(settings.get("intervals", {})), detector)
+
+    # -- reading what a run left ------------------------------------------------------
+
+    def same_source(self, info: VideoInfo) -> bool:
+        """Same file content as far as size and modification time tell (a re-export changes both)."""
+        return self.source.size_bytes == info.size_bytes and abs(self.source.mtime - info.mtime) < 1e-3
+
+    def output_files(self) -> list[str]:
+        """Every file the manifest lists, relative to its folder."""
+        names = [self.scores or SCORES_FILE]
+        for interval in self.intervals:
+            names += interval.files()
+        if self.reel:
+            names.append(self.reel)
+        return names
+
+    def notes(self) -> list[str]:
+        """What a person should read beside the counts: errors, then plugin failures, then plugin summaries."""
+        results = {name: r for name, r in self.plugins.items() if isinstance(r, dict)}
+        return ([*self.errors]
+                + [f"plugin {name}: {r['error']}" for name, r in results.items() if "error" in r]
+                + [f"{name}: {r['summary']}" for name, r in results.items() if r.get("summary")])
+
+    @property
+    def detector_name(self) -> str:
+        return str(self.detector.get("name", self.settings.get("detector", "?")))
+
+    @property
+    def interval_settings(self) -> dict[str, Any]:
+        """The interval settings of the run (threshold, exit_threshold, ...), as stored."""
+        return dict(self.settings.get("intervals", {}))
+
+    # -- the file ---------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object, keys in the order version 1 wrote them."""
+        data: dict[str, Any] = {
+            "format": self.format, "tool": self.tool, "created": self.created, "complete": self.complete,
+            "source": self.source.to_dict(), "settings": self.settings, "settings_key": self.settings_key,
+            "applied_intervals": self.applied_intervals, "detector": self.detector, "scores": self.scores,
+            "intervals": [i.to_dict() for i in self.intervals], "reel": self.reel, "plugins": self.plugins,
+            "errors": self.errors, "timing": self.timing,
+        }
+        if self.decode is not None:
+            data["decode"] = self.decode
+        if self.plugin_intervals is not None:
+            data["plugin_intervals"] = [[i.start, i.end] for i in self.plugin_intervals]
+        return {**data, **{k: v for k, v in self.extra.items() if k not in data}}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Manifest:
+        """Version 1 or 2; KeyError, TypeError or ValueError where a field has the wrong shape."""
+        known = {f.name for f in fields(cls)} - {"extra"}
+        plugin_intervals = data.get("plugin_intervals")
+        return cls(
+            source=source_from_dict(data.get("source") or {}),
+            settings=dict(data.get("settings") or {}),
+            settings_key=str(data.get("settings_key", "")),
+            applied_intervals=dict(data.get("applied_intervals") or {}),
+            detector=dict(data.get("detector") or {}),
+            format=int(data.get("format", 1)),
+            tool=str(data.get("tool", "")),
+            created=str(data.get("created", "")),
+            complete=bool(data.get("complete", False)),
+            scores=str(data.get("scores") or SCORES_FILE),
+            intervals=[IntervalEntry.from_dict(i) for i in data.get("intervals") or []],
+            reel=data.get("reel"),
+            plugins=dict(data.get("plugins") or {}),
+            errors=[str(e) for e in data.get("errors") or []],
+            timing=dict(data.get("timing") or {}),
+            decode=data.get("decode"),
+            plugin_intervals=None if plugin_intervals is None else [Interval(a, b) for a, b in plugin_intervals],
+            extra={k: v for k, v in data.items() if k not in known},
+        )
+
+    def save(self, folder: Path) -> None:
+        """Atomically: a reader never sees half a manifest. A version-1 manifest saved again
+        (``highlight cut``) is written by this writer, so it says the current version."""
+        self.format = FORMAT_VERSION
+        write_json(Path(folder) / MANIFEST_FILE, self.to_dict())
+
+
+def manifest_path(folder: Path) -> Path:
+    """``folder/highlights.json``, or the path itself where a manifest file was named."""
+    folder = Path(folder)
+    return folder / MANIFEST_FILE if folder.is_dir() or not folder.suffix else folder
+
+
+def load(folder: Path) -> Manifest:
+    """The manifest of an output folder (or a manifest file); HighlightError names the file and why."""
+    path = manifest_path(folder)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise HighlightError(f"{path}: not found (run `highlight run` on the recording first)") from None
     except json.JSONDecodeError as error:
         raise HighlightError(f"{path}: not valid JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise HighlightError(f"{path}: not a highlights manifest (a JSON object was expected)")
+    if data.get("format", 1) not in READABLE_VERSIONS:
+        raise HighlightError(f"{path}: manifest format {data.get('format')!r} is not one this highlight reads "
+                             f"({', '.join(map(str, READABLE_VERSIONS))}); a newer highlight wrote it")
+    try:
+        return Manifest.from_dict(data)
+    except (KeyError, TypeError, ValueError) as error:
+        raise HighlightError(f"{path}: not a highlights manifest ({type(error).__name__}: {error})") from None
 
 
-def load_if_present(folder: Path) -> dict[str, Any] | None:
+def load_if_present(folder: Path) -> Manifest | None:
     try:
         return load(folder)
     except HighlightError:
         return None
 
 
-def same_source(manifest: dict[str, Any], info: VideoInfo) -> bool:
-    """Same file content as far as size and modification time tell (a re-export changes both)."""
-    source = manifest.get("source", {})
-    return source.get("size_bytes") == info.size_bytes and abs(source.get("mtime", -1) - info.mtime) < 1e-3
-
-
-def is_done(manifest: dict[str, Any] | None, info: VideoInfo, settings_key: str, folder: Path) -> bool:
+def is_done(manifest: Manifest | None, info: VideoInfo, settings_key: str, folder: Path) -> bool:
     """A finished run of this source with these settings whose every output is still there."""
-    if not manifest or not manifest.get("complete") or manifest.get("settings_key") != settings_key:
+    if manifest is None or not manifest.complete or manifest.settings_key != settings_key:
         return False
-    if not same_source(manifest, info):
+    if not manifest.same_source(info):
         return False
-    return all((folder / name).is_file() for name in output_files(manifest))
-
-
-def output_files(manifest: dict[str, Any]) -> list[str]:
-    names = [manifest.get("scores") or "scores.csv"]
-    for interval in manifest.get("intervals", []):
-        names += [interval[key] for key in ("clip", "slowmo_clip") if interval.get(key)]
-    if manifest.get("reel"):
-        names.append(manifest["reel"])
-    return names
+    return all((folder / name).is_file() for name in manifest.output_files())

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from highlight.export.manifest import Manifest
 from highlight.regions import Region, parse_region
 
 INCLUDE_COLOUR = (0, 230, 118)
@@ -63,11 +64,10 @@ class RegionMarks:
         return "_r" + hashlib.sha1(text.encode()).hexdigest()[:8]
 
 
-def marks_from_manifest(manifest: Mapping[str, Any]) -> RegionMarks:
+def marks_from_manifest(manifest: Manifest) -> RegionMarks:
     """The regions of a manifest's settings over its recording's upright frame; ValueError if one is unreadable."""
-    source = manifest.get("source", {})
-    included, excluded = regions_of(manifest.get("settings", {}) or {})
-    return RegionMarks(included, excluded, (int(source.get("width") or 1), int(source.get("height") or 1)))
+    included, excluded = regions_of(manifest.settings or {})
+    return RegionMarks(included, excluded, (int(manifest.source.width or 1), int(manifest.source.height or 1)))
 
 
 def line_width(size: tuple[int, int]) -> int:

@@ -31,8 +31,9 @@ from highlight import HighlightError
 from highlight.atomic import atomic_path, write_json, write_text
 from highlight.export import manifest as manifests
 from highlight.export.contact_sheet import CONTACT_SHEET_FILE, write_contact_sheet
+from highlight.export.manifest import IntervalEntry, Manifest
 from highlight.export.region_overlay import RegionMarks, marks_from_manifest
-from highlight.export.scores import SCORES_FILE, read_scores
+from highlight.export.scores import read_scores
 from highlight.export.thumbnails import MOMENTS, THUMB_WIDTH, grab_frames, moment_times
 from highlight.export.timelines import FORMATS
 from highlight.units import format_timestamp
@@ -88,8 +89,8 @@ def build_report(out: Path) -> Path:
         except HighlightError as error:
             summaries.append(_VideoSummary(folder.name, "", "unreadable", notes=[str(error)]))
             continue
-        status_entry = batch.get(str(Path(manifest["source"]["path"]).resolve()), {})
-        seen.add(str(Path(manifest["source"]["path"]).resolve()))
+        status_entry = batch.get(str(Path(manifest.source.path).resolve()), {})
+        seen.add(str(Path(manifest.source.path).resolve()))
         section, summary = _video_section(out, folder, manifest, status_entry)
         sections.append(section)
         summaries.append(summary)
@@ -124,58 +125,57 @@ def _url(out: Path, path: Path) -> str:
     return quote(path.relative_to(out).as_posix())
 
 
-def _video_section(out: Path, folder: Path, manifest: dict[str, Any], status: dict[str, Any]) -> tuple[str, _VideoSummary]:
-    source = manifest.get("source", {})
-    name = Path(source.get("path", folder.name)).name
+def _video_section(out: Path, folder: Path, manifest: Manifest, status: dict[str, Any]) -> tuple[str, _VideoSummary]:
+    source = manifest.source
+    name = Path(source.path or folder.name).name
     key = folder.relative_to(out).as_posix().replace("/", "__") if folder != out else folder.name
     anchor = "v-" + "".join(c if c.isalnum() else "-" for c in key)
-    intervals = manifest.get("intervals", [])
-    notes = list(manifest.get("errors", []))
+    intervals = manifest.intervals
+    notes = list(manifest.errors)
     stills, still_note = _stills(out, folder, key, manifest)
     if still_note:
         notes.append(still_note)
     run_seconds = status.get("run_seconds")
     if run_seconds is None:
-        timing = manifest.get("timing", {})
+        timing = manifest.timing
         run_seconds = (timing.get("analysis_s") or 0) + (timing.get("write_s") or 0) or None
-    summary = _VideoSummary(name, anchor, status.get("status") or ("done" if manifest.get("complete") else "incomplete"),
-                            len(intervals), sum(float(i.get("duration", 0)) for i in intervals),
-                            float(source.get("duration", 0.0)), run_seconds, notes)
-    settings = manifest.get("settings", {}).get("intervals", {})
-    detector = manifest.get("detector", {})
-    meta = [format_timestamp(summary.video_seconds, 0), f"{source.get('width')}x{source.get('height')}",
-            f"{source.get('fps', 0):.3f}".rstrip("0").rstrip(".") + " fps",
+    summary = _VideoSummary(name, anchor, status.get("status") or ("done" if manifest.complete else "incomplete"),
+                            len(intervals), sum(i.duration for i in intervals),
+                            source.duration, run_seconds, notes)
+    settings = manifest.interval_settings
+    meta = [format_timestamp(summary.video_seconds, 0), f"{source.width}x{source.height}",
+            f"{source.fps:.3f}".rstrip("0").rstrip(".") + " fps",
             f"{len(intervals)} highlights ({summary.highlight_seconds:.1f} s)",
-            f"detector {detector.get('name', manifest.get('settings', {}).get('detector', '?'))}"]
+            f"detector {manifest.detector_name}"]
     if run_seconds:
         meta.append(f"took {run_seconds:.1f} s")
     parts = [f'<section class="video" id="{anchor}">',
              f"<h2>{html.escape(name)}</h2>",
-             f'<div class="meta">{html.escape(" · ".join(meta))}<br>{html.escape(source.get("path", ""))}</div>']
+             f'<div class="meta">{html.escape(" · ".join(meta))}<br>{html.escape(source.path)}</div>']
     if notes:
         parts.append('<ul class="errors">' + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
     parts.append(_plot_section(folder, manifest, anchor, settings))
-    parts.append(_plugins_html(manifest.get("plugins", {})))
+    parts.append(_plugins_html(manifest.plugins))
     parts.append(_highlights_table(out, folder, intervals, stills, anchor))
     parts.append(_files_line(out, folder, manifest))
     parts.append("</section>")
     return "\n".join(p for p in parts if p), summary
 
 
-def _stills(out: Path, folder: Path, key: str, manifest: dict[str, Any]) -> tuple[dict[tuple[int, str], Path], str]:
+def _stills(out: Path, folder: Path, key: str, manifest: Manifest) -> tuple[dict[tuple[int, str], Path], str]:
     """Each highlight's three stills, extracting only those not kept from an earlier build."""
-    fps = manifest.get("source", {}).get("fps") or 30.0
+    fps = manifest.source.fps or 30.0
     target = out / FILES_DIR / key
     marks, note = _region_marks(manifest)
     wanted: dict[tuple[int, str], tuple[float, Path]] = {}
-    for interval in manifest.get("intervals", []):
+    for interval in manifest.intervals:
         for moment, t in moment_times(interval, fps).items():
-            name = f"{interval['index']:03d}_{moment}_{round(t * 1000)}{marks.tag}.jpg"
-            wanted[(interval["index"], moment)] = (t, target / name)
+            name = f"{interval.index:03d}_{moment}_{round(t * 1000)}{marks.tag}.jpg"
+            wanted[(interval.index, moment)] = (t, target / name)
     missing = {t for t, path in wanted.values() if not path.is_file()}
     if missing:
         try:
-            frames = grab_frames(Path(manifest["source"]["path"]), missing, THUMB_WIDTH)
+            frames = grab_frames(Path(manifest.source.path), missing, THUMB_WIDTH)
         except HighlightError as error:
             frames, note = {}, f"stills not available: {error}"
         target.mkdir(parents=True, exist_ok=True)
@@ -193,7 +193,7 @@ def _stills(out: Path, folder: Path, key: str, manifest: dict[str, Any]) -> tupl
     return stills, note
 
 
-def _region_marks(manifest: dict[str, Any]) -> tuple[RegionMarks, str]:
+def _region_marks(manifest: Manifest) -> tuple[RegionMarks, str]:
     """The run's regions to draw on its stills, or none and a note when one is unreadable."""
     try:
         return marks_from_manifest(manifest), ""
@@ -208,17 +208,17 @@ def _remove_stale(target: Path, keep: set[Path]) -> None:
                 path.unlink(missing_ok=True)
 
 
-def _plot_section(folder: Path, manifest: dict[str, Any], anchor: str, settings: dict[str, Any]) -> str:
+def _plot_section(folder: Path, manifest: Manifest, anchor: str, settings: dict[str, Any]) -> str:
     try:
-        times, scores, _ = read_scores(folder / manifest.get("scores", SCORES_FILE))
+        times, scores, _ = read_scores(folder / manifest.scores)
     except HighlightError as error:
         return f'<p class="errors">no score plot: {html.escape(str(error))}</p>'
-    duration = float(manifest.get("source", {}).get("duration") or (times[-1] if times.size else 0)) or 1.0
-    return plot_svg(times, scores, manifest.get("intervals", []), settings.get("threshold"),
+    duration = float(manifest.source.duration or (times[-1] if times.size else 0)) or 1.0
+    return plot_svg(times, scores, manifest.intervals, settings.get("threshold"),
                     settings.get("exit_threshold"), duration, anchor)
 
 
-def plot_svg(times: np.ndarray, scores: np.ndarray, intervals: list[dict[str, Any]], threshold: float | None,
+def plot_svg(times: np.ndarray, scores: np.ndarray, intervals: list[IntervalEntry], threshold: float | None,
              exit_threshold: float | None, duration: float, anchor: str = "h") -> str:
     """The score over time as inline SVG: thresholds as lines, intervals shaded and numbered."""
     width, height, pad = _PLOT_W, _PLOT_H, _PLOT_PAD
@@ -234,12 +234,12 @@ def plot_svg(times: np.ndarray, scores: np.ndarray, intervals: list[dict[str, An
     parts = [f'<svg class="plot" viewBox="0 0 {width} {height}" role="img" aria-label="score over time">']
     parts.append(f'<line class="axis" x1="{pad}" y1="{y(0):.1f}" x2="{width - pad}" y2="{y(0):.1f}"/>')
     for interval in intervals:
-        x0, x1 = x(float(interval["start"])), x(float(interval["end"]))
+        x0, x1 = x(interval.start), x(interval.end)
         parts.append(f'<rect class="interval" x="{x0:.1f}" y="{y(1):.1f}" width="{max(x1 - x0, 1):.1f}" '
-                     f'height="{y(0) - y(1):.1f}"><title>#{interval["index"]} {interval["start"]:.2f}-'
-                     f'{interval["end"]:.2f} s</title></rect>')
-        parts.append(f'<a href="#{anchor}-{interval["index"]}"><text x="{x0 + 2:.1f}" y="{y(1) + 11:.1f}">'
-                     f'{interval["index"]}</text></a>')
+                     f'height="{y(0) - y(1):.1f}"><title>#{interval.index} {interval.start:.2f}-'
+                     f'{interval.end:.2f} s</title></rect>')
+        parts.append(f'<a href="#{anchor}-{interval.index}"><text x="{x0 + 2:.1f}" y="{y(1) + 11:.1f}">'
+                     f'{interval.index}</text></a>')
     for value, css in ((threshold, "threshold"), (exit_threshold, "exit")):
         if value is not None:
             parts.append(f'<line class="{css}" x1="{pad}" y1="{y(value):.1f}" x2="{width - pad}" y2="{y(value):.1f}">'
@@ -307,14 +307,14 @@ def _scalar(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def _highlights_table(out: Path, folder: Path, intervals: list[dict[str, Any]], stills: dict, anchor: str) -> str:
+def _highlights_table(out: Path, folder: Path, intervals: list[IntervalEntry], stills: dict, anchor: str) -> str:
     if not intervals:
         return '<p class="muted">no highlights</p>'
     rows = ['<table class="highlights"><tr><th>#</th><th>from – to</th><th class="num">length</th>'
             '<th class="num">peak</th><th>start · peak · end</th><th>clips</th></tr>']
     for interval in intervals:
-        index = interval["index"]
-        clip = folder / interval["clip"] if interval.get("clip") else None
+        index = interval.index
+        clip = folder / interval.clip if interval.clip else None
         figures = []
         for moment in MOMENTS:
             path = stills.get((index, moment))
@@ -324,24 +324,24 @@ def _highlights_table(out: Path, folder: Path, intervals: list[dict[str, Any]], 
             if clip is not None and moment == "peak":
                 image = f'<a href="{_url(out, clip)}">{image}</a>'
             figures.append(f"<figure>{image}<figcaption>{moment}</figcaption></figure>")
-        links = [f'<a href="{_url(out, folder / interval[k])}">{label}</a>'
-                 for k, label in (("clip", "clip"), ("slowmo_clip", "slow motion")) if interval.get(k)]
+        links = [f'<a href="{_url(out, folder / name)}">{label}</a>'
+                 for name, label in ((interval.clip, "clip"), (interval.slowmo_clip, "slow motion")) if name]
         rows.append(
             f'<tr id="{anchor}-{index}"><td>{index}</td>'
-            f"<td>{format_timestamp(interval['start'])}<br>{format_timestamp(interval['end'])}</td>"
-            f'<td class="num">{float(interval.get("duration", interval["end"] - interval["start"])):.1f} s</td>'
-            f'<td class="num">{float(interval.get("peak", 0)):.2f}<br><span class="muted">at {format_timestamp(interval.get("peak_time", interval["start"]))}</span></td>'
+            f"<td>{format_timestamp(interval.start)}<br>{format_timestamp(interval.end)}</td>"
+            f'<td class="num">{interval.duration:.1f} s</td>'
+            f'<td class="num">{interval.peak:.2f}<br><span class="muted">at {format_timestamp(interval.peak_time)}</span></td>'
             f'<td><div class="strip">{"".join(figures)}</div></td><td>{"<br>".join(links) or "-"}</td></tr>'
         )
     rows.append("</table>")
     return "".join(rows)
 
 
-def _files_line(out: Path, folder: Path, manifest: dict[str, Any]) -> str:
+def _files_line(out: Path, folder: Path, manifest: Manifest) -> str:
     files = [(CONTACT_SHEET_FILE, "contact sheet"), (manifests.MANIFEST_FILE, "highlights.json"),
-             (manifest.get("scores", SCORES_FILE), "scores.csv")]
-    if manifest.get("reel"):
-        files.insert(0, (manifest["reel"], "reel"))
+             (manifest.scores, "scores.csv")]
+    if manifest.reel:
+        files.insert(0, (manifest.reel, "reel"))
     files += [(f.filename, f.description) for f in FORMATS.values()]
     links = [f'<a href="{_url(out, folder / name)}">{html.escape(label)}</a>' for name, label in files
              if (folder / name).is_file()]

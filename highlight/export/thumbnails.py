@@ -8,21 +8,22 @@ from __future__ import annotations
 
 import bisect
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
 from PIL import Image
 
+from highlight.export.manifest import IntervalEntry
 from highlight.source import VideoSource
 
 THUMB_WIDTH = 320
 MOMENTS = ("start", "peak", "end")
 
 
-def moment_times(interval: dict[str, Any], fps: float) -> dict[str, float]:
+def moment_times(interval: IntervalEntry, fps: float) -> dict[str, float]:
     """When each still is taken: the clip's first frame, the peak, the clip's last frame."""
-    start, end = float(interval["start"]), float(interval["end"])
+    start, end = interval.start, interval.end
     last = max(start, end - 1.0 / max(fps, 1.0))
-    peak = min(max(float(interval.get("peak_time", start)), start), last)
+    peak = min(max(interval.peak_time, start), last)
     return {"start": start, "peak": peak, "end": last}
 
 

@@ -29,11 +29,13 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
 from highlight import HighlightError
 from highlight.atomic import write_text
 from highlight.export import manifest as manifests
+from highlight.export.manifest import IntervalEntry, Manifest
+from highlight.source import VideoInfo
 
 # Rates editors know; a measured average within 1% of one of them is taken to be it.
 STANDARD_RATES = [Fraction(24000, 1001), Fraction(24), Fraction(25), Fraction(30000, 1001), Fraction(30),
@@ -59,22 +61,22 @@ class SourceFacts:
     height: int
 
 
-def exact_frame_rate(source: dict[str, Any]) -> Fraction:
+def exact_frame_rate(source: VideoInfo) -> Fraction:
     """The source's rate as an exact fraction: 29.97 is 30000/1001, not 2997/100.
 
     Uses ``fps_rational`` (recorded by ``probe``) when it is a whole or NTSC rate;
     otherwise snaps to the nearest standard rate within 1%, as editors do with phone
     recordings; otherwise the float, as a fraction with denominator up to 1001.
     """
-    text = source.get("fps_rational") or ""
+    text = source.fps_rational or ""
     if text:
         rate = Fraction(text)
         if rate.denominator in (1, 1001):
             return rate
     else:
-        rate = Fraction(source.get("fps") or 30.0)
+        rate = Fraction(source.fps or 30.0)
     if rate <= 0:
-        raise HighlightError(f"{source.get('path')}: no usable frame rate in the manifest")
+        raise HighlightError(f"{source.path}: no usable frame rate in the manifest")
     nearest = min(STANDARD_RATES, key=lambda r: abs(r - rate) / r)
     if abs(nearest - rate) / nearest < Fraction(1, 100):
         return nearest
@@ -86,35 +88,35 @@ def to_frame(seconds: float, rate: Fraction) -> int:
     return math.floor(Fraction(str(seconds)) * rate + Fraction(1, 2))
 
 
-def clip_label(stem: str, interval: dict[str, Any]) -> str:
-    return f"{stem} #{interval['index']:02d} peak {interval['peak']:.2f}"
+def clip_label(stem: str, interval: IntervalEntry) -> str:
+    return f"{stem} #{interval.index:02d} peak {interval.peak:.2f}"
 
 
-def build_timeline(manifest: dict[str, Any]):
+def build_timeline(manifest: Manifest):
     """The highlights of one video as an OpenTimelineIO timeline (source frames, exact rate)."""
     import opentimelineio as otio
 
-    source = manifest["source"]
-    path = Path(source["path"])
+    source = manifest.source
+    path = Path(source.path)
     rate = exact_frame_rate(source)
     fps = float(rate)
     rt = otio.opentime.RationalTime
     span = otio.opentime.TimeRange
-    total = source.get("frame_count") or to_frame(source.get("duration", 0.0), rate)
+    total = source.frame_count or to_frame(source.duration, rate)
     timeline = otio.schema.Timeline(name=f"{path.stem} highlights")
     timeline.global_start_time = rt(0, fps)
     track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
     timeline.tracks.append(track)
-    for interval in manifest.get("intervals", []):
-        first, end = to_frame(interval["start"], rate), to_frame(interval["end"], rate)
+    for interval in manifest.intervals:
+        first, end = to_frame(interval.start, rate), to_frame(interval.end, rate)
         if end <= first:
             continue
         reference = otio.schema.ExternalReference(target_url=path.as_uri(), available_range=span(rt(0, fps), rt(total, fps)))
         clip = otio.schema.Clip(name=clip_label(path.stem, interval), media_reference=reference,
                                 source_range=span(rt(first, fps), rt(end - first, fps)))
-        clip.metadata["highlight"] = {k: interval.get(k) for k in ("index", "start", "end", "peak", "peak_time", "clip")}
-        peak = min(max(to_frame(interval.get("peak_time", interval["start"]), rate), first), end - 1)
-        clip.markers.append(otio.schema.Marker(name=f"peak {interval['peak']:.2f}", marked_range=span(rt(peak, fps), rt(0, fps)),
+        clip.metadata["highlight"] = {k: getattr(interval, k) for k in ("index", "start", "end", "peak", "peak_time", "clip")}
+        peak = min(max(to_frame(interval.peak_time, rate), first), end - 1)
+        clip.markers.append(otio.schema.Marker(name=f"peak {interval.peak:.2f}", marked_range=span(rt(peak, fps), rt(0, fps)),
                                                color=otio.schema.MarkerColor.RED))
         track.append(clip)
     return timeline
@@ -172,8 +174,8 @@ def write_timelines(folder: Path, formats: Iterable[str]) -> list[Path]:
 
     folder = Path(folder)
     manifest = manifests.load(folder)
-    source = manifest["source"]
-    facts = SourceFacts(exact_frame_rate(source), Path(source["path"]).stem, int(source.get("width", 0)), int(source.get("height", 0)))
+    source = manifest.source
+    facts = SourceFacts(exact_frame_rate(source), Path(source.path).stem, source.width, source.height)
     timeline = build_timeline(manifest)
     written = []
     for name in formats:

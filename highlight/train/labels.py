@@ -207,13 +207,12 @@ def draft_from_manifests(manifest_paths: Sequence[Path]) -> list[LabelledRange]:
     ranges: list[LabelledRange] = []
     for path in manifest_paths:
         manifest = manifests.load(Path(path))
-        source = manifest.get("source", {})
-        video, duration = source.get("path"), float(source.get("duration") or 0.0)
+        video, duration = manifest.source.path, manifest.source.duration
         if not video or duration <= 0:
             raise HighlightError(f"{path}: no source video or duration in the manifest")
         cursor = 0.0
-        for interval in manifest.get("intervals", []):
-            start, end = max(cursor, float(interval["start"])), min(duration, float(interval["end"]))
+        for interval in manifest.intervals:
+            start, end = max(cursor, interval.start), min(duration, interval.end)
             if end <= start:
                 continue
             if start > cursor:

@@ -37,8 +37,10 @@ from pathlib import Path
 from highlight import HighlightError
 from highlight.atomic import remove_stale_temporaries, write_json
 from highlight.batch import plan_outputs
-from highlight.discover import find_videos
+from highlight.discover import find_videos, is_inside
+from highlight.runner import VideoResult
 from highlight.settings import RunSettings
+from highlight.table import format_table
 from highlight.units import format_timestamp
 from highlight.watch.stability import SettleTracker, is_candidate
 from highlight.watch.store import STORE_FILE, Record, Store
@@ -283,7 +285,7 @@ class Watcher:
                 self._observe(Path(path))
 
     def _observe(self, path: Path) -> None:
-        if _inside(path, self.out) or not is_candidate(path) or not self._root_of(path):
+        if is_inside(path, self.out) or not is_candidate(path) or not self._root_of(path):
             return
         self.tracker.observe(path)
 
@@ -412,21 +414,21 @@ class Watcher:
                 continue  # killed by the same stop (e.g. systemd signalling every process): abandoned, not failed
             self._finish(path, job, result, f"{path}: worker exited with code {code}")
 
-    def _finish(self, path: str, job: _Job, result: dict | None, crash: str) -> None:
+    def _finish(self, path: str, job: _Job, result: VideoResult | None, crash: str) -> None:
         del self.running[path]
         job.job_file.unlink(missing_ok=True)
         job.result_file.unlink(missing_ok=True)
         took = time.monotonic() - job.started
         name = self._name(path)
-        if result and result.get("status") == "done":
-            self.store.finish(path, int(result["highlights"]), took)
-            count = int(result["highlights"])
-            how = "already done by an earlier run" if result.get("skipped") else f"in {took:.1f}s"
-            notes = f" ({'; '.join(result['notes'])})" if result.get("notes") else ""
+        if result and result.finished:
+            self.store.finish(path, result.highlights, took)
+            count = result.highlights
+            how = "already done by an earlier run" if result.status == "skipped" else f"in {took:.1f}s"
+            notes = f" ({'; '.join(result.notes)})" if result.notes else ""
             log.info("done %s: %d highlight%s %s -> %s%s", name, count, "" if count == 1 else "s", how,
                      job.record.out_dir, notes)
             return
-        error = (result or {}).get("error") or crash
+        error = (result.error if result else "") or crash
         remove_stale_temporaries(Path(job.record.out_dir))
         attempts = self.store.get(path).attempts if self.store.get(path) else job.record.attempts
         retry_at = self.store.fail(path, error, self.config.max_attempts, self.config.retry_delay)
@@ -457,7 +459,7 @@ class Watcher:
     # -- paths ------------------------------------------------------------------------
 
     def _root_of(self, path: Path) -> Path | None:
-        return next((root for root in self.roots if _inside(path, root)), None)
+        return next((root for root in self.roots if is_inside(path, root)), None)
 
     def _out_dir_for(self, path: Path) -> Path:
         """The folder `highlight run ROOT --out OUT` would use, kept once recorded."""
@@ -557,10 +559,11 @@ def _kill_group(process: subprocess.Popen, signum: int = signal.SIGKILL) -> None
         pass
 
 
-def _read_result(path: Path) -> dict | None:
+def _read_result(path: Path) -> VideoResult | None:
+    """The worker's result; None where it died before writing one (or wrote something else)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return VideoResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
@@ -570,11 +573,6 @@ def _same_file(record: Record, path: Path) -> bool:
     except OSError:
         return False
     return stat.st_size == record.size and abs(stat.st_mtime - record.mtime) < 1e-3
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    path, folder = Path(path), Path(folder).resolve()
-    return path == folder or folder in path.parents
 
 
 def _seconds(value: float) -> str:
@@ -591,7 +589,7 @@ def format_status(records: list[Record], roots: list[Path] = ()) -> str:
     rows = [("status", "tries", "highlights", "took", "updated", "file", "last error")]
     for r in records:
         path = Path(r.path)
-        root = next((Path(x).resolve() for x in roots if _inside(path, Path(x))), None)
+        root = next((Path(x).resolve() for x in roots if is_inside(path, Path(x))), None)
         rows.append((
             r.status,
             str(r.attempts),
@@ -601,9 +599,7 @@ def format_status(records: list[Record], roots: list[Path] = ()) -> str:
             str(path.relative_to(root)) if root else str(path),
             (r.last_error or "").replace(f"{r.path}: ", "") if r.status != "done" else "",
         ))
-    widths = [max(len(row[k]) for row in rows) for k in range(6)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row[:6], widths)) + (f"  {row[6]}" if row[6] else "")
-             for row in rows]
+    lines = format_table(rows)
     counts = {s: sum(r.status == s for r in records) for s in ("done", "queued", "running", "failed")}
     lines.append(", ".join(f"{n} {s}" for s, n in counts.items()))
-    return "\n".join(line.rstrip() for line in lines)
+    return "\n".join(lines)

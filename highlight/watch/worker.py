@@ -37,67 +37,30 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from highlight import HighlightError
 from highlight.atomic import write_json
+from highlight.runner import VideoResult, run_video, update_report
 
 
-def run_job(job: dict[str, Any]) -> dict[str, Any]:
-    """Check that the recording decodes, run the foundation's pipeline on it, then what `run` adds.
+def run_job(job: dict[str, Any]) -> VideoResult:
+    """One video of ``highlight run``, with the daemon's settings: ``run_video`` does the steps.
 
-    The same steps as one video of ``highlight run``: skip it if its outputs are already
-    complete for these settings, else ``process_video``; editor timelines (``--export``)
-    and the output folder's ``report.html``.
+    Skip it if its outputs are already complete for these settings, else
+    ``process_video``; editor timelines (``--export``); then the output folder's
+    ``report.html``, listing this file beside the record's others.
     """
-    from highlight.export import manifest as manifests
-    from highlight.pipeline import process_video
     from highlight.settings import settings_from_dict
     from highlight.watch.stability import decodable
 
-    started = time.perf_counter()
     path, out_dir = Path(job["path"]), Path(job["out_dir"])
     settings = settings_from_dict(job["settings"])
     settings = replace(settings, clip=replace(settings.clip, threads=job.get("clip_threads", settings.clip.threads)))
-    try:
-        info = decodable(path)
-        previous = manifests.load_if_present(out_dir)
-        skipped = not job.get("force") and manifests.is_done(previous, info, settings.key, out_dir)
-        manifest = previous if skipped else process_video(path, out_dir, settings, info, force=bool(job.get("force")))
-        if job.get("exports"):
-            from highlight.export.timelines import write_timelines
-
-            write_timelines(out_dir, job["exports"])
-    except HighlightError as error:
-        return {"status": "failed", "error": str(error)}
-    except Exception as error:  # a bug or a library failure: keep the message, one line
-        logging.getLogger(__name__).debug("unexpected failure on %s", path, exc_info=True)
-        return {"status": "failed", "error": f"{path}: {type(error).__name__}: {error}".splitlines()[0]}
-    notes = list(manifest.get("errors", []))
-    for name, result in manifest.get("plugins", {}).items():
-        if isinstance(result, dict) and result.get("error"):
-            notes.append(f"plugin {name}: {result['error']}")
-        elif isinstance(result, dict) and result.get("summary"):
-            notes.append(f"{name}: {result['summary']}")
-    result = {"status": "done", "skipped": skipped, "highlights": len(manifest["intervals"]),
-              "seconds": round(time.perf_counter() - started, 3), "notes": notes}
-    if job.get("report_out"):
-        entry = {"path": str(path.resolve()), "status": "done", "highlights": result["highlights"],
-                 "video_seconds": info.duration, "run_seconds": result["seconds"], "error": "", "notes": notes}
-        note = update_report(Path(job["report_out"]), [*job.get("batch", []), entry])
+    result = run_video(path, out_dir, settings, force=bool(job.get("force")), timelines=job.get("exports") or (),
+                       inspect=decodable)
+    if job.get("report_out") and result.finished:
+        note = update_report(Path(job["report_out"]), [*job.get("batch", []), result.report_entry()])
         if note:
-            result["notes"].append(note)
+            result.notes.append(note)
     return result
-
-
-def update_report(out: Path, batch: list[dict[str, Any]]) -> str | None:
-    """Rebuild OUT/report.html from the record's statuses; a failure is a note, the clips stand."""
-    from highlight.export.report import build_report, save_batch
-
-    try:
-        save_batch(out, batch)
-        build_report(out)
-    except (HighlightError, OSError, ValueError) as error:
-        return f"report: {error}"
-    return None
 
 
 def die_with_parent(parent_pid: int) -> None:
@@ -132,7 +95,7 @@ def main(argv: list[str]) -> int:
         note = update_report(Path(job["report_out"]), job.get("batch", []))
         result = {"status": "done" if note is None else "failed", "error": note or ""}
     else:
-        result = run_job(job)
+        result = run_job(job).to_dict()
     write_json(result_file, result)
     return 0
 
