@@ -251,6 +251,6 @@ def test_batchnorm_recalibration_makes_inference_match_training():
     images = np.random.default_rng(0).integers(0, 256, (8, 8, 8, 3), dtype=np.uint8)
     trained_as = np.asarray(network(preprocess(images), training=True))
     assert not np.allclose(np.asarray(network(preprocess(images), training=False)), trained_as, atol=1e-3)
-    recalibrate_batchnorm(network, images, batch=8)
+    recalibrate_batchnorm(network, [preprocess(images)])
     assert np.allclose(np.asarray(network(preprocess(images), training=False)), trained_as, atol=1e-3)
     assert [layer.momentum for layer in batchnorm_layers(network)] == [0.99]

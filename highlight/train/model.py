@@ -20,14 +20,13 @@ sigmoid for two labels (the positive's probability) or a softmax for more.
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from highlight import HighlightError
-from highlight.scorers.classifier import preprocess
 
 FINE_TUNE_PREFIX = "conv5_"  # ResNet50's last stage: the layers unfrozen in phase two
 RECALIBRATION_BATCHES = 50  # batches of training frames that BatchNormalization statistics are averaged over
@@ -113,32 +112,27 @@ def batchnorm_layers(model) -> list:
     return found
 
 
-def recalibrate_batchnorm(network, images: np.ndarray, batch: int, seed: int = 0,
-                          max_batches: int = RECALIBRATION_BATCHES) -> None:
-    """Set the moving statistics of ``network``'s BatchNormalization layers to their average over ``images``.
+def recalibrate_batchnorm(network, batches: Iterable, max_batches: int = RECALIBRATION_BATCHES) -> None:
+    """Set the moving statistics of ``network``'s BatchNormalization layers to their average over ``batches``.
 
     Training normalises each batch by its own statistics; inference uses the moving
     averages. From scratch the weights move faster than those averages follow, so the
     two disagree and validation (and the saved model) sees another network than the one
-    trained. Running the current weights over shuffled training images (RGB uint8,
-    unaugmented), in batches the size of a replica's training batch so that each batch
-    statistic is what training normalised with, and averaging (momentum ``1 - 1/n``)
-    makes inference match training. Only the moving statistics change. Pass the
-    backbone, not the whole model: the head's Dropout would draw random numbers and
-    change what the next epoch trains with.
+    trained. Running the current weights over batches like those trained on (the
+    training pipeline's, augmented, one replica's share each) and averaging their
+    statistics (momentum ``1 - 1/n``) makes inference normalise as training did. Only
+    the moving statistics change. Pass the backbone, not the whole model: the head's
+    Dropout would draw random numbers and change what the next epoch trains with.
     """
     layers = [layer for layer in batchnorm_layers(network) if layer.trainable]
-    if not layers or len(images) == 0:
+    if not layers:
         return
-    order = np.random.default_rng(seed).permutation(len(images))
-    full = len(images) // batch
-    starts = range(0, max(full, 1) * batch, batch)[:max_batches]  # a short last batch would be noisier
     momenta = [layer.momentum for layer in layers]
     try:
-        for n, start in enumerate(starts, start=1):
+        for n, batch in enumerate(itertools.islice(batches, max_batches), start=1):
             for layer in layers:
                 layer.momentum = 1.0 - 1.0 / n
-            network(preprocess(images[np.sort(order[start : start + batch])]), training=True)
+            network(batch, training=True)
     finally:
         for layer, momentum in zip(layers, momenta):
             layer.momentum = momentum

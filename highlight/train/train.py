@@ -104,8 +104,7 @@ def train(config: TrainConfig, echo: Echo = print) -> dict[str, Any]:
     with strategy.scope():
         model, backbone = build_model(n_outputs, size, config.weights)
     phases = plan_phases(config.weights, config.epochs, config.learning_rate)
-    history = _run_phases(model, backbone, phases, strategy, train_data, validation_data, labels, config, echo,
-                          split.train.images)
+    history = _run_phases(model, backbone, phases, strategy, train_data, validation_data, labels, config, echo)
 
     probabilities = model.predict(validation_data, verbose=0)
     validation = validation_metrics(probabilities, split.validation.labels, labels)
@@ -245,7 +244,7 @@ def _augment(example, seed):
 
 
 def _run_phases(model, backbone, phases: list[Phase], strategy, train_data, validation_data, labels: LabelSet,
-                config: TrainConfig, echo: Echo, train_images: np.ndarray) -> list[dict[str, Any]]:
+                config: TrainConfig, echo: Echo) -> list[dict[str, Any]]:
     """Train phase after phase; a phase finished in an earlier (interrupted) run is not redone.
 
     A phase that trains BatchNormalization (from scratch: ``all``) recalibrates its
@@ -282,7 +281,7 @@ def _run_phases(model, backbone, phases: list[Phase], strategy, train_data, vali
             _EpochEcho(echo, f"phase {number}/{len(phases)} {phase.name}", phase.epochs),
         ]
         if phase.trainable == "all":  # before EarlyStopping sees val_loss: evaluate() calls on_test_begin first
-            callbacks.insert(0, _RecalibrateBatchNorm(backbone, train_images, config.batch_size, config.seed))
+            callbacks.insert(0, _RecalibrateBatchNorm(backbone, train_data, config.batch_size))
         fit = model.fit(train_data, validation_data=validation_data, epochs=phase.epochs, callbacks=callbacks,
                         shuffle=False, verbose=0)  # shuffled (seeded) in the tf.data pipeline
         losses = fit.history.get("val_loss", [])
@@ -304,12 +303,17 @@ def _run_phases(model, backbone, phases: list[Phase], strategy, train_data, vali
 class _RecalibrateBatchNorm:
     """A callback: BatchNormalization statistics recomputed before each validation pass (see model.py)."""
 
-    def __new__(cls, network, images: np.ndarray, batch: int, seed: int):
+    def __new__(cls, network, train_data, replica_batch: int):
         import keras
+
+        def replica_batches():
+            for images, _, _ in train_data:
+                for start in range(0, int(images.shape[0]), replica_batch):
+                    yield images[start : start + replica_batch]
 
         class RecalibrateBatchNorm(keras.callbacks.Callback):
             def on_test_begin(self, logs=None):
-                recalibrate_batchnorm(network, images, batch, seed)
+                recalibrate_batchnorm(network, replica_batches())
 
         return RecalibrateBatchNorm()
 
