@@ -238,3 +238,20 @@ def test_model_thresholds_apply_unless_the_user_gives_them(tmp_path):
     assert used(threshold=0.5) == (0.5, 0.3)  # an explicit default is still the user's choice
     (folder / "model.json").write_text(json.dumps(info | {"threshold": None}))
     assert used() == (0.5, 0.3)  # a model without thresholds: the defaults
+
+def test_batchnorm_recalibration_makes_inference_match_training():
+    """A network whose moving statistics lag its weights predicts as trained once recalibrated."""
+    import keras
+
+    from highlight.scorers.classifier import preprocess
+    from highlight.train.model import batchnorm_layers, recalibrate_batchnorm
+
+    keras.utils.set_random_seed(0)
+    network = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(4, 3),
+                                keras.layers.BatchNormalization(momentum=0.99), keras.layers.GlobalAveragePooling2D()])
+    images = np.random.default_rng(0).integers(0, 256, (8, 8, 8, 3), dtype=np.uint8)
+    trained_as = np.asarray(network(preprocess(images), training=True))
+    assert not np.allclose(np.asarray(network(preprocess(images), training=False)), trained_as, atol=1e-3)
+    recalibrate_batchnorm(network, [preprocess(images)])
+    assert np.allclose(np.asarray(network(preprocess(images), training=False)), trained_as, atol=1e-3)
+    assert [layer.momentum for layer in batchnorm_layers(network)] == [0.99]

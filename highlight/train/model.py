@@ -9,9 +9,10 @@
 * **From scratch** (``none``): one phase, everything trainable, BatchNormalization in
   training mode. There is nothing pretrained to protect, and a frozen random backbone
   gives features a dense head cannot separate. BatchNormalization's moving averages
-  use momentum 0.9 instead of 0.99, because a short run (a few hundred steps) would
-  otherwise end with statistics still half way from their initial values, and the
-  model would predict differently from how it trained.
+  cannot keep up with weights that change this fast: after a short run (a few dozen
+  steps) they describe the network of many steps ago, and in inference mode the model
+  scores every frame alike. So before each validation pass, and thereby in the saved
+  model, they are recomputed for the current weights (``recalibrate_batchnorm``).
 
 The model takes preprocessed images (``scorers.classifier.preprocess``) and ends in a
 sigmoid for two labels (the positive's probability) or a softmax for more.
@@ -19,14 +20,16 @@ sigmoid for two labels (the positive's probability) or a softmax for more.
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from highlight import HighlightError
 
 FINE_TUNE_PREFIX = "conv5_"  # ResNet50's last stage: the layers unfrozen in phase two
-SCRATCH_BN_MOMENTUM = 0.9
+RECALIBRATION_BATCHES = 50  # batches of training frames that BatchNormalization statistics are averaged over
 
 
 @dataclass(frozen=True)
@@ -58,10 +61,6 @@ def build_model(n_outputs: int, size: tuple[int, int], weights: str = "imagenet"
     width, height = size
     pretrained = weights != "none"
     backbone = _backbone(keras, weights, (height, width, 3))
-    if not pretrained:
-        for layer in backbone.layers:
-            if isinstance(layer, keras.layers.BatchNormalization):
-                layer.momentum = SCRATCH_BN_MOMENTUM
     inputs = keras.Input((height, width, 3), name="image")
     features = backbone(inputs, training=False) if pretrained else backbone(inputs)
     x = keras.layers.GlobalAveragePooling2D(name="pool")(features)
@@ -98,3 +97,42 @@ def set_trainable(backbone, which: str) -> None:
     if which == "top":
         for layer in backbone.layers:
             layer.trainable = layer.name.startswith(FINE_TUNE_PREFIX)
+
+
+def batchnorm_layers(model) -> list:
+    """Every BatchNormalization layer of ``model``, nested models included."""
+    import keras
+
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            found.append(layer)
+        elif isinstance(layer, keras.Model):
+            found.extend(batchnorm_layers(layer))
+    return found
+
+
+def recalibrate_batchnorm(network, batches: Iterable, max_batches: int = RECALIBRATION_BATCHES) -> None:
+    """Set the moving statistics of ``network``'s BatchNormalization layers to their average over ``batches``.
+
+    Training normalises each batch by its own statistics; inference uses the moving
+    averages. From scratch the weights move faster than those averages follow, so the
+    two disagree and validation (and the saved model) sees another network than the one
+    trained. Running the current weights over batches like those trained on (the
+    training pipeline's, augmented, one replica's share each) and averaging their
+    statistics (momentum ``1 - 1/n``) makes inference normalise as training did. Only
+    the moving statistics change. Pass the backbone, not the whole model: the head's
+    Dropout would draw random numbers and change what the next epoch trains with.
+    """
+    layers = [layer for layer in batchnorm_layers(network) if layer.trainable]
+    if not layers:
+        return
+    momenta = [layer.momentum for layer in layers]
+    try:
+        for n, batch in enumerate(itertools.islice(batches, max_batches), start=1):
+            for layer in layers:
+                layer.momentum = 1.0 - 1.0 / n
+            network(batch, training=True)
+    finally:
+        for layer, momentum in zip(layers, momenta):
+            layer.momentum = momentum

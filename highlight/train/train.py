@@ -29,7 +29,7 @@ from highlight.atomic import atomic_path, write_json
 from highlight.scorers.classifier import KERAS_FILE, MODEL_JSON, MODEL_KIND, TFLITE_FILE, preprocess
 from highlight.train import dataset as ds
 from highlight.train.labels import LabelSet, label_set, read_labels
-from highlight.train.model import Phase, build_model, plan_phases, set_trainable
+from highlight.train.model import Phase, build_model, plan_phases, recalibrate_batchnorm, set_trainable
 
 THRESHOLD_RULE = (
     "the threshold in 0.05..0.95 (steps of 0.01) with the highest F1 of the positive label on the "
@@ -245,7 +245,12 @@ def _augment(example, seed):
 
 def _run_phases(model, backbone, phases: list[Phase], strategy, train_data, validation_data, labels: LabelSet,
                 config: TrainConfig, echo: Echo) -> list[dict[str, Any]]:
-    """Train phase after phase; a phase finished in an earlier (interrupted) run is not redone."""
+    """Train phase after phase; a phase finished in an earlier (interrupted) run is not redone.
+
+    A phase that trains BatchNormalization (from scratch: ``all``) recalibrates its
+    statistics before each validation pass (``_RecalibrateBatchNorm``), so that early
+    stopping compares, and keeps, weights as they will predict.
+    """
     import keras
 
     checkpoints = Path(config.out) / CHECKPOINTS
@@ -275,6 +280,8 @@ def _run_phases(model, backbone, phases: list[Phase], strategy, train_data, vali
             keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=True),
             _EpochEcho(echo, f"phase {number}/{len(phases)} {phase.name}", phase.epochs),
         ]
+        if phase.trainable == "all":  # before EarlyStopping sees val_loss: evaluate() calls on_test_begin first
+            callbacks.insert(0, _RecalibrateBatchNorm(backbone, train_data, config.batch_size))
         fit = model.fit(train_data, validation_data=validation_data, epochs=phase.epochs, callbacks=callbacks,
                         shuffle=False, verbose=0)  # shuffled (seeded) in the tf.data pipeline
         losses = fit.history.get("val_loss", [])
@@ -291,6 +298,24 @@ def _run_phases(model, backbone, phases: list[Phase], strategy, train_data, vali
         state.setdefault("history", {})[phase.name] = record
         write_json(state_path, state)
     return history
+
+
+class _RecalibrateBatchNorm:
+    """A callback: BatchNormalization statistics recomputed before each validation pass (see model.py)."""
+
+    def __new__(cls, network, train_data, replica_batch: int):
+        import keras
+
+        def replica_batches():
+            for images, _, _ in train_data:
+                for start in range(0, int(images.shape[0]), replica_batch):
+                    yield images[start : start + replica_batch]
+
+        class RecalibrateBatchNorm(keras.callbacks.Callback):
+            def on_test_begin(self, logs=None):
+                recalibrate_batchnorm(network, replica_batches())
+
+        return RecalibrateBatchNorm()
 
 
 class _EpochEcho:
