@@ -59,6 +59,31 @@ HighlightSets = Annotated[bool, typer.Option("--highlight-sets", help="Make each
 Export = Annotated[Optional[str], typer.Option("--export", help="Also write editor timelines: edl,fcpxml,fcp7,otio or all.")]
 Rest = Annotated[Optional[float], typer.Option("--rest", help="A pause longer than this between reps starts a new set. [default: 5s]", **Seconds)]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+
+
+def _region_texts(values: list[str] | None) -> list[str] | None:
+    """Each --region/--exclude value checked now: a bad one ends the command naming the option."""
+    from highlight.regions import parse_region
+
+    for value in values or []:
+        try:
+            parse_region(value)
+        except ValueError as error:
+            raise typer.BadParameter(str(error)) from None
+    return values
+
+
+def _preset_name(value: str | None) -> str | None:
+    from highlight.presets import PRESETS
+
+    if value is not None and value not in PRESETS:
+        raise typer.BadParameter(f"unknown preset {value!r}; choose from: {', '.join(sorted(PRESETS))}")
+    return value
+
+
+Regions = Annotated[Optional[list[str]], typer.Option("--region", metavar="REGION", callback=_region_texts, help="Look only here (repeatable): LEFT,TOP,WIDTH,HEIGHT or X,Y;X,Y;X,Y as fractions of the frame (or px), e.g. 0.58,0.10,0.22,0.35.")]
+Excludes = Annotated[Optional[list[str]], typer.Option("--exclude", metavar="REGION", callback=_region_texts, help="Ignore this area (repeatable), same syntax as --region.")]
+PresetOption = Annotated[Optional[str], typer.Option("--preset", callback=_preset_name, help="Settings for a kind of recording; given options win. shots: one clip per shot (with --region around the hoop).")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
 
 
@@ -68,6 +93,7 @@ def build_settings(
     sample_fps: float = 2.0,
     plugins: list[str] | None = None,
     plugin_options: dict | None = None,
+    preset: str | None = None,
     **changes,
 ):
     """RunSettings from command-line values; None means 'keep the default'.
@@ -86,7 +112,9 @@ def build_settings(
             plugins=tuple(plugins or ()),
             plugin_options=tuple(sorted((plugin_options or {}).items())),
         )
-        given = interval_changes(**changes)
+        from highlight.presets import with_preset
+
+        given = with_preset(preset, interval_changes(**changes))
         if model and "threshold" not in given:
             given = _with_model_thresholds(given, model_thresholds(model))
         return base.with_changes(given)
@@ -214,6 +242,9 @@ def run(
     exercise: Exercise = None,
     highlight_sets: HighlightSets = False,
     rest: Rest = None,
+    region: Regions = None,
+    exclude: Excludes = None,
+    preset: PresetOption = None,
     force: Annotated[bool, typer.Option("--force", help="Redo videos that are already done.")] = False,
     export: Export = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write report.html in the output folder. [default: on]")] = True,
@@ -224,6 +255,7 @@ def run(
 
     Example: highlight run ~/Videos/court --margin 0.5s --slowmo 0.5
     Example: highlight run ~/Videos/gym --plugin pose --plugin reps --exercise squat --overlay pose
+    Example: highlight run court.mp4 --region 0.58,0.10,0.22,0.35 --preset shots
     """
     from highlight.batch import format_summary, run_batch
 
@@ -233,6 +265,7 @@ def run(
         threshold=threshold, exit_threshold=exit_threshold, smooth=smooth, min_duration=min_duration,
         merge_gap=merge_gap, pad_before=pad_before, pad_after=pad_after, margin=margin,
         slowmo=slowmo, reel=reel, clips=clips, skip_quiet=False if full_scan else None,
+        regions=region, excludes=exclude, preset=preset,
     )
     exports = _timeline_formats(export) if export else []
     try:
@@ -260,6 +293,9 @@ def cut(
     slowmo: Slowmo = None,
     reel: Reel = None,
     clips: Clips = None,
+    region: Regions = None,
+    exclude: Excludes = None,
+    preset: PresetOption = None,
     quiet: Quiet = False,
 ) -> None:
     """Re-cut clips from a run's scores.csv with new thresholds or padding (no re-analysis).
@@ -267,12 +303,14 @@ def cut(
     Example: highlight cut highlights/IMG_0042 --threshold 0.7 --pad-after 2s
     """
     from highlight.pipeline import recut
+    from highlight.presets import with_preset
 
     changes = interval_changes(
         threshold=threshold, exit_threshold=exit_threshold, smooth=smooth, min_duration=min_duration,
         merge_gap=merge_gap, pad_before=pad_before, pad_after=pad_after, margin=margin,
-        slowmo=slowmo, reel=reel, clips=clips,
+        slowmo=slowmo, reel=reel, clips=clips, regions=region, excludes=exclude,
     )
+    changes = with_preset(preset, changes)
     failed = False
     for folder in folders:
         try:

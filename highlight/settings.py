@@ -2,7 +2,9 @@
 
 Its ``key`` is a hash of what changes the outputs: a re-run with the same key over an
 unchanged source is skipped; any change (threshold, padding, slow motion, plugins)
-makes the video be processed again.
+makes the video be processed again. Settings added later (regions, separate clips)
+are left out of it while at their default, so an older run keeps its key and is not
+redone.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from highlight.export.clips import ClipSettings
 from highlight.intervals import IntervalSettings
+from highlight.regions import parse_regions
 
 
 @dataclass(frozen=True)
@@ -29,8 +32,13 @@ class RunSettings:
     clip: ClipSettings = field(default_factory=ClipSettings)
     plugins: tuple[str, ...] = ()
     plugin_options: tuple[tuple[str, Any], ...] = ()  # sorted (name, value) pairs
+    regions: tuple[str, ...] = ()  # --region: where to look (canonical text, see highlight.regions)
+    excludes: tuple[str, ...] = ()  # --exclude: where not to look
 
     def __post_init__(self) -> None:
+        # Canonical text: "0.5,0.1,0.2,0.3" and " .5, .1, .2, .3" are one setting (and one key).
+        object.__setattr__(self, "regions", tuple(str(r) for r in parse_regions(self.regions)))
+        object.__setattr__(self, "excludes", tuple(str(r) for r in parse_regions(self.excludes)))
         if self.sample_fps <= 0:
             raise ValueError("sample-fps must be positive")
         if self.slowmo is not None and not 0 < self.slowmo < 1:
@@ -40,6 +48,11 @@ class RunSettings:
         data = asdict(self)
         data["plugin_options"] = dict(self.plugin_options)
         data["clip"].pop("threads")  # how fast, not what: not part of the result
+        for name in ("regions", "excludes"):
+            if not data[name]:
+                data.pop(name)  # added later: at their default, an older run's key stays valid
+        if not data["intervals"]["separate"]:
+            data["intervals"].pop("separate")
         return data
 
     @property
@@ -69,6 +82,8 @@ def settings_from_dict(data: dict[str, Any]) -> RunSettings:
     clip = ClipSettings(**data.pop("clip", {}))
     plugins = tuple(data.pop("plugins", ()))
     options = tuple(sorted(data.pop("plugin_options", {}).items()))
+    for name in ("regions", "excludes"):
+        data[name] = tuple(data.get(name, ()))
     known = set(RunSettings.__dataclass_fields__)
     return RunSettings(
         intervals=intervals, clip=clip, plugins=plugins, plugin_options=options,

@@ -15,6 +15,7 @@ from highlight import HighlightError
 from highlight.cli import (
     Clips, Detector, Exercise, FullScan, ExitThreshold, Export, HighlightSets, Margin, MergeGap, MinDuration, Model, Overlay,
     PadAfter, PadBefore, Plugins, PoseFps, PoseModel, Reel, Rest, SampleFps, Seconds, Slowmo, Smooth, Threshold,
+    Excludes, PresetOption, Regions,
     Verbose, _fail, _timeline_formats, run_settings,
 )
 
@@ -55,6 +56,9 @@ def watch(
     exercise: Exercise = None,
     highlight_sets: HighlightSets = False,
     rest: Rest = None,
+    region: Regions = None,
+    exclude: Excludes = None,
+    preset: PresetOption = None,
     export: Export = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Rebuild report.html in the output folder after each file. [default: on]")] = True,
     settle: Annotated[float, typer.Option("--settle", help="A file is taken once its size and mtime have not changed for this long.", **Seconds)] = 10.0,
@@ -95,6 +99,7 @@ def watch(
         threshold=threshold, exit_threshold=exit_threshold, smooth=smooth, min_duration=min_duration,
         merge_gap=merge_gap, pad_before=pad_before, pad_after=pad_after, margin=margin,
         slowmo=slowmo, reel=reel, clips=clips, skip_quiet=False if full_scan else None,
+        regions=region, excludes=exclude, preset=preset,
     )
     for folder in folders:
         if not folder.is_dir():
