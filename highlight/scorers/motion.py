@@ -265,6 +265,8 @@ class MotionScorer(Scorer):
         if empty.std() < self.texture_std:
             ratio = (seen + 1.0) / (empty + 1.0)
             return float(ratio.std()) <= self.relit_ratio_spread * float(ratio.mean())
+        if seen.std() < 1e-3:  # a flat patch where there was texture: something covers it
+            return False
         correlation = float(np.corrcoef(seen, empty)[0, 1])
         return correlation >= self.relit_correlation
 
