@@ -49,7 +49,7 @@ def test_someone_standing_still_for_10s_is_one_highlight(tmp_path):
 
 def test_the_standing_sample_without_holding_would_split(tmp_path):
     """The case above is a real test: the adaptive model alone loses the still player."""
-    path, truth = render(tmp_path, "still.mp4", seconds=24.0, visits=[(4.0, 17.0)], still=True, seed=3)
+    path, _ = render(tmp_path, "still.mp4", seconds=24.0, visits=[(4.0, 17.0)], still=True, seed=3)
     settings = NO_PADDING
     info = probe(path)
     scorer = make_scorer(settings)
@@ -60,7 +60,7 @@ def test_the_standing_sample_without_holding_would_split(tmp_path):
     assert np.median(analysis.scores[middle]) < settings.intervals.exit_threshold
 
 
-@pytest.mark.parametrize("change", [dict(exposure_step=6.0), dict(cloud=(4.0, 14.0))], ids=["exposure-step", "cloud"])
+@pytest.mark.parametrize("change", [{"exposure_step": 6.0}, {"cloud": (4.0, 14.0)}], ids=["exposure-step", "cloud"])
 def test_lighting_change_with_nobody_in_view_is_no_highlight(tmp_path, change):
     path, _ = render(tmp_path, "light.mp4", seconds=18.0, visits=[], seed=4, **change)
     assert highlights(path) == []

@@ -24,7 +24,7 @@ NO_PADDING = {"pad_before": 0.0, "pad_after": 0.0}
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "highlight", *map(str, args)], capture_output=True, text=True,
-                          cwd=REPO, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+                          check=False, cwd=REPO, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
 
 
 def highlights(path: Path, settings: RunSettings) -> list[tuple[float, float]]:
