@@ -36,7 +36,7 @@ PRESETS: Mapping[str, Preset] = MappingProxyType({
                 "separate": True,
                 # a ball crossing a hoop region is in it for a fraction of a second
                 "min_duration": 0.2,
-                "smooth": 0.5,
+                "smooth": 0.3,
                 # a ball crosses the hoop region in a few tenths of a second: look often, also
                 # while the region is quiet (no keyframe-only skipping), or it passes unseen
                 "sample_fps": 10.0,
