@@ -39,7 +39,10 @@ else:  # pragma: no cover - the same parser, from PyPI
     import tomli as tomllib
 
 CONFIG_ENV = "HIGHLIGHT_CONFIG"
-SECTIONS = ("plugins", "detectors")
+SECTIONS = ("run", "plugins", "detectors")
+# [run] keys -> (the run setting they fill in, what they hold); regions are per camera set-up,
+# so a config file for one court (named by $HIGHLIGHT_CONFIG) can carry them.
+RUN_KEYS = {"region": ("regions", list), "exclude": ("excludes", list), "preset": ("preset", str)}
 
 
 def config_file() -> Path:
@@ -66,6 +69,33 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
     if unknown:
         raise HighlightError(f"{path}: unknown section(s) {', '.join(unknown)} (known: {', '.join(SECTIONS)})")
     return data
+
+
+def run_defaults(path: Path | None = None) -> dict[str, Any]:
+    """What ``[run]`` sets (regions, excluded areas, a preset), checked; {} without a file."""
+    from highlight.presets import PRESETS
+    from highlight.regions import parse_region
+
+    path = path or config_file()
+    table = load_config(path).get("run", {})
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in RUN_KEYS:
+            raise HighlightError(f"{path}: unknown key {key!r} in [run] (known: {', '.join(RUN_KEYS)})")
+        name, kind = RUN_KEYS[key]
+        if kind is list:
+            value = [value] if isinstance(value, str) else value
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise HighlightError(f"{path}: [run] {key}: expected a region text or a list of them")
+            for text in value:
+                try:
+                    parse_region(text)
+                except ValueError as error:
+                    raise HighlightError(f"{path}: [run] {key}: {error}") from None
+        elif value not in PRESETS:
+            raise HighlightError(f"{path}: [run] preset: unknown preset {value!r} (known: {', '.join(PRESETS)})")
+        values[name] = value
+    return values
 
 
 def component_values(group: Group, name: str, options: Sequence[Option], path: Path | None = None) -> dict[str, Any]:

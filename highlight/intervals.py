@@ -20,6 +20,11 @@ Steps, in order (``find_intervals``):
    so that a long action with a short dip is kept).
 5. ``pad_and_clamp``: ``pad_before``/``pad_after`` seconds are added, clamped to the
    video, and intervals that now overlap are merged.
+
+With ``separate`` (``--preset shots``), each event is its own highlight: runs are
+merged only when less than ``merge_gap`` apart before padding, and padded clips may
+overlap. Two shots 1.5 s apart each need their lead-in (the release) and their tail
+(the result), which are partly the same seconds of video.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ class IntervalSettings:
     merge_gap: float = 2.0
     pad_before: float = 1.0
     pad_after: float = 1.0
+    separate: bool = False  # one highlight per event: padding neither merges nor joins clips
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.exit_threshold <= self.threshold <= 1.0:
@@ -80,9 +86,10 @@ def find_intervals(
     end_of_video = float(duration) if duration is not None else float(t[-1])
     smoothed = smooth_scores(t, raw, settings.smooth)
     runs = hysteresis(t, smoothed, settings.threshold, settings.exit_threshold, end_of_video)
-    runs = merge_close(runs, settings.merge_gap + settings.pad_before + settings.pad_after)
+    padding = 0.0 if settings.separate else settings.pad_before + settings.pad_after
+    runs = merge_close(runs, settings.merge_gap + padding)
     runs = drop_short(runs, settings.min_duration)
-    runs = pad_and_clamp(runs, settings.pad_before, settings.pad_after, end_of_video)
+    runs = pad_and_clamp(runs, settings.pad_before, settings.pad_after, end_of_video, merge=not settings.separate)
     return [_with_peak(run, t, raw) for run in runs]
 
 
@@ -184,12 +191,16 @@ def drop_short(runs: list[Interval], min_duration: float) -> list[Interval]:
     return [run for run in runs if run.duration >= min_duration]
 
 
-def pad_and_clamp(runs: list[Interval], before: float, after: float, end_of_video: float) -> list[Interval]:
+def pad_and_clamp(
+    runs: list[Interval], before: float, after: float, end_of_video: float, merge: bool = True
+) -> list[Interval]:
+    """Padded runs within the video; overlapping ones merged unless ``merge`` is off (separate events)."""
     padded = [
         Interval(max(0.0, run.start - before), min(end_of_video, run.end + after))
         for run in runs
     ]
-    return merge_close([run for run in padded if run.end > run.start], 0.0)
+    kept = [run for run in padded if run.end > run.start]
+    return merge_close(kept, 0.0) if merge else kept
 
 
 def _with_peak(run: Interval, times: np.ndarray, scores: np.ndarray) -> Interval:

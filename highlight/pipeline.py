@@ -11,7 +11,7 @@ import queue
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -275,8 +275,11 @@ def make_scorer(settings: RunSettings) -> Scorer:
     if settings.model:
         from highlight.scorers import load_model_scorer
 
+        if settings.regions or settings.excludes:
+            raise HighlightError("--region and --exclude work with a detector, not with --model")
         return load_model_scorer(Path(settings.model))
-    return get_scorer(settings.detector, sample_fps=settings.sample_fps, options=dict(settings.detector_options))
+    return get_scorer(settings.detector, sample_fps=settings.sample_fps, options=dict(settings.detector_options),
+                      regions=settings.regions, excludes=settings.excludes)
 
 
 def process_video(
@@ -369,6 +372,8 @@ def recut(out_dir: Path, settings_changes: dict[str, Any], progress: Progress | 
     """
     manifest = manifests.load(out_dir)
     settings = settings_from_dict(manifest.settings)
+    _check_same_regions(out_dir, settings, settings_changes)
+    settings_changes = {k: v for k, v in settings_changes.items() if k not in ("regions", "excludes")}
     applied = {**settings.intervals.to_dict(), **manifest.applied_intervals}
     settings = settings.with_changes({**applied, **settings_changes})
     manifest.applied_intervals = settings.intervals.to_dict()
@@ -383,3 +388,17 @@ def recut(out_dir: Path, settings_changes: dict[str, Any], progress: Progress | 
     for stale in old_outputs - set(manifest.output_files()):
         (out_dir / stale).unlink(missing_ok=True)
     return manifest
+
+
+def _check_same_regions(out_dir: Path, settings: RunSettings, changes: dict[str, Any]) -> None:
+    """Regions decide the scores themselves: other regions need a new analysis, not a re-cut."""
+    for name, option in (("regions", "--region"), ("excludes", "--exclude")):
+        if changes.get(name) is None:
+            continue
+        wanted = getattr(replace(settings, **{name: tuple(changes[name])}), name)
+        if wanted != getattr(settings, name):
+            before = " ".join(getattr(settings, name)) or "none"
+            raise HighlightError(
+                f"{out_dir}: analysed with {option} {before}; other regions need re-analysis: "
+                f"highlight run --force with {option} {' '.join(wanted) or 'none'}"
+            )

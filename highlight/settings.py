@@ -2,7 +2,9 @@
 
 Its ``key`` is a hash of what changes the outputs: a re-run with the same key over an
 unchanged source is skipped; any change (threshold, padding, slow motion, plugins)
-makes the video be processed again.
+makes the video be processed again. Settings added later (regions, separate clips)
+are left out of it while at their default, so an older run keeps its key and is not
+redone.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from highlight.export.clips import ClipSettings
 from highlight.intervals import IntervalSettings
+from highlight.regions import parse_regions
 
 
 @dataclass(frozen=True)
@@ -33,8 +36,13 @@ class RunSettings:
     plugin_options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
     overlay: tuple[str, ...] = ()  # plugins that draw on the exported clips
     detector_options: tuple[tuple[str, Any], ...] = ()  # the detector's given options, sorted
+    regions: tuple[str, ...] = ()  # --region: where to look (canonical text, see highlight.regions)
+    excludes: tuple[str, ...] = ()  # --exclude: where not to look
 
     def __post_init__(self) -> None:
+        # Canonical text: "0.5,0.1,0.2,0.3" and " .5, .1, .2, .3" are one setting (and one key).
+        object.__setattr__(self, "regions", tuple(str(r) for r in parse_regions(self.regions)))
+        object.__setattr__(self, "excludes", tuple(str(r) for r in parse_regions(self.excludes)))
         if self.sample_fps <= 0:
             raise ValueError("sample-fps must be positive")
         if self.slowmo is not None and not 0 < self.slowmo < 1:
@@ -45,9 +53,11 @@ class RunSettings:
         data["plugin_options"] = self.given_plugin_options()
         data["detector_options"] = dict(self.detector_options)
         data["clip"].pop("threads")  # how fast, not what: not part of the result
-        for name in ("overlay", "detector_options"):  # left out when unused: earlier runs keep their key
+        for name in ("overlay", "detector_options", "regions", "excludes"):
             if not data[name]:
-                del data[name]
+                del data[name]  # added later: unused, they leave an older run's key valid
+        if not data["intervals"]["separate"]:
+            data["intervals"].pop("separate")
         return data
 
     @property
@@ -82,6 +92,8 @@ def settings_from_dict(data: dict[str, Any]) -> RunSettings:
         # Before options were declared per plugin, they were one flat dict (overlay among
         # them); only the overlay matters once a run is analysed.
         overlay, given = tuple(given.get("overlay", ())), {}
+    for name in ("regions", "excludes"):
+        data[name] = tuple(data.get(name, ()))
     known = set(RunSettings.__dataclass_fields__)
     return RunSettings(
         intervals=intervals, clip=clip, plugins=plugins, plugin_options=plugin_options_tuple(given),

@@ -55,8 +55,8 @@ def _draw_player(frame: np.ndarray, cx: float, floor_y: float, scale: float) -> 
     return x1 > 0 and x0 < frame.shape[1]
 
 
-def _player_x(t: float, visit: tuple[float, float], width: int) -> float | None:
-    """Walk in from the left edge, dribble in the middle, walk out to the right."""
+def _player_x(t: float, visit: tuple[float, float], width: int, still: bool = False) -> float | None:
+    """Walk in from the left edge, dribble in the middle (or stand ``still``), walk out to the right."""
     start, end = visit
     if not start <= t < end:
         return None
@@ -65,16 +65,41 @@ def _player_x(t: float, visit: tuple[float, float], width: int) -> float | None:
         return -width * 0.05 + (t - start) / walk * width * 0.45
     if t > end - walk:
         return width * 0.4 + (t - (end - walk)) / walk * width * 0.7
+    if still:
+        return width * 0.4
     return width * (0.4 + 0.1 * np.sin(2 * np.pi * (t - start) / 1.3))
+
+
+def _light(t: float, seconds: float, exposure_jump: float | None, exposure_step: float | None) -> float:
+    """Scene brightness: a slow drift, a moment of auto-exposure hunting, a lasting exposure step."""
+    light = 1.0 + 0.08 * t / seconds  # the sun comes out slowly
+    if exposure_jump is not None and exposure_jump <= t < exposure_jump + 0.2:
+        light *= 1.12  # auto exposure hunts for a moment
+    if exposure_step is not None and t >= exposure_step:
+        light *= 1.3  # auto exposure settles on a new level
+    return light
+
+
+def _cloud_shade(t: float, cloud: tuple[float, float] | None, width: int, height: int) -> np.ndarray | float:
+    """A soft shadow (a cloud) drifting across the scene from left to right between two times."""
+    if cloud is None or not cloud[0] <= t < cloud[1]:
+        return 1.0
+    centre = -0.3 * width + (t - cloud[0]) / (cloud[1] - cloud[0]) * 1.6 * width
+    xs = np.arange(width, dtype=np.float32)
+    shade = 1.0 - 0.35 * np.exp(-(((xs - centre) / (0.25 * width)) ** 2))
+    return np.broadcast_to(shade[np.newaxis, :, np.newaxis], (height, width, 1))
 
 
 def render(path: Path, width: int, height: int, fps: Fraction, seconds: float, visits: list[tuple[float, float]],
            audio: bool = False, exposure_jump: float | None = None, seed: int = 0,
-           bitrate: int | None = None) -> list[list[float]]:
+           bitrate: int | None = None, still: bool = False, exposure_step: float | None = None,
+           cloud: tuple[float, float] | None = None) -> list[list[float]]:
     """Encode the sample; return the intervals in which the player is in view, in seconds.
 
     ``bitrate`` (bits/s) encodes at a fixed rate as phones do (about 12-17 Mbit/s at
     1080p30, sensor noise and all); the default, quality-based, makes small files.
+    ``still``: the player stands still between walking in and out. ``exposure_step``
+    (s): the exposure rises for good; ``cloud`` (start, end s): a shadow drifts across.
     """
     visible: list[bool] = []
     rng = np.random.default_rng(seed + 1)
@@ -92,13 +117,11 @@ def render(path: Path, width: int, height: int, fps: Fraction, seconds: float, v
         n_frames = int(seconds * fps)
         for i in range(n_frames):
             t = float(i / fps)
-            light = 1.0 + 0.08 * t / seconds  # the sun comes out slowly
-            if exposure_jump is not None and exposure_jump <= t < exposure_jump + 0.2:
-                light *= 1.12  # auto exposure hunts for a moment
+            light = _light(t, seconds, exposure_jump, exposure_step) * _cloud_shade(t, cloud, width, height)
             frame = scene * light + noise[rng.integers(len(noise))]
             in_view = False
             for visit in visits:
-                x = _player_x(t, visit, width)
+                x = _player_x(t, visit, width, still)
                 if x is not None:
                     in_view |= _draw_player(frame, x, height * 0.85, 1.0)
             visible.append(in_view)

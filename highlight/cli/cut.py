@@ -9,8 +9,8 @@ import typer
 
 from highlight import HighlightError
 from highlight.cli.options import (
-    Clips, ExitThreshold, Margin, MergeGap, MinDuration, PadAfter, PadBefore, Quiet, Reel, Slowmo, Smooth, Threshold,
-    interval_changes,
+    Clips, Excludes, ExitThreshold, Margin, MergeGap, MinDuration, PadAfter, PadBefore, PresetOption, Quiet, Reel,
+    Regions, Slowmo, Smooth, Threshold, interval_changes,
 )
 
 
@@ -27,6 +27,9 @@ def cut(
     slowmo: Slowmo = None,
     reel: Reel = None,
     clips: Clips = None,
+    region: Regions = None,
+    exclude: Excludes = None,
+    preset: PresetOption = None,
     quiet: Quiet = False,
 ) -> None:
     """Re-cut clips from a run's scores.csv with new thresholds or padding (no re-analysis).
@@ -34,12 +37,14 @@ def cut(
     Example: highlight cut highlights/IMG_0042 --threshold 0.7 --pad-after 2s
     """
     from highlight.pipeline import recut
+    from highlight.presets import with_preset
 
     changes = interval_changes(
         threshold=threshold, exit_threshold=exit_threshold, smooth=smooth, min_duration=min_duration,
         merge_gap=merge_gap, pad_before=pad_before, pad_after=pad_after, margin=margin,
-        slowmo=slowmo, reel=reel, clips=clips,
+        slowmo=slowmo, reel=reel, clips=clips, regions=region, excludes=exclude,
     )
+    changes = with_preset(preset, changes)
     failed = False
     for folder in folders:
         try:

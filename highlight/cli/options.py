@@ -44,7 +44,7 @@ Seconds = dict(parser=seconds, metavar="TIME")
 # Options shared by `run` and `watch` (and `cut`, for the interval and output ones).
 Detector = Annotated[str, typer.Option("--detector", "-d", help="Detector (scorer): motion (default, no training); `highlight plugins` lists them with their options.")]
 Model = Annotated[Optional[Path], typer.Option("--model", help="Folder of a trained classifier (`highlight train`).")]
-SampleFps = Annotated[float, typer.Option("--sample-fps", help="Analysis rate, frames per second; edges are refined at full rate.")]
+SampleFps = Annotated[Optional[float], typer.Option("--sample-fps", help="Analysis rate, frames per second; edges are refined at full rate. [default: 2, or the preset's]")]
 FullScan = Annotated[bool, typer.Option("--full-scan", help="Analyse at --sample-fps also while the scene is quiet (slower; default: keyframes only then).")]
 Threshold = Annotated[Optional[float], typer.Option("--threshold", "-t", help="Score (0-1) that starts a highlight. [default: 0.5, or the model's or detector's]")]
 ExitThreshold = Annotated[Optional[float], typer.Option("--exit-threshold", help="Score below which a highlight ends. [default: 0.3]")]
@@ -61,6 +61,32 @@ Plugins = Annotated[Optional[list[str]], typer.Option("--plugin", "-p", help="En
 Overlay = Annotated[Optional[list[str]], typer.Option("--overlay", help="Draw a plugin's result on the clips, e.g. --overlay pose (enables it).")]
 Export = Annotated[Optional[str], typer.Option("--export", help="Also write editor timelines: edl,fcpxml,fcp7,otio or all.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+
+
+def region_texts(values: list[str] | None) -> list[str] | None:
+    """Each --region/--exclude value checked now: a bad one ends the command naming the option."""
+    from highlight.regions import parse_region
+
+    for value in values or []:
+        try:
+            parse_region(value)
+        except ValueError as error:
+            raise typer.BadParameter(str(error)) from None
+    return values
+
+
+def preset_name(value: str | None) -> str | None:
+    """A known preset's name, or a usage error listing them."""
+    from highlight.presets import PRESETS
+
+    if value is not None and value not in PRESETS:
+        raise typer.BadParameter(f"unknown preset {value!r}; choose from: {', '.join(sorted(PRESETS))}")
+    return value
+
+
+Regions = Annotated[Optional[list[str]], typer.Option("--region", metavar="REGION", callback=region_texts, help="Look only here (repeatable): LEFT,TOP,WIDTH,HEIGHT or X,Y;X,Y;X,Y as fractions of the frame (or px), e.g. 0.58,0.10,0.22,0.35; `highlight region VIDEO` helps pick one.")]
+Excludes = Annotated[Optional[list[str]], typer.Option("--exclude", metavar="REGION", callback=region_texts, help="Ignore this area (repeatable), same syntax as --region.")]
+PresetOption = Annotated[Optional[str], typer.Option("--preset", callback=preset_name, help="Settings for a kind of recording; options you give win. shots: one clip per shot (with --region around the hoop).")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
 
 
@@ -91,29 +117,35 @@ def with_trained_thresholds(given: dict, trained: dict[str, float]) -> dict:
     return merged
 
 
-def run_settings(detector: str, model: Path | None, sample_fps: float, plugins: list[str] | None,
-                 overlay: list[str] | None, components: dict, **changes):
+def run_settings(detector: str, model: Path | None, sample_fps: float | None, plugins: list[str] | None,
+                 overlay: list[str] | None, components: dict, preset: str | None = None, **changes):
     """RunSettings from the options `run` and `watch` share; bad values end the command with one line.
 
     ``components`` holds the plugin and detector options given on the command line
     (see ``highlight.cli.components``); with ``--model``, or a detector that declares
-    its own thresholds, those fill in for the thresholds the user did not give.
+    its own thresholds, those fill in for the thresholds the user did not give. A
+    ``--preset`` fills in what the user did not give either; the config file's
+    ``[run]`` table (regions, preset) fills in below both.
     """
     from highlight.cli.components import resolve
+    from highlight.config import run_defaults
+    from highlight.presets import with_preset
     from highlight.scorers import detector_class
     from highlight.scorers.classifier import model_thresholds
     from highlight.settings import RunSettings, plugin_options_tuple
 
     try:
         enabled, plugin_values, detector_values = resolve(detector, plugins or [], overlay or [], components)
-        given = interval_changes(**changes)
+        changes = {**run_defaults(), **{k: v for k, v in changes.items() if v is not None}}
+        preset = preset or changes.pop("preset", None)  # the command line's, else the config file's
+        changes.pop("preset", None)
+        given = with_preset(preset, interval_changes(sample_fps=sample_fps, **changes))
         if "threshold" not in given:
             trained = model_thresholds(model) if model else _declared_thresholds(detector_class(detector))
             given = with_trained_thresholds(given, trained)
         base = RunSettings(
             detector=detector,
             model=str(model.resolve()) if model else None,
-            sample_fps=sample_fps,
             plugins=tuple(enabled),
             plugin_options=plugin_options_tuple(plugin_values),
             overlay=tuple(overlay or ()),

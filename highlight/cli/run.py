@@ -11,9 +11,9 @@ import typer
 from highlight import HighlightError
 from highlight.cli.components import with_component_options
 from highlight.cli.options import (
-    Clips, Detector, ExitThreshold, Export, FullScan, Margin, MergeGap, MinDuration, Model, Overlay, PadAfter,
-    PadBefore, Plugins, Quiet, Reel, SampleFps, Slowmo, Smooth, Threshold, Verbose, fail, run_settings,
-    timeline_formats,
+    Clips, Detector, Excludes, ExitThreshold, Export, FullScan, Margin, MergeGap, MinDuration, Model, Overlay,
+    PadAfter, PadBefore, Plugins, PresetOption, Quiet, Reel, Regions, SampleFps, Slowmo, Smooth, Threshold, Verbose,
+    fail, run_settings, timeline_formats,
 )
 
 
@@ -27,7 +27,7 @@ def run(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder. [default: highlights/ beside the input]")] = None,
     detector: Detector = "motion",
     model: Model = None,
-    sample_fps: SampleFps = 2.0,
+    sample_fps: SampleFps = None,
     full_scan: FullScan = False,
     threshold: Threshold = None,
     exit_threshold: ExitThreshold = None,
@@ -42,6 +42,9 @@ def run(
     clips: Clips = None,
     plugin: Plugins = None,
     overlay: Overlay = None,
+    region: Regions = None,
+    exclude: Excludes = None,
+    preset: PresetOption = None,
     force: Annotated[bool, typer.Option("--force", help="Redo videos that are already done.")] = False,
     export: Export = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write report.html in the output folder. [default: on]")] = True,
@@ -53,15 +56,17 @@ def run(
 
     Example: highlight run ~/Videos/court --margin 0.5s --slowmo 0.5
     Example: highlight run ~/Videos/gym --plugin reps --reps-exercise squat --overlay pose
+    Example: highlight run court.mp4 --region 0.58,0.10,0.22,0.35 --preset shots
     """
     from highlight.batch import format_summary, run_batch
 
     setup_logging(verbose)
     settings = run_settings(
-        detector, model, sample_fps, plugin, overlay, components or {},
+        detector, model, sample_fps, plugin, overlay, components or {}, preset,
         threshold=threshold, exit_threshold=exit_threshold, smooth=smooth, min_duration=min_duration,
         merge_gap=merge_gap, pad_before=pad_before, pad_after=pad_after, margin=margin,
         slowmo=slowmo, reel=reel, clips=clips, skip_quiet=False if full_scan else None,
+        regions=region, excludes=exclude,
     )
     exports = timeline_formats(export) if export else []
     try:

@@ -10,9 +10,9 @@ import typer
 from highlight import HighlightError
 from highlight.cli.components import with_component_options
 from highlight.cli.options import (
-    Clips, Detector, ExitThreshold, Export, FullScan, Margin, MergeGap, MinDuration, Model, Overlay, PadAfter,
-    PadBefore, Plugins, Reel, SampleFps, Seconds, Slowmo, Smooth, Threshold, Verbose, fail, run_settings,
-    timeline_formats,
+    Clips, Detector, Excludes, ExitThreshold, Export, FullScan, Margin, MergeGap, MinDuration, Model, Overlay,
+    PadAfter, PadBefore, Plugins, PresetOption, Reel, Regions, SampleFps, Seconds, Slowmo, Smooth, Threshold,
+    Verbose, fail, run_settings, timeline_formats,
 )
 
 
@@ -33,7 +33,7 @@ def watch(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder, the record and the log. [default: highlights/ in the first folder]")] = None,
     detector: Detector = "motion",
     model: Model = None,
-    sample_fps: SampleFps = 2.0,
+    sample_fps: SampleFps = None,
     full_scan: FullScan = False,
     threshold: Threshold = None,
     exit_threshold: ExitThreshold = None,
@@ -48,6 +48,9 @@ def watch(
     clips: Clips = None,
     plugin: Plugins = None,
     overlay: Overlay = None,
+    region: Regions = None,
+    exclude: Excludes = None,
+    preset: PresetOption = None,
     export: Export = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Rebuild report.html in the output folder after each file. [default: on]")] = True,
     settle: Annotated[float, typer.Option("--settle", help="A file is taken once its size and mtime have not changed for this long.", **Seconds)] = 10.0,
@@ -85,10 +88,11 @@ def watch(
         return
     hours = _active_hours(active_hours)
     settings = run_settings(
-        detector, model, sample_fps, plugin, overlay, components or {},
+        detector, model, sample_fps, plugin, overlay, components or {}, preset,
         threshold=threshold, exit_threshold=exit_threshold, smooth=smooth, min_duration=min_duration,
         merge_gap=merge_gap, pad_before=pad_before, pad_after=pad_after, margin=margin,
         slowmo=slowmo, reel=reel, clips=clips, skip_quiet=False if full_scan else None,
+        regions=region, excludes=exclude,
     )
     for folder in folders:
         if not folder.is_dir():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from highlight import HighlightError
 from highlight.registry import DETECTORS, Registry, installed, load_class
@@ -32,10 +32,11 @@ def available_detectors() -> list[str]:
 
 
 def get_scorer(name: str, sample_fps: float = 2.0, options: Mapping[str, Any] | None = None,
-               registry: Registry | None = None) -> Scorer:
-    """A detector by name, built with its options (values by option name; checked)."""
+               registry: Registry | None = None, regions: Sequence[str] = (), excludes: Sequence[str] = ()) -> Scorer:
+    """A detector by name, built with its options (values by option name; checked) and regions."""
     try:
-        return detector_class(name, registry)(sample_fps=sample_fps, **dict(options or {}))
+        cls = detector_class(name, registry)
+        return cls(sample_fps=sample_fps, regions=regions, excludes=excludes, **dict(options or {}))
     except ValueError as error:
         raise HighlightError(str(error)) from None
 

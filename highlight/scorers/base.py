@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Sequence
 import numpy as np
 
 from highlight.options import Option, complete, parse_values
+from highlight.regions import parse_regions
 from highlight.source import Frame, VideoSource
 
 
@@ -23,7 +24,10 @@ class Scorer(ABC):
     as ``cls(sample_fps=..., **options)``: this base constructor takes the options it
     declares in ``options`` (parsed, defaults filled in) and sets each as an attribute
     of the same name, so ``describe()`` can list them all. A subclass calls
-    ``super().__init__(sample_fps, **options)`` first. ``threshold`` and
+    ``super().__init__(sample_fps, regions, excludes, **options)`` first. A detector
+    that can look at part of the picture sets ``supports_regions``; it gets
+    ``--region``/``--exclude`` as ``self.regions`` / ``self.excludes`` (canonical texts,
+    see ``highlight.regions``), and any other refuses them. ``threshold`` and
     ``exit_threshold``, where a detector sets them, are used by ``run`` where the user
     gave none.
     """
@@ -33,10 +37,16 @@ class Scorer(ABC):
     options: ClassVar[tuple[Option, ...]] = ()
     threshold: ClassVar[float | None] = None
     exit_threshold: ClassVar[float | None] = None
+    supports_regions: ClassVar[bool] = False
     batch_size: int = 1
 
-    def __init__(self, sample_fps: float = 2.0, **options: Any):
+    def __init__(self, sample_fps: float = 2.0, regions: Sequence[str] = (), excludes: Sequence[str] = (),
+                 **options: Any):
+        if (regions or excludes) and not self.supports_regions:
+            raise ValueError(f"detector {self.name!r} does not take --region or --exclude")
         self.sample_fps = float(sample_fps)
+        self.regions = tuple(str(region) for region in parse_regions(regions))
+        self.excludes = tuple(str(region) for region in parse_regions(excludes))
         try:
             values = complete(self.options, parse_values(self.name, self.options, options))
         except ValueError as error:
@@ -56,8 +66,11 @@ class Scorer(ABC):
         """One score in [0, 1] per image."""
 
     def describe(self) -> dict[str, Any]:
-        """Name and every option's value, stored in the manifest so a result can be traced back."""
-        return {"name": self.name, **{option.name: getattr(self, option.name) for option in self.options}}
+        """Name, every option's value and the regions, stored in the manifest so a result can be traced back."""
+        described = {"name": self.name, **{option.name: getattr(self, option.name) for option in self.options}}
+        if self.regions or self.excludes:
+            described.update(regions=list(self.regions), excludes=list(self.excludes))
+        return described
 
     @property
     def default_threshold(self) -> float | None:

@@ -15,36 +15,97 @@ No training: the empty scene is learned from the recording itself.
   up to an area, but never to a person. The score is ``1 - exp(-area / reference_area)``:
   0 for an empty scene, about 0.6 when a region the size of ``reference_area`` (a
   fraction of the frame) moves, near 1 for more.
+* Presence survives stillness. The adaptive model slowly learns whatever stands
+  still (and a plate taken while someone stood in one spot for most of the video
+  already contains them), so a person who stops to read or rest scores 0. Once
+  something has entered (the adaptive model saw a blob of ``reference_area``), it is
+  held present for as long as the picture still differs from the *empty scene*: the
+  last sample in which nothing moved, taken just before they came in. It ends when
+  the picture is back to that empty scene (they left). Only an entry starts a
+  presence, so a lighting change with nobody in view (normalised brightness, a model
+  that follows it) does not; and after ``hold`` seconds without any motion, what
+  is left (a moved chair) becomes part of the scene.
+* Regions (``--region``/``--exclude``): only the looked-at pixels count, and areas are
+  fractions of them, not of the frame: a ball in a hoop region is a blob of the region.
+  The scorer works on the regions' bounding box, scaled to ``width`` pixels (up to
+  the full resolution), so a small region is seen with as much detail as a whole
+  frame would be, at the same cost.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 
 import cv2
 import imutils
 import numpy as np
 
+from highlight.regions import Region, parse_regions, region_mask
 from highlight.options import Option
 from highlight.scorers.base import Scorer
-from highlight.source import Frame, VideoSource
+from highlight.source import Frame, VideoSource, fit_size
+
+
+@dataclass(frozen=True)
+class _View:
+    """Where the scorer looks: a crop of the upright frame scaled to a working size."""
+
+    full_size: tuple[int, int]  # the whole frame at the scale the crop is taken from
+    box: tuple[int, int, int, int]  # left, top, right, bottom in that image
+    mask: np.ndarray | None  # 255 where to look inside the box; None: all of it
+
+    @property
+    def pixels(self) -> int:
+        left, top, right, bottom = self.box
+        return int(np.count_nonzero(self.mask)) if self.mask is not None else (right - left) * (bottom - top)
+
+
+def make_view(include: tuple[Region, ...], exclude: tuple[Region, ...], frame_size: tuple[int, int],
+              width: int) -> _View:
+    """The crop around the include regions (all the frame without one), ``width`` pixels wide."""
+    boxes = [region.fractions(frame_size) for region in include]
+    if boxes:
+        corners = np.clip(np.concatenate(boxes), 0.0, 1.0)
+        (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
+    else:
+        x0, y0, x1, y1 = 0.0, 0.0, 1.0, 1.0
+    scale_width = min(frame_size[0], round(width / max(x1 - x0, 1e-3)))
+    full_w, full_h = fit_size(frame_size, scale_width, None)
+    box = (int(x0 * full_w), int(y0 * full_h), max(int(x0 * full_w) + 2, round(x1 * full_w)),
+           max(int(y0 * full_h) + 2, round(y1 * full_h)))
+    mask = region_mask(include, exclude, frame_size, (full_w, full_h))
+    if mask is not None:
+        mask = np.ascontiguousarray(mask[box[1]:box[3], box[0]:box[2]])
+    return _View((full_w, full_h), box, mask)
 
 
 class MotionScorer(Scorer):
     name = "motion"
     description = "Someone (something) in view of a fixed camera; no training, learns the empty scene"
+    supports_regions = True
     options = (
-        Option("width", "integer", 160, "Width the frames are analysed at.", unit="px"),
+        Option("width", "integer", 160, "Width the frames (or the region) are analysed at.", unit="px"),
         Option("history", "seconds", 120.0, "How long the background model remembers: slower change becomes background.", unit="s"),
         Option("var_threshold", "number", 25.0, "How far (squared, MOG2) a pixel must differ from the background to count."),
-        Option("reference_area", "number", 0.002, "Moving area, as a fraction of the frame, that scores about 0.6."),
-        Option("min_blob", "number", 0.0004, "Smallest blob that counts, as a fraction of the frame."),
+        Option("reference_area", "number", 0.002, "Moving area, as a fraction of the frame (or region), that scores about 0.6."),
+        Option("min_blob", "number", 0.0004, "Smallest blob that counts, as a fraction of the frame (or region)."),
         Option("plate_frames", "integer", 15, "Frames spread over the video that make the empty-scene plate."),
+        Option("hold_threshold", "number", 30.0, "Grey levels from the empty scene that still mean someone is there."),
+        Option("hold", "seconds", 300.0, "Someone still for longer than this, with nothing moving, becomes part of the scene.", unit="s"),
+        Option("texture_std", "number", 6.0, "Grey levels of texture the light-change test needs to see."),
+        Option("relit_correlation", "number", 0.8, "A blob this correlated with the background's texture is light, not someone."),
+        Option("relit_ratio_spread", "number", 0.03, "On flat areas: a blob one brightness ratio away from the background (within this spread) is light."),
     )
 
-    def __init__(self, sample_fps: float = 2.0, **options):
-        super().__init__(sample_fps, **options)
+    def __init__(self, sample_fps: float = 2.0, regions=(), excludes=(), **options):
+        super().__init__(sample_fps, regions, excludes, **options)
+        self._view: _View | None = None
+        self._empty: np.ndarray | None = None  # the last sample with nothing in view
+        self._present = False
+        self._still_since: float = 0.0  # samples since the adaptive model last saw motion
         self._model = self._new_model()
         self._kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
         self._brightness = 128.0
@@ -60,11 +121,15 @@ class MotionScorer(Scorer):
 
     def prepare(self, source: VideoSource) -> None:
         self._model = self._new_model()
+        frame_size = (source.info.width, source.info.height)
+        self._view = make_view(parse_regions(self.regions), parse_regions(self.excludes), frame_size, self.width)
+        self._empty, self._present, self._still_since = None, False, 0.0
         images = self._spread_frames(source)
         if len(images) < 3:
             return
         plate = np.median(np.stack(images), axis=0).astype(np.uint8)
         self._brightness = float(plate.mean()) or 128.0
+        self._empty = plate  # until a sample with nothing moving is seen
         # Start from the plate, then let the spread frames teach each pixel its real
         # variance (seeding with the plate alone leaves it near zero, and every bit of
         # noise would be foreground until the model caught up). Someone in one or two
@@ -92,7 +157,9 @@ class MotionScorer(Scorer):
         return images
 
     def _small_grey(self, frame: Frame) -> np.ndarray:
-        grey = frame.image(width=self.width, fmt="gray")
+        view = self._view or make_view((), (), frame.size, self.width)
+        left, top, right, bottom = view.box
+        grey = frame.image(width=view.full_size[0], height=view.full_size[1], fmt="gray")[top:bottom, left:right]
         return cv2.GaussianBlur(grey, (5, 5), 0)
 
     def image_for(self, frame: Frame) -> np.ndarray:
@@ -108,15 +175,84 @@ class MotionScorer(Scorer):
         rate = self.learning_rate if learn else 0.0
         scores = np.empty(len(images))
         for k, image in enumerate(images):
-            mask = self._model.apply(image, learningRate=rate)
-            mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, self._kernel)
-            scores[k] = 1.0 - math.exp(-self._blob_area(mask) / self.reference_area)
+            moving = self._blob_area(self._model.apply(image, learningRate=rate), image, self._model.getBackgroundImage())
+            still = self._blob_area(self._differs_from_empty(image), image, self._empty) if self._present else 0.0
+            if learn:
+                self._follow_presence(image, moving, still)
+            scores[k] = 1.0 - math.exp(-max(moving, still) / self.reference_area)
         return scores
 
-    def _blob_area(self, mask: np.ndarray) -> float:
-        """Foreground fraction of the frame, counting only blobs of at least ``min_blob``."""
+    def _differs_from_empty(self, image: np.ndarray) -> np.ndarray:
+        """Pixels that are not the empty scene: a person standing still is still there."""
+        if self._empty is None or self._empty.shape != image.shape:
+            return np.zeros_like(image)
+        return cv2.threshold(cv2.absdiff(image, self._empty), self.hold_threshold, 255, cv2.THRESH_BINARY)[1]
+
+    def _follow_presence(self, image: np.ndarray, moving: float, still: float) -> None:
+        """Update, on regular samples only, whether someone is in view and what empty looks like.
+
+        An entry is motion of at least ``reference_area``; a presence lasts while the
+        picture differs from the empty scene, and gives up after ``hold`` seconds with
+        no motion at all (something left behind is part of the scene now). With nothing
+        moving and nobody held, this sample is the newest empty scene: it follows the
+        light as the day goes on.
+        """
+        self._still_since = 0.0 if moving > 0 else self._still_since + 1.0 / self.sample_fps
+        if not self._present:
+            if moving >= self.reference_area:
+                self._present = True
+            elif moving == 0.0:
+                self._empty = image.copy()
+        elif (still == 0.0 and moving < self.reference_area) or self._still_since > self.hold:
+            self._present = False
+            if moving == 0.0:
+                self._empty = image.copy()
+
+    def _blob_area(self, mask: np.ndarray, image: np.ndarray, background: np.ndarray | None) -> float:
+        """Foreground fraction of the looked-at pixels, counting only blobs of at least ``min_blob``.
+
+        A blob whose pixels are the background's texture, only brighter or darker (a
+        cloud's shadow, a lamp), is light, not something in view: it is not counted.
+        """
+        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, self._kernel)
+        view_mask = self._view.mask if self._view is not None else None
+        if view_mask is not None and view_mask.shape == mask.shape:
+            mask = cv2.bitwise_and(mask, view_mask)
         if not mask.any():
             return 0.0
+        looked_at = self._view.pixels if view_mask is not None else mask.size
         contours = imutils.grab_contours(cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE))
-        smallest = self.min_blob * mask.size
-        return sum(a for a in (cv2.contourArea(c) for c in contours) if a >= smallest) / mask.size
+        smallest = self.min_blob * looked_at
+        total = 0.0
+        for contour in contours:
+            area = cv2.contourArea(contour)
+            if area >= smallest and not self._relit(contour, image, background):
+                total += area
+        return total / looked_at
+
+    def _relit(self, contour: np.ndarray, image: np.ndarray, background: np.ndarray | None) -> bool:
+        """The blob is the background under other light: its texture correlates with the background's.
+
+        Light multiplies what is there, so the correlation of the two images over the
+        blob stays high; a person hides the background's texture behind their own. Over
+        an area with too little texture for a correlation (a bare wall), light shows
+        as one brightness ratio across the whole blob, while a person's blob takes in
+        their outline and shading: a ratio that varies.
+        """
+        if background is None or background.shape != image.shape:
+            return False
+        x, y, w, h = cv2.boundingRect(contour)
+        inside = np.zeros((h, w), np.uint8)
+        cv2.drawContours(inside, [contour - [x, y]], -1, 1, thickness=-1)
+        select = inside.astype(bool)
+        seen = image[y:y + h, x:x + w][select].astype(np.float32)
+        empty = background[y:y + h, x:x + w][select].astype(np.float32)
+        if seen.size < 8:
+            return False
+        if empty.std() < self.texture_std:
+            ratio = (seen + 1.0) / (empty + 1.0)
+            return float(ratio.std()) <= self.relit_ratio_spread * float(ratio.mean())
+        if seen.std() < 1e-3:  # a flat patch where there was texture: something covers it
+            return False
+        correlation = float(np.corrcoef(seen, empty)[0, 1])
+        return correlation >= self.relit_correlation

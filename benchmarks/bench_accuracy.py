@@ -1,0 +1,182 @@
+"""Accuracy of the default detector on the labelled real clips, beside DVR-Scan's.
+
+    python benchmarks/bench_accuracy.py [--timeout 600] [--no-dvr-scan]
+
+Every clip with labels in ../shared/data/labels/dev.json (set HIGHLIGHT_SHARED for
+another place), by kind of label:
+
+* presence clips (when someone is in view): the tIoU of each labelled interval with
+  the best highlight, and false highlights (ones that overlap no labelled interval).
+  Run with default settings and no padding (``--margin 0``): the edges are compared.
+  ``office_cdnet.mp4`` is added with its visit read by eye from the frames (not in
+  dev.json): the visitor stands still reading for seconds at a time.
+* shot clips (basketball shots): run with ``--region`` around the hoop and
+  ``--preset shots``; shots found (labelled shot times inside a clip, or for a clip
+  labelled with a count only, clips up to that count) out of labelled, and clips
+  without a shot.
+
+The same clips go through DVR-Scan (PyPI ``dvr-scan-headless``, the command-line
+package of DVR-Scan without its GUI), with its defaults and with its region option
+(``-a``) for the shot clips. It is installed in its own virtual environment under the
+gitignored ``benchmarks/out/``, created here when missing, never a dependency of the
+project. Each DVR-Scan run is a supervised child process: a time limit, its exit
+status checked, and a failure shown in the table rather than ending the benchmark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from highlight.intervals import find_intervals, temporal_iou
+from highlight.pipeline import analyse, make_scorer
+from highlight.presets import with_preset
+from highlight.regions import parse_region
+from highlight.settings import RunSettings
+from highlight.source import VideoSource, probe
+
+SHARED = Path(os.environ.get("HIGHLIGHT_SHARED", REPO.parent / "shared"))
+OUT = REPO / "benchmarks" / "out"
+DVR_SCAN_VENV = OUT / "dvr-scan-venv"
+DVR_SCAN_PACKAGE = "dvr-scan-headless==1.8.2.1"
+HOOP = "0.58,0.10,0.22,0.35"  # around the hoop in both labelled court clips (they share a camera position)
+# Read by eye from contact sheets of the frames: first and last frame with the visitor visible.
+EYE_PRESENCE = {"office_cdnet.mp4": [[23.3, 81.6]]}
+
+Span = tuple[float, float]
+
+
+@dataclass
+class Result:
+    """One clip through one tool: the highlights, or why there are none."""
+
+    spans: list[Span]
+    seconds: float
+    error: str | None = None
+
+
+def our_highlights(video: Path, settings: RunSettings) -> Result:
+    started = time.perf_counter()
+    info = probe(video)
+    with VideoSource(video, info) as source:
+        analysis = analyse(source, make_scorer(settings), settings)
+    found = find_intervals(analysis.times, analysis.scores, settings.intervals, info.duration)
+    return Result([(i.start, i.end) for i in found], time.perf_counter() - started)
+
+
+def dvr_scan_command() -> Path:
+    """The dvr-scan executable of the benchmark's own environment, installed on first use."""
+    executable = DVR_SCAN_VENV / "bin" / "dvr-scan"
+    if not executable.is_file():
+        print(f"installing {DVR_SCAN_PACKAGE} into {DVR_SCAN_VENV} (once) ...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(DVR_SCAN_VENV)], check=True, timeout=300)
+        subprocess.run([str(DVR_SCAN_VENV / "bin" / "pip"), "install", "-q", DVR_SCAN_PACKAGE],
+                       check=True, timeout=900)
+    return executable
+
+
+def dvr_scan(video: Path, timeout: float, region: str | None = None) -> Result:
+    """DVR-Scan in scan-only mode; ``-q`` makes it print just start,end,start,end... timecodes."""
+    command = [str(dvr_scan_command()), "-i", str(video), "-so", "-q"]
+    if region:
+        info = probe(video)
+        points = parse_region(region).pixels((info.width, info.height))
+        command += ["-a", *(str(int(v)) for v in points.ravel())]
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return Result([], timeout, f"timed out after {timeout:.0f} s")
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        return Result([], seconds, f"exit {done.returncode}: {last}")
+    return Result(parse_timecode_list(done.stdout), seconds)
+
+
+def parse_timecode_list(text: str) -> list[Span]:
+    """``00:00:01.200,00:00:05.000,...`` (DVR-Scan ``-q``) as (start, end) pairs in seconds."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    if not lines:
+        return []
+    values = [_timecode_seconds(v) for v in lines[-1].split(",") if v.strip()]
+    return list(zip(values[0::2], values[1::2]))
+
+
+def _timecode_seconds(text: str) -> float:
+    hours, minutes, seconds = text.strip().split(":")
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+def presence_row(labelled: list[list[float]], found: Result) -> str:
+    """tIoU per labelled interval, and false highlights."""
+    if found.error:
+        return found.error
+    ious = [max((temporal_iou(tuple(t), f) for f in found.spans), default=0.0) for t in labelled]
+    false = sum(1 for f in found.spans if max(temporal_iou(tuple(t), f) for t in labelled) == 0)
+    return f"tIoU {' / '.join(f'{v:.2f}' for v in ious)}; {len(found.spans)} highlights, {false} false"
+
+
+def shots_row(label: dict, found: Result) -> str:
+    """Shots found out of labelled, and clips without a shot."""
+    if found.error:
+        return found.error
+    count = int(label["count"])
+    times = label.get("ball_in_air_approx_s")
+    if times:
+        hit = sum(1 for t in times if any(a <= t <= b for a, b in found.spans))
+        empty = sum(1 for a, b in found.spans if not any(a <= t <= b for t in times))
+    else:  # a count only: each clip up to the count is taken as one shot
+        hit = min(count, len(found.spans))
+        empty = max(0, len(found.spans) - count)
+    return f"{hit}/{count} shots in {len(found.spans)} clips, {empty} without a shot"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds each DVR-Scan run may take")
+    parser.add_argument("--no-dvr-scan", action="store_true", help="only this project's detector")
+    args = parser.parse_args()
+    labels = json.loads((SHARED / "data" / "labels" / "dev.json").read_text())
+    videos = SHARED / "data" / "videos"
+    presence_settings = RunSettings(clips=False).with_changes({"pad_before": 0.0, "pad_after": 0.0})
+    shot_settings = RunSettings(clips=False, regions=(HOOP,)).with_changes(with_preset("shots", {}))
+
+    rows: list[tuple[str, str, str, str, str]] = []
+    presence = {name: label["intervals_s"] for name, label in labels.get("presence", {}).items()}
+    for name, intervals in {**presence, **EYE_PRESENCE}.items():
+        ours = our_highlights(videos / name, presence_settings)
+        theirs = Result([], 0.0, "not run") if args.no_dvr_scan else dvr_scan(videos / name, args.timeout)
+        source = "dev.json" if name in presence else "by eye"
+        rows.append((f"{name} ({source})", "presence, default, margin 0", presence_row(intervals, ours),
+                     presence_row(intervals, theirs), f"{ours.seconds:.1f} / {theirs.seconds:.1f}"))
+    for name, label in labels.get("shots", {}).items():
+        ours = our_highlights(videos / name, shot_settings)
+        for region in (None, HOOP):
+            theirs = (Result([], 0.0, "not run") if args.no_dvr_scan
+                      else dvr_scan(videos / name, args.timeout, region))
+            how = f"shots, --region {HOOP} --preset shots" + ("" if region else " (DVR-Scan: defaults, no region)")
+            rows.append((name, how, shots_row(label, ours), shots_row(label, theirs),
+                         f"{ours.seconds:.1f} / {theirs.seconds:.1f}"))
+    print_table(rows)
+
+
+def print_table(rows: list[tuple[str, ...]]) -> None:
+    header = ("clip", "task and settings", "highlight", "DVR-Scan 1.8", "seconds (ours / DVR-Scan)")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
