@@ -96,3 +96,17 @@ def test_pose_does_not_drag_in_tensorflow(shared, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.splitlines()[-1])
     assert result["detected"] > 0 and result["tensorflow"] is False
+
+
+def test_pose_finds_the_person_in_a_frame_with_padded_rows(shared, tmp_path):
+    """quva_060 is 216 wide: rgb24 rows of 648 bytes in lines of 672. Before `Frame.image`
+    made every array contiguous, MediaPipe read the padded rows as garbage: 0/378 frames."""
+    from highlight.pipeline import process_video
+    from highlight.settings import RunSettings
+
+    video = shared / "data" / "videos" / "quva_060_jumping_rope.mp4"
+    model = shared / "models" / "pose_landmarker_lite.task"
+    settings = RunSettings(plugins=("pose",), clips=False, plugin_options=(("pose_model", str(model)),))
+    pose = process_video(video, tmp_path, settings)["plugins"]["pose"]
+    assert pose["frames"] >= 370
+    assert pose["detected_frames"] >= 0.95 * pose["frames"]
