@@ -55,6 +55,7 @@ PoseModel = Annotated[Optional[Path], typer.Option("--pose-model", help="PoseLan
 PoseFps = Annotated[Optional[float], typer.Option("--pose-fps", help="Frames per second the pose plugin analyses. [default: 10]")]
 Overlay = Annotated[Optional[list[str]], typer.Option("--overlay", help="Draw a plugin's result on the clips, e.g. --overlay pose (enables it).")]
 Exercise = Annotated[Optional[str], typer.Option("--exercise", help="What the reps plugin counts: auto, pushup, squat, lunge, situp, crunch, pullup, curl, press, jump, jumping_jack. [default: auto]")]
+Person = Annotated[Optional[int], typer.Option("--person", min=1, help="Whose reps the headline counts when several people are in view (numbered from 1 in order of appearance, as the overlay labels them). [default: who moves most]")]
 HighlightSets = Annotated[bool, typer.Option("--highlight-sets", help="Make each set of reps a highlight.")]
 Export = Annotated[Optional[str], typer.Option("--export", help="Also write editor timelines: edl,fcpxml,fcp7,otio or all.")]
 Rest = Annotated[Optional[float], typer.Option("--rest", help="A pause longer than this between reps starts a new set. [default: 5s]", **Seconds)]
@@ -113,6 +114,7 @@ def plugin_options(
     exercise: str | None = None,
     highlight_sets: bool = False,
     rest: float | None = None,
+    person: int | None = None,
 ) -> tuple[list[str], dict]:
     """(plugins to enable, their options) from the plugin options of `run` (and `watch`).
 
@@ -131,6 +133,7 @@ def plugin_options(
         "exercise": exercise,
         "highlight_sets": highlight_sets or None,
         "rest_s": rest,
+        "person": person,
     }
     enabled = list(plugins or [])
     for name in list(overlay or []) + (["reps"] if exercise or highlight_sets or rest is not None else []):
@@ -148,13 +151,13 @@ def plugin_options(
 def run_settings(
     detector: str, model: Path | None, sample_fps: float, plugins: list[str] | None,
     pose_model: Path | None, pose_fps: float | None, overlay: list[str] | None,
-    exercise: str | None, highlight_sets: bool, rest: float | None, **changes,
+    exercise: str | None, highlight_sets: bool, rest: float | None, person: int | None = None, **changes,
 ):
     """RunSettings from the options `run` and `watch` share; bad plugin options end the command."""
     from highlight.plugin_api import check_plugins
 
     try:
-        enabled, options = plugin_options(plugins, pose_model, pose_fps, overlay, exercise, highlight_sets, rest)
+        enabled, options = plugin_options(plugins, pose_model, pose_fps, overlay, exercise, highlight_sets, rest, person)
         check_plugins(enabled, options)
     except HighlightError as error:
         _fail(str(error))
@@ -214,6 +217,7 @@ def run(
     exercise: Exercise = None,
     highlight_sets: HighlightSets = False,
     rest: Rest = None,
+    person: Person = None,
     force: Annotated[bool, typer.Option("--force", help="Redo videos that are already done.")] = False,
     export: Export = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write report.html in the output folder. [default: on]")] = True,
@@ -230,7 +234,7 @@ def run(
     _setup_logging(verbose)
     settings = run_settings(
         detector, model, sample_fps, plugin, pose_model, pose_fps, overlay, exercise, highlight_sets, rest,
-        threshold=threshold, exit_threshold=exit_threshold, smooth=smooth, min_duration=min_duration,
+        person=person, threshold=threshold, exit_threshold=exit_threshold, smooth=smooth, min_duration=min_duration,
         merge_gap=merge_gap, pad_before=pad_before, pad_after=pad_after, margin=margin,
         slowmo=slowmo, reel=reel, clips=clips, skip_quiet=False if full_scan else None,
     )

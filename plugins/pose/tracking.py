@@ -22,9 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from plugins.pose.landmarks import LANDMARK_COUNT
+from plugins.pose.landmarks import LANDMARK_COUNT, MIN_VISIBILITY
 
-MIN_VISIBILITY = 0.3  # landmarks below this are the model's guesses, not seen
 MIN_IOU = 0.2  # boxes of the same person half a step apart overlap far more than this
 MAX_RELATIVE_DISTANCE = 0.5  # mean landmark shift, in box heights, still taken as the same person
 
