@@ -25,8 +25,7 @@ from plugins.reps.counter import (
     EXERCISES,
     CounterSettings,
     Rep,
-    choose_signal,
-    count_reps,
+    count_by_vote,
     group_sets,
     pose_signals,
     summarise,
@@ -80,8 +79,7 @@ class RepsPlugin(Plugin):
         exercise = options.get("exercise") or "auto"
         signals = pose_signals(track.landmarks)
         allowed = None if exercise == "auto" else EXERCISES[exercise]
-        choice = choose_signal(track.times, signals, allowed, settings)
-        reps = count_reps(track.times, signals[choice.signal], settings, choice.period_s) if choice else []
+        choice, reps = count_by_vote(track.times, signals, allowed, settings)
         details = {"method": "joint signal", "exercise": exercise,
                    "signal": choice.signal if choice else None,
                    "periodicity": round(choice.strength, 3) if choice else 0.0}
