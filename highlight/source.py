@@ -193,7 +193,8 @@ class Frame:
     def image(self, width: int | None = None, height: int | None = None, fmt: str = "rgb24") -> np.ndarray:
         """The frame as an array (``rgb24``, ``bgr24`` or ``gray``), upright, scaled in one step.
 
-        Give ``width`` or ``height`` alone to keep the aspect ratio.
+        Give ``width`` or ``height`` alone to keep the aspect ratio. The array is always
+        C-contiguous, (height, width, 3) or (height, width) for ``gray``, whatever the size.
         """
         width, height = fit_size(self.size, width, height)
         key = (width, height, fmt)
@@ -205,10 +206,24 @@ class Frame:
                 shrinking = stored_w < self._frame.width and stored_h < self._frame.height
                 array = self._frame.reformat(width=stored_w, height=stored_h, format=fmt,
                                              interpolation="AREA" if shrinking else None).to_ndarray()
-                if self._rotation:
-                    array = np.ascontiguousarray(np.rot90(array, k=self._rotation // 90))
-                self._cache[key] = array
+                self._cache[key] = _upright_and_contiguous(array, self._rotation)
             return self._cache[key]
+
+
+def _upright_and_contiguous(array: np.ndarray, rotation: int) -> np.ndarray:
+    """``array`` turned upright, as one C-contiguous block (a copy only where needed).
+
+    PyAV's ``to_ndarray`` returns a view on the frame's buffer, whose rows are padded
+    to the line alignment of FFmpeg's allocator: a 216-pixel rgb24 row is 648 bytes
+    in a line of 672. NumPy reads such a view correctly, but a consumer that takes the
+    raw buffer as rows of width x channels bytes (MediaPipe's ``mp.Image`` does) reads
+    garbage: the pose plugin found nobody in a clip 216 pixels wide. ``np.rot90`` makes
+    a strided view too. One copy here fixes every consumer at every size; an aligned
+    frame (640 wide: 1920-byte rows, not rotated) is returned as it is.
+    """
+    if rotation:
+        array = np.rot90(array, k=rotation // 90)
+    return np.ascontiguousarray(array)
 
 
 def fit_size(size: tuple[int, int], width: int | None, height: int | None) -> tuple[int, int]:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from plugins.reps.counter import (
-    CounterSettings, Rep, choose_signal, count_reps, group_sets, periodicity, summarise,
+    CounterSettings, Rep, choose_signal, count_by_vote, count_reps, group_sets, periodicity, summarise,
 )
 from plugins.reps.phases import count_phase_cycles
 
@@ -147,3 +147,41 @@ def test_phase_matcher_with_other_label_names():
     seq = ["top", "top", "bottom", "bottom", "top", "top"]
     assert len(count_phase_cycles(seq, down="bottom", up="top")) == 1
     assert Rep(0.0, 1.0, 2.0).end == 2.0
+
+
+@pytest.mark.parametrize("lead,tail", [(1.0, 1.0), (0.0, 0.0), (0.3, 0.0)])
+def test_a_signal_resting_at_its_low_end_counts_every_rep(lead, tail):
+    """A crunch's wrist height rests low and rises each rep: counted only as 'down and up'
+    from the top, the first rise was not a rep and the last never came back (one short)."""
+    t, angle = squat_knee(5, period=2.0, lead=lead, tail=tail)
+    rises = 340 - angle  # the same movement, resting at the low end
+    assert len(count_reps(t, rises, period_s=2.0)) == 5
+    assert len(count_reps(t, angle, period_s=2.0)) == 5
+
+
+def test_a_half_rep_at_either_end_is_still_not_counted_from_either_side():
+    t, angle = squat_knee(4, period=2.0, lead=0.0)
+    middle = (t >= 1.0) & (t <= 7.0)  # starts and ends at a bottom: three whole reps in between
+    assert len(count_reps(t[middle], angle[middle], period_s=2.0)) == 3
+    assert len(count_reps(t[middle], 340 - angle[middle], period_s=2.0)) == 3
+
+
+def test_the_count_is_what_most_rhythmic_signals_agree_on():
+    """As in walking lunges: the most periodic signal (an arm) barely moves in the first
+    rep and counts one short; three nearly as periodic ones, timed a little unevenly as
+    real joints are, see all five. Five it is, with the rep times of one that saw them."""
+    t, knee = squat_knee(5, period=2.0)
+    late_arm = np.where(t < 3.0, 170 - 0.15 * (170 - knee), knee)
+
+    def uneven(shift: float, period: float) -> np.ndarray:
+        return np.interp(t + shift * np.sin(2 * np.pi * t / period), t, knee)
+
+    signals = {"left_elbow_angle": late_arm, "left_knee_angle": uneven(0.14, 3.1),
+               "right_knee_angle": uneven(0.14, 2.7), "left_hip_angle": uneven(0.14, 3.5)}
+    best = choose_signal(t, signals)
+    assert best.signal == "left_elbow_angle" and len(count_reps(t, late_arm, period_s=best.period_s)) == 4
+    choice, reps = count_by_vote(t, signals)
+    assert len(reps) == 5 and choice.signal != "left_elbow_angle"
+    alone = count_by_vote(t, signals, settings=CounterSettings(vote_fraction=1.0))  # only the best votes
+    assert alone[0].signal == "left_elbow_angle" and len(alone[1]) == 4
+    assert count_by_vote(t, {"left_knee_angle": np.full(t.size, 170.0)}) == (None, [])

@@ -1,9 +1,11 @@
 """The ``pose`` plugin: MediaPipe PoseLandmarker on the frames of the shared decode pass.
 
-Runs the landmarker in VIDEO mode (it tracks the person from frame to frame rather than
-searching the whole picture each time) at ``--pose-fps`` (10 by default: enough for a
-rep every half second), writes ``pose.npz`` to the video's output folder, and publishes
-the track as ``context.shared["pose"]`` for later plugins (``reps``).
+Finds everyone in view (up to 4; ``people`` keeps that as cheap as one person when one
+is in view), at ``--pose-fps`` (10 by default: enough for a rep every half second),
+gives each person a column of their own over the video (``tracking``), writes
+``pose.npz`` to the video's output folder and publishes ``context.shared["people"]``
+(everyone) and ``context.shared["pose"]`` (the headline person: ``--person N``, else
+the one who moves most) for later plugins (``reps``).
 MediaPipe is imported only when this plugin runs.
 """
 
@@ -11,8 +13,9 @@ from __future__ import annotations
 
 import sys
 import types
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +23,9 @@ from highlight import HighlightError
 from highlight.options import Option
 from highlight.plugin_api import Plugin, VideoContext
 from highlight.source import Frame
-from plugins.pose.landmarks import LANDMARK_COUNT, POSE_FILE, PoseTrack, load, save
+from plugins.pose.landmarks import POSE_FILE, PeopleTrack, headline_person, load, save
+from plugins.pose.people import PeopleLandmarker
+from plugins.pose.tracking import PoseTracker
 
 MODEL_ENV = "HIGHLIGHT_POSE_MODEL"
 DEFAULT_FPS = 10.0
@@ -67,6 +72,16 @@ def model_path(options: dict[str, Any]) -> Path:
     return path
 
 
+def _rep_ends(out_dir: Path) -> dict[int, list[float]]:
+    """Person number -> times their reps ended, from the ``reps`` result in highlights.json
+    (written before the clips); empty when reps did not run."""
+    from highlight.export.manifest import load_if_present
+
+    manifest = load_if_present(out_dir)
+    people = (manifest.plugins.get("reps", {}).get("people") if manifest else None) or []
+    return {entry["person"]: entry["rep_ends"] for entry in people if "rep_ends" in entry}
+
+
 class PosePlugin(Plugin):
     name = "pose"
     description = "Body pose (33 MediaPipe landmarks per frame) -> pose.npz; --overlay pose draws it on clips"
@@ -74,6 +89,8 @@ class PosePlugin(Plugin):
     options = (
         Option("model", "path", None, "PoseLandmarker .task bundle (lite, full or heavy).", alias="pose-model", env=MODEL_ENV),
         Option("fps", "number", DEFAULT_FPS, "Frames per second the pose is estimated on.", unit="frames/s", alias="pose-fps"),
+        Option("person", "integer", None, "Whose pose and reps the headline is (1 = first seen); default: who moves most.",
+               alias="person"),
     )
 
     @classmethod
@@ -85,23 +102,15 @@ class PosePlugin(Plugin):
         from plugins.pose.overlay import frame_drawer
 
         path = out_dir / POSE_FILE
-        return frame_drawer(load(path)) if path.is_file() else None
+        return frame_drawer(load(path), _rep_ends(out_dir)) if path.is_file() else None
 
     def start_video(self, context: VideoContext) -> None:
         _skip_tensorflow_for_docs()
-        from mediapipe.tasks.python import BaseOptions
-        from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
-
         self.model = model_path(context.options)
         self.sample_fps = float(context.options["fps"])
-        options = PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(self.model)),
-            running_mode=RunningMode.VIDEO,
-            num_poses=1,
-        )
-        self.landmarker = PoseLandmarker.create_from_options(options)
+        self.landmarker = PeopleLandmarker(self.model)
+        self.tracker = PoseTracker(max_missed=max(1, round(self.sample_fps)))  # a second out of sight
         self.times: list[float] = []
-        self.rows: list[np.ndarray] = []
         self.last_ms = -1
 
     def on_frame(self, frame: Frame) -> None:
@@ -109,28 +118,35 @@ class PosePlugin(Plugin):
 
         width = min(INPUT_WIDTH, frame.size[0])
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.image(width=width))
-        timestamp_ms = max(int(round(frame.time * 1000)), self.last_ms + 1)  # must strictly increase
+        timestamp_ms = max(round(frame.time * 1000), self.last_ms + 1)  # must strictly increase
         self.last_ms = timestamp_ms
-        result = self.landmarker.detect_for_video(image, timestamp_ms)
+        self.tracker.add(self.landmarker.detect(image, timestamp_ms))
         self.times.append(frame.time)
-        if result.pose_landmarks:
-            self.rows.append(np.array([(p.x, p.y, p.z, p.visibility) for p in result.pose_landmarks[0]], np.float32))
-        else:
-            self.rows.append(np.full((LANDMARK_COUNT, 4), np.nan, np.float32))
 
     def end_video(self) -> dict[str, Any]:
         self.landmarker.close()
-        landmarks = np.stack(self.rows) if self.rows else np.empty((0, LANDMARK_COUNT, 4), np.float32)
-        track = PoseTrack(np.asarray(self.times, np.float64), landmarks)
-        save(self.context.out_dir / POSE_FILE, track)
-        self.context.shared["pose"] = track
-        detected = int(track.detected.sum())
+        people = PeopleTrack(np.asarray(self.times, np.float64), self.tracker.landmarks())
+        save(self.context.out_dir / POSE_FILE, people)
+        headline = headline_person(people, self.context.options["person"])
+        self.context.shared["people"] = people
+        self.context.shared["pose"] = people.person_or_nobody(headline)
+        self.context.shared["headline_person"] = headline  # index into people, or None: reps counts for them
+        seen = np.isfinite(people.landmarks[:, :, 0, 0])  # (frames, people)
+        detected = int(seen.any(axis=1).sum())
+        visibility = people.landmarks[:, :, :, 3][seen]
+        summary = f"person in {detected}/{len(people.times)} analysed frames"
+        if people.people > 1:
+            summary = f"{people.people} people, someone in {detected}/{len(people.times)} analysed frames"
         return {
             "file": POSE_FILE,
             "model": self.model.name,
             "fps": self.sample_fps,
-            "frames": len(track.times),
+            "frames": len(people.times),
             "detected_frames": detected,
-            "mean_visibility": round(float(np.nanmean(landmarks[:, :, 3])), 3) if detected else None,
-            "summary": f"person in {detected}/{len(track.times)} analysed frames",
+            "people": people.people,
+            "person": None if headline is None else headline + 1,
+            "frames_per_person": [int(n) for n in seen.sum(axis=0)],
+            "scans": self.landmarker.scans,
+            "mean_visibility": round(float(visibility.mean()), 3) if visibility.size else None,
+            "summary": summary,
         }

@@ -1,13 +1,17 @@
 """Pose landmarks on disk (``pose.npz``) and in memory: the format other tools read.
 
 ``pose.npz`` holds two arrays, no pickled objects (``np.load(path)`` opens it safely):
-``times`` (n,) seconds of the source, and ``landmarks`` (n, 33, 4) float32: normalised
-x, y (0-1 across the upright frame), z (relative depth) and visibility, NaN for frames
-where nobody was found. Landmark order is MediaPipe's (0 nose ... 32 right foot index).
+``times`` (n,) seconds of the source, and ``landmarks`` (n, people, 33, 4) float32:
+normalised x, y (0-1 across the upright frame), z (relative depth) and visibility, NaN
+where that person was not found. A person is one column for the whole video (see
+``tracking``). Files written before there was a person axis hold (n, 33, 4); ``load``
+reads both and always returns the new layout. Landmark order is MediaPipe's (0 nose ...
+32 right foot index).
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +22,7 @@ from highlight.atomic import atomic_path
 
 POSE_FILE = "pose.npz"
 LANDMARK_COUNT = 33
+MIN_VISIBILITY = 0.3  # landmarks below this are the model's guesses, not seen
 
 # Bones drawn by the overlay (MediaPipe's pose connections, face left out but the nose kept).
 SKELETON = (
@@ -29,7 +34,7 @@ SKELETON = (
 
 @dataclass
 class PoseTrack:
-    """Landmarks of one person over time (the most prominent one in each frame)."""
+    """Landmarks of one person over time."""
 
     times: np.ndarray  # (n,) seconds
     landmarks: np.ndarray  # (n, 33, 4) x, y, z, visibility; NaN where not detected
@@ -50,15 +55,76 @@ class PoseTrack:
         return self.landmarks[k]
 
 
-def save(path: Path, track: PoseTrack) -> None:
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as handle:
-            np.savez_compressed(handle, times=track.times.astype(np.float64), landmarks=track.landmarks.astype(np.float32))
+@dataclass
+class PeopleTrack:
+    """Landmarks of everyone in view over time, one column per person."""
+
+    times: np.ndarray  # (n,) seconds
+    landmarks: np.ndarray  # (n, people, 33, 4); NaN where that person was not seen
+
+    @property
+    def people(self) -> int:
+        return int(self.landmarks.shape[1])
+
+    def person(self, k: int) -> PoseTrack:
+        return PoseTrack(self.times, self.landmarks[:, k])
+
+    def movement(self) -> np.ndarray:
+        """How much each person moved: the summed frame-to-frame shift of their landmarks,
+        in units of their own height (so a person far away compares with one nearby).
+
+        The person who moves most is the one exercising; someone watching, a coach or a
+        poster shifts little. Only landmarks seen in both frames of a step count, so
+        nobody is credited for appearing or leaving.
+        """
+        seen = self.landmarks[..., 3] >= MIN_VISIBILITY  # (n, people, 33)
+        xy = np.where(seen[..., None], self.landmarks[..., :2], np.nan)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: a person not in a frame
+            height = np.nanmedian(np.nanmax(xy[..., 1], axis=2) - np.nanmin(xy[..., 1], axis=2), axis=0)
+            step = np.nanmean(np.linalg.norm(np.diff(xy, axis=0), axis=-1), axis=2)  # (n - 1, people)
+        return np.nansum(step, axis=0) / np.maximum(np.nan_to_num(height, nan=1.0), 1e-3)
+
+    def person_or_nobody(self, k: int | None) -> PoseTrack:
+        """Person ``k``'s track, or an all-NaN one (nobody found) when ``k`` is None."""
+        if k is None:
+            return PoseTrack(self.times, np.full((self.times.size, LANDMARK_COUNT, 4), np.nan, np.float32))
+        return self.person(k)
+
+    def most_active(self) -> int | None:
+        """The column of the person who moved most; None when nobody was seen."""
+        if self.people == 0:
+            return None
+        return int(np.argmax(self.movement()))
 
 
-def load(path: Path) -> PoseTrack:
+def headline_person(people: PeopleTrack, chosen: int | None) -> int | None:
+    """The column the headline (the rep count in the summary) is for.
+
+    ``chosen`` is the user's ``--person N`` (numbered from 1 in order of appearance, as
+    the overlay labels them); without it, the person who moved most.
+    """
+    if not chosen:
+        return people.most_active()
+    if not 1 <= int(chosen) <= people.people:
+        raise HighlightError(f"--person {chosen}: {people.people} people were found in this video")
+    return int(chosen) - 1
+
+
+def save(path: Path, people: PeopleTrack) -> None:
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        np.savez_compressed(handle, times=people.times.astype(np.float64), landmarks=people.landmarks.astype(np.float32))
+
+
+def load(path: Path) -> PeopleTrack:
+    """A ``pose.npz`` of either layout, as (n, people, 33, 4): an old file is one person."""
     try:
         with np.load(path, allow_pickle=False) as data:
-            return PoseTrack(data["times"], data["landmarks"])
+            times, landmarks = data["times"], data["landmarks"]
     except (OSError, KeyError, ValueError) as error:
         raise HighlightError(f"{path}: not a pose file ({error})") from None
+    if landmarks.ndim == 3:
+        landmarks = landmarks[:, None]
+    if landmarks.ndim != 4 or landmarks.shape[2:] != (LANDMARK_COUNT, 4) or landmarks.shape[0] != times.shape[0]:
+        raise HighlightError(f"{path}: not a pose file (landmarks of shape {landmarks.shape})")
+    return PeopleTrack(times, landmarks)

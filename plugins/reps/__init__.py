@@ -1,9 +1,11 @@
 """The ``reps`` plugin: counts repetitions from the ``pose`` plugin's landmarks.
 
-It needs no frames of its own: at the end of a video it reads the pose track that
-``pose`` published in ``context.shared["pose"]``, turns it into joint angles and
-heights, picks the signal of the exercise (``--exercise squat``) or the most periodic
-one (``auto``), and counts complete down-and-up cycles (see ``counter``).
+It needs no frames of its own: at the end of a video it reads the people that ``pose``
+published in ``context.shared["people"]`` and, for each person, turns their landmarks
+into joint angles and heights, picks the signal of the exercise (``--exercise squat``)
+or the most periodic one (``auto``), and counts complete down-and-up cycles (see
+``counter``). The headline count is the one of ``--person N``, else of the person who
+moves most; every person's count is listed under ``people``.
 
 Phase labels instead of angles: a plugin that runs before ``reps`` may publish
 ``context.shared["phases"] = (times, labels)`` (per-frame ``up``/``mid``/``down`` from a
@@ -15,12 +17,20 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from highlight import HighlightError
 from highlight.intervals import Interval
 from highlight.options import Option
 from highlight.plugin_api import NO_FRAMES, Plugin
-from plugins.reps.counter import EXERCISES, CounterSettings, Rep, choose_signal, count_reps, group_sets, pose_signals, summarise
+from plugins.pose.landmarks import PeopleTrack, PoseTrack, headline_person
+from plugins.reps.counter import (
+    EXERCISES,
+    CounterSettings,
+    Rep,
+    count_by_vote,
+    group_sets,
+    pose_signals,
+    summarise,
+)
 from plugins.reps.phases import count_phase_cycles
 
 EXERCISE_CHOICES = ("auto",) + tuple(EXERCISES)
@@ -49,15 +59,32 @@ class RepsPlugin(Plugin):
         track = self.context.shared.get("pose")
         if track is None:
             raise HighlightError("no pose track: the pose plugin did not finish")
+        people = self.context.shared.get("people") or PeopleTrack(track.times, track.landmarks[:, None])
+        headline = self.context.shared.get("headline_person", headline_person(people, None))
+        counted = [self._count_person(people.person(k), options, settings) for k in range(people.people)]
+        if headline is None:
+            result = {"method": "joint signal", "exercise": options["exercise"], "signal": None,
+                      "periodicity": 0.0, **self._result([], settings)}
+        else:
+            result = {**counted[headline][0], **self._result(counted[headline][1], settings)}
+        result["person"] = None if headline is None else headline + 1
+        result["people"] = [{"person": k + 1, "count": len(reps), "signal": details["signal"],
+                             "rep_ends": [rep.end for rep in reps]} for k, (details, reps) in enumerate(counted)]
+        if people.people > 1 and headline is not None:
+            result["summary"] += f" (person {headline + 1} of {people.people})"
+        return result
+
+    @staticmethod
+    def _count_person(track: PoseTrack, options: dict[str, Any], settings: CounterSettings) -> tuple[dict, list[Rep]]:
+        """One person's reps and how they were counted (exercise, signal, periodicity)."""
         exercise = options["exercise"]
         signals = pose_signals(track.landmarks)
         allowed = None if exercise == "auto" else EXERCISES[exercise]
-        choice = choose_signal(track.times, signals, allowed, settings)
-        reps = count_reps(track.times, signals[choice.signal], settings, choice.period_s) if choice else []
-        result = {"method": "joint signal", "exercise": exercise,
-                  "signal": choice.signal if choice else None,
-                  "periodicity": round(choice.strength, 3) if choice else 0.0}
-        return {**result, **self._result(reps, settings)}
+        choice, reps = count_by_vote(track.times, signals, allowed, settings)
+        details = {"method": "joint signal", "exercise": exercise,
+                   "signal": choice.signal if choice else None,
+                   "periodicity": round(choice.strength, 3) if choice else 0.0}
+        return details, reps
 
     def _from_phases(self, settings: CounterSettings) -> dict[str, Any]:
         times, labels = self.context.shared["phases"]

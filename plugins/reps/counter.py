@@ -62,6 +62,7 @@ class CounterSettings:
     min_amplitude_height: float = 0.12  # nor a height moving less than this many torso lengths
     rest_s: float = 5.0  # a pause longer than this (beyond a rep's own length) starts a new set
     resample_fps: float = 20.0  # signals are put on a regular grid before analysis
+    vote_fraction: float = 0.8  # signals at least this periodic, relative to the best, vote on the count
 
 
 @dataclass(frozen=True)
@@ -181,18 +182,54 @@ def choose_signal(
     Signals that barely move (below the minimum amplitude) are left out: a still joint's
     jitter can look rhythmic.
     """
+    choices = rhythmic_signals(times, signals, allowed, settings)
+    return choices[0] if choices else None
+
+
+def rhythmic_signals(
+    times: np.ndarray,
+    signals: Mapping[str, np.ndarray],
+    allowed: Iterable[str] | None = None,
+    settings: CounterSettings = CounterSettings(),
+) -> list[Choice]:
+    """Every signal among ``allowed`` that moves enough and has a rhythm, most periodic first."""
     kinds = tuple(allowed) if allowed else None
-    best: Choice | None = None
+    found = []
     for name, values in signals.items():
         if kinds and not any(name.endswith(kind) for kind in kinds):
             continue
-        grid, regular = resample(times, values, settings.resample_fps)
+        _, regular = resample(times, values, settings.resample_fps)
         if regular.size < 8 or amplitude(regular) < _min_amplitude(name, settings):
             continue
         strength, period = periodicity(smooth(regular, 3), settings.resample_fps, settings)
-        if best is None or strength > best.strength:
-            best = Choice(name, strength, period)
-    return best
+        if period:
+            found.append(Choice(name, strength, period))
+    return sorted(found, key=lambda choice: -choice.strength)
+
+
+def count_by_vote(
+    times: np.ndarray,
+    signals: Mapping[str, np.ndarray],
+    allowed: Iterable[str] | None = None,
+    settings: CounterSettings = CounterSettings(),
+) -> tuple[Choice | None, list[Rep]]:
+    """The count most rhythmic signals agree on, and the reps of the best signal giving it.
+
+    The single most periodic signal is not always the one that shows every rep: in
+    walking lunges the elbow swings most regularly, but only from the second rep on,
+    so it counted one short while both hips and shoulders saw all five. Every signal
+    nearly as periodic as the best (``vote_fraction``) counts; the median count wins
+    (the lower one on a tie: a rep too few is the safer error than one invented), and
+    the rep times come from the most periodic signal that gives that count.
+    """
+    choices = rhythmic_signals(times, signals, allowed, settings)
+    if not choices:
+        return None, []
+    voters = [c for c in choices if c.strength >= settings.vote_fraction * choices[0].strength]
+    counted = [(choice, count_reps(times, signals[choice.signal], settings, choice.period_s)) for choice in voters]
+    counts = sorted(len(reps) for _, reps in counted)
+    agreed = counts[(len(counts) - 1) // 2]
+    return next((choice, reps) for choice, reps in counted if len(reps) == agreed)
 
 
 def _min_amplitude(name: str, settings: CounterSettings) -> float:
@@ -227,6 +264,21 @@ def count_reps(
         return []
     level = (level - lo) / (hi - lo)
     min_cycle = max(settings.min_cycle_s, 0.5 * period_s if period_s else 0.0)
+    falling_first = _count_cycles(grid, level, settings, min_cycle)
+    rising_first = _count_cycles(grid, 1.0 - level, settings, min_cycle)
+    return rising_first if len(rising_first) > len(falling_first) else falling_first
+
+
+def _count_cycles(grid: np.ndarray, level: np.ndarray, settings: CounterSettings, min_cycle: float) -> list[Rep]:
+    """Cycles that leave the top of ``level`` (0-1), go below ``low`` and come back above ``high``.
+
+    Which end of a signal is the rest between reps depends on the exercise and the
+    camera: a squat's knee angle rests high, a crunch's wrist height rests low. Counted
+    from the wrong end, the first rise (from the rest at the start) is not a rep and the
+    last one never comes back: one rep short. ``count_reps`` therefore counts both ways
+    and keeps the larger count; a clip starting or ending mid-rep gives the same count
+    both ways, so the larger one adds no half rep.
+    """
     reps: list[Rep] = []
     # A recording that starts at the bottom does not count its first rise: half a rep is not one.
     state = "up" if level[0] >= settings.low else "unknown"
