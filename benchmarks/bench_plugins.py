@@ -40,7 +40,7 @@ from highlight.export.manifest import Manifest  # noqa: E402
 from highlight.pipeline import process_video  # noqa: E402
 from highlight.settings import RunSettings, plugin_options_tuple  # noqa: E402
 from highlight.source import VideoSource, probe  # noqa: E402
-from plugins.pose import DEFAULT_FPS  # noqa: E402
+from highlight_plugins.pose import DEFAULT_FPS  # noqa: E402
 
 # COCO keypoint k -> MediaPipe landmark
 COCO_TO_MEDIAPIPE = [0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28]

@@ -12,8 +12,8 @@ from highlight import HighlightError
 from highlight.cli.components import resolve
 from highlight.config import component_values, config_file
 from highlight.registry import DETECTORS, PLUGINS
-from plugins.pose import PosePlugin
-from plugins.reps import RepsPlugin
+from highlight_plugins.pose import PosePlugin
+from highlight_plugins.reps import RepsPlugin
 
 
 def pose_defaults() -> dict:

@@ -9,20 +9,35 @@ import sys
 import pytest
 
 import highlight
-import plugins
+import highlight_plugins
 
 MODULES = sorted(
-    name for package in (highlight, plugins)
+    name for package in (highlight, highlight_plugins)
     for _, name, _ in pkgutil.walk_packages(package.__path__, prefix=package.__name__ + ".")
     if not name.endswith("__main__")
 )
 
 
 def test_modules_are_found():
-    assert {"highlight.cli.run", "highlight.cli.watch", "highlight.pipeline", "plugins.reps.counter"} <= set(MODULES)
+    assert {"highlight.cli.run", "highlight.cli.watch", "highlight.pipeline", "highlight_plugins.reps.counter"} <= set(MODULES)
 
 
 @pytest.mark.parametrize("module", MODULES)
 def test_module_imports_alone(module):
     done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-1500:]
+
+
+def test_every_package_folder_is_installed():
+    """pyproject.toml lists the packages by name (plugins/ installs as highlight_plugins): none may be missing."""
+    import tomllib
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+
+    def installed_name(folder: Path) -> str:
+        parts = folder.relative_to(repo).parts
+        return ".".join(("highlight_plugins", *parts[1:]) if parts[0] == "plugins" else parts)
+
+    listed = set(tomllib.loads((repo / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    assert {installed_name(init.parent) for top in ("highlight", "plugins") for init in (repo / top).rglob("__init__.py")} == listed

@@ -79,8 +79,8 @@ def installed_test_plugins(tmp_path, monkeypatch):
 
 def test_bundled_plugins_are_discovered_through_entry_points():
     found = available_plugins()
-    assert found["pose"].value == "plugins.pose:PosePlugin"
-    assert found["reps"].value == "plugins.reps:RepsPlugin"
+    assert found["pose"].value == "highlight_plugins.pose:PosePlugin"
+    assert found["reps"].value == "highlight_plugins.reps:RepsPlugin"
 
 
 def test_dependencies_load_first_and_only_once(installed_test_plugins):

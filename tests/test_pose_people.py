@@ -13,7 +13,7 @@ from PIL import Image
 
 from highlight.pipeline import process_video
 from highlight.settings import RunSettings
-from plugins.pose.landmarks import PeopleTrack, headline_person, load, save
+from highlight_plugins.pose.landmarks import PeopleTrack, headline_person, load, save
 
 WIDTH, HEIGHT, FPS, SECONDS = 640, 360, 15, 8.0
 

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from highlight.cli import app
 from highlight.export import manifest as manifests
-from plugins.pose.landmarks import PeopleTrack, load, save
-from plugins.pose.overlay import BONE_COLOUR, frame_drawer
+from highlight_plugins.pose.landmarks import PeopleTrack, load, save
+from highlight_plugins.pose.overlay import BONE_COLOUR, frame_drawer
 
 pytestmark = pytest.mark.slow
 

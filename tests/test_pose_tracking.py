@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from plugins.pose.tracking import PoseTracker, box_iou, match_poses, pose_box
+from highlight_plugins.pose.tracking import PoseTracker, box_iou, match_poses, pose_box
 
 
 def _person(x: float, y: float, width: float = 0.2, height: float = 0.6, seed: int = 0) -> np.ndarray:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from plugins.reps.counter import (
+from highlight_plugins.reps.counter import (
     CounterSettings, Rep, choose_signal, count_by_vote, count_reps, group_sets, periodicity, summarise,
 )
-from plugins.reps.phases import count_phase_cycles
+from highlight_plugins.reps.phases import count_phase_cycles
 
 FPS = 10.0
 

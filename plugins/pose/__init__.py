@@ -23,9 +23,9 @@ from highlight import HighlightError
 from highlight.options import Option
 from highlight.plugin_api import Plugin, VideoContext
 from highlight.source import Frame
-from plugins.pose.landmarks import POSE_FILE, PeopleTrack, headline_person, load, save
-from plugins.pose.people import PeopleLandmarker
-from plugins.pose.tracking import PoseTracker
+from highlight_plugins.pose.landmarks import POSE_FILE, PeopleTrack, headline_person, load, save
+from highlight_plugins.pose.people import PeopleLandmarker
+from highlight_plugins.pose.tracking import PoseTracker
 
 MODEL_ENV = "HIGHLIGHT_POSE_MODEL"
 DEFAULT_FPS = 10.0
@@ -99,7 +99,7 @@ class PosePlugin(Plugin):
 
     @classmethod
     def overlay(cls, out_dir: Path, options: dict[str, Any]) -> Callable[[np.ndarray, float], np.ndarray] | None:
-        from plugins.pose.overlay import frame_drawer
+        from highlight_plugins.pose.overlay import frame_drawer
 
         path = out_dir / POSE_FILE
         return frame_drawer(load(path), _rep_ends(out_dir)) if path.is_file() else None

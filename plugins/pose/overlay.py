@@ -7,7 +7,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from plugins.pose.landmarks import SKELETON, PeopleTrack
+from highlight_plugins.pose.landmarks import SKELETON, PeopleTrack
 
 BONE_COLOUR = (0, 255, 128)  # RGB: moviepy frames are RGB
 JOINT_COLOUR = (255, 64, 64)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from plugins.pose.landmarks import LANDMARK_COUNT, MIN_VISIBILITY
+from highlight_plugins.pose.landmarks import LANDMARK_COUNT, MIN_VISIBILITY
 
 MIN_IOU = 0.2  # boxes of the same person half a step apart overlap far more than this
 MAX_RELATIVE_DISTANCE = 0.5  # mean landmark shift, in box heights, still taken as the same person

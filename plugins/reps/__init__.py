@@ -21,8 +21,8 @@ from highlight import HighlightError
 from highlight.intervals import Interval
 from highlight.options import Option
 from highlight.plugin_api import NO_FRAMES, Plugin
-from plugins.pose.landmarks import PeopleTrack, PoseTrack, headline_person
-from plugins.reps.counter import (
+from highlight_plugins.pose.landmarks import PeopleTrack, PoseTrack, headline_person
+from highlight_plugins.reps.counter import (
     EXERCISES,
     CounterSettings,
     Rep,
@@ -31,7 +31,7 @@ from plugins.reps.counter import (
     pose_signals,
     summarise,
 )
-from plugins.reps.phases import count_phase_cycles
+from highlight_plugins.reps.phases import count_phase_cycles
 
 EXERCISE_CHOICES = ("auto",) + tuple(EXERCISES)
 SET_MARGIN_S = 1.0  # a set's highlight starts a second before its first rep and ends a second after
