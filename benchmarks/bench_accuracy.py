@@ -79,8 +79,7 @@ def dvr_scan_command() -> Path:
     if not executable.is_file():
         print(f"installing {DVR_SCAN_PACKAGE} into {DVR_SCAN_VENV} (once) ...", file=sys.stderr)
         subprocess.run([sys.executable, "-m", "venv", str(DVR_SCAN_VENV)], check=True, timeout=300)
-        subprocess.run([str(DVR_SCAN_VENV / "bin" / "pip"), "install", "-q", DVR_SCAN_PACKAGE],
-                       check=True, timeout=900)
+        subprocess.run([str(DVR_SCAN_VENV / "bin" / "pip"), "install", "-q", DVR_SCAN_PACKAGE], check=True, timeout=900)
     return executable
 
 
@@ -157,16 +156,29 @@ def main() -> None:
         ours = our_highlights(videos / name, presence_settings)
         theirs = Result([], 0.0, "not run") if args.no_dvr_scan else dvr_scan(videos / name, args.timeout)
         source = "dev.json" if name in presence else "by eye"
-        rows.append((f"{name} ({source})", "presence, default, margin 0", presence_row(intervals, ours),
-                     presence_row(intervals, theirs), f"{ours.seconds:.1f} / {theirs.seconds:.1f}"))
+        rows.append(
+            (
+                f"{name} ({source})",
+                "presence, default, margin 0",
+                presence_row(intervals, ours),
+                presence_row(intervals, theirs),
+                f"{ours.seconds:.1f} / {theirs.seconds:.1f}",
+            )
+        )
     for name, label in labels.get("shots", {}).items():
         ours = our_highlights(videos / name, shot_settings)
         for region in (None, HOOP):
-            theirs = (Result([], 0.0, "not run") if args.no_dvr_scan
-                      else dvr_scan(videos / name, args.timeout, region))
+            theirs = Result([], 0.0, "not run") if args.no_dvr_scan else dvr_scan(videos / name, args.timeout, region)
             how = f"shots, --region {HOOP} --preset shots" + ("" if region else " (DVR-Scan: defaults, no region)")
-            rows.append((name, how, shots_row(label, ours), shots_row(label, theirs),
-                         f"{ours.seconds:.1f} / {theirs.seconds:.1f}"))
+            rows.append(
+                (
+                    name,
+                    how,
+                    shots_row(label, ours),
+                    shots_row(label, theirs),
+                    f"{ours.seconds:.1f} / {theirs.seconds:.1f}",
+                )
+            )
     print_table(rows)
 
 

@@ -50,10 +50,19 @@ def make_model_folder(folder: Path) -> None:
     _save_keras(model, folder / "model.keras")
     images = np.random.default_rng(0).integers(0, 256, (16, SIZE, SIZE, 3), dtype=np.uint8)
     tflite = export_tflite(folder, images, 0.5, print)
-    write_json(folder / "model.json", {
-        "kind": MODEL_KIND, "labels": ["background", "highlight"], "positive": "highlight", "output": "sigmoid",
-        "input": {"width": SIZE, "height": SIZE}, "threshold": 0.5, "sample_fps": 2.0, "tflite": tflite,
-    })
+    write_json(
+        folder / "model.json",
+        {
+            "kind": MODEL_KIND,
+            "labels": ["background", "highlight"],
+            "positive": "highlight",
+            "output": "sigmoid",
+            "input": {"width": SIZE, "height": SIZE},
+            "threshold": 0.5,
+            "sample_fps": 2.0,
+            "tflite": tflite,
+        },
+    )
 
 
 def frames_per_second(folder: Path, backend: str, frames: int) -> float:
@@ -77,8 +86,22 @@ def make_video(path: Path, seconds: float) -> float:
     segment = path.with_name("segment.mp4")
     samples.render(segment, 1920, 1080, Fraction(30), 10.0, visits=[(3.0, 7.0)], seed=5)
     loops = max(1, round(seconds / 10.0))
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-stream_loop", str(loops - 1),
-                    "-i", str(segment), "-c", "copy", str(path)], check=True)
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-y",
+            "-loglevel",
+            "error",
+            "-stream_loop",
+            str(loops - 1),
+            "-i",
+            str(segment),
+            "-c",
+            "copy",
+            str(path),
+        ],
+        check=True,
+    )
     segment.unlink()
     from highlight.source import probe
 
@@ -87,8 +110,24 @@ def make_video(path: Path, seconds: float) -> float:
 
 def run_rtf(video: Path, model: Path, out: Path) -> tuple[float, float, dict]:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "highlight", "run", str(video), "--model", str(model), "--out", str(out),
-                    "--no-clips", "-q", "--force"], check=True, cwd=REPO)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "highlight",
+            "run",
+            str(video),
+            "--model",
+            str(model),
+            "--out",
+            str(out),
+            "--no-clips",
+            "-q",
+            "--force",
+        ],
+        check=True,
+        cwd=REPO,
+    )
     wall = time.perf_counter() - started
     manifest = manifests.load(out / video.stem)
     return wall, manifest.source.duration, manifest
@@ -115,13 +154,19 @@ def main() -> None:
     print("| backend | frames/s | ms/frame |\n|---|---|---|")
     for backend, fps in rows:
         print(f"| {backend} | {fps:.1f} | {1000 / fps:.0f} |")
-    print(f"\n`highlight run --model` ({manifest.detector['backend']}) on {duration:.0f} s of 1080p30, "
-          f"--sample-fps 2, --no-clips")
+    print(
+        f"\n`highlight run --model` ({manifest.detector['backend']}) on {duration:.0f} s of 1080p30, "
+        f"--sample-fps 2, --no-clips"
+    )
     print("| wall s | real-time factor | decode s | score s | analysed frames |\n|---|---|---|---|---|")
-    print(f"| {wall:.1f} | {duration / wall:.1f}x | {timing.get('decode_s', 0):.1f} | {timing.get('score_s', 0):.1f} | "
-          f"{manifest.get('decode', {}).get('frames_used', '?')} |")
-    print(f"(TFLite file {model / 'model.tflite'}: {(model / 'model.tflite').stat().st_size / 1e6:.1f} MB, "
-          f"Keras {(model / 'model.keras').stat().st_size / 1e6:.1f} MB)")
+    print(
+        f"| {wall:.1f} | {duration / wall:.1f}x | {timing.get('decode_s', 0):.1f} | {timing.get('score_s', 0):.1f} | "
+        f"{manifest.get('decode', {}).get('frames_used', '?')} |"
+    )
+    print(
+        f"(TFLite file {model / 'model.tflite'}: {(model / 'model.tflite').stat().st_size / 1e6:.1f} MB, "
+        f"Keras {(model / 'model.keras').stat().st_size / 1e6:.1f} MB)"
+    )
 
 
 if __name__ == "__main__":

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import argparse
 import json
-from fractions import Fraction
 import os
 import sys
 import tempfile
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -36,11 +36,12 @@ REPO = Path(__file__).resolve().parents[1]
 CACHE = REPO / "benchmarks" / "out"
 sys.path.insert(0, str(REPO))
 
+from highlight_plugins.pose import DEFAULT_FPS  # noqa: E402
+
 from highlight.export.manifest import Manifest  # noqa: E402
 from highlight.pipeline import process_video  # noqa: E402
 from highlight.settings import RunSettings, plugin_options_tuple  # noqa: E402
 from highlight.source import VideoSource, probe  # noqa: E402
-from highlight_plugins.pose import DEFAULT_FPS  # noqa: E402
 
 # COCO keypoint k -> MediaPipe landmark
 COCO_TO_MEDIAPIPE = [0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28]
@@ -49,22 +50,33 @@ COCO_TO_MEDIAPIPE = [0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 
 def run_reps(videos: Path, labels: dict, model: Path, pose_fps: float) -> list[dict]:
     rows = []
     for name, truth in labels["reps"].items():
-        settings = RunSettings(plugins=("pose", "reps"), clips=False,
-                               plugin_options=plugin_options_tuple({"pose": {"model": str(model), "fps": pose_fps}}))
+        settings = RunSettings(
+            plugins=("pose", "reps"),
+            clips=False,
+            plugin_options=plugin_options_tuple({"pose": {"model": str(model), "fps": pose_fps}}),
+        )
         with tempfile.TemporaryDirectory() as out:
             manifest = process_video(videos / name, Path(out), settings, force=True)
         reps = manifest.plugins["reps"]
         if "error" in reps:
             raise SystemExit(f"{name}: {reps['error']}")
-        rows.append({
-            "clip": name, "what": truth.get("what", "").split(",")[0][:24], "truth": truth["count"], "count": reps["count"],
-            "signal": reps["signal"], "tempo": reps["seconds_per_rep"],
-        })
+        rows.append(
+            {
+                "clip": name,
+                "what": truth.get("what", "").split(",")[0][:24],
+                "truth": truth["count"],
+                "count": reps["count"],
+                "signal": reps["signal"],
+                "tempo": reps["seconds_per_rep"],
+            }
+        )
     return rows
 
 
 def pose_settings(model: Path, plugins: tuple[str, ...] = ("pose", "reps")) -> RunSettings:
-    return RunSettings(plugins=plugins, clips=False, plugin_options=plugin_options_tuple({"pose": {"model": str(model)}}))
+    return RunSettings(
+        plugins=plugins, clips=False, plugin_options=plugin_options_tuple({"pose": {"model": str(model)}})
+    )
 
 
 def analysis_seconds(video: Path, settings: RunSettings) -> tuple[float, Manifest]:
@@ -79,9 +91,16 @@ def cost_row(video: Path, model: Path) -> dict:
     without, _ = analysis_seconds(video, pose_settings(model, plugins=()))
     info = probe(video)
     decode_only = decode_only_seconds(video, [RunSettings().sample_fps, DEFAULT_FPS])
-    return {"clip": video.name, "size": f"{info.width}x{info.height}", "frames": manifest.decode["frames_decoded"],
-            "decode_only": decode_only, "without": without, "with": with_plugins,
-            "pose_work": manifest.timing["plugins_s"], "pose_frames": manifest.plugins["pose"]["frames"]}
+    return {
+        "clip": video.name,
+        "size": f"{info.width}x{info.height}",
+        "frames": manifest.decode["frames_decoded"],
+        "decode_only": decode_only,
+        "without": without,
+        "with": with_plugins,
+        "pose_work": manifest.timing["plugins_s"],
+        "pose_frames": manifest.plugins["pose"]["frames"],
+    }
 
 
 def phone_copy(source: Path, seed: int = 0) -> Path:
@@ -102,7 +121,9 @@ def phone_copy(source: Path, seed: int = 0) -> Path:
         video.bit_rate = 12_000_000
         for k, frame in enumerate(inp.decode(inp.streams.video[0])):
             image = frame.reformat(width=1920, height=1080, format="rgb24").to_ndarray() + noise[k % len(noise)]
-            for packet in video.encode(av.VideoFrame.from_ndarray(np.clip(image, 0, 255).astype(np.uint8), format="rgb24")):
+            for packet in video.encode(
+                av.VideoFrame.from_ndarray(np.clip(image, 0, 255).astype(np.uint8), format="rgb24")
+            ):
                 out.mux(packet)
         for packet in video.encode():
             out.mux(packet)
@@ -129,8 +150,9 @@ def pck(images_dir: Path, model: Path, alpha: float = 0.2) -> dict:
     from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
 
     data = json.loads((images_dir / "test_coco.json").read_text())
-    options = PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(model)),
-                                    running_mode=RunningMode.IMAGE, num_poses=5)
+    options = PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(model)), running_mode=RunningMode.IMAGE, num_poses=5
+    )
     correct = total = matched = people = 0
     per_joint = np.zeros((17, 2))
     with PoseLandmarker.create_from_options(options) as landmarker:
@@ -138,8 +160,10 @@ def pck(images_dir: Path, model: Path, alpha: float = 0.2) -> dict:
             truth = [a for a in data["annotations"] if a["image_id"] == image["id"] and a["num_keypoints"] > 0]
             people += len(truth)
             found = landmarker.detect(mp.Image.create_from_file(str(images_dir / image["file_name"])))
-            predicted = [np.array([(p.x * image["width"], p.y * image["height"]) for p in person])[COCO_TO_MEDIAPIPE]
-                         for person in found.pose_landmarks]
+            predicted = [
+                np.array([(p.x * image["width"], p.y * image["height"]) for p in person])[COCO_TO_MEDIAPIPE]
+                for person in found.pose_landmarks
+            ]
             for annotation, guess in _match(truth, predicted):
                 matched += 1
                 keypoints = np.array(annotation["keypoints"], float).reshape(17, 3)
@@ -150,8 +174,14 @@ def pck(images_dir: Path, model: Path, alpha: float = 0.2) -> dict:
                 total += int(labelled.sum())
                 per_joint[:, 0] += hits
                 per_joint[:, 1] += labelled
-    return {"pck": correct / max(total, 1), "keypoints": total, "matched": matched, "people": people,
-            "per_joint": per_joint, "names": data["categories"][0]["keypoints"]}
+    return {
+        "pck": correct / max(total, 1),
+        "keypoints": total,
+        "matched": matched,
+        "people": people,
+        "per_joint": per_joint,
+        "names": data["categories"][0]["keypoints"],
+    }
 
 
 def _match(truth: list[dict], predicted: list[np.ndarray]) -> list[tuple[dict, np.ndarray]]:
@@ -176,13 +206,17 @@ def _match(truth: list[dict], predicted: list[np.ndarray]) -> list[tuple[dict, n
 
 def table(rows: list[list[str]]) -> str:
     widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
-    return "\n".join("  ".join(c.rjust(w) if k else c.ljust(w) for k, (c, w) in enumerate(zip(r, widths))) for r in rows)
+    return "\n".join(
+        "  ".join(c.rjust(w) if k else c.ljust(w) for k, (c, w) in enumerate(zip(r, widths))) for r in rows
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=Path(os.environ.get("HIGHLIGHT_SHARED", REPO.parent / "shared")))
-    parser.add_argument("--model", type=Path, help="pose .task bundle [default: SHARED/models/pose_landmarker_lite.task]")
+    parser.add_argument(
+        "--model", type=Path, help="pose .task bundle [default: SHARED/models/pose_landmarker_lite.task]"
+    )
     args = parser.parse_args()
     model = (args.model or args.shared / "models" / "pose_landmarker_lite.task").resolve()
     labels = json.loads((args.shared / "data" / "labels" / "dev.json").read_text())
@@ -193,31 +227,83 @@ def main() -> None:
         rows = run_reps(videos, labels, model, pose_fps)
         errors = np.array([abs(r["count"] - r["truth"]) for r in rows])
         print(f"## Reps, pose at {pose_fps:g} fps")
-        print(table([["clip", "what", "truth", "count", "abs err", "signal (auto)", "s/rep"]] + [
-            [r["clip"], r["what"], str(r["truth"]), str(r["count"]), str(abs(r["count"] - r["truth"])), r["signal"],
-             f"{r['tempo']:.2f}" if r["tempo"] else "-"] for r in rows]))
-        print(f"MAE {errors.mean():.2f}   off-by-one accuracy {np.mean(errors <= 1):.2f}   exact {np.mean(errors == 0):.2f}\n")
+        print(
+            table(
+                [["clip", "what", "truth", "count", "abs err", "signal (auto)", "s/rep"]]
+                + [
+                    [
+                        r["clip"],
+                        r["what"],
+                        str(r["truth"]),
+                        str(r["count"]),
+                        str(abs(r["count"] - r["truth"])),
+                        r["signal"],
+                        f"{r['tempo']:.2f}" if r["tempo"] else "-",
+                    ]
+                    for r in rows
+                ]
+            )
+        )
+        print(
+            f"MAE {errors.mean():.2f}   off-by-one accuracy {np.mean(errors <= 1):.2f}   exact {np.mean(errors == 0):.2f}\n"
+        )
 
     cost_videos = [videos / name for name in labels["reps"]] + [videos / "pushup_side.mp4"]
     cost_videos += [phone_copy(videos / "squat_side.mp4"), phone_copy(videos / "pushup_side.mp4")]
     analysis_seconds(cost_videos[0], pose_settings(model))  # warm-up: MediaPipe's first load happens once
     costs = [cost_row(video, model) for video in cost_videos]
     print(f"## Cost at the default pose rate ({DEFAULT_FPS:g} fps), analysis wall time in seconds")
-    print(table([["clip", "size", "frames decoded", "decode-only", "run", "run + pose + reps", "pose work",
-                  "ms/pose frame", "(run + pose + reps) / decode-only", "added / decode-only"]] + [
-        [c["clip"], c["size"], str(c["frames"]), f"{c['decode_only']:.2f}", f"{c['without']:.2f}", f"{c['with']:.2f}",
-         f"{c['pose_work']:.2f}", f"{1000 * c['pose_work'] / max(c['pose_frames'], 1):.1f}",
-         f"{c['with'] / c['decode_only']:.1f}", f"{(c['with'] - c['without']) / c['decode_only']:.1f}"] for c in costs]))
-    print("decode-only: the run's frame schedule (scorer + pose), decoded and nothing else; run: the highlight run"
-          " alone; pose work: time in the plugins' hooks, on a worker thread beside the frame loop;"
-          " added: what pose + reps add to the run's wall time.\n")
+    print(
+        table(
+            [
+                [
+                    "clip",
+                    "size",
+                    "frames decoded",
+                    "decode-only",
+                    "run",
+                    "run + pose + reps",
+                    "pose work",
+                    "ms/pose frame",
+                    "(run + pose + reps) / decode-only",
+                    "added / decode-only",
+                ]
+            ]
+            + [
+                [
+                    c["clip"],
+                    c["size"],
+                    str(c["frames"]),
+                    f"{c['decode_only']:.2f}",
+                    f"{c['without']:.2f}",
+                    f"{c['with']:.2f}",
+                    f"{c['pose_work']:.2f}",
+                    f"{1000 * c['pose_work'] / max(c['pose_frames'], 1):.1f}",
+                    f"{c['with'] / c['decode_only']:.1f}",
+                    f"{(c['with'] - c['without']) / c['decode_only']:.1f}",
+                ]
+                for c in costs
+            ]
+        )
+    )
+    print(
+        "decode-only: the run's frame schedule (scorer + pose), decoded and nothing else; run: the highlight run"
+        " alone; pose work: time in the plugins' hooks, on a worker thread beside the frame loop;"
+        " added: what pose + reps add to the run's wall time.\n"
+    )
 
     result = pck(args.shared / "data" / "pose_images" / "coco", model)
     print("## Pose: PCK@0.2 on pose_images/coco (COCO's 17 keypoints, threshold 0.2 x longer box side)")
-    print(f"people matched {result['matched']}/{result['people']}, keypoints {result['keypoints']}, PCK@0.2 {result['pck']:.3f}")
+    print(
+        f"people matched {result['matched']}/{result['people']}, keypoints {result['keypoints']}, PCK@0.2 {result['pck']:.3f}"
+    )
     joints = result["per_joint"]
-    print(table([["keypoint", "PCK@0.2", "n"]] + [[name, f"{h / n:.2f}" if n else "-", str(int(n))]
-                                               for name, (h, n) in zip(result["names"], joints)]))
+    print(
+        table(
+            [["keypoint", "PCK@0.2", "n"]]
+            + [[name, f"{h / n:.2f}" if n else "-", str(int(n))] for name, (h, n) in zip(result["names"], joints)]
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -51,7 +51,9 @@ def main() -> None:
         rows.append(("4 timelines (edl, fcpxml, fcp7, otio)", time.perf_counter() - started))
         started = time.perf_counter()
         build_report(out)
-        rows.append((f"report, cold ({3 * args.highlights} stills extracted) + contact sheet", time.perf_counter() - started))
+        rows.append(
+            (f"report, cold ({3 * args.highlights} stills extracted) + contact sheet", time.perf_counter() - started)
+        )
         started = time.perf_counter()
         build_report(out)
         rows.append(("report, warm (stills reused)", time.perf_counter() - started))

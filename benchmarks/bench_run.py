@@ -72,13 +72,21 @@ def measure_one(video: Path, sample_fps: float, clips: bool, skip_quiet: bool) -
         manifest = process_video(video, Path(out) / video.stem, settings, force=True)
         wall = time.perf_counter() - started
     peak_mb = peak_rss_mb()
-    return {"wall_s": wall, "peak_mb": peak_mb, "timing": manifest.timing, "decode": manifest.decode,
-            "duration": manifest.source.duration, "highlights": len(manifest.intervals)}
+    return {
+        "wall_s": wall,
+        "peak_mb": peak_mb,
+        "timing": manifest.timing,
+        "decode": manifest.decode,
+        "duration": manifest.source.duration,
+        "highlights": len(manifest.intervals),
+    }
 
 
 def run_child(video: Path, sample_fps: float = 2.0, clips: bool = False, skip_quiet: bool = True) -> dict:
     command = [sys.executable, __file__, "--child", str(video), str(sample_fps), str(int(clips)), str(int(skip_quiet))]
-    output = subprocess.run(command, check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    output = subprocess.run(
+        command, check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}
+    )
     return json.loads(output.stdout.splitlines()[-1])
 
 
@@ -100,26 +108,50 @@ def main() -> None:
         ("every frame, long", run_child(long_video, sample_fps=30.0, skip_quiet=False)),
         ("default + clips, long", run_child(long_video, clips=True)),
     ]
-    header = ("run", "video", "analysis", "realtime", "decode", "score", "prepare", "frames decoded", "write clips", "highlights", "peak RSS")
+    header = (
+        "run",
+        "video",
+        "analysis",
+        "realtime",
+        "decode",
+        "score",
+        "prepare",
+        "frames decoded",
+        "write clips",
+        "highlights",
+        "peak RSS",
+    )
     table = [header]
     for name, r in rows:
         t = r["timing"]
-        table.append((
-            name, f"{r['duration']:.0f} s", f"{t['analysis_s']:.1f} s", f"{r['duration'] / t['analysis_s']:.1f}x",
-            f"{t['decode_s']:.1f} s", f"{t['score_s'] + t['convert_s']:.1f} s", f"{t['prepare_s']:.1f} s",
-            f"{r['decode']['frames_decoded']}/{round(r['duration'] * 30)}",
-            f"{t.get('write_s', 0):.1f} s" if name.endswith("clips, long") else "-",
-            str(r["highlights"]), f"{r['peak_mb']:.0f} MB",
-        ))
+        table.append(
+            (
+                name,
+                f"{r['duration']:.0f} s",
+                f"{t['analysis_s']:.1f} s",
+                f"{r['duration'] / t['analysis_s']:.1f}x",
+                f"{t['decode_s']:.1f} s",
+                f"{t['score_s'] + t['convert_s']:.1f} s",
+                f"{t['prepare_s']:.1f} s",
+                f"{r['decode']['frames_decoded']}/{round(r['duration'] * 30)}",
+                f"{t.get('write_s', 0):.1f} s" if name.endswith("clips, long") else "-",
+                str(r["highlights"]),
+                f"{r['peak_mb']:.0f} MB",
+            )
+        )
     widths = [max(len(row[k]) for row in table) for k in range(len(header))]
     size = long_video.stat().st_size * 8 / (args.minutes * 60) / 1e6
-    print(f"highlight run, default detector, 1080p30 H.264 at {size:.1f} Mbit/s (keyframe every 1 s), {os.cpu_count()} CPU cores")
+    print(
+        f"highlight run, default detector, 1080p30 H.264 at {size:.1f} Mbit/s (keyframe every 1 s), {os.cpu_count()} CPU cores"
+    )
     for k, row in enumerate(table):
         print("| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths)) + " |")
         if k == 0:
             print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    print("realtime = video seconds per wall second of analysis (decode + score); score includes colour conversion;"
-          " clip writing is reported apart.")
+    print(
+        "realtime = video seconds per wall second of analysis (decode + score); score includes colour conversion;"
+        " clip writing is reported apart."
+    )
 
 
 if __name__ == "__main__":

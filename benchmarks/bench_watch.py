@@ -61,8 +61,11 @@ def latency(video: Path, work: Path) -> float:
 
     folder, out = work / "latency-in", work / "latency-out"
     folder.mkdir()
-    daemon = subprocess.Popen(highlight("watch", str(folder), "--out", str(out), "--settle", f"{SETTLE}s",
-                                        "--no-clips"), stderr=subprocess.DEVNULL, start_new_session=True)
+    daemon = subprocess.Popen(
+        highlight("watch", str(folder), "--out", str(out), "--settle", f"{SETTLE}s", "--no-clips"),
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         while not (out / "watch.log").exists() or "watching" not in (out / "watch.log").read_text():
             time.sleep(0.05)
@@ -99,20 +102,43 @@ def main() -> None:
         base = timed(highlight("run", str(folder), "--out", str(work / "run-out"), "--no-clips", "-q"))
         rows.append(("highlight run", args.files, "-", f"{base:.1f}", f"{base / args.files:.2f}", "-"))
         for workers in (1, 2):
-            wall = timed(highlight("watch", str(folder), "--out", str(work / f"watch-out-{workers}"), "--no-clips",
-                                   "--settle", f"{SETTLE}s", "--workers", str(workers), "--exit-when-idle"))
+            wall = timed(
+                highlight(
+                    "watch",
+                    str(folder),
+                    "--out",
+                    str(work / f"watch-out-{workers}"),
+                    "--no-clips",
+                    "--settle",
+                    f"{SETTLE}s",
+                    "--workers",
+                    str(workers),
+                    "--exit-when-idle",
+                )
+            )
             overhead = (wall - SETTLE - base) / args.files
-            rows.append(("highlight watch", args.files, str(workers), f"{wall:.1f}", f"{wall / args.files:.2f}",
-                         f"{overhead:+.2f}"))
+            rows.append(
+                (
+                    "highlight watch",
+                    args.files,
+                    str(workers),
+                    f"{wall:.1f}",
+                    f"{wall / args.files:.2f}",
+                    f"{overhead:+.2f}",
+                )
+            )
         drop = latency(video, work)
-    print(f"{args.files} recordings of {args.seconds:g} s, 640x360, --no-clips, settle {SETTLE:g}s, "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"{args.files} recordings of {args.seconds:g} s, 640x360, --no-clips, settle {SETTLE:g}s, {os.cpu_count()} CPUs"
+    )
     header = ("command", "files", "workers", "wall s", "s/file", "overhead s/file vs run")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
-    print(f"latency, one file dropped into a running daemon: {drop:.1f} s from its last write to done "
-          f"(settle {SETTLE:g}s + processing)")
+    print(
+        f"latency, one file dropped into a running daemon: {drop:.1f} s from its last write to done "
+        f"(settle {SETTLE:g}s + processing)"
+    )
 
 
 if __name__ == "__main__":

@@ -6,8 +6,9 @@ import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 # mkstemp creates files readable by their owner only; outputs are for a web server, an
 # editor on another account, a backup: they get the permissions the user's umask gives
@@ -38,6 +39,7 @@ def atomic_path(final: Path) -> Iterator[Path]:
 
 
 def write_text(final: Path, text: str) -> None:
+    """Write text atomically and fsync it: a crash leaves the old file or the new one, never half."""
     with atomic_path(final) as tmp:
         with open(tmp, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
@@ -46,6 +48,7 @@ def write_text(final: Path, text: str) -> None:
 
 
 def write_json(final: Path, data: Any) -> None:
+    """JSON for people to read too (indented, UTF-8), written atomically."""
     write_text(final, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 

@@ -110,9 +110,16 @@ def _video_bar(video: Path, quiet: bool) -> ProgressDisplay:
 
     @contextlib.contextmanager
     def display(info: VideoInfo) -> Iterator[Progress]:
-        bar = tqdm(total=round(info.duration, 1), desc=video.name[:30], unit="s", leave=False,
-                   disable=quiet, position=1, file=sys.stderr,
-                   bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s [{elapsed}<{remaining}]")
+        bar = tqdm(
+            total=round(info.duration, 1),
+            desc=video.name[:30],
+            unit="s",
+            leave=False,
+            disable=quiet,
+            position=1,
+            file=sys.stderr,
+            bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s [{elapsed}<{remaining}]",
+        )
         try:
             yield lambda t: bar.update(max(0.0, min(t, bar.total) - bar.n))
         finally:
@@ -126,14 +133,16 @@ def format_summary(report: BatchReport) -> str:
     rows = [("video", "status", "highlights", "length", "took", "notes")]
     for r in report.results:
         note = r.error.replace(f"{r.path}: ", "") if r.error else "; ".join(r.notes)
-        rows.append((
-            str(r.path.name),
-            r.status,
-            str(r.highlights) if r.status != "failed" else "-",
-            format_timestamp(r.video_seconds, 0) if r.video_seconds else "-",
-            f"{r.run_seconds:.1f}s" if r.status != "skipped" else "-",
-            note,
-        ))
+        rows.append(
+            (
+                str(r.path.name),
+                r.status,
+                str(r.highlights) if r.status != "failed" else "-",
+                format_timestamp(r.video_seconds, 0) if r.video_seconds else "-",
+                f"{r.run_seconds:.1f}s" if r.status != "skipped" else "-",
+                note,
+            )
+        )
     lines = format_table(rows)
     done = sum(r.status == "done" for r in report.results)
     skipped = sum(r.status == "skipped" for r in report.results)

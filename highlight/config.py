@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from highlight import HighlightError
 from highlight.options import Option, parse_values
@@ -120,10 +121,14 @@ def check_section(group: Group, declared: dict[str, Sequence[Option]], path: Pat
     aliases = {option.alias for options in declared.values() for option in options if option.alias}
     for key, value in section.items():
         if isinstance(value, dict) and key not in declared:
-            raise HighlightError(f"{path}: [{group.section}.{key}]: no {group.what} {key!r} installed "
-                                 f"(installed: {', '.join(sorted(declared)) or 'none'})")
+            raise HighlightError(
+                f"{path}: [{group.section}.{key}]: no {group.what} {key!r} installed "
+                f"(installed: {', '.join(sorted(declared)) or 'none'})"
+            )
         if not isinstance(value, dict) and key not in aliases:
-            raise HighlightError(f"{path}: unknown key {key!r} in [{group.section}] "
-                                 f"(put options under [{group.section}.NAME]; known here: {', '.join(sorted(aliases)) or 'none'})")
+            raise HighlightError(
+                f"{path}: unknown key {key!r} in [{group.section}] "
+                f"(put options under [{group.section}.NAME]; known here: {', '.join(sorted(aliases)) or 'none'})"
+            )
         if isinstance(value, dict):
             component_values(group, key, declared[key], path)

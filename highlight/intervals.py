@@ -29,8 +29,8 @@ overlap. Two shots 1.5 s apart each need their lead-in (the release) and their t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -48,9 +48,7 @@ class IntervalSettings:
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.exit_threshold <= self.threshold <= 1.0:
-            raise ValueError(
-                f"need 0 <= exit threshold ({self.exit_threshold}) <= threshold ({self.threshold}) <= 1"
-            )
+            raise ValueError(f"need 0 <= exit threshold ({self.exit_threshold}) <= threshold ({self.threshold}) <= 1")
         for name in ("smooth", "min_duration", "merge_gap", "pad_before", "pad_after"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name.replace('_', '-')} must not be negative")
@@ -188,6 +186,7 @@ def merge_close(runs: list[Interval], gap: float) -> list[Interval]:
 
 
 def drop_short(runs: list[Interval], min_duration: float) -> list[Interval]:
+    """Runs too short to be a highlight (a flicker that survived smoothing) go."""
     return [run for run in runs if run.duration >= min_duration]
 
 
@@ -195,10 +194,7 @@ def pad_and_clamp(
     runs: list[Interval], before: float, after: float, end_of_video: float, merge: bool = True
 ) -> list[Interval]:
     """Padded runs within the video; overlapping ones merged unless ``merge`` is off (separate events)."""
-    padded = [
-        Interval(max(0.0, run.start - before), min(end_of_video, run.end + after))
-        for run in runs
-    ]
+    padded = [Interval(max(0.0, run.start - before), min(end_of_video, run.end + after)) for run in runs]
     kept = [run for run in padded if run.end > run.start]
     return merge_close(kept, 0.0) if merge else kept
 

@@ -18,9 +18,10 @@ does not change the key of earlier runs); defaults are filled in when a video st
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from highlight.units import parse_seconds
 
@@ -120,11 +121,14 @@ class Option:
 
     def describe(self) -> str:
         """One line for listings: '--reps-rest TIME  A pause ... [default: 5 s]'."""
-        default = "" if self.default in (None, False) else f" [default: {self.default}{' ' + self.unit if self.unit else ''}]"
+        default = (
+            "" if self.default in (None, False) else f" [default: {self.default}{' ' + self.unit if self.unit else ''}]"
+        )
         return f"{self.help}{default}"
 
 
 def defaults(options: Sequence[Option]) -> dict[str, Any]:
+    """Every option's default, by name: what a component gets where nobody gave a value."""
     return {option.name: option.default for option in options}
 
 

@@ -34,7 +34,6 @@ from highlight.source import VideoInfo, VideoSource, probe
 log = logging.getLogger(__name__)
 
 
-
 @dataclass
 class Analysis:
     """The score timeline of one video and what the plugins made of it."""
@@ -172,8 +171,15 @@ def analyse(
         timing={
             "prepare_s": round(prepare_seconds, 3),
             # what the frame loop itself spent decoding: the rest of its time is accounted below
-            "decode_s": round(total - prepare_seconds - timeline.score_seconds - convert_seconds
-                              - runner.wait_seconds - plugins_end_seconds, 3),
+            "decode_s": round(
+                total
+                - prepare_seconds
+                - timeline.score_seconds
+                - convert_seconds
+                - runner.wait_seconds
+                - plugins_end_seconds,
+                3,
+            ),
             "convert_s": round(convert_seconds, 3),
             "score_s": round(timeline.score_seconds, 3),
             "plugins_s": round(runner.seconds, 3),  # in plugin hooks, mostly alongside the loop
@@ -278,8 +284,13 @@ def make_scorer(settings: RunSettings) -> Scorer:
         if settings.regions or settings.excludes:
             raise HighlightError("--region and --exclude work with a detector, not with --model")
         return load_model_scorer(Path(settings.model))
-    return get_scorer(settings.detector, sample_fps=settings.sample_fps, options=dict(settings.detector_options),
-                      regions=settings.regions, excludes=settings.excludes)
+    return get_scorer(
+        settings.detector,
+        sample_fps=settings.sample_fps,
+        options=dict(settings.detector_options),
+        regions=settings.regions,
+        excludes=settings.excludes,
+    )
 
 
 def process_video(

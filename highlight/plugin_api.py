@@ -39,9 +39,10 @@ from __future__ import annotations
 
 import difflib
 import inspect
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Mapping
+from typing import Any, ClassVar
 
 from highlight import HighlightError
 from highlight.intervals import Interval
@@ -62,14 +63,17 @@ class Hook:
     on_class: bool = False
 
 
-HOOKS: dict[str, Hook] = {hook.name: hook for hook in (
-    Hook("check_options", ("options",), on_class=True),
-    Hook("overlay", ("out_dir", "options"), on_class=True),
-    Hook("start_video", ("context",)),
-    Hook("on_frame", ("frame",)),
-    Hook("end_video", ()),
-    Hook("highlight_intervals", ()),
-)}
+HOOKS: dict[str, Hook] = {
+    hook.name: hook
+    for hook in (
+        Hook("check_options", ("options",), on_class=True),
+        Hook("overlay", ("out_dir", "options"), on_class=True),
+        Hook("start_video", ("context",)),
+        Hook("on_frame", ("frame",)),
+        Hook("end_video", ()),
+        Hook("highlight_intervals", ()),
+    )
+}
 HOOK_PREFIXES = ("on_", "start_", "end_", "before_", "after_")  # what a hook-like name starts with
 
 
@@ -206,8 +210,9 @@ def check_plugins(names: tuple[str, ...] | list[str], given: Mapping[str, Mappin
         cls.check_options(complete(cls.options, given.get(cls.name, {})))
 
 
-def overlay_drawers(names: tuple[str, ...] | list[str], out_dir: Path,
-                    given: Mapping[str, Mapping[str, Any]]) -> list[Callable]:
+def overlay_drawers(
+    names: tuple[str, ...] | list[str], out_dir: Path, given: Mapping[str, Mapping[str, Any]]
+) -> list[Callable]:
     """The drawers of the plugins named in ``--overlay``, for the clips of one video."""
     drawers = []
     for name in names:

@@ -19,32 +19,36 @@ class Preset:
     changes: Mapping[str, Any]  # RunSettings / IntervalSettings names -> values
 
 
-PRESETS: Mapping[str, Preset] = MappingProxyType({
-    preset.name: preset
-    for preset in (
-        Preset(
-            "shots",
-            "one clip per shot: use with --region around the hoop; 2 s lead-in to see the release, "
-            "2 s tail for the result, shots close together kept apart, short events kept; "
-            "analyses 10 frames a second throughout",
-            MappingProxyType({
-                # the detector sees the ball at the hoop: the release is about a second before
-                "pad_before": 2.0,
-                # the result (in, rim, rebound) is over within two seconds of the ball leaving the hoop area
-                "pad_after": 2.0,
-                "merge_gap": 0.0,
-                "separate": True,
-                # a ball crossing a hoop region is in it for a fraction of a second
-                "min_duration": 0.2,
-                "smooth": 0.3,
-                # a ball crosses the hoop region in a few tenths of a second: look often, also
-                # while the region is quiet (no keyframe-only skipping), or it passes unseen
-                "sample_fps": 10.0,
-                "skip_quiet": False,
-            }),
-        ),
-    )
-})
+PRESETS: Mapping[str, Preset] = MappingProxyType(
+    {
+        preset.name: preset
+        for preset in (
+            Preset(
+                "shots",
+                "one clip per shot: use with --region around the hoop; 2 s lead-in to see the release, "
+                "2 s tail for the result, shots close together kept apart, short events kept; "
+                "analyses 10 frames a second throughout",
+                MappingProxyType(
+                    {
+                        # the detector sees the ball at the hoop: the release is about a second before
+                        "pad_before": 2.0,
+                        # the result (in, rim, rebound) is over within two seconds of the ball leaving the hoop area
+                        "pad_after": 2.0,
+                        "merge_gap": 0.0,
+                        "separate": True,
+                        # a ball crossing a hoop region is in it for a fraction of a second
+                        "min_duration": 0.2,
+                        "smooth": 0.3,
+                        # a ball crosses the hoop region in a few tenths of a second: look often, also
+                        # while the region is quiet (no keyframe-only skipping), or it passes unseen
+                        "sample_fps": 10.0,
+                        "skip_quiet": False,
+                    }
+                ),
+            ),
+        )
+    }
+)
 
 
 def with_preset(name: str | None, given: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,9 +9,10 @@ than stopping every command.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any, Mapping
+from typing import Any
 
 from highlight import HighlightError
 

@@ -54,9 +54,15 @@ class VideoResult:
 
     def report_entry(self) -> dict[str, Any]:
         """The form report.html's batch record keeps (failures have no manifest to read)."""
-        return {"path": str(self.path.resolve()), "status": self.status, "highlights": self.highlights,
-                "video_seconds": self.video_seconds, "run_seconds": round(self.run_seconds, 3),
-                "error": self.error, "notes": self.notes}
+        return {
+            "path": str(self.path.resolve()),
+            "status": self.status,
+            "highlights": self.highlights,
+            "video_seconds": self.video_seconds,
+            "run_seconds": round(self.run_seconds, 3),
+            "error": self.error,
+            "notes": self.notes,
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """JSON for the worker's result file."""
@@ -65,13 +71,21 @@ class VideoResult:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> VideoResult:
         out_dir = data.get("out_dir")
-        return cls(Path(data["path"]), Path(out_dir) if out_dir else None, str(data["status"]),
-                   int(data.get("highlights", 0)), float(data.get("video_seconds", 0.0)),
-                   float(data.get("run_seconds", 0.0)), str(data.get("error", "")), list(data.get("notes", [])))
+        return cls(
+            Path(data["path"]),
+            Path(out_dir) if out_dir else None,
+            str(data["status"]),
+            int(data.get("highlights", 0)),
+            float(data.get("video_seconds", 0.0)),
+            float(data.get("run_seconds", 0.0)),
+            str(data.get("error", "")),
+            list(data.get("notes", [])),
+        )
 
 
 @contextlib.contextmanager
 def no_progress(info: VideoInfo):
+    """No progress bar (the watch worker has nobody to show one to)."""
     yield None
 
 
@@ -101,11 +115,19 @@ def run_video(
         else:
             with progress(info) as heard:
                 manifest = process_video(video, out_dir, settings, info, heard, force)
-            result = VideoResult(video, out_dir, "done", len(manifest.intervals), info.duration,
-                                 time.perf_counter() - started, notes=manifest.notes())
+            result = VideoResult(
+                video,
+                out_dir,
+                "done",
+                len(manifest.intervals),
+                info.duration,
+                time.perf_counter() - started,
+                notes=manifest.notes(),
+            )
     except Exception as error:  # noqa: BLE001 - one bad file must not stop a batch or the daemon
-        return VideoResult(video, out_dir, "failed", run_seconds=time.perf_counter() - started,
-                           error=one_line_error(video, error))
+        return VideoResult(
+            video, out_dir, "failed", run_seconds=time.perf_counter() - started, error=one_line_error(video, error)
+        )
     if timelines:
         _add_timelines(result, timelines)
     return result

@@ -65,14 +65,14 @@ class RunSettings:
         text = json.dumps(self.to_dict(), sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
-    def with_intervals(self, **changes: Any) -> "RunSettings":
+    def with_intervals(self, **changes: Any) -> RunSettings:
         return replace(self, intervals=replace(self.intervals, **changes))
 
     def given_plugin_options(self) -> dict[str, dict[str, Any]]:
         """{plugin: {option: value}} for the options somebody gave."""
         return {name: dict(values) for name, values in self.plugin_options}
 
-    def with_changes(self, changes: dict[str, Any]) -> "RunSettings":
+    def with_changes(self, changes: dict[str, Any]) -> RunSettings:
         """Apply changes by name: interval settings (``threshold``, ``pad_before``...) or run settings."""
         interval_names = set(IntervalSettings.__dataclass_fields__)
         interval_changes = {k: v for k, v in changes.items() if k in interval_names and v is not None}
@@ -96,8 +96,12 @@ def settings_from_dict(data: dict[str, Any]) -> RunSettings:
         data[name] = tuple(data.get(name, ()))
     known = set(RunSettings.__dataclass_fields__)
     return RunSettings(
-        intervals=intervals, clip=clip, plugins=plugins, plugin_options=plugin_options_tuple(given),
-        overlay=overlay, detector_options=tuple(sorted(data.pop("detector_options", {}).items())),
+        intervals=intervals,
+        clip=clip,
+        plugins=plugins,
+        plugin_options=plugin_options_tuple(given),
+        overlay=overlay,
+        detector_options=tuple(sorted(data.pop("detector_options", {}).items())),
         **{k: v for k, v in data.items() if k in known},
     )
 

@@ -32,8 +32,8 @@ def _scene(width: int, height: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     coarse = rng.integers(70, 150, (height // 20 + 1, width // 20 + 1, 3)).astype(np.float32)
     scene = np.kron(coarse, np.ones((20, 20, 1)))[:height, :width]
-    scene[int(height * 0.6):] = scene[int(height * 0.6):] * 0.5 + np.array([150, 110, 70]) * 0.5  # the floor
-    scene[int(height * 0.6):int(height * 0.6) + 3] = 230  # a court line
+    scene[int(height * 0.6) :] = scene[int(height * 0.6) :] * 0.5 + np.array([150, 110, 70]) * 0.5  # the floor
+    scene[int(height * 0.6) : int(height * 0.6) + 3] = 230  # a court line
     return scene
 
 
@@ -47,7 +47,7 @@ def _draw_player(frame: np.ndarray, cx: float, floor_y: float, scale: float) -> 
     top = int(floor_y) - h
     x0, x1 = int(cx - w / 2), int(cx + w / 2)
     ys, ye = max(top + h // 4, 0), max(int(floor_y), 0)
-    frame[ys:ye, max(x0, 0):max(x1, 0)] = (200, 40, 40)
+    frame[ys:ye, max(x0, 0) : max(x1, 0)] = (200, 40, 40)
     r = max(2, w // 3)
     yy, xx = np.ogrid[: frame.shape[0], : frame.shape[1]]
     head = (yy - (top + r)) ** 2 + (xx - cx) ** 2 <= r * r
@@ -90,10 +90,21 @@ def _cloud_shade(t: float, cloud: tuple[float, float] | None, width: int, height
     return np.broadcast_to(shade[np.newaxis, :, np.newaxis], (height, width, 1))
 
 
-def render(path: Path, width: int, height: int, fps: Fraction, seconds: float, visits: list[tuple[float, float]],
-           audio: bool = False, exposure_jump: float | None = None, seed: int = 0,
-           bitrate: int | None = None, still: bool = False, exposure_step: float | None = None,
-           cloud: tuple[float, float] | None = None) -> list[list[float]]:
+def render(
+    path: Path,
+    width: int,
+    height: int,
+    fps: Fraction,
+    seconds: float,
+    visits: list[tuple[float, float]],
+    audio: bool = False,
+    exposure_jump: float | None = None,
+    seed: int = 0,
+    bitrate: int | None = None,
+    still: bool = False,
+    exposure_step: float | None = None,
+    cloud: tuple[float, float] | None = None,
+) -> list[list[float]]:
     """Encode the sample; return the intervals in which the player is in view, in seconds.
 
     ``bitrate`` (bits/s) encodes at a fixed rate as phones do (about 12-17 Mbit/s at
@@ -173,15 +184,34 @@ def _rotate_metadata(src: Path, dst: Path, degrees: int) -> None:
     import imageio_ffmpeg
 
     subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-display_rotation", str(degrees),
-         "-i", str(src), "-c", "copy", str(dst)],
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-y",
+            "-loglevel",
+            "error",
+            "-display_rotation",
+            str(degrees),
+            "-i",
+            str(src),
+            "-c",
+            "copy",
+            str(dst),
+        ],
         check=True,
     )
 
 
 SAMPLES = {
-    "court.mp4": dict(width=640, height=360, fps=Fraction(30), seconds=24.0, visits=[(3.0, 8.0), (14.0, 19.5)],
-                      audio=True, exposure_jump=11.0, seed=0),
+    "court.mp4": dict(
+        width=640,
+        height=360,
+        fps=Fraction(30),
+        seconds=24.0,
+        visits=[(3.0, 8.0), (14.0, 19.5)],
+        audio=True,
+        exposure_jump=11.0,
+        seed=0,
+    ),
     "pal_25fps.mp4": dict(width=720, height=576, fps=Fraction(25), seconds=12.0, visits=[(4.0, 9.0)], seed=2),
 }
 PORTRAIT = dict(width=640, height=360, fps=Fraction(30), seconds=10.0, visits=[(2.0, 6.5)], seed=1)

@@ -7,13 +7,13 @@ import subprocess
 import sys
 
 import pytest
+from highlight_plugins.pose import PosePlugin
+from highlight_plugins.reps import RepsPlugin
 
 from highlight import HighlightError
 from highlight.cli.components import resolve
 from highlight.config import component_values, config_file
 from highlight.registry import DETECTORS, PLUGINS
-from highlight_plugins.pose import PosePlugin
-from highlight_plugins.reps import RepsPlugin
 
 
 def pose_defaults() -> dict:
@@ -43,22 +43,32 @@ def test_config_file_location(monkeypatch, tmp_path):
 
 
 def test_a_table_per_plugin_with_relative_paths(config, tmp_path):
-    config('[plugins.pose]\nmodel = "../models/lite.task"\nfps = 5\n[plugins.reps]\nexercise = "squat"\n'
-           'rest = "20s"\nhighlight-sets = true\n[detectors.motion]\nhistory = 60\n')
+    config(
+        '[plugins.pose]\nmodel = "../models/lite.task"\nfps = 5\n[plugins.reps]\nexercise = "squat"\n'
+        'rest = "20s"\nhighlight-sets = true\n[detectors.motion]\nhistory = 60\n'
+    )
     assert pose_defaults() == {"model": str((tmp_path / "models" / "lite.task").resolve()), "fps": 5.0}
     assert component_values(PLUGINS, "reps", RepsPlugin.options) == {
-        "exercise": "squat", "rest": 20.0, "highlight_sets": True}
+        "exercise": "squat",
+        "rest": 20.0,
+        "highlight_sets": True,
+    }
     from highlight.scorers.motion import MotionScorer
 
     assert component_values(DETECTORS, "motion", MotionScorer.options) == {"history": 60.0}
 
 
 def test_the_flat_keys_of_earlier_versions_still_work(config, tmp_path):
-    config('[plugins]\npose-model = "../models/lite.task"\npose-fps = 5\nexercise = "squat"\nrest = 20\n'
-           'highlight-sets = true\n')
+    config(
+        '[plugins]\npose-model = "../models/lite.task"\npose-fps = 5\nexercise = "squat"\nrest = 20\n'
+        "highlight-sets = true\n"
+    )
     assert pose_defaults() == {"model": str((tmp_path / "models" / "lite.task").resolve()), "fps": 5.0}
     assert component_values(PLUGINS, "reps", RepsPlugin.options) == {
-        "exercise": "squat", "rest": 20.0, "highlight_sets": True}
+        "exercise": "squat",
+        "rest": 20.0,
+        "highlight_sets": True,
+    }
 
 
 def test_command_line_then_environment_then_file(config, tmp_path, monkeypatch):
@@ -77,8 +87,12 @@ def test_command_line_then_environment_then_file(config, tmp_path, monkeypatch):
 def test_a_plugin_option_enables_its_plugin(config, tmp_path):
     config("")
     (tmp_path / "m.task").write_bytes(b"x")
-    enabled, values, _ = resolve("motion", [], [], {("plugins", "reps"): {"exercise": "squat"},
-                                                     ("plugins", "pose"): {"model": str(tmp_path / "m.task")}})
+    enabled, values, _ = resolve(
+        "motion",
+        [],
+        [],
+        {("plugins", "reps"): {"exercise": "squat"}, ("plugins", "pose"): {"model": str(tmp_path / "m.task")}},
+    )
     assert set(enabled) == {"reps", "pose"} and values["reps"] == {"exercise": "squat"}
 
 
@@ -87,16 +101,19 @@ def test_a_run_without_plugins_is_not_touched(config):
     assert resolve("motion", [], [], {}) == ([], {}, {})
 
 
-@pytest.mark.parametrize("text,message", [
-    ("[plugins\n", "not a valid TOML config"),
-    ("[plugin]\npose-model = 'x'\n", r"unknown section\(s\) plugin"),
-    ("[plugins]\npose_model = 'x'\n", r"unknown key 'pose_model' in \[plugins\]"),
-    ("[plugins.pose]\nfps = 'ten'\n", r"\[plugins.pose\].fps: 'ten': could not convert"),
-    ("[plugins.reps]\nhighlight-sets = 1\n", r"\[plugins.reps\].highlight-sets: 1: expected true or false"),
-    ("[plugins.reps]\nexercise = 'yoga'\n", "'yoga' is not one of auto"),
-    ("[plugins.rep]\nexercise = 'squat'\n", r"\[plugins.rep\]: no plugin 'rep' installed"),
-    ("[plugins.reps]\nexcercise = 'squat'\n", "has no option 'excercise'"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("[plugins\n", "not a valid TOML config"),
+        ("[plugin]\npose-model = 'x'\n", r"unknown section\(s\) plugin"),
+        ("[plugins]\npose_model = 'x'\n", r"unknown key 'pose_model' in \[plugins\]"),
+        ("[plugins.pose]\nfps = 'ten'\n", r"\[plugins.pose\].fps: 'ten': could not convert"),
+        ("[plugins.reps]\nhighlight-sets = 1\n", r"\[plugins.reps\].highlight-sets: 1: expected true or false"),
+        ("[plugins.reps]\nexercise = 'yoga'\n", "'yoga' is not one of auto"),
+        ("[plugins.rep]\nexercise = 'squat'\n", r"\[plugins.rep\]: no plugin 'rep' installed"),
+        ("[plugins.reps]\nexcercise = 'squat'\n", "has no option 'excercise'"),
+    ],
+)
 def test_a_wrong_config_is_a_one_line_error_naming_the_file(config, text, message):
     path = config(text)
     with pytest.raises(HighlightError, match=message) as error:
@@ -113,15 +130,45 @@ def test_run_takes_the_pose_model_from_the_config(config, shared, tmp_path):
     """End to end: `run --plugin pose` with nothing but the config file naming the model."""
     config(f'[plugins]\npose-model = "{shared / "models" / "pose_landmarker_lite.task"}"\npose-fps = 4\n')
     video = shared / "data" / "videos" / "quva_023_fitness.mp4"
-    done = subprocess.run([sys.executable, "-m", "highlight", "run", str(video), "--plugin", "pose", "--no-clips",
-                           "--no-report", "-q", "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "highlight",
+            "run",
+            str(video),
+            "--plugin",
+            "pose",
+            "--no-clips",
+            "--no-report",
+            "-q",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     pose = json.loads((tmp_path / "out" / video.stem / "highlights.json").read_text())["plugins"]["pose"]
     assert pose["model"] == "pose_landmarker_lite.task" and pose["fps"] == 4 and pose["detected_frames"] > 0
 
     config("[plugins]\npose-fps = 4\n")
-    done = subprocess.run([sys.executable, "-m", "highlight", "run", str(video), "--plugin", "pose", "-q",
-                           "--out", str(tmp_path / "out2")], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "highlight",
+            "run",
+            str(video),
+            "--plugin",
+            "pose",
+            "-q",
+            "--out",
+            str(tmp_path / "out2"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 2 and "--pose-model" in done.stderr and "[plugins.pose]" in done.stderr
 
 

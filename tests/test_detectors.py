@@ -33,7 +33,9 @@ def test_scores_are_one_per_image_in_unit_range(name, frames):
     scorer = get_scorer(name, sample_fps=2.0)
     scorer.prepare(source)
     images = [scorer.image_for(frame) for frame in picked[:40]]
-    scores = np.concatenate([scorer.score(images[k:k + scorer.batch_size]) for k in range(0, len(images), scorer.batch_size)])
+    scores = np.concatenate(
+        [scorer.score(images[k : k + scorer.batch_size]) for k in range(0, len(images), scorer.batch_size)]
+    )
     assert scores.shape == (len(images),)
     assert np.all((scores >= 0) & (scores <= 1))
 

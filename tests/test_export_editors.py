@@ -31,14 +31,18 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 # --- pure functions -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("source, expected", [
-    ({"fps_rational": "30000/1001", "fps": 29.97}, Fraction(30000, 1001)),
-    ({"fps_rational": "2997/100", "fps": 29.97}, Fraction(30000, 1001)),  # a file that rounds 29.97
-    ({"fps_rational": "25", "fps": 25.0}, Fraction(25)),
-    ({"fps": 29.97002997002997}, Fraction(30000, 1001)),  # manifests written before fps_rational
-    ({"fps_rational": "14145840/470789", "fps": 30.047}, Fraction(30)),  # a variable-rate phone video
-    ({"fps_rational": "15", "fps": 15.0}, Fraction(15)),
-])
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ({"fps_rational": "30000/1001", "fps": 29.97}, Fraction(30000, 1001)),
+        ({"fps_rational": "2997/100", "fps": 29.97}, Fraction(30000, 1001)),  # a file that rounds 29.97
+        ({"fps_rational": "25", "fps": 25.0}, Fraction(25)),
+        ({"fps": 29.97002997002997}, Fraction(30000, 1001)),  # manifests written before fps_rational
+        ({"fps_rational": "14145840/470789", "fps": 30.047}, Fraction(30)),  # a variable-rate phone video
+        ({"fps_rational": "15", "fps": 15.0}, Fraction(15)),
+    ],
+)
 def test_exact_frame_rate(source, expected):
     assert exact_frame_rate(manifests.source_from_dict(source)) == expected
 
@@ -58,6 +62,7 @@ def test_parse_formats():
 
 # --- a batch over a 25 fps and a 29.97 fps recording ----------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     """``highlight run --export all --no-clips`` over a 25 fps and a 29.97 (30000/1001) fps recording.
@@ -67,8 +72,15 @@ def exported(tmp_path_factory):
     videos = tmp_path_factory.mktemp("editors_in")
     render = _load_sample_maker().render
     render(videos / "pal_25fps.mp4", width=360, height=288, fps=Fraction(25), seconds=10.0, visits=[(3.0, 7.5)], seed=2)
-    render(videos / "ntsc_2997.mp4", width=320, height=240, fps=Fraction(30000, 1001),
-                                seconds=10.0, visits=[(1.5, 4.0), (6.5, 9.0)], seed=3)
+    render(
+        videos / "ntsc_2997.mp4",
+        width=320,
+        height=240,
+        fps=Fraction(30000, 1001),
+        seconds=10.0,
+        visits=[(1.5, 4.0), (6.5, 9.0)],
+        seed=3,
+    )
     out = tmp_path_factory.mktemp("editors_out")
     report = run_batch([videos], RunSettings(clips=False), out, quiet=True, exports=list(FORMATS))
     assert not report.failed, [r.error for r in report.failed]
@@ -179,16 +191,33 @@ def test_contact_sheets(exported):
 
 # --- the report in a browser ----------------------------------------------------------------------
 
+
 def _chromium(url: str, tmp_path: Path, *extra: str) -> tuple[str, list[str]]:
     """(stdout, console messages) of headless Chromium on ``url``."""
     if not Path(CHROMIUM).exists():
         pytest.fail("chromium not found (bash tests/install.sh installs Debian's chromium)")
     profile = tmp_path / f"chromium-profile-{len(list(tmp_path.iterdir()))}"
     result = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-         "--enable-logging=stderr", "--v=0", "--virtual-time-budget=8000", "--window-size=1280,6000", *extra, url],
-        capture_output=True, text=True, timeout=90,
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=8000",
+            "--window-size=1280,6000",
+            *extra,
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
     )
     console = [line for line in result.stderr.splitlines() if ":CONSOLE" in line]
     return result.stdout, console

@@ -27,8 +27,14 @@ def _run(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
     return subprocess.run([*HIGHLIGHT, *args], capture_output=True, text=True, timeout=timeout)
 
 
-def _moving_square(path: Path, size: tuple[int, int], frames: int, codec: str = "libx264", fps: int = 25,
-                   last_frame_at: float | None = None) -> Path:
+def _moving_square(
+    path: Path,
+    size: tuple[int, int],
+    frames: int,
+    codec: str = "libx264",
+    fps: int = 25,
+    last_frame_at: float | None = None,
+) -> Path:
     """A square crossing a grey frame; ``last_frame_at`` puts one more frame that late (seconds)."""
     width, height = size
     with av.open(str(path), "w") as container:
@@ -38,7 +44,7 @@ def _moving_square(path: Path, size: tuple[int, int], frames: int, codec: str = 
         for k, t in enumerate(times):
             image = np.full((height, width, 3), 90, np.uint8)
             x = int((k % frames) / frames * (width - width // 5))
-            image[height // 3: height // 3 + height // 4, x: x + width // 5] = 230
+            image[height // 3 : height // 3 + height // 4, x : x + width // 5] = 230
             frame = av.VideoFrame.from_ndarray(image, format="rgb24")
             frame.pts, frame.time_base = round(t * fps), Fraction(1, fps)
             for packet in stream.encode(frame):
@@ -86,8 +92,9 @@ def small_disk(tmp_path):
     mount_point.mkdir()
     if os.geteuid() != 0 or shutil.which("mount") is None:
         pytest.skip("needs root to mount a small tmpfs")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mount_point)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mount_point)], capture_output=True, text=True
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
     yield mount_point
@@ -140,8 +147,23 @@ def test_a_symlink_loop_is_a_warning_and_the_batch_goes_on(samples, tmp_path):
 def test_outputs_get_the_users_umask_not_0600(samples, tmp_path):
     folder, _ = samples
     video = sorted(folder.glob("*.mp4"))[0]
-    done = subprocess.run(["sh", "-c", 'umask 022 && exec "$@"', "sh", *HIGHLIGHT, "run", str(video),
-                           "--out", str(tmp_path / "out"), "-q", "--no-clips"], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            "sh",
+            "-c",
+            'umask 022 && exec "$@"',
+            "sh",
+            *HIGHLIGHT,
+            "run",
+            str(video),
+            "--out",
+            str(tmp_path / "out"),
+            "-q",
+            "--no-clips",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     for path in [tmp_path / "out" / "report.html", *(tmp_path / "out" / video.stem).iterdir()]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path

@@ -49,14 +49,44 @@ def _encode(path: Path, width: int, pix_fmt: str) -> None:
 
 
 def _with_rotation(src: Path, dst: Path, degrees: int) -> None:
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-display_rotation", str(degrees),
-                    "-i", str(src), "-c", "copy", str(dst)], check=True)
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-y",
+            "-loglevel",
+            "error",
+            "-display_rotation",
+            str(degrees),
+            "-i",
+            str(src),
+            "-c",
+            "copy",
+            str(dst),
+        ],
+        check=True,
+    )
 
 
 def _ffmpeg_first_frame(path: Path, width: int, height: int) -> np.ndarray:
     """The first frame as FFmpeg shows it (rotated upright by its autorotate), rgb24."""
-    raw = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-i", str(path), "-frames:v", "1",
-                          "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], check=True, capture_output=True).stdout
+    raw = subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-loglevel",
+            "error",
+            "-i",
+            str(path),
+            "-frames:v",
+            "1",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ],
+        check=True,
+        capture_output=True,
+    ).stdout
     return np.frombuffer(raw, np.uint8).reshape(height, width, 3)
 
 

@@ -6,20 +6,23 @@ import pkgutil
 import subprocess
 import sys
 
+import highlight_plugins
 import pytest
 
 import highlight
-import highlight_plugins
 
 MODULES = sorted(
-    name for package in (highlight, highlight_plugins)
+    name
+    for package in (highlight, highlight_plugins)
     for _, name, _ in pkgutil.walk_packages(package.__path__, prefix=package.__name__ + ".")
     if not name.endswith("__main__")
 )
 
 
 def test_modules_are_found():
-    assert {"highlight.cli.run", "highlight.cli.watch", "highlight.pipeline", "highlight_plugins.reps.counter"} <= set(MODULES)
+    assert {"highlight.cli.run", "highlight.cli.watch", "highlight.pipeline", "highlight_plugins.reps.counter"} <= set(
+        MODULES
+    )
 
 
 @pytest.mark.parametrize("module", MODULES)
@@ -30,8 +33,9 @@ def test_module_imports_alone(module):
 
 def test_every_package_folder_is_installed():
     """pyproject.toml lists the packages by name (plugins/ installs as highlight_plugins): none may be missing."""
-    import tomllib
     from pathlib import Path
+
+    import tomllib
 
     repo = Path(__file__).resolve().parents[1]
 
@@ -40,4 +44,6 @@ def test_every_package_folder_is_installed():
         return ".".join(("highlight_plugins", *parts[1:]) if parts[0] == "plugins" else parts)
 
     listed = set(tomllib.loads((repo / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
-    assert {installed_name(init.parent) for top in ("highlight", "plugins") for init in (repo / top).rglob("__init__.py")} == listed
+    assert {
+        installed_name(init.parent) for top in ("highlight", "plugins") for init in (repo / top).rglob("__init__.py")
+    } == listed

@@ -187,8 +187,13 @@ def test_random_timelines_keep_invariants():
         t = np.sort(rng.uniform(0, 30, n))
         s = rng.uniform(0, 1, n)
         settings = IntervalSettings(
-            threshold=0.6, exit_threshold=0.4, smooth=float(rng.uniform(0, 2)), min_duration=float(rng.uniform(0, 2)),
-            merge_gap=float(rng.uniform(0, 3)), pad_before=float(rng.uniform(0, 2)), pad_after=float(rng.uniform(0, 2)),
+            threshold=0.6,
+            exit_threshold=0.4,
+            smooth=float(rng.uniform(0, 2)),
+            min_duration=float(rng.uniform(0, 2)),
+            merge_gap=float(rng.uniform(0, 3)),
+            pad_before=float(rng.uniform(0, 2)),
+            pad_after=float(rng.uniform(0, 2)),
         )
         got = find_intervals(t, s, settings, duration=30.0)
         for a, b in zip(got, got[1:]):

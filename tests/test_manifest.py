@@ -23,19 +23,46 @@ VERSION_1 = {
     "tool": "highlight 0.1.0",
     "created": "2026-11-20T10:00:00+0000",
     "complete": True,
-    "source": {"path": "/videos/court.mp4", "size_bytes": 123456, "mtime": 1763632800.25, "width": 640,
-               "height": 360, "rotation": 0, "fps": 29.97002997002997, "duration": 12.012, "frame_count": 360,
-               "has_audio": True, "codec": "h264", "fps_rational": "30000/1001"},
+    "source": {
+        "path": "/videos/court.mp4",
+        "size_bytes": 123456,
+        "mtime": 1763632800.25,
+        "width": 640,
+        "height": 360,
+        "rotation": 0,
+        "fps": 29.97002997002997,
+        "duration": 12.012,
+        "frame_count": 360,
+        "has_audio": True,
+        "codec": "h264",
+        "fps_rational": "30000/1001",
+    },
     "settings": {"detector": "motion", "intervals": {"threshold": 0.5, "exit_threshold": 0.3}, "clips": True},
     "settings_key": "abc123",
     "applied_intervals": {"threshold": 0.5, "exit_threshold": 0.3},
     "detector": {"name": "motion", "history": 500},
     "scores": "scores.csv",
     "intervals": [
-        {"index": 1, "start": 1.5, "end": 4.25, "duration": 2.75, "peak": 0.8123, "peak_time": 3.0,
-         "clip": "clip_001_1.50-4.25.mp4", "slowmo_clip": "clip_001_1.50-4.25_slowmo.mp4"},
-        {"index": 2, "start": 7.0, "end": 9.5, "duration": 2.5, "peak": 0.61, "peak_time": 8.2,
-         "clip": "clip_002_7.00-9.50.mp4", "slowmo_clip": None},
+        {
+            "index": 1,
+            "start": 1.5,
+            "end": 4.25,
+            "duration": 2.75,
+            "peak": 0.8123,
+            "peak_time": 3.0,
+            "clip": "clip_001_1.50-4.25.mp4",
+            "slowmo_clip": "clip_001_1.50-4.25_slowmo.mp4",
+        },
+        {
+            "index": 2,
+            "start": 7.0,
+            "end": 9.5,
+            "duration": 2.5,
+            "peak": 0.61,
+            "peak_time": 8.2,
+            "clip": "clip_002_7.00-9.50.mp4",
+            "slowmo_clip": None,
+        },
     ],
     "reel": "reel.mp4",
     "plugins": {"reps": {"summary": "12 reps"}, "pose": {"error": "on_frame: RuntimeError: boom"}},
@@ -56,14 +83,23 @@ def test_version_1_manifest_reads_as_typed_fields(tmp_path):
     manifest = manifests.load(write_version_1(tmp_path / "court"))
     assert manifest.format == 1 and manifest.complete is True
     assert manifest.source.path == "/videos/court.mp4" and manifest.source.fps_rational == "30000/1001"
-    assert manifest.intervals[0] == IntervalEntry(1, 1.5, 4.25, 2.75, 0.8123, 3.0, "clip_001_1.50-4.25.mp4",
-                                                  "clip_001_1.50-4.25_slowmo.mp4")
+    assert manifest.intervals[0] == IntervalEntry(
+        1, 1.5, 4.25, 2.75, 0.8123, 3.0, "clip_001_1.50-4.25.mp4", "clip_001_1.50-4.25_slowmo.mp4"
+    )
     assert manifest.intervals[1].slowmo_clip is None
     assert manifest.plugin_intervals == [Interval(2.0, 3.5)]
-    assert manifest.output_files() == ["scores.csv", "clip_001_1.50-4.25.mp4", "clip_001_1.50-4.25_slowmo.mp4",
-                                       "clip_002_7.00-9.50.mp4", "reel.mp4"]
-    assert manifest.notes() == ["3 corrupt packets skipped", "plugin pose: on_frame: RuntimeError: boom",
-                                "reps: 12 reps"]
+    assert manifest.output_files() == [
+        "scores.csv",
+        "clip_001_1.50-4.25.mp4",
+        "clip_001_1.50-4.25_slowmo.mp4",
+        "clip_002_7.00-9.50.mp4",
+        "reel.mp4",
+    ]
+    assert manifest.notes() == [
+        "3 corrupt packets skipped",
+        "plugin pose: on_frame: RuntimeError: boom",
+        "reps: 12 reps",
+    ]
     assert manifest.detector_name == "motion" and manifest.interval_settings["threshold"] == 0.5
 
 
@@ -102,16 +138,27 @@ def test_new_manifest_says_incomplete_and_the_current_version():
 
 def test_interval_entry_rounds_as_stored():
     entry = IntervalEntry.from_interval(3, Interval(1.23456, 2.34567, peak=0.123456, peak_time=1.55555))
-    assert entry.to_dict() == {"index": 3, "start": 1.235, "end": 2.346, "duration": 1.111, "peak": 0.1235,
-                               "peak_time": 1.556, "clip": None, "slowmo_clip": None}
+    assert entry.to_dict() == {
+        "index": 3,
+        "start": 1.235,
+        "end": 2.346,
+        "duration": 1.111,
+        "peak": 0.1235,
+        "peak_time": 1.556,
+        "clip": None,
+        "slowmo_clip": None,
+    }
 
 
-@pytest.mark.parametrize("text, reason", [
-    ("[1, 2]", "a JSON object was expected"),
-    ('{"format": 99}', "manifest format 99 is not one this highlight reads"),
-    ('{"intervals": [{"start": "soon"}]}', "not a highlights manifest"),
-    ("{", "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("[1, 2]", "a JSON object was expected"),
+        ('{"format": 99}', "manifest format 99 is not one this highlight reads"),
+        ('{"intervals": [{"start": "soon"}]}', "not a highlights manifest"),
+        ("{", "not valid JSON"),
+    ],
+)
 def test_a_bad_manifest_is_one_line_naming_the_file(tmp_path, text, reason):
     (tmp_path / manifests.MANIFEST_FILE).write_text(text)
     with pytest.raises(HighlightError) as caught:
@@ -123,6 +170,7 @@ def test_a_bad_manifest_is_one_line_naming_the_file(tmp_path, text, reason):
 
 
 # --- the per-video runner -------------------------------------------------------------------------
+
 
 def test_runner_processes_then_skips_and_names_a_bad_file(samples, tmp_path):
     folder, _ = samples
@@ -157,5 +205,12 @@ def test_a_timeline_failure_fails_the_video_but_keeps_its_counts(samples, tmp_pa
 def test_video_result_travels_through_the_worker_result_file():
     result = VideoResult(Path("/v/a.mp4"), Path("/o/a"), "done", 2, 12.5, 3.25, "", ["reps: 12 reps"])
     assert VideoResult.from_dict(json.loads(json.dumps(result.to_dict()))) == result
-    assert result.report_entry() == {"path": "/v/a.mp4", "status": "done", "highlights": 2, "video_seconds": 12.5,
-                                     "run_seconds": 3.25, "error": "", "notes": ["reps: 12 reps"]}
+    assert result.report_entry() == {
+        "path": "/v/a.mp4",
+        "status": "done",
+        "highlights": 2,
+        "video_seconds": 12.5,
+        "run_seconds": 3.25,
+        "error": "",
+        "notes": ["reps: 12 reps"],
+    }

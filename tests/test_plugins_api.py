@@ -12,7 +12,7 @@ from highlight.export import manifest as manifests
 from highlight.plugin_api import Plugin, available_plugins, load_plugins
 from highlight.settings import RunSettings
 
-FAILING_PLUGIN = textwrap.dedent('''
+FAILING_PLUGIN = textwrap.dedent("""
     from highlight.plugin_api import Plugin
 
     class Exploding(Plugin):
@@ -56,7 +56,7 @@ FAILING_PLUGIN = textwrap.dedent('''
 
         def end_video(self):
             return {"seen_by_counting": self.context.shared["frames_seen"]}
-''')
+""")
 
 
 @pytest.fixture
@@ -241,11 +241,14 @@ class _WithHelpers(Plugin):
         pass
 
 
-@pytest.mark.parametrize("cls, message", [
-    (_Misspelled, "plugin 'misspelled': unknown hook 'on_frames' \\(did you mean on_frame\\?\\)"),
-    (_WrongSignature, r"plugin 'wrong_signature': hook on_frame must take \(self, frame\)"),
-    (_NotAClassMethod, r"hook check_options must be a class method"),
-])
+@pytest.mark.parametrize(
+    "cls, message",
+    [
+        (_Misspelled, "plugin 'misspelled': unknown hook 'on_frames' \\(did you mean on_frame\\?\\)"),
+        (_WrongSignature, r"plugin 'wrong_signature': hook on_frame must take \(self, frame\)"),
+        (_NotAClassMethod, r"hook check_options must be a class method"),
+    ],
+)
 def test_malformed_plugins_are_refused_at_load_with_one_line(cls, message):
     with pytest.raises(HighlightError, match=message) as error:
         load_plugins([cls.name], registry={cls.name: cls})

@@ -9,11 +9,11 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from highlight_plugins.pose.landmarks import PeopleTrack, headline_person, load, save
 from PIL import Image
 
 from highlight.pipeline import process_video
 from highlight.settings import RunSettings
-from highlight_plugins.pose.landmarks import PeopleTrack, headline_person, load, save
 
 WIDTH, HEIGHT, FPS, SECONDS = 640, 360, 15, 8.0
 
@@ -105,6 +105,8 @@ def test_person_option_reaches_the_plugins(monkeypatch, tmp_path):
     (tmp_path / "m.task").write_bytes(b"x")
     monkeypatch.setenv("HIGHLIGHT_CONFIG", str(tmp_path / "empty.toml"))
     model = {("plugins", "pose"): {"model": str(tmp_path / "m.task")}}
-    values = resolve("motion", ["reps"], [], {("plugins", "pose"): {"model": str(tmp_path / "m.task"), "person": "2"}})[1]
+    values = resolve("motion", ["reps"], [], {("plugins", "pose"): {"model": str(tmp_path / "m.task"), "person": "2"}})[
+        1
+    ]
     assert values["pose"]["person"] == 2
     assert "person" not in resolve("motion", ["reps"], [], model)[1]["pose"]

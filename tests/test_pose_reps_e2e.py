@@ -6,12 +6,12 @@ import json
 
 import numpy as np
 import pytest
+from highlight_plugins.pose.landmarks import PeopleTrack, load, save
+from highlight_plugins.pose.overlay import BONE_COLOUR, frame_drawer
 from typer.testing import CliRunner
 
 from highlight.cli import app
 from highlight.export import manifest as manifests
-from highlight_plugins.pose.landmarks import PeopleTrack, load, save
-from highlight_plugins.pose.overlay import BONE_COLOUR, frame_drawer
 
 pytestmark = pytest.mark.slow
 
@@ -24,10 +24,23 @@ def test_run_counts_squats_writes_pose_and_draws_it(shared, dev_labels, tmp_path
     video = shared / "data" / "videos" / "squat_side.mp4"
     truth = dev_labels["reps"]["squat_side.mp4"]
     monkeypatch.setenv("HIGHLIGHT_POSE_MODEL", str(shared / "models" / "pose_landmarker_lite.task"))
-    result = CliRunner().invoke(app, [
-        "run", str(video), "--out", str(tmp_path), "--quiet",
-        "--plugin", "pose", "--plugin", "reps", "--overlay", "pose", "--highlight-sets",
-    ])
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            str(video),
+            "--out",
+            str(tmp_path),
+            "--quiet",
+            "--plugin",
+            "pose",
+            "--plugin",
+            "reps",
+            "--overlay",
+            "pose",
+            "--highlight-sets",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "reps: 3 reps" in result.output and "s/rep" in result.output
 
@@ -95,8 +108,11 @@ def test_pose_does_not_drag_in_tensorflow(shared, tmp_path):
 
     model = shared / "models" / "pose_landmarker_lite.task"
     video = shared / "data" / "videos" / "quva_023_fitness.mp4"
-    done = subprocess.run([sys.executable, "-c", POSE_IN_A_FRESH_PROCESS, str(video), str(tmp_path), str(model)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", POSE_IN_A_FRESH_PROCESS, str(video), str(tmp_path), str(model)],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.splitlines()[-1])
     assert result["detected"] > 0 and result["tensorflow"] is False

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-
 from highlight_plugins.pose.tracking import PoseTracker, box_iou, match_poses, pose_box
 
 

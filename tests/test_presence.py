@@ -67,8 +67,9 @@ def test_lighting_change_with_nobody_in_view_is_no_highlight(tmp_path, change):
 
 
 def test_lighting_change_while_someone_stands_does_not_keep_them_forever(tmp_path):
-    path, truth = render(tmp_path, "both.mp4", seconds=26.0, visits=[(3.0, 14.0)], still=True, seed=5,
-                         cloud=(15.0, 24.0))
+    path, truth = render(
+        tmp_path, "both.mp4", seconds=26.0, visits=[(3.0, 14.0)], still=True, seed=5, cloud=(15.0, 24.0)
+    )
     found = highlights(path)
     assert len(found) == 1 and temporal_iou(found[0], truth[0]) >= 0.85, (found, truth)
 

@@ -51,6 +51,7 @@ def _grey(width: int, height: int) -> Image.Image:
 
 # --- drawing -------------------------------------------------------------------------------------
 
+
 def test_regions_drawn_where_they_are_and_nowhere_else():
     size = (640, 360)
     image = np.asarray(draw_regions(_grey(*size), [parse_region(HOOP)], [parse_region(CORNER)], size))
@@ -58,7 +59,7 @@ def test_regions_drawn_where_they_are_and_nowhere_else():
     assert _close(image[(top + bottom) // 2, left], INCLUDE_COLOUR, 5)  # left edge of the hoop region
     assert _close(image[top, (left + right) // 2], INCLUDE_COLOUR, 5)  # its top edge
     assert _close(image[(top + bottom) // 2, (left + right) // 2], (90, 90, 90), 0)  # inside: untouched
-    corner = image[round(0.8 * 359) + 6:, : round(0.3 * 639) - 6]
+    corner = image[round(0.8 * 359) + 6 :, : round(0.3 * 639) - 6]
     reddish = (corner[..., 0].astype(int) - corner[..., 1]) > 40
     assert 0.2 < reddish.mean() < 0.8, "an excluded area is hatched: stripes, not filled and not empty"
     outside = np.concatenate([image[:30].reshape(-1, 3), image[200:280, 300:500].reshape(-1, 3)])
@@ -85,7 +86,7 @@ def test_grid_lines_and_labels_readable_at_360p_and_4k():
         assert (between == 90).all()
         label = gridded[: height // 10, : width // 10 - 2]  # top-left cell holds no label: the first is at 0.1
         assert (label.mean(axis=2) > 60).all()
-        first = gridded[: font_size(size) * 2, grid_positions(width)[0][1]: grid_positions(width)[1][1]]
+        first = gridded[: font_size(size) * 2, grid_positions(width)[0][1] : grid_positions(width)[1][1]]
         dark = (first.mean(axis=2) < 30).sum(axis=0)
         assert (dark > 0).sum() >= font_size(size), "the 0.1 label is drawn about as wide as it is tall"
     assert font_size((640, 360)) >= 12 and font_size((3840, 2160)) >= 60
@@ -100,19 +101,23 @@ def test_region_from_selection_rounds_and_stays_in_the_frame():
 
 def test_unreadable_region_in_a_manifest_names_it():
     with pytest.raises(ValueError, match="0.5,0.5"):
-        marks_from_manifest(Manifest.from_dict({"source": {"width": 10, "height": 10}, "settings": {"regions": ["0.5,0.5"]}}))
+        marks_from_manifest(
+            Manifest.from_dict({"source": {"width": 10, "height": 10}, "settings": {"regions": ["0.5,0.5"]}})
+        )
     assert marks_from_manifest(Manifest.from_dict({"source": {}, "settings": {}})).tag == ""  # manifests before regions
 
 
 # --- highlight region ----------------------------------------------------------------------------
+
 
 def test_region_command_writes_a_gridded_still_with_the_regions(shared, tmp_path, monkeypatch):
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     video = shared / "data" / "videos" / "court_two_shots.mp4"
     out = tmp_path / "still.png"
-    result = CliRunner().invoke(app, ["region", str(video), "--at", "1.5s", "--out", str(out),
-                                      "--region", HOOP, "--exclude", CORNER])
+    result = CliRunner().invoke(
+        app, ["region", str(video), "--at", "1.5s", "--out", str(out), "--region", HOOP, "--exclude", CORNER]
+    )
     assert result.exit_code == 0, result.output
     assert f"still: {out}" in result.output and "0.1" in result.output and "--region" in result.output
     still = np.asarray(Image.open(out).convert("RGB")).astype(int)
@@ -124,7 +129,7 @@ def test_region_command_writes_a_gridded_still_with_the_regions(shared, tmp_path
     assert not changed[280:315, 110:180].any(), "between lines the recording shows unchanged"
     left, top, bottom = round(0.58 * 959), round(0.10 * 539), round(0.45 * 539)
     assert _close(still[(top + bottom) // 2, left], INCLUDE_COLOUR)
-    corner = still[round(0.8 * 539) + 8:, 40: round(0.3 * 959) - 8]
+    corner = still[round(0.8 * 539) + 8 :, 40 : round(0.3 * 959) - 8]
     assert ((corner[..., 0] - corner[..., 1]) > 60).mean() > 0.15, "the excluded corner is hatched red"
 
 
@@ -143,18 +148,23 @@ def test_region_command_with_an_unreachable_display_falls_back_to_the_still(shar
     monkeypatch.setenv("DISPLAY", ":97")
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     out = tmp_path / "still.jpg"
-    result = CliRunner().invoke(app, ["region", str(shared / "data" / "videos" / "court_two_shots.mp4"), "-o", str(out)])
+    result = CliRunner().invoke(
+        app, ["region", str(shared / "data" / "videos" / "court_two_shots.mp4"), "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "Read a region off the grid" in result.output
     with Image.open(out) as still:
         assert still.format == "JPEG" and still.size == (960, 540)
 
 
-@pytest.mark.parametrize("arguments, reason", [
-    (["--region", "0.5,0.5"], "--region '0.5,0.5': expected"),
-    (["--exclude", "0.5,0.5,0.7,0.2"], "--exclude '0.5,0.5,0.7,0.2': fractions of the frame go up to 1"),
-    (["--at", "99s"], "past the end"),
-])
+@pytest.mark.parametrize(
+    "arguments, reason",
+    [
+        (["--region", "0.5,0.5"], "--region '0.5,0.5': expected"),
+        (["--exclude", "0.5,0.5,0.7,0.2"], "--exclude '0.5,0.5,0.7,0.2': fractions of the frame go up to 1"),
+        (["--at", "99s"], "past the end"),
+    ],
+)
 def test_region_command_bad_options(shared, tmp_path, arguments, reason):
     video = shared / "data" / "videos" / "court_two_shots.mp4"
     result = CliRunner().invoke(app, ["region", str(video), "--out", str(tmp_path / "s.png"), *arguments])
@@ -175,6 +185,7 @@ def test_region_command_bad_file_is_one_line_naming_it(tmp_path):
 
 
 # --- report stills and contact sheet -------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def court_report(shared, tmp_path_factory) -> Path:
@@ -197,9 +208,9 @@ def _has_regions(image: Image.Image) -> tuple[bool, bool]:
     pixels = np.asarray(image.convert("RGB")).astype(int)
     height, width = pixels.shape[:2]
     left, top, bottom = round(0.58 * (width - 1)), round(0.10 * (height - 1)), round(0.45 * (height - 1))
-    edge = pixels[top + 3: bottom - 3, left - 1: left + 2]
+    edge = pixels[top + 3 : bottom - 3, left - 1 : left + 2]
     green = ((edge[..., 1] - edge[..., 0]) > 100).any(axis=1).mean() > 0.9  # the line in every row
-    corner = pixels[round(0.8 * height) + 4:, 4: round(0.3 * width) - 4]
+    corner = pixels[round(0.8 * height) + 4 :, 4 : round(0.3 * width) - 4]
     red = ((corner[..., 0] - corner[..., 1]) > 50).mean() > 0.1
     return green, red
 
@@ -240,6 +251,7 @@ def test_unreadable_region_is_a_note_in_the_report(court_report, tmp_path):
 
 # --- the report's picker, in a browser ------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def browser():
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
@@ -249,8 +261,15 @@ def browser():
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1200",
-                     "--disable-background-networking", "--disable-component-update", "--no-first-run"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--window-size=1280,1200",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+    ):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     yield driver
@@ -336,6 +355,7 @@ def test_copy_button_puts_the_option_on_the_clipboard(browser, court_report):
     browser.find_element(By.ID, "region-copy").click()
     option = browser.find_element(By.ID, "region-option").get_attribute("value")
     assert browser.find_element(By.ID, "region-copied").text == "copied"
-    selected = browser.execute_script("var o = document.getElementById('region-option');"
-                                      "return o.value.substring(o.selectionStart, o.selectionEnd);")
+    selected = browser.execute_script(
+        "var o = document.getElementById('region-option');return o.value.substring(o.selectionStart, o.selectionEnd);"
+    )
     assert selected == option

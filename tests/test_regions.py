@@ -28,16 +28,19 @@ def test_polygon():
     assert parse_region(str(region)) == region
 
 
-@pytest.mark.parametrize("text, reason", [
-    ("0.5,0.2,0.3", "expected LEFT,TOP,WIDTH,HEIGHT"),
-    ("0.5,0.2,0,0.3", "width and height"),
-    ("a,b,c,d", "expected"),
-    ("0.5,0.2,1.5,0.3", "fractions of the frame go up to 1"),
-    ("10px,0.2,0.3,0.3", "mixes fractions and px"),
-    ("0.1,0.1;0.2,0.2", "at least 3 corners"),
-    ("0.1,0.1;0.2,0.2;0.3,0.3", "encloses no area"),
-    ("-0.1,0.1,0.2,0.2", "expected"),
-])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("0.5,0.2,0.3", "expected LEFT,TOP,WIDTH,HEIGHT"),
+        ("0.5,0.2,0,0.3", "width and height"),
+        ("a,b,c,d", "expected"),
+        ("0.5,0.2,1.5,0.3", "fractions of the frame go up to 1"),
+        ("10px,0.2,0.3,0.3", "mixes fractions and px"),
+        ("0.1,0.1;0.2,0.2", "at least 3 corners"),
+        ("0.1,0.1;0.2,0.2;0.3,0.3", "encloses no area"),
+        ("-0.1,0.1,0.2,0.2", "expected"),
+    ],
+)
 def test_bad_regions_say_why_in_one_line(text, reason):
     with pytest.raises(ValueError, match=reason) as caught:
         parse_region(text)

@@ -23,15 +23,23 @@ NO_PADDING = {"pad_before": 0.0, "pad_after": 0.0}
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "highlight", *map(str, args)], capture_output=True, text=True,
-                          check=False, cwd=REPO, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+    return subprocess.run(
+        [sys.executable, "-m", "highlight", *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+    )
 
 
 def highlights(path: Path, settings: RunSettings) -> list[tuple[float, float]]:
     info = probe(path)
     with VideoSource(path, info) as source:
         analysis = analyse(source, make_scorer(settings), settings)
-    return [(i.start, i.end) for i in find_intervals(analysis.times, analysis.scores, settings.intervals, info.duration)]
+    return [
+        (i.start, i.end) for i in find_intervals(analysis.times, analysis.scores, settings.intervals, info.duration)
+    ]
 
 
 def render_distraction(path: Path, seconds: float = 16.0, visit: tuple[float, float] = (5.0, 10.0)) -> None:
@@ -50,10 +58,10 @@ def render_distraction(path: Path, seconds: float = 16.0, visit: tuple[float, fl
             for lane, speed in ((25, 60), (50, 45)):  # the road: a car in each lane, each car unlike the last
                 passed, along = divmod(t * speed, 90)
                 x = 200 + int(along)
-                frame[lane:lane + 15, x:x + 30] = cars[(int(passed) * 7 + lane) % len(cars)]
+                frame[lane : lane + 15, x : x + 30] = cars[(int(passed) * 7 + lane) % len(cars)]
             if visit[0] <= t < visit[1]:
                 x = 40 + int(20 * np.sin(t * 3))
-                frame[90:170, x:x + 30] = (200, 40, 40)
+                frame[90:170, x : x + 30] = (200, 40, 40)
             for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
                 out.mux(packet)
         for packet in stream.encode():
@@ -84,8 +92,11 @@ def test_separate_events_are_not_merged_by_their_padding():
     times = np.arange(0, 10, 0.1)
     scores = ((times > 2) & (times < 2.6)) | ((times > 3.5) & (times < 4.1))
     joined = find_intervals(times, scores.astype(float), IntervalSettings(smooth=0.2, min_duration=0.2))
-    apart = find_intervals(times, scores.astype(float), IntervalSettings(smooth=0.2, min_duration=0.2, merge_gap=0,
-                                                                         separate=True, pad_before=2, pad_after=2))
+    apart = find_intervals(
+        times,
+        scores.astype(float),
+        IntervalSettings(smooth=0.2, min_duration=0.2, merge_gap=0, separate=True, pad_before=2, pad_after=2),
+    )
     assert len(joined) == 1 and len(apart) == 2
     assert apart[0].end > apart[1].start  # each keeps its whole lead-in and tail
 
@@ -114,8 +125,19 @@ def test_bad_region_is_a_one_line_error_naming_the_option(tmp_path):
 @pytest.mark.slow
 def test_five_shots_one_clip_each_and_cut_refuses_other_regions(shared, dev_labels, tmp_path):
     video = shared / "data" / "videos" / "court_five_shots.mp4"
-    result = run_cli("run", video, "-o", tmp_path, "--region", "0.58,0.10,0.22,0.35", "--preset", "shots",
-                     "--no-clips", "--no-report", "-q")
+    result = run_cli(
+        "run",
+        video,
+        "-o",
+        tmp_path,
+        "--region",
+        "0.58,0.10,0.22,0.35",
+        "--preset",
+        "shots",
+        "--no-clips",
+        "--no-report",
+        "-q",
+    )
     assert result.returncode == 0, result.stderr
     manifest = json.loads((tmp_path / "court_five_shots" / "highlights.json").read_text())
     assert manifest["settings"]["regions"] == ["0.58,0.1,0.22,0.35"]

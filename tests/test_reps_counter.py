@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from highlight_plugins.reps.counter import (
-    CounterSettings, Rep, choose_signal, count_by_vote, count_reps, group_sets, periodicity, summarise,
+    CounterSettings,
+    Rep,
+    choose_signal,
+    count_by_vote,
+    count_reps,
+    group_sets,
+    periodicity,
+    summarise,
 )
 from highlight_plugins.reps.phases import count_phase_cycles
 
@@ -176,8 +182,12 @@ def test_the_count_is_what_most_rhythmic_signals_agree_on():
     def uneven(shift: float, period: float) -> np.ndarray:
         return np.interp(t + shift * np.sin(2 * np.pi * t / period), t, knee)
 
-    signals = {"left_elbow_angle": late_arm, "left_knee_angle": uneven(0.14, 3.1),
-               "right_knee_angle": uneven(0.14, 2.7), "left_hip_angle": uneven(0.14, 3.5)}
+    signals = {
+        "left_elbow_angle": late_arm,
+        "left_knee_angle": uneven(0.14, 3.1),
+        "right_knee_angle": uneven(0.14, 2.7),
+        "left_hip_angle": uneven(0.14, 3.5),
+    }
     best = choose_signal(t, signals)
     assert best.signal == "left_elbow_angle" and len(count_reps(t, late_arm, period_s=best.period_s)) == 4
     choice, reps = count_by_vote(t, signals)

@@ -35,7 +35,12 @@ def decoded_duration(path: Path) -> tuple[float, int, int, bool]:
         stream = container.streams.video[0]
         frames = [f.time for f in container.decode(stream)]
         rate = float(stream.average_rate)
-        return frames[-1] + 1 / rate, stream.codec_context.width, stream.codec_context.height, bool(container.streams.audio)
+        return (
+            frames[-1] + 1 / rate,
+            stream.codec_context.width,
+            stream.codec_context.height,
+            bool(container.streams.audio),
+        )
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +69,11 @@ def test_every_action_found_and_nothing_else(first_run):
 
 def test_clips_match_intervals_and_play_to_the_end(first_run):
     _, _, out, _, _ = first_run
-    for stem, has_audio, size in [("court", True, (640, 360)), ("pal_25fps", False, (720, 576)),
-                                  ("phone_portrait", False, (360, 640))]:
+    for stem, has_audio, size in [
+        ("court", True, (640, 360)),
+        ("pal_25fps", False, (720, 576)),
+        ("phone_portrait", False, (360, 640)),
+    ]:
         m = manifest(out, stem)
         assert m.complete and m.source.has_audio == has_audio
         for interval in m.intervals:
@@ -81,9 +89,21 @@ def test_clips_match_intervals_and_play_to_the_end(first_run):
 
 def test_quiet_stretches_cost_a_keyframe_a_second_and_full_scan_does_not_skip(samples, tmp_path):
     folder, truth = samples
-    quick = run_cli("run", folder / "court.mp4", "--out", tmp_path / "a", "--no-clips", "--no-report", "--margin", "0", "--quiet")
-    full = run_cli("run", folder / "court.mp4", "--out", tmp_path / "b", "--no-clips", "--no-report", "--margin", "0",
-                   "--full-scan", "--quiet")
+    quick = run_cli(
+        "run", folder / "court.mp4", "--out", tmp_path / "a", "--no-clips", "--no-report", "--margin", "0", "--quiet"
+    )
+    full = run_cli(
+        "run",
+        folder / "court.mp4",
+        "--out",
+        tmp_path / "b",
+        "--no-clips",
+        "--no-report",
+        "--margin",
+        "0",
+        "--full-scan",
+        "--quiet",
+    )
     assert quick.returncode == full.returncode == 0
     fast, slow = manifest(tmp_path / "a", "court"), manifest(tmp_path / "b", "court")
     assert fast.decode["frames_decoded"] < 0.6 * slow.decode["frames_decoded"]
@@ -100,12 +120,27 @@ def test_manifest_and_scores_describe_the_run(first_run):
     assert {"decode_s", "score_s", "write_s"} <= set(m.timing)
     # The file itself, as other tools read it: the field names of format 1, now format 2.
     raw = json.loads((out / "court" / "highlights.json").read_text())
-    assert list(raw) == ["format", "tool", "created", "complete", "source", "settings", "settings_key",
-                         "applied_intervals", "detector", "scores", "intervals", "reel", "plugins", "errors",
-                         "timing", "decode", "plugin_intervals"]
+    assert list(raw) == [
+        "format",
+        "tool",
+        "created",
+        "complete",
+        "source",
+        "settings",
+        "settings_key",
+        "applied_intervals",
+        "detector",
+        "scores",
+        "intervals",
+        "reel",
+        "plugins",
+        "errors",
+        "timing",
+        "decode",
+        "plugin_intervals",
+    ]
     assert raw["format"] == 2 and {"size_bytes", "mtime", "fps", "duration"} <= set(raw["source"])
-    assert set(raw["intervals"][0]) == {"index", "start", "end", "duration", "peak", "peak_time", "clip",
-                                        "slowmo_clip"}
+    assert set(raw["intervals"][0]) == {"index", "start", "end", "duration", "peak", "peak_time", "clip", "slowmo_clip"}
     lines = (out / "court" / "scores.csv").read_text().splitlines()
     assert lines[0] == "time_s,score,refined"
     assert len(lines) - 1 >= 48  # every regular sample, plus refined frames at the edges
@@ -179,8 +214,12 @@ def test_bad_files_get_one_line_errors_and_the_batch_goes_on(samples, tmp_path):
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 4
-    for name, reason in [("empty.mp4", "empty file"), ("notes.MOV", "not a video"),
-                         ("truncated.mp4", "truncated"), ("gone.mp4", "cannot read")]:
+    for name, reason in [
+        ("empty.mp4", "empty file"),
+        ("notes.MOV", "not a video"),
+        ("truncated.mp4", "truncated"),
+        ("gone.mp4", "cannot read"),
+    ]:
         assert any(name in e and reason in e for e in errors), (name, errors)
     assert "1 processed" in result.stdout and "4 failed" in result.stdout
     assert (inbox / "highlights" / "good" / "highlights.json").is_file()

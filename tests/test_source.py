@@ -57,7 +57,7 @@ def test_a_paused_consumer_skips_the_rest_of_each_gop(samples):
     folder, _ = samples
     source = VideoSource(folder / "court.mp4")
     times = []
-    for frame, wanted in source.sample([2.0]):
+    for frame, _ in source.sample([2.0]):
         times.append(frame.time)
         if frame.keyframe:
             source.pause(0)

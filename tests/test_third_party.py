@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-THIRD_PARTY = textwrap.dedent('''
+THIRD_PARTY = textwrap.dedent("""
     import numpy as np
 
     from highlight.options import Option
@@ -62,7 +62,7 @@ THIRD_PARTY = textwrap.dedent('''
             if learn:
                 self.previous = previous
             return np.array(scores)
-''')
+""")
 
 
 @pytest.fixture
@@ -76,14 +76,20 @@ def third_party(tmp_path):
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: highlight-extras-demo\nVersion: 0.1\n")
     (info / "entry_points.txt").write_text(
         "[highlight.plugins]\nbrightness = highlight_extras_demo:Brightness\n\n"
-        "[highlight.detectors]\ndifference = highlight_extras_demo:FrameDifference\n")
+        "[highlight.detectors]\ndifference = highlight_extras_demo:FrameDifference\n"
+    )
     return site
 
 
 def _run(site: Path, config: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]),
-           "HIGHLIGHT_CONFIG": str(config)}
-    return subprocess.run([sys.executable, "-m", "highlight", *args], capture_output=True, text=True, env=env, timeout=300)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]),
+        "HIGHLIGHT_CONFIG": str(config),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "highlight", *args], capture_output=True, text=True, env=env, timeout=300
+    )
 
 
 def test_third_party_plugin_and_detector_take_options_from_command_line_and_config(third_party, shared, tmp_path):
@@ -105,8 +111,18 @@ def test_third_party_plugin_and_detector_take_options_from_command_line_and_conf
     assert manifest["detector"] == {"name": "difference", "gain": 20.0}
     assert manifest["settings"]["plugin_options"] == {"brightness": {"width": 48}}
 
-    from_cli = _run(third_party, config, "run", *common, "--brightness-width", "32", "--difference-gain", "4",
-                    "--out", str(tmp_path / "b"))
+    from_cli = _run(
+        third_party,
+        config,
+        "run",
+        *common,
+        "--brightness-width",
+        "32",
+        "--difference-gain",
+        "4",
+        "--out",
+        str(tmp_path / "b"),
+    )
     assert from_cli.returncode == 0, from_cli.stderr[-2000:]
     manifest = json.loads((tmp_path / "b" / video.stem / "highlights.json").read_text())
     assert manifest["plugins"]["brightness"]["widths"] == [32]
@@ -115,4 +131,5 @@ def test_third_party_plugin_and_detector_take_options_from_command_line_and_conf
 
     bad = _run(third_party, config, "run", *common, "--brightness-width", "wide", "--out", str(tmp_path / "c"))
     assert bad.returncode == 2 and bad.stderr.strip().splitlines() == [
-        "error: plugin brightness.width: 'wide': invalid literal for int() with base 10: 'wide'"]
+        "error: plugin brightness.width: 'wide': invalid literal for int() with base 10: 'wide'"
+    ]

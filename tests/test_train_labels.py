@@ -37,17 +37,23 @@ def _write(path: Path, text: str) -> Path:
 def test_seconds_and_timestamps_and_relative_paths(tmp_path, clip):
     (tmp_path / "videos").mkdir()
     (tmp_path / "videos" / "a.mp4").symlink_to(clip)
-    labels = _write(tmp_path / "labels.csv", (
-        "# a comment\n"
-        "video,start,end,label\n"
-        "videos/a.mp4,0,2.5,background\n"
-        "\n"
-        "videos/a.mp4,0:02.5,00:00:07.25,highlight\n"
-        f"{clip},7.25s,12,background\n"
-    ))
+    labels = _write(
+        tmp_path / "labels.csv",
+        (
+            "# a comment\n"
+            "video,start,end,label\n"
+            "videos/a.mp4,0,2.5,background\n"
+            "\n"
+            "videos/a.mp4,0:02.5,00:00:07.25,highlight\n"
+            f"{clip},7.25s,12,background\n"
+        ),
+    )
     ranges = read_labels(labels)
     assert [(r.start, r.end, r.label) for r in ranges] == [
-        (0.0, 2.5, "background"), (2.5, 7.25, "highlight"), (7.25, 12.0, "background")]
+        (0.0, 2.5, "background"),
+        (2.5, 7.25, "highlight"),
+        (7.25, 12.0, "background"),
+    ]
     assert ranges[0].video == (tmp_path / "videos" / "a.mp4").resolve()
     assert ranges[2].video == clip.resolve()
     assert ranges[1].line == 5
@@ -59,17 +65,20 @@ def test_columns_in_any_order_with_extra_columns(tmp_path, clip):
     assert (r.start, r.end, r.label) == (1.0, 3.0, "highlight")
 
 
-@pytest.mark.parametrize("body, message", [
-    ("", "no labels"),
-    ("video,start,label\nx,1,a\n", "missing: end"),
-    ("video,start,end,label\n", "no labelled ranges"),
-    ("video,start,end,label\n{clip},5,3,highlight\n", ":2: end (3) must be after start (5)"),
-    ("video,start,end,label\n{clip},1:xx,3,highlight\n", ":2: not a timestamp"),
-    ("video,start,end,label\nmissing.mp4,1,3,highlight\n", ":2: video not found: missing.mp4"),
-    ("video,start,end,label\n{clip},1,3,\n", ":2: empty label"),
-    ("video,start,end,label\n{clip},1,3\n", ":2: expected 4 columns"),
-    ("video,start,end,label\n{clip},0,5,background\n{clip},4,6,highlight\n", ":3: overlaps line 2"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("", "no labels"),
+        ("video,start,label\nx,1,a\n", "missing: end"),
+        ("video,start,end,label\n", "no labelled ranges"),
+        ("video,start,end,label\n{clip},5,3,highlight\n", ":2: end (3) must be after start (5)"),
+        ("video,start,end,label\n{clip},1:xx,3,highlight\n", ":2: not a timestamp"),
+        ("video,start,end,label\nmissing.mp4,1,3,highlight\n", ":2: video not found: missing.mp4"),
+        ("video,start,end,label\n{clip},1,3,\n", ":2: empty label"),
+        ("video,start,end,label\n{clip},1,3\n", ":2: expected 4 columns"),
+        ("video,start,end,label\n{clip},0,5,background\n{clip},4,6,highlight\n", ":3: overlaps line 2"),
+    ],
+)
 def test_errors_name_the_line_and_reason(tmp_path, clip, body, message):
     labels = _write(tmp_path / "bad.csv", body.format(clip=clip))
     with pytest.raises(HighlightError) as error:
@@ -100,52 +109,88 @@ def test_label_set_positive_rules(clip):
 
 
 def test_positive_intervals_join_touching_ranges(clip):
-    ranges = [LabelledRange(clip, 0, 2, "highlight"), LabelledRange(clip, 2, 3, "highlight"),
-              LabelledRange(clip, 3, 5, "background"), LabelledRange(clip, 5, 6, "highlight")]
+    ranges = [
+        LabelledRange(clip, 0, 2, "highlight"),
+        LabelledRange(clip, 2, 3, "highlight"),
+        LabelledRange(clip, 3, 5, "background"),
+        LabelledRange(clip, 5, 6, "highlight"),
+    ]
     assert positive_intervals(ranges, "highlight") == [(0, 3), (5, 6)]
 
 
 def test_write_then_read_round_trip_with_relative_paths(tmp_path, clip):
-    ranges = [LabelledRange(clip.resolve(), 0, 1.5, "background"), LabelledRange(clip.resolve(), 1.5, 4.125, "highlight")]
+    ranges = [
+        LabelledRange(clip.resolve(), 0, 1.5, "background"),
+        LabelledRange(clip.resolve(), 1.5, 4.125, "highlight"),
+    ]
     out = tmp_path / "deep" / "labels.csv"
     out.parent.mkdir()
     write_labels(out, ranges)
     assert not out.read_text().splitlines()[1].startswith("/")  # relative to the labels file
     assert [(r.video, r.start, r.end, r.label) for r in read_labels(out)] == [
-        (r.video, r.start, r.end, r.label) for r in ranges]
+        (r.video, r.start, r.end, r.label) for r in ranges
+    ]
 
 
 def test_draft_covers_the_video_with_detected_intervals(tmp_path, clip):
     folder = tmp_path / "out" / "pal"
     folder.mkdir(parents=True)
-    manifest = {"source": {"path": str(clip), "duration": 12.0},
-                "intervals": [{"start": 2.0, "end": 5.5}, {"start": 8.0, "end": 12.0}]}
+    manifest = {
+        "source": {"path": str(clip), "duration": 12.0},
+        "intervals": [{"start": 2.0, "end": 5.5}, {"start": 8.0, "end": 12.0}],
+    }
     (folder / "highlights.json").write_text(json.dumps(manifest))
     ranges = draft_from_manifests([folder / "highlights.json"])
     assert [(r.start, r.end, r.label) for r in ranges] == [
-        (0.0, 2.0, "background"), (2.0, 5.5, "highlight"), (5.5, 8.0, "background"), (8.0, 12.0, "highlight")]
+        (0.0, 2.0, "background"),
+        (2.0, 5.5, "highlight"),
+        (5.5, 8.0, "background"),
+        (8.0, 12.0, "highlight"),
+    ]
 
 
 def test_label_draft_and_sheet_commands(tmp_path, samples):
     folder, truth = samples
     out = tmp_path / "out"
     highlight = [sys.executable, "-m", "highlight"]
-    subprocess.run(highlight + ["run", str(folder / "pal_25fps.mp4"), "--out", str(out), "--no-clips", "-q"], check=True)
+    subprocess.run(
+        highlight + ["run", str(folder / "pal_25fps.mp4"), "--out", str(out), "--no-clips", "-q"], check=True
+    )
     labels = tmp_path / "labels.csv"
-    done = subprocess.run(highlight + ["label", "draft", str(out / "pal_25fps" / "highlights.json"), "--out", str(labels)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        highlight + ["label", "draft", str(out / "pal_25fps" / "highlights.json"), "--out", str(labels)],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     ranges = read_labels(labels)  # a valid labels file
     detected = positive_intervals(ranges, "highlight")
     (visit,) = truth["pal_25fps.mp4"]
     assert len(detected) == 1 and detected[0][0] <= visit[0] + 1 and detected[0][1] >= visit[1] - 1
-    again = subprocess.run(highlight + ["label", "draft", str(out / "pal_25fps"), "--out", str(labels)],
-                           capture_output=True, text=True)
+    again = subprocess.run(
+        highlight + ["label", "draft", str(out / "pal_25fps"), "--out", str(labels)], capture_output=True, text=True
+    )
     assert again.returncode == 2 and "--force" in again.stderr  # the user's corrections are not overwritten
 
     sheet = tmp_path / "sheet.jpg"
-    done = subprocess.run(highlight + ["label", "sheet", str(folder / "pal_25fps.mp4"), "--out", str(sheet), "--every", "2s",
-                                       "--columns", "3", "--width", "120"], capture_output=True, text=True)
+    done = subprocess.run(
+        highlight
+        + [
+            "label",
+            "sheet",
+            str(folder / "pal_25fps.mp4"),
+            "--out",
+            str(sheet),
+            "--every",
+            "2s",
+            "--columns",
+            "3",
+            "--width",
+            "120",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     image = cv2.imread(str(sheet))
     assert image is not None and 3 * 120 < image.shape[1] < 4 * 120  # 3 thumbnails a row

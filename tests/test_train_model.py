@@ -53,17 +53,46 @@ def footage(shared, dev_labels, tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("labels")
     write_labels(folder / "train.csv", presence_labels(video, presence, 0.0, cut))
     write_labels(folder / "test.csv", presence_labels(video, presence, cut, duration))
-    return {"video": video, "presence": presence, "train": folder / "train.csv", "test": folder / "test.csv", "folder": folder}
+    return {
+        "video": video,
+        "presence": presence,
+        "train": folder / "train.csv",
+        "test": folder / "test.csv",
+        "folder": folder,
+    }
 
 
 @pytest.fixture(scope="module")
 def trained(footage) -> Path:
     out = footage["folder"] / "model"
     done = subprocess.run(
-        HIGHLIGHT + ["train", str(footage["train"]), "--out", str(out), "--weights", "none", "--image-size", "64",
-                     "--replicas", "2", "--sample-fps", "6", "--epochs", "4", "--batch-size", "8",
-                     "--block", "4s", "--gap", "0.5s", "--seed", "0"],
-        capture_output=True, text=True,
+        HIGHLIGHT
+        + [
+            "train",
+            str(footage["train"]),
+            "--out",
+            str(out),
+            "--weights",
+            "none",
+            "--image-size",
+            "64",
+            "--replicas",
+            "2",
+            "--sample-fps",
+            "6",
+            "--epochs",
+            "4",
+            "--batch-size",
+            "8",
+            "--block",
+            "4s",
+            "--gap",
+            "0.5s",
+            "--seed",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "epoch 1/" in done.stdout and "model written to" in done.stdout  # progress and a summary
@@ -82,16 +111,22 @@ def test_trained_folder_is_complete(trained):
     assert {"tensorflow", "keras", "highlight"} <= set(info["versions"])
     assert (trained / "model.keras").is_file() and (trained / "model.tflite").is_file()
     assert not (trained / "checkpoints").exists()  # finished: no resume state left behind
-    again = subprocess.run(HIGHLIGHT + ["train", str(info["training"]["labels_file"]), "--out", str(trained)],
-                           capture_output=True, text=True)
+    again = subprocess.run(
+        HIGHLIGHT + ["train", str(info["training"]["labels_file"]), "--out", str(trained)],
+        capture_output=True,
+        text=True,
+    )
     assert again.returncode == 2 and "--force" in again.stderr
 
 
 @pytest.mark.slow
 def test_eval_on_held_out_part_reaches_f1(trained, footage, tmp_path):
     report_path = tmp_path / "eval.json"
-    done = subprocess.run(HIGHLIGHT + ["eval", str(trained), str(footage["test"]), "--json", str(report_path)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        HIGHLIGHT + ["eval", str(trained), str(footage["test"]), "--json", str(report_path)],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(report_path.read_text())
     assert set(report["frame"]) >= {"precision", "recall", "f1"}
@@ -122,8 +157,11 @@ def test_tflite_matches_keras(trained, footage):
 @pytest.mark.slow
 def test_run_with_model_finds_the_pedestrians(trained, footage, tmp_path):
     out = tmp_path / "out"
-    done = subprocess.run(HIGHLIGHT + ["run", str(footage["video"]), "--model", str(trained), "--out", str(out), "-q"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        HIGHLIGHT + ["run", str(footage["video"]), "--model", str(trained), "--out", str(out), "-q"],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     manifest = manifests.load(out / "pedestrians_cdnet")
     info = json.loads((trained / "model.json").read_text())
@@ -151,8 +189,12 @@ def test_missing_and_corrupt_model_folders_give_one_line_errors(tmp_path):
     other.mkdir()
     (other / "model.json").write_text('{"kind": "something-else"}')
     cases["other"] = other
-    expected = {"missing": "model folder not found", "empty": "no model.json", "bad_json": "corrupt model description",
-                "other": "not a highlight classifier"}
+    expected = {
+        "missing": "model folder not found",
+        "empty": "no model.json",
+        "bad_json": "corrupt model description",
+        "other": "not a highlight classifier",
+    }
     for name, folder in cases.items():
         with pytest.raises(HighlightError) as error:
             load_model_scorer(folder)
@@ -161,10 +203,19 @@ def test_missing_and_corrupt_model_folders_give_one_line_errors(tmp_path):
 
 def _model_json(folder: Path, size: int = 32) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "model.json").write_text(json.dumps({
-        "kind": "highlight-classifier", "labels": ["background", "highlight"], "positive": "highlight",
-        "output": "sigmoid", "input": {"width": size, "height": size}, "threshold": 0.5, "tflite": None,
-    }))
+    (folder / "model.json").write_text(
+        json.dumps(
+            {
+                "kind": "highlight-classifier",
+                "labels": ["background", "highlight"],
+                "positive": "highlight",
+                "output": "sigmoid",
+                "input": {"width": size, "height": size},
+                "threshold": 0.5,
+                "tflite": None,
+            }
+        )
+    )
 
 
 def test_corrupt_keras_file_and_unsafe_layers_are_refused(tmp_path):
@@ -195,16 +246,30 @@ def test_corrupt_keras_file_and_unsafe_layers_are_refused(tmp_path):
 
 def test_run_with_a_bad_model_fails_with_the_reason(tmp_path, samples):
     folder, _ = samples
-    done = subprocess.run(HIGHLIGHT + ["run", str(folder / "pal_25fps.mp4"), "--model", str(tmp_path / "nope"),
-                                       "--out", str(tmp_path / "out"), "-q"], capture_output=True, text=True)
+    done = subprocess.run(
+        HIGHLIGHT
+        + [
+            "run",
+            str(folder / "pal_25fps.mp4"),
+            "--model",
+            str(tmp_path / "nope"),
+            "--out",
+            str(tmp_path / "out"),
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode != 0
     assert "model folder not found" in done.stdout + done.stderr
 
 
 def test_highlight_without_a_model_does_not_import_tensorflow():
-    code = ("import sys, highlight.cli, highlight.pipeline, highlight.scorers, highlight.scorers.classifier, "
-            "highlight.cli.train, highlight.train.labels, highlight.train.dataset, highlight.train.evaluate; "
-            "print('tensorflow' in sys.modules or 'keras' in sys.modules)")
+    code = (
+        "import sys, highlight.cli, highlight.pipeline, highlight.scorers, highlight.scorers.classifier, "
+        "highlight.cli.train, highlight.train.labels, highlight.train.dataset, highlight.train.evaluate; "
+        "print('tensorflow' in sys.modules or 'keras' in sys.modules)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
 
@@ -239,6 +304,7 @@ def test_model_thresholds_apply_unless_the_user_gives_them(tmp_path):
     (folder / "model.json").write_text(json.dumps(info | {"threshold": None}))
     assert used() == (0.5, 0.3)  # a model without thresholds: the defaults
 
+
 def test_batchnorm_recalibration_makes_inference_match_training():
     """A network whose moving statistics lag its weights predicts as trained once recalibrated."""
     import keras
@@ -247,8 +313,14 @@ def test_batchnorm_recalibration_makes_inference_match_training():
     from highlight.train.model import batchnorm_layers, recalibrate_batchnorm
 
     keras.utils.set_random_seed(0)
-    network = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(4, 3),
-                                keras.layers.BatchNormalization(momentum=0.99), keras.layers.GlobalAveragePooling2D()])
+    network = keras.Sequential(
+        [
+            keras.Input((8, 8, 3)),
+            keras.layers.Conv2D(4, 3),
+            keras.layers.BatchNormalization(momentum=0.99),
+            keras.layers.GlobalAveragePooling2D(),
+        ]
+    )
     images = np.random.default_rng(0).integers(0, 256, (8, 8, 8, 3), dtype=np.uint8)
     trained_as = np.asarray(network(preprocess(images), training=True))
     assert not np.allclose(np.asarray(network(preprocess(images), training=False)), trained_as, atol=1e-3)

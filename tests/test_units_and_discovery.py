@@ -12,8 +12,18 @@ from highlight.units import format_timestamp, parse_seconds
 
 @pytest.mark.parametrize(
     "text,seconds",
-    [("0.5s", 0.5), ("500ms", 0.5), ("2m", 120.0), ("1:02.5", 62.5), ("01:02:03.25", 3723.25), ("12", 12.0),
-     (" 3 s", 3.0), (".5", 0.5), (7, 7.0), ("1h", 3600.0)],
+    [
+        ("0.5s", 0.5),
+        ("500ms", 0.5),
+        ("2m", 120.0),
+        ("1:02.5", 62.5),
+        ("01:02:03.25", 3723.25),
+        ("12", 12.0),
+        (" 3 s", 3.0),
+        (".5", 0.5),
+        (7, 7.0),
+        ("1h", 3600.0),
+    ],
 )
 def test_parse_seconds(text, seconds):
     assert parse_seconds(text) == pytest.approx(seconds)

@@ -23,8 +23,8 @@ import pytest
 from highlight import HighlightError
 from highlight.batch import plan_outputs
 from highlight.export import manifest as manifests
-from highlight.source import probe
 from highlight.settings import RunSettings
+from highlight.source import probe
 from highlight.watch.daemon import ActiveHours, job_key
 from highlight.watch.stability import SettleTracker, is_candidate, is_temporary_name
 from highlight.watch.store import STORE_FILE, Store
@@ -45,9 +45,22 @@ def daemon(tmp_path):
         log = open(tmp_path / f"daemon-{len(started)}.stderr", "w")
         environment = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
         process = subprocess.Popen(
-            [sys.executable, "-m", "highlight", "watch", str(folder), "--out", str(out), *FAST,
-             *([] if "--report" in options else ["--no-report"]), *options],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=environment,
+            [
+                sys.executable,
+                "-m",
+                "highlight",
+                "watch",
+                str(folder),
+                "--out",
+                str(out),
+                *FAST,
+                *([] if "--report" in options else ["--no-report"]),
+                *options,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=environment,
         )
         log.close()
         started.append(process)
@@ -121,8 +134,14 @@ def assert_finished_outputs(folder: Path) -> manifests.Manifest:
 
 
 def test_temporary_and_partial_names_are_not_candidates():
-    for name in ["IMG_1.mp4.part", "IMG_1.mp4.crdownload", "IMG_1.tmp", ".IMG_1.mp4", "~IMG_1.mp4",
-                 ".clip.tmp-ab12.mp4"]:
+    for name in [
+        "IMG_1.mp4.part",
+        "IMG_1.mp4.crdownload",
+        "IMG_1.tmp",
+        ".IMG_1.mp4",
+        "~IMG_1.mp4",
+        ".clip.tmp-ab12.mp4",
+    ]:
         assert is_temporary_name(Path(name)) and not is_candidate(Path(name)), name
     for name in ["IMG_1.mp4", "game 2.MOV", "a.b.mkv"]:
         assert is_candidate(Path(name)), name
@@ -197,7 +216,11 @@ def test_install_service_writes_a_user_unit(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_CONFIG_HOME": str(tmp_path / "config")}
     result = subprocess.run(
         [sys.executable, "-m", "highlight", "watch", "in", "--out", "out", "--workers", "2", "--install-service"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     unit = (tmp_path / "config" / "systemd" / "user" / "highlight-watch.service").read_text()
@@ -326,8 +349,13 @@ def test_corrupt_file_fails_with_reason_others_succeed_and_done_is_skipped_after
     report = (out / "report.html").read_text()
     assert "good.mp4" in report and "bad.mp4" in report
     assert not (out / "bad" / manifests.MANIFEST_FILE).exists()
-    status = subprocess.run([sys.executable, "-m", "highlight", "watch", "--status", "--out", str(out)],
-                            capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(REPO)})
+    status = subprocess.run(
+        [sys.executable, "-m", "highlight", "watch", "--status", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert status.returncode == 0
     [bad_line] = [line for line in status.stdout.splitlines() if "bad.mp4" in line]
     assert bad_line.startswith("failed") and str(reason.value).replace(f"{folder / 'bad.mp4'}: ", "") in bad_line

@@ -47,6 +47,7 @@ def _version(
 
 
 def main() -> None:
+    """The console entry point: Ctrl-C ends with status 130 and one line, not a traceback."""
     try:
         app()
     except KeyboardInterrupt:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any, Optional
 
 import typer
 
@@ -27,8 +28,10 @@ Given = dict[tuple[str, str], dict[str, Any]]  # (section, component) -> {option
 @functools.lru_cache(maxsize=1)
 def declared() -> dict[Group, dict[str, tuple[Option, ...]]]:
     """Every installed plugin's and detector's options, by component (broken packages left out)."""
-    return {group: {name: tuple(cls.options) for name, cls in loadable_classes(group).items()}
-            for group in (PLUGINS, DETECTORS)}
+    return {
+        group: {name: tuple(cls.options) for name, cls in loadable_classes(group).items()}
+        for group in (PLUGINS, DETECTORS)
+    }
 
 
 def _parameters(taken: set[str]) -> list[tuple[inspect.Parameter, tuple[str, str, str]]]:
@@ -46,12 +49,17 @@ def _parameters(taken: set[str]) -> list[tuple[inspect.Parameter, tuple[str, str
                 taken.update(flags)
                 is_flag = option.kind == "flag"
                 default = typer.Option(
-                    None, *flags, help=option.describe(), rich_help_panel=f"{group.what.title()} {component}",
+                    None,
+                    *flags,
+                    help=option.describe(),
+                    rich_help_panel=f"{group.what.title()} {component}",
                     **({} if is_flag else {"metavar": option.metavar}),
                 )
                 parameter = inspect.Parameter(
-                    f"{group.section}__{component}__{option.name}".replace("-", "_"), inspect.Parameter.KEYWORD_ONLY,
-                    default=default, annotation=Optional[bool] if is_flag else Optional[str],
+                    f"{group.section}__{component}__{option.name}".replace("-", "_"),
+                    inspect.Parameter.KEYWORD_ONLY,
+                    default=default,
+                    annotation=Optional[bool] if is_flag else Optional[str],
                 )
                 found.append((parameter, (group.section, component, option.name)))
     return found
@@ -61,8 +69,9 @@ def with_component_options(command: Callable) -> Callable:
     """The command, taking ``--NAME-OPTION`` for every declared option; it receives them as ``components``."""
     signature = inspect.signature(command, eval_str=True)  # typer reads real annotations, not strings
     own = [p for name, p in signature.parameters.items() if name != "components"]
-    taken = {flag for p in own if isinstance(p.default, typer.models.OptionInfo)
-             for flag in (p.default.param_decls or ())}
+    taken = {
+        flag for p in own if isinstance(p.default, typer.models.OptionInfo) for flag in (p.default.param_decls or ())
+    }
     generated = _parameters(taken)
     targets = {parameter.name: target for parameter, target in generated}
 
@@ -83,8 +92,9 @@ def with_component_options(command: Callable) -> Callable:
     return wrapper
 
 
-def resolve(detector: str, plugins: list[str], overlay: list[str],
-            given: Given) -> tuple[list[str], dict[str, dict[str, Any]], dict[str, Any]]:
+def resolve(
+    detector: str, plugins: list[str], overlay: list[str], given: Given
+) -> tuple[list[str], dict[str, dict[str, Any]], dict[str, Any]]:
     """(plugins to enable, their option values, the detector's option values).
 
     Giving a plugin's option (``--exercise squat``) or ``--overlay NAME`` enables that

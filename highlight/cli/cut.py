@@ -9,8 +9,22 @@ import typer
 
 from highlight import HighlightError
 from highlight.cli.options import (
-    Clips, Excludes, ExitThreshold, Margin, MergeGap, MinDuration, PadAfter, PadBefore, PresetOption, Quiet, Reel,
-    Regions, Slowmo, Smooth, Threshold, interval_changes,
+    Clips,
+    Excludes,
+    ExitThreshold,
+    Margin,
+    MergeGap,
+    MinDuration,
+    PadAfter,
+    PadBefore,
+    PresetOption,
+    Quiet,
+    Reel,
+    Regions,
+    Slowmo,
+    Smooth,
+    Threshold,
+    interval_changes,
 )
 
 
@@ -40,9 +54,19 @@ def cut(
     from highlight.presets import with_preset
 
     changes = interval_changes(
-        threshold=threshold, exit_threshold=exit_threshold, smooth=smooth, min_duration=min_duration,
-        merge_gap=merge_gap, pad_before=pad_before, pad_after=pad_after, margin=margin,
-        slowmo=slowmo, reel=reel, clips=clips, regions=region, excludes=exclude,
+        threshold=threshold,
+        exit_threshold=exit_threshold,
+        smooth=smooth,
+        min_duration=min_duration,
+        merge_gap=merge_gap,
+        pad_before=pad_before,
+        pad_after=pad_after,
+        margin=margin,
+        slowmo=slowmo,
+        reel=reel,
+        clips=clips,
+        regions=region,
+        excludes=exclude,
     )
     changes = with_preset(preset, changes)
     failed = False

@@ -13,7 +13,14 @@ from highlight.cli.options import timeline_formats
 
 def export(
     folders: Annotated[list[Path], typer.Argument(help="Output folders of earlier runs (OUT/<video>).")],
-    format: Annotated[str, typer.Option("--format", "-f", help="edl, fcpxml (Final Cut Pro, Resolve), fcp7 (Premiere), otio, or all; comma-separated.")] = "all",
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="edl, fcpxml (Final Cut Pro, Resolve), fcp7 (Premiere), otio, or all; comma-separated.",
+        ),
+    ] = "all",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not list the files written.")] = False,
 ) -> None:
     """Write editor timelines of a run's highlights, referencing the original recording.

@@ -10,7 +10,6 @@ import typer
 from highlight import HighlightError
 from highlight.cli.options import Seconds, fail
 
-
 label_app = typer.Typer(no_args_is_help=True, help="Make labels: a draft from a run, a contact sheet of a video.")
 
 
@@ -33,14 +32,20 @@ def label_draft(
     except HighlightError as error:
         fail(error)
     write_labels(out, ranges)
-    typer.echo(f"{out}: {len(ranges)} ranges ({sum(r.label == 'highlight' for r in ranges)} highlight); correct them, then `highlight train {out}`")
+    typer.echo(
+        f"{out}: {len(ranges)} ranges ({sum(r.label == 'highlight' for r in ranges)} highlight); correct them, then `highlight train {out}`"
+    )
 
 
 @label_app.command("sheet")
 def label_sheet(
     video: Annotated[Path, typer.Argument(help="A recording.")],
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Image to write. [default: <video>_sheet.jpg here]")] = None,
-    every: Annotated[Optional[float], typer.Option("--every", help="Time between thumbnails. [default: ~60 per video]", **Seconds)] = None,
+    out: Annotated[
+        Optional[Path], typer.Option("--out", "-o", help="Image to write. [default: <video>_sheet.jpg here]")
+    ] = None,
+    every: Annotated[
+        Optional[float], typer.Option("--every", help="Time between thumbnails. [default: ~60 per video]", **Seconds)
+    ] = None,
     columns: Annotated[int, typer.Option("--columns", help="Thumbnails per row.")] = 6,
     width: Annotated[int, typer.Option("--width", help="Thumbnail width, pixels.")] = 240,
 ) -> None:

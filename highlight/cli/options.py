@@ -42,24 +42,82 @@ def timeline_formats(text: str) -> list[str]:
 Seconds = dict(parser=seconds, metavar="TIME")
 
 # Options shared by `run` and `watch` (and `cut`, for the interval and output ones).
-Detector = Annotated[str, typer.Option("--detector", "-d", help="Detector (scorer): motion (default, no training); `highlight plugins` lists them with their options.")]
+Detector = Annotated[
+    str,
+    typer.Option(
+        "--detector",
+        "-d",
+        help="Detector (scorer): motion (default, no training); `highlight plugins` lists them with their options.",
+    ),
+]
 Model = Annotated[Optional[Path], typer.Option("--model", help="Folder of a trained classifier (`highlight train`).")]
-SampleFps = Annotated[Optional[float], typer.Option("--sample-fps", help="Analysis rate, frames per second; edges are refined at full rate. [default: 2, or the preset's]")]
-FullScan = Annotated[bool, typer.Option("--full-scan", help="Analyse at --sample-fps also while the scene is quiet (slower; default: keyframes only then).")]
-Threshold = Annotated[Optional[float], typer.Option("--threshold", "-t", help="Score (0-1) that starts a highlight. [default: 0.5, or the model's or detector's]")]
-ExitThreshold = Annotated[Optional[float], typer.Option("--exit-threshold", help="Score below which a highlight ends. [default: 0.3]")]
-Smooth = Annotated[Optional[float], typer.Option("--smooth", help="Median smoothing window. [default: 1.5s]", **Seconds)]
-MinDuration = Annotated[Optional[float], typer.Option("--min-duration", help="Drop highlights shorter than this. [default: 1s]", **Seconds)]
-MergeGap = Annotated[Optional[float], typer.Option("--merge-gap", help="Join clips closer than this, padding included. [default: 2s]", **Seconds)]
-PadBefore = Annotated[Optional[float], typer.Option("--pad-before", help="Lead-in before each highlight. [default: 1s]", **Seconds)]
-PadAfter = Annotated[Optional[float], typer.Option("--pad-after", help="Tail after each highlight. [default: 1s]", **Seconds)]
+SampleFps = Annotated[
+    Optional[float],
+    typer.Option(
+        "--sample-fps",
+        help="Analysis rate, frames per second; edges are refined at full rate. [default: 2, or the preset's]",
+    ),
+]
+FullScan = Annotated[
+    bool,
+    typer.Option(
+        "--full-scan",
+        help="Analyse at --sample-fps also while the scene is quiet (slower; default: keyframes only then).",
+    ),
+]
+Threshold = Annotated[
+    Optional[float],
+    typer.Option(
+        "--threshold", "-t", help="Score (0-1) that starts a highlight. [default: 0.5, or the model's or detector's]"
+    ),
+]
+ExitThreshold = Annotated[
+    Optional[float], typer.Option("--exit-threshold", help="Score below which a highlight ends. [default: 0.3]")
+]
+Smooth = Annotated[
+    Optional[float], typer.Option("--smooth", help="Median smoothing window. [default: 1.5s]", **Seconds)
+]
+MinDuration = Annotated[
+    Optional[float], typer.Option("--min-duration", help="Drop highlights shorter than this. [default: 1s]", **Seconds)
+]
+MergeGap = Annotated[
+    Optional[float],
+    typer.Option("--merge-gap", help="Join clips closer than this, padding included. [default: 2s]", **Seconds),
+]
+PadBefore = Annotated[
+    Optional[float], typer.Option("--pad-before", help="Lead-in before each highlight. [default: 1s]", **Seconds)
+]
+PadAfter = Annotated[
+    Optional[float], typer.Option("--pad-after", help="Tail after each highlight. [default: 1s]", **Seconds)
+]
 Margin = Annotated[Optional[float], typer.Option("--margin", help="Sets both --pad-before and --pad-after.", **Seconds)]
-Slowmo = Annotated[Optional[float], typer.Option("--slowmo", help="Also write slow-motion clips at this speed, e.g. 0.5.")]
-Reel = Annotated[Optional[bool], typer.Option("--reel/--no-reel", help="Also write one video of all highlights. [default: no]")]
-Clips = Annotated[Optional[bool], typer.Option("--clips/--no-clips", help="Write clip files (off: only highlights.json and scores.csv). [default: on]")]
-Plugins = Annotated[Optional[list[str]], typer.Option("--plugin", "-p", help="Enable a plugin (repeatable); its options are --PLUGIN-OPTION (see `highlight plugins`).")]
-Overlay = Annotated[Optional[list[str]], typer.Option("--overlay", help="Draw a plugin's result on the clips, e.g. --overlay pose (enables it).")]
-Export = Annotated[Optional[str], typer.Option("--export", help="Also write editor timelines: edl,fcpxml,fcp7,otio or all.")]
+Slowmo = Annotated[
+    Optional[float], typer.Option("--slowmo", help="Also write slow-motion clips at this speed, e.g. 0.5.")
+]
+Reel = Annotated[
+    Optional[bool], typer.Option("--reel/--no-reel", help="Also write one video of all highlights. [default: no]")
+]
+Clips = Annotated[
+    Optional[bool],
+    typer.Option(
+        "--clips/--no-clips", help="Write clip files (off: only highlights.json and scores.csv). [default: on]"
+    ),
+]
+Plugins = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--plugin",
+        "-p",
+        help="Enable a plugin (repeatable); its options are --PLUGIN-OPTION (see `highlight plugins`).",
+    ),
+]
+Overlay = Annotated[
+    Optional[list[str]],
+    typer.Option("--overlay", help="Draw a plugin's result on the clips, e.g. --overlay pose (enables it)."),
+]
+Export = Annotated[
+    Optional[str], typer.Option("--export", help="Also write editor timelines: edl,fcpxml,fcp7,otio or all.")
+]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 
 
@@ -84,9 +142,32 @@ def preset_name(value: str | None) -> str | None:
     return value
 
 
-Regions = Annotated[Optional[list[str]], typer.Option("--region", metavar="REGION", callback=region_texts, help="Look only here (repeatable): LEFT,TOP,WIDTH,HEIGHT or X,Y;X,Y;X,Y as fractions of the frame (or px), e.g. 0.58,0.10,0.22,0.35; `highlight region VIDEO` helps pick one.")]
-Excludes = Annotated[Optional[list[str]], typer.Option("--exclude", metavar="REGION", callback=region_texts, help="Ignore this area (repeatable), same syntax as --region.")]
-PresetOption = Annotated[Optional[str], typer.Option("--preset", callback=preset_name, help="Settings for a kind of recording; options you give win. shots: one clip per shot (with --region around the hoop).")]
+Regions = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--region",
+        metavar="REGION",
+        callback=region_texts,
+        help="Look only here (repeatable): LEFT,TOP,WIDTH,HEIGHT or X,Y;X,Y;X,Y as fractions of the frame (or px), e.g. 0.58,0.10,0.22,0.35; `highlight region VIDEO` helps pick one.",
+    ),
+]
+Excludes = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--exclude",
+        metavar="REGION",
+        callback=region_texts,
+        help="Ignore this area (repeatable), same syntax as --region.",
+    ),
+]
+PresetOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--preset",
+        callback=preset_name,
+        help="Settings for a kind of recording; options you give win. shots: one clip per shot (with --region around the hoop).",
+    ),
+]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
 
 
@@ -117,8 +198,16 @@ def with_trained_thresholds(given: dict, trained: dict[str, float]) -> dict:
     return merged
 
 
-def run_settings(detector: str, model: Path | None, sample_fps: float | None, plugins: list[str] | None,
-                 overlay: list[str] | None, components: dict, preset: str | None = None, **changes):
+def run_settings(
+    detector: str,
+    model: Path | None,
+    sample_fps: float | None,
+    plugins: list[str] | None,
+    overlay: list[str] | None,
+    components: dict,
+    preset: str | None = None,
+    **changes,
+):
     """RunSettings from the options `run` and `watch` share; bad values end the command with one line.
 
     ``components`` holds the plugin and detector options given on the command line
@@ -161,4 +250,7 @@ def run_settings(detector: str, model: Path | None, sample_fps: float | None, pl
 def _declared_thresholds(cls) -> dict[str, float]:
     if cls.threshold is None:
         return {}
-    return {"threshold": cls.threshold, "exit_threshold": cls.exit_threshold if cls.exit_threshold is not None else cls.threshold}
+    return {
+        "threshold": cls.threshold,
+        "exit_threshold": cls.exit_threshold if cls.exit_threshold is not None else cls.threshold,
+    }

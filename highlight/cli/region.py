@@ -13,10 +13,22 @@ from highlight.cli.options import Seconds, fail
 
 def region(
     video: Annotated[Path, typer.Argument(help="The recording to pick a region on.")],
-    at: Annotated[float | None, typer.Option("--at", help="Moment of the still (default: the middle).", **Seconds)] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", metavar="FILE", help="Still to write, .png or .jpg (default: ./<name>_region.png).")] = None,
-    regions: Annotated[list[str] | None, typer.Option("--region", metavar="REGION", help="Draw this region (as `run` takes it; repeatable).")] = None,
-    excludes: Annotated[list[str] | None, typer.Option("--exclude", metavar="REGION", help="Draw this excluded region (repeatable).")] = None,
+    at: Annotated[
+        float | None, typer.Option("--at", help="Moment of the still (default: the middle).", **Seconds)
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", metavar="FILE", help="Still to write, .png or .jpg (default: ./<name>_region.png)."
+        ),
+    ] = None,
+    regions: Annotated[
+        list[str] | None,
+        typer.Option("--region", metavar="REGION", help="Draw this region (as `run` takes it; repeatable)."),
+    ] = None,
+    excludes: Annotated[
+        list[str] | None, typer.Option("--exclude", metavar="REGION", help="Draw this excluded region (repeatable).")
+    ] = None,
 ) -> None:
     """Write a still with a grid of frame fractions and the given regions; drag a new one where a display exists.
 

@@ -23,4 +23,4 @@ def report(
         typer.echo(str(build_report(out)))
     except HighlightError as error:
         typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None

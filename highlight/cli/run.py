@@ -11,20 +11,48 @@ import typer
 from highlight import HighlightError
 from highlight.cli.components import with_component_options
 from highlight.cli.options import (
-    Clips, Detector, Excludes, ExitThreshold, Export, FullScan, Margin, MergeGap, MinDuration, Model, Overlay,
-    PadAfter, PadBefore, Plugins, PresetOption, Quiet, Reel, Regions, SampleFps, Slowmo, Smooth, Threshold, Verbose,
-    fail, run_settings, timeline_formats,
+    Clips,
+    Detector,
+    Excludes,
+    ExitThreshold,
+    Export,
+    FullScan,
+    Margin,
+    MergeGap,
+    MinDuration,
+    Model,
+    Overlay,
+    PadAfter,
+    PadBefore,
+    Plugins,
+    PresetOption,
+    Quiet,
+    Reel,
+    Regions,
+    SampleFps,
+    Slowmo,
+    Smooth,
+    Threshold,
+    Verbose,
+    fail,
+    run_settings,
+    timeline_formats,
 )
 
 
 def setup_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    """Warnings only, one line each, unless --verbose asks for the debugging detail."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 @with_component_options
 def run(
     paths: Annotated[list[Path], typer.Argument(help="Recordings or folders (searched recursively).")],
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder. [default: highlights/ beside the input]")] = None,
+    out: Annotated[
+        Optional[Path], typer.Option("--out", "-o", help="Output folder. [default: highlights/ beside the input]")
+    ] = None,
     detector: Detector = "motion",
     model: Model = None,
     sample_fps: SampleFps = None,
@@ -47,7 +75,9 @@ def run(
     preset: PresetOption = None,
     force: Annotated[bool, typer.Option("--force", help="Redo videos that are already done.")] = False,
     export: Export = None,
-    report: Annotated[bool, typer.Option("--report/--no-report", help="Write report.html in the output folder. [default: on]")] = True,
+    report: Annotated[
+        bool, typer.Option("--report/--no-report", help="Write report.html in the output folder. [default: on]")
+    ] = True,
     quiet: Quiet = False,
     verbose: Verbose = False,
     components: dict | None = None,
@@ -62,11 +92,27 @@ def run(
 
     setup_logging(verbose)
     settings = run_settings(
-        detector, model, sample_fps, plugin, overlay, components or {}, preset,
-        threshold=threshold, exit_threshold=exit_threshold, smooth=smooth, min_duration=min_duration,
-        merge_gap=merge_gap, pad_before=pad_before, pad_after=pad_after, margin=margin,
-        slowmo=slowmo, reel=reel, clips=clips, skip_quiet=False if full_scan else None,
-        regions=region, excludes=exclude,
+        detector,
+        model,
+        sample_fps,
+        plugin,
+        overlay,
+        components or {},
+        preset,
+        threshold=threshold,
+        exit_threshold=exit_threshold,
+        smooth=smooth,
+        min_duration=min_duration,
+        merge_gap=merge_gap,
+        pad_before=pad_before,
+        pad_after=pad_after,
+        margin=margin,
+        slowmo=slowmo,
+        reel=reel,
+        clips=clips,
+        skip_quiet=False if full_scan else None,
+        regions=region,
+        excludes=exclude,
     )
     exports = timeline_formats(export) if export else []
     try:

@@ -14,22 +14,54 @@ from highlight.cli.options import Seconds, fail
 def train(
     labels: Annotated[Path, typer.Argument(help="Labels file: video,start,end,label (see README).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.")],
-    weights: Annotated[str, typer.Option("--weights", help="imagenet (downloaded once), none (from scratch) or PATH to ResNet50 no-top weights.")] = "imagenet",
+    weights: Annotated[
+        str,
+        typer.Option(
+            "--weights", help="imagenet (downloaded once), none (from scratch) or PATH to ResNet50 no-top weights."
+        ),
+    ] = "imagenet",
     image_size: Annotated[int, typer.Option("--image-size", help="Model input, pixels square.")] = 224,
-    epochs: Annotated[int, typer.Option("--epochs", help="Epochs in all (pretrained: a third head only, the rest fine-tuning conv5).")] = 12,
-    replicas: Annotated[Optional[int], typer.Option("--replicas", help="GPUs to use [default: all]; without GPUs, logical CPU devices [default: 1].")] = None,
-    sample_fps: Annotated[float, typer.Option("--sample-fps", help="Frames per second taken from labelled ranges.")] = 2.0,
-    positive: Annotated[Optional[str], typer.Option("--positive", help="The highlight label. [default: highlight]")] = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", help="Per replica; the global batch is this times the replicas.")] = 16,
-    learning_rate: Annotated[Optional[float], typer.Option("--learning-rate", help="[default: 1e-3; fine-tuning 1/100 of it]")] = None,
-    patience: Annotated[int, typer.Option("--patience", help="Stop after this many epochs without a better validation loss.")] = 4,
-    split: Annotated[str, typer.Option("--split", help="auto, blocks (time blocks) or videos (whole videos).")] = "auto",
+    epochs: Annotated[
+        int, typer.Option("--epochs", help="Epochs in all (pretrained: a third head only, the rest fine-tuning conv5).")
+    ] = 12,
+    replicas: Annotated[
+        Optional[int],
+        typer.Option("--replicas", help="GPUs to use [default: all]; without GPUs, logical CPU devices [default: 1]."),
+    ] = None,
+    sample_fps: Annotated[
+        float, typer.Option("--sample-fps", help="Frames per second taken from labelled ranges.")
+    ] = 2.0,
+    positive: Annotated[
+        Optional[str], typer.Option("--positive", help="The highlight label. [default: highlight]")
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", help="Per replica; the global batch is this times the replicas.")
+    ] = 16,
+    learning_rate: Annotated[
+        Optional[float], typer.Option("--learning-rate", help="[default: 1e-3; fine-tuning 1/100 of it]")
+    ] = None,
+    patience: Annotated[
+        int, typer.Option("--patience", help="Stop after this many epochs without a better validation loss.")
+    ] = 4,
+    split: Annotated[
+        str, typer.Option("--split", help="auto, blocks (time blocks) or videos (whole videos).")
+    ] = "auto",
     block: Annotated[float, typer.Option("--block", help="Time-block length for the split.", **Seconds)] = 5.0,
-    gap: Annotated[float, typer.Option("--gap", help="Training frames this close to validation ones are dropped.", **Seconds)] = 1.0,
-    validation: Annotated[float, typer.Option("--validation", help="Share of blocks (videos) per label for validation.")] = 0.2,
-    seed: Annotated[int, typer.Option("--seed", help="Seed for the split, shuffling, augmentation and initial weights.")] = 0,
-    all_reduce: Annotated[str, typer.Option("--all-reduce", help="Cross-device reduction: auto, nccl, hierarchical, one-device.")] = "auto",
-    tflite: Annotated[bool, typer.Option("--tflite/--no-tflite", help="Also export model.tflite (faster on CPU).")] = True,
+    gap: Annotated[
+        float, typer.Option("--gap", help="Training frames this close to validation ones are dropped.", **Seconds)
+    ] = 1.0,
+    validation: Annotated[
+        float, typer.Option("--validation", help="Share of blocks (videos) per label for validation.")
+    ] = 0.2,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed for the split, shuffling, augmentation and initial weights.")
+    ] = 0,
+    all_reduce: Annotated[
+        str, typer.Option("--all-reduce", help="Cross-device reduction: auto, nccl, hierarchical, one-device.")
+    ] = "auto",
+    tflite: Annotated[
+        bool, typer.Option("--tflite/--no-tflite", help="Also export model.tflite (faster on CPU).")
+    ] = True,
     force: Annotated[bool, typer.Option("--force", help="Train again over a finished model folder.")] = False,
 ) -> None:
     """Fine-tune ResNet50 on labelled ranges; write model.keras, model.json, model.tflite.
@@ -37,13 +69,26 @@ def train(
     Example: highlight train labels.csv --out models/dunks --epochs 12
     """
     from highlight.train.dataset import SplitSettings
-    from highlight.train.train import TrainConfig, train as run_training
+    from highlight.train.train import TrainConfig
+    from highlight.train.train import train as run_training
 
     config = TrainConfig(
-        labels=labels, out=out, weights=weights, image_size=image_size, epochs=epochs, replicas=replicas,
-        sample_fps=sample_fps, positive=positive, batch_size=batch_size, learning_rate=learning_rate,
-        patience=patience, split=SplitSettings(method=split, block=block, gap=gap, validation=validation, seed=seed),
-        seed=seed, all_reduce=all_reduce, tflite=tflite, force=force,
+        labels=labels,
+        out=out,
+        weights=weights,
+        image_size=image_size,
+        epochs=epochs,
+        replicas=replicas,
+        sample_fps=sample_fps,
+        positive=positive,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        patience=patience,
+        split=SplitSettings(method=split, block=block, gap=gap, validation=validation, seed=seed),
+        seed=seed,
+        all_reduce=all_reduce,
+        tflite=tflite,
+        force=force,
     )
     try:
         run_training(config, echo=typer.echo)

@@ -10,9 +10,32 @@ import typer
 from highlight import HighlightError
 from highlight.cli.components import with_component_options
 from highlight.cli.options import (
-    Clips, Detector, Excludes, ExitThreshold, Export, FullScan, Margin, MergeGap, MinDuration, Model, Overlay,
-    PadAfter, PadBefore, Plugins, PresetOption, Reel, Regions, SampleFps, Seconds, Slowmo, Smooth, Threshold,
-    Verbose, fail, run_settings, timeline_formats,
+    Clips,
+    Detector,
+    Excludes,
+    ExitThreshold,
+    Export,
+    FullScan,
+    Margin,
+    MergeGap,
+    MinDuration,
+    Model,
+    Overlay,
+    PadAfter,
+    PadBefore,
+    Plugins,
+    PresetOption,
+    Reel,
+    Regions,
+    SampleFps,
+    Seconds,
+    Slowmo,
+    Smooth,
+    Threshold,
+    Verbose,
+    fail,
+    run_settings,
+    timeline_formats,
 )
 
 
@@ -30,7 +53,12 @@ def _active_hours(text: str | None):
 @with_component_options
 def watch(
     folders: Annotated[Optional[list[Path]], typer.Argument(help="Folders to watch (sub-folders too).")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder, the record and the log. [default: highlights/ in the first folder]")] = None,
+    out: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--out", "-o", help="Output folder, the record and the log. [default: highlights/ in the first folder]"
+        ),
+    ] = None,
     detector: Detector = "motion",
     model: Model = None,
     sample_fps: SampleFps = None,
@@ -52,19 +80,59 @@ def watch(
     exclude: Excludes = None,
     preset: PresetOption = None,
     export: Export = None,
-    report: Annotated[bool, typer.Option("--report/--no-report", help="Rebuild report.html in the output folder after each file. [default: on]")] = True,
-    settle: Annotated[float, typer.Option("--settle", help="A file is taken once its size and mtime have not changed for this long.", **Seconds)] = 10.0,
+    report: Annotated[
+        bool,
+        typer.Option(
+            "--report/--no-report", help="Rebuild report.html in the output folder after each file. [default: on]"
+        ),
+    ] = True,
+    settle: Annotated[
+        float,
+        typer.Option(
+            "--settle", help="A file is taken once its size and mtime have not changed for this long.", **Seconds
+        ),
+    ] = 10.0,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Recordings processed at the same time.")] = 1,
-    max_attempts: Annotated[int, typer.Option("--max-attempts", min=1, help="Tries per file before it is left as failed.")] = 3,
-    retry_delay: Annotated[float, typer.Option("--retry-delay", help="Wait before the first retry; doubles each time.", **Seconds)] = 60.0,
-    active_hours: Annotated[Optional[str], typer.Option("--active-hours", metavar="HH:MM-HH:MM", help="Start files only in this daily window, e.g. 22:00-07:00.")] = None,
-    rescan: Annotated[float, typer.Option("--rescan", help="Also rescan the folders this often (file events can be missed).", **Seconds)] = 600.0,
-    job_timeout: Annotated[Optional[float], typer.Option("--job-timeout", help="Give up on a file that takes longer (counts as a failed attempt). [default: none]", **Seconds)] = None,
+    max_attempts: Annotated[
+        int, typer.Option("--max-attempts", min=1, help="Tries per file before it is left as failed.")
+    ] = 3,
+    retry_delay: Annotated[
+        float, typer.Option("--retry-delay", help="Wait before the first retry; doubles each time.", **Seconds)
+    ] = 60.0,
+    active_hours: Annotated[
+        Optional[str],
+        typer.Option(
+            "--active-hours", metavar="HH:MM-HH:MM", help="Start files only in this daily window, e.g. 22:00-07:00."
+        ),
+    ] = None,
+    rescan: Annotated[
+        float,
+        typer.Option("--rescan", help="Also rescan the folders this often (file events can be missed).", **Seconds),
+    ] = 600.0,
+    job_timeout: Annotated[
+        Optional[float],
+        typer.Option(
+            "--job-timeout",
+            help="Give up on a file that takes longer (counts as a failed attempt). [default: none]",
+            **Seconds,
+        ),
+    ] = None,
     poll: Annotated[bool, typer.Option("--poll", help="Poll instead of file events (network shares).")] = False,
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Queue files left as failed again.")] = False,
-    status: Annotated[bool, typer.Option("--status", help="Print the record of every file as a table and exit.")] = False,
-    install_service: Annotated[bool, typer.Option("--install-service", help="Write a systemd user unit for this command line and exit.")] = False,
-    exit_when_idle: Annotated[bool, typer.Option("--exit-when-idle", hidden=True, help="Testing and one-shot use: exit once nothing is settling, queued or running.")] = False,
+    status: Annotated[
+        bool, typer.Option("--status", help="Print the record of every file as a table and exit.")
+    ] = False,
+    install_service: Annotated[
+        bool, typer.Option("--install-service", help="Write a systemd user unit for this command line and exit.")
+    ] = False,
+    exit_when_idle: Annotated[
+        bool,
+        typer.Option(
+            "--exit-when-idle",
+            hidden=True,
+            help="Testing and one-shot use: exit once nothing is settling, queued or running.",
+        ),
+    ] = False,
     verbose: Verbose = False,
     components: dict | None = None,
 ) -> None:
@@ -88,11 +156,27 @@ def watch(
         return
     hours = _active_hours(active_hours)
     settings = run_settings(
-        detector, model, sample_fps, plugin, overlay, components or {}, preset,
-        threshold=threshold, exit_threshold=exit_threshold, smooth=smooth, min_duration=min_duration,
-        merge_gap=merge_gap, pad_before=pad_before, pad_after=pad_after, margin=margin,
-        slowmo=slowmo, reel=reel, clips=clips, skip_quiet=False if full_scan else None,
-        regions=region, excludes=exclude,
+        detector,
+        model,
+        sample_fps,
+        plugin,
+        overlay,
+        components or {},
+        preset,
+        threshold=threshold,
+        exit_threshold=exit_threshold,
+        smooth=smooth,
+        min_duration=min_duration,
+        merge_gap=merge_gap,
+        pad_before=pad_before,
+        pad_after=pad_after,
+        margin=margin,
+        slowmo=slowmo,
+        reel=reel,
+        clips=clips,
+        skip_quiet=False if full_scan else None,
+        regions=region,
+        excludes=exclude,
     )
     for folder in folders:
         if not folder.is_dir():
@@ -104,10 +188,22 @@ def watch(
         typer.echo(instructions)
         return
     config = WatchConfig(
-        folders=folders, out=out, settings=settings, exports=timeline_formats(export) if export else [],
-        report=report, settle=settle, workers=workers, max_attempts=max_attempts,
-        retry_delay=retry_delay, active_hours=hours, rescan=rescan, job_timeout=job_timeout, poll=poll,
-        retry_failed=retry_failed, exit_when_idle=exit_when_idle, verbose=verbose,
+        folders=folders,
+        out=out,
+        settings=settings,
+        exports=timeline_formats(export) if export else [],
+        report=report,
+        settle=settle,
+        workers=workers,
+        max_attempts=max_attempts,
+        retry_delay=retry_delay,
+        active_hours=hours,
+        rescan=rescan,
+        job_timeout=job_timeout,
+        poll=poll,
+        retry_failed=retry_failed,
+        exit_when_idle=exit_when_idle,
+        verbose=verbose,
     )
     setup_logging(out, verbose)
     try:

@@ -18,9 +18,9 @@ import logging
 import os
 import shutil
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from highlight import HighlightError
 from highlight.atomic import atomic_path
@@ -43,6 +43,7 @@ class ClipSettings:
 
 
 def clip_name(index: int, interval: Interval, suffix: str = "") -> str:
+    """A name that sorts in order and says where in the recording the clip comes from."""
     return f"clip_{index:03d}_{interval.start:.2f}-{interval.end:.2f}{suffix}.mp4"
 
 

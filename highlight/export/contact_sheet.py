@@ -26,12 +26,16 @@ _BACKGROUND, _TEXT, _MUTED = (24, 24, 27), (240, 240, 240), (170, 170, 175)
 
 
 def cell_label(interval: IntervalEntry) -> str:
-    return (f"#{interval.index:02d}  {format_timestamp(interval.start, 1)}-{format_timestamp(interval.end, 1)}"
-            f"  peak {interval.peak:.2f}")
+    """Number, time range and peak under each thumbnail: enough to find the clip again."""
+    return (
+        f"#{interval.index:02d}  {format_timestamp(interval.start, 1)}-{format_timestamp(interval.end, 1)}"
+        f"  peak {interval.peak:.2f}"
+    )
 
 
-def render(title: str, cells: list[tuple[Image.Image | None, str]], columns: int = COLUMNS,
-           cell_width: int = THUMB_WIDTH) -> Image.Image:
+def render(
+    title: str, cells: list[tuple[Image.Image | None, str]], columns: int = COLUMNS, cell_width: int = THUMB_WIDTH
+) -> Image.Image:
     """The grid: a title line, then one thumbnail and label per highlight (grey where none)."""
     heights = [image.height * cell_width // image.width for image, _ in cells if image is not None]
     cell_height = max(heights, default=cell_width * 9 // 16)

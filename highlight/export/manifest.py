@@ -51,16 +51,29 @@ class IntervalEntry:
     @classmethod
     def from_interval(cls, index: int, interval: Interval) -> IntervalEntry:
         """Rounded as stored: milliseconds for times, four decimals for scores."""
-        return cls(index, round(interval.start, 3), round(interval.end, 3), round(interval.duration, 3),
-                   round(interval.peak, 4), round(interval.peak_time, 3))
+        return cls(
+            index,
+            round(interval.start, 3),
+            round(interval.end, 3),
+            round(interval.duration, 3),
+            round(interval.peak, 4),
+            round(interval.peak_time, 3),
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> IntervalEntry:
         """Only ``start`` and ``end`` are required: a hand-written list (a labels draft) reads too."""
         start, end = float(data["start"]), float(data["end"])
-        return cls(int(data.get("index", 0)), start, end, float(data.get("duration", round(end - start, 3))),
-                   float(data.get("peak", 0.0)), float(data.get("peak_time", start)),
-                   data.get("clip"), data.get("slowmo_clip"))
+        return cls(
+            int(data.get("index", 0)),
+            start,
+            end,
+            float(data.get("duration", round(end - start, 3))),
+            float(data.get("peak", 0.0)),
+            float(data.get("peak_time", start)),
+            data.get("clip"),
+            data.get("slowmo_clip"),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -74,9 +87,20 @@ def source_from_dict(data: dict[str, Any]) -> VideoInfo:
 
     ``mtime`` defaults to -1, so a manifest that does not record it never matches a file.
     """
-    defaults: dict[str, Any] = {"path": "", "size_bytes": 0, "mtime": -1.0, "width": 0, "height": 0,
-                                "rotation": 0, "fps": 0.0, "duration": 0.0, "frame_count": 0,
-                                "has_audio": False, "codec": "", "fps_rational": ""}
+    defaults: dict[str, Any] = {
+        "path": "",
+        "size_bytes": 0,
+        "mtime": -1.0,
+        "width": 0,
+        "height": 0,
+        "rotation": 0,
+        "fps": 0.0,
+        "duration": 0.0,
+        "frame_count": 0,
+        "has_audio": False,
+        "codec": "",
+        "fps_rational": "",
+    }
     return VideoInfo(**{name: data.get(name, default) for name, default in defaults.items()})
 
 
@@ -132,9 +156,11 @@ class Manifest:
     def notes(self) -> list[str]:
         """What a person should read beside the counts: errors, then plugin failures, then plugin summaries."""
         results = {name: r for name, r in self.plugins.items() if isinstance(r, dict)}
-        return ([*self.errors]
-                + [f"plugin {name}: {r['error']}" for name, r in results.items() if "error" in r]
-                + [f"{name}: {r['summary']}" for name, r in results.items() if r.get("summary")])
+        return (
+            [*self.errors]
+            + [f"plugin {name}: {r['error']}" for name, r in results.items() if "error" in r]
+            + [f"{name}: {r['summary']}" for name, r in results.items() if r.get("summary")]
+        )
 
     @property
     def detector_name(self) -> str:
@@ -150,11 +176,21 @@ class Manifest:
     def to_dict(self) -> dict[str, Any]:
         """The JSON object, keys in the order version 1 wrote them."""
         data: dict[str, Any] = {
-            "format": self.format, "tool": self.tool, "created": self.created, "complete": self.complete,
-            "source": self.source.to_dict(), "settings": self.settings, "settings_key": self.settings_key,
-            "applied_intervals": self.applied_intervals, "detector": self.detector, "scores": self.scores,
-            "intervals": [i.to_dict() for i in self.intervals], "reel": self.reel, "plugins": self.plugins,
-            "errors": self.errors, "timing": self.timing,
+            "format": self.format,
+            "tool": self.tool,
+            "created": self.created,
+            "complete": self.complete,
+            "source": self.source.to_dict(),
+            "settings": self.settings,
+            "settings_key": self.settings_key,
+            "applied_intervals": self.applied_intervals,
+            "detector": self.detector,
+            "scores": self.scores,
+            "intervals": [i.to_dict() for i in self.intervals],
+            "reel": self.reel,
+            "plugins": self.plugins,
+            "errors": self.errors,
+            "timing": self.timing,
         }
         if self.decode is not None:
             data["decode"] = self.decode
@@ -213,8 +249,10 @@ def load(folder: Path) -> Manifest:
     if not isinstance(data, dict):
         raise HighlightError(f"{path}: not a highlights manifest (a JSON object was expected)")
     if data.get("format", 1) not in READABLE_VERSIONS:
-        raise HighlightError(f"{path}: manifest format {data.get('format')!r} is not one this highlight reads "
-                             f"({', '.join(map(str, READABLE_VERSIONS))}); a newer highlight wrote it")
+        raise HighlightError(
+            f"{path}: manifest format {data.get('format')!r} is not one this highlight reads "
+            f"({', '.join(map(str, READABLE_VERSIONS))}); a newer highlight wrote it"
+        )
     try:
         return Manifest.from_dict(data)
     except (KeyError, TypeError, ValueError) as error:
@@ -222,6 +260,7 @@ def load(folder: Path) -> Manifest:
 
 
 def load_if_present(folder: Path) -> Manifest | None:
+    """The manifest, or None where there is none or it is unreadable (a run then starts afresh)."""
     try:
         return load(folder)
     except HighlightError:

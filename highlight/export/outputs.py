@@ -49,14 +49,21 @@ def write_outputs(
     if settings.clips and intervals:
         with clip_writer.open_source(info) as source_clip:
             source_clip = clip_writer.with_overlays(
-                source_clip, overlay_drawers(settings.overlay, out_dir, settings.given_plugin_options()))
+                source_clip, overlay_drawers(settings.overlay, out_dir, settings.given_plugin_options())
+            )
             for index, interval in enumerate(intervals, start=1):
                 entry = IntervalEntry.from_interval(index, interval)
-                entry.clip = _ensure(out_dir, clip_writer.clip_name(index, interval), reusable,
-                                     lambda p, i=interval: clip_writer.write_clip(source_clip, i, p, settings.clip))
+                entry.clip = _ensure(
+                    out_dir,
+                    clip_writer.clip_name(index, interval),
+                    reusable,
+                    lambda p, i=interval: clip_writer.write_clip(source_clip, i, p, settings.clip),
+                )
                 if settings.slowmo:
                     entry.slowmo_clip = _ensure(
-                        out_dir, clip_writer.clip_name(index, interval, "_slowmo"), reusable,
+                        out_dir,
+                        clip_writer.clip_name(index, interval, "_slowmo"),
+                        reusable,
                         lambda p, i=interval: clip_writer.write_clip(source_clip, i, p, settings.clip, settings.slowmo),
                     )
                 manifest.intervals.append(entry)
@@ -64,8 +71,12 @@ def write_outputs(
                 if progress:
                     progress(interval.end)
             if settings.reel:
-                manifest.reel = _ensure(out_dir, REEL_FILE, set(),
-                                        lambda p: clip_writer.write_reel(source_clip, intervals, p, settings.clip))
+                manifest.reel = _ensure(
+                    out_dir,
+                    REEL_FILE,
+                    set(),
+                    lambda p: clip_writer.write_reel(source_clip, intervals, p, settings.clip),
+                )
     else:
         manifest.intervals = [IntervalEntry.from_interval(i, interval) for i, interval in enumerate(intervals, start=1)]
     manifest.timing = {**manifest.timing, "write_s": round(time.perf_counter() - started, 3)}

@@ -111,7 +111,9 @@ def _hatch(image: Image.Image, corners: np.ndarray) -> Image.Image:
         draw.line([(offset, height), (offset + height, 0)], fill=255, width=max(2, spacing // 4))
     inside = Image.new("L", image.size, 0)
     ImageDraw.Draw(inside).polygon([tuple(int(v) for v in point) for point in corners], fill=255)
-    mask = Image.fromarray((np.asarray(stripes, np.float32) * (np.asarray(inside) > 0) * _HATCH_OPACITY).astype(np.uint8))
+    mask = Image.fromarray(
+        (np.asarray(stripes, np.float32) * (np.asarray(inside) > 0) * _HATCH_OPACITY).astype(np.uint8)
+    )
     return Image.composite(Image.new("RGB", image.size, EXCLUDE_COLOUR), image, mask)
 
 

@@ -117,8 +117,9 @@ def region_from_selection(selection: Sequence[float], size: tuple[int, int]) -> 
     return parse_region(",".join(f"{v:.3f}".rstrip("0").rstrip(".") for v in fractions))
 
 
-def pick_region(frame: Image.Image, frame_size: tuple[int, int], included: Sequence[Region],
-                excluded: Sequence[Region]) -> Region | None:
+def pick_region(
+    frame: Image.Image, frame_size: tuple[int, int], included: Sequence[Region], excluded: Sequence[Region]
+) -> Region | None:
     """Let the user drag a rectangle on the gridded still (OpenCV's ROI selector); None when cancelled."""
     import cv2
 
@@ -133,6 +134,8 @@ def pick_region(frame: Image.Image, frame_size: tuple[int, int], included: Seque
     return region_from_selection(selection, still.size)
 
 
-HOW_TO_READ = ("Read a region off the grid: lines every 0.1 of the width and height, labelled on the top "
-               "and left edges. LEFT,TOP is the rectangle's upper-left corner, WIDTH,HEIGHT its size, "
-               "e.g. --region 0.58,0.1,0.22,0.35 (or drag a rectangle on any still in report.html).")
+HOW_TO_READ = (
+    "Read a region off the grid: lines every 0.1 of the width and height, labelled on the top "
+    "and left edges. LEFT,TOP is the rectangle's upper-left corner, WIDTH,HEIGHT its size, "
+    "e.g. --region 0.58,0.1,0.22,0.35 (or drag a rectangle on any still in report.html)."
+)

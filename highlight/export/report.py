@@ -17,11 +17,12 @@ import html
 import json
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from string import Template
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import quote
 
 import numpy as np
@@ -68,8 +69,9 @@ def video_folders(out: Path) -> list[Path]:
 
 def save_batch(out: Path, results: Iterable[dict[str, Any]]) -> None:
     """Keep a batch's per-video statuses (failures have no manifest) for later rebuilds."""
-    write_json(Path(out) / FILES_DIR / BATCH_FILE, {"created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                                                    "results": list(results)})
+    write_json(
+        Path(out) / FILES_DIR / BATCH_FILE, {"created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "results": list(results)}
+    )
 
 
 def build_report(out: Path) -> Path:
@@ -99,8 +101,9 @@ def build_report(out: Path) -> Path:
             summaries.append(_VideoSummary(Path(path).name, "", "failed", notes=[entry.get("error", "")]))
     title = f"Highlights: {out.resolve().name}"
     subtitle = f"{html.escape(str(out.resolve()))} &middot; report made {time.strftime('%Y-%m-%d %H:%M')}"
-    page = _template().substitute(title=html.escape(title), subtitle=subtitle, summary=_summary_html(summaries),
-                                  videos="\n".join(sections))
+    page = _template().substitute(
+        title=html.escape(title), subtitle=subtitle, summary=_summary_html(summaries), videos="\n".join(sections)
+    )
     path = out / REPORT_FILE
     write_text(path, page)
     return path
@@ -139,19 +142,31 @@ def _video_section(out: Path, folder: Path, manifest: Manifest, status: dict[str
     if run_seconds is None:
         timing = manifest.timing
         run_seconds = (timing.get("analysis_s") or 0) + (timing.get("write_s") or 0) or None
-    summary = _VideoSummary(name, anchor, status.get("status") or ("done" if manifest.complete else "incomplete"),
-                            len(intervals), sum(i.duration for i in intervals),
-                            source.duration, run_seconds, notes)
+    summary = _VideoSummary(
+        name,
+        anchor,
+        status.get("status") or ("done" if manifest.complete else "incomplete"),
+        len(intervals),
+        sum(i.duration for i in intervals),
+        source.duration,
+        run_seconds,
+        notes,
+    )
     settings = manifest.interval_settings
-    meta = [format_timestamp(summary.video_seconds, 0), f"{source.width}x{source.height}",
-            f"{source.fps:.3f}".rstrip("0").rstrip(".") + " fps",
-            f"{len(intervals)} highlights ({summary.highlight_seconds:.1f} s)",
-            f"detector {manifest.detector_name}"]
+    meta = [
+        format_timestamp(summary.video_seconds, 0),
+        f"{source.width}x{source.height}",
+        f"{source.fps:.3f}".rstrip("0").rstrip(".") + " fps",
+        f"{len(intervals)} highlights ({summary.highlight_seconds:.1f} s)",
+        f"detector {manifest.detector_name}",
+    ]
     if run_seconds:
         meta.append(f"took {run_seconds:.1f} s")
-    parts = [f'<section class="video" id="{anchor}">',
-             f"<h2>{html.escape(name)}</h2>",
-             f'<div class="meta">{html.escape(" · ".join(meta))}<br>{html.escape(source.path)}</div>']
+    parts = [
+        f'<section class="video" id="{anchor}">',
+        f"<h2>{html.escape(name)}</h2>",
+        f'<div class="meta">{html.escape(" · ".join(meta))}<br>{html.escape(source.path)}</div>',
+    ]
     if notes:
         parts.append('<ul class="errors">' + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
     parts.append(_plot_section(folder, manifest, anchor, settings))
@@ -214,12 +229,20 @@ def _plot_section(folder: Path, manifest: Manifest, anchor: str, settings: dict[
     except HighlightError as error:
         return f'<p class="errors">no score plot: {html.escape(str(error))}</p>'
     duration = float(manifest.source.duration or (times[-1] if times.size else 0)) or 1.0
-    return plot_svg(times, scores, manifest.intervals, settings.get("threshold"),
-                    settings.get("exit_threshold"), duration, anchor)
+    return plot_svg(
+        times, scores, manifest.intervals, settings.get("threshold"), settings.get("exit_threshold"), duration, anchor
+    )
 
 
-def plot_svg(times: np.ndarray, scores: np.ndarray, intervals: list[IntervalEntry], threshold: float | None,
-             exit_threshold: float | None, duration: float, anchor: str = "h") -> str:
+def plot_svg(
+    times: np.ndarray,
+    scores: np.ndarray,
+    intervals: list[IntervalEntry],
+    threshold: float | None,
+    exit_threshold: float | None,
+    duration: float,
+    anchor: str = "h",
+) -> str:
     """The score over time as inline SVG: thresholds as lines, intervals shaded and numbered."""
     width, height, pad = _PLOT_W, _PLOT_H, _PLOT_PAD
     inner_w, inner_h = width - 2 * pad, height - 2 * pad + 10
@@ -235,20 +258,28 @@ def plot_svg(times: np.ndarray, scores: np.ndarray, intervals: list[IntervalEntr
     parts.append(f'<line class="axis" x1="{pad}" y1="{y(0):.1f}" x2="{width - pad}" y2="{y(0):.1f}"/>')
     for interval in intervals:
         x0, x1 = x(interval.start), x(interval.end)
-        parts.append(f'<rect class="interval" x="{x0:.1f}" y="{y(1):.1f}" width="{max(x1 - x0, 1):.1f}" '
-                     f'height="{y(0) - y(1):.1f}"><title>#{interval.index} {interval.start:.2f}-'
-                     f'{interval.end:.2f} s</title></rect>')
-        parts.append(f'<a href="#{anchor}-{interval.index}"><text x="{x0 + 2:.1f}" y="{y(1) + 11:.1f}">'
-                     f'{interval.index}</text></a>')
+        parts.append(
+            f'<rect class="interval" x="{x0:.1f}" y="{y(1):.1f}" width="{max(x1 - x0, 1):.1f}" '
+            f'height="{y(0) - y(1):.1f}"><title>#{interval.index} {interval.start:.2f}-'
+            f"{interval.end:.2f} s</title></rect>"
+        )
+        parts.append(
+            f'<a href="#{anchor}-{interval.index}"><text x="{x0 + 2:.1f}" y="{y(1) + 11:.1f}">'
+            f"{interval.index}</text></a>"
+        )
     for value, css in ((threshold, "threshold"), (exit_threshold, "exit")):
         if value is not None:
-            parts.append(f'<line class="{css}" x1="{pad}" y1="{y(value):.1f}" x2="{width - pad}" y2="{y(value):.1f}">'
-                         f'<title>{css} {value:.2f}</title></line>')
+            parts.append(
+                f'<line class="{css}" x1="{pad}" y1="{y(value):.1f}" x2="{width - pad}" y2="{y(value):.1f}">'
+                f"<title>{css} {value:.2f}</title></line>"
+            )
     if times.size:
         points = " ".join(f"{x(t):.1f},{y(s):.1f}" for t, s in zip(times, scores))
         parts.append(f'<polyline class="score" points="{points}"/>')
     for tick in _ticks(duration):
-        parts.append(f'<text x="{x(tick):.1f}" y="{height - 4}" text-anchor="middle">{format_timestamp(tick, 0)[3:] if duration < 3600 else format_timestamp(tick, 0)}</text>')
+        parts.append(
+            f'<text x="{x(tick):.1f}" y="{height - 4}" text-anchor="middle">{format_timestamp(tick, 0)[3:] if duration < 3600 else format_timestamp(tick, 0)}</text>'
+        )
     parts.append(f'<text x="2" y="{y(1) + 4:.1f}">1</text><text x="2" y="{y(0) + 4:.1f}">0</text>')
     parts.append("</svg>")
     return "".join(parts)
@@ -259,8 +290,10 @@ def _decimate(times: np.ndarray, scores: np.ndarray, limit: int) -> tuple[np.nda
     if times.size <= limit:
         return times, scores
     buckets = np.array_split(np.arange(times.size), limit // 2)
-    keep = sorted({int(b[np.argmin(scores[b])]) for b in buckets if b.size} |
-                  {int(b[np.argmax(scores[b])]) for b in buckets if b.size})
+    keep = sorted(
+        {int(b[np.argmin(scores[b])]) for b in buckets if b.size}
+        | {int(b[np.argmax(scores[b])]) for b in buckets if b.size}
+    )
     return times[keep], scores[keep]
 
 
@@ -287,8 +320,9 @@ def _value_html(value: Any, depth: int = 0) -> str:
     if isinstance(value, dict):
         if not value:
             return '<span class="muted">(nothing)</span>'
-        rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{_value_html(v, depth + 1)}</td></tr>"
-                       for k, v in value.items())
+        rows = "".join(
+            f"<tr><th>{html.escape(str(k))}</th><td>{_value_html(v, depth + 1)}</td></tr>" for k, v in value.items()
+        )
         return f"<table>{rows}</table>"
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value) and depth < 3:
         columns = list(dict.fromkeys(k for v in value for k in v))
@@ -310,8 +344,10 @@ def _scalar(value: Any) -> str:
 def _highlights_table(out: Path, folder: Path, intervals: list[IntervalEntry], stills: dict, anchor: str) -> str:
     if not intervals:
         return '<p class="muted">no highlights</p>'
-    rows = ['<table class="highlights"><tr><th>#</th><th>from – to</th><th class="num">length</th>'
-            '<th class="num">peak</th><th>start · peak · end</th><th>clips</th></tr>']
+    rows = [
+        '<table class="highlights"><tr><th>#</th><th>from – to</th><th class="num">length</th>'
+        '<th class="num">peak</th><th>start · peak · end</th><th>clips</th></tr>'
+    ]
     for interval in intervals:
         index = interval.index
         clip = folder / interval.clip if interval.clip else None
@@ -320,12 +356,17 @@ def _highlights_table(out: Path, folder: Path, intervals: list[IntervalEntry], s
             path = stills.get((index, moment))
             if path is None:
                 continue
-            image = f'<img class="thumb" src="{_url(out, path)}" loading="lazy" decoding="async" alt="#{index} {moment}">'
+            image = (
+                f'<img class="thumb" src="{_url(out, path)}" loading="lazy" decoding="async" alt="#{index} {moment}">'
+            )
             if clip is not None and moment == "peak":
                 image = f'<a href="{_url(out, clip)}">{image}</a>'
             figures.append(f"<figure>{image}<figcaption>{moment}</figcaption></figure>")
-        links = [f'<a href="{_url(out, folder / name)}">{label}</a>'
-                 for name, label in ((interval.clip, "clip"), (interval.slowmo_clip, "slow motion")) if name]
+        links = [
+            f'<a href="{_url(out, folder / name)}">{label}</a>'
+            for name, label in ((interval.clip, "clip"), (interval.slowmo_clip, "slow motion"))
+            if name
+        ]
         rows.append(
             f'<tr id="{anchor}-{index}"><td>{index}</td>'
             f"<td>{format_timestamp(interval.start)}<br>{format_timestamp(interval.end)}</td>"
@@ -338,23 +379,31 @@ def _highlights_table(out: Path, folder: Path, intervals: list[IntervalEntry], s
 
 
 def _files_line(out: Path, folder: Path, manifest: Manifest) -> str:
-    files = [(CONTACT_SHEET_FILE, "contact sheet"), (manifests.MANIFEST_FILE, "highlights.json"),
-             (manifest.scores, "scores.csv")]
+    files = [
+        (CONTACT_SHEET_FILE, "contact sheet"),
+        (manifests.MANIFEST_FILE, "highlights.json"),
+        (manifest.scores, "scores.csv"),
+    ]
     if manifest.reel:
         files.insert(0, (manifest.reel, "reel"))
     files += [(f.filename, f.description) for f in FORMATS.values()]
-    links = [f'<a href="{_url(out, folder / name)}">{html.escape(label)}</a>' for name, label in files
-             if (folder / name).is_file()]
+    links = [
+        f'<a href="{_url(out, folder / name)}">{html.escape(label)}</a>'
+        for name, label in files
+        if (folder / name).is_file()
+    ]
     return f'<div class="files">{" · ".join(links)}</div>'
 
 
 def _summary_html(rows: list[_VideoSummary]) -> str:
-    lines = ['<table class="summary"><tr><th>video</th><th>status</th><th class="num">highlights</th>'
-             '<th class="num">highlight time</th><th class="num">length</th><th class="num">took</th><th>notes</th></tr>']
+    lines = [
+        '<table class="summary"><tr><th>video</th><th>status</th><th class="num">highlights</th>'
+        '<th class="num">highlight time</th><th class="num">length</th><th class="num">took</th><th>notes</th></tr>'
+    ]
     for r in rows:
         name = f'<a href="#{r.anchor}">{html.escape(r.name)}</a>' if r.anchor else html.escape(r.name)
         lines.append(
-            f"<tr><td>{name}</td><td>{html.escape(r.status)}</td><td class=\"num\">{r.highlights}</td>"
+            f'<tr><td>{name}</td><td>{html.escape(r.status)}</td><td class="num">{r.highlights}</td>'
             f'<td class="num">{r.highlight_seconds:.1f} s</td><td class="num">{format_timestamp(r.video_seconds, 0)}</td>'
             f'<td class="num">{f"{r.run_seconds:.1f} s" if r.run_seconds else "-"}</td>'
             f"<td>{html.escape('; '.join(n for n in r.notes if n))}</td></tr>"
@@ -363,7 +412,11 @@ def _summary_html(rows: list[_VideoSummary]) -> str:
     total_video = sum(r.video_seconds for r in rows)
     total_highlights = sum(r.highlights for r in rows)
     failed = sum(r.status in ("failed", "unreadable") for r in rows)
-    share = f" ({100 * sum(r.highlight_seconds for r in rows) / total_video:.0f}% of the footage)" if total_video else ""
-    lines.append(f'<div class="totals">{len(rows)} videos, {failed} failed; {total_highlights} highlights, '
-                 f"{sum(r.highlight_seconds for r in rows):.1f} s{share}; {format_timestamp(total_video, 0)} of recordings</div>")
+    share = (
+        f" ({100 * sum(r.highlight_seconds for r in rows) / total_video:.0f}% of the footage)" if total_video else ""
+    )
+    lines.append(
+        f'<div class="totals">{len(rows)} videos, {failed} failed; {total_highlights} highlights, '
+        f"{sum(r.highlight_seconds for r in rows):.1f} s{share}; {format_timestamp(total_video, 0)} of recordings</div>"
+    )
     return "\n".join(lines)

@@ -29,6 +29,7 @@ def as_stored(times: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 def write_scores(path: Path, times: np.ndarray, scores: np.ndarray, refined: np.ndarray) -> None:
+    """Every analysed sample, so `highlight cut` can re-cut without decoding again."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["time_s", "score", "refined"])

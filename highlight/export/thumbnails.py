@@ -7,8 +7,8 @@ moments; the report keeps the JPEGs and does not extract them again.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from PIL import Image
 

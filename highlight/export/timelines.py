@@ -26,10 +26,10 @@ from __future__ import annotations
 import html
 import math
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable, Iterable
 
 from highlight import HighlightError
 from highlight.atomic import write_text
@@ -38,9 +38,21 @@ from highlight.export.manifest import IntervalEntry, Manifest
 from highlight.source import VideoInfo
 
 # Rates editors know; a measured average within 1% of one of them is taken to be it.
-STANDARD_RATES = [Fraction(24000, 1001), Fraction(24), Fraction(25), Fraction(30000, 1001), Fraction(30),
-                  Fraction(48), Fraction(50), Fraction(60000, 1001), Fraction(60), Fraction(100),
-                  Fraction(120000, 1001), Fraction(120), Fraction(240)]
+STANDARD_RATES = [
+    Fraction(24000, 1001),
+    Fraction(24),
+    Fraction(25),
+    Fraction(30000, 1001),
+    Fraction(30),
+    Fraction(48),
+    Fraction(50),
+    Fraction(60000, 1001),
+    Fraction(60),
+    Fraction(100),
+    Fraction(120000, 1001),
+    Fraction(120),
+    Fraction(240),
+]
 DROP_FRAME_RATES = {Fraction(30000, 1001), Fraction(60000, 1001)}
 
 
@@ -50,7 +62,7 @@ class TimelineFormat:
     adapter: str  # OpenTimelineIO adapter
     filename: str  # in the video's output folder
     description: str
-    fix: Callable[[str, "SourceFacts"], str] = lambda text, facts: text
+    fix: Callable[[str, SourceFacts], str] = lambda text, facts: text
 
 
 @dataclass(frozen=True)
@@ -89,6 +101,7 @@ def to_frame(seconds: float, rate: Fraction) -> int:
 
 
 def clip_label(stem: str, interval: IntervalEntry) -> str:
+    """The clip's name in an editor's bin: the recording, its number and how strong it was."""
     return f"{stem} #{interval.index:02d} peak {interval.peak:.2f}"
 
 
@@ -111,13 +124,25 @@ def build_timeline(manifest: Manifest):
         first, end = to_frame(interval.start, rate), to_frame(interval.end, rate)
         if end <= first:
             continue
-        reference = otio.schema.ExternalReference(target_url=path.as_uri(), available_range=span(rt(0, fps), rt(total, fps)))
-        clip = otio.schema.Clip(name=clip_label(path.stem, interval), media_reference=reference,
-                                source_range=span(rt(first, fps), rt(end - first, fps)))
-        clip.metadata["highlight"] = {k: getattr(interval, k) for k in ("index", "start", "end", "peak", "peak_time", "clip")}
+        reference = otio.schema.ExternalReference(
+            target_url=path.as_uri(), available_range=span(rt(0, fps), rt(total, fps))
+        )
+        clip = otio.schema.Clip(
+            name=clip_label(path.stem, interval),
+            media_reference=reference,
+            source_range=span(rt(first, fps), rt(end - first, fps)),
+        )
+        clip.metadata["highlight"] = {
+            k: getattr(interval, k) for k in ("index", "start", "end", "peak", "peak_time", "clip")
+        }
         peak = min(max(to_frame(interval.peak_time, rate), first), end - 1)
-        clip.markers.append(otio.schema.Marker(name=f"peak {interval.peak:.2f}", marked_range=span(rt(peak, fps), rt(0, fps)),
-                                               color=otio.schema.MarkerColor.RED))
+        clip.markers.append(
+            otio.schema.Marker(
+                name=f"peak {interval.peak:.2f}",
+                marked_range=span(rt(peak, fps), rt(0, fps)),
+                color=otio.schema.MarkerColor.RED,
+            )
+        )
         track.append(clip)
     return timeline
 
@@ -132,21 +157,28 @@ def _fix_edl(text: str, facts: SourceFacts) -> str:
 
 def _fix_fcpxml(text: str, facts: SourceFacts) -> str:
     duration = Fraction(1) / facts.rate
-    fixed = (f'<format id="\\1" frameDuration="{duration.numerator}/{duration.denominator}s" '
-             f'width="{facts.width}" height="{facts.height}"/>')
+    fixed = (
+        f'<format id="\\1" frameDuration="{duration.numerator}/{duration.denominator}s" '
+        f'width="{facts.width}" height="{facts.height}"/>'
+    )
     text = re.sub(r'<format id="([^"]+)"[^>]*/>', fixed, text)
     # The writer also lists each highlight as a browser clip of the WHOLE recording,
     # named after one highlight, beside the project: misleading, and not needed.
-    text = re.sub(r'\n\s*<asset-clip [^>]*/>', "", text)
+    text = re.sub(r"\n\s*<asset-clip [^>]*/>", "", text)
     return re.sub(r'(<asset name=")[^"]*', lambda m: m.group(1) + html.escape(facts.stem, quote=True), text)
 
 
-FORMATS: dict[str, TimelineFormat] = {f.name: f for f in [
-    TimelineFormat("edl", "cmx_3600", "highlights.edl", "CMX 3600 EDL (any editor)", _fix_edl),
-    TimelineFormat("fcpxml", "fcpx_xml", "highlights.fcpxml", "FCPXML (Final Cut Pro, DaVinci Resolve)", _fix_fcpxml),
-    TimelineFormat("fcp7", "fcp_xml", "highlights_fcp7.xml", "FCP7 XML (Premiere Pro, Resolve)"),
-    TimelineFormat("otio", "otio_json", "highlights.otio", "OpenTimelineIO"),
-]}
+FORMATS: dict[str, TimelineFormat] = {
+    f.name: f
+    for f in [
+        TimelineFormat("edl", "cmx_3600", "highlights.edl", "CMX 3600 EDL (any editor)", _fix_edl),
+        TimelineFormat(
+            "fcpxml", "fcpx_xml", "highlights.fcpxml", "FCPXML (Final Cut Pro, DaVinci Resolve)", _fix_fcpxml
+        ),
+        TimelineFormat("fcp7", "fcp_xml", "highlights_fcp7.xml", "FCP7 XML (Premiere Pro, Resolve)"),
+        TimelineFormat("otio", "otio_json", "highlights.otio", "OpenTimelineIO"),
+    ]
+}
 
 
 def parse_formats(text: str | Iterable[str]) -> list[str]:
@@ -187,7 +219,9 @@ def write_timelines(folder: Path, formats: Iterable[str]) -> list[Path]:
         try:
             text = otio.adapters.write_to_string(timeline.deepcopy(), spec.adapter, **options)
         except Exception as error:  # an adapter's failure names the format, the batch goes on
-            raise HighlightError(f"{folder}: cannot write {spec.description} ({type(error).__name__}: {error})") from None
+            raise HighlightError(
+                f"{folder}: cannot write {spec.description} ({type(error).__name__}: {error})"
+            ) from None
         path = folder / spec.filename
         write_text(path, spec.fix(text, facts))
         written.append(path)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from highlight import HighlightError
 from highlight.registry import DETECTORS, Registry, installed, load_class
@@ -28,11 +29,18 @@ def detector_class(name: str, registry: Registry | None = None) -> type[Scorer]:
 
 
 def available_detectors() -> list[str]:
+    """Names of the installed detectors, for messages and listings."""
     return sorted(installed(DETECTORS))
 
 
-def get_scorer(name: str, sample_fps: float = 2.0, options: Mapping[str, Any] | None = None,
-               registry: Registry | None = None, regions: Sequence[str] = (), excludes: Sequence[str] = ()) -> Scorer:
+def get_scorer(
+    name: str,
+    sample_fps: float = 2.0,
+    options: Mapping[str, Any] | None = None,
+    registry: Registry | None = None,
+    regions: Sequence[str] = (),
+    excludes: Sequence[str] = (),
+) -> Scorer:
     """A detector by name, built with its options (values by option name; checked) and regions."""
     try:
         cls = detector_class(name, registry)

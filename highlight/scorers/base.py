@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar, Sequence
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -40,8 +41,9 @@ class Scorer(ABC):
     supports_regions: ClassVar[bool] = False
     batch_size: int = 1
 
-    def __init__(self, sample_fps: float = 2.0, regions: Sequence[str] = (), excludes: Sequence[str] = (),
-                 **options: Any):
+    def __init__(
+        self, sample_fps: float = 2.0, regions: Sequence[str] = (), excludes: Sequence[str] = (), **options: Any
+    ):
         if (regions or excludes) and not self.supports_regions:
             raise ValueError(f"detector {self.name!r} does not take --region or --exclude")
         self.sample_fps = float(sample_fps)
@@ -54,7 +56,7 @@ class Scorer(ABC):
         for name, value in values.items():
             setattr(self, name, value)
 
-    def prepare(self, source: VideoSource) -> None:
+    def prepare(self, source: VideoSource) -> None:  # noqa: B027 (an optional hook, empty by default)
         """Look at the video before the pass (optional): e.g. estimate an empty background."""
 
     @abstractmethod

@@ -14,8 +14,9 @@ from __future__ import annotations
 import json
 import os
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -63,12 +64,16 @@ def read_model_json(folder: Path) -> dict[str, Any]:
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise HighlightError(f"{folder}: not a trained model folder (no {MODEL_JSON}; train one with `highlight train`)") from None
+        raise HighlightError(
+            f"{folder}: not a trained model folder (no {MODEL_JSON}; train one with `highlight train`)"
+        ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise HighlightError(f"{path}: corrupt model description ({error})") from None
     missing = [k for k in ("kind", "labels", "input", "output") if k not in info] if isinstance(info, dict) else ["all"]
     if missing or info.get("kind") != MODEL_KIND:
-        raise HighlightError(f"{path}: not a highlight classifier description (missing: {', '.join(missing) or 'kind'})")
+        raise HighlightError(
+            f"{path}: not a highlight classifier description (missing: {', '.join(missing) or 'kind'})"
+        )
     return info
 
 
@@ -231,7 +236,9 @@ def _tflite_interpreter_class():
     try:
         import tensorflow as tf
     except ImportError:
-        raise HighlightError("trained models need TensorFlow (or ai-edge-litert): pip install 'highlight[train]'") from None
+        raise HighlightError(
+            "trained models need TensorFlow (or ai-edge-litert): pip install 'highlight[train]'"
+        ) from None
     return tf.lite.Interpreter
 
 

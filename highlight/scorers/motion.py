@@ -38,13 +38,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-
 import cv2
 import imutils
 import numpy as np
 
-from highlight.regions import Region, parse_regions, region_mask
 from highlight.options import Option
+from highlight.regions import Region, parse_regions, region_mask
 from highlight.scorers.base import Scorer
 from highlight.source import Frame, VideoSource, fit_size
 
@@ -63,8 +62,9 @@ class _View:
         return int(np.count_nonzero(self.mask)) if self.mask is not None else (right - left) * (bottom - top)
 
 
-def make_view(include: tuple[Region, ...], exclude: tuple[Region, ...], frame_size: tuple[int, int],
-              width: int) -> _View:
+def make_view(
+    include: tuple[Region, ...], exclude: tuple[Region, ...], frame_size: tuple[int, int], width: int
+) -> _View:
     """The crop around the include regions (all the frame without one), ``width`` pixels wide."""
     boxes = [region.fractions(frame_size) for region in include]
     if boxes:
@@ -74,11 +74,15 @@ def make_view(include: tuple[Region, ...], exclude: tuple[Region, ...], frame_si
         x0, y0, x1, y1 = 0.0, 0.0, 1.0, 1.0
     scale_width = min(frame_size[0], round(width / max(x1 - x0, 1e-3)))
     full_w, full_h = fit_size(frame_size, scale_width, None)
-    box = (int(x0 * full_w), int(y0 * full_h), max(int(x0 * full_w) + 2, round(x1 * full_w)),
-           max(int(y0 * full_h) + 2, round(y1 * full_h)))
+    box = (
+        int(x0 * full_w),
+        int(y0 * full_h),
+        max(int(x0 * full_w) + 2, round(x1 * full_w)),
+        max(int(y0 * full_h) + 2, round(y1 * full_h)),
+    )
     mask = region_mask(include, exclude, frame_size, (full_w, full_h))
     if mask is not None:
-        mask = np.ascontiguousarray(mask[box[1]:box[3], box[0]:box[2]])
+        mask = np.ascontiguousarray(mask[box[1] : box[3], box[0] : box[2]])
     return _View((full_w, full_h), box, mask)
 
 
@@ -88,16 +92,45 @@ class MotionScorer(Scorer):
     supports_regions = True
     options = (
         Option("width", "integer", 160, "Width the frames (or the region) are analysed at.", unit="px"),
-        Option("history", "seconds", 120.0, "How long the background model remembers: slower change becomes background.", unit="s"),
-        Option("var_threshold", "number", 25.0, "How far (squared, MOG2) a pixel must differ from the background to count."),
-        Option("reference_area", "number", 0.002, "Moving area, as a fraction of the frame (or region), that scores about 0.6."),
+        Option(
+            "history",
+            "seconds",
+            120.0,
+            "How long the background model remembers: slower change becomes background.",
+            unit="s",
+        ),
+        Option(
+            "var_threshold", "number", 25.0, "How far (squared, MOG2) a pixel must differ from the background to count."
+        ),
+        Option(
+            "reference_area",
+            "number",
+            0.002,
+            "Moving area, as a fraction of the frame (or region), that scores about 0.6.",
+        ),
         Option("min_blob", "number", 0.0004, "Smallest blob that counts, as a fraction of the frame (or region)."),
         Option("plate_frames", "integer", 15, "Frames spread over the video that make the empty-scene plate."),
         Option("hold_threshold", "number", 30.0, "Grey levels from the empty scene that still mean someone is there."),
-        Option("hold", "seconds", 300.0, "Someone still for longer than this, with nothing moving, becomes part of the scene.", unit="s"),
+        Option(
+            "hold",
+            "seconds",
+            300.0,
+            "Someone still for longer than this, with nothing moving, becomes part of the scene.",
+            unit="s",
+        ),
         Option("texture_std", "number", 6.0, "Grey levels of texture the light-change test needs to see."),
-        Option("relit_correlation", "number", 0.8, "A blob this correlated with the background's texture is light, not someone."),
-        Option("relit_ratio_spread", "number", 0.03, "On flat areas: a blob one brightness ratio away from the background (within this spread) is light."),
+        Option(
+            "relit_correlation",
+            "number",
+            0.8,
+            "A blob this correlated with the background's texture is light, not someone.",
+        ),
+        Option(
+            "relit_ratio_spread",
+            "number",
+            0.03,
+            "On flat areas: a blob one brightness ratio away from the background (within this spread) is light.",
+        ),
     )
 
     def __init__(self, sample_fps: float = 2.0, regions=(), excludes=(), **options):
@@ -112,7 +145,9 @@ class MotionScorer(Scorer):
 
     def _new_model(self):
         samples = max(10, int(self.history * self.sample_fps))
-        model = cv2.createBackgroundSubtractorMOG2(history=samples, varThreshold=self.var_threshold, detectShadows=False)
+        model = cv2.createBackgroundSubtractorMOG2(
+            history=samples, varThreshold=self.var_threshold, detectShadows=False
+        )
         return model
 
     @property
@@ -175,7 +210,9 @@ class MotionScorer(Scorer):
         rate = self.learning_rate if learn else 0.0
         scores = np.empty(len(images))
         for k, image in enumerate(images):
-            moving = self._blob_area(self._model.apply(image, learningRate=rate), image, self._model.getBackgroundImage())
+            moving = self._blob_area(
+                self._model.apply(image, learningRate=rate), image, self._model.getBackgroundImage()
+            )
             still = self._blob_area(self._differs_from_empty(image), image, self._empty) if self._present else 0.0
             if learn:
                 self._follow_presence(image, moving, still)
@@ -245,8 +282,8 @@ class MotionScorer(Scorer):
         inside = np.zeros((h, w), np.uint8)
         cv2.drawContours(inside, [contour - [x, y]], -1, 1, thickness=-1)
         select = inside.astype(bool)
-        seen = image[y:y + h, x:x + w][select].astype(np.float32)
-        empty = background[y:y + h, x:x + w][select].astype(np.float32)
+        seen = image[y : y + h, x : x + w][select].astype(np.float32)
+        empty = background[y : y + h, x : x + w][select].astype(np.float32)
         if seen.size < 8:
             return False
         if empty.std() < self.texture_std:

@@ -18,9 +18,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -46,7 +46,7 @@ class Frames:
     def __len__(self) -> int:
         return int(self.labels.size)
 
-    def subset(self, mask: np.ndarray) -> "Frames":
+    def subset(self, mask: np.ndarray) -> Frames:
         return Frames(self.images[mask], self.labels[mask], self.times[mask], self.videos[mask], self.names)
 
     def counts(self, label_set: LabelSet) -> dict[str, int]:
@@ -168,7 +168,9 @@ def split_frames(frames: Frames, settings: SplitSettings) -> Split:
         is_validation = _validation_videos(frames, settings)
         if is_validation is None:
             if settings.method == "videos":
-                raise HighlightError("cannot split by whole videos so that every label is in both parts; use --split blocks")
+                raise HighlightError(
+                    "cannot split by whole videos so that every label is in both parts; use --split blocks"
+                )
             method = "blocks"
     if method == "blocks":
         is_validation, dropped = _validation_blocks(frames, settings)
@@ -179,7 +181,9 @@ def split_frames(frames: Frames, settings: SplitSettings) -> Split:
     train = frames.subset(~is_validation & ~dropped)
     validation = frames.subset(is_validation)
     if len(train) == 0 or len(validation) == 0:
-        raise HighlightError("too few labelled frames to split into training and validation; label more, or raise --sample-fps")
+        raise HighlightError(
+            "too few labelled frames to split into training and validation; label more, or raise --sample-fps"
+        )
     summary = {
         "method": method,
         "block_s": settings.block if method == "blocks" else None,

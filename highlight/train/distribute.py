@@ -38,7 +38,9 @@ def make_strategy(replicas: int | None = None, cross_device: str = "auto"):
         count = replicas or 1
         _split_cpu(tf, count)
         devices = [f"/cpu:{k}" for k in range(count)]
-    return tf.distribute.MirroredStrategy(devices=devices, cross_device_ops=_cross_device_ops(tf, cross_device, bool(gpus)))
+    return tf.distribute.MirroredStrategy(
+        devices=devices, cross_device_ops=_cross_device_ops(tf, cross_device, bool(gpus))
+    )
 
 
 def _split_cpu(tf, count: int) -> None:

@@ -12,9 +12,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -37,6 +38,8 @@ def evaluate(
     backend: str = "auto",
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
+    """Frame-level precision, recall and F1 on held-out labels, and how many labelled ranges
+    the interval stage finds (IoU >= 0.5): the two questions a user asks of a model."""
     scorer = ClassifierScorer(model_dir, backend=backend)
     threshold = threshold if threshold is not None else scorer.default_threshold
     if threshold is None:
@@ -95,11 +98,19 @@ def contiguous_spans(ranges: list[LabelledRange], join_gap: float = 1e-3) -> lis
     return spans
 
 
-def match_intervals(truths: list[tuple[str, tuple[float, float]]], detections: list[tuple[str, tuple[float, float]]],
-                    iou_threshold: float) -> dict[str, Any]:
+def match_intervals(
+    truths: list[tuple[str, tuple[float, float]]],
+    detections: list[tuple[str, tuple[float, float]]],
+    iou_threshold: float,
+) -> dict[str, Any]:
     """One-to-one matches at temporal IoU >= ``iou_threshold``, the best pairs first."""
     candidates = sorted(
-        ((temporal_iou(t, d), i, j) for i, (tv, t) in enumerate(truths) for j, (dv, d) in enumerate(detections) if tv == dv),
+        (
+            (temporal_iou(t, d), i, j)
+            for i, (tv, t) in enumerate(truths)
+            for j, (dv, d) in enumerate(detections)
+            if tv == dv
+        ),
         reverse=True,
     )
     used_truth, used_detection, pairs = set(), set(), []
@@ -110,8 +121,14 @@ def match_intervals(truths: list[tuple[str, tuple[float, float]]], detections: l
             continue
         used_truth.add(i)
         used_detection.add(j)
-        pairs.append({"video": truths[i][0], "truth": _rounded(truths[i][1]), "detected": _rounded(detections[j][1]),
-                      "iou": round(iou, 3)})
+        pairs.append(
+            {
+                "video": truths[i][0],
+                "truth": _rounded(truths[i][1]),
+                "detected": _rounded(detections[j][1]),
+                "iou": round(iou, 3),
+            }
+        )
     matched = len(pairs)
     precision = matched / len(detections) if detections else 0.0
     recall = matched / len(truths) if truths else 0.0
@@ -126,7 +143,9 @@ def match_intervals(truths: list[tuple[str, tuple[float, float]]], detections: l
         "f1": round(f1, 4),
         "matches": sorted(pairs, key=lambda p: (p["video"], p["truth"])),
         "missed": [{"video": v, "truth": _rounded(t)} for k, (v, t) in enumerate(truths) if k not in used_truth],
-        "extra": [{"video": v, "detected": _rounded(d)} for k, (v, d) in enumerate(detections) if k not in used_detection],
+        "extra": [
+            {"video": v, "detected": _rounded(d)} for k, (v, d) in enumerate(detections) if k not in used_detection
+        ],
     }
 
 
@@ -135,11 +154,14 @@ def _rounded(span: tuple[float, float]) -> list[float]:
 
 
 def format_report(report: dict[str, Any]) -> str:
+    """The evaluation as a few lines for the terminal (the JSON holds the same numbers)."""
     f, i = report["frame"], report["intervals"]
-    return "\n".join([
-        f"model {report['model']} ({report['backend']}), threshold {report['threshold']:.2f}, {report['sample_fps']:g} frames/s",
-        f"{'':10s} {'precision':>9s} {'recall':>7s} {'F1':>6s}",
-        f"{'frames':10s} {f['precision']:9.3f} {f['recall']:7.3f} {f['f1']:6.3f}   ({f['frames']} frames, {f['positives']} highlights)",
-        f"{'intervals':10s} {i['precision']:9.3f} {i['recall']:7.3f} {i['f1']:6.3f}   "
-        f"({i['matched']} of {i['labelled']} labelled matched at IoU >= {i['iou_threshold']}, {i['detected']} detected)",
-    ])
+    return "\n".join(
+        [
+            f"model {report['model']} ({report['backend']}), threshold {report['threshold']:.2f}, {report['sample_fps']:g} frames/s",
+            f"{'':10s} {'precision':>9s} {'recall':>7s} {'F1':>6s}",
+            f"{'frames':10s} {f['precision']:9.3f} {f['recall']:7.3f} {f['f1']:6.3f}   ({f['frames']} frames, {f['positives']} highlights)",
+            f"{'intervals':10s} {i['precision']:9.3f} {i['recall']:7.3f} {i['f1']:6.3f}   "
+            f"({i['matched']} of {i['labelled']} labelled matched at IoU >= {i['iou_threshold']}, {i['detected']} detected)",
+        ]
+    )

@@ -23,10 +23,9 @@ import csv
 import io
 import math
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
-
 
 from highlight import HighlightError
 from highlight.atomic import atomic_path, write_text
@@ -123,7 +122,7 @@ def _parse_row(path: Path, line: int, row: list[str], where: dict[str, int]) -> 
 
 
 def _check_overlaps(path: Path, ranges: list[LabelledRange]) -> None:
-    for video, own in group_by_video(ranges).items():
+    for own in group_by_video(ranges).values():
         for a, b in zip(own, own[1:]):
             if b.start < a.end - 1e-9 and a.label != b.label:
                 raise HighlightError(
@@ -152,13 +151,17 @@ def label_set(ranges: Sequence[LabelledRange], positive: str | None = None) -> L
     if len(names) == 2:
         positive = positive or (DEFAULT_POSITIVE if DEFAULT_POSITIVE in names else None)
         if positive is None:
-            raise HighlightError(f"two labels ({', '.join(names)}) and none is 'highlight': say which with --positive LABEL")
+            raise HighlightError(
+                f"two labels ({', '.join(names)}) and none is 'highlight': say which with --positive LABEL"
+            )
         negative = next(n for n in names if n != positive)
         return LabelSet((negative, positive), positive)
     return LabelSet(tuple(names), positive or (DEFAULT_POSITIVE if DEFAULT_POSITIVE in names else None))
 
 
-def positive_intervals(ranges: Iterable[LabelledRange], positive: str, join_gap: float = 1e-3) -> list[tuple[float, float]]:
+def positive_intervals(
+    ranges: Iterable[LabelledRange], positive: str, join_gap: float = 1e-3
+) -> list[tuple[float, float]]:
     """The ground-truth highlights of one video: positive ranges, touching ones joined."""
     spans = sorted((r.start, r.end) for r in ranges if r.label == positive)
     joined: list[list[float]] = []
@@ -181,6 +184,7 @@ def format_labels(ranges: Iterable[LabelledRange], relative_to: Path) -> str:
 
 
 def write_labels(path: Path, ranges: Iterable[LabelledRange]) -> None:
+    """The labels file, video paths relative to it so the folder can move; written atomically."""
     path = Path(path)
     write_text(path, format_labels(ranges, path.resolve().parent))
 
@@ -246,8 +250,10 @@ def contact_sheet(
     with VideoSource(Path(video)) as source:
         duration = source.info.duration
         every = every or max(1.0, math.ceil(duration / per_page))
-        cells = [(Image.fromarray(frame.image(width=tile_width)), format_timestamp(frame.time, precision=1))
-                 for frame, _ in source.sample([1.0 / every])]
+        cells = [
+            (Image.fromarray(frame.image(width=tile_width)), format_timestamp(frame.time, precision=1))
+            for frame, _ in source.sample([1.0 / every])
+        ]
     if not cells:
         raise HighlightError(f"{video}: no frames could be decoded for a contact sheet")
     pages = [cells[k : k + per_page] for k in range(0, len(cells), per_page)]

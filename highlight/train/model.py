@@ -85,7 +85,9 @@ def _backbone(keras, weights: str, shape: tuple[int, int, int]):
                 f"is this machine offline?): {error}. Use --weights PATH to a ResNet50 no-top weights file, "
                 "or --weights none"
             ) from None
-        raise HighlightError(f"--weights {weights}: not ResNet50 no-top weights ({' '.join(str(error).split())[:200]})") from None
+        raise HighlightError(
+            f"--weights {weights}: not ResNet50 no-top weights ({' '.join(str(error).split())[:200]})"
+        ) from None
 
 
 def set_trainable(backbone, which: str) -> None:

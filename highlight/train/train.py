@@ -18,9 +18,10 @@ import json
 import platform
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -169,7 +170,9 @@ def train(config: TrainConfig, echo: Echo = print) -> dict[str, Any]:
 
 def _check_image_size(size: int) -> None:
     if size < 32 or size % 2:
-        raise HighlightError(f"--image-size {size}: ResNet50 needs an even size of at least 32 (224 is its native size)")
+        raise HighlightError(
+            f"--image-size {size}: ResNet50 needs an even size of at least 32 (224 is its native size)"
+        )
 
 
 def _prepare_folder(out: Path, config: TrainConfig) -> None:
@@ -203,8 +206,9 @@ def _counts(frames: ds.Frames, labels: LabelSet) -> dict[str, int]:
     return frames.counts(labels)
 
 
-def make_tf_dataset(frames: ds.Frames, labels: LabelSet, class_weights: np.ndarray, batch: int,
-                    training: bool, seed: int = 0):
+def make_tf_dataset(
+    frames: ds.Frames, labels: LabelSet, class_weights: np.ndarray, batch: int, training: bool, seed: int = 0
+):
     """(preprocessed image, label, sample weight) batches; shuffled and augmented for training.
 
     Augmentation is what a tripod recording varies by: a mirrored scene, a small shift
@@ -218,8 +222,9 @@ def make_tf_dataset(frames: ds.Frames, labels: LabelSet, class_weights: np.ndarr
     if training:
         data = data.shuffle(len(frames), seed=seed, reshuffle_each_iteration=True)
         randomness = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
-        data = tf.data.Dataset.zip(data, randomness).map(_augment, num_parallel_calls=tf.data.AUTOTUNE,
-                                                          deterministic=True)
+        data = tf.data.Dataset.zip(data, randomness).map(
+            _augment, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True
+        )
         data = data.batch(batch, drop_remainder=len(frames) >= batch)
     else:
         data = data.batch(batch)
@@ -243,8 +248,17 @@ def _augment(example, seed):
     return tf.clip_by_value(x, 0.0, 255.0), target, weight
 
 
-def _run_phases(model, backbone, phases: list[Phase], strategy, train_data, validation_data, labels: LabelSet,
-                config: TrainConfig, echo: Echo) -> list[dict[str, Any]]:
+def _run_phases(
+    model,
+    backbone,
+    phases: list[Phase],
+    strategy,
+    train_data,
+    validation_data,
+    labels: LabelSet,
+    config: TrainConfig,
+    echo: Echo,
+) -> list[dict[str, Any]]:
     """Train phase after phase; a phase finished in an earlier (interrupted) run is not redone.
 
     A phase that trains BatchNormalization (from scratch: ``all``) recalibrates its
@@ -282,8 +296,14 @@ def _run_phases(model, backbone, phases: list[Phase], strategy, train_data, vali
         ]
         if phase.trainable == "all":  # before EarlyStopping sees val_loss: evaluate() calls on_test_begin first
             callbacks.insert(0, _RecalibrateBatchNorm(backbone, train_data, config.batch_size))
-        fit = model.fit(train_data, validation_data=validation_data, epochs=phase.epochs, callbacks=callbacks,
-                        shuffle=False, verbose=0)  # shuffled (seeded) in the tf.data pipeline
+        fit = model.fit(
+            train_data,
+            validation_data=validation_data,
+            epochs=phase.epochs,
+            callbacks=callbacks,
+            shuffle=False,
+            verbose=0,
+        )  # shuffled (seeded) in the tf.data pipeline
         losses = fit.history.get("val_loss", [])
         record = {
             "name": phase.name,
@@ -330,8 +350,14 @@ class _EpochEcho:
 
             def on_epoch_end(self, epoch, logs=None):
                 logs = logs or {}
-                parts = [f"{name} {logs[name]:.3f}" for name in ("loss", "accuracy", "val_loss", "val_accuracy") if name in logs]
-                echo(f"{prefix}  epoch {epoch + 1}/{epochs}  {'  '.join(parts)}  ({time.perf_counter() - self.started:.1f} s)")
+                parts = [
+                    f"{name} {logs[name]:.3f}"
+                    for name in ("loss", "accuracy", "val_loss", "val_accuracy")
+                    if name in logs
+                ]
+                echo(
+                    f"{prefix}  epoch {epoch + 1}/{epochs}  {'  '.join(parts)}  ({time.perf_counter() - self.started:.1f} s)"
+                )
 
         return EpochEcho()
 
@@ -373,15 +399,23 @@ def validation_metrics(probabilities: np.ndarray, label_ids: np.ndarray, labels:
         predicted = (probabilities[:, 0] >= 0.5).astype(int)
     else:
         predicted = probabilities.argmax(axis=1)
-    result: dict[str, Any] = {"frames": int(label_ids.size), "accuracy": round(float(np.mean(predicted == label_ids)), 4)}
+    result: dict[str, Any] = {
+        "frames": int(label_ids.size),
+        "accuracy": round(float(np.mean(predicted == label_ids)), 4),
+    }
     if labels.positive is not None:
         positive = labels.index(labels.positive)
         scores = probabilities[:, 0] if labels.binary else probabilities[:, positive]
         truth = label_ids == positive
         threshold = choose_threshold(scores, truth)
         precision, recall, f1 = f1_score(scores >= threshold, truth)
-        result.update(threshold=threshold, exit_threshold=choose_exit_threshold(scores, truth, threshold),
-                      precision=round(precision, 4), recall=round(recall, 4), f1=round(f1, 4))
+        result.update(
+            threshold=threshold,
+            exit_threshold=choose_exit_threshold(scores, truth, threshold),
+            precision=round(precision, 4),
+            recall=round(recall, 4),
+            f1=round(f1, 4),
+        )
     return result
 
 
@@ -412,8 +446,9 @@ def export_tflite(out: Path, images: np.ndarray, threshold: float | None, echo: 
     with atomic_path(out / TFLITE_FILE) as tmp:
         model.export(str(tmp), format="litert", verbose=False, optimizations=[tf.lite.Optimize.DEFAULT])
     sample = images[: min(len(images), 128)]
-    keras_out = np.concatenate([np.asarray(model(preprocess(sample[k : k + 16]), training=False))
-                                for k in range(0, len(sample), 16)])
+    keras_out = np.concatenate(
+        [np.asarray(model(preprocess(sample[k : k + 16]), training=False)) for k in range(0, len(sample), 16)]
+    )
     lite_out = tflite_predictor(out / TFLITE_FILE)(preprocess(sample).astype(np.float32))
     cut = 0.5 if threshold is None else threshold
     if keras_out.shape[1] == 1:
@@ -428,17 +463,26 @@ def export_tflite(out: Path, images: np.ndarray, threshold: float | None, echo: 
         "rule": f"max_abs_diff <= {PARITY_MAX_DIFF}",
     }
     if not parity["ok"]:
-        echo(f"warning: TFLite outputs differ from Keras by up to {parity['max_abs_diff']:.3f}; "
-             "highlight run will use model.keras")
-    return {"file": TFLITE_FILE, "quantization": "dynamic-range (int8 weights)", "bytes": (out / TFLITE_FILE).stat().st_size,
-            "parity": parity}
+        echo(
+            f"warning: TFLite outputs differ from Keras by up to {parity['max_abs_diff']:.3f}; "
+            "highlight run will use model.keras"
+        )
+    return {
+        "file": TFLITE_FILE,
+        "quantization": "dynamic-range (int8 weights)",
+        "bytes": (out / TFLITE_FILE).stat().st_size,
+        "parity": parity,
+    }
 
 
 def summary_line(info: dict[str, Any], out: Path) -> str:
+    """One line on what training produced: where, how accurate, which threshold."""
     v = info["validation"]
     parts = [f"model written to {out}", f"validation accuracy {v['accuracy']:.3f}"]
     if info.get("threshold") is not None:
-        parts.append(f"threshold {info['threshold']:.2f} (precision {v['precision']:.3f}, recall {v['recall']:.3f}, F1 {v['f1']:.3f})")
+        parts.append(
+            f"threshold {info['threshold']:.2f} (precision {v['precision']:.3f}, recall {v['recall']:.3f}, F1 {v['f1']:.3f})"
+        )
     if info.get("tflite"):
         p = info["tflite"]["parity"]
         parts.append(f"TFLite agrees on {p['decision_agreement']:.1%} of frames (max diff {p['max_abs_diff']:.4f})")

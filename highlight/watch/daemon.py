@@ -64,7 +64,7 @@ class ActiveHours:
     end: dt.time
 
     @classmethod
-    def parse(cls, text: str) -> "ActiveHours":
+    def parse(cls, text: str) -> ActiveHours:
         try:
             start, end = (dt.time.fromisoformat(part.strip()) for part in text.split("-"))
         except ValueError:
@@ -115,8 +115,9 @@ def model_identity(settings: RunSettings) -> str:
     digest = hashlib.sha256()
     for path in files:
         stat = path.stat()
-        digest.update(f"{path.relative_to(folder) if folder.is_dir() else path.name}:{stat.st_size}:"
-                      f"{stat.st_mtime_ns}\n".encode())
+        digest.update(
+            f"{path.relative_to(folder) if folder.is_dir() else path.name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode()
+        )
     return digest.hexdigest()[:16]
 
 
@@ -130,8 +131,7 @@ def setup_logging(out: Path, verbose: bool) -> None:
     out.mkdir(parents=True, exist_ok=True)
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
     to_stderr = logging.StreamHandler(sys.stderr)
-    to_file = logging.handlers.RotatingFileHandler(out / LOG_FILE, maxBytes=1_000_000, backupCount=3,
-                                                   encoding="utf-8")
+    to_file = logging.handlers.RotatingFileHandler(out / LOG_FILE, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
     package = logging.getLogger("highlight")
     for handler in list(package.handlers):
         package.removeHandler(handler)
@@ -182,9 +182,15 @@ class Watcher:
             self._recover()
             observer = self._start_observer()
             self._scan("start-up scan")
-            log.info("watching %s -> %s (settle %s, %d worker%s%s)", ", ".join(map(str, self.roots)), self.out,
-                     _seconds(self.config.settle), self.config.workers, "" if self.config.workers == 1 else "s",
-                     f", active {self.config.active_hours}" if self.config.active_hours else "")
+            log.info(
+                "watching %s -> %s (settle %s, %d worker%s%s)",
+                ", ".join(map(str, self.roots)),
+                self.out,
+                _seconds(self.config.settle),
+                self.config.workers,
+                "" if self.config.workers == 1 else "s",
+                f", active {self.config.active_hours}" if self.config.active_hours else "",
+            )
             self._loop()
         finally:
             if observer is not None:
@@ -237,7 +243,7 @@ class Watcher:
         from watchdog.observers.polling import PollingObserver
 
         handler = _EventHandler(self.events)
-        for kind in ([PollingObserver] if self.config.poll else [Observer, PollingObserver]):
+        for kind in [PollingObserver] if self.config.poll else [Observer, PollingObserver]:
             observer = kind()
             try:
                 for root in self.roots:
@@ -270,8 +276,14 @@ class Watcher:
             self.stopping.wait(tick)
 
     def _idle(self) -> bool:
-        return (not len(self.tracker) and not self.running and self.events.empty() and self.store.pending() == 0
-                and self.reporter is None and not self._report_wanted)
+        return (
+            not len(self.tracker)
+            and not self.running
+            and self.events.empty()
+            and self.store.pending() == 0
+            and self.reporter is None
+            and not self._report_wanted
+        )
 
     def _drain_events(self) -> None:
         while True:
@@ -357,18 +369,21 @@ class Watcher:
         job_file = Path(name)
         result_file = job_file.with_name(job_file.stem + "-result.json")
         settings = self.config.settings
-        write_json(job_file, {
-            "path": record.path,
-            "out_dir": record.out_dir,
-            "settings": settings.to_dict(),
-            "clip_threads": max(1, settings.clip.threads // self.config.workers),
-            "force": bool(record.force),
-            "exports": list(self.config.exports),
-            "report_out": str(self.out) if self.config.report else None,
-            "batch": self._batch_entries(exclude=record.path),
-            "parent_pid": os.getpid(),
-            "verbose": self.config.verbose,
-        })
+        write_json(
+            job_file,
+            {
+                "path": record.path,
+                "out_dir": record.out_dir,
+                "settings": settings.to_dict(),
+                "clip_threads": max(1, settings.clip.threads // self.config.workers),
+                "force": bool(record.force),
+                "exports": list(self.config.exports),
+                "report_out": str(self.out) if self.config.report else None,
+                "batch": self._batch_entries(exclude=record.path),
+                "parent_pid": os.getpid(),
+                "verbose": self.config.verbose,
+            },
+        )
         process = _spawn_worker(job_file, result_file)
         self.store.start(record.path, process.pid)
         self.running[record.path] = _Job(self.store.get(record.path), process, time.monotonic(), job_file, result_file)
@@ -376,9 +391,17 @@ class Watcher:
 
     def _batch_entries(self, exclude: str = "") -> list[dict]:
         """The record's finished files, in the form report.html lists a batch."""
-        return [{"path": r.path, "status": r.status, "highlights": r.highlights or 0,
-                 "run_seconds": round(r.run_seconds or 0.0, 3), "error": r.last_error or ""}
-                for r in self.store.records() if r.path != exclude and r.status in ("done", "failed")]
+        return [
+            {
+                "path": r.path,
+                "status": r.status,
+                "highlights": r.highlights or 0,
+                "run_seconds": round(r.run_seconds or 0.0, 3),
+                "error": r.last_error or "",
+            }
+            for r in self.store.records()
+            if r.path != exclude and r.status in ("done", "failed")
+        ]
 
     def _refresh_report(self) -> None:
         """Rebuild report.html in a child (it reads every manifest and may extract stills)."""
@@ -391,8 +414,16 @@ class Watcher:
         jobs = self.out / JOBS_DIR
         jobs.mkdir(parents=True, exist_ok=True)
         job_file = jobs / "report.json"
-        write_json(job_file, {"report_only": True, "report_out": str(self.out), "batch": self._batch_entries(),
-                              "parent_pid": os.getpid(), "path": "report"})
+        write_json(
+            job_file,
+            {
+                "report_only": True,
+                "report_out": str(self.out),
+                "batch": self._batch_entries(),
+                "parent_pid": os.getpid(),
+                "path": "report",
+            },
+        )
         self.reporter = _spawn_worker(job_file, jobs / "report-result.json")
 
     def _reap(self) -> None:
@@ -425,16 +456,29 @@ class Watcher:
             count = result.highlights
             how = "already done by an earlier run" if result.status == "skipped" else f"in {took:.1f}s"
             notes = f" ({'; '.join(result.notes)})" if result.notes else ""
-            log.info("done %s: %d highlight%s %s -> %s%s", name, count, "" if count == 1 else "s", how,
-                     job.record.out_dir, notes)
+            log.info(
+                "done %s: %d highlight%s %s -> %s%s",
+                name,
+                count,
+                "" if count == 1 else "s",
+                how,
+                job.record.out_dir,
+                notes,
+            )
             return
         error = (result.error if result else "") or crash
         remove_stale_temporaries(Path(job.record.out_dir))
         attempts = self.store.get(path).attempts if self.store.get(path) else job.record.attempts
         retry_at = self.store.fail(path, error, self.config.max_attempts, self.config.retry_delay)
         if retry_at:
-            log.warning("failed %s (attempt %d of %d, retry in %s): %s", name, attempts, self.config.max_attempts,
-                        _seconds(retry_at - time.time()), error)
+            log.warning(
+                "failed %s (attempt %d of %d, retry in %s): %s",
+                name,
+                attempts,
+                self.config.max_attempts,
+                _seconds(retry_at - time.time()),
+                error,
+            )
         else:
             log.error("failed %s after %d attempt%s: %s", name, attempts, "" if attempts == 1 else "s", error)
             self._refresh_report()
@@ -517,8 +561,10 @@ def _acquire_lock(path: Path):
         handle.seek(0)
         owner = handle.read().strip()
         handle.close()
-        raise HighlightError(f"{path.parent}: another `highlight watch` is already using this output folder"
-                             + (f" (pid {owner})" if owner else ""))
+        raise HighlightError(
+            f"{path.parent}: another `highlight watch` is already using this output folder"
+            + (f" (pid {owner})" if owner else "")
+        ) from None
     handle.seek(0)
     handle.truncate()
     handle.write(str(os.getpid()))
@@ -590,15 +636,17 @@ def format_status(records: list[Record], roots: list[Path] = ()) -> str:
     for r in records:
         path = Path(r.path)
         root = next((Path(x).resolve() for x in roots if is_inside(path, Path(x))), None)
-        rows.append((
-            r.status,
-            str(r.attempts),
-            str(r.highlights) if r.highlights is not None else "-",
-            f"{r.run_seconds:.1f}s" if r.run_seconds is not None else "-",
-            time.strftime("%Y-%m-%d %H:%M", time.localtime(r.updated)),
-            str(path.relative_to(root)) if root else str(path),
-            (r.last_error or "").replace(f"{r.path}: ", "") if r.status != "done" else "",
-        ))
+        rows.append(
+            (
+                r.status,
+                str(r.attempts),
+                str(r.highlights) if r.highlights is not None else "-",
+                f"{r.run_seconds:.1f}s" if r.run_seconds is not None else "-",
+                time.strftime("%Y-%m-%d %H:%M", time.localtime(r.updated)),
+                str(path.relative_to(root)) if root else str(path),
+                (r.last_error or "").replace(f"{r.path}: ", "") if r.status != "done" else "",
+            )
+        )
     lines = format_table(rows)
     counts = {s: sum(r.status == s for r in records) for s in ("done", "queued", "running", "failed")}
     lines.append(", ".join(f"{n} {s}" for s, n in counts.items()))

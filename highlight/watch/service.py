@@ -18,6 +18,7 @@ SERVICE_NAME = "highlight-watch.service"
 
 
 def unit_directory() -> Path:
+    """Where systemd looks for a user's units ($XDG_CONFIG_HOME/systemd/user)."""
     config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(config) / "systemd" / "user"
 
@@ -32,6 +33,7 @@ def watch_arguments(argv: list[str]) -> list[str]:
 
 
 def unit_text(arguments: list[str], working_directory: Path, python: str = sys.executable) -> str:
+    """A systemd user unit running this same command line, at low CPU and I/O priority."""
     command = shlex.join([python, "-m", "highlight", "watch", *arguments])
     return f"""[Unit]
 Description=highlight watch: highlight clips for new recordings
@@ -40,7 +42,7 @@ After=local-fs.target
 [Service]
 Type=simple
 WorkingDirectory={working_directory}
-ExecStart={command.replace('%', '%%')}
+ExecStart={command.replace("%", "%%")}
 Environment=PYTHONUNBUFFERED=1
 Restart=on-failure
 RestartSec=30

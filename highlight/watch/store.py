@@ -85,7 +85,7 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -118,8 +118,16 @@ class Store:
 
     # -- changes -----------------------------------------------------------------
 
-    def offer(self, path: Path, size: int, mtime: float, settings_key: str, job_key: str, out_dir: Path,
-              now: float | None = None) -> str:
+    def offer(
+        self,
+        path: Path,
+        size: int,
+        mtime: float,
+        settings_key: str,
+        job_key: str,
+        out_dir: Path,
+        now: float | None = None,
+    ) -> str:
         """A settled file: queue it unless it is already known in this exact state.
 
         Returns what happened: ``new``, ``changed`` (file or settings differ from the
@@ -131,8 +139,12 @@ class Store:
             return known.status
         # Same pipeline settings but a different job key means the model changed in place:
         # scores.csv on disk would pass the pipeline's resume check, so ask for a fresh analysis.
-        force = int(bool(known) and known.settings_key == settings_key and known.size == size
-                    and abs(known.mtime - mtime) < 1e-3)
+        force = int(
+            bool(known)
+            and known.settings_key == settings_key
+            and known.size == size
+            and abs(known.mtime - mtime) < 1e-3
+        )
         self.db.execute(
             """INSERT INTO files (path, size, mtime, settings_key, job_key, status, attempts, out_dir, force,
                                   next_attempt, first_seen, updated)
@@ -162,8 +174,9 @@ class Store:
             (highlights, run_seconds, now, now, path),
         )
 
-    def fail(self, path: str, error: str, max_attempts: int, retry_delay: float,
-             now: float | None = None) -> float | None:
+    def fail(
+        self, path: str, error: str, max_attempts: int, retry_delay: float, now: float | None = None
+    ) -> float | None:
         """Record a failed attempt; returns when it will be retried, or None if it is now ``failed``."""
         now = time.time() if now is None else now
         record = self.get(path)

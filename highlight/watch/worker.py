@@ -54,8 +54,9 @@ def run_job(job: dict[str, Any]) -> VideoResult:
     path, out_dir = Path(job["path"]), Path(job["out_dir"])
     settings = settings_from_dict(job["settings"])
     settings = replace(settings, clip=replace(settings.clip, threads=job.get("clip_threads", settings.clip.threads)))
-    result = run_video(path, out_dir, settings, force=bool(job.get("force")), timelines=job.get("exports") or (),
-                       inspect=decodable)
+    result = run_video(
+        path, out_dir, settings, force=bool(job.get("force")), timelines=job.get("exports") or (), inspect=decodable
+    )
     if job.get("report_out") and result.finished:
         note = update_report(Path(job["report_out"]), [*job.get("batch", []), result.report_entry()])
         if note:
@@ -85,12 +86,15 @@ def die_with_parent(parent_pid: int) -> None:
 
 
 def main(argv: list[str]) -> int:
+    """Run one job file and write its result file; the daemon reads only the result."""
     job_file, result_file = Path(argv[0]), Path(argv[1])
     job = json.loads(job_file.read_text(encoding="utf-8"))
     die_with_parent(job["parent_pid"])
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the daemon decides what Ctrl-C means
-    logging.basicConfig(level=logging.DEBUG if job.get("verbose") else logging.WARNING,
-                        format=f"%(levelname)s worker {Path(job['path']).name}: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if job.get("verbose") else logging.WARNING,
+        format=f"%(levelname)s worker {Path(job['path']).name}: %(message)s",
+    )
     if job.get("report_only"):  # after a file failed for good: the report lists it
         note = update_report(Path(job["report_out"]), job.get("batch", []))
         result = {"status": "done" if note is None else "failed", "error": note or ""}

@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from highlight_plugins.pose.landmarks import POSE_FILE, PeopleTrack, headline_person, load, save
+from highlight_plugins.pose.people import PeopleLandmarker
+from highlight_plugins.pose.tracking import PoseTracker
 
 from highlight import HighlightError
 from highlight.options import Option
 from highlight.plugin_api import Plugin, VideoContext
 from highlight.source import Frame
-from highlight_plugins.pose.landmarks import POSE_FILE, PeopleTrack, headline_person, load, save
-from highlight_plugins.pose.people import PeopleLandmarker
-from highlight_plugins.pose.tracking import PoseTracker
 
 MODEL_ENV = "HIGHLIGHT_POSE_MODEL"
 DEFAULT_FPS = 10.0
@@ -51,11 +51,12 @@ def _skip_tensorflow_for_docs() -> None:
 
 
 def model_help() -> str:
+    """Every way to give the pose model, named in the error a user sees when none is set."""
     from highlight.config import config_file
 
     return (
         f"the pose plugin needs a PoseLandmarker model: give --pose-model PATH, set {MODEL_ENV}, "
-        f"or put model = \"PATH\" under [plugins.pose] in {config_file()} "
+        f'or put model = "PATH" under [plugins.pose] in {config_file()} '
         f"(e.g. pose_landmarker_lite.task, from {MODEL_URL})"
     )
 
@@ -87,10 +88,29 @@ class PosePlugin(Plugin):
     description = "Body pose (33 MediaPipe landmarks per frame) -> pose.npz; --overlay pose draws it on clips"
     sample_fps = DEFAULT_FPS
     options = (
-        Option("model", "path", None, "PoseLandmarker .task bundle (lite, full or heavy).", alias="pose-model", env=MODEL_ENV),
-        Option("fps", "number", DEFAULT_FPS, "Frames per second the pose is estimated on.", unit="frames/s", alias="pose-fps"),
-        Option("person", "integer", None, "Whose pose and reps the headline is (1 = first seen); default: who moves most.",
-               alias="person"),
+        Option(
+            "model",
+            "path",
+            None,
+            "PoseLandmarker .task bundle (lite, full or heavy).",
+            alias="pose-model",
+            env=MODEL_ENV,
+        ),
+        Option(
+            "fps",
+            "number",
+            DEFAULT_FPS,
+            "Frames per second the pose is estimated on.",
+            unit="frames/s",
+            alias="pose-fps",
+        ),
+        Option(
+            "person",
+            "integer",
+            None,
+            "Whose pose and reps the headline is (1 = first seen); default: who moves most.",
+            alias="person",
+        ),
     )
 
     @classmethod

@@ -26,9 +26,32 @@ MIN_VISIBILITY = 0.3  # landmarks below this are the model's guesses, not seen
 
 # Bones drawn by the overlay (MediaPipe's pose connections, face left out but the nose kept).
 SKELETON = (
-    (11, 12), (11, 13), (13, 15), (12, 14), (14, 16), (11, 23), (12, 24), (23, 24),
-    (23, 25), (25, 27), (27, 29), (29, 31), (27, 31), (24, 26), (26, 28), (28, 30), (30, 32), (28, 32),
-    (15, 17), (15, 19), (15, 21), (16, 18), (16, 20), (16, 22), (0, 11), (0, 12),
+    (11, 12),
+    (11, 13),
+    (13, 15),
+    (12, 14),
+    (14, 16),
+    (11, 23),
+    (12, 24),
+    (23, 24),
+    (23, 25),
+    (25, 27),
+    (27, 29),
+    (29, 31),
+    (27, 31),
+    (24, 26),
+    (26, 28),
+    (28, 30),
+    (30, 32),
+    (28, 32),
+    (15, 17),
+    (15, 19),
+    (15, 21),
+    (16, 18),
+    (16, 20),
+    (16, 22),
+    (0, 11),
+    (0, 12),
 )
 
 
@@ -112,8 +135,11 @@ def headline_person(people: PeopleTrack, chosen: int | None) -> int | None:
 
 
 def save(path: Path, people: PeopleTrack) -> None:
+    """pose.npz, compressed, without pickle (np.load reads it safely), written atomically."""
     with atomic_path(path) as tmp, open(tmp, "wb") as handle:
-        np.savez_compressed(handle, times=people.times.astype(np.float64), landmarks=people.landmarks.astype(np.float32))
+        np.savez_compressed(
+            handle, times=people.times.astype(np.float64), landmarks=people.landmarks.astype(np.float32)
+        )
 
 
 def load(path: Path) -> PeopleTrack:

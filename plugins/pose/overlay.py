@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 import cv2
 import numpy as np
-
 from highlight_plugins.pose.landmarks import SKELETON, PeopleTrack
 
 BONE_COLOUR = (0, 255, 128)  # RGB: moviepy frames are RGB
@@ -44,11 +43,14 @@ def draw_label(image: np.ndarray, landmarks: np.ndarray, text: str) -> None:
     x = int(np.clip(points[top, 0] - text_w / 2, 0, max(0, width - text_w)))
     y = int(np.clip(points[top, 1] - text_h, text_h + 2, height - 1))  # kept inside the picture
     for colour, thickness in ((0, 0, 0), 4), (LABEL_COLOUR, 1):  # dark outline, then the text
-        cv2.putText(image, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, colour,
-                    max(1, round(thickness * scale)), cv2.LINE_AA)
+        cv2.putText(
+            image, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, colour, max(1, round(thickness * scale)), cv2.LINE_AA
+        )
 
 
-def frame_drawer(people: PeopleTrack, rep_ends: dict[int, list[float]] | None = None) -> Callable[[np.ndarray, float], np.ndarray]:
+def frame_drawer(
+    people: PeopleTrack, rep_ends: dict[int, list[float]] | None = None
+) -> Callable[[np.ndarray, float], np.ndarray]:
     """(image, time) -> image with everyone's nearest analysed pose, if close enough in time.
 
     With several people in view each is labelled with their number (as ``--person``

@@ -49,8 +49,9 @@ class PeopleLandmarker:
         from mediapipe.tasks.python import BaseOptions
         from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions
 
-        options = PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(self.model)),
-                                        running_mode=mode, num_poses=num_poses)
+        options = PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(self.model)), running_mode=mode, num_poses=num_poses
+        )
         return PoseLandmarker.create_from_options(options)
 
     def detect(self, image, time_ms: int) -> list[np.ndarray]:

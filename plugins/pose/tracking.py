@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-
 from highlight_plugins.pose.landmarks import LANDMARK_COUNT, MIN_VISIBILITY
 
 MIN_IOU = 0.2  # boxes of the same person half a step apart overlap far more than this

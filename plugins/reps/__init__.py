@@ -17,10 +17,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from highlight import HighlightError
-from highlight.intervals import Interval
-from highlight.options import Option
-from highlight.plugin_api import NO_FRAMES, Plugin
 from highlight_plugins.pose.landmarks import PeopleTrack, PoseTrack, headline_person
 from highlight_plugins.reps.counter import (
     EXERCISES,
@@ -33,6 +29,11 @@ from highlight_plugins.reps.counter import (
 )
 from highlight_plugins.reps.phases import count_phase_cycles
 
+from highlight import HighlightError
+from highlight.intervals import Interval
+from highlight.options import Option
+from highlight.plugin_api import NO_FRAMES, Plugin
+
 EXERCISE_CHOICES = ("auto",) + tuple(EXERCISES)
 SET_MARGIN_S = 1.0  # a set's highlight starts a second before its first rep and ends a second after
 
@@ -43,10 +44,22 @@ class RepsPlugin(Plugin):
     sample_fps = NO_FRAMES
     requires = ("pose",)
     options = (
-        Option("exercise", "choice", "auto", "What to count; auto: the most periodic joint.",
-               choices=EXERCISE_CHOICES, alias="exercise"),
-        Option("rest", "seconds", CounterSettings.rest_s, "A pause longer than this between reps starts a new set.",
-               unit="s", alias="rest"),
+        Option(
+            "exercise",
+            "choice",
+            "auto",
+            "What to count; auto: the most periodic joint.",
+            choices=EXERCISE_CHOICES,
+            alias="exercise",
+        ),
+        Option(
+            "rest",
+            "seconds",
+            CounterSettings.rest_s,
+            "A pause longer than this between reps starts a new set.",
+            unit="s",
+            alias="rest",
+        ),
         Option("highlight_sets", "flag", False, "Make each set of reps a highlight.", alias="highlight-sets"),
     )
 
@@ -63,13 +76,20 @@ class RepsPlugin(Plugin):
         headline = self.context.shared.get("headline_person", headline_person(people, None))
         counted = [self._count_person(people.person(k), options, settings) for k in range(people.people)]
         if headline is None:
-            result = {"method": "joint signal", "exercise": options["exercise"], "signal": None,
-                      "periodicity": 0.0, **self._result([], settings)}
+            result = {
+                "method": "joint signal",
+                "exercise": options["exercise"],
+                "signal": None,
+                "periodicity": 0.0,
+                **self._result([], settings),
+            }
         else:
             result = {**counted[headline][0], **self._result(counted[headline][1], settings)}
         result["person"] = None if headline is None else headline + 1
-        result["people"] = [{"person": k + 1, "count": len(reps), "signal": details["signal"],
-                             "rep_ends": [rep.end for rep in reps]} for k, (details, reps) in enumerate(counted)]
+        result["people"] = [
+            {"person": k + 1, "count": len(reps), "signal": details["signal"], "rep_ends": [rep.end for rep in reps]}
+            for k, (details, reps) in enumerate(counted)
+        ]
         if people.people > 1 and headline is not None:
             result["summary"] += f" (person {headline + 1} of {people.people})"
         return result
@@ -81,9 +101,12 @@ class RepsPlugin(Plugin):
         signals = pose_signals(track.landmarks)
         allowed = None if exercise == "auto" else EXERCISES[exercise]
         choice, reps = count_by_vote(track.times, signals, allowed, settings)
-        details = {"method": "joint signal", "exercise": exercise,
-                   "signal": choice.signal if choice else None,
-                   "periodicity": round(choice.strength, 3) if choice else 0.0}
+        details = {
+            "method": "joint signal",
+            "exercise": exercise,
+            "signal": choice.signal if choice else None,
+            "periodicity": round(choice.strength, 3) if choice else 0.0,
+        }
         return details, reps
 
     def _from_phases(self, settings: CounterSettings) -> dict[str, Any]:

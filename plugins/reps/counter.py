@@ -10,16 +10,26 @@ periodic signal wins: the highest autocorrelation peak over plausible rep length
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Iterable, Mapping
 
 import numpy as np
 
 # MediaPipe PoseLandmarker indices (33 landmarks; the COCO body joints among them).
 LANDMARK = {
-    "nose": 0, "left_shoulder": 11, "right_shoulder": 12, "left_elbow": 13, "right_elbow": 14,
-    "left_wrist": 15, "right_wrist": 16, "left_hip": 23, "right_hip": 24, "left_knee": 25,
-    "right_knee": 26, "left_ankle": 27, "right_ankle": 28,
+    "nose": 0,
+    "left_shoulder": 11,
+    "right_shoulder": 12,
+    "left_elbow": 13,
+    "right_elbow": 14,
+    "left_wrist": 15,
+    "right_wrist": 16,
+    "left_hip": 23,
+    "right_hip": 24,
+    "left_knee": 25,
+    "right_knee": 26,
+    "left_ankle": 27,
+    "right_ankle": 28,
 }
 
 # joint name -> (end, vertex, end): the angle at the vertex, in degrees.
@@ -94,12 +104,20 @@ def pose_signals(landmarks: np.ndarray, min_visibility: float = 0.3) -> dict[str
     xy[landmarks[:, :, 3] < min_visibility] = np.nan
     signals: dict[str, np.ndarray] = {}
     for side in ("left", "right"):
-        point = {name: xy[:, LANDMARK[f"{side}_{name}"]] for name in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")}
+        point = {
+            name: xy[:, LANDMARK[f"{side}_{name}"]] for name in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
+        }
         for joint, (a, vertex, b) in JOINT_ANGLES.items():
             signals[f"{side}_{joint}_angle"] = joint_angle(point[a], point[vertex], point[b])
-        torso = np.nanmedian(np.linalg.norm(point["shoulder"] - point["hip"], axis=1)) if np.isfinite(point["hip"]).any() else np.nan
+        torso = (
+            np.nanmedian(np.linalg.norm(point["shoulder"] - point["hip"], axis=1))
+            if np.isfinite(point["hip"]).any()
+            else np.nan
+        )
         for name in HEIGHTS:
-            signals[f"{side}_{name}_height"] = -point[name][:, 1] / torso if torso and np.isfinite(torso) else np.full(len(xy), np.nan)
+            signals[f"{side}_{name}_height"] = (
+                -point[name][:, 1] / torso if torso and np.isfinite(torso) else np.full(len(xy), np.nan)
+            )
     return signals
 
 
@@ -293,7 +311,9 @@ def _count_cycles(grid: np.ndarray, level: np.ndarray, settings: CounterSettings
                 bottom_index = k
             if value > settings.high:
                 if grid[k] - last_end >= min_cycle or not reps:
-                    reps.append(Rep(round(float(left_top), 3), round(float(grid[bottom_index]), 3), round(float(grid[k]), 3)))
+                    reps.append(
+                        Rep(round(float(left_top), 3), round(float(grid[bottom_index]), 3), round(float(grid[k]), 3))
+                    )
                     last_end = grid[k]
                 state = "up"
         elif state == "unknown" and value > settings.high:

@@ -14,8 +14,8 @@ fast rep may skip ``mid`` or even show ``down`` for a single frame. So:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 
 @dataclass(frozen=True)
