@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+import typer
 from highlight_plugins.pose import PosePlugin
 from highlight_plugins.reps import RepsPlugin
 
@@ -183,3 +184,26 @@ def test_plugins_command_says_which_config_applies(config):
     assert "--reps-exercise" in listing.output and "--motion-history" in listing.output
     path.unlink()
     assert f"config: {path} (not found" in CliRunner().invoke(app, ["plugins"]).output
+
+
+def test_run_table_gives_regions_and_a_preset_below_the_command_line(config):
+    """[run] carries a camera set-up's regions and preset; what the command line gives wins."""
+    from highlight.cli.options import run_settings
+
+    config('[run]\nregion = "0.58,0.10,0.22,0.35"\nexclude = ["0,0.9,0.3,0.1"]\npreset = "shots"\n')
+    settings = run_settings("motion", None, None, None, None, {})
+    assert settings.regions == ("0.58,0.1,0.22,0.35",) and settings.excludes == ("0,0.9,0.3,0.1",)
+    assert settings.intervals.separate and settings.sample_fps == 10.0  # the preset's
+    given = run_settings("motion", None, 4.0, None, None, {}, regions=["0.1,0.1,0.2,0.2"], pad_after=3.0)
+    assert given.regions == ("0.1,0.1,0.2,0.2",) and given.sample_fps == 4.0 and given.intervals.pad_after == 3.0
+    config('[run]\nregion = "0.5,0.5"\n')
+    with pytest.raises(typer.Exit):
+        run_settings("motion", None, None, None, None, {})
+
+
+def test_a_run_without_a_config_keeps_the_defaults(config):
+    from highlight.cli.options import run_settings
+
+    config("")
+    settings = run_settings("motion", None, None, None, None, {})
+    assert settings.regions == () and settings.sample_fps == 2.0 and not settings.intervals.separate
