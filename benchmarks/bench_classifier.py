@@ -42,12 +42,12 @@ def make_model_folder(folder: Path) -> None:
     from highlight.atomic import write_json
     from highlight.scorers.classifier import MODEL_KIND
     from highlight.train.model import build_model
-    from highlight.train.train import _save_keras, export_tflite
+    from highlight.train.train import export_tflite, save_keras
 
     keras.utils.set_random_seed(0)
     model, _ = build_model(1, (SIZE, SIZE), weights="none")
     folder.mkdir(parents=True, exist_ok=True)
-    _save_keras(model, folder / "model.keras")
+    save_keras(model, folder / "model.keras")
     images = np.random.default_rng(0).integers(0, 256, (16, SIZE, SIZE, 3), dtype=np.uint8)
     tflite = export_tflite(folder, images, 0.5, print)
     write_json(

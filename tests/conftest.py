@@ -13,7 +13,8 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("HIGHLIGHT_SHARED", REPO.parent / "shared"))
 
 
-def _load_sample_maker():
+def load_sample_maker():
+    """samples/make_samples.py as a module: the samples are generated, never committed."""
     spec = importlib.util.spec_from_file_location("make_samples", REPO / "samples" / "make_samples.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -24,7 +25,7 @@ def _load_sample_maker():
 def samples(tmp_path_factory) -> tuple[Path, dict]:
     """(folder, truth): the generated sample videos, made once per test session."""
     folder = tmp_path_factory.mktemp("samples")
-    truth = _load_sample_maker().make_samples(folder)
+    truth = load_sample_maker().make_samples(folder)
     return folder, truth
 
 

@@ -24,7 +24,7 @@ from highlight.batch import run_batch
 from highlight.export import manifest as manifests
 from highlight.export.timelines import FORMATS, exact_frame_rate, parse_formats, to_frame
 from highlight.settings import RunSettings
-from tests.conftest import REPO, _load_sample_maker
+from tests.conftest import REPO, load_sample_maker
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -70,7 +70,7 @@ def exported(tmp_path_factory):
     Both are rendered small here with the samples' renderer (cheaper than the full samples).
     """
     videos = tmp_path_factory.mktemp("editors_in")
-    render = _load_sample_maker().render
+    render = load_sample_maker().render
     render(videos / "pal_25fps.mp4", width=360, height=288, fps=Fraction(25), seconds=10.0, visits=[(3.0, 7.5)], seed=2)
     render(
         videos / "ntsc_2997.mp4",

@@ -275,14 +275,14 @@ def test_highlight_without_a_model_does_not_import_tensorflow():
 
 
 def test_unfinished_training_with_another_recipe_is_not_resumed(tmp_path, footage):
-    from highlight.train.train import TrainConfig, _prepare_folder
+    from highlight.train.train import TrainConfig, prepare_folder
 
     out = tmp_path / "m"
-    _prepare_folder(out, TrainConfig(labels=footage["train"], out=out, epochs=3))
-    _prepare_folder(out, TrainConfig(labels=footage["train"], out=out, epochs=3))  # same recipe: resumes
+    prepare_folder(out, TrainConfig(labels=footage["train"], out=out, epochs=3))
+    prepare_folder(out, TrainConfig(labels=footage["train"], out=out, epochs=3))  # same recipe: resumes
     with pytest.raises(HighlightError, match="different labels or options"):
-        _prepare_folder(out, TrainConfig(labels=footage["train"], out=out, epochs=5))
-    _prepare_folder(out, TrainConfig(labels=footage["train"], out=out, epochs=5, force=True))
+        prepare_folder(out, TrainConfig(labels=footage["train"], out=out, epochs=5))
+    prepare_folder(out, TrainConfig(labels=footage["train"], out=out, epochs=5, force=True))
 
 
 def test_model_thresholds_apply_unless_the_user_gives_them(tmp_path):

@@ -80,7 +80,7 @@ def train(config: TrainConfig, echo: Echo = print) -> dict[str, Any]:
     _check_image_size(config.image_size)
     ranges = read_labels(config.labels)
     labels = label_set(ranges, config.positive)
-    _prepare_folder(out, config)
+    prepare_folder(out, config)
 
     strategy = _strategy(config)  # before any other TensorFlow work: devices are fixed then
     import keras
@@ -110,7 +110,7 @@ def train(config: TrainConfig, echo: Echo = print) -> dict[str, Any]:
     probabilities = model.predict(validation_data, verbose=0)
     validation = validation_metrics(probabilities, split.validation.labels, labels)
     threshold = validation.get("threshold")
-    _save_keras(model, out / KERAS_FILE)
+    save_keras(model, out / KERAS_FILE)
     tflite = export_tflite(out, split.validation.images, threshold, echo) if config.tflite else None
 
     info = {
@@ -175,7 +175,7 @@ def _check_image_size(size: int) -> None:
         )
 
 
-def _prepare_folder(out: Path, config: TrainConfig) -> None:
+def prepare_folder(out: Path, config: TrainConfig) -> None:
     """A finished folder is kept unless --force; an unfinished one is resumed if the recipe matches."""
     if (out / MODEL_JSON).is_file() and not config.force:
         raise HighlightError(f"{out}: already holds a trained model; use --force to train again")
@@ -419,7 +419,7 @@ def validation_metrics(probabilities: np.ndarray, label_ids: np.ndarray, labels:
     return result
 
 
-def _save_keras(model, path: Path) -> None:
+def save_keras(model, path: Path) -> None:
     """The model without its optimizer state (Adam's moments would triple the file)."""
     import keras
 
