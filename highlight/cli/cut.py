@@ -24,7 +24,7 @@ from highlight.cli.options import (
     Slowmo,
     Smooth,
     Threshold,
-    interval_changes,
+    cut_changes,
 )
 
 
@@ -53,21 +53,7 @@ def cut(
     from highlight.pipeline import recut
     from highlight.presets import with_preset
 
-    changes = interval_changes(
-        threshold=threshold,
-        exit_threshold=exit_threshold,
-        smooth=smooth,
-        min_duration=min_duration,
-        merge_gap=merge_gap,
-        pad_before=pad_before,
-        pad_after=pad_after,
-        margin=margin,
-        slowmo=slowmo,
-        reel=reel,
-        clips=clips,
-        regions=region,
-        excludes=exclude,
-    )
+    changes = cut_changes(locals())
     changes = with_preset(preset, changes)
     failed = False
     for folder in folders:

@@ -189,6 +189,41 @@ def interval_changes(margin: float | None = None, **given) -> dict:
     return changes
 
 
+# Parameters that run, watch and cut share under the same names; each command passes its
+# own parameters (``locals()``) and these pick what the settings need, so the mapping
+# from command line to settings is written once.
+CUT_PARAMETERS = (
+    "threshold", "exit_threshold", "smooth", "min_duration", "merge_gap", "pad_before", "pad_after", "margin",
+    "slowmo", "reel", "clips",
+)  # fmt: skip
+
+
+def cut_changes(parameters: dict) -> dict:
+    """The interval, output and region changes a command's parameters give (what `cut` can apply)."""
+    return interval_changes(
+        **{name: parameters[name] for name in CUT_PARAMETERS},
+        regions=parameters["region"],
+        excludes=parameters["exclude"],
+    )
+
+
+def analysis_settings(parameters: dict):
+    """RunSettings from the parameters `run` and `watch` share, by name (see ``run_settings``)."""
+    return run_settings(
+        parameters["detector"],
+        parameters["model"],
+        parameters["sample_fps"],
+        parameters["plugin"],
+        parameters["overlay"],
+        parameters["components"] or {},
+        parameters["preset"],
+        **{name: parameters[name] for name in CUT_PARAMETERS},
+        skip_quiet=False if parameters["full_scan"] else None,
+        regions=parameters["region"],
+        excludes=parameters["exclude"],
+    )
+
+
 def with_trained_thresholds(given: dict, trained: dict[str, float]) -> dict:
     """A model's or detector's thresholds where the user gave none; a given exit threshold stays below the threshold."""
     if not trained:

@@ -34,8 +34,8 @@ from highlight.cli.options import (
     Smooth,
     Threshold,
     Verbose,
+    analysis_settings,
     fail,
-    run_settings,
     timeline_formats,
 )
 
@@ -91,29 +91,7 @@ def run(
     from highlight.batch import format_summary, run_batch
 
     setup_logging(verbose)
-    settings = run_settings(
-        detector,
-        model,
-        sample_fps,
-        plugin,
-        overlay,
-        components or {},
-        preset,
-        threshold=threshold,
-        exit_threshold=exit_threshold,
-        smooth=smooth,
-        min_duration=min_duration,
-        merge_gap=merge_gap,
-        pad_before=pad_before,
-        pad_after=pad_after,
-        margin=margin,
-        slowmo=slowmo,
-        reel=reel,
-        clips=clips,
-        skip_quiet=False if full_scan else None,
-        regions=region,
-        excludes=exclude,
-    )
+    settings = analysis_settings(locals())
     exports = timeline_formats(export) if export else []
     try:
         batch = run_batch(paths, settings, out, force=force, quiet=quiet, exports=exports, write_report=report)

@@ -33,8 +33,8 @@ from highlight.cli.options import (
     Smooth,
     Threshold,
     Verbose,
+    analysis_settings,
     fail,
-    run_settings,
     timeline_formats,
 )
 
@@ -155,29 +155,7 @@ def watch(
             typer.echo(format_status(store.records(), folders))
         return
     hours = _active_hours(active_hours)
-    settings = run_settings(
-        detector,
-        model,
-        sample_fps,
-        plugin,
-        overlay,
-        components or {},
-        preset,
-        threshold=threshold,
-        exit_threshold=exit_threshold,
-        smooth=smooth,
-        min_duration=min_duration,
-        merge_gap=merge_gap,
-        pad_before=pad_before,
-        pad_after=pad_after,
-        margin=margin,
-        slowmo=slowmo,
-        reel=reel,
-        clips=clips,
-        skip_quiet=False if full_scan else None,
-        regions=region,
-        excludes=exclude,
-    )
+    settings = analysis_settings(locals())
     for folder in folders:
         if not folder.is_dir():
             fail(f"{folder}: not a folder (watch takes folders)")
