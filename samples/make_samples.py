@@ -179,7 +179,7 @@ def _write_audio(out, sound, seconds: float, visits: list[tuple[float, float]]) 
         out.mux(packet)
 
 
-def _rotate_metadata(src: Path, dst: Path, degrees: int) -> None:
+def rotate_metadata(src: Path, dst: Path, degrees: int) -> None:
     """Copy with a display rotation, as a phone held upright writes it."""
     import imageio_ffmpeg
 
@@ -226,7 +226,7 @@ def make_samples(folder: Path = HERE) -> dict[str, list[list[float]]]:
         (folder / f".tmp-{name}").rename(folder / name)
     landscape = folder / ".tmp-landscape.mp4"
     truth["phone_portrait.mp4"] = render(landscape, **PORTRAIT)
-    _rotate_metadata(landscape, folder / ".tmp-portrait.mp4", 90)
+    rotate_metadata(landscape, folder / ".tmp-portrait.mp4", 90)
     (folder / ".tmp-portrait.mp4").rename(folder / "phone_portrait.mp4")
     landscape.unlink()
     (folder / "truth.json").write_text(json.dumps(truth, indent=2) + "\n")

@@ -20,6 +20,7 @@ import pytest
 from PIL import Image
 
 from highlight.source import VideoSource
+from tests.conftest import load_sample_maker
 
 HEIGHT = 120
 
@@ -46,25 +47,6 @@ def _encode(path: Path, width: int, pix_fmt: str) -> None:
                 out.mux(packet)
         for packet in stream.encode():
             out.mux(packet)
-
-
-def _with_rotation(src: Path, dst: Path, degrees: int) -> None:
-    subprocess.run(
-        [
-            imageio_ffmpeg.get_ffmpeg_exe(),
-            "-y",
-            "-loglevel",
-            "error",
-            "-display_rotation",
-            str(degrees),
-            "-i",
-            str(src),
-            "-c",
-            "copy",
-            str(dst),
-        ],
-        check=True,
-    )
 
 
 def _ffmpeg_first_frame(path: Path, width: int, height: int) -> np.ndarray:
@@ -109,7 +91,7 @@ def videos(tmp_path_factory) -> dict[tuple[int, int], Path]:
         files[width, 0] = plain
         for degrees in (90, 180, 270):
             rotated = folder / f"w{width}_r{degrees}.mp4"
-            _with_rotation(plain, rotated, degrees)
+            load_sample_maker().rotate_metadata(plain, rotated, degrees)
             files[width, degrees] = rotated
     return files
 
