@@ -42,7 +42,7 @@ def test_run_counts_squats_writes_pose_and_draws_it(shared, dev_labels, tmp_path
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "reps: 3 reps" in result.output and "s/rep" in result.output
+    assert "reps: squat: 3 reps" in result.output and "s/rep" in result.output
 
     folder = tmp_path / "squat_side"
     manifest = manifests.load(folder)
