@@ -149,7 +149,7 @@ EXAMPLES = {
         10.0,
         180,
         0,
-        wave(0, 8, 0.45),
+        wave(0, 8, 0.4),
         20,
         70,
         legs_apart=1.0,
@@ -227,3 +227,13 @@ def test_every_rule_says_why():
     for exercise in EXERCISES.values():
         assert all(condition.why for condition in exercise.looks), exercise.name
         assert all(rule.why and rule.bad in ("above", "below") for rule in exercise.form), exercise.name
+
+
+def test_flagged_reps_are_marked_on_the_report_plot():
+    from highlight.export.report import plot_svg, plugin_marks
+
+    result = count_person(PoseTrack(*squat(depth_thigh=60)), "squat", CounterSettings()).result()
+    marks = plugin_marks({"reps": result, "pose": {"summary": "no marks"}})
+    assert len(marks) == 5 and marks[0][1].startswith("reps: rep 1: not low")
+    svg = plot_svg(np.arange(10.0), np.zeros(10), [], 0.5, 0.3, 12.5, marks=marks)
+    assert svg.count('class="mark"') == 5 and "rep 1: not low" in svg
