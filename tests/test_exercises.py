@@ -237,3 +237,28 @@ def test_flagged_reps_are_marked_on_the_report_plot():
     assert len(marks) == 5 and marks[0][1].startswith("reps: rep 1: not low")
     svg = plot_svg(np.arange(10.0), np.zeros(10), [], 0.5, 0.3, 12.5, marks=marks)
     assert svg.count('class="mark"') == 5 and "rep 1: not low" in svg
+
+
+def test_each_set_of_a_workout_is_named_and_counted_on_its_own():
+    """Squats, a rest standing, push-ups: two sets, each recognised from its own stretch."""
+    pieces = [squat(reps=5), figure(10.0, 180, 0, 0, 0, 0), pushup(reps=4)]
+    times, landmarks, offset = [], [], 0.0
+    for t, marks in pieces:
+        times.append(t + offset)
+        landmarks.append(marks)
+        offset += t[-1] + 1 / FPS
+    counted = count_person(PoseTrack(np.concatenate(times), np.concatenate(landmarks)), "auto", CounterSettings())
+    result = counted.result()
+    assert [(s["exercise"], s["reps"]) for s in result["sets"]] == [("squat", 5), ("pushup", 4)]
+    assert result["summary"].startswith("squat: 5 reps; pushup: 4 reps")
+    assert counted.held == []  # push-ups have a plank's posture, but the arms move: no plank
+
+
+def test_a_front_view_is_not_judged_on_angles():
+    """Face on, a bent knee coming at the camera looks straight: no depth flags from such a view."""
+    times, landmarks = squat(depth_thigh=60)
+    landmarks = landmarks.copy()
+    landmarks[:, [11, 23, 13, 15, 25, 27], 0] -= 0.1  # the left side a shoulder's width from the right: face on
+    result = count_person(PoseTrack(times, landmarks), "squat", CounterSettings()).result()
+    assert result["count"] == 5 and result["form"] == {}
+    assert {rep["view"] for rep in result["reps"]} == {"front"}

@@ -20,8 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from highlight_plugins.pose.landmarks import PeopleTrack, PoseTrack, headline_person
 from highlight_plugins.reps.counter import (
+    Choice,
     CounterSettings,
     Rep,
     RepSet,
@@ -35,10 +37,8 @@ from highlight_plugins.reps.exercises import (
     UNKNOWN,
     Hold,
     body_measures,
-    features,
     flag_counts,
     holds,
-    recognise,
     recognise_between,
     rep_form,
 )
@@ -50,6 +50,8 @@ from highlight.options import Option
 from highlight.plugin_api import NO_FRAMES, Plugin
 
 EXERCISE_CHOICES = ("auto",) + tuple(EXERCISES)
+FIND_DEPTH = 3  # the time outside the sets found is searched again, this many times over
+MIN_SET_REPS = 3  # with --exercise auto: fewer cycles in a row are not told apart from moving about
 SET_MARGIN_S = 1.0  # a set's highlight starts a second before its first rep and ends a second after
 
 
@@ -165,7 +167,9 @@ class Counted:
             entry["exercise"] = exercise
             entry["flags"] = flag_counts(inside)
         result["form"] = flag_counts(self.form)
-        result["holds"] = [{"start": h.start, "end": h.end, "seconds": h.seconds} for h in self.held]
+        result["holds"] = [
+            {"start": h.start, "end": h.end, "seconds": h.seconds, "flags": list(h.flags)} for h in self.held
+        ]
         result["marks"] = [
             {"time": rep.bottom, "label": f"rep {k + 1}: {', '.join(form['flags'])}"}
             for k, (rep, form) in enumerate(zip(self.reps, self.form))
@@ -175,41 +179,125 @@ class Counted:
         return result
 
     def one_line(self, result: dict[str, Any]) -> str:
-        """'squat: 8 reps, 2 not low, 2.1 s/rep' (or 'plank: 32 s held') for the run summary."""
-        name = "" if self.recognised == UNKNOWN else f"{self.recognised}: "
+        """'squat: 8 reps in 2 sets (5 + 3), 2 not low, 2.1 s/rep' for the run summary; with
+        several exercises one such part each ('squat: 5 reps; pushup: 5 reps, 1 shallow'),
+        and a plank as 'plank: 32 s held'."""
+        exercises = list(dict.fromkeys(self.set_exercises))
+        parts = []
+        if len(exercises) == 1:
+            flags = "".join(f", {n} {flag}" for flag, n in result["form"].items())
+            line = _one_line(result).replace(" reps", " reps" + flags, 1) if flags else _one_line(result)
+            parts.append(line if exercises[0] == UNKNOWN else f"{exercises[0]}: {line}")
+        for exercise in exercises if len(exercises) > 1 else ():
+            sets = [entry for entry, name in zip(result["sets"], self.set_exercises) if name == exercise]
+            flags = {}
+            for entry in sets:
+                for flag, n in entry["flags"].items():
+                    flags[flag] = flags.get(flag, 0) + n
+            count = sum(entry["reps"] for entry in sets)
+            parts.append(f"{exercise}: {count} reps" + "".join(f", {n} {flag}" for flag, n in flags.items()))
         if self.held:
-            return f"{name}{sum(h.seconds for h in self.held):.0f} s held in {len(self.held)}"
-        flags = "".join(f", {n} {flag}" for flag, n in result["form"].items())
-        return name + _one_line(result).replace(" reps", " reps" + flags, 1) if result["count"] else name + "0 reps"
+            flags = sorted({flag for hold in self.held for flag in hold.flags})
+            parts.append(
+                f"plank: {sum(h.seconds for h in self.held):.0f} s held" + "".join(f", {flag}" for flag in flags)
+            )
+        return "; ".join(parts) or "0 reps"
 
 
 def count_person(track: PoseTrack, named: str, settings: CounterSettings) -> Counted:
-    """One person: the exercise (named, or recognised with ``auto``), then its reps or holds, and each rep's form.
+    """One person: their sets, the exercise of each (named, or recognised with ``auto``),
+    its reps counted on its own joints, each rep's form, and any plank held.
 
-    A recognised exercise is counted on its own joints; when they show no reps, or the
-    exercise is ``unknown``, the most periodic joints are counted, as before exercises
-    were recognised.
+    With ``auto`` a long recording may hold several exercises, and talk or rest between
+    them: the most periodic joints first say where the sets are; each set's exercise is
+    then recognised from that set alone and its reps counted again on that exercise's
+    joints (kept from the first count when they show none, or when it is ``unknown``).
     """
     measures = body_measures(track.landmarks)
-    recognised = recognise(features(track.times, measures)) if named == "auto" else named
-    exercise = EXERCISES.get(recognised)
-    if exercise is not None and exercise.hold:
-        return Counted(named, recognised, held=holds(recognised, track.times, measures))
     signals = pose_signals(track.landmarks)
-    choice, reps = count_by_vote(track.times, signals, exercise.signals if exercise else None, settings)
-    if not reps and named == "auto" and exercise is not None:
-        choice, reps = count_by_vote(track.times, signals, None, settings)
-    counted = signals[choice.signal] if choice else None
-    sets = group_sets(reps, settings.rest_s)
+    times = track.times
+    if named != "auto":
+        exercise = EXERCISES[named]
+        if exercise.hold:
+            return Counted(named, named, held=holds(named, times, measures))
+        choice, reps = count_by_vote(times, signals, exercise.signals, settings)
+        parts = [(named, choice, reps)] if reps else []
+        return _counted(named, named, track, measures, signals, parts, [], settings)
+    held = holds("plank", times, measures)
+    parts = []
+    for choice, in_set, first in find_sets(times, signals, settings):
+        start, end = in_set[0].start, in_set[-1].end
+        margin = 0.5 * float(np.median([rep.end - rep.start for rep in in_set]))
+        window = (times >= start - margin) & (times <= end + margin)
+        exercise = recognise_between(times, measures, start - margin, end + margin)
+        if exercise == UNKNOWN and not first:
+            continue  # searched for another exercise, found some other movement
+        if exercise in EXERCISES:
+            again, reps = count_by_vote(
+                times[window], {k: v[window] for k, v in signals.items()}, EXERCISES[exercise].signals, settings
+            )
+            if reps:
+                parts.append((exercise, again, reps))
+                continue
+        parts.append((exercise, choice, in_set))
+    most = max(parts, key=lambda part: len(part[2]))[0] if parts else ("plank" if held else UNKNOWN)
+    return _counted(named, most, track, measures, signals, parts, held, settings)
+
+
+def find_sets(
+    times: np.ndarray, signals: dict[str, np.ndarray], settings: CounterSettings, depth: int = FIND_DEPTH
+) -> list[tuple[Choice | None, list[Rep], bool]]:
+    """Every set in the recording, in time order: the signal that counted it, its reps, and
+    whether the first search found it (later ones are kept only as a known exercise).
+
+    The most periodic joints find the sets of one exercise; another exercise moves other
+    joints (squats the knees, push-ups the elbows) and is too weak a rhythm over the whole
+    recording to win. So the time before, between and after the sets found is searched
+    again on its own, ``depth`` times over. A set is at least ``MIN_SET_REPS`` reps: fewer
+    cycles are no rhythm, and gestures, getting down to the floor or walking about make
+    as many.
+    """
+    if times.size < 8 or depth == 0:
+        return []
+    choice, reps = count_by_vote(times, signals, None, settings)
+    runs = [[rep for rep in reps if s.start <= rep.start <= s.end] for s in group_sets(reps, settings.rest_s)]
+    found = [(choice, run, depth == FIND_DEPTH) for run in runs if len(run) >= MIN_SET_REPS]
+    edges = [times[0] - 1.0] + [t for run in runs for t in (run[0].start, run[-1].end)] + [times[-1] + 1.0]
+    for before, after in zip(edges[::2], edges[1::2]):
+        if runs and after - before > settings.rest_s:  # a gap a set could fit in, away from the sets found
+            inside = (times > before) & (times < after)
+            found += find_sets(times[inside], {k: v[inside] for k, v in signals.items()}, settings, depth - 1)
+    return sorted(found, key=lambda part: part[1][0].start)
+
+
+def _counted(
+    named: str,
+    recognised: str,
+    track: PoseTrack,
+    measures: dict[str, np.ndarray],
+    signals: dict[str, np.ndarray],
+    parts: list[tuple[str, Choice | None, list[Rep]]],
+    held: list[Hold],
+    settings: CounterSettings,
+) -> Counted:
+    """A person's result from their sets: (exercise, the signal counted, reps) each."""
+    reps = [rep for _, _, part in parts for rep in part]
+    form = [
+        entry
+        for exercise, choice, part in parts
+        for entry in rep_form(exercise, track.times, measures, part, signals[choice.signal] if choice else None)
+    ]
+    biggest = max(parts, key=lambda part: len(part[2]))[1] if parts else None
     return Counted(
         named,
         recognised,
         reps,
-        choice.signal if choice else None,
-        choice.strength if choice else 0.0,
-        rep_form(recognised, track.times, measures, reps, counted),
-        sets=sets,
-        set_exercises=[recognise_between(track.times, measures, s.start, s.end) for s in sets],
+        biggest.signal if biggest else None,
+        biggest.strength if biggest else 0.0,
+        form,
+        held,
+        sets=[group_sets(part, np.inf)[0] for _, _, part in parts],
+        set_exercises=[exercise for exercise, _, _ in parts],
     )
 
 

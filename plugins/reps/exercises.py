@@ -35,7 +35,15 @@ UNKNOWN = "unknown"
 DEFAULT_SETTINGS = CounterSettings()
 MIN_VISIBILITY = 0.3  # below this MediaPipe guesses a landmark rather than sees it
 SHORT_RANGE = 0.6  # a rep moving less than this fraction of its set's typical swing is "short range"
+# Joint angles are measured in the picture: true from the side, foreshortened from the
+# front (a bent knee coming at the camera looks straight). Form rules on angles are only
+# applied when the shoulders nearly overlap, as seen from the side: less than this many
+# torso lengths apart. Face on they are 0.4 to 1 apart (MediaPipe puts them at the joint
+# centres); 0.3 is a body turned within about 25 degrees of side-on.
+SIDE_VIEW_MAX_SHOULDERS = 0.3
 MIN_HOLD_S = 2.0  # a held posture shorter than this is passing through it, not a plank
+HOLD_WINDOW_S = 2.0  # a hold is recognised in windows this long (stillness needs some time to show)...
+HOLD_STEP_S = 0.5  # ...one every half second
 
 
 @dataclass(frozen=True)
@@ -192,7 +200,7 @@ EXERCISES: dict[str, Exercise] = {
             ),
             form=(
                 FormRule(
-                    "not low", "knee_angle", "min", "above", 110, "the front knee did not bend to near 90 degrees"
+                    "not low", "front_knee_angle", "min", "above", 110, "the front knee did not bend to near 90 degrees"
                 ),
             ),
         ),
@@ -232,7 +240,7 @@ EXERCISES: dict[str, Exercise] = {
 def body_measures(landmarks: np.ndarray) -> dict[str, np.ndarray]:
     """Per-frame measures of one person (both sides averaged where seen), NaN where unseen.
 
-    Angles in degrees; ``tilt``: the torso's angle from vertical (0 upright, 90 lying);
+    Angles in degrees (``front_knee_angle``: the more bent knee); ``tilt``: the torso's angle from vertical (0 upright, 90 lying);
     ``hip_depth``: how far the hip is below the knee in torso lengths (above: negative);
     heights and ``stance`` (distance between the ankles) in torso lengths.
     """
@@ -257,8 +265,16 @@ def body_measures(landmarks: np.ndarray) -> dict[str, np.ndarray]:
             "knee": ("hip", "knee", "ankle"),
         }.items()
     }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # neither knee seen: NaN
+        measures["front_knee_angle"] = np.fmin(
+            *(joint_angle(side("hip", s), side("knee", s), side("ankle", s)) for s in ("left", "right"))
+        )
     up = np.degrees(np.arccos(np.clip(-torso_vector[:, 1] / (np.linalg.norm(torso_vector, axis=1) + 1e-12), -1, 1)))
     measures["tilt"] = np.where(np.isfinite(torso_vector[:, 1]), up, np.nan)
+    measures["shoulder_width"] = np.linalg.norm(  # per frame's own torso: the person may walk closer
+        side("shoulder", "left") - side("shoulder", "right"), axis=1
+    ) / np.linalg.norm(torso_vector, axis=1)
     measures["hip_depth"] = (hip[:, 1] - knee[:, 1]) / torso
     measures["hip_height"] = -hip[:, 1] / torso
     measures["stance"] = np.linalg.norm(side("ankle", "left") - side("ankle", "right"), axis=1) / torso
@@ -332,11 +348,14 @@ def recognise_between(times: np.ndarray, measures: Mapping[str, np.ndarray], sta
 def rep_form(
     exercise: str, times: np.ndarray, measures: Mapping[str, np.ndarray], reps: list[Rep], counted: np.ndarray | None
 ) -> list[dict]:
-    """Per rep: tempo (down / up seconds), each form measure at its extreme, and the flags raised.
+    """Per rep: tempo (down / up seconds), the view, each form measure at its extreme, and
+    the flags raised. Seen from the front the rules on angles are not applied (see
+    ``SIDE_VIEW_MAX_SHOULDERS``): no flag is better than a wrong one.
 
     ``counted`` is the signal the reps were counted on; a rep whose swing in it is less
-    than ``SHORT_RANGE`` of the typical rep's is flagged "short range" (whatever the
-    exercise: a partial rep among full ones).
+    than ``SHORT_RANGE`` of the typical rep's is flagged "short range" (a partial rep
+    among full ones, whatever the exercise; not for an ``unknown`` movement, which has
+    no form to keep).
     """
     rules = EXERCISES[exercise].form if exercise in EXERCISES else ()
     swings = [_swing(times, counted, rep) for rep in reps] if counted is not None else []
@@ -345,17 +364,24 @@ def rep_form(
     for k, rep in enumerate(reps):
         inside = rep_window(times, reps, k)
         entry: dict = {"down_s": round(rep.bottom - rep.start, 2), "up_s": round(rep.end - rep.bottom, 2)}
+        entry["view"] = view(measures["shoulder_width"][inside])
         flags = []
-        for rule in rules:
+        for rule in rules if entry["view"] == "side" else ():
             value = rule.value(measures[rule.measure][inside])
             entry[f"{rule.extreme}_{rule.measure}"] = round(value, 2) if np.isfinite(value) else None
             if rule.flagged(value):
                 flags.append(rule.flag)
-        if swings and np.isfinite(typical) and swings[k] < SHORT_RANGE * typical:
+        if exercise in EXERCISES and swings and np.isfinite(typical) and swings[k] < SHORT_RANGE * typical:
             flags.append("short range")
         entry["flags"] = list(dict.fromkeys(flags))
         results.append(entry)
     return results
+
+
+def view(shoulder_width: np.ndarray) -> str:
+    """ "side" when the shoulders overlap in the picture (angles are true), else "front"."""
+    finite = shoulder_width[np.isfinite(shoulder_width)]
+    return "side" if finite.size and np.median(finite) < SIDE_VIEW_MAX_SHOULDERS else "front"
 
 
 def rep_window(times: np.ndarray, reps: list[Rep], k: int) -> np.ndarray:
@@ -393,6 +419,7 @@ def flag_counts(per_rep: list[dict]) -> dict[str, int]:
 class Hold:
     start: float
     end: float
+    flags: tuple[str, ...] = ()  # the exercise's form rules broken during the hold
 
     @property
     def seconds(self) -> float:
@@ -400,22 +427,38 @@ class Hold:
 
 
 def holds(exercise: str, times: np.ndarray, measures: Mapping[str, np.ndarray]) -> list[Hold]:
-    """Stretches of at least ``MIN_HOLD_S`` where a held exercise's posture conditions hold frame by frame.
+    """Stretches of at least ``MIN_HOLD_S`` in which a held exercise is recognised.
 
-    Only the conditions on per-frame measures (the posture, not the swings) are checked
-    per frame; frames where the person is not seen break a hold.
+    Every ``HOLD_STEP_S`` a window of ``HOLD_WINDOW_S`` around that moment is checked
+    against all of the exercise's conditions, the stillness ones included (a push-up set
+    has a plank's posture but its arms bend); the frames of the windows that pass make
+    up the holds, and a frame where the person is not seen breaks one.
     """
-    posture = [c for c in EXERCISES[exercise].looks if c.feature in measures]
-    ok = np.ones(times.size, bool)
-    for condition in posture:
-        values = measures[condition.feature]
-        ok &= np.isfinite(values) & (values >= condition.low) & (values <= condition.high)
-    found, start = [], None
-    for k, inside in enumerate(np.append(ok, False)):
+    looks = EXERCISES[exercise].looks
+    held = np.zeros(times.size, bool)
+    seen = np.isfinite(measures["tilt"])
+    for middle in np.arange(times[0], times[-1], HOLD_STEP_S) if times.size else ():
+        inside = (times >= middle - HOLD_WINDOW_S / 2) & (times <= middle + HOLD_WINDOW_S / 2)
+        if (inside & seen).sum() < 4:
+            continue
+        found = features(times[inside], {name: values[inside] for name, values in measures.items()})
+        if all(condition.holds(found) for condition in looks):
+            held |= inside
+    held &= seen
+    runs, start = [], None
+    for k, inside in enumerate(np.append(held, False)):
         if inside and start is None:
             start = k
         elif not inside and start is not None:
             if times[k - 1] - times[start] >= MIN_HOLD_S:
-                found.append(Hold(round(float(times[start]), 2), round(float(times[k - 1]), 2)))
+                runs.append(_hold(exercise, times, measures, start, k))
             start = None
-    return found
+    return runs
+
+
+def _hold(exercise: str, times: np.ndarray, measures: Mapping[str, np.ndarray], first: int, end: int) -> Hold:
+    """Frames ``first`` to ``end`` (exclusive) as a hold, with the form rules it broke."""
+    flags = tuple(
+        rule.flag for rule in EXERCISES[exercise].form if rule.flagged(rule.value(measures[rule.measure][first:end]))
+    )
+    return Hold(round(float(times[first]), 2), round(float(times[end - 1]), 2), flags)
