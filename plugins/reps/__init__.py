@@ -57,7 +57,7 @@ SET_MARGIN_S = 1.0  # a set's highlight starts a second before its first rep and
 
 class RepsPlugin(Plugin):
     name = "reps"
-    description = "Repetitions, tempo and sets from the pose (--exercise pushup|squat|...|auto)"
+    description = "Which exercise, repetitions, sets, holds and form per rep from the pose (--exercise squat|...|auto)"
     sample_fps = NO_FRAMES
     requires = ("pose",)
     options = (
@@ -77,13 +77,19 @@ class RepsPlugin(Plugin):
             unit="s",
             alias="rest",
         ),
-        Option("highlight_sets", "flag", False, "Make each set of reps a highlight.", alias="highlight-sets"),
+        Option(
+            "highlight_sets",
+            "flag",
+            False,
+            "Make each set of reps (and each plank) a highlight.",
+            alias="highlight-sets",
+        ),
     )
 
     def end_video(self) -> dict[str, Any]:
         options = self.context.options
         settings = CounterSettings(rest_s=float(options["rest"]))
-        self.sets = []
+        self.sets, self.holds = [], []
         if "phases" in self.context.shared:
             return self._from_phases(settings)
         track = self.context.shared.get("pose")
@@ -96,7 +102,7 @@ class RepsPlugin(Plugin):
             result = {**Counted(options["exercise"], UNKNOWN).details(), **self._result([], settings)}
         else:
             chosen = counted[headline]
-            self.sets = chosen.sets
+            self.sets, self.holds = chosen.sets, chosen.held
             result = {**chosen.details(), **chosen.result()}
         result["person"] = None if headline is None else headline + 1
         result["people"] = [
@@ -127,11 +133,12 @@ class RepsPlugin(Plugin):
         return result
 
     def highlight_intervals(self) -> list[Interval]:
-        """Each set as a highlight, with ``--highlight-sets``."""
+        """Each set, and each hold (a plank), as a highlight, with ``--highlight-sets``."""
         if not self.context.options["highlight_sets"]:
             return []
         duration = self.context.info.duration or float("inf")
-        return [Interval(max(0.0, s.start - SET_MARGIN_S), min(duration, s.end + SET_MARGIN_S)) for s in self.sets]
+        spans = [(s.start, s.end) for s in self.sets] + [(h.start, h.end) for h in self.holds]
+        return [Interval(max(0.0, start - SET_MARGIN_S), min(duration, end + SET_MARGIN_S)) for start, end in spans]
 
 
 @dataclass
