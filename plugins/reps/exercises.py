@@ -20,7 +20,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from highlight_plugins.pose.landmarks import MIN_VISIBILITY
 from highlight_plugins.reps.counter import (
+    JOINT_ANGLES,
     LANDMARK,
     CounterSettings,
     Rep,
@@ -33,7 +35,6 @@ from highlight_plugins.reps.counter import (
 
 UNKNOWN = "unknown"
 DEFAULT_SETTINGS = CounterSettings()
-MIN_VISIBILITY = 0.3  # below this MediaPipe guesses a landmark rather than sees it
 SHORT_RANGE = 0.6  # a rep moving less than this fraction of its set's typical swing is "short range"
 # Joint angles are measured in the picture: true from the side, foreshortened from the
 # front (a bent knee coming at the camera looks straight). Form rules on angles are only
@@ -258,12 +259,7 @@ def body_measures(landmarks: np.ndarray) -> dict[str, np.ndarray]:
     torso = float(np.nanmedian(np.linalg.norm(torso_vector, axis=1))) if np.isfinite(torso_vector).any() else np.nan
     measures = {
         f"{joint}_angle": _mean_of_sides(*(joint_angle(side(a, s), side(v, s), side(b, s)) for s in ("left", "right")))
-        for joint, (a, v, b) in {
-            "elbow": ("shoulder", "elbow", "wrist"),
-            "shoulder": ("hip", "shoulder", "elbow"),
-            "hip": ("shoulder", "hip", "knee"),
-            "knee": ("hip", "knee", "ankle"),
-        }.items()
+        for joint, (a, v, b) in JOINT_ANGLES.items()
     }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # neither knee seen: NaN
