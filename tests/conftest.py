@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from highlight.checkout import use_checkout_plugins
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("HIGHLIGHT_SHARED", REPO.parent / "shared"))
+use_checkout_plugins(REPO)  # the plugins under test are this checkout's, in subprocesses too
 
 
 def load_sample_maker():

@@ -17,7 +17,7 @@ import html
 import json
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -230,8 +230,27 @@ def _plot_section(folder: Path, manifest: Manifest, anchor: str, settings: dict[
         return f'<p class="errors">no score plot: {html.escape(str(error))}</p>'
     duration = float(manifest.source.duration or (times[-1] if times.size else 0)) or 1.0
     return plot_svg(
-        times, scores, manifest.intervals, settings.get("threshold"), settings.get("exit_threshold"), duration, anchor
+        times,
+        scores,
+        manifest.intervals,
+        settings.get("threshold"),
+        settings.get("exit_threshold"),
+        duration,
+        anchor,
+        plugin_marks(manifest.plugins),
     )
+
+
+def plugin_marks(plugins: dict[str, Any]) -> list[tuple[float, str]]:
+    """Moments the plugins ask to point out on the plot (``"marks": [{"time", "label"}]`` in
+    their result, e.g. the reps that broke a form rule), as (time, "plugin: label")."""
+    return [
+        (float(mark["time"]), f"{name}: {mark['label']}")
+        for name, result in plugins.items()
+        if isinstance(result, dict)
+        for mark in result.get("marks") or ()
+        if isinstance(mark, dict) and "time" in mark
+    ]
 
 
 def plot_svg(
@@ -242,8 +261,10 @@ def plot_svg(
     exit_threshold: float | None,
     duration: float,
     anchor: str = "h",
+    marks: Sequence[tuple[float, str]] = (),
 ) -> str:
-    """The score over time as inline SVG: thresholds as lines, intervals shaded and numbered."""
+    """The score over time as inline SVG: thresholds as lines, intervals shaded and numbered,
+    plugins' marks as ticks at the top (their label on hover)."""
     width, height, pad = _PLOT_W, _PLOT_H, _PLOT_PAD
     inner_w, inner_h = width - 2 * pad, height - 2 * pad + 10
 
@@ -276,6 +297,11 @@ def plot_svg(
     if times.size:
         points = " ".join(f"{x(t):.1f},{y(s):.1f}" for t, s in zip(times, scores))
         parts.append(f'<polyline class="score" points="{points}"/>')
+    for moment, label in marks:
+        parts.append(
+            f'<path class="mark" d="M{x(moment) - 4:.1f},{y(1) - 8:.1f} h8 l-4,7 z">'
+            f"<title>{html.escape(label)} ({moment:.2f} s)</title></path>"
+        )
     for tick in _ticks(duration):
         parts.append(
             f'<text x="{x(tick):.1f}" y="{height - 4}" text-anchor="middle">{format_timestamp(tick, 0)[3:] if duration < 3600 else format_timestamp(tick, 0)}</text>'

@@ -2,10 +2,12 @@
 
 It needs no frames of its own: at the end of a video it reads the people that ``pose``
 published in ``context.shared["people"]`` and, for each person, turns their landmarks
-into joint angles and heights, picks the signal of the exercise (``--exercise squat``)
-or the most periodic one (``auto``), and counts complete down-and-up cycles (see
-``counter``). The headline count is the one of ``--person N``, else of the person who
-moves most; every person's count is listed under ``people``.
+into joint angles and heights, names the exercise (``--exercise squat``, or with
+``auto`` the one recognised from the pose, see ``exercises``), counts complete
+down-and-up cycles of that exercise's joints (see ``counter``; the most periodic joints
+when the exercise is ``unknown``), times a hold (plank), and checks each rep's form
+(depth, lockout, range, tempo). The headline count is the one of ``--person N``, else
+of the person who moves most; every person's count is listed under ``people``.
 
 Phase labels instead of angles: a plugin that runs before ``reps`` may publish
 ``context.shared["phases"] = (times, labels)`` (per-frame ``up``/``mid``/``down`` from a
@@ -15,17 +17,30 @@ sequence matcher in ``phases`` instead of using joint angles.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from highlight_plugins.pose.landmarks import PeopleTrack, PoseTrack, headline_person
 from highlight_plugins.reps.counter import (
-    EXERCISES,
+    Choice,
     CounterSettings,
     Rep,
+    RepSet,
     count_by_vote,
     group_sets,
     pose_signals,
     summarise,
+)
+from highlight_plugins.reps.exercises import (
+    EXERCISES,
+    UNKNOWN,
+    Hold,
+    body_measures,
+    flag_counts,
+    holds,
+    recognise_between,
+    rep_form,
 )
 from highlight_plugins.reps.phases import count_phase_cycles
 
@@ -35,12 +50,14 @@ from highlight.options import Option
 from highlight.plugin_api import NO_FRAMES, Plugin
 
 EXERCISE_CHOICES = ("auto",) + tuple(EXERCISES)
+FIND_DEPTH = 3  # the time outside the sets found is searched again, this many times over
+MIN_SET_REPS = 3  # with --exercise auto: fewer cycles in a row are not told apart from moving about
 SET_MARGIN_S = 1.0  # a set's highlight starts a second before its first rep and ends a second after
 
 
 class RepsPlugin(Plugin):
     name = "reps"
-    description = "Repetitions, tempo and sets from the pose (--exercise pushup|squat|...|auto)"
+    description = "Which exercise, repetitions, sets, holds and form per rep from the pose (--exercise squat|...|auto)"
     sample_fps = NO_FRAMES
     requires = ("pose",)
     options = (
@@ -48,7 +65,7 @@ class RepsPlugin(Plugin):
             "exercise",
             "choice",
             "auto",
-            "What to count; auto: the most periodic joint.",
+            "What to count; auto: the exercise recognised from the pose (unknown: the most periodic joints).",
             choices=EXERCISE_CHOICES,
             alias="exercise",
         ),
@@ -60,13 +77,19 @@ class RepsPlugin(Plugin):
             unit="s",
             alias="rest",
         ),
-        Option("highlight_sets", "flag", False, "Make each set of reps a highlight.", alias="highlight-sets"),
+        Option(
+            "highlight_sets",
+            "flag",
+            False,
+            "Make each set of reps (and each plank) a highlight.",
+            alias="highlight-sets",
+        ),
     )
 
     def end_video(self) -> dict[str, Any]:
         options = self.context.options
         settings = CounterSettings(rest_s=float(options["rest"]))
-        self.sets = []
+        self.sets, self.holds = [], []
         if "phases" in self.context.shared:
             return self._from_phases(settings)
         track = self.context.shared.get("pose")
@@ -74,40 +97,27 @@ class RepsPlugin(Plugin):
             raise HighlightError("no pose track: the pose plugin did not finish")
         people = self.context.shared.get("people") or PeopleTrack(track.times, track.landmarks[:, None])
         headline = self.context.shared.get("headline_person", headline_person(people, None))
-        counted = [self._count_person(people.person(k), options, settings) for k in range(people.people)]
+        counted = [count_person(people.person(k), options["exercise"], settings) for k in range(people.people)]
         if headline is None:
-            result = {
-                "method": "joint signal",
-                "exercise": options["exercise"],
-                "signal": None,
-                "periodicity": 0.0,
-                **self._result([], settings),
-            }
+            result = {**Counted(options["exercise"], UNKNOWN).details(), **self._result([], settings)}
         else:
-            result = {**counted[headline][0], **self._result(counted[headline][1], settings)}
+            chosen = counted[headline]
+            self.sets, self.holds = chosen.sets, chosen.held
+            result = {**chosen.details(), **chosen.result()}
         result["person"] = None if headline is None else headline + 1
         result["people"] = [
-            {"person": k + 1, "count": len(reps), "signal": details["signal"], "rep_ends": [rep.end for rep in reps]}
-            for k, (details, reps) in enumerate(counted)
+            {
+                "person": k + 1,
+                "exercise": person.recognised,
+                "count": len(person.reps),
+                "signal": person.signal,
+                "rep_ends": [rep.end for rep in person.reps],
+            }
+            for k, person in enumerate(counted)
         ]
         if people.people > 1 and headline is not None:
             result["summary"] += f" (person {headline + 1} of {people.people})"
         return result
-
-    @staticmethod
-    def _count_person(track: PoseTrack, options: dict[str, Any], settings: CounterSettings) -> tuple[dict, list[Rep]]:
-        """One person's reps and how they were counted (exercise, signal, periodicity)."""
-        exercise = options["exercise"]
-        signals = pose_signals(track.landmarks)
-        allowed = None if exercise == "auto" else EXERCISES[exercise]
-        choice, reps = count_by_vote(track.times, signals, allowed, settings)
-        details = {
-            "method": "joint signal",
-            "exercise": exercise,
-            "signal": choice.signal if choice else None,
-            "periodicity": round(choice.strength, 3) if choice else 0.0,
-        }
-        return details, reps
 
     def _from_phases(self, settings: CounterSettings) -> dict[str, Any]:
         times, labels = self.context.shared["phases"]
@@ -123,11 +133,179 @@ class RepsPlugin(Plugin):
         return result
 
     def highlight_intervals(self) -> list[Interval]:
-        """Each set as a highlight, with ``--highlight-sets``."""
+        """Each set, and each hold (a plank), as a highlight, with ``--highlight-sets``."""
         if not self.context.options["highlight_sets"]:
             return []
         duration = self.context.info.duration or float("inf")
-        return [Interval(max(0.0, s.start - SET_MARGIN_S), min(duration, s.end + SET_MARGIN_S)) for s in self.sets]
+        spans = [(s.start, s.end) for s in self.sets] + [(h.start, h.end) for h in self.holds]
+        return [Interval(max(0.0, start - SET_MARGIN_S), min(duration, end + SET_MARGIN_S)) for start, end in spans]
+
+
+@dataclass
+class Counted:
+    """One person's exercise, reps and form: how they were found and what they say."""
+
+    named: str  # --exercise: a name or "auto"
+    recognised: str  # the exercise counted: the named one, or the one recognised with "auto"
+    reps: list[Rep] = field(default_factory=list)
+    signal: str | None = None
+    periodicity: float = 0.0
+    form: list[dict] = field(default_factory=list)  # per rep: tempo, form measures, flags
+    held: list[Hold] = field(default_factory=list)
+    sets: list[RepSet] = field(default_factory=list)
+    set_exercises: list[str] = field(default_factory=list)  # recognised within each set
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "method": "joint signal",
+            "exercise": self.named,
+            "recognised": self.recognised,
+            "signal": self.signal,
+            "periodicity": round(self.periodicity, 3),
+        }
+
+    def result(self) -> dict[str, Any]:
+        """The JSON result: reps with their form, sets with their exercise and flags, holds, marks for the report."""
+        result = summarise(self.reps, self.sets)
+        for rep, form in zip(result["reps"], self.form):
+            rep.update(form)
+        for entry, exercise in zip(result["sets"], self.set_exercises):
+            inside = [form for rep, form in zip(self.reps, self.form) if entry["start"] <= rep.start <= entry["end"]]
+            entry["exercise"] = exercise
+            entry["flags"] = flag_counts(inside)
+        result["form"] = flag_counts(self.form)
+        result["holds"] = [
+            {"start": h.start, "end": h.end, "seconds": h.seconds, "flags": list(h.flags)} for h in self.held
+        ]
+        result["marks"] = [
+            {"time": rep.bottom, "label": f"rep {k + 1}: {', '.join(form['flags'])}"}
+            for k, (rep, form) in enumerate(zip(self.reps, self.form))
+            if form["flags"]
+        ]
+        result["summary"] = self.one_line(result)
+        return result
+
+    def one_line(self, result: dict[str, Any]) -> str:
+        """'squat: 8 reps in 2 sets (5 + 3), 2 not low, 2.1 s/rep' for the run summary; with
+        several exercises one such part each ('squat: 5 reps; pushup: 5 reps, 1 shallow'),
+        and a plank as 'plank: 32 s held'."""
+        exercises = list(dict.fromkeys(self.set_exercises))
+        parts = []
+        if len(exercises) == 1:
+            flags = "".join(f", {n} {flag}" for flag, n in result["form"].items())
+            line = _one_line(result).replace(" reps", " reps" + flags, 1) if flags else _one_line(result)
+            parts.append(line if exercises[0] == UNKNOWN else f"{exercises[0]}: {line}")
+        for exercise in exercises if len(exercises) > 1 else ():
+            sets = [entry for entry, name in zip(result["sets"], self.set_exercises) if name == exercise]
+            flags = {}
+            for entry in sets:
+                for flag, n in entry["flags"].items():
+                    flags[flag] = flags.get(flag, 0) + n
+            count = sum(entry["reps"] for entry in sets)
+            parts.append(f"{exercise}: {count} reps" + "".join(f", {n} {flag}" for flag, n in flags.items()))
+        if self.held:
+            flags = sorted({flag for hold in self.held for flag in hold.flags})
+            parts.append(
+                f"plank: {sum(h.seconds for h in self.held):.0f} s held" + "".join(f", {flag}" for flag in flags)
+            )
+        return "; ".join(parts) or "0 reps"
+
+
+def count_person(track: PoseTrack, named: str, settings: CounterSettings) -> Counted:
+    """One person: their sets, the exercise of each (named, or recognised with ``auto``),
+    its reps counted on its own joints, each rep's form, and any plank held.
+
+    With ``auto`` a long recording may hold several exercises, and talk or rest between
+    them: the most periodic joints first say where the sets are; each set's exercise is
+    then recognised from that set alone and its reps counted again on that exercise's
+    joints (kept from the first count when they show none, or when it is ``unknown``).
+    """
+    measures = body_measures(track.landmarks)
+    signals = pose_signals(track.landmarks)
+    times = track.times
+    if named != "auto":
+        exercise = EXERCISES[named]
+        if exercise.hold:
+            return Counted(named, named, held=holds(named, times, measures))
+        choice, reps = count_by_vote(times, signals, exercise.signals, settings)
+        parts = [(named, choice, reps)] if reps else []
+        return _counted(named, named, track, measures, signals, parts, [], settings)
+    held = holds("plank", times, measures)
+    parts = []
+    for choice, in_set, first in find_sets(times, signals, settings):
+        start, end = in_set[0].start, in_set[-1].end
+        margin = 0.5 * float(np.median([rep.end - rep.start for rep in in_set]))
+        window = (times >= start - margin) & (times <= end + margin)
+        exercise = recognise_between(times, measures, start - margin, end + margin)
+        if exercise == UNKNOWN and not first:
+            continue  # searched for another exercise, found some other movement
+        if exercise in EXERCISES:
+            again, reps = count_by_vote(
+                times[window], {k: v[window] for k, v in signals.items()}, EXERCISES[exercise].signals, settings
+            )
+            if reps:
+                parts.append((exercise, again, reps))
+                continue
+        parts.append((exercise, choice, in_set))
+    most = max(parts, key=lambda part: len(part[2]))[0] if parts else ("plank" if held else UNKNOWN)
+    return _counted(named, most, track, measures, signals, parts, held, settings)
+
+
+def find_sets(
+    times: np.ndarray, signals: dict[str, np.ndarray], settings: CounterSettings, depth: int = FIND_DEPTH
+) -> list[tuple[Choice | None, list[Rep], bool]]:
+    """Every set in the recording, in time order: the signal that counted it, its reps, and
+    whether the first search found it (later ones are kept only as a known exercise).
+
+    The most periodic joints find the sets of one exercise; another exercise moves other
+    joints (squats the knees, push-ups the elbows) and is too weak a rhythm over the whole
+    recording to win. So the time before, between and after the sets found is searched
+    again on its own, ``depth`` times over. A set is at least ``MIN_SET_REPS`` reps: fewer
+    cycles are no rhythm, and gestures, getting down to the floor or walking about make
+    as many.
+    """
+    if times.size < 8 or depth == 0:
+        return []
+    choice, reps = count_by_vote(times, signals, None, settings)
+    runs = [[rep for rep in reps if s.start <= rep.start <= s.end] for s in group_sets(reps, settings.rest_s)]
+    found = [(choice, run, depth == FIND_DEPTH) for run in runs if len(run) >= MIN_SET_REPS]
+    edges = [times[0] - 1.0] + [t for run in runs for t in (run[0].start, run[-1].end)] + [times[-1] + 1.0]
+    for before, after in zip(edges[::2], edges[1::2]):
+        if runs and after - before > settings.rest_s:  # a gap a set could fit in, away from the sets found
+            inside = (times > before) & (times < after)
+            found += find_sets(times[inside], {k: v[inside] for k, v in signals.items()}, settings, depth - 1)
+    return sorted(found, key=lambda part: part[1][0].start)
+
+
+def _counted(
+    named: str,
+    recognised: str,
+    track: PoseTrack,
+    measures: dict[str, np.ndarray],
+    signals: dict[str, np.ndarray],
+    parts: list[tuple[str, Choice | None, list[Rep]]],
+    held: list[Hold],
+    settings: CounterSettings,
+) -> Counted:
+    """A person's result from their sets: (exercise, the signal counted, reps) each."""
+    reps = [rep for _, _, part in parts for rep in part]
+    form = [
+        entry
+        for exercise, choice, part in parts
+        for entry in rep_form(exercise, track.times, measures, part, signals[choice.signal] if choice else None)
+    ]
+    biggest = max(parts, key=lambda part: len(part[2]))[1] if parts else None
+    return Counted(
+        named,
+        recognised,
+        reps,
+        biggest.signal if biggest else None,
+        biggest.strength if biggest else 0.0,
+        form,
+        held,
+        sets=[group_sets(part, np.inf)[0] for _, _, part in parts],
+        set_exercises=[exercise for exercise, _, _ in parts],
+    )
 
 
 def _one_line(result: dict[str, Any]) -> str:

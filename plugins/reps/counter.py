@@ -44,20 +44,6 @@ JOINT_ANGLES = {
 # hips up and down more clearly than it bends any one joint.
 HEIGHTS = ("hip", "wrist", "shoulder")
 
-# Which signals each exercise is counted on (either side; the more periodic one is used).
-EXERCISES: dict[str, tuple[str, ...]] = {
-    "pushup": ("elbow_angle",),
-    "pullup": ("elbow_angle", "shoulder_height"),
-    "curl": ("elbow_angle",),
-    "press": ("elbow_angle", "shoulder_angle"),
-    "squat": ("knee_angle", "hip_angle", "hip_height"),
-    "lunge": ("knee_angle", "hip_height"),
-    "situp": ("hip_angle",),
-    "crunch": ("hip_angle", "shoulder_angle"),
-    "jump": ("hip_height", "knee_angle"),
-    "jumping_jack": ("shoulder_angle",),
-}
-
 
 @dataclass(frozen=True)
 class CounterSettings:

@@ -1,0 +1,460 @@
+"""Which exercise, and how well each rep was done: one table, rules on the pose time series.
+
+``EXERCISES`` is the one place an exercise is declared: the joint signals its reps are
+counted on, whether it is done in reps or held (a plank is reported in seconds), what
+it looks like (conditions on a few posture and movement features of a stretch of pose,
+each with the reason it tells this exercise apart), and its form rules (per rep: a
+measure at its extreme within the rep, the limit that flags it, and why). Recognition
+is a decision list: the first exercise whose every condition holds wins, so the more
+specific ones (a burpee contains a squat and a push-up) come first; when none holds
+the answer is ``unknown`` and counting falls back to the most periodic joints.
+
+Angles are measured in the picture (2-D), which is exact for a side view and
+foreshortened otherwise: limits are set with a margin for that, never to one clip.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from highlight_plugins.pose.landmarks import MIN_VISIBILITY
+from highlight_plugins.reps.counter import (
+    JOINT_ANGLES,
+    LANDMARK,
+    CounterSettings,
+    Rep,
+    amplitude,
+    joint_angle,
+    periodicity,
+    resample,
+    smooth,
+)
+
+UNKNOWN = "unknown"
+DEFAULT_SETTINGS = CounterSettings()
+SHORT_RANGE = 0.6  # a rep moving less than this fraction of its set's typical swing is "short range"
+# Joint angles are measured in the picture: true from the side, foreshortened from the
+# front (a bent knee coming at the camera looks straight). Form rules on angles are only
+# applied when the shoulders nearly overlap, as seen from the side: less than this many
+# torso lengths apart. Face on they are 0.4 to 1 apart (MediaPipe puts them at the joint
+# centres); 0.3 is a body turned within about 25 degrees of side-on.
+SIDE_VIEW_MAX_SHOULDERS = 0.3
+MIN_HOLD_S = 2.0  # a held posture shorter than this is passing through it, not a plank
+HOLD_WINDOW_S = 2.0  # a hold is recognised in windows this long (stillness needs some time to show)...
+HOLD_STEP_S = 0.5  # ...one every half second
+
+
+@dataclass(frozen=True)
+class Within:
+    """A feature of a stretch of pose between ``low`` and ``high`` (either may be open)."""
+
+    feature: str
+    low: float = -np.inf
+    high: float = np.inf
+    why: str = ""
+
+    def holds(self, features: Mapping[str, float]) -> bool:
+        value = features.get(self.feature, np.nan)
+        return bool(np.isfinite(value) and self.low <= value <= self.high)
+
+
+@dataclass(frozen=True)
+class FormRule:
+    """A rep is flagged ``flag`` when ``measure`` at its ``extreme`` within the rep is on the ``bad`` side of ``limit``."""
+
+    flag: str
+    measure: str  # a per-frame body measure (see ``body_measures``)
+    extreme: str  # "min" or "max" over the rep
+    bad: str  # "above" or "below"
+    limit: float
+    why: str
+
+    def value(self, series: np.ndarray) -> float:
+        finite = series[np.isfinite(series)]
+        if not finite.size:
+            return np.nan
+        return float(finite.min() if self.extreme == "min" else finite.max())
+
+    def flagged(self, value: float) -> bool:
+        if not np.isfinite(value):
+            return False
+        return value > self.limit if self.bad == "above" else value < self.limit
+
+
+@dataclass(frozen=True)
+class Exercise:
+    name: str
+    signals: tuple[str, ...]  # what reps are counted on (either side; see counter.pose_signals)
+    looks: tuple[Within, ...] = ()  # empty: never recognised, only counted when named
+    form: tuple[FormRule, ...] = ()
+    hold: bool = False  # a hold is reported in seconds, not reps
+
+
+UPRIGHT = Within("tilt", high=40, why="torso within 40 degrees of vertical: standing or hanging")
+LYING = Within("tilt", low=55, high=115, why="torso near horizontal, head not hanging below the hips: on the floor")
+STILL = (
+    Within("elbow_swing", high=15, why="arms do not bend"),
+    Within("knee_swing", high=15, why="legs do not bend"),
+    Within("height_swing", high=0.15, why="the hips do not rise and fall"),
+)
+ELBOW_LOCKOUT = FormRule(
+    "no lockout", "elbow_angle", "max", "below", 150, "arms not straightened at the top: a partial rep"
+)
+KNEE_LOCKOUT = FormRule("no lockout", "knee_angle", "max", "below", 150, "not standing up straight between reps")
+
+EXERCISES: dict[str, Exercise] = {
+    exercise.name: exercise
+    for exercise in (
+        Exercise(
+            "burpee",
+            ("hip_height", "knee_angle"),
+            looks=(
+                Within("tilt", high=80, why="standing or on hands and feet, never head down"),
+                Within("tilt_swing", low=50, why="the torso goes from upright to horizontal every rep"),
+                Within("height_swing", low=0.8, why="the hips drop to the floor and come back up"),
+            ),
+            form=(KNEE_LOCKOUT,),
+        ),
+        Exercise(
+            "plank",
+            (),
+            looks=(LYING, Within("hip_angle", low=150, why="shoulders, hips and knees in one straight line"), *STILL),
+            form=(
+                FormRule(
+                    "sagging", "hip_angle", "min", "below", 150, "hips dropped out of the straight line of a plank"
+                ),
+            ),
+            hold=True,
+        ),
+        Exercise(
+            "pushup",
+            ("elbow_angle", "shoulder_height"),
+            looks=(
+                LYING,
+                Within("elbow_swing", low=35, why="the arms bend and straighten each rep"),
+                Within("hip_angle", low=140, why="the body stays straight (a crunch bends at the hips)"),
+            ),
+            form=(
+                FormRule("shallow", "elbow_angle", "min", "above", 90, "the elbows never reach 90 degrees"),
+                ELBOW_LOCKOUT,
+            ),
+        ),
+        Exercise(
+            "situp",
+            ("hip_angle",),
+            looks=(
+                Within("tilt", low=35, why="lying for most of the set"),
+                Within("knee_angle", high=130, why="knees bent, feet on the floor"),
+                Within("hip_swing", low=12, why="the body folds at the hips each rep"),
+                Within("tilt_swing", low=45, why="the torso comes all the way up (less is a crunch)"),
+            ),
+            form=(FormRule("not up", "tilt", "min", "above", 45, "the torso did not come up past 45 degrees"),),
+        ),
+        Exercise(
+            "crunch",
+            ("hip_angle", "shoulder_angle"),
+            looks=(
+                LYING,
+                Within("knee_angle", high=130, why="knees bent, feet on the floor"),
+                Within("hip_swing", low=12, why="the body folds at the hips each rep"),
+            ),
+        ),
+        Exercise(
+            "pullup",
+            ("elbow_angle", "shoulder_height"),
+            looks=(
+                UPRIGHT,
+                Within("hands_overhead", low=0.7, why="hanging: the hands stay above the head"),
+                Within("elbow_swing", low=35, why="the arms bend and straighten each rep"),
+            ),
+            form=(ELBOW_LOCKOUT,),
+        ),
+        Exercise(
+            "jumping_jack",
+            ("shoulder_angle",),
+            looks=(
+                UPRIGHT,
+                Within("shoulder_swing", low=60, why="the arms swing from the sides to overhead"),
+                Within("stance_swing", low=0.4, why="the feet jump apart and together"),
+            ),
+        ),
+        Exercise(
+            "jump_rope",
+            ("hip_height", "shoulder_height"),
+            looks=(
+                UPRIGHT,
+                Within("period", high=0.7, why="hops faster than a jump can be wound up: the rope sets the pace"),
+                Within("knee_swing", high=30, why="small hops off the ankles, the knees barely bend"),
+                Within("shoulder_swing", high=45, why="the wrists turn the rope, the arms stay low"),
+            ),
+        ),
+        Exercise(
+            "lunge",
+            ("knee_angle", "hip_height"),
+            looks=(
+                UPRIGHT,
+                Within("knee_split", low=0.25, why="at the bottom one knee is far lower than the other: split legs"),
+                Within("knee_swing", low=30, why="the knees bend each rep"),
+            ),
+            form=(
+                FormRule(
+                    "not low", "front_knee_angle", "min", "above", 110, "the front knee did not bend to near 90 degrees"
+                ),
+            ),
+        ),
+        Exercise(
+            "jump",
+            ("hip_height", "knee_angle"),
+            looks=(
+                UPRIGHT,
+                Within("height_swing", low=0.3, why="the hips rise well above standing height"),
+                Within("feet_swing", low=0.4, why="the feet leave the floor (in a squat they stay planted)"),
+                Within("hands_overhead", high=0.5, why="not hanging from a bar and swinging"),
+            ),
+        ),
+        Exercise(
+            "squat",
+            ("knee_angle", "hip_angle", "hip_height"),
+            looks=(
+                UPRIGHT,
+                Within("knee_split", high=0.25, why="both knees bend alike (a lunge splits them)"),
+                Within("knee_swing", low=40, why="the knees bend deeply each rep"),
+                Within("hands_overhead", high=0.5, why="not hanging from a bar"),
+            ),
+            form=(
+                FormRule("not low", "hip_depth", "max", "below", 0.0, "the hip crease did not go below the knee"),
+                KNEE_LOCKOUT,
+            ),
+        ),
+        Exercise("curl", ("elbow_angle",), form=(ELBOW_LOCKOUT,)),
+        Exercise("press", ("elbow_angle", "shoulder_angle"), form=(ELBOW_LOCKOUT,)),
+    )
+}
+
+
+# ---------------------------------------------------------------- measures per frame
+
+
+def body_measures(landmarks: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-frame measures of one person (both sides averaged where seen), NaN where unseen.
+
+    Angles in degrees (``front_knee_angle``: the more bent knee); ``tilt``: the torso's angle from vertical (0 upright, 90 lying);
+    ``hip_depth``: how far the hip is below the knee in torso lengths (above: negative);
+    heights and ``stance`` (distance between the ankles) in torso lengths.
+    """
+    xy = landmarks[:, :, :2].astype(np.float64).copy()
+    xy[landmarks[:, :, 3] < MIN_VISIBILITY] = np.nan
+
+    def point(name: str) -> np.ndarray:
+        return _mean_of_sides(xy[:, LANDMARK[f"left_{name}"]], xy[:, LANDMARK[f"right_{name}"]])
+
+    def side(name: str, side_name: str) -> np.ndarray:
+        return xy[:, LANDMARK[f"{side_name}_{name}"]]
+
+    shoulder, hip, knee = point("shoulder"), point("hip"), point("knee")
+    torso_vector = shoulder - hip
+    torso = float(np.nanmedian(np.linalg.norm(torso_vector, axis=1))) if np.isfinite(torso_vector).any() else np.nan
+    measures = {
+        f"{joint}_angle": _mean_of_sides(*(joint_angle(side(a, s), side(v, s), side(b, s)) for s in ("left", "right")))
+        for joint, (a, v, b) in JOINT_ANGLES.items()
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # neither knee seen: NaN
+        measures["front_knee_angle"] = np.fmin(
+            *(joint_angle(side("hip", s), side("knee", s), side("ankle", s)) for s in ("left", "right"))
+        )
+    up = np.degrees(np.arccos(np.clip(-torso_vector[:, 1] / (np.linalg.norm(torso_vector, axis=1) + 1e-12), -1, 1)))
+    measures["tilt"] = np.where(np.isfinite(torso_vector[:, 1]), up, np.nan)
+    measures["shoulder_width"] = np.linalg.norm(  # per frame's own torso: the person may walk closer
+        side("shoulder", "left") - side("shoulder", "right"), axis=1
+    ) / np.linalg.norm(torso_vector, axis=1)
+    measures["hip_depth"] = (hip[:, 1] - knee[:, 1]) / torso
+    measures["hip_height"] = -hip[:, 1] / torso
+    measures["stance"] = np.linalg.norm(side("ankle", "left") - side("ankle", "right"), axis=1) / torso
+    measures["knee_split"] = np.abs(side("knee", "left")[:, 1] - side("knee", "right")[:, 1]) / torso
+    measures["feet_height"] = -point("ankle")[:, 1] / torso
+    wrist = point("wrist")
+    nose = xy[:, LANDMARK["nose"]]
+    overhead = np.where(np.isfinite(wrist[:, 1]) & np.isfinite(nose[:, 1]), wrist[:, 1] < nose[:, 1], np.nan)
+    measures["hands_overhead"] = overhead.astype(np.float64)
+    return measures
+
+
+def _mean_of_sides(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # neither side seen: NaN, as meant
+        return np.nanmean(np.stack([left, right]), axis=0)
+
+
+# ---------------------------------------------------------------- recognition
+
+
+def features(
+    times: np.ndarray, measures: Mapping[str, np.ndarray], settings: CounterSettings = DEFAULT_SETTINGS
+) -> dict[str, float]:
+    """What a stretch of pose looks like: typical posture (medians) and how much each part moves (swings)."""
+    found: dict[str, float] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for name in ("tilt", "hip_angle", "knee_angle", "hands_overhead"):
+            found[name] = float(np.nanmedian(measures[name])) if np.isfinite(measures[name]).any() else np.nan
+        for name in ("stance", "knee_split"):  # how far apart at the widest (the bottom of a rep)
+            values = measures[name][np.isfinite(measures[name])]
+            found[name] = float(np.percentile(values, 90)) if values.size else np.nan
+    for name, measure in (
+        ("tilt_swing", "tilt"),
+        ("elbow_swing", "elbow_angle"),
+        ("knee_swing", "knee_angle"),
+        ("hip_swing", "hip_angle"),
+        ("shoulder_swing", "shoulder_angle"),
+        ("height_swing", "hip_height"),
+        ("stance_swing", "stance"),
+        ("feet_swing", "feet_height"),
+    ):
+        found[name] = amplitude(measures[measure])
+    _, height = resample(times, measures["hip_height"], settings.resample_fps)
+    found["period"] = (
+        periodicity(smooth(height, 3), settings.resample_fps, settings)[1] or np.nan if height.size >= 8 else np.nan
+    )
+    return found
+
+
+def recognise(found: Mapping[str, float]) -> str:
+    """The first exercise in ``EXERCISES`` whose every condition holds, else ``unknown``."""
+    for exercise in EXERCISES.values():
+        if exercise.looks and all(condition.holds(found) for condition in exercise.looks):
+            return exercise.name
+    return UNKNOWN
+
+
+def recognise_between(times: np.ndarray, measures: Mapping[str, np.ndarray], start: float, end: float) -> str:
+    """The exercise done between ``start`` and ``end`` seconds (a set)."""
+    inside = (times >= start) & (times <= end)
+    if inside.sum() < 4:
+        return UNKNOWN
+    return recognise(features(times[inside], {name: values[inside] for name, values in measures.items()}))
+
+
+# ---------------------------------------------------------------- form
+
+
+def rep_form(
+    exercise: str, times: np.ndarray, measures: Mapping[str, np.ndarray], reps: list[Rep], counted: np.ndarray | None
+) -> list[dict]:
+    """Per rep: tempo (down / up seconds), the view, each form measure at its extreme, and
+    the flags raised. Seen from the front the rules on angles are not applied (see
+    ``SIDE_VIEW_MAX_SHOULDERS``): no flag is better than a wrong one.
+
+    ``counted`` is the signal the reps were counted on; a rep whose swing in it is less
+    than ``SHORT_RANGE`` of the typical rep's is flagged "short range" (a partial rep
+    among full ones, whatever the exercise; not for an ``unknown`` movement, which has
+    no form to keep).
+    """
+    rules = EXERCISES[exercise].form if exercise in EXERCISES else ()
+    swings = [_swing(times, counted, rep) for rep in reps] if counted is not None else []
+    typical = float(np.nanmedian(swings)) if swings and np.isfinite(swings).any() else np.nan
+    results = []
+    for k, rep in enumerate(reps):
+        inside = rep_window(times, reps, k)
+        entry: dict = {"down_s": round(rep.bottom - rep.start, 2), "up_s": round(rep.end - rep.bottom, 2)}
+        entry["view"] = view(measures["shoulder_width"][inside])
+        flags = []
+        for rule in rules if entry["view"] == "side" else ():
+            value = rule.value(measures[rule.measure][inside])
+            entry[f"{rule.extreme}_{rule.measure}"] = round(value, 2) if np.isfinite(value) else None
+            if rule.flagged(value):
+                flags.append(rule.flag)
+        if exercise in EXERCISES and swings and np.isfinite(typical) and swings[k] < SHORT_RANGE * typical:
+            flags.append("short range")
+        entry["flags"] = list(dict.fromkeys(flags))
+        results.append(entry)
+    return results
+
+
+def view(shoulder_width: np.ndarray) -> str:
+    """ "side" when the shoulders overlap in the picture (angles are true), else "front"."""
+    finite = shoulder_width[np.isfinite(shoulder_width)]
+    return "side" if finite.size and np.median(finite) < SIDE_VIEW_MAX_SHOULDERS else "front"
+
+
+def rep_window(times: np.ndarray, reps: list[Rep], k: int) -> np.ndarray:
+    """The frames rep ``k``'s form is judged on: the rep, widened by half its length each side.
+
+    A rep runs from leaving the top to coming back to it (counter thresholds), so the
+    top itself, where a lockout shows, lies just outside; widening by half a rep takes
+    it in, but never past the bottom of the rep before or after.
+    """
+    rep = reps[k]
+    half = 0.5 * (rep.end - rep.start)
+    low = max(rep.start - half, reps[k - 1].bottom if k else -np.inf)
+    high = min(rep.end + half, reps[k + 1].bottom if k + 1 < len(reps) else np.inf)
+    return (times >= low) & (times <= high)
+
+
+def _swing(times: np.ndarray, signal: np.ndarray, rep: Rep) -> float:
+    inside = (times >= rep.start) & (times <= rep.end) & np.isfinite(signal)
+    return float(np.ptp(signal[inside])) if inside.sum() >= 2 else np.nan
+
+
+def flag_counts(per_rep: list[dict]) -> dict[str, int]:
+    """How many reps raised each flag, in the order the flags were first seen."""
+    counts: dict[str, int] = {}
+    for entry in per_rep:
+        for flag in entry["flags"]:
+            counts[flag] = counts.get(flag, 0) + 1
+    return counts
+
+
+# ---------------------------------------------------------------- holds
+
+
+@dataclass(frozen=True)
+class Hold:
+    start: float
+    end: float
+    flags: tuple[str, ...] = ()  # the exercise's form rules broken during the hold
+
+    @property
+    def seconds(self) -> float:
+        return round(self.end - self.start, 2)
+
+
+def holds(exercise: str, times: np.ndarray, measures: Mapping[str, np.ndarray]) -> list[Hold]:
+    """Stretches of at least ``MIN_HOLD_S`` in which a held exercise is recognised.
+
+    Every ``HOLD_STEP_S`` a window of ``HOLD_WINDOW_S`` around that moment is checked
+    against all of the exercise's conditions, the stillness ones included (a push-up set
+    has a plank's posture but its arms bend); the frames of the windows that pass make
+    up the holds, and a frame where the person is not seen breaks one.
+    """
+    looks = EXERCISES[exercise].looks
+    held = np.zeros(times.size, bool)
+    seen = np.isfinite(measures["tilt"])
+    for middle in np.arange(times[0], times[-1], HOLD_STEP_S) if times.size else ():
+        inside = (times >= middle - HOLD_WINDOW_S / 2) & (times <= middle + HOLD_WINDOW_S / 2)
+        if (inside & seen).sum() < 4:
+            continue
+        found = features(times[inside], {name: values[inside] for name, values in measures.items()})
+        if all(condition.holds(found) for condition in looks):
+            held |= inside
+    held &= seen
+    runs, start = [], None
+    for k, inside in enumerate(np.append(held, False)):
+        if inside and start is None:
+            start = k
+        elif not inside and start is not None:
+            if times[k - 1] - times[start] >= MIN_HOLD_S:
+                runs.append(_hold(exercise, times, measures, start, k))
+            start = None
+    return runs
+
+
+def _hold(exercise: str, times: np.ndarray, measures: Mapping[str, np.ndarray], first: int, end: int) -> Hold:
+    """Frames ``first`` to ``end`` (exclusive) as a hold, with the form rules it broke."""
+    flags = tuple(
+        rule.flag for rule in EXERCISES[exercise].form if rule.flagged(rule.value(measures[rule.measure][first:end]))
+    )
+    return Hold(round(float(times[first]), 2), round(float(times[end - 1]), 2), flags)
