@@ -167,3 +167,87 @@ def test_outputs_get_the_users_umask_not_0600(samples, tmp_path):
     assert done.returncode == 0, done.stderr
     for path in [tmp_path / "out" / "report.html", *(tmp_path / "out" / video.stem).iterdir()]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+
+
+def _summary_rows(stdout: str) -> dict[str, str]:
+    """video name -> status, from the run summary table."""
+    rows = {}
+    for line in stdout.splitlines()[1:]:
+        parts = line.split()
+        if len(parts) >= 2 and parts[1] in ("done", "skipped", "busy", "failed"):
+            rows[parts[0]] = parts[1]
+    return rows
+
+
+@pytest.fixture(scope="module")
+def short_clips(tmp_path_factory) -> Path:
+    """Five 3 s recordings with motion: enough for two runs to meet on the same video."""
+    folder = tmp_path_factory.mktemp("short_clips")
+    for k in range(5):
+        _moving_square(folder / f"clip{k}.mp4", (320, 240), 75 + 5 * k)
+    return folder
+
+
+def test_two_runs_on_one_output_never_delete_each_others_files(short_clips, tmp_path):
+    """Each run deleted the other's temporaries when it started a video (FileNotFoundError), and both did
+    all the work: now the second finds the folder locked, says it is busy and goes on."""
+    for trial in range(3):
+        out = tmp_path / f"out{trial}"
+        command = [*HIGHLIGHT, "run", str(short_clips), "--out", str(out), "-q", "--no-report", "--margin", "0.3s"]
+        runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in "ab"]
+        outputs = [run.communicate(timeout=240) for run in runs]
+        done_by = {name: 0 for name in (p.name for p in short_clips.glob("*.mp4"))}
+        for run, (stdout, stderr) in zip(runs, outputs):
+            assert "Traceback" not in stderr and "FileNotFoundError" not in stdout + stderr, stdout + stderr
+            rows = _summary_rows(stdout)
+            assert set(rows) == set(done_by), stdout
+            assert "failed" not in rows.values(), stdout + stderr
+            assert run.returncode == (1 if "busy" in rows.values() else 0), stdout + stderr
+            for name, status in rows.items():
+                done_by[name] += status == "done"
+                if status == "busy":
+                    assert "busy: another highlight process (pid" in stderr
+        assert set(done_by.values()) == {1}, f"trial {trial}: times each video was processed: {done_by}"
+        for name in done_by:
+            folder = out / Path(name).stem
+            manifest = json.loads((folder / "highlights.json").read_text())
+            assert manifest["complete"] and manifest["intervals"], name
+            for interval in manifest["intervals"]:
+                verify_clip(folder / interval["clip"], interval["end"] - interval["start"])
+            assert not list(folder.glob(".*.tmp-*"))
+
+
+def test_a_name_with_control_characters_is_shown_escaped(short_clips, tmp_path):
+    """A newline in a file name split its summary row (and its error line) in two."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copyfile(short_clips / "clip0.mp4", folder / "two\nlines\tand\x1bescape.mp4")
+    (folder / "bro\nken.mp4").write_bytes(os.urandom(50_000))
+    done = _run("run", str(folder), "--out", str(tmp_path / "out"), "-q", "--no-report", "--no-clips")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "\x1b" not in done.stdout + done.stderr
+    rows = _summary_rows(done.stdout)
+    assert rows == {"bro\\nken.mp4": "failed", "two\\nlines\\tand\\x1bescape.mp4": "done"}, done.stdout
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, done.stderr
+    assert "bro\\nken.mp4" in errors[0] and "Traceback" not in done.stderr
+
+
+def test_a_damaged_clip_of_a_finished_run_is_written_again(short_clips, tmp_path):
+    """A clip listed in a complete manifest was trusted by its name: a truncated one left the video "already done"."""
+    video = short_clips / "clip1.mp4"
+    out = tmp_path / "out"
+    first = _run("run", str(video), "--out", str(out), "-q", "--no-report", "--margin", "0.3s")
+    assert first.returncode == 0, first.stdout + first.stderr
+    manifest = json.loads((out / "clip1" / "highlights.json").read_text())
+    interval = manifest["intervals"][0]
+    clip = out / "clip1" / interval["clip"]
+    clip.write_bytes(clip.read_bytes()[: clip.stat().st_size // 2])
+    scores_before = (out / "clip1" / "scores.csv").stat().st_mtime_ns
+    again = _run("run", str(video), "--out", str(out), "-q", "--no-report", "--margin", "0.3s")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert _summary_rows(again.stdout) == {"clip1.mp4": "done"}, again.stdout
+    verify_clip(clip, interval["end"] - interval["start"])
+    assert (out / "clip1" / "scores.csv").stat().st_mtime_ns == scores_before, "resumed from scores.csv, not redone"
+    third = _run("run", str(video), "--out", str(out), "-q", "--no-report", "--margin", "0.3s")
+    assert _summary_rows(third.stdout) == {"clip1.mp4": "skipped"}, third.stdout

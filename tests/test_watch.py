@@ -23,6 +23,7 @@ import pytest
 from highlight import HighlightError
 from highlight.batch import plan_outputs
 from highlight.export import manifest as manifests
+from highlight.folder_lock import LOCK_FILE
 from highlight.settings import RunSettings
 from highlight.source import probe
 from highlight.watch.daemon import ActiveHours, job_key
@@ -122,7 +123,7 @@ def assert_finished_outputs(folder: Path) -> manifests.Manifest:
     manifest = manifests.load(folder)
     assert manifest.complete is True
     listed = set(manifest.output_files()) | {manifests.MANIFEST_FILE}
-    present = {p.name for p in folder.iterdir()}
+    present = {p.name for p in folder.iterdir() if p.name != LOCK_FILE}  # the lock file stays, empty of meaning
     assert present == listed, f"unexpected files in {folder}: {present ^ listed}"
     for name in listed:
         if name.endswith(".mp4"):

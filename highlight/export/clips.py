@@ -194,6 +194,17 @@ def verify_clip(path: Path, expected_seconds: float, final: Path | None = None) 
         raise HighlightError(f"{name}: the encoder stopped early ({written} of {expected_seconds:.2f} s)")
 
 
+def is_intact(path: Path, expected_seconds: float) -> bool:
+    """A clip written earlier is still there, not empty, and passes ``verify_clip`` (for resuming and skipping)."""
+    try:
+        if path.stat().st_size == 0:
+            return False
+        verify_clip(path, expected_seconds)
+    except (OSError, ValueError, HighlightError):
+        return False
+    return True
+
+
 def _last_frame_time(container, stream) -> float | None:
     """The time of the last frame that decodes, from a seek to about a second before the end."""
     duration = float(stream.duration * stream.time_base) if stream.duration else 0.0

@@ -35,9 +35,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from highlight import HighlightError
-from highlight.atomic import remove_stale_temporaries, write_json
+from highlight.atomic import write_json
 from highlight.batch import plan_outputs
 from highlight.discover import find_videos, is_inside
+from highlight.folder_lock import remove_temporaries_when_free
 from highlight.runner import VideoResult
 from highlight.settings import RunSettings
 from highlight.table import format_table
@@ -226,7 +227,7 @@ class Watcher:
             for leftover in jobs.iterdir():
                 leftover.unlink(missing_ok=True)
         for record in self.store.requeue_interrupted():
-            remove_stale_temporaries(Path(record.out_dir))
+            remove_temporaries_when_free(Path(record.out_dir))
             if record.attempts >= self.config.max_attempts:
                 reason = f"{record.path}: interrupted mid-file {record.attempts} times"
                 self.store.fail(record.path, reason, self.config.max_attempts, self.config.retry_delay)
@@ -467,7 +468,7 @@ class Watcher:
             )
             return
         error = (result.error if result else "") or crash
-        remove_stale_temporaries(Path(job.record.out_dir))
+        remove_temporaries_when_free(Path(job.record.out_dir))
         attempts = self.store.get(path).attempts if self.store.get(path) else job.record.attempts
         retry_at = self.store.fail(path, error, self.config.max_attempts, self.config.retry_delay)
         if retry_at:
@@ -493,7 +494,7 @@ class Watcher:
             while not _has_exited(job.process) and time.monotonic() < deadline:
                 time.sleep(0.05)
             _stop_group(job.process)
-            remove_stale_temporaries(Path(job.record.out_dir))
+            remove_temporaries_when_free(Path(job.record.out_dir))
             self.store.abandon(path)
             job.job_file.unlink(missing_ok=True)
             job.result_file.unlink(missing_ok=True)
