@@ -9,6 +9,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -251,3 +252,71 @@ def test_a_damaged_clip_of_a_finished_run_is_written_again(short_clips, tmp_path
     assert (out / "clip1" / "scores.csv").stat().st_mtime_ns == scores_before, "resumed from scores.csv, not redone"
     third = _run("run", str(video), "--out", str(out), "-q", "--no-report", "--margin", "0.3s")
     assert _summary_rows(third.stdout) == {"clip1.mp4": "skipped"}, third.stdout
+
+
+STUCK_PLUGIN = '''
+import threading
+
+from highlight.plugin_api import Plugin
+
+
+class Stuck(Plugin):
+    """Blocks for ever in start_video on a recording whose name says so: a hook stuck on a lock that
+    nobody releases, the way a hung decoder, encoder or network read leaves a worker."""
+
+    name = "stuck"
+
+    def start_video(self, context):
+        if "hangs" in str(context.info.path):
+            threading.Event().wait()
+'''
+
+
+@pytest.fixture
+def stuck_plugin(tmp_path, monkeypatch) -> None:
+    """The plugin installed as pip would (a dist-info with its entry point), for this process and its children."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "stuck_plugin.py").write_text(STUCK_PLUGIN)
+    info = site / "stuck_plugin-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: stuck-plugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[highlight.plugins]\nstuck = stuck_plugin:Stuck\n")
+    repo = Path(__file__).resolve().parents[1]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(site), str(repo), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.syspath_prepend(str(site))
+
+
+def test_watch_gives_up_a_hanging_file_after_a_timeout_from_its_length_and_goes_on(tmp_path, stuck_plugin):
+    """Without --job-timeout a hanging file kept the daemon's worker busy for ever, and the others stayed queued."""
+    from highlight.settings import RunSettings
+    from highlight.watch.daemon import WatchConfig, Watcher, default_job_timeout
+    from highlight.watch.store import Store
+
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    _moving_square(folder / "a_hangs.mp4", (160, 120), 10)  # 0.4 s: its limit is the floor
+    for name in ("b.mp4", "c.mp4"):
+        _moving_square(folder / name, (160, 120), 75)  # 3 s: 30 s allowed, far more than needed
+    config = WatchConfig(
+        folders=[folder],
+        out=out,
+        settings=RunSettings(plugins=("stuck",), clips=False),
+        report=False,
+        settle=0.2,
+        max_attempts=1,
+        exit_when_idle=True,
+        job_timeout_floor=15.0,  # above a worker's start-up on a busy machine
+        job_timeout_per_second=10.0,
+    )
+    assert default_job_timeout(0.4, 15.0, 10.0) == 15.0 and default_job_timeout(3.0, 15.0, 10.0) == 30.0
+    started = time.monotonic()
+    Watcher(config).run()
+    assert time.monotonic() - started < 120
+    with Store(out / "watch.sqlite3") as store:
+        outcome = {Path(r.path).name: (r.status, r.last_error or "") for r in store.records()}
+    assert outcome["b.mp4"][0] == outcome["c.mp4"][0] == "done", outcome
+    status, error = outcome["a_hangs.mp4"]
+    assert status == "failed" and "took longer than the default job timeout 15" in error, error
+    assert "10 x its length 0.4" in error, error
+    assert not list((out / "a_hangs").glob(".*.tmp-*"))

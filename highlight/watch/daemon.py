@@ -45,6 +45,7 @@ from highlight.table import format_table
 from highlight.units import format_timestamp
 from highlight.watch.stability import SettleTracker, is_candidate
 from highlight.watch.store import STORE_FILE, Record, Store
+from highlight.watch.worker import length_file_for, read_video_seconds
 
 log = logging.getLogger("highlight.watch")
 
@@ -83,6 +84,25 @@ class ActiveHours:
         return f"{self.start:%H:%M}-{self.end:%H:%M}"
 
 
+# Without --job-timeout a file is given up after JOB_TIMEOUT_PER_SECOND x its length,
+# and never sooner than JOB_TIMEOUT_FLOOR. Measured: a run takes 1/8 to 1/30 of the
+# recording's length with the motion detector (README, Performance; 4-15x real time on
+# a busy 2-core machine with clips), around its length at worst with --model on CPU or
+# pose plugins and slow motion. Ten times the length leaves a margin of 5-10x over the
+# slowest of those, so only a file that has stopped making progress (a decoder or
+# encoder that hangs, a plugin stuck on a lock) reaches it. The floor covers what does
+# not grow with the length: start-up, imports, loading a model, probing a file on a
+# slow share, and the time before the worker has told its length (then the floor alone
+# applies).
+JOB_TIMEOUT_PER_SECOND = 10.0
+JOB_TIMEOUT_FLOOR = 600.0
+
+
+def default_job_timeout(video_seconds: float | None, floor: float, per_second: float) -> float:
+    """The time limit of a job without --job-timeout: ``per_second`` x the recording's length, at least ``floor``."""
+    return max(floor, per_second * (video_seconds or 0.0))
+
+
 @dataclass
 class WatchConfig:
     folders: list[Path]
@@ -96,7 +116,9 @@ class WatchConfig:
     retry_delay: float = 60.0
     active_hours: ActiveHours | None = None
     rescan: float = 600.0
-    job_timeout: float | None = None
+    job_timeout: float | None = None  # None: default_job_timeout, from the recording's length
+    job_timeout_floor: float = JOB_TIMEOUT_FLOOR
+    job_timeout_per_second: float = JOB_TIMEOUT_PER_SECOND
     poll: bool = False
     retry_failed: bool = False
     exit_when_idle: bool = False  # for tests and one-shot use: stop once nothing is left to do
@@ -153,6 +175,7 @@ class _Job:
     started: float  # time.monotonic()
     job_file: Path
     result_file: Path
+    video_seconds: float | None = None  # the recording's length, once the worker has told it
 
 
 class Watcher:
@@ -435,10 +458,10 @@ class Watcher:
                 self._refresh_report()
         for path, job in list(self.running.items()):
             if not _has_exited(job.process):
-                limit = self.config.job_timeout
-                if limit and time.monotonic() - job.started > limit:
+                limit, why = self._time_limit(job)
+                if time.monotonic() - job.started > limit:
                     _stop_group(job.process)
-                    self._finish(path, job, None, f"{path}: took longer than --job-timeout {_seconds(limit)}")
+                    self._finish(path, job, None, f"{path}: took longer than {why}; given up")
                 continue
             code = _stop_group(job.process)  # and any encoder it left behind
             result = _read_result(job.result_file)
@@ -446,10 +469,25 @@ class Watcher:
                 continue  # killed by the same stop (e.g. systemd signalling every process): abandoned, not failed
             self._finish(path, job, result, f"{path}: worker exited with code {code}")
 
+    def _time_limit(self, job: _Job) -> tuple[float, str]:
+        """How long ``job`` may run, and the words for the log when it runs longer."""
+        if self.config.job_timeout:
+            return self.config.job_timeout, f"--job-timeout {_seconds(self.config.job_timeout)}"
+        if job.video_seconds is None:
+            job.video_seconds = read_video_seconds(length_file_for(job.result_file))
+        floor, per_second = self.config.job_timeout_floor, self.config.job_timeout_per_second
+        limit = default_job_timeout(job.video_seconds, floor, per_second)
+        length = f"{per_second:g} x its length {_seconds(job.video_seconds)}, " if job.video_seconds else ""
+        return (
+            limit,
+            f"the default job timeout {_seconds(limit)} ({length}at least {_seconds(floor)}; see --job-timeout)",
+        )
+
     def _finish(self, path: str, job: _Job, result: VideoResult | None, crash: str) -> None:
         del self.running[path]
         job.job_file.unlink(missing_ok=True)
         job.result_file.unlink(missing_ok=True)
+        length_file_for(job.result_file).unlink(missing_ok=True)
         took = time.monotonic() - job.started
         name = self._name(path)
         if result and result.finished:
@@ -498,6 +536,7 @@ class Watcher:
             self.store.abandon(path)
             job.job_file.unlink(missing_ok=True)
             job.result_file.unlink(missing_ok=True)
+            length_file_for(job.result_file).unlink(missing_ok=True)
             del self.running[path]
             log.info("abandoned %s: it will be processed again on the next start", self._name(path))
 
