@@ -10,49 +10,22 @@ import stat
 import subprocess
 import sys
 import time
-from fractions import Fraction
 from pathlib import Path
 
 import av
-import numpy as np
 import pytest
 
 from highlight import HighlightError
 from highlight.export.clips import verify_clip
 from highlight.source import probe
+from tests.conftest import load_sample_maker
 
 HIGHLIGHT = [sys.executable, "-m", "highlight"]
+moving_square = load_sample_maker().moving_square
 
 
 def _run(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
     return subprocess.run([*HIGHLIGHT, *args], capture_output=True, text=True, timeout=timeout)
-
-
-def _moving_square(
-    path: Path,
-    size: tuple[int, int],
-    frames: int,
-    codec: str = "libx264",
-    fps: int = 25,
-    last_frame_at: float | None = None,
-) -> Path:
-    """A square crossing a grey frame; ``last_frame_at`` puts one more frame that late (seconds)."""
-    width, height = size
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream(codec, rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        times = [k / fps for k in range(frames)] + ([last_frame_at] if last_frame_at else [])
-        for k, t in enumerate(times):
-            image = np.full((height, width, 3), 90, np.uint8)
-            x = int((k % frames) / frames * (width - width // 5))
-            image[height // 3 : height // 3 + height // 4, x : x + width // 5] = 230
-            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
-            frame.pts, frame.time_base = round(t * fps), Fraction(1, fps)
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
 
 
 def test_a_corrupt_stretch_mid_file_does_not_hang_the_run(shared, tmp_path):
@@ -86,22 +59,6 @@ def test_a_truncated_clip_is_refused(samples, tmp_path):
         verify_clip(source, whole + 5.0)
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A 600 kB tmpfs (root only; skipped elsewhere, with the reason)."""
-    mount_point = tmp_path / "disk"
-    mount_point.mkdir()
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("needs root to mount a small tmpfs")
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mount_point)], capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    yield mount_point
-    subprocess.run(["umount", str(mount_point)], check=False)
-
-
 def test_a_full_disk_never_leaves_a_broken_clip_marked_done(samples, small_disk):
     folder, _ = samples
     video = sorted(folder.glob("*.mp4"))[0]
@@ -115,14 +72,14 @@ def test_a_full_disk_never_leaves_a_broken_clip_marked_done(samples, small_disk)
 
 
 def test_a_last_frame_that_lasts_hours_keeps_the_nominal_rate(tmp_path):
-    video = _moving_square(tmp_path / "stopped_badly.mp4", (320, 240), 100, codec="mpeg4", last_frame_at=3 * 3600.0)
+    video = moving_square(tmp_path / "stopped_badly.mp4", (320, 240), 100, codec="mpeg4", last_frame_at=3 * 3600.0)
     info = probe(video)
     assert info.duration > 3 * 3600 - 1
     assert info.fps == pytest.approx(25.0)
 
 
 def test_an_odd_frame_size_is_padded_for_the_encoder(tmp_path):
-    video = _moving_square(tmp_path / "odd.mp4", (333, 187), 150, codec="mpeg4")
+    video = moving_square(tmp_path / "odd.mp4", (333, 187), 150, codec="mpeg4")
     done = _run("run", str(video), "--out", str(tmp_path / "out"), "-q", "--no-report", "--margin", "0.5s")
     assert done.returncode == 0, done.stdout + done.stderr
     manifest = json.loads((tmp_path / "out" / "odd" / "highlights.json").read_text())
@@ -185,7 +142,7 @@ def short_clips(tmp_path_factory) -> Path:
     """Five 3 s recordings with motion: enough for two runs to meet on the same video."""
     folder = tmp_path_factory.mktemp("short_clips")
     for k in range(5):
-        _moving_square(folder / f"clip{k}.mp4", (320, 240), 75 + 5 * k)
+        moving_square(folder / f"clip{k}.mp4", (320, 240), 75 + 5 * k)
     return folder
 
 
@@ -295,9 +252,9 @@ def test_watch_gives_up_a_hanging_file_after_a_timeout_from_its_length_and_goes_
 
     folder, out = tmp_path / "in", tmp_path / "out"
     folder.mkdir()
-    _moving_square(folder / "a_hangs.mp4", (160, 120), 10)  # 0.4 s: its limit is the floor
+    moving_square(folder / "a_hangs.mp4", (160, 120), 10)  # 0.4 s: its limit is the floor
     for name in ("b.mp4", "c.mp4"):
-        _moving_square(folder / name, (160, 120), 75)  # 3 s: 30 s allowed, far more than needed
+        moving_square(folder / name, (160, 120), 75)  # 3 s: 30 s allowed, far more than needed
     config = WatchConfig(
         folders=[folder],
         out=out,
