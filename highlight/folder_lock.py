@@ -16,6 +16,7 @@ The file itself stays (deleting a lock file races with the next process opening 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,18 +43,41 @@ def folder_lock(folder: Path) -> Iterator[None]:
     """Hold ``folder``'s lock for the block; ``FolderBusy`` at once if another process has it."""
     if not folder.is_dir():
         raise HighlightError(f"{folder}: no such folder")
-    handle = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    handle = _open_lock_file(folder)
+    if handle is None:  # nothing this process may write there, so nothing it could break: no lock needed
+        yield
+        return
     try:
         if fcntl is not None:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 raise FolderBusy(_busy_message(folder, handle)) from None
-        os.ftruncate(handle, 0)
-        os.write(handle, f"{os.getpid()}\n".encode())
+        with contextlib.suppress(OSError):  # a read-only descriptor: the lock holds, the pid is not told
+            os.ftruncate(handle, 0)
+            os.write(handle, f"{os.getpid()}\n".encode())
         yield
     finally:
         os.close(handle)  # releases the lock
+
+
+def _open_lock_file(folder: Path) -> int | None:
+    """The lock file, created if need be; read-only where the folder is (flock works on either).
+
+    None where it can be neither created nor opened: a folder this process cannot write
+    in (outputs on a read-only disk, another user's). A rerun there still finds its
+    finished videos ``already done`` rather than failing on the lock.
+    """
+    path = folder / LOCK_FILE
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    except OSError as error:
+        if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise
+    try:
+        return os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
 
 
 def remove_temporaries_when_free(folder: Path) -> None:

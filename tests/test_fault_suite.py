@@ -43,8 +43,6 @@ from highlight.export.clips import verify_clip
 from highlight.export.scores import read_scores
 from tests.conftest import load_sample_maker
 
-pytestmark = pytest.mark.slow
-
 HIGHLIGHT = [sys.executable, "-m", "highlight"]
 RUN_OPTIONS = ["-q", "--no-report", "--margin", "0.3s"]
 KILLS = 12

@@ -17,6 +17,7 @@ import pytest
 
 from highlight import HighlightError
 from highlight.export.clips import verify_clip
+from highlight.folder_lock import LOCK_FILE, folder_lock
 from highlight.source import probe
 from tests.conftest import load_sample_maker
 
@@ -277,3 +278,60 @@ def test_watch_gives_up_a_hanging_file_after_a_timeout_from_its_length_and_goes_
     assert status == "failed" and "took longer than the default job timeout 15" in error, error
     assert "10 x its length 0.4" in error, error
     assert not list((out / "a_hangs").glob(".*.tmp-*"))
+
+
+def test_watch_leaves_a_folder_that_another_process_holds_alone(tmp_path):
+    """The daemon's worker goes through run_video, and the daemon cleans temporaries after a failed
+    attempt: beside a `run` holding the folder, neither may delete that run's half-written files."""
+    from highlight.settings import RunSettings
+    from highlight.watch.daemon import WatchConfig, Watcher
+    from highlight.watch.store import Store
+
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    for name in ("held.mp4", "free.mp4"):
+        moving_square(folder / name, (160, 120), 50)
+    (out / "held").mkdir(parents=True)
+    theirs = out / "held" / ".clip_001.tmp-theirs.mp4"
+    theirs.write_bytes(b"another process is writing this clip")
+    config = WatchConfig(
+        folders=[folder],
+        out=out,
+        settings=RunSettings(clips=False),
+        report=False,
+        settle=0.2,
+        max_attempts=1,
+        exit_when_idle=True,
+    )
+    with folder_lock(out / "held"):  # as a `highlight run` in another process holds it
+        Watcher(config).run()
+        assert theirs.exists(), "the daemon deleted another process's temporary file"
+    with Store(out / "watch.sqlite3") as store:
+        outcome = {Path(r.path).name: (r.status, r.last_error or "") for r in store.records()}
+    assert outcome["free.mp4"][0] == "done", outcome
+    assert outcome["held.mp4"][0] == "failed", outcome
+    assert f"busy: another highlight process (pid {os.getpid()}) is working on" in outcome["held.mp4"][1]
+
+
+def test_a_finished_output_on_a_read_only_disk_is_still_already_done(short_clips, small_disk):
+    """The lock file cannot be created there; nothing can be written there either, so no lock is needed."""
+    video = short_clips / "clip2.mp4"
+    first = _run("run", str(video), "--out", str(small_disk), "-q", "--no-report", "--no-clips")
+    assert first.returncode == 0, first.stdout + first.stderr
+    (small_disk / "clip2" / LOCK_FILE).unlink()
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    again = _run("run", str(video), "--out", str(small_disk), "-q", "--no-report", "--no-clips")
+    assert again.returncode == 0 and _summary_rows(again.stdout) == {"clip2.mp4": "skipped"}, (
+        again.stdout + again.stderr
+    )
+
+
+def test_cut_leaves_a_folder_that_another_process_holds_alone(short_clips, tmp_path):
+    video = short_clips / "clip3.mp4"
+    out = tmp_path / "out"
+    assert _run("run", str(video), "--out", str(out), "-q", "--no-report", "--no-clips").returncode == 0
+    with folder_lock(out / "clip3"):
+        held = _run("cut", str(out / "clip3"), "--threshold", "0.4")
+    assert held.returncode == 1 and "busy: another highlight process (pid" in held.stderr, held.stderr
+    assert "Traceback" not in held.stderr
+    assert _run("cut", str(out / "clip3"), "--threshold", "0.4", "-q").returncode == 0
