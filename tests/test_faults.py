@@ -1,5 +1,7 @@
 """Faults from issue 13, each reproduced: a corrupt stretch, a full disk, a last frame that lasts
-hours, an odd frame size, a symlink loop, and outputs readable by others (umask, not 0600)."""
+hours, an odd frame size, a symlink loop, two processes on one output (run, watch, cut), control
+characters in names, outputs readable by others (umask, not 0600), a damaged clip of a finished
+run, and a watch job that hangs. The generated corpus, kills and full disks: test_fault_suite.py."""
 
 from __future__ import annotations
 
@@ -150,7 +152,7 @@ def short_clips(tmp_path_factory) -> Path:
 def test_two_runs_on_one_output_never_delete_each_others_files(short_clips, tmp_path):
     """Each run deleted the other's temporaries when it started a video (FileNotFoundError), and both did
     all the work: now the second finds the folder locked, says it is busy and goes on."""
-    for trial in range(3):
+    for trial in range(2):
         out = tmp_path / f"out{trial}"
         command = [*HIGHLIGHT, "run", str(short_clips), "--out", str(out), "-q", "--no-report", "--margin", "0.3s"]
         runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in "ab"]
