@@ -85,15 +85,16 @@ class ActiveHours:
 
 
 # Without --job-timeout a file is given up after JOB_TIMEOUT_PER_SECOND x its length,
-# and never sooner than JOB_TIMEOUT_FLOOR. Measured: a run takes 1/8 to 1/30 of the
-# recording's length with the motion detector (README, Performance; 4-15x real time on
-# a busy 2-core machine with clips), around its length at worst with --model on CPU or
-# pose plugins and slow motion. Ten times the length leaves a margin of 5-10x over the
-# slowest of those, so only a file that has stopped making progress (a decoder or
-# encoder that hangs, a plugin stuck on a lock) reaches it. The floor covers what does
-# not grow with the length: start-up, imports, loading a model, probing a file on a
-# slow share, and the time before the worker has told its length (then the floor alone
-# applies).
+# and never sooner than JOB_TIMEOUT_FLOOR. Measured (benchmarks/bench_faults.py, a 51 s
+# recording with clips): a run takes 0.5-1.0 x the length on a 2-core machine loaded
+# about ten times over by other work (0.60 default, 0.49 --full-scan, 0.99 with
+# --slowmo 0.5 --reel), and 1/8 to 1/30 of it on an idle one (README, Performance).
+# Ten times the length is ten times the slowest of those, under that load; a model or
+# pose plugin adds work per sampled frame (2 a second), within that margin. So only a
+# file that has stopped making progress (a decoder or encoder that hangs, a plugin stuck
+# on a lock) reaches it. The floor covers what does not grow with the length: start-up,
+# imports, loading a model, probing a file on a slow share, and the time before the
+# worker has told the length (until then the floor alone applies).
 JOB_TIMEOUT_PER_SECOND = 10.0
 JOB_TIMEOUT_FLOOR = 600.0
 
