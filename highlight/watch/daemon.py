@@ -89,9 +89,9 @@ class ActiveHours:
 # recording with clips): a run takes 0.5-1.0 x the length on a 2-core machine loaded
 # about ten times over by other work (0.60 default, 0.49 --full-scan, 0.99 with
 # --slowmo 0.5 --reel), and 1/8 to 1/30 of it on an idle one (README, Performance).
-# Ten times the length is ten times the slowest of those, under that load; a model or
-# pose plugin adds work per sampled frame (2 a second), within that margin. So only a
-# file that has stopped making progress (a decoder or encoder that hangs, a plugin stuck
+# Ten times the length is ten times the slowest of those, under that load (--model and
+# pose plugins, which add work per sampled frame, were not measured). So only a file
+# that has stopped making progress (a decoder or encoder that hangs, a plugin stuck
 # on a lock) reaches it. The floor covers what does not grow with the length: start-up,
 # imports, loading a model, probing a file on a slow share, and the time before the
 # worker has told the length (until then the floor alone applies).
