@@ -15,7 +15,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from highlight import HighlightError
-from highlight.discover import find_videos
+from highlight.discover import find_videos, printable
 from highlight.export.report import REPORT_FILE
 from highlight.pipeline import Progress
 from highlight.runner import ProgressDisplay, VideoResult, run_video, update_report
@@ -34,7 +34,14 @@ class BatchReport:
 
     @property
     def failed(self) -> list[VideoResult]:
-        return [r for r in self.results if r.status == "failed"]
+        """The videos whose outputs this run cannot vouch for: failed, and busy ones.
+
+        A busy video (another highlight process holds its folder) counts, so the exit code
+        is 1: when this command returns, that video's outputs may still be half-written,
+        and a script running ``highlight run ... && upload`` must not go on as if they were
+        there. Running the command again once the other process is done skips it as done.
+        """
+        return [r for r in self.results if not r.finished]
 
 
 def default_out_dir(inputs: list[Path]) -> Path:
@@ -88,7 +95,7 @@ def run_batch(
     for video, folder in overall:
         result = run_video(video, folder, settings, force, exports, progress=_video_bar(video, quiet))
         report.results.append(result)
-        if result.status == "failed":
+        if not result.finished:
             tqdm.write(f"error: {result.error}", file=sys.stderr)
     overall.close()
     if write_report:
@@ -112,7 +119,7 @@ def _video_bar(video: Path, quiet: bool) -> ProgressDisplay:
     def display(info: VideoInfo) -> Iterator[Progress]:
         bar = tqdm(
             total=round(info.duration, 1),
-            desc=video.name[:30],
+            desc=printable(video.name)[:30],
             unit="s",
             leave=False,
             disable=quiet,
@@ -129,15 +136,15 @@ def _video_bar(video: Path, quiet: bool) -> ProgressDisplay:
 
 
 def format_summary(report: BatchReport) -> str:
-    """The table printed at the end of a run."""
+    """The table printed at the end of a run; names shown escaped, so that a newline in one cannot split its row."""
     rows = [("video", "status", "highlights", "length", "took", "notes")]
     for r in report.results:
-        note = r.error.replace(f"{r.path}: ", "") if r.error else "; ".join(r.notes)
+        note = r.error.replace(f"{printable(r.path)}: ", "") if r.error else "; ".join(r.notes)
         rows.append(
             (
-                str(r.path.name),
+                printable(r.path.name),
                 r.status,
-                str(r.highlights) if r.status != "failed" else "-",
+                str(r.highlights) if r.finished else "-",
                 format_timestamp(r.video_seconds, 0) if r.video_seconds else "-",
                 f"{r.run_seconds:.1f}s" if r.status != "skipped" else "-",
                 note,
@@ -146,12 +153,15 @@ def format_summary(report: BatchReport) -> str:
     lines = format_table(rows)
     done = sum(r.status == "done" for r in report.results)
     skipped = sum(r.status == "skipped" for r in report.results)
+    busy = sum(r.status == "busy" for r in report.results)
     total_highlights = sum(r.highlights for r in report.results)
     video_time = sum(r.video_seconds for r in report.results if r.status == "done")
     run_time = sum(r.run_seconds for r in report.results)
     speed = f", {video_time / run_time:.1f}x real time" if run_time > 0 and video_time else ""
     lines.append(
-        f"{len(report.results)} videos: {done} processed, {skipped} already done, {len(report.failed)} failed; "
+        f"{len(report.results)} videos: {done} processed, {skipped} already done, "
+        + (f"{busy} busy, " if busy else "")
+        + f"{len(report.failed) - busy} failed; "
         f"{total_highlights} highlights; {run_time:.1f}s{speed}"
     )
     return "\n".join(lines)

@@ -308,7 +308,7 @@ def process_video(
     """
     info = info or probe(path)
     out_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(out_dir)
+    remove_stale_temporaries(out_dir)  # the caller holds the folder's lock (runner.run_video): they are a dead run's
     previous = None if force else manifests.load_if_present(out_dir)
     resumable = (
         previous is not None
@@ -344,7 +344,7 @@ def process_video(
     applied = IntervalSettings(**manifest.applied_intervals)
     intervals = find_intervals(times, scores, applied, playable_duration(info, manifest))
     intervals = _add_plugin_intervals(intervals, extra)
-    previous_clips = set(previous.output_files()) if resumable else set()
+    previous_clips = previous.intact_files(out_dir) if resumable else set()  # a damaged one is written again
     return write_outputs(info, out_dir, intervals, settings, manifest, previous_clips, progress)
 
 

@@ -20,14 +20,19 @@ from pathlib import Path
 from typing import Any
 
 from highlight import HighlightError
+from highlight.discover import printable
 from highlight.export import manifest as manifests
+from highlight.folder_lock import FolderBusy, folder_lock
 from highlight.pipeline import Progress, process_video
 from highlight.settings import RunSettings
 from highlight.source import VideoInfo, probe
 
 log = logging.getLogger(__name__)
 
-STATUSES = ("done", "skipped", "failed")
+# "busy": another highlight process holds the video's output folder (folder_lock), so
+# this one left the video alone. Not "finished": this process cannot vouch for outputs
+# that another is still writing (see batch.BatchReport.failed for the exit code).
+STATUSES = ("done", "skipped", "busy", "failed")
 
 # Opened once a file is to be processed (not for a skipped one): yields the callback that
 # hears the video time reached, and closes the display afterwards.
@@ -50,7 +55,7 @@ class VideoResult:
     @property
     def finished(self) -> bool:
         """Its outputs are there: processed now or by an earlier run."""
-        return self.status != "failed"
+        return self.status in ("done", "skipped")
 
     def report_entry(self) -> dict[str, Any]:
         """The form report.html's batch record keeps (failures have no manifest to read)."""
@@ -104,33 +109,56 @@ def run_video(
 
     ``inspect`` opens the file first (``probe``; the daemon also checks that it decodes);
     ``timelines`` are the editor formats to write for a finished video, skipped or not.
-    A failure becomes a ``failed`` result whose one-line error names the file.
+    A failure becomes a ``failed`` result whose one-line error names the file. The video's
+    output folder is locked (``folder_lock``) from before its first read to after its
+    last write; when another process holds it the result is ``busy`` and nothing in the
+    folder is touched.
     """
     started = time.perf_counter()
     try:
         info = inspect(video)
-        previous = None if force else manifests.load_if_present(out_dir)
-        if manifests.is_done(previous, info, settings.key, out_dir):
-            result = VideoResult(video, out_dir, "skipped", len(previous.intervals), info.duration)
-        else:
-            with progress(info) as heard:
-                manifest = process_video(video, out_dir, settings, info, heard, force)
-            result = VideoResult(
-                video,
-                out_dir,
-                "done",
-                len(manifest.intervals),
-                info.duration,
-                time.perf_counter() - started,
-                notes=manifest.notes(),
-            )
+        # The lock comes before anything reads or cleans the folder: process_video starts
+        # by deleting stale temporaries, which beside a live process would be its files.
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with folder_lock(out_dir):
+            result = _skip_or_process(video, out_dir, settings, info, force, progress, started)
+            if timelines:
+                _add_timelines(result, timelines)
+    except FolderBusy as busy:
+        return VideoResult(
+            video, out_dir, "busy", run_seconds=time.perf_counter() - started, error=f"{printable(video)}: {busy}"
+        )
     except Exception as error:  # noqa: BLE001 - one bad file must not stop a batch or the daemon
         return VideoResult(
             video, out_dir, "failed", run_seconds=time.perf_counter() - started, error=one_line_error(video, error)
         )
-    if timelines:
-        _add_timelines(result, timelines)
     return result
+
+
+def _skip_or_process(
+    video: Path,
+    out_dir: Path,
+    settings: RunSettings,
+    info: VideoInfo,
+    force: bool,
+    progress: ProgressDisplay,
+    started: float,
+) -> VideoResult:
+    """Skip a finished run whose outputs all check out (``is_done`` probes each clip), else process."""
+    previous = None if force else manifests.load_if_present(out_dir)
+    if manifests.is_done(previous, info, settings.key, out_dir):
+        return VideoResult(video, out_dir, "skipped", len(previous.intervals), info.duration)
+    with progress(info) as heard:
+        manifest = process_video(video, out_dir, settings, info, heard, force)
+    return VideoResult(
+        video,
+        out_dir,
+        "done",
+        len(manifest.intervals),
+        info.duration,
+        time.perf_counter() - started,
+        notes=manifest.notes(),
+    )
 
 
 def _add_timelines(result: VideoResult, formats: Sequence[str]) -> None:
@@ -145,11 +173,18 @@ def _add_timelines(result: VideoResult, formats: Sequence[str]) -> None:
 
 def one_line_error(video: Path, error: Exception) -> str:
     """A HighlightError already names the file and the reason; anything else (a bug, a library) is
-    logged for --verbose and cut to one line that names the file."""
+    logged for --verbose and cut to one line that names the file.
+
+    The file's name is shown escaped (``printable``): a newline in a name would otherwise
+    split the line, and an ESC could drive the terminal.
+    """
     if isinstance(error, HighlightError):
-        return str(error)
-    log.debug("unexpected failure on %s", video, exc_info=error)
-    return f"{video}: {type(error).__name__}: {error}".splitlines()[0]
+        text = str(error)
+    else:
+        log.debug("unexpected failure on %s", video, exc_info=error)
+        text = f"{video}: {type(error).__name__}: {error}"
+    text = text.replace(str(video), printable(video))
+    return printable(text.splitlines()[0] if text.strip() else text)
 
 
 def update_report(out: Path, entries: list[dict[str, Any]]) -> str | None:

@@ -179,6 +179,47 @@ def _write_audio(out, sound, seconds: float, visits: list[tuple[float, float]]) 
         out.mux(packet)
 
 
+def moving_square(
+    path: Path,
+    size: tuple[int, int],
+    frames: int,
+    codec: str = "libx264",
+    fps: int = 25,
+    last_frame_at: float | None = None,
+    frame_times: list[float] | None = None,
+    audio: bool = False,
+) -> Path:
+    """A bright square crossing a grey frame: a small recording with motion all along, in any codec and size.
+
+    For the fault tests, which need many odd files fast rather than a realistic scene.
+    ``frame_times`` (s) gives each frame its own time (a variable frame rate, as phones
+    write in low light); ``last_frame_at`` (s) adds one more frame that late (a phone
+    that stopped recording badly); ``audio`` adds a tone as long as the video.
+    """
+    width, height = size
+    times = list(frame_times) if frame_times is not None else [k / fps for k in range(frames)]
+    times += [last_frame_at] if last_frame_at else []
+    time_base = Fraction(1, 1000) if frame_times is not None else Fraction(1, fps)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.codec_context.time_base = time_base
+        sound = container.add_stream("aac", rate=48000) if audio else None
+        for k, t in enumerate(times):
+            image = np.full((height, width, 3), 90, np.uint8)
+            x = int((k % frames) / frames * (width - width // 5))
+            image[height // 3 : height // 3 + height // 4, x : x + width // 5] = 230
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts, frame.time_base = round(t / time_base), time_base
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+        if sound is not None:
+            _write_audio(container, sound, max(times) + 1 / fps, [])
+    return path
+
+
 def rotate_metadata(src: Path, dst: Path, degrees: int) -> None:
     """Copy with a display rotation, as a phone held upright writes it."""
     import imageio_ffmpeg

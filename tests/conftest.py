@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -43,3 +45,19 @@ def shared() -> Path:
 @pytest.fixture(scope="session")
 def dev_labels(shared) -> dict:
     return json.loads((shared / "data" / "labels" / "dev.json").read_text())
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 600 kB tmpfs (root only; skipped elsewhere, with the reason); ``mount -o remount,size=...`` resizes it."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("needs root to mount a small tmpfs")
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mount_point)], capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    yield mount_point
+    subprocess.run(["umount", str(mount_point)], check=False)

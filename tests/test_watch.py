@@ -23,6 +23,7 @@ import pytest
 from highlight import HighlightError
 from highlight.batch import plan_outputs
 from highlight.export import manifest as manifests
+from highlight.folder_lock import LOCK_FILE
 from highlight.settings import RunSettings
 from highlight.source import probe
 from highlight.watch.daemon import ActiveHours, job_key
@@ -122,7 +123,7 @@ def assert_finished_outputs(folder: Path) -> manifests.Manifest:
     manifest = manifests.load(folder)
     assert manifest.complete is True
     listed = set(manifest.output_files()) | {manifests.MANIFEST_FILE}
-    present = {p.name for p in folder.iterdir()}
+    present = {p.name for p in folder.iterdir() if p.name != LOCK_FILE}  # the lock file stays, empty of meaning
     assert present == listed, f"unexpected files in {folder}: {present ^ listed}"
     for name in listed:
         if name.endswith(".mp4"):
@@ -323,7 +324,7 @@ def test_sigterm_abandons_the_file_in_progress_cleanly(tmp_path, samples, daemon
     record = records(out)["court.mp4"]
     assert (record.status, record.attempts) == ("queued", 0)  # will be processed again; not a failure
     assert manifests.load(out / "court").complete is False
-    assert not list((out / "court").glob(".*")), "temporary files left behind"
+    assert [p.name for p in (out / "court").glob(".*")] == [LOCK_FILE], "temporary files left behind"
     assert log_lines(out, "abandoned court.mp4")
 
 

@@ -50,6 +50,7 @@ def cut(
 
     Example: highlight cut highlights/IMG_0042 --threshold 0.7 --pad-after 2s
     """
+    from highlight.folder_lock import folder_lock
     from highlight.pipeline import recut
     from highlight.presets import with_preset
 
@@ -58,7 +59,8 @@ def cut(
     failed = False
     for folder in folders:
         try:
-            manifest = recut(folder, changes)
+            with folder_lock(folder):  # a run or another cut writing there would race on the same clips
+                manifest = recut(folder, changes)
         except (HighlightError, ValueError) as error:
             typer.echo(f"error: {error}", err=True)
             failed = True

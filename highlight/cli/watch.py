@@ -113,7 +113,8 @@ def watch(
         Optional[float],
         typer.Option(
             "--job-timeout",
-            help="Give up on a file that takes longer (counts as a failed attempt). [default: none]",
+            help="Give up on a file that takes longer (counts as a failed attempt). "
+            "[default: 10 x the recording's length, at least 10 minutes]",
             **Seconds,
         ),
     ] = None,

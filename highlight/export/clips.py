@@ -188,17 +188,64 @@ def verify_clip(path: Path, expected_seconds: float, final: Path | None = None) 
             last = _last_frame_time(container, stream)
     except av.error.FFmpegError as error:
         raise HighlightError(f"{name}: the encoder wrote a broken file ({error})") from None
-    frame = 1.0 / float(stream.average_rate or 30)
-    if last is None or last + frame < expected_seconds - max(0.25, 3 * frame):
+    frame = _frame_seconds(stream)
+    if last is None or _short_of(last + frame, expected_seconds, frame):
         written = "no frames" if last is None else f"frames up to {last + frame:.2f} s"
         raise HighlightError(f"{name}: the encoder stopped early ({written} of {expected_seconds:.2f} s)")
 
 
-def _last_frame_time(container, stream) -> float | None:
-    """The time of the last frame that decodes, from a seek to about a second before the end."""
+def is_intact(path: Path, expected_seconds: float) -> bool:
+    """A clip written (and verified) earlier is still whole: not empty, a video stream, packets to its end.
+
+    For resuming and skipping, which check every clip of a finished video: the packets
+    of the last second are read, not decoded (``verify_clip`` decodes them, once, after
+    writing). The damage a file at rest suffers is truncation (a copy or a sync cut
+    short, a disk that filled), which leaves the last packets missing.
+    """
+    import av
+
+    try:
+        if path.stat().st_size == 0:
+            return False
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                return False
+            stream = container.streams.video[0]
+            end = _last_packet_end(container, stream)
+    except (OSError, av.error.FFmpegError):
+        return False
+    return end is not None and not _short_of(end, expected_seconds, _frame_seconds(stream))
+
+
+def _short_of(reached: float, expected: float, frame: float) -> bool:
+    """Ends clearly before ``expected``: more than three frames or a quarter second (container rounding) short."""
+    return reached < expected - max(0.25, 3 * frame)
+
+
+def _frame_seconds(stream) -> float:
+    return 1.0 / float(stream.average_rate or 30)
+
+
+def _seek_to_last_second(container, stream) -> None:
     duration = float(stream.duration * stream.time_base) if stream.duration else 0.0
     if duration > 1.0:
         container.seek(int((duration - 1.0) / stream.time_base), stream=stream, backward=True)
+
+
+def _last_packet_end(container, stream) -> float | None:
+    """Where the last packet that can be read ends, in seconds from the stream's start."""
+    _seek_to_last_second(container, stream)
+    end = None
+    for packet in container.demux(stream):
+        if packet.pts is not None and packet.size:
+            packet_end = float((packet.pts + (packet.duration or 0) - (stream.start_time or 0)) * stream.time_base)
+            end = max(end or 0.0, packet_end)
+    return end
+
+
+def _last_frame_time(container, stream) -> float | None:
+    """The time of the last frame that decodes, from a seek to about a second before the end."""
+    _seek_to_last_second(container, stream)
     last = None
     for frame in container.decode(stream):
         if frame.pts is not None:

@@ -153,6 +153,37 @@ class Manifest:
             names.append(self.reel)
         return names
 
+    def playing_seconds(self) -> dict[str, float]:
+        """How long each listed video file plays, as the writer cut it (slow motion lasts 1/speed longer)."""
+        slowmo = self.settings.get("slowmo")
+        seconds: dict[str, float] = {}
+        for entry in self.intervals:
+            if entry.clip:
+                seconds[entry.clip] = entry.end - entry.start
+            if entry.slowmo_clip and slowmo:
+                seconds[entry.slowmo_clip] = (entry.end - entry.start) / float(slowmo)
+        if self.reel:
+            seconds[self.reel] = sum(entry.end - entry.start for entry in self.intervals)
+        return seconds
+
+    def intact_files(self, folder: Path) -> set[str]:
+        """The listed files that are there and whole; each clip is probed, not trusted.
+
+        A clip can be damaged after it was verified and listed: a disk that filled up
+        under a copy, a sync tool, a hand edit. Resuming or skipping on the strength of
+        the list alone would report such a video done for good; a probe (header, last
+        second decoded, duration) costs milliseconds per clip.
+        """
+        from highlight.export.clips import is_intact  # clips imports moviepy's world; only when asked
+
+        seconds = self.playing_seconds()
+        intact = set()
+        for name in self.output_files():
+            path = folder / name
+            if is_intact(path, seconds[name]) if name in seconds else _non_empty(path):
+                intact.add(name)
+        return intact
+
     def notes(self) -> list[str]:
         """What a person should read beside the counts: errors, then plugin failures, then plugin summaries."""
         results = {name: r for name, r in self.plugins.items() if isinstance(r, dict)}
@@ -268,9 +299,16 @@ def load_if_present(folder: Path) -> Manifest | None:
 
 
 def is_done(manifest: Manifest | None, info: VideoInfo, settings_key: str, folder: Path) -> bool:
-    """A finished run of this source with these settings whose every output is still there."""
+    """A finished run of this source with these settings whose every output is still there and whole."""
     if manifest is None or not manifest.complete or manifest.settings_key != settings_key:
         return False
     if not manifest.same_source(info):
         return False
-    return all((folder / name).is_file() for name in manifest.output_files())
+    return set(manifest.output_files()) <= manifest.intact_files(folder)
+
+
+def _non_empty(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        return False

@@ -35,15 +35,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from highlight import HighlightError
-from highlight.atomic import remove_stale_temporaries, write_json
+from highlight.atomic import write_json
 from highlight.batch import plan_outputs
 from highlight.discover import find_videos, is_inside
+from highlight.folder_lock import remove_temporaries_when_free
 from highlight.runner import VideoResult
 from highlight.settings import RunSettings
 from highlight.table import format_table
 from highlight.units import format_timestamp
 from highlight.watch.stability import SettleTracker, is_candidate
 from highlight.watch.store import STORE_FILE, Record, Store
+from highlight.watch.worker import length_file_for, read_video_seconds
 
 log = logging.getLogger("highlight.watch")
 
@@ -82,6 +84,26 @@ class ActiveHours:
         return f"{self.start:%H:%M}-{self.end:%H:%M}"
 
 
+# Without --job-timeout a file is given up after JOB_TIMEOUT_PER_SECOND x its length,
+# and never sooner than JOB_TIMEOUT_FLOOR. Measured (benchmarks/bench_faults.py, a 51 s
+# recording with clips): a run takes 0.5-1.0 x the length on a 2-core machine loaded
+# about ten times over by other work (0.60 default, 0.49 --full-scan, 0.99 with
+# --slowmo 0.5 --reel), and 1/8 to 1/30 of it on an idle one (README, Performance).
+# Ten times the length is ten times the slowest of those, under that load (--model and
+# pose plugins, which add work per sampled frame, were not measured). So only a file
+# that has stopped making progress (a decoder or encoder that hangs, a plugin stuck
+# on a lock) reaches it. The floor covers what does not grow with the length: start-up,
+# imports, loading a model, probing a file on a slow share, and the time before the
+# worker has told the length (until then the floor alone applies).
+JOB_TIMEOUT_PER_SECOND = 10.0
+JOB_TIMEOUT_FLOOR = 600.0
+
+
+def default_job_timeout(video_seconds: float | None, floor: float, per_second: float) -> float:
+    """The time limit of a job without --job-timeout: ``per_second`` x the recording's length, at least ``floor``."""
+    return max(floor, per_second * (video_seconds or 0.0))
+
+
 @dataclass
 class WatchConfig:
     folders: list[Path]
@@ -95,7 +117,9 @@ class WatchConfig:
     retry_delay: float = 60.0
     active_hours: ActiveHours | None = None
     rescan: float = 600.0
-    job_timeout: float | None = None
+    job_timeout: float | None = None  # None: default_job_timeout, from the recording's length
+    job_timeout_floor: float = JOB_TIMEOUT_FLOOR
+    job_timeout_per_second: float = JOB_TIMEOUT_PER_SECOND
     poll: bool = False
     retry_failed: bool = False
     exit_when_idle: bool = False  # for tests and one-shot use: stop once nothing is left to do
@@ -152,6 +176,7 @@ class _Job:
     started: float  # time.monotonic()
     job_file: Path
     result_file: Path
+    video_seconds: float | None = None  # the recording's length, once the worker has told it
 
 
 class Watcher:
@@ -226,7 +251,7 @@ class Watcher:
             for leftover in jobs.iterdir():
                 leftover.unlink(missing_ok=True)
         for record in self.store.requeue_interrupted():
-            remove_stale_temporaries(Path(record.out_dir))
+            remove_temporaries_when_free(Path(record.out_dir))
             if record.attempts >= self.config.max_attempts:
                 reason = f"{record.path}: interrupted mid-file {record.attempts} times"
                 self.store.fail(record.path, reason, self.config.max_attempts, self.config.retry_delay)
@@ -434,10 +459,10 @@ class Watcher:
                 self._refresh_report()
         for path, job in list(self.running.items()):
             if not _has_exited(job.process):
-                limit = self.config.job_timeout
-                if limit and time.monotonic() - job.started > limit:
+                limit, why = self._time_limit(job)
+                if time.monotonic() - job.started > limit:
                     _stop_group(job.process)
-                    self._finish(path, job, None, f"{path}: took longer than --job-timeout {_seconds(limit)}")
+                    self._finish(path, job, None, f"{path}: took longer than {why}; given up")
                 continue
             code = _stop_group(job.process)  # and any encoder it left behind
             result = _read_result(job.result_file)
@@ -445,10 +470,25 @@ class Watcher:
                 continue  # killed by the same stop (e.g. systemd signalling every process): abandoned, not failed
             self._finish(path, job, result, f"{path}: worker exited with code {code}")
 
+    def _time_limit(self, job: _Job) -> tuple[float, str]:
+        """How long ``job`` may run, and the words for the log when it runs longer."""
+        if self.config.job_timeout:
+            return self.config.job_timeout, f"--job-timeout {_seconds(self.config.job_timeout)}"
+        if job.video_seconds is None:
+            job.video_seconds = read_video_seconds(length_file_for(job.result_file))
+        floor, per_second = self.config.job_timeout_floor, self.config.job_timeout_per_second
+        limit = default_job_timeout(job.video_seconds, floor, per_second)
+        length = f"{per_second:g} x its length {_seconds(job.video_seconds)}, " if job.video_seconds else ""
+        return (
+            limit,
+            f"the default job timeout {_seconds(limit)} ({length}at least {_seconds(floor)}; see --job-timeout)",
+        )
+
     def _finish(self, path: str, job: _Job, result: VideoResult | None, crash: str) -> None:
         del self.running[path]
         job.job_file.unlink(missing_ok=True)
         job.result_file.unlink(missing_ok=True)
+        length_file_for(job.result_file).unlink(missing_ok=True)
         took = time.monotonic() - job.started
         name = self._name(path)
         if result and result.finished:
@@ -467,7 +507,7 @@ class Watcher:
             )
             return
         error = (result.error if result else "") or crash
-        remove_stale_temporaries(Path(job.record.out_dir))
+        remove_temporaries_when_free(Path(job.record.out_dir))
         attempts = self.store.get(path).attempts if self.store.get(path) else job.record.attempts
         retry_at = self.store.fail(path, error, self.config.max_attempts, self.config.retry_delay)
         if retry_at:
@@ -493,10 +533,11 @@ class Watcher:
             while not _has_exited(job.process) and time.monotonic() < deadline:
                 time.sleep(0.05)
             _stop_group(job.process)
-            remove_stale_temporaries(Path(job.record.out_dir))
+            remove_temporaries_when_free(Path(job.record.out_dir))
             self.store.abandon(path)
             job.job_file.unlink(missing_ok=True)
             job.result_file.unlink(missing_ok=True)
+            length_file_for(job.result_file).unlink(missing_ok=True)
             del self.running[path]
             log.info("abandoned %s: it will be processed again on the next start", self._name(path))
 

@@ -33,15 +33,42 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from highlight.atomic import write_json
 from highlight.runner import VideoResult, run_video, update_report
+from highlight.source import VideoInfo
 
 
-def run_job(job: dict[str, Any]) -> VideoResult:
+def length_file_for(result_file: Path) -> Path:
+    """Where the worker tells the daemon the recording's length, as soon as it knows it (for the default job timeout)."""
+    return result_file.with_name(result_file.stem + "-length.json")
+
+
+def read_video_seconds(length_file: Path) -> float | None:
+    """The length the worker told; None until it has (or if it could not)."""
+    try:
+        return float(json.loads(length_file.read_text(encoding="utf-8"))["video_seconds"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _telling_length(inspect: Callable[[Path], VideoInfo], length_file: Path | None) -> Callable[[Path], VideoInfo]:
+    """``inspect``, and then the length written to ``length_file``: the daemon derives the time limit from it."""
+
+    def inspect_and_tell(path: Path) -> VideoInfo:
+        info = inspect(path)
+        if length_file is not None:
+            write_json(length_file, {"video_seconds": info.duration})
+        return info
+
+    return inspect_and_tell
+
+
+def run_job(job: dict[str, Any], length_file: Path | None = None) -> VideoResult:
     """One video of ``highlight run``, with the daemon's settings: ``run_video`` does the steps.
 
     Skip it if its outputs are already complete for these settings, else
@@ -55,7 +82,12 @@ def run_job(job: dict[str, Any]) -> VideoResult:
     settings = settings_from_dict(job["settings"])
     settings = replace(settings, clip=replace(settings.clip, threads=job.get("clip_threads", settings.clip.threads)))
     result = run_video(
-        path, out_dir, settings, force=bool(job.get("force")), timelines=job.get("exports") or (), inspect=decodable
+        path,
+        out_dir,
+        settings,
+        force=bool(job.get("force")),
+        timelines=job.get("exports") or (),
+        inspect=_telling_length(decodable, length_file),
     )
     if job.get("report_out") and result.finished:
         note = update_report(Path(job["report_out"]), [*job.get("batch", []), result.report_entry()])
@@ -99,7 +131,7 @@ def main(argv: list[str]) -> int:
         note = update_report(Path(job["report_out"]), job.get("batch", []))
         result = {"status": "done" if note is None else "failed", "error": note or ""}
     else:
-        result = run_job(job).to_dict()
+        result = run_job(job, length_file_for(result_file)).to_dict()
     write_json(result_file, result)
     return 0
 
