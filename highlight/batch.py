@@ -7,6 +7,7 @@ reason, the batch goes on, and the exit code says that something failed.
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -16,9 +17,10 @@ from tqdm import tqdm
 
 from highlight import HighlightError
 from highlight.discover import find_videos
+from highlight.executors import ONE_JOB, Executor, ExecutorRequest, VideoTask, make_executor
 from highlight.export.report import REPORT_FILE
 from highlight.pipeline import Progress
-from highlight.runner import ProgressDisplay, VideoResult, run_video, update_report
+from highlight.runner import ProgressDisplay, VideoResult, update_report
 from highlight.settings import RunSettings
 from highlight.source import VideoInfo
 from highlight.table import format_table
@@ -73,8 +75,15 @@ def run_batch(
     quiet: bool = False,
     exports: Sequence[str] = (),
     write_report: bool = True,
+    executor: str = "local",
+    request: ExecutorRequest = ONE_JOB,
 ) -> BatchReport:
-    """Process every recording; then editor timelines (``exports``) per video and ``report.html``."""
+    """Process every recording; then editor timelines (``exports``) per video and ``report.html``.
+
+    ``executor`` (a name in ``highlight.executors.EXECUTORS``) runs them; ``request``
+    says how (``--jobs``, ``--ray-address``). The summary and the report list the
+    recordings in the planned order, whatever order they finished in.
+    """
     inputs = [Path(p) for p in inputs]
     out = (out or default_out_dir(inputs)).expanduser()
     pairs = plan_outputs(inputs, out)
@@ -84,16 +93,42 @@ def run_batch(
             f"no videos found in {', '.join(map(str, inputs))} "
             "(looked for .mp4 .mov .m4v .avi .mkv .webm, in sub-folders too)"
         )
-    overall = tqdm(pairs, desc="videos", unit="video", disable=quiet, position=0, file=sys.stderr)
-    for video, folder in overall:
-        result = run_video(video, folder, settings, force, exports, progress=_video_bar(video, quiet))
-        report.results.append(result)
-        if result.status == "failed":
-            tqdm.write(f"error: {result.error}", file=sys.stderr)
-    overall.close()
+    tasks = [VideoTask(video, folder, settings, force, tuple(exports)) for video, folder in pairs]
+    with make_executor(executor, request, tasks) as runner:
+        report.results = _collect(runner, tasks, quiet)
     if write_report:
         _write_report(out, report)
     return report
+
+
+def _collect(runner: Executor, tasks: list[VideoTask], quiet: bool) -> list[VideoResult]:
+    """Results as they come, under the overall bar; returned in the planned order.
+
+    One recording at a time shows its own bar below the overall one. Recordings running
+    in parallel (worker processes, a cluster) show a line each as they finish instead:
+    bars drawn by several processes into one terminal would overwrite each other, and a
+    line per finished file reads the same whether the workers are here or on other machines.
+    """
+    overall = tqdm(total=len(tasks), desc="videos", unit="video", disable=quiet, position=0, file=sys.stderr)
+    order = {task.video: index for index, task in enumerate(tasks)}
+    results: list[VideoResult] = []
+    for result in runner.results(tasks, functools.partial(_video_bar, quiet=quiet)):
+        results.append(result)
+        if result.status == "failed":
+            tqdm.write(f"error: {result.error}", file=sys.stderr)
+        elif not runner.shows_video_progress and not quiet:
+            tqdm.write(_finished_line(result), file=sys.stderr)
+        overall.update()
+    overall.close()
+    return sorted(results, key=lambda r: order.get(r.path, len(order)))
+
+
+def _finished_line(result: VideoResult) -> str:
+    """One line per finished recording when they run in parallel."""
+    if result.status == "skipped":
+        return f"{result.path.name}: already done"
+    count = result.highlights
+    return f"{result.path.name}: {count} highlight{'' if count == 1 else 's'} in {result.run_seconds:.1f}s"
 
 
 def _write_report(out: Path, batch: BatchReport) -> None:
