@@ -15,6 +15,9 @@ finished, resumes from what was complete, and the batch counts the recording onc
 ``ray start``), ``ray://HOST:10001`` (Ray Client), or none: a Ray started for this
 command on this machine, stopped at its end. A Ray already initialised in this
 process (a notebook, the tests) is used as it is.
+
+``highlight watch --executor ray`` submits each job as a Ray task too (``RayJob``); the
+daemon keeps its SQLite record and supervises the task as it does a local child.
 """
 
 from __future__ import annotations
@@ -22,11 +25,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from highlight import HighlightError
+from highlight.atomic import write_json
 from highlight.executors import EXECUTORS, DisplayFor, Executor, ExecutorRequest, VideoTask
 from highlight.runner import VideoResult
+
+log = logging.getLogger(__name__)
 
 CPUS_PER_TASK = 1  # the frame loop is one core's work; the task's clip encoder gets as many threads
 MAX_RETRIES = 3  # Ray's default for tasks, stated: a recording survives this many dead workers
@@ -116,3 +123,65 @@ class RayExecutor(Executor):
 def run_recording(task: VideoTask) -> VideoResult:
     """The body of a Ray task: one recording, on whichever node Ray chose."""
     return task.run()
+
+
+# -- the watch daemon's jobs ----------------------------------------------------------------
+
+
+class RayJob:
+    """A watch job running as a Ray task, supervised by the daemon like its local worker children.
+
+    It answers the few calls the daemon makes of a ``subprocess.Popen`` (``pid``,
+    ``returncode``, ``poll``, ``wait``, ``kill``), and, as a local worker does, leaves
+    its result in ``result_file`` for the daemon to read; so the daemon's record, retries,
+    timeouts and stop work the same for both.
+    """
+
+    pid = 0  # no local process: the task runs on whichever node Ray chose
+
+    def __init__(self, ref: Any, result_file: Path):
+        self.ref = ref
+        self.result_file = result_file
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        """The exit status once the task is over (0: it wrote its result), else None; never blocks."""
+        if self.returncode is None:
+            ready, _ = import_ray().wait([self.ref], timeout=0)
+            if ready:
+                self._collect()
+        return self.returncode
+
+    def wait(self) -> int:
+        """Block until the task is over (or cancelled)."""
+        if self.returncode is None:
+            self._collect()
+        return self.returncode
+
+    def kill(self) -> None:
+        """Stop the task wherever it runs (a job timeout, the daemon stopping)."""
+        if self.returncode is None:
+            import_ray().cancel(self.ref, force=True)
+
+    def _collect(self) -> None:
+        ray = import_ray()
+        try:
+            write_json(self.result_file, ray.get(self.ref))
+            self.returncode = 0
+        except ray.exceptions.RayError as error:
+            log.warning("ray task for %s: %s", self.result_file.name, str(error).strip().splitlines()[:1])
+            self.returncode = 1
+
+
+def submit_watch_job(job: dict[str, Any], result_file: Path) -> RayJob:
+    """Run a watch daemon's job (``highlight.watch.worker.run_job``) as a Ray task."""
+    options = task_options(job["settings"].get("model"))
+    job = {**job, "clip_threads": options["num_cpus"]}
+    return RayJob(import_ray().remote(run_watch_job).options(**options).remote(job), result_file)
+
+
+def run_watch_job(job: dict[str, Any]) -> dict[str, Any]:
+    """The body of a watch job's Ray task: what the local worker child would do, as a result dict."""
+    from highlight.watch.worker import run_job
+
+    return run_job(job).to_dict()

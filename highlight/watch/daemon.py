@@ -100,6 +100,8 @@ class WatchConfig:
     retry_failed: bool = False
     exit_when_idle: bool = False  # for tests and one-shot use: stop once nothing is left to do
     verbose: bool = False
+    executor: str = "local"  # "ray": jobs run as tasks on a Ray cluster instead of local children
+    ray_address: str | None = None
 
     @property
     def store_path(self) -> Path:
@@ -176,6 +178,7 @@ class Watcher:
         self.out.mkdir(parents=True, exist_ok=True)
         lock = _acquire_lock(self.out / LOCK_FILE)
         self.store = Store(self.config.store_path)
+        ray_started_here = self.config.executor == "ray" and _connect_ray(self.config.ray_address)
         observer = None
         previous_handlers = self._install_signal_handlers()
         try:
@@ -199,6 +202,8 @@ class Watcher:
             self._abandon_all()
             self.store.close()
             self._restore_signal_handlers(previous_handlers)
+            if ray_started_here:
+                _disconnect_ray()
             lock.close()
         log.info("stopped")
         return 0
@@ -384,10 +389,19 @@ class Watcher:
                 "verbose": self.config.verbose,
             },
         )
-        process = _spawn_worker(job_file, result_file)
+        process = self._launch(job_file, result_file)
         self.store.start(record.path, process.pid)
         self.running[record.path] = _Job(self.store.get(record.path), process, time.monotonic(), job_file, result_file)
         log.debug("started %s (pid %d, attempt %d)", self._name(record.path), process.pid, record.attempts + 1)
+
+    def _launch(self, job_file: Path, result_file: Path):
+        """A local worker child, or with --executor ray a Ray task the daemon supervises the same way."""
+        if self.config.executor == "ray":
+            from highlight.executors.ray_cluster import submit_watch_job
+
+            job = json.loads(job_file.read_text(encoding="utf-8"))
+            return submit_watch_job(job, result_file)
+        return _spawn_worker(job_file, result_file)
 
     def _batch_entries(self, exclude: str = "") -> list[dict]:
         """The record's finished files, in the form report.html lists a batch."""
@@ -580,9 +594,23 @@ def _spawn_worker(job_file: Path, result_file: Path) -> subprocess.Popen:
     )
 
 
+def _connect_ray(address: str | None) -> bool:
+    from highlight.executors.ray_cluster import connect
+
+    return connect(address)
+
+
+def _disconnect_ray() -> None:
+    from highlight.executors.ray_cluster import import_ray
+
+    import_ray().shutdown()
+
+
 def _has_exited(process: subprocess.Popen) -> bool:
     """Whether the child has exited, without reaping it: while it is a zombie its process
     group id cannot be reused, so killing that group cannot hit an unrelated process."""
+    if not isinstance(process, subprocess.Popen):  # a Ray task (RayJob): no process group here
+        return process.poll() is not None
     if process.returncode is not None:
         return True
     try:
@@ -599,6 +627,9 @@ def _stop_group(process: subprocess.Popen) -> int:
 
 
 def _kill_group(process: subprocess.Popen, signum: int = signal.SIGKILL) -> None:
+    if not isinstance(process, subprocess.Popen):  # a Ray task: cancelled on its node
+        process.kill()
+        return
     try:
         os.killpg(process.pid, signum)
     except (ProcessLookupError, PermissionError):
