@@ -45,7 +45,7 @@ def import_ray() -> Any:
     try:
         import ray
     except ImportError:
-        raise HighlightError(f"--executor ray needs Ray: {EXECUTORS['ray'].install}") from None
+        raise HighlightError(f"--executor ray needs Ray ({EXECUTORS['ray'].install})") from None
     return ray
 
 
