@@ -27,7 +27,9 @@ from concurrent.futures.process import BrokenProcessPool
 from highlight.executors import DisplayFor, Executor, ExecutorRequest, VideoTask
 from highlight.runner import VideoResult
 
-MEMORY_PER_JOB = 1.5 * 2**30  # peak of one motion-detector run on 1080p, with the clip encoder, and a margin
+# bench_run.py measures about 250 MB at the peak of a 1080p analysis; the clip encoder
+# (an ffmpeg child) and plugins (MediaPipe) come on top: 1 GiB a job leaves that room.
+MEMORY_PER_JOB = 2**30
 ATTEMPTS_AFTER_A_CRASH = 2  # a worker that dies takes its pool down: the files not finished get one more try
 
 
