@@ -110,7 +110,7 @@ def _collect(runner: Executor, tasks: list[VideoTask], quiet: bool) -> list[Vide
     line per finished file reads the same whether the workers are here or on other machines.
     """
     overall = tqdm(total=len(tasks), desc="videos", unit="video", disable=quiet, position=0, file=sys.stderr)
-    order = {task.video: index for index, task in enumerate(tasks)}
+    order = {task.video.absolute(): index for index, task in enumerate(tasks)}  # a cluster reports absolute paths
     results: list[VideoResult] = []
     for result in runner.results(tasks, functools.partial(_video_bar, quiet=quiet)):
         results.append(result)
@@ -120,7 +120,7 @@ def _collect(runner: Executor, tasks: list[VideoTask], quiet: bool) -> list[Vide
             tqdm.write(_finished_line(result), file=sys.stderr)
         overall.update()
     overall.close()
-    return sorted(results, key=lambda r: order.get(r.path, len(order)))
+    return sorted(results, key=lambda r: order.get(r.path.absolute(), len(order)))
 
 
 def _finished_line(result: VideoResult) -> str:
