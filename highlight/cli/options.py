@@ -136,7 +136,15 @@ def _executor_help() -> str:
     return "Where recordings are processed: " + "; ".join(f"{k.name}: {k.description}" for k in EXECUTORS.values())
 
 
-ExecutorOption = Annotated[str, typer.Option("--executor", callback=executor_name, help=_executor_help())]
+def _executor_names() -> str:
+    from highlight.executors import EXECUTORS
+
+    return "|".join(EXECUTORS)
+
+
+ExecutorOption = Annotated[
+    str, typer.Option("--executor", metavar=_executor_names(), callback=executor_name, help=_executor_help())
+]
 RayAddress = Annotated[
     Optional[str],
     typer.Option(

@@ -105,7 +105,7 @@ EXECUTORS = {
     for kind in [
         ExecutorKind(
             "local",
-            "this machine: --jobs recordings at once (1: in this process; more: in worker processes)",
+            "this machine (`run --jobs N`: N recordings at once in worker processes; `watch --workers N`)",
             "highlight.executors.local:make_local",
         ),
         ExecutorKind(

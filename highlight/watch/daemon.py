@@ -178,10 +178,11 @@ class Watcher:
         self.out.mkdir(parents=True, exist_ok=True)
         lock = _acquire_lock(self.out / LOCK_FILE)
         self.store = Store(self.config.store_path)
-        ray_started_here = self.config.executor == "ray" and _connect_ray(self.config.ray_address)
-        observer = None
-        previous_handlers = self._install_signal_handlers()
+        observer, previous_handlers, ray_started_here = None, {}, False
         try:
+            # Ray first: it may set signal handlers of its own, and ours must win.
+            ray_started_here = self.config.executor == "ray" and _connect_ray(self.config.ray_address)
+            previous_handlers = self._install_signal_handlers()
             self._recover()
             observer = self._start_observer()
             self._scan("start-up scan")
