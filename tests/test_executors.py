@@ -12,14 +12,16 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 
 from highlight.batch import run_batch
 from highlight.executors import EXECUTORS
+from highlight.executors.local import WorkerPool
 from highlight.export import manifest as manifests
+from highlight.runner import VideoResult
 from highlight.settings import RunSettings
 from highlight.watch.daemon import WatchConfig, Watcher
 from highlight.watch.store import STORE_FILE, Store
@@ -116,6 +118,35 @@ def test_ray_cluster_writes_what_a_local_run_writes(ray_cluster, clips, one_at_a
     assert [r.path.name for r in report.results] == sorted(f"{name}.mp4" for name in SHORT_CLIPS)
     assert intervals(out) == one_at_a_time
     assert report.report_path and report.report_path.is_file()
+
+
+@dataclass(frozen=True)
+class DyingTask:
+    """A task whose worker process dies (as in a decoder crash) the first ``deaths`` times it runs."""
+
+    video: Path
+    deaths: int
+    out_dir: Path | None = None
+
+    def with_threads(self, threads: int) -> DyingTask:
+        return self
+
+    def run(self, progress=None) -> VideoResult:
+        tries = self.video.with_suffix(".tries")
+        count = int(tries.read_text()) if tries.exists() else 0
+        tries.write_text(str(count + 1))
+        if count < self.deaths:
+            os._exit(1)
+        return VideoResult(self.video, None, "done")
+
+
+def test_a_dead_pool_worker_costs_its_files_one_retry_then_a_one_line_failure(tmp_path):
+    tasks = [DyingTask(tmp_path / "dies_once.mp4", 1), DyingTask(tmp_path / "dies_always.mp4", 99)]
+    with WorkerPool(2) as pool:
+        results = {r.path.name: r for r in pool.results(tasks, lambda video: None)}
+    assert results["dies_once.mp4"].status == "done"
+    assert results["dies_always.mp4"].status == "failed"
+    assert results["dies_always.mp4"].error == f"{tmp_path / 'dies_always.mp4'}: its worker process died"
 
 
 def ray_task_pids(title: str) -> list[int]:
