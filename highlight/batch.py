@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import sys
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ DEFAULT_OUT_NAME = "highlights"
 class BatchReport:
     results: list[VideoResult] = field(default_factory=list)
     report_path: Path | None = None  # report.html, once written
+    wall_seconds: float | None = None  # the batch's own time: less than the sum of its videos' with parallel jobs
 
     @property
     def failed(self) -> list[VideoResult]:
@@ -94,8 +96,10 @@ def run_batch(
             "(looked for .mp4 .mov .m4v .avi .mkv .webm, in sub-folders too)"
         )
     tasks = [VideoTask(video, folder, settings, force, tuple(exports)) for video, folder in pairs]
+    started = time.perf_counter()
     with make_executor(executor, request, tasks) as runner:
         report.results = _collect(runner, tasks, quiet)
+    report.wall_seconds = time.perf_counter() - started
     if write_report:
         _write_report(out, report)
     return report
@@ -183,7 +187,7 @@ def format_summary(report: BatchReport) -> str:
     skipped = sum(r.status == "skipped" for r in report.results)
     total_highlights = sum(r.highlights for r in report.results)
     video_time = sum(r.video_seconds for r in report.results if r.status == "done")
-    run_time = sum(r.run_seconds for r in report.results)
+    run_time = report.wall_seconds if report.wall_seconds is not None else sum(r.run_seconds for r in report.results)
     speed = f", {video_time / run_time:.1f}x real time" if run_time > 0 and video_time else ""
     lines.append(
         f"{len(report.results)} videos: {done} processed, {skipped} already done, {len(report.failed)} failed; "
