@@ -53,6 +53,16 @@ class VideoTask:
         return replace(self, settings=replace(self.settings, clip=replace(self.settings.clip, threads=max(1, threads))))
 
 
+def failed(task: VideoTask, error: str) -> VideoResult:
+    """A file whose worker could not finish it (it died, its retries spent): the result, no temporaries left."""
+    from highlight.atomic import remove_stale_temporaries
+    from highlight.runner import VideoResult
+
+    if task.out_dir is not None:
+        remove_stale_temporaries(task.out_dir)
+    return VideoResult(task.video, task.out_dir, "failed", error=error)
+
+
 class Executor(ABC):
     """Runs tasks and yields their results as they finish; a context manager that frees its workers."""
 

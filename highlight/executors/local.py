@@ -24,8 +24,8 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from highlight.executors import DisplayFor, Executor, ExecutorRequest, VideoTask
-from highlight.runner import VideoResult
+from highlight.executors import DisplayFor, Executor, ExecutorRequest, VideoTask, failed
+from highlight.runner import VideoResult, one_line_error
 
 # bench_run.py measures about 250 MB at the peak of a 1080p analysis; the clip encoder
 # (an ffmpeg child) and plugins (MediaPipe) come on top: 1 GiB a job leaves that room.
@@ -97,16 +97,16 @@ class WorkerPool(Executor):
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
                     index = running.pop(future)
+                    task = tasks[index]
                     try:
                         result = future.result()
                     except BrokenProcessPool:
                         attempts[index] += 1
                         if attempts[index] < ATTEMPTS_AFTER_A_CRASH:
                             continue  # every future of a broken pool fails: once all have, a fresh pool takes them
-                        task = tasks[index]
-                        result = VideoResult(
-                            task.video, task.out_dir, "failed", error=f"{task.video}: its worker process died"
-                        )
+                        result = failed(task, f"{task.video}: its worker process died")
+                    except Exception as error:  # noqa: BLE001 - e.g. a result that cannot come back: this file only
+                        result = failed(task, one_line_error(task.video, error))
                     del attempts[index]
                     yield result
         except BaseException:

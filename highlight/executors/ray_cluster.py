@@ -30,7 +30,7 @@ from typing import Any
 
 from highlight import HighlightError
 from highlight.atomic import write_json
-from highlight.executors import EXECUTORS, DisplayFor, Executor, ExecutorRequest, VideoTask
+from highlight.executors import EXECUTORS, DisplayFor, Executor, ExecutorRequest, VideoTask, failed
 from highlight.runner import VideoResult
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ class RayExecutor(Executor):
             return ray.get(ref)
         except ray.exceptions.RayError as error:
             reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            return VideoResult(task.video, task.out_dir, "failed", error=f"{task.video}: on the Ray cluster: {reason}")
+            return failed(task, f"{task.video}: on the Ray cluster: {reason}")
 
     def close(self) -> None:
         """Stop the Ray this command started (a cluster it joined keeps running)."""
