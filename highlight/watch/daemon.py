@@ -14,6 +14,10 @@ progress (its child's process group is killed, its row goes back to ``queued`` w
 counting the attempt, and the temporary files it left are removed) and exits 0. What a
 stopped or killed worker leaves behind never looks finished: every output is renamed
 into place only when complete, and the manifest says ``complete`` only at the very end.
+
+With ``--executor ray`` a job is a Ray task instead of a child (``RayJob`` in
+``highlight.executors.ray_cluster``): it answers the same poll/wait/kill and leaves the
+same result file, so the record, retries, timeouts and stop above are unchanged.
 """
 
 from __future__ import annotations
