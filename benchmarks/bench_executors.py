@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -49,13 +50,19 @@ def intervals(out: Path) -> dict[str, list[tuple[float, float]]]:
     }
 
 
-def timed_batch(folder: Path, out: Path, executor: str, request: ExecutorRequest) -> tuple[float, float]:
-    """(wall seconds, seconds of video) of one batch."""
-    started = time.perf_counter()
+def cpu_seconds() -> float:
+    """CPU time of this process and its reaped children (the pool's workers, once the batch closes them)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def timed_batch(folder: Path, out: Path, executor: str, request: ExecutorRequest) -> tuple[float, float, float]:
+    """(wall seconds, seconds of video, CPU seconds here) of one batch."""
+    started, cpu = time.perf_counter(), cpu_seconds()
     report = run_batch([folder], RunSettings(), out, quiet=True, executor=executor, request=request)
     wall = time.perf_counter() - started
     assert not report.failed, [r.error for r in report.failed]
-    return wall, sum(r.video_seconds for r in report.results)
+    return wall, sum(r.video_seconds for r in report.results), cpu_seconds() - cpu
 
 
 def main() -> None:
@@ -77,26 +84,29 @@ def main() -> None:
         ray.init(num_cpus=2, include_dashboard=False, logging_level="warning")
         ray_start = time.perf_counter() - started
         runs.append(("--executor ray (local, 2 CPUs)", "ray", ExecutorRequest()))
-    results: dict[str, tuple[float, float]] = {}
+    results: dict[str, tuple[float, float, float]] = {}
     reference = None
     for attempt in range(args.repeat):
         for label, executor, request in runs:
             out = work / f"out-{attempt}-{executor}-{request.jobs}"
-            wall, video = timed_batch(folder, out, executor, request)
+            wall, video, cpu = timed_batch(folder, out, executor, request)
             if label not in results or wall < results[label][0]:
-                results[label] = (wall, video)
+                results[label] = (wall, video, cpu)
             found = intervals(out)
             reference = reference or found
             assert found == reference, f"{label}: intervals differ from --jobs 1's"
     base = results["--jobs 1"][0]
-    rows = [("executor", "wall", "x real time", "throughput vs --jobs 1")]
-    for label, (wall, video) in results.items():
-        rows.append((label, f"{wall:.1f}s", f"{video / wall:.1f}x", f"{base / wall:.2f}x"))
+    rows = [("executor", "wall", "x real time", "throughput vs --jobs 1", "cores busy (CPU s / wall)")]
+    for label, (wall, video, cpu) in results.items():
+        busy = f"{cpu / wall:.2f}" if "ray" not in label else "- (Ray's workers)"
+        rows.append((label, f"{wall:.1f}s", f"{video / wall:.1f}x", f"{base / wall:.2f}x", busy))
     print(f"{len(CLIPS)} clips, {results['--jobs 1'][1]:.0f} s of video, clips written; {os.cpu_count()} cores")
     print("\n".join(format_table(rows)))
     if ray_start is not None:
         print(f"Ray cluster start-up (once, not in the times above): {ray_start:.1f}s")
     print("intervals: identical in every run")
+    load = os.getloadavg()[0]
+    print(f"load average at the end: {load:.1f} on {os.cpu_count()} cores{' (a busy machine)' if load > 1.5 else ''}")
 
 
 if __name__ == "__main__":
