@@ -80,6 +80,8 @@ def make_ray(request: ExecutorRequest, tasks: Sequence[VideoTask]) -> Executor:
 
 
 class RayExecutor(Executor):
+    """One Ray task per recording, results in the order the cluster finishes them."""
+
     def __init__(self, address: str | None):
         self.started_here = connect(address)
 
