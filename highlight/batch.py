@@ -7,7 +7,9 @@ reason, the batch goes on, and the exit code says that something failed.
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,9 +18,10 @@ from tqdm import tqdm
 
 from highlight import HighlightError
 from highlight.discover import find_videos, printable
+from highlight.executors import ONE_JOB, Executor, ExecutorRequest, VideoTask, make_executor
 from highlight.export.report import REPORT_FILE
 from highlight.pipeline import Progress
-from highlight.runner import ProgressDisplay, VideoResult, run_video, update_report
+from highlight.runner import ProgressDisplay, VideoResult, update_report
 from highlight.settings import RunSettings
 from highlight.source import VideoInfo
 from highlight.table import format_table
@@ -31,6 +34,7 @@ DEFAULT_OUT_NAME = "highlights"
 class BatchReport:
     results: list[VideoResult] = field(default_factory=list)
     report_path: Path | None = None  # report.html, once written
+    wall_seconds: float | None = None  # the batch's own time: less than the sum of its videos' with parallel jobs
 
     @property
     def failed(self) -> list[VideoResult]:
@@ -80,8 +84,15 @@ def run_batch(
     quiet: bool = False,
     exports: Sequence[str] = (),
     write_report: bool = True,
+    executor: str = "local",
+    request: ExecutorRequest = ONE_JOB,
 ) -> BatchReport:
-    """Process every recording; then editor timelines (``exports``) per video and ``report.html``."""
+    """Process every recording; then editor timelines (``exports``) per video and ``report.html``.
+
+    ``executor`` (a name in ``highlight.executors.EXECUTORS``) runs them; ``request``
+    says how (``--jobs``, ``--ray-address``). The summary and the report list the
+    recordings in the planned order, whatever order they finished in.
+    """
     inputs = [Path(p) for p in inputs]
     out = (out or default_out_dir(inputs)).expanduser()
     pairs = plan_outputs(inputs, out)
@@ -91,16 +102,44 @@ def run_batch(
             f"no videos found in {', '.join(map(str, inputs))} "
             "(looked for .mp4 .mov .m4v .avi .mkv .webm, in sub-folders too)"
         )
-    overall = tqdm(pairs, desc="videos", unit="video", disable=quiet, position=0, file=sys.stderr)
-    for video, folder in overall:
-        result = run_video(video, folder, settings, force, exports, progress=_video_bar(video, quiet))
-        report.results.append(result)
-        if not result.finished:
-            tqdm.write(f"error: {result.error}", file=sys.stderr)
-    overall.close()
+    tasks = [VideoTask(video, folder, settings, force, tuple(exports)) for video, folder in pairs]
+    started = time.perf_counter()
+    with make_executor(executor, request, tasks) as runner:
+        report.results = _collect(runner, tasks, quiet)
+    report.wall_seconds = time.perf_counter() - started
     if write_report:
         _write_report(out, report)
     return report
+
+
+def _collect(runner: Executor, tasks: list[VideoTask], quiet: bool) -> list[VideoResult]:
+    """Results as they come, under the overall bar; returned in the planned order.
+
+    One recording at a time shows its own bar below the overall one. Recordings running
+    in parallel (worker processes, a cluster) show a line each as they finish instead:
+    bars drawn by several processes into one terminal would overwrite each other, and a
+    line per finished file reads the same whether the workers are here or on other machines.
+    """
+    overall = tqdm(total=len(tasks), desc="videos", unit="video", disable=quiet, position=0, file=sys.stderr)
+    order = {task.video.absolute(): index for index, task in enumerate(tasks)}  # a cluster reports absolute paths
+    results: list[VideoResult] = []
+    for result in runner.results(tasks, functools.partial(_video_bar, quiet=quiet)):
+        results.append(result)
+        if not result.finished:
+            tqdm.write(f"error: {result.error}", file=sys.stderr)
+        elif not runner.shows_video_progress and not quiet:
+            tqdm.write(_finished_line(result), file=sys.stderr)
+        overall.update()
+    overall.close()
+    return sorted(results, key=lambda r: order.get(r.path.absolute(), len(order)))
+
+
+def _finished_line(result: VideoResult) -> str:
+    """One line per finished recording when they run in parallel."""
+    if result.status == "skipped":
+        return f"{printable(result.path.name)}: already done"
+    count = result.highlights
+    return f"{printable(result.path.name)}: {count} highlight{'' if count == 1 else 's'} in {result.run_seconds:.1f}s"
 
 
 def _write_report(out: Path, batch: BatchReport) -> None:
@@ -156,7 +195,7 @@ def format_summary(report: BatchReport) -> str:
     busy = sum(r.status == "busy" for r in report.results)
     total_highlights = sum(r.highlights for r in report.results)
     video_time = sum(r.video_seconds for r in report.results if r.status == "done")
-    run_time = sum(r.run_seconds for r in report.results)
+    run_time = report.wall_seconds if report.wall_seconds is not None else sum(r.run_seconds for r in report.results)
     speed = f", {video_time / run_time:.1f}x real time" if run_time > 0 and video_time else ""
     lines.append(
         f"{len(report.results)} videos: {done} processed, {skipped} already done, "

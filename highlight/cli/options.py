@@ -121,6 +121,40 @@ Export = Annotated[
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 
 
+def executor_name(value: str) -> str:
+    """A declared executor's name, or a usage error listing them."""
+    from highlight.executors import EXECUTORS
+
+    if value not in EXECUTORS:
+        raise typer.BadParameter(f"unknown executor {value!r}; choose from: {', '.join(EXECUTORS)}")
+    return value
+
+
+def _executor_help() -> str:
+    from highlight.executors import EXECUTORS
+
+    return "Where recordings are processed: " + "; ".join(f"{k.name}: {k.description}" for k in EXECUTORS.values())
+
+
+def _executor_names() -> str:
+    from highlight.executors import EXECUTORS
+
+    return "|".join(EXECUTORS)
+
+
+ExecutorOption = Annotated[
+    str, typer.Option("--executor", metavar=_executor_names(), callback=executor_name, help=_executor_help())
+]
+RayAddress = Annotated[
+    Optional[str],
+    typer.Option(
+        "--ray-address",
+        metavar="ADDRESS",
+        help="With --executor ray: auto (the cluster `ray start` joined here), ray://HOST:10001, or none: a Ray started for this command.",
+    ),
+]
+
+
 def region_texts(values: list[str] | None) -> list[str] | None:
     """Each --region/--exclude value checked now: a bad one ends the command naming the option."""
     from highlight.regions import parse_region

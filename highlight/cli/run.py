@@ -14,6 +14,7 @@ from highlight.cli.options import (
     Clips,
     Detector,
     Excludes,
+    ExecutorOption,
     ExitThreshold,
     Export,
     FullScan,
@@ -27,6 +28,7 @@ from highlight.cli.options import (
     Plugins,
     PresetOption,
     Quiet,
+    RayAddress,
     Reel,
     Regions,
     SampleFps,
@@ -78,6 +80,17 @@ def run(
     report: Annotated[
         bool, typer.Option("--report/--no-report", help="Write report.html in the output folder. [default: on]")
     ] = True,
+    jobs: Annotated[
+        Optional[int],
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help="Recordings processed at once (--executor local). [default: one per core, within free memory]",
+        ),
+    ] = None,
+    executor: ExecutorOption = "local",
+    ray_address: RayAddress = None,
     quiet: Quiet = False,
     verbose: Verbose = False,
     components: dict | None = None,
@@ -87,14 +100,26 @@ def run(
     Example: highlight run ~/Videos/court --margin 0.5s --slowmo 0.5
     Example: highlight run ~/Videos/gym --plugin reps --reps-exercise squat --overlay pose
     Example: highlight run court.mp4 --region 0.58,0.10,0.22,0.35 --preset shots
+    Example: highlight run /mnt/club/2024-05-* --executor ray --ray-address auto
     """
     from highlight.batch import format_summary, run_batch
+    from highlight.executors import ExecutorRequest
 
     setup_logging(verbose)
     settings = analysis_settings(locals())
     exports = timeline_formats(export) if export else []
     try:
-        batch = run_batch(paths, settings, out, force=force, quiet=quiet, exports=exports, write_report=report)
+        batch = run_batch(
+            paths,
+            settings,
+            out,
+            force=force,
+            quiet=quiet,
+            exports=exports,
+            write_report=report,
+            executor=executor,
+            request=ExecutorRequest(jobs, ray_address),
+        )
     except (HighlightError, FileNotFoundError) as error:
         fail(str(error).strip("'\""))
     typer.echo(format_summary(batch))

@@ -13,6 +13,7 @@ from highlight.cli.options import (
     Clips,
     Detector,
     Excludes,
+    ExecutorOption,
     ExitThreshold,
     Export,
     FullScan,
@@ -25,6 +26,7 @@ from highlight.cli.options import (
     PadBefore,
     Plugins,
     PresetOption,
+    RayAddress,
     Reel,
     Regions,
     SampleFps,
@@ -134,6 +136,8 @@ def watch(
             help="Testing and one-shot use: exit once nothing is settling, queued or running.",
         ),
     ] = False,
+    executor: ExecutorOption = "local",
+    ray_address: RayAddress = None,
     verbose: Verbose = False,
     components: dict | None = None,
 ) -> None:
@@ -183,6 +187,8 @@ def watch(
         retry_failed=retry_failed,
         exit_when_idle=exit_when_idle,
         verbose=verbose,
+        executor=executor,
+        ray_address=ray_address,
     )
     setup_logging(out, verbose)
     try:

@@ -14,6 +14,10 @@ progress (its child's process group is killed, its row goes back to ``queued`` w
 counting the attempt, and the temporary files it left are removed) and exits 0. What a
 stopped or killed worker leaves behind never looks finished: every output is renamed
 into place only when complete, and the manifest says ``complete`` only at the very end.
+
+With ``--executor ray`` a job is a Ray task instead of a child (``RayJob`` in
+``highlight.executors.ray_cluster``): it answers the same poll/wait/kill and leaves the
+same result file, so the record, retries, timeouts and stop above are unchanged.
 """
 
 from __future__ import annotations
@@ -124,6 +128,8 @@ class WatchConfig:
     retry_failed: bool = False
     exit_when_idle: bool = False  # for tests and one-shot use: stop once nothing is left to do
     verbose: bool = False
+    executor: str = "local"  # "ray": jobs run as tasks on a Ray cluster instead of local children
+    ray_address: str | None = None
 
     @property
     def store_path(self) -> Path:
@@ -201,9 +207,11 @@ class Watcher:
         self.out.mkdir(parents=True, exist_ok=True)
         lock = _acquire_lock(self.out / LOCK_FILE)
         self.store = Store(self.config.store_path)
-        observer = None
-        previous_handlers = self._install_signal_handlers()
+        observer, previous_handlers, ray_started_here = None, {}, False
         try:
+            # Ray first: it may set signal handlers of its own, and ours must win.
+            ray_started_here = self.config.executor == "ray" and _connect_ray(self.config.ray_address)
+            previous_handlers = self._install_signal_handlers()
             self._recover()
             observer = self._start_observer()
             self._scan("start-up scan")
@@ -224,6 +232,8 @@ class Watcher:
             self._abandon_all()
             self.store.close()
             self._restore_signal_handlers(previous_handlers)
+            if ray_started_here:
+                _disconnect_ray()
             lock.close()
         log.info("stopped")
         return 0
@@ -409,10 +419,19 @@ class Watcher:
                 "verbose": self.config.verbose,
             },
         )
-        process = _spawn_worker(job_file, result_file)
+        process = self._launch(job_file, result_file)
         self.store.start(record.path, process.pid)
         self.running[record.path] = _Job(self.store.get(record.path), process, time.monotonic(), job_file, result_file)
         log.debug("started %s (pid %d, attempt %d)", self._name(record.path), process.pid, record.attempts + 1)
+
+    def _launch(self, job_file: Path, result_file: Path):
+        """A local worker child, or with --executor ray a Ray task the daemon supervises the same way."""
+        if self.config.executor == "ray":
+            from highlight.executors.ray_cluster import submit_watch_job
+
+            job = json.loads(job_file.read_text(encoding="utf-8"))
+            return submit_watch_job(job, result_file)
+        return _spawn_worker(job_file, result_file)
 
     def _batch_entries(self, exclude: str = "") -> list[dict]:
         """The record's finished files, in the form report.html lists a batch."""
@@ -621,9 +640,23 @@ def _spawn_worker(job_file: Path, result_file: Path) -> subprocess.Popen:
     )
 
 
+def _connect_ray(address: str | None) -> bool:
+    from highlight.executors.ray_cluster import connect
+
+    return connect(address)
+
+
+def _disconnect_ray() -> None:
+    from highlight.executors.ray_cluster import import_ray
+
+    import_ray().shutdown()
+
+
 def _has_exited(process: subprocess.Popen) -> bool:
     """Whether the child has exited, without reaping it: while it is a zombie its process
     group id cannot be reused, so killing that group cannot hit an unrelated process."""
+    if not isinstance(process, subprocess.Popen):  # a Ray task (RayJob): no process group here
+        return process.poll() is not None
     if process.returncode is not None:
         return True
     try:
@@ -640,6 +673,9 @@ def _stop_group(process: subprocess.Popen) -> int:
 
 
 def _kill_group(process: subprocess.Popen, signum: int = signal.SIGKILL) -> None:
+    if not isinstance(process, subprocess.Popen):  # a Ray task: cancelled on its node
+        process.kill()
+        return
     try:
         os.killpg(process.pid, signum)
     except (ProcessLookupError, PermissionError):
