@@ -290,8 +290,9 @@ def _start_on_court(tmp_path, samples, daemon):
     folder.mkdir()
     shutil.copy(samples[0] / "court.mp4", folder / "court.mp4")
     process = daemon(folder, out, "--exit-when-idle")
-    # Analysis done (scores.csv written), clips being encoded: the middle of the file.
-    wait_for(lambda: (out / "court" / "scores.csv").exists(), 60, "the analysis of court.mp4", process)
+    # Analysis done (scores.csv and the unfinished manifest written, the manifest just after
+    # the scores), clips being encoded: the middle of the file.
+    wait_for(lambda: (out / "court" / manifests.MANIFEST_FILE).exists(), 60, "the analysis of court.mp4", process)
     record = records(out)["court.mp4"]
     assert record.status == "running"
     return folder, out, process, record.pid
