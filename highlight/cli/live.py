@@ -119,7 +119,7 @@ def live(
     Example: highlight live --source match.mp4 --realtime --out /tmp/try --duration 2m
     """
     from highlight.live.session import LiveOptions, LiveSession
-    from highlight.live.status import StatusLine, describe
+    from highlight.live.status import StatusLine, describe, plugin_fields
 
     settings = analysis_settings(locals())
     setup_logging(out, verbose)
@@ -128,12 +128,17 @@ def live(
         log.warning("--slowmo and --reel are not made live; use `highlight cut` on a part folder afterwards")
     status = StatusLine()
     show = _preview_window(preview, log)
+    counts = {"last": ""}
 
     def on_status(session) -> None:
         line = describe(session)
         status.show(line)
         if show is not None:
             show(session, line)
+        results = "  ".join(plugin_fields(session.live_plugin_results()))
+        if results and results != counts["last"]:  # the log (a service's journal) gets each change of count
+            counts["last"] = results
+            log.info("%s", results)
 
     options = LiveOptions(source=source, out=out, realtime=realtime, duration=duration, roll_over=roll_over)
     try:

@@ -33,6 +33,8 @@ from highlight.settings import RunSettings
 
 log = logging.getLogger("highlight.live")
 
+PLUGIN_RESULTS_EVERY_S = 2.0
+
 
 @dataclass(frozen=True)
 class LiveOptions:
@@ -120,6 +122,8 @@ class LiveSession:
         self.part: LivePart | None = None
         self.writer: ClipWriter | None = None
         self.latest_score = 0.0
+        self._plugin_results: dict = {}
+        self._plugin_results_at = -float("inf")
 
     def run(self) -> LivePart:
         """Until the stream ends (a file), ``--duration`` passes, or a signal stops it; returns the last part."""
@@ -211,16 +215,24 @@ class LiveSession:
         log.info("live: new part %s", self.part.folder)
 
     def live_plugin_results(self) -> dict:
-        """Results so far of the plugins that offer them (``live_results``), for the status line."""
-        results = {}
-        for plugin in self.plugins:
-            live_results = getattr(plugin, "live_results", None)
-            if callable(live_results):
+        """The plugins' results so far (``Plugin.live_results``), refreshed every few seconds.
+
+        Counting reps runs over the whole pose track, so it is not redone for every frame.
+        """
+        now = time.monotonic()
+        if now - self._plugin_results_at >= PLUGIN_RESULTS_EVERY_S:
+            self._plugin_results_at = now
+            results = {}
+            for plugin in self.plugins:
                 try:
-                    results[plugin.name] = live_results()
+                    result = plugin.live_results()
                 except Exception as error:  # a status line is not worth a session
                     log.debug("plugin %s: live results failed: %s", plugin.name, error)
-        return results
+                    continue
+                if result:
+                    results[plugin.name] = result
+            self._plugin_results = results
+        return self._plugin_results
 
     # -- stopping -------------------------------------------------------------------------
 

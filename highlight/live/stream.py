@@ -53,7 +53,7 @@ class Reconnect:
 
     first_s: float = 0.5
     longest_s: float = 8.0
-    open_timeout_s: float = 5.0  # opening (probing) a stream that sends nothing
+    open_timeout_s: float = 3.0  # opening (probing) a stream that sends nothing (also how long a stop can wait)
     read_timeout_s: float = 2.0  # a stream silent this long has dropped
 
 
@@ -91,6 +91,8 @@ def open_container(spec: str, reconnect: Reconnect):
         spec = device
     elif spec.startswith(("rtsp://", "rtsps://")):
         options["rtsp_transport"] = "tcp"  # no lost packets, no smeared keyframes
+    elif spec.startswith("udp://"):
+        options["overrun_nonfatal"] = "1"  # a full receive buffer loses packets, not the stream
     try:
         return av.open(spec, format=fmt, options=options, timeout=(reconnect.open_timeout_s, reconnect.read_timeout_s))
     except (av.error.FFmpegError, OSError) as error:
@@ -203,6 +205,10 @@ class LiveSource:
             fps_rational=str(Fraction(stream.average_rate)) if stream.average_rate else "",
         )
         self.clock.frame_seconds = 1.0 / self.info.fps
+        # Reading starts now, not when the frame loop starts: loading a pose model takes
+        # seconds, and a UDP stream not read meanwhile overflows the socket's buffer.
+        self._reader = threading.Thread(target=self._read, name="highlight-live-reader", daemon=True)
+        self._reader.start()
 
     # -- connecting ---------------------------------------------------------------------
 
@@ -255,7 +261,9 @@ class LiveSource:
     def _read_connection(self, connection: _Connection) -> str:
         """Demux, buffer and decode until the stream ends or drops; returns why it stopped."""
         codec = connection.stream.codec_context
-        needs_keyframe, last_keyframe = True, None
+        needs_keyframe, last_keyframe = True, None  # the first keyframe places the connection in time
+        decoding = False  # the decoder starts at a keyframe once the frame loop wants frames
+        backlog: list = []  # packets that came while the frame loop was setting up
         try:
             for packet in connection.container.demux(connection.stream):
                 if self.stop.is_set():
@@ -263,7 +271,8 @@ class LiveSource:
                 if packet.size == 0 or (packet.pts is None and packet.dts is None):
                     continue
                 if needs_keyframe and not packet.is_keyframe:
-                    continue  # decoding can only start at a keyframe
+                    continue  # nothing before the first keyframe can be decoded or copied
+                needs_keyframe = False
                 t = connection.session_time(packet.pts if packet.pts is not None else packet.dts)
                 if t < self.stats.last_time - 1.0:
                     # A sender restarted within the read timeout (UDP keeps the socket): a
@@ -281,22 +290,36 @@ class LiveSource:
                     if last_keyframe is not None:
                         self._gop_seconds = t - last_keyframe
                     last_keyframe = t
-                    for schedule in self._schedules:
-                        schedule.paused = False
-                    if not needs_keyframe and self._skipping:
-                        codec.flush_buffers()
-                    needs_keyframe, self._skipping = False, False
-                if self._skipping:
-                    self.stats.skipped_gops += packet.is_keyframe
+                if not self._schedules:
+                    # The frame loop is still setting up (loading a model): keep the packets,
+                    # and analyse them, late, once it is ready rather than never.
+                    backlog.append(packet)
                     continue
-                self._decode(codec, packet, connection)
-                if all(s.paused for s in self._schedules) and self._schedules:
-                    self._skipping = True
+                for waiting in backlog:
+                    decoding = self._feed(codec, waiting, connection, decoding, catching_up=True)
+                backlog = []
+                decoding = self._feed(codec, packet, connection, decoding)
             return "end of stream"
         except av.error.FFmpegError as error:
             return getattr(error, "strerror", None) or str(error)
 
-    def _decode(self, codec, packet, connection: _Connection) -> None:
+    def _feed(self, codec, packet, connection: _Connection, decoding: bool, catching_up: bool = False) -> bool:
+        """Decode a packet unless every consumer waits for the next keyframe; returns whether the decoder runs."""
+        if packet.is_keyframe:
+            for schedule in self._schedules:
+                schedule.paused = False
+            if self._skipping:
+                codec.flush_buffers()
+            decoding, self._skipping = True, False
+        if not decoding or self._skipping:
+            return decoding
+        self._decode(codec, packet, connection, catching_up)
+        if all(s.paused for s in self._schedules):
+            self._skipping = True  # every consumer waits for the next keyframe
+            self.stats.skipped_gops += 1
+        return decoding
+
+    def _decode(self, codec, packet, connection: _Connection, catching_up: bool = False) -> None:
         try:
             frames = codec.decode(packet)
         except av.error.InvalidDataError:
@@ -309,23 +332,25 @@ class LiveSource:
             t = connection.session_time(frame.pts)
             wanted = tuple(s.wants(t) for s in self._schedules)
             if any(wanted):
-                self._deliver(Frame(frame, t, round(t * self.info.fps), 0), wanted)
+                self._deliver(Frame(frame, t, round(t * self.info.fps), 0), wanted, catching_up)
 
-    def _deliver(self, frame: Frame, wanted: tuple[bool, ...]) -> None:
+    def _deliver(self, frame: Frame, wanted: tuple[bool, ...], catching_up: bool = False) -> None:
         """Queue a frame; when the frame loop is behind, drop the oldest rather than fall behind the stream.
 
-        A file read as fast as possible (no ``realtime``) waits for the frame loop instead.
+        A file read as fast as possible (no ``realtime``) waits for the frame loop instead,
+        and so do the frames of the first seconds, buffered while the frame loop set up.
         """
         item = (frame, wanted)
+        drops = self.drops_when_behind and not catching_up
         while not self.stop.is_set():
             try:
-                if self.drops_when_behind:
+                if drops:
                     self._frames.put_nowait(item)
                 else:
                     self._frames.put(item, timeout=0.2)
                 return
             except queue.Full:
-                if self.drops_when_behind:
+                if drops:
                     self._drop_oldest()
 
     def _drop_oldest(self) -> None:
@@ -340,8 +365,6 @@ class LiveSource:
     def sample(self, rates: Sequence[float | None]) -> Iterator[tuple[Frame, tuple[bool, ...]]]:
         """Frames as they arrive, with which consumer wants each (as ``VideoSource.sample``)."""
         self._schedules = [Schedule(rate, self.info.fps) for rate in rates]
-        self._reader = threading.Thread(target=self._read, name="highlight-live-reader", daemon=True)
-        self._reader.start()
         while True:
             try:
                 frame, wanted = self._frames.get(timeout=0.1)
@@ -385,10 +408,7 @@ class LiveSource:
 
     def close(self) -> None:
         self.stop.set()
-        if self._reader is not None:
-            self._reader.join(timeout=5)
-        elif self._pending_container is not None:
-            self._pending_container.close()
+        self._reader.join(timeout=10)
 
     def __enter__(self) -> LiveSource:
         return self

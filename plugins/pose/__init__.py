@@ -12,6 +12,7 @@ MediaPipe is imported only when this plugin runs.
 from __future__ import annotations
 
 import sys
+import threading
 import types
 from collections.abc import Callable
 from pathlib import Path
@@ -132,6 +133,8 @@ class PosePlugin(Plugin):
         self.tracker = PoseTracker(max_missed=max(1, round(self.sample_fps)))  # a second out of sight
         self.times: list[float] = []
         self.last_ms = -1
+        self._lock = threading.Lock()  # on_frame (plugin thread) vs people_so_far (a live status line)
+        context.shared["people_so_far"] = self.people_so_far
 
     def on_frame(self, frame: Frame) -> None:
         import mediapipe as mp
@@ -140,8 +143,19 @@ class PosePlugin(Plugin):
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.image(width=width))
         timestamp_ms = max(round(frame.time * 1000), self.last_ms + 1)  # must strictly increase
         self.last_ms = timestamp_ms
-        self.tracker.add(self.landmarker.detect(image, timestamp_ms))
-        self.times.append(frame.time)
+        poses = self.landmarker.detect(image, timestamp_ms)
+        with self._lock:
+            self.tracker.add(poses)
+            self.times.append(frame.time)
+
+    def people_so_far(self) -> tuple[PeopleTrack, int | None]:
+        """Everyone tracked up to now and the headline person, while a live stream goes on."""
+        with self._lock:
+            people = PeopleTrack(np.asarray(self.times, np.float64), self.tracker.landmarks())
+        try:
+            return people, headline_person(people, self.context.options["person"])
+        except HighlightError:  # --person N before N people have been seen
+            return people, None
 
     def end_video(self) -> dict[str, Any]:
         self.landmarker.close()
