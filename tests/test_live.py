@@ -80,7 +80,22 @@ def run_intervals(excerpt, tmp_path_factory) -> list[tuple[float, float]]:
 
 
 def _env() -> dict:
-    return {**os.environ, "PYTHONPATH": str(REPO)}
+    """This checkout first; its plugins/ as ``highlight_plugins`` (what an install of it provides)."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(_plugins_path())])}
+
+
+def _plugins_path() -> Path:
+    import tempfile
+
+    folder = Path(tempfile.gettempdir()) / f"highlight-test-plugins-{os.getuid()}"
+    folder.mkdir(exist_ok=True)
+    link = folder / "highlight_plugins"
+    if not link.exists():
+        try:
+            link.symlink_to(REPO / "plugins", target_is_directory=True)
+        except FileExistsError:
+            pass  # another test process made it at the same moment
+    return folder
 
 
 class Live:
@@ -113,7 +128,7 @@ class Live:
         """Send ``clip`` in real time; returns the wall time the sender was started."""
         started = time.time()
         sender = subprocess.Popen(
-            [ffmpeg(), "-v", "error", "-re", "-i", str(clip), "-c", "copy", "-f", "mpegts",
+            [ffmpeg(), "-v", "error", "-re", "-i", str(clip), "-an", "-c", "copy", "-f", "mpegts",
              f"udp://127.0.0.1:{self.port}?pkt_size=1316"],
         )  # fmt: skip
         try:
@@ -209,6 +224,23 @@ def test_sigterm_mid_highlight_leaves_complete_clips_and_a_valid_manifest(excerp
     assert stop_at - 3.0 < written.end <= stop_at + 1.0, (written, stop_at)
     scores = (live.part() / manifest.scores).read_text().splitlines()
     assert scores[0].startswith("time_s,score") and len(scores) > 10
+
+
+def test_live_reps_count_the_labelled_reps_and_show_them_as_they_come(shared, dev_labels, tmp_path):
+    """Pose at 5 frames a second keeps up with real time on a busy two-core machine; the count is the label's."""
+    clip = shared / "data" / "videos" / "squat_side.mp4"
+    model = shared / "models" / "pose_landmarker_lite.task"
+    live = Live(tmp_path / "live", free_udp_port(), "--plugin", "reps", "--reps-exercise", "squat",
+                "--pose-fps", "5", "--pose-model", str(model))  # fmt: skip
+    try:
+        live.stream(clip)
+        time.sleep(2.0)
+    finally:
+        output = live.stop()
+    assert live.process.returncode == 0, output
+    manifest = _check_outputs(live.part())
+    assert manifest.plugins["reps"]["count"] == dev_labels["reps"]["squat_side.mp4"]["count"], manifest.plugins
+    assert "exercise squat  reps " in output, output  # the counts as they came, in the log
 
 
 # -- the live interval decisions, without a stream --------------------------------------
