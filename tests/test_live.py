@@ -308,3 +308,65 @@ def test_manifest_of_live_reads_as_a_run_manifest(tmp_path):
         "0.5000,0.7000,0",
         "1.0000,0.1000,1",
     ]
+
+
+def test_a_long_session_rolls_over_into_parts_between_highlights(excerpt, run_intervals, tmp_path):
+    """Parts of 1 s on a file read as fast as it decodes: a new part starts in the quiet before the
+    highlight, the highlight stays whole in one part, and each sample is in one part only."""
+    out = tmp_path / "live"
+    command = [
+        sys.executable,
+        "-m",
+        "highlight",
+        "live",
+        "--source",
+        str(excerpt),
+        "--out",
+        str(out),
+        "--roll-over",
+        "1s",
+    ]
+    result = subprocess.run(command, env=_env(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    parts = sorted((p for p in out.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    manifests_ = [_check_outputs(part) for part in parts]
+    assert len(parts) >= 2, parts
+    intervals = [(i.start, i.end) for m in manifests_ for i in m.intervals]
+    assert len(intervals) == len(run_intervals)
+    assert all(temporal_iou(a, b) >= 0.9 for a, b in zip(intervals, run_intervals)), (intervals, run_intervals)
+    starts = [m.extra["live"]["part_start_s"] for m in manifests_] + [np.inf]
+    seen: set[float] = set()
+    for k, part in enumerate(parts):  # a part starts where the previous one's last sample is
+        times = {float(row.split(",")[0]) for row in (part / "scores.csv").read_text().splitlines()[1:]}
+        assert all(starts[k] <= t <= starts[k + 1] for t in times), (k, starts)
+        assert not times & seen
+        seen |= times
+
+
+def test_a_codec_mp4_cannot_hold_is_encoded(tmp_path):
+    """MJPEG (webcams, IP-camera apps) cannot be stream-copied into MP4: the clip is encoded to H.264."""
+    import av
+
+    from highlight.live.clips import write_packet_clip
+    from highlight.live.ring import BufferedPacket, StreamTemplate
+
+    source = tmp_path / "camera.avi"
+    subprocess.run(
+        [ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=3", "-c:v", "mjpeg",
+         str(source)],
+        check=True, timeout=60,
+    )  # fmt: skip
+    with av.open(str(source)) as container:
+        stream = container.streams.video[0]
+        template = StreamTemplate(stream)
+        packets = []
+        for packet in container.demux(stream):
+            if packet.size and packet.pts is not None:
+                t = float(packet.pts * stream.time_base)
+                packets.append(BufferedPacket(packet, t, t, packet.is_keyframe, 1, template))
+    clip = tmp_path / "clip.mp4"
+    start = write_packet_clip(packets[25:], clip)
+    assert start == pytest.approx(1.0)
+    with av.open(str(clip)) as written:
+        assert written.streams.video[0].codec_context.name == "h264"
+        assert len(list(written.decode(video=0))) == len(packets) - 25

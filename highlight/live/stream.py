@@ -187,6 +187,7 @@ class LiveSource:
         self._schedules: list[Schedule] = []
         self._gop_seconds = math.inf
         self._skipping = False  # every consumer paused: not decoding until the next keyframe
+        self._loop_started = threading.Event()  # the frame loop asked for frames (sample)
         self._reader: threading.Thread | None = None
         self._pending_container = self._first_connection()
         stream = self._pending_container.streams.video[0]
@@ -240,6 +241,8 @@ class LiveSource:
 
     def _read(self) -> None:
         try:
+            if not self.drops_when_behind:
+                self._loop_started.wait()  # a file read at full speed: nothing to lose by waiting
             container = self._pending_container
             while container is not None and not self.stop.is_set():
                 self.live.connections += 1
@@ -295,13 +298,22 @@ class LiveSource:
                     # and analyse them, late, once it is ready rather than never.
                     backlog.append(packet)
                     continue
-                for waiting in backlog:
-                    decoding = self._feed(codec, waiting, connection, decoding, catching_up=True)
-                backlog = []
+                decoding = self._catch_up(codec, backlog, connection, decoding)
                 decoding = self._feed(codec, packet, connection, decoding)
-            return "end of stream"
+            reason = "end of stream"
         except av.error.FFmpegError as error:
-            return getattr(error, "strerror", None) or str(error)
+            reason = getattr(error, "strerror", None) or str(error)
+        if backlog and self._loop_started.wait() and not self.stop.is_set():
+            decoding = self._catch_up(codec, backlog, connection, decoding)  # a stream shorter than the set-up
+        if decoding:
+            self._decode(codec, None, connection)  # the frames the decoder still holds
+        return reason
+
+    def _catch_up(self, codec, backlog: list, connection: _Connection, decoding: bool) -> bool:
+        for waiting in backlog:
+            decoding = self._feed(codec, waiting, connection, decoding, catching_up=True)
+        backlog.clear()
+        return decoding
 
     def _feed(self, codec, packet, connection: _Connection, decoding: bool, catching_up: bool = False) -> bool:
         """Decode a packet unless every consumer waits for the next keyframe; returns whether the decoder runs."""
@@ -322,6 +334,8 @@ class LiveSource:
     def _decode(self, codec, packet, connection: _Connection, catching_up: bool = False) -> None:
         try:
             frames = codec.decode(packet)
+        except av.error.EOFError:
+            return
         except av.error.InvalidDataError:
             self.stats.corrupt_packets += 1
             return
@@ -365,6 +379,7 @@ class LiveSource:
     def sample(self, rates: Sequence[float | None]) -> Iterator[tuple[Frame, tuple[bool, ...]]]:
         """Frames as they arrive, with which consumer wants each (as ``VideoSource.sample``)."""
         self._schedules = [Schedule(rate, self.info.fps) for rate in rates]
+        self._loop_started.set()
         while True:
             try:
                 frame, wanted = self._frames.get(timeout=0.1)
@@ -408,6 +423,7 @@ class LiveSource:
 
     def close(self) -> None:
         self.stop.set()
+        self._loop_started.set()  # a reader waiting for a frame loop that never came
         self._reader.join(timeout=10)
 
     def __enter__(self) -> LiveSource:
