@@ -81,8 +81,12 @@ class LiveIntervals:
         segment = [(t, s) for t, s in zip(self.times, self.scores) if self.segment_start <= t <= now]
         if not segment:
             return []
+        # In the connection's own time, so that it is a video of its own: a highlight
+        # already going when it starts begins at its start, and padding stops there.
+        origin = self.segment_start
         times, scores = zip(*segment)
-        found = find_intervals(times, scores, self.settings, duration=now)
+        relative = find_intervals(np.asarray(times) - origin, scores, self.settings, duration=now - origin)
+        found = [Interval(i.start + origin, i.end + origin, i.peak, i.peak_time + origin) for i in relative]
         decisions = []
         for interval in found:
             if interval.end <= self.final_until + EPSILON:

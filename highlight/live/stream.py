@@ -221,8 +221,16 @@ class LiveSource:
         return container
 
     def _open_with_backoff(self):
-        delay = self.reconnect.first_s
+        """The stream opened again; None once stopped.
+
+        An attempt that waited its whole timeout for data (a sender that is silent) is
+        tried again at once: a UDP port left unbound between attempts would lose the
+        first packets, and the keyframe, of a sender that comes back. An attempt that
+        failed quickly (refused, not found) waits, twice as long each time.
+        """
+        delay, warned = self.reconnect.first_s, False
         while not self.stop.is_set():
+            started = time.monotonic()
             try:
                 container = open_container(self.spec, self.reconnect)
                 if not container.streams.video:
@@ -232,9 +240,12 @@ class LiveSource:
             except HighlightError as error:
                 if self.is_file:
                     raise
-                log.warning("%s; trying again in %.1f s", error, delay)
-                self.stop.wait(delay)
-                delay = min(delay * 2, self.reconnect.longest_s)
+                waited = time.monotonic() - started >= self.reconnect.open_timeout_s - 0.1
+                (log.debug if warned else log.warning)("%s; trying again", error)
+                warned = True
+                if not waited:
+                    self.stop.wait(delay)
+                    delay = min(delay * 2, self.reconnect.longest_s)
         return None
 
     # -- the reader thread --------------------------------------------------------------
