@@ -146,6 +146,10 @@ def live(
     except HighlightError as error:
         status.end()
         fail(error, code=1)
+    except Exception as error:  # a bug: one line for the user, the traceback in live.log with --verbose
+        status.end()
+        log.debug("live stopped by an unexpected error", exc_info=True)
+        fail(f"{type(error).__name__}: {error}", code=1)
     status.end()
     typer.echo(f"live: {len(part.manifest.intervals)} highlights in the last part, {part.folder}")
 

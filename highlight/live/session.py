@@ -137,16 +137,16 @@ class LiveSession:
     def _run(self) -> LivePart:
         options = self.options
         scorer = make_scorer(self.settings)
-        self.source = LiveSource(options.source, self.stop, options.realtime, options.reconnect)
-        self.part = LivePart(options.out, self.source.info, self.settings, scorer.describe(), start=0.0)
-        self.writer = ClipWriter()
-        log.info("live: %s -> %s", options.source, self.part.folder)
         timer = threading.Timer(options.duration, self.stop.set) if options.duration else None
-        if timer:
+        if timer:  # from now: waiting for a stream that never comes counts too
             timer.daemon = True
             timer.start()
         plugin_results: dict = {}
         try:
+            self.source = LiveSource(options.source, self.stop, options.realtime, options.reconnect)
+            self.part = LivePart(options.out, self.source.info, self.settings, scorer.describe(), start=0.0)
+            self.writer = ClipWriter()
+            log.info("live: %s -> %s", options.source, self.part.folder)
             with self.source:
                 analysis = analyse(
                     self.source,
