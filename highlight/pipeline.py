@@ -30,7 +30,7 @@ from highlight.options import complete
 from highlight.plugin_api import NO_FRAMES, Plugin, VideoContext, load_plugins
 from highlight.scorers import Scorer, get_scorer
 from highlight.settings import RunSettings, settings_from_dict
-from highlight.source import VideoInfo, VideoSource, probe
+from highlight.source import DecodeStats, VideoInfo, VideoSource, probe
 
 log = logging.getLogger(__name__)
 
@@ -200,14 +200,19 @@ def analyse(
             "plugins_wait_s": round(runner.wait_seconds + plugins_end_seconds, 3),  # the loop held up by them
             "analysis_s": round(total, 3),
         },
-        decode_stats={
-            "frames_decoded": stats.decoded,
-            "frames_used": stats.delivered,
-            "gops_skipped": stats.skipped_gops,
-            "corrupt_packets": stats.corrupt_packets,
-            "last_frame_s": round(stats.last_time, 3),
-        },
+        decode_stats=decode_summary(stats),
     )
+
+
+def decode_summary(stats: DecodeStats) -> dict[str, Any]:
+    """What a pass decoded, as the manifest's ``decode`` records it (a run's, or a live part's so far)."""
+    return {
+        "frames_decoded": stats.decoded,
+        "frames_used": stats.delivered,
+        "gops_skipped": stats.skipped_gops,
+        "corrupt_packets": stats.corrupt_packets,
+        "last_frame_s": round(stats.last_time, 3),
+    }
 
 
 class _PluginRunner:

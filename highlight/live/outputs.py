@@ -29,7 +29,6 @@ from typing import Any
 import numpy as np
 
 from highlight.atomic import remove_stale_temporaries
-from highlight.export.clips import clip_name
 from highlight.export.manifest import IntervalEntry, Manifest
 from highlight.export.scores import SCORES_FILE, write_scores
 from highlight.intervals import Interval
@@ -51,7 +50,7 @@ class LivePart:
         self.folder.mkdir(parents=True)
         remove_stale_temporaries(self.folder)
         self.start = start
-        self.manifest = Manifest.new(replace(info, path=info.path), settings.to_dict(), settings.key, detector)
+        self.manifest = Manifest.new(info, settings.to_dict(), settings.key, detector)
         self.manifest.extra["live"] = {"part_start_s": round(start, 3), "clips": {}}
         self.times: list[float] = []
         self.scores: list[float] = []
@@ -67,24 +66,23 @@ class LivePart:
             self.refined.extend(refined)
 
     def record_clip(self, index: int, interval: Interval, clip: str, clip_start: float, latency: float | None) -> None:
-        """List a clip that is complete on disk (replacing the shorter one of the same highlight)."""
+        """List a clip that is complete on disk; a longer clip of the same highlight replaces the shorter one."""
         with self._lock:
             entry = IntervalEntry.from_interval(index, interval)
             entry.clip = clip
             old = self._entries.get(index)
             self._entries[index] = entry
             self.manifest.intervals = [self._entries[k] for k in sorted(self._entries)]
-            self.manifest.extra["live"]["clips"][clip] = {
+            clips = self.manifest.extra["live"]["clips"]
+            if old is not None and old.clip != clip:
+                clips.pop(old.clip, None)
+            clips[clip] = {
                 "clip_start_s": round(clip_start, 3),
                 "written_after_end_s": None if latency is None else round(latency, 3),
             }
         self.save()
         if old is not None and old.clip and old.clip != clip:
-            (self.folder / old.clip).unlink(missing_ok=True)
-            self.manifest.extra["live"]["clips"].pop(old.clip, None)
-
-    def clip_name(self, index: int, interval: Interval) -> str:
-        return clip_name(index, interval)
+            (self.folder / old.clip).unlink(missing_ok=True)  # no longer listed: the manifest names the new one
 
     def note(self, key: str, value: Any) -> None:
         """A live statistic for ``extra["live"]`` (connections, dropped frames), saved with the next write."""

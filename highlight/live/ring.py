@@ -84,17 +84,15 @@ class PacketRing:
             for _ in range(keep):
                 self._bytes -= self._packets.popleft().size
 
-    def between(self, start: float, end: float, connection: int | None = None) -> list[BufferedPacket]:
+    def between(self, start: float, end: float) -> list[BufferedPacket]:
         """The packets that decode every frame from ``start`` to ``end``: from the keyframe at or before ``start``.
 
-        Only packets of one connection (the one ``end`` lies in, or ``connection``): a clip
-        never spans a reconnection.
+        Only packets of the connection ``end`` lies in: a clip never spans a reconnection.
         """
         with self._lock:
             packets = list(self._packets)
-        if connection is None:
-            inside = [p for p in packets if p.time <= end]
-            connection = inside[-1].connection if inside else None
+        inside = [p for p in packets if p.time <= end]
+        connection = inside[-1].connection if inside else None
         packets = [p for p in packets if p.connection == connection]
         first = 0
         for k, item in enumerate(packets):

@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from highlight import HighlightError
+from highlight.export.clips import clip_name
 from highlight.live.clips import write_packet_clip
 from highlight.live.decisions import ClipDecision, LiveIntervals
 from highlight.live.outputs import LivePart
 from highlight.live.stream import LiveSource, Reconnect
-from highlight.pipeline import analyse, make_scorer
+from highlight.pipeline import analyse, decode_summary, make_scorer
 from highlight.plugin_api import load_plugins
 from highlight.settings import RunSettings
 
@@ -81,7 +82,7 @@ class ClipWriter:
     def _work(self) -> None:
         while (job := self._jobs.get()) is not None:
             decision, part = job.decision, job.part
-            name = part.clip_name(decision.index, decision.interval)
+            name = clip_name(decision.index, decision.interval)
             try:
                 clip_start = write_packet_clip(job.packets, part.folder / name)
             except HighlightError as error:
@@ -254,13 +255,7 @@ class LiveSession:
         part.note("connection_starts_s", list(live.connection_starts))
         part.note("reconnects", live.reconnects)
         part.note("dropped_frames", live.dropped)
-        part.manifest.decode = {
-            "frames_decoded": stats.decoded,
-            "frames_used": stats.delivered,
-            "gops_skipped": stats.skipped_gops,
-            "corrupt_packets": stats.corrupt_packets,
-            "last_frame_s": round(stats.last_time, 3),
-        }
+        part.manifest.decode = decode_summary(stats)
 
     def _install_signal_handlers(self) -> dict:
         previous = {}

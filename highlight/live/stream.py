@@ -30,9 +30,8 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
-from pathlib import Path
 
 import av
 
@@ -64,10 +63,7 @@ class LiveStats:
     dropped: int = 0  # frames a consumer wanted that were dropped because the frame loop was behind
     reconnects: int = 0
     connections: int = 0
-    connection_starts: list[float] | None = None  # session time of each connection's first frame
-
-    def __post_init__(self) -> None:
-        self.connection_starts = self.connection_starts or []
+    connection_starts: list[float] = field(default_factory=list)  # session time of each connection's start
 
 
 def is_camera(spec: str) -> bool:
@@ -442,10 +438,3 @@ class LiveSource:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def describe_source(spec: str) -> str:
-    """How the status line and the log name a source (a camera by its device)."""
-    if is_camera(spec):
-        return f"camera {spec}"
-    return spec if not Path(spec).exists() else Path(spec).name
