@@ -200,6 +200,7 @@ def test_live_stream_finds_the_run_highlights_in_time_and_after_a_reconnect(exce
             latencies.append(live.seen[entry.clip] - action_end_wall)
     print(f"latency from the end of the action to the clip on disk: {[round(x, 2) for x in latencies]} s")
     assert max(latencies) <= PAD_AFTER + 2.0, latencies
+    assert manifest.decode["gops_skipped"] > 0  # quiet stretches cost a keyframe per GOP, as in run
 
 
 def test_sigterm_mid_highlight_leaves_complete_clips_and_a_valid_manifest(excerpt, run_intervals, tmp_path):
@@ -241,6 +242,30 @@ def test_live_reps_count_the_labelled_reps_and_show_them_as_they_come(shared, de
     manifest = _check_outputs(live.part())
     assert manifest.plugins["reps"]["count"] == dev_labels["reps"]["squat_side.mp4"]["count"], manifest.plugins
     assert "exercise squat  reps " in output, output  # the counts as they came, in the log
+
+
+def test_a_slow_frame_loop_drops_frames_rather_than_lag(tmp_path):
+    """Every frame wanted at 25 fps, each taking 80 ms to analyse: frames are dropped, the delay stays bounded."""
+    from highlight.live.stream import QUEUED_FRAMES, LiveSource
+
+    clip = tmp_path / "camera.mp4"
+    subprocess.run(
+        [ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=6", "-c:v", "libx264",
+         "-g", "25", "-pix_fmt", "yuv420p", str(clip)],
+        check=True, timeout=60,
+    )  # fmt: skip
+    per_frame = 0.08
+    lags = []
+    with LiveSource(str(clip), threading.Event(), realtime=True) as source:
+        for frame, _ in source.sample([None]):
+            lags.append(time.monotonic() - source.clock.started - frame.time)
+            time.sleep(per_frame)
+    counts = (source.stats.delivered, source.live.dropped)
+    assert source.live.dropped > 0, counts
+    assert sum(counts) == 150, counts  # every frame analysed or counted as dropped
+    # A frame waits for the frames queued before it and the one being analysed (plus what a loaded
+    # machine adds): far below the 6 s it would lag by the end without dropping.
+    assert max(lags) <= (QUEUED_FRAMES + 1) * per_frame + 1.5, max(lags)
 
 
 # -- the live interval decisions, without a stream --------------------------------------
