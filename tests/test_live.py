@@ -324,7 +324,7 @@ def test_manifest_of_live_reads_as_a_run_manifest(tmp_path):
     info = VideoInfo("udp://127.0.0.1:1", 0, 0.0, 320, 240, 0, 25.0, 0.0, 0, False, "h264")
     part = LivePart(tmp_path, info, RunSettings(), {"name": "motion"}, start=0.0)
     part.add_scores([0.0, 0.5, 1.0], [0.0, 0.7, 0.1], [False, False, True])
-    part.save(complete=True)
+    part.close()
     manifest = manifests.load(part.folder)
     assert manifest.complete and manifest.source.path == info.path
     assert json.loads((part.folder / "highlights.json").read_text())["live"]["part_start_s"] == 0.0

@@ -57,6 +57,17 @@ class LivePart:
         self.refined: list[bool] = []
         self._lock = threading.Lock()  # the frame loop adds scores while the clip writer records clips
         self._entries: dict[int, IntervalEntry] = {}
+        self._clips_pending = 0  # decided, not yet on disk: the part is complete only without any
+        self._closed = False
+        self.save()
+
+    def clip_submitted(self) -> None:
+        with self._lock:
+            self._clips_pending += 1
+
+    def clip_failed(self) -> None:
+        with self._lock:
+            self._clips_pending -= 1
         self.save()
 
     def add_scores(self, times: list[float], scores: list[float], refined: list[bool]) -> None:
@@ -80,6 +91,7 @@ class LivePart:
                 "clip_start_s": round(clip_start, 3),
                 "written_after_end_s": None if latency is None else round(latency, 3),
             }
+            self._clips_pending -= 1
         self.save()
         if old is not None and old.clip and old.clip != clip:
             (self.folder / old.clip).unlink(missing_ok=True)  # no longer listed: the manifest names the new one
@@ -89,16 +101,22 @@ class LivePart:
         with self._lock:
             self.manifest.extra["live"][key] = value
 
-    def save(self, complete: bool = False, plugins: dict | None = None) -> None:
+    def close(self, plugins: dict | None = None) -> None:
+        """No more scores or highlights come to this part; complete once its last clip is on disk."""
+        with self._lock:
+            self._closed = True
+            if plugins is not None:
+                self.manifest.plugins = plugins
+        self.save()
+
+    def save(self) -> None:
         """scores.csv, then highlights.json: the manifest never names scores that are not on disk."""
         with self._lock:
             times = np.asarray(self.times, dtype=float)
             order = np.argsort(times, kind="stable")
             if times.size:
                 self.manifest.source = replace(self.manifest.source, duration=round(float(times.max()) - self.start, 3))
-            if plugins is not None:
-                self.manifest.plugins = plugins
-            self.manifest.complete = complete
+            self.manifest.complete = self._closed and self._clips_pending == 0
             scores = np.asarray(self.scores, dtype=float)[order]
             refined = np.asarray(self.refined, dtype=bool)[order]
             write_scores(self.folder / SCORES_FILE, times[order], scores, refined)

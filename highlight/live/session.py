@@ -35,6 +35,7 @@ from highlight.settings import RunSettings
 log = logging.getLogger("highlight.live")
 
 PLUGIN_RESULTS_EVERY_S = 2.0
+SAVE_EVERY_S = 5.0  # scores.csv and highlights.json also grow while nothing happens (clips save them too)
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,6 @@ class ClipWriter:
     def submit(self, job: _ClipJob) -> None:
         self._jobs.put(job)
 
-    def pending(self) -> int:
-        return self._jobs.qsize()
-
     def close(self) -> None:
         """Write what is queued, then stop."""
         self._jobs.put(None)
@@ -85,13 +83,12 @@ class ClipWriter:
             name = clip_name(decision.index, decision.interval)
             try:
                 clip_start = write_packet_clip(job.packets, part.folder / name)
-            except HighlightError as error:
-                self.failed += 1
-                log.error("%s", error)
-                continue
             except Exception as error:  # one bad clip must not end the session
                 self.failed += 1
-                log.error("%s: %s: %s", name, type(error).__name__, error)
+                part.clip_failed()
+                log.error(
+                    "%s", error if isinstance(error, HighlightError) else f"{name}: {type(error).__name__}: {error}"
+                )
                 continue
             latency = time.monotonic() - job.action_end_wall
             part.record_clip(decision.index, decision.interval, name, clip_start, latency)
@@ -125,6 +122,7 @@ class LiveSession:
         self.latest_score = 0.0
         self._plugin_results: dict = {}
         self._plugin_results_at = -float("inf")
+        self._saved_at = time.monotonic()
 
     def run(self) -> LivePart:
         """Until the stream ends (a file), ``--duration`` passes, or a signal stops it; returns the last part."""
@@ -186,12 +184,21 @@ class LiveSession:
             self._submit(decision)
         self._trim_ring()
         self._roll_over_if_due()
+        self._save_if_due()
+
+    def _save_if_due(self) -> None:
+        now = time.monotonic()
+        if now - self._saved_at >= SAVE_EVERY_S:
+            self._saved_at = now
+            self._note_stats(self.part)
+            self.part.save()
 
     def _submit(self, decision: ClipDecision) -> None:
         interval = decision.interval
         packets = self.source.ring.between(interval.start, interval.end)
         behind = self.now - interval.end  # the stream is this far past the interval's end
         action_end_wall = time.monotonic() - max(0.0, behind) - self.settings.intervals.pad_after
+        self.part.clip_submitted()
         self.writer.submit(_ClipJob(decision, self.part, packets, action_end_wall))
 
     def _trim_ring(self) -> None:
@@ -206,10 +213,8 @@ class LiveSession:
         """A new output folder each ``roll_over`` seconds, between highlights."""
         if self.now - self.part.start < self.options.roll_over or self.intervals.earliest_needed() is not None:
             return
-        if self.writer.pending():
-            return
         self._note_stats(self.part)
-        self.part.save(complete=True)
+        self.part.close()  # complete once a clip still being written is on disk
         self.part = LivePart(
             self.options.out, self.source.info, self.settings, self.part.manifest.detector, start=self.now
         )
@@ -247,7 +252,7 @@ class LiveSession:
         if self.writer is not None:
             self.writer.close()
         self._note_stats(self.part)
-        self.part.save(complete=True, plugins=plugin_results)
+        self.part.close(plugins=plugin_results)
 
     def _note_stats(self, part: LivePart) -> None:
         live = self.source.live

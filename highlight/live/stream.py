@@ -92,8 +92,14 @@ def open_container(spec: str, reconnect: Reconnect):
     try:
         return av.open(spec, format=fmt, options=options, timeout=(reconnect.open_timeout_s, reconnect.read_timeout_s))
     except (av.error.FFmpegError, OSError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise HighlightError(f"{spec}: cannot open ({reason})") from None
+        raise HighlightError(f"{spec}: cannot open ({_reason(error, reconnect.open_timeout_s)})") from None
+
+
+def _reason(error: Exception, timeout_s: float) -> str:
+    """FFmpeg's reason in words; its timeout reads "Immediate exit requested", which says nothing."""
+    if isinstance(error, av.error.ExitError):
+        return f"nothing received for {timeout_s:g} s"
+    return getattr(error, "strerror", None) or str(error)
 
 
 def _stream_fps(stream) -> float:
@@ -309,7 +315,7 @@ class LiveSource:
                 decoding = self._feed(codec, packet, connection, decoding)
             reason = "end of stream"
         except av.error.FFmpegError as error:
-            reason = getattr(error, "strerror", None) or str(error)
+            reason = _reason(error, self.reconnect.read_timeout_s)
         if backlog and self._loop_started.wait() and not self.stop.is_set():
             decoding = self._catch_up(codec, backlog, connection, decoding)  # a stream shorter than the set-up
         if decoding:
