@@ -125,7 +125,7 @@ def live(
     setup_logging(out, verbose)
     log = logging.getLogger("highlight.live")
     if slowmo or reel:
-        log.warning("--slowmo and --reel are not made live; use `highlight cut` on a part folder afterwards")
+        log.warning("--slowmo and --reel are not made live; the clips are written as they are")
     status = StatusLine()
     show = _preview_window(preview, log)
     counts = {"last": ""}
