@@ -4,8 +4,8 @@ A session writes into one folder per part (``OUT/2026-11-24_20-45-07/``), a new 
 each ``roll_over`` seconds (an hour by default), so a day-long stream is a set of
 ordinary output folders rather than one file that grows without end. Each part holds
 what `highlight run` writes for a recording: ``highlights.json`` (the typed
-``Manifest``), ``scores.csv`` and the clips; `highlight report` and `export` read it
-as they read any run's (`cut` needs the recording, which a stream does not leave).
+``Manifest``), ``scores.csv`` and the clips; `highlight report` reads it as it reads
+any run's (`cut` and `export` refer to the recording, which a stream does not leave).
 
 The live variant of the manifest: ``source.path`` is the stream, ``source.duration``
 the part's length so far, ``intervals`` lists only clips that are complete on disk,
