@@ -395,3 +395,35 @@ def test_a_codec_mp4_cannot_hold_is_encoded(tmp_path):
     with av.open(str(clip)) as written:
         assert written.streams.video[0].codec_context.name == "h264"
         assert len(list(written.decode(video=0))) == len(packets) - 25
+
+
+def test_the_preview_shows_the_frame_the_skeleton_and_the_status(shared, tmp_path):
+    """What --preview shows, composed without a window: the picture, pose's skeleton of now, the status line."""
+    from types import SimpleNamespace
+
+    from highlight_plugins.pose import PosePlugin
+
+    from highlight.live.preview import compose
+    from highlight.options import complete
+    from highlight.plugin_api import VideoContext
+    from highlight.source import VideoSource
+
+    video = shared / "data" / "videos" / "squat_side.mp4"
+    with VideoSource(video) as source:
+        frame = next(f for f, _ in source.sample([None]) if f.time >= 2.5)
+        pose = PosePlugin()
+        options = complete(PosePlugin.options, {"model": str(shared / "models" / "pose_landmarker_lite.task")})
+        pose.context = VideoContext(source.info, tmp_path, options, {})
+        pose.start_video(pose.context)
+    assert pose.live_overlay() is None  # nothing seen yet
+    pose.on_frame(frame)
+    plain = compose(SimpleNamespace(source=SimpleNamespace(latest_frame=frame), live_plugin_overlays=list), "")
+    session = SimpleNamespace(
+        source=SimpleNamespace(latest_frame=frame), live_plugin_overlays=lambda: [pose.live_overlay()]
+    )
+    shown = compose(session, "live 00:00:02.50  ACTION 0.97  reps 1")
+    pose.end_video()
+    assert shown.shape == plain.shape and shown.shape[1] == frame.size[0]
+    changed = np.any(shown != plain, axis=2)
+    assert changed[40:].mean() > 0.002, "a skeleton is drawn over the person"
+    assert changed[:30].any(), "the status line is drawn at the top"
