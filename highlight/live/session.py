@@ -240,6 +240,19 @@ class LiveSession:
             self._plugin_results = results
         return self._plugin_results
 
+    def live_plugin_overlays(self) -> list:
+        """What each plugin draws on the live preview now (``Plugin.live_overlay``)."""
+        drawers = []
+        for plugin in self.plugins:
+            try:
+                drawer = plugin.live_overlay()
+            except Exception as error:  # a preview is not worth a session
+                log.debug("plugin %s: live overlay failed: %s", plugin.name, error)
+                continue
+            if drawer is not None:
+                drawers.append(drawer)
+        return drawers
+
     # -- stopping -------------------------------------------------------------------------
 
     def _finish(self, plugin_results: dict) -> None:

@@ -23,6 +23,7 @@ things out. Without it a file is read as fast as the frame loop takes frames, no
 
 from __future__ import annotations
 
+import errno
 import logging
 import math
 import queue
@@ -52,8 +53,8 @@ class Reconnect:
 
     first_s: float = 0.5
     longest_s: float = 8.0
-    open_timeout_s: float = 3.0  # opening (probing) a stream that sends nothing (also how long a stop can wait)
-    read_timeout_s: float = 2.0  # a stream silent this long has dropped
+    open_timeout_s: float = 10.0  # opening and probing a stream, at most
+    read_timeout_s: float = 2.0  # a stream silent this long has dropped (also how long a stop can wait)
 
 
 @dataclass
@@ -89,15 +90,18 @@ def open_container(spec: str, reconnect: Reconnect):
         options["rtsp_transport"] = "tcp"  # no lost packets, no smeared keyframes
     elif spec.startswith("udp://"):
         options["overrun_nonfatal"] = "1"  # a full receive buffer loses packets, not the stream
+        # Opening gives up after this much silence, but not while packets come: a sender
+        # that starts just before a fixed open timeout would have its first second cut.
+        options["timeout"] = str(int(reconnect.read_timeout_s * 1e6))
     try:
         return av.open(spec, format=fmt, options=options, timeout=(reconnect.open_timeout_s, reconnect.read_timeout_s))
     except (av.error.FFmpegError, OSError) as error:
-        raise HighlightError(f"{spec}: cannot open ({_reason(error, reconnect.open_timeout_s)})") from None
+        raise HighlightError(f"{spec}: cannot open ({_reason(error, reconnect.read_timeout_s)})") from None
 
 
 def _reason(error: Exception, timeout_s: float) -> str:
     """FFmpeg's reason in words; its timeout reads "Immediate exit requested", which says nothing."""
-    if isinstance(error, av.error.ExitError):
+    if isinstance(error, av.error.ExitError) or getattr(error, "errno", None) == errno.EIO:
         return f"nothing received for {timeout_s:g} s"
     return getattr(error, "strerror", None) or str(error)
 
@@ -225,10 +229,10 @@ class LiveSource:
     def _open_with_backoff(self):
         """The stream opened again; None once stopped.
 
-        An attempt that waited its whole timeout for data (a sender that is silent) is
-        tried again at once: a UDP port left unbound between attempts would lose the
-        first packets, and the keyframe, of a sender that comes back. An attempt that
-        failed quickly (refused, not found) waits, twice as long each time.
+        An attempt that waited for data in vain (a sender that is silent) is tried again
+        at once: a UDP port left unbound between attempts would lose the first packets,
+        and the keyframe, of a sender that comes back. An attempt that failed quickly
+        (refused, not found) waits, twice as long each time.
         """
         delay, warned = self.reconnect.first_s, False
         while not self.stop.is_set():
@@ -242,7 +246,7 @@ class LiveSource:
             except HighlightError as error:
                 if self.is_file:
                     raise
-                waited = time.monotonic() - started >= self.reconnect.open_timeout_s - 0.1
+                waited = time.monotonic() - started >= self.reconnect.read_timeout_s - 0.1
                 (log.debug if warned else log.warning)("%s; trying again", error)
                 warned = True
                 if not waited:

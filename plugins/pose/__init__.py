@@ -31,6 +31,7 @@ from highlight.source import Frame
 MODEL_ENV = "HIGHLIGHT_POSE_MODEL"
 DEFAULT_FPS = 10.0
 INPUT_WIDTH = 640  # frames are scaled down to this before inference (the network sees 256x256 anyway)
+LIVE_POSE_MAX_AGE_S = 1.0  # a skeleton older than this is not drawn on the live preview
 MODEL_URL = "https://ai.google.dev/edge/mediapipe/solutions/vision/pose_landmarker#models"
 
 
@@ -134,6 +135,7 @@ class PosePlugin(Plugin):
         self.times: list[float] = []
         self.last_ms = -1
         self._lock = threading.Lock()  # on_frame (plugin thread) vs people_so_far (a live status line)
+        self._latest: tuple[float, list[np.ndarray]] = (-1.0, [])  # the last frame's poses, for live_overlay
         context.shared["people_so_far"] = self.people_so_far
 
     def on_frame(self, frame: Frame) -> None:
@@ -147,6 +149,25 @@ class PosePlugin(Plugin):
         with self._lock:
             self.tracker.add(poses)
             self.times.append(frame.time)
+            self._latest = (frame.time, poses)
+
+    def live_overlay(self) -> Callable[[np.ndarray, float], np.ndarray] | None:
+        """The skeletons of the last analysed frame, drawn on frames up to a second after it (live preview)."""
+        from highlight_plugins.pose.overlay import draw_pose
+
+        with self._lock:
+            seen_at, poses = self._latest
+        if not poses:
+            return None
+
+        def draw(image: np.ndarray, t: float) -> np.ndarray:
+            if abs(t - seen_at) > LIVE_POSE_MAX_AGE_S:
+                return image
+            for landmarks in poses:
+                image = draw_pose(image, landmarks)
+            return image
+
+        return draw
 
     def people_so_far(self) -> tuple[PeopleTrack, int | None]:
         """Everyone tracked up to now and the headline person, while a live stream goes on."""
