@@ -11,6 +11,7 @@ import queue
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from highlight.options import complete
 from highlight.plugin_api import NO_FRAMES, Plugin, VideoContext, load_plugins
 from highlight.scorers import Scorer, get_scorer
 from highlight.settings import RunSettings, settings_from_dict
-from highlight.source import VideoInfo, VideoSource, probe
+from highlight.source import DecodeStats, VideoInfo, VideoSource, probe
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +48,19 @@ class Analysis:
     decode_stats: dict[str, Any] = field(default_factory=dict)
 
 
+# Called with the samples each scoring batch adds (times, scores, refined), in the order
+# scored: `highlight live` decides intervals as the scores come, from the same loop.
+ScoresListener = Callable[[list[float], list[float], list[bool]], None]
+
+
 class _Timeline:
     """Scores collected during the pass; refines edges as soon as a crossing is seen."""
 
-    def __init__(self, source: VideoSource, scorer: Scorer, edge_threshold: float):
+    def __init__(
+        self, source: VideoSource, scorer: Scorer, edge_threshold: float, on_scores: ScoresListener | None = None
+    ):
         self.source, self.scorer, self.edge_threshold = source, scorer, edge_threshold
+        self.on_scores = on_scores
         self.times: list[float] = []
         self.scores: list[float] = []
         self.refined: list[bool] = []
@@ -69,6 +78,7 @@ class _Timeline:
         if not self.pending_images:
             return
         started = time.perf_counter()
+        first_new = len(self.times)
         new_scores = self.scorer.score(self.pending_images, learn=True)
         for t, s in zip(self.pending_times, new_scores):
             if self.times and self._crosses(self.scores[-1], float(s)):
@@ -78,6 +88,8 @@ class _Timeline:
             self.refined.append(False)
         self.pending_times, self.pending_images = [], []
         self.score_seconds += time.perf_counter() - started
+        if self.on_scores is not None:
+            self.on_scores(self.times[first_new:], self.scores[first_new:], self.refined[first_new:])
 
     def is_quiet(self) -> bool:
         """The last two samples are below the exit threshold: nothing is going on.
@@ -124,17 +136,19 @@ def analyse(
     plugins: list[Plugin] = (),
     out_dir: Path | None = None,
     progress: Progress | None = None,
+    on_scores: ScoresListener | None = None,
 ) -> Analysis:
     """The one decode pass: the scorer and every plugin see the same frames.
 
     While the scene is quiet, the scorer looks at keyframes only (``skip_quiet``);
     while something happens, at ``sample_fps``; at every edge, at every frame.
+    ``on_scores`` hears of each batch of new samples as it is scored (live mode).
     """
     started = time.perf_counter()
     scorer.prepare(source)
     prepare_seconds = time.perf_counter() - started
     runner = _PluginRunner(plugins, source.info, out_dir or Path("."), settings.given_plugin_options())
-    timeline = _Timeline(source, scorer, settings.intervals.exit_threshold)
+    timeline = _Timeline(source, scorer, settings.intervals.exit_threshold, on_scores)
     rates = [settings.sample_fps] + [p.sample_fps for p in runner.framed]
     # Quiet skipping needs each keyframe's score at once: only for frame-by-frame scorers.
     skip_quiet = settings.skip_quiet and scorer.batch_size == 1
@@ -186,14 +200,19 @@ def analyse(
             "plugins_wait_s": round(runner.wait_seconds + plugins_end_seconds, 3),  # the loop held up by them
             "analysis_s": round(total, 3),
         },
-        decode_stats={
-            "frames_decoded": stats.decoded,
-            "frames_used": stats.delivered,
-            "gops_skipped": stats.skipped_gops,
-            "corrupt_packets": stats.corrupt_packets,
-            "last_frame_s": round(stats.last_time, 3),
-        },
+        decode_stats=decode_summary(stats),
     )
+
+
+def decode_summary(stats: DecodeStats) -> dict[str, Any]:
+    """What a pass decoded, as the manifest's ``decode`` records it (a run's, or a live part's so far)."""
+    return {
+        "frames_decoded": stats.decoded,
+        "frames_used": stats.delivered,
+        "gops_skipped": stats.skipped_gops,
+        "corrupt_packets": stats.corrupt_packets,
+        "last_frame_s": round(stats.last_time, 3),
+    }
 
 
 class _PluginRunner:

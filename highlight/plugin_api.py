@@ -11,6 +11,11 @@ once, whatever is enabled), at the rate it asks for::
     highlight_intervals()       optional: intervals to add to the highlights
     overlay(out_dir, options)   class method, optional: (image, time) -> image drawn on exported clips
                                 (``--overlay NAME``), from the files the plugin wrote in out_dir
+    live_results() -> dict      optional: the results so far, while `highlight live` runs (its status
+                                line shows them); called on the frame loop's thread, so it must be
+                                safe beside ``on_frame`` on the plugin thread
+    live_overlay()              optional: (RGB image, time) -> image drawing what the plugin sees now
+                                (``highlight live --preview``); same thread rule as live_results
 
 Plugins run in dependency order (``requires``) and share ``context.shared``: what an
 earlier plugin publishes there at ``end_video`` a later one can read at its own.
@@ -72,6 +77,8 @@ HOOKS: dict[str, Hook] = {
         Hook("on_frame", ("frame",)),
         Hook("end_video", ()),
         Hook("highlight_intervals", ()),
+        Hook("live_results", ()),
+        Hook("live_overlay", ()),
     )
 }
 HOOK_PREFIXES = ("on_", "start_", "end_", "before_", "after_")  # what a hook-like name starts with
@@ -119,6 +126,14 @@ class Plugin:
     def highlight_intervals(self) -> list[Interval]:
         """Extra highlights, after ``end_video``."""
         return []
+
+    def live_results(self) -> dict[str, Any]:
+        """Results so far while a live stream goes on (``highlight live``); empty: nothing to show."""
+        return {}
+
+    def live_overlay(self) -> Callable[[Any, float], Any] | None:
+        """A drawer of what the plugin sees now, for the live preview; None: nothing to draw."""
+        return None
 
 
 def check_plugin_class(cls: Any, registered_as: str) -> type[Plugin]:

@@ -238,7 +238,7 @@ def fit_size(size: tuple[int, int], width: int | None, height: int | None) -> tu
     return max(2, int(width) // 2 * 2), max(2, int(height) // 2 * 2)
 
 
-class _Schedule:
+class Schedule:
     """When a consumer next wants a frame: a grid at its rate, or every frame."""
 
     def __init__(self, rate: float | None, fps: float):
@@ -286,7 +286,7 @@ class VideoSource:
 
         ``rates[i]`` is consumer i's frames per second (None: every frame).
         """
-        schedules = [_Schedule(rate, self.info.fps) for rate in rates]
+        schedules = [Schedule(rate, self.info.fps) for rate in rates]
         with self._open() as container:
             stream = container.streams.video[0]
             # Slice threads, not frame threads: a flush after each early-stopped GOP
@@ -354,7 +354,7 @@ class VideoSource:
 class _GopDecoder:
     """Feeds the decoder GOP by GOP, stopping each GOP once nothing more is wanted from it."""
 
-    def __init__(self, stream, schedules: list[_Schedule], rotation: int, fps: float, stats: DecodeStats):
+    def __init__(self, stream, schedules: list[Schedule], rotation: int, fps: float, stats: DecodeStats):
         self.stream = stream
         self.codec = stream.codec_context
         self.time_base: Fraction = stream.time_base

@@ -2,7 +2,7 @@
 
     run      cli/run.py       cut     cli/cut.py      export  cli/export.py   report  cli/report.py
     plugins  cli/plugins.py   watch   cli/watch.py    train   cli/train.py    eval    cli/eval.py
-    label    cli/label.py     region  cli/region.py
+    label    cli/label.py     region  cli/region.py   live    cli/live.py
 
 Commands import what they run inside their function, so ``highlight --help`` and a
 run without ``--model`` never import TensorFlow.
@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from highlight import __version__
-from highlight.cli import cut, eval, export, label, plugins, region, report, run, train, watch
+from highlight.cli import cut, eval, export, label, live, plugins, region, report, run, train, watch
 
 app = typer.Typer(
     add_completion=False,
@@ -32,6 +32,7 @@ app.command("report")(report.report)
 app.command("plugins")(plugins.list_plugins)
 app.command("region")(region.region)
 app.command("watch")(watch.watch)
+app.command("live")(live.live)
 app.command("train")(train.train)
 app.command("eval")(eval.evaluate)
 app.add_typer(label.label_app, name="label")

@@ -12,6 +12,7 @@ MediaPipe is imported only when this plugin runs.
 from __future__ import annotations
 
 import sys
+import threading
 import types
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +31,7 @@ from highlight.source import Frame
 MODEL_ENV = "HIGHLIGHT_POSE_MODEL"
 DEFAULT_FPS = 10.0
 INPUT_WIDTH = 640  # frames are scaled down to this before inference (the network sees 256x256 anyway)
+LIVE_POSE_MAX_AGE_S = 1.0  # a skeleton older than this is not drawn on the live preview
 MODEL_URL = "https://ai.google.dev/edge/mediapipe/solutions/vision/pose_landmarker#models"
 
 
@@ -132,6 +134,9 @@ class PosePlugin(Plugin):
         self.tracker = PoseTracker(max_missed=max(1, round(self.sample_fps)))  # a second out of sight
         self.times: list[float] = []
         self.last_ms = -1
+        self._lock = threading.Lock()  # on_frame (plugin thread) vs people_so_far (a live status line)
+        self._latest: tuple[float, list[np.ndarray]] = (-1.0, [])  # the last frame's poses, for live_overlay
+        context.shared["people_so_far"] = self.people_so_far
 
     def on_frame(self, frame: Frame) -> None:
         import mediapipe as mp
@@ -140,8 +145,38 @@ class PosePlugin(Plugin):
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.image(width=width))
         timestamp_ms = max(round(frame.time * 1000), self.last_ms + 1)  # must strictly increase
         self.last_ms = timestamp_ms
-        self.tracker.add(self.landmarker.detect(image, timestamp_ms))
-        self.times.append(frame.time)
+        poses = self.landmarker.detect(image, timestamp_ms)
+        with self._lock:
+            self.tracker.add(poses)
+            self.times.append(frame.time)
+            self._latest = (frame.time, poses)
+
+    def live_overlay(self) -> Callable[[np.ndarray, float], np.ndarray] | None:
+        """The skeletons of the last analysed frame, drawn on frames up to a second after it (live preview)."""
+        from highlight_plugins.pose.overlay import draw_pose
+
+        with self._lock:
+            seen_at, poses = self._latest
+        if not poses:
+            return None
+
+        def draw(image: np.ndarray, t: float) -> np.ndarray:
+            if abs(t - seen_at) > LIVE_POSE_MAX_AGE_S:
+                return image
+            for landmarks in poses:
+                image = draw_pose(image, landmarks)
+            return image
+
+        return draw
+
+    def people_so_far(self) -> tuple[PeopleTrack, int | None]:
+        """Everyone tracked up to now and the headline person, while a live stream goes on."""
+        with self._lock:
+            people = PeopleTrack(np.asarray(self.times, np.float64), self.tracker.landmarks())
+        try:
+            return people, headline_person(people, self.context.options["person"])
+        except HighlightError:  # --person N before N people have been seen
+            return people, None
 
     def end_video(self) -> dict[str, Any]:
         self.landmarker.close()

@@ -97,6 +97,20 @@ class RepsPlugin(Plugin):
             raise HighlightError("no pose track: the pose plugin did not finish")
         people = self.context.shared.get("people") or PeopleTrack(track.times, track.landmarks[:, None])
         headline = self.context.shared.get("headline_person", headline_person(people, None))
+        return self._count_people(people, headline, settings)
+
+    def live_results(self) -> dict[str, Any]:
+        """The count so far, while a live stream goes on (`highlight live` shows it); {} before any pose."""
+        people_so_far = self.context.shared.get("people_so_far")
+        if people_so_far is None or "phases" in self.context.shared:
+            return {}
+        people, headline = people_so_far()
+        if not len(people.times):
+            return {}
+        return self._count_people(people, headline, CounterSettings(rest_s=float(self.context.options["rest"])))
+
+    def _count_people(self, people: PeopleTrack, headline: int | None, settings: CounterSettings) -> dict[str, Any]:
+        options = self.context.options
         counted = [count_person(people.person(k), options["exercise"], settings) for k in range(people.people)]
         if headline is None:
             result = {**Counted(options["exercise"], UNKNOWN).details(), **self._result([], settings)}
