@@ -1,0 +1,154 @@
+"""How clip files are made: one table of methods, which ``--clips`` choices, its help and the README derive from.
+
+* ``smart`` (the default): whole GOPs copied, only the partial GOPs at the two edges
+  re-encoded. Frame-accurate like ``encode`` and nearly as fast as ``copy``: the clip
+  a user asked for, at the speed of reading the file.
+* ``copy``: the recording's packets remuxed, nothing re-encoded: the fastest and
+  lossless, but it starts on the keyframe at or before the asked-for start (up to a
+  GOP early; the manifest records the real edges).
+* ``encode``: everything decoded and re-encoded with moviepy (x264): the slowest, and
+  the only one that can change pictures, so slow motion, overlays and the reel always
+  use it, whatever the method of the plain clips.
+
+Every writer writes to a temporary name, checks the result (``verify_clip``: it plays
+to its end, and keeps the audio a source has) and only then renames it, and checks the
+free space first. Each returns the clip's real edges in seconds of the source.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from highlight.atomic import atomic_path
+from highlight.export import clips as encoder
+from highlight.export.stream_copy import ClipEdges, copy_clip
+from highlight.intervals import Interval
+from highlight.source import VideoInfo
+
+log = logging.getLogger(__name__)
+
+# A copy holds the source's own bytes, plus up to a GOP before the start.
+SPACE_PER_SOURCE_BYTE_COPIED = 1.25
+
+
+class ClipSource:
+    """The recording, opened by each writer the way it needs: a path for copies, moviepy for re-encodes.
+
+    moviepy (an ffmpeg process per stream) is started only when a re-encode is asked
+    for, and once for all the clips of the video.
+    """
+
+    def __init__(self, info: VideoInfo, drawers: list | None = None):
+        self.info = info
+        self.drawers = drawers or []
+        self._stack = contextlib.ExitStack()
+        self._moviepy = None
+
+    def moviepy(self):
+        """The moviepy clip of the recording, upright, with the overlays drawn."""
+        if self._moviepy is None:
+            clip = self._stack.enter_context(encoder.open_source(self.info))
+            self._moviepy = encoder.with_overlays(clip, self.drawers)
+        return self._moviepy
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def __enter__(self) -> ClipSource:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+ClipWriter = Callable[[ClipSource, Interval, Path, encoder.ClipSettings], ClipEdges]
+
+
+def write_encoded(source: ClipSource, interval: Interval, path: Path, settings: encoder.ClipSettings) -> ClipEdges:
+    """Re-encode with moviepy (verified inside ``write_clip``)."""
+    encoder.write_clip(source.moviepy(), interval, path, settings)
+    return asked_edges(source.info, interval)
+
+
+def write_copied(source: ClipSource, interval: Interval, path: Path, settings: encoder.ClipSettings) -> ClipEdges:
+    """Stream copy, widened to the enclosing keyframe, verified before the rename."""
+    info = source.info
+    needed = encoder.needed_bytes(info.path, info.duration, interval.duration, SPACE_PER_SOURCE_BYTE_COPIED)
+    encoder.ensure_bytes(path.parent, needed)
+    with atomic_path(path) as tmp:
+        edges = copy_clip(Path(info.path), interval.start, interval.end, tmp)
+        encoder.verify_clip(tmp, edges.duration, final=path, with_audio=info.has_audio)
+    return edges
+
+
+def asked_edges(info: VideoInfo, interval: Interval) -> ClipEdges:
+    """A frame-accurate method's edges: the interval's, the end clamped to the recording."""
+    return ClipEdges(interval.start, min(interval.end, info.duration or interval.end))
+
+
+def copied_edges(info: VideoInfo, interval: Interval) -> ClipEdges:
+    """Where a copy of ``interval`` starts and ends, from the source's packets (nothing written)."""
+    return copy_clip(Path(info.path), interval.start, interval.end, None)
+
+
+@dataclass(frozen=True)
+class ClipMethod:
+    """One way to make clips, as ``--clips`` offers it."""
+
+    name: str
+    summary: str  # one line, for --help and the README
+    write: ClipWriter
+    edges: Callable[[VideoInfo, Interval], ClipEdges]  # where ``write`` starts and ends it, without writing
+    frame_accurate: bool  # starts and ends within a frame of the asked-for times
+    re_encodes: bool  # decodes and encodes pictures (what slow motion, overlays and the reel need)
+
+
+CLIP_METHODS: dict[str, ClipMethod] = {
+    method.name: method
+    for method in (
+        ClipMethod(
+            "copy",
+            "lossless stream copy, fastest; starts on the keyframe at or before the highlight",
+            write_copied,
+            copied_edges,
+            frame_accurate=False,
+            re_encodes=False,
+        ),
+        ClipMethod(
+            "encode",
+            "re-encode every frame (x264), slowest; what slow motion, overlays and the reel use",
+            write_encoded,
+            asked_edges,
+            frame_accurate=True,
+            re_encodes=True,
+        ),
+    )
+}
+DEFAULT_CLIP_METHOD = "copy"
+RE_ENCODING_METHOD = next(m for m in CLIP_METHODS.values() if m.re_encodes)
+
+
+def clip_method_help() -> str:
+    """``--clips``'s help: each method and what it does, from the table."""
+    choices = "; ".join(f"{m.name}: {m.summary}" for m in CLIP_METHODS.values())
+    return f"How clips are made ({choices}). [default: {DEFAULT_CLIP_METHOD}]"
+
+
+def method_for_plain_clips(name: str, overlay: bool) -> ClipMethod:
+    """The method the plain clips use: the chosen one, or the re-encoding one where overlays are drawn."""
+    method = CLIP_METHODS[name]
+    return RE_ENCODING_METHOD if overlay and not method.re_encodes else method
+
+
+def re_encode_note(name: str, slowmo: bool, overlay: bool, reel: bool) -> str | None:
+    """The one line that says which outputs are re-encoded although another method was chosen, or None."""
+    if CLIP_METHODS[name].re_encodes:
+        return None
+    outputs = [what for what, asked in (("slow motion", slowmo), ("overlays", overlay), ("the reel", reel)) if asked]
+    if not outputs:
+        return None
+    return f"--clips {name} cannot draw or retime pictures: {', '.join(outputs)} use --clips {RE_ENCODING_METHOD.name}"

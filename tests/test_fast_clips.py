@@ -1,0 +1,180 @@
+"""Clips by stream copy and by smart cut: they play to the end, start and end where the manifest says, keep audio.
+
+Every clip is read back with PyAV frame by frame (the count, the first and last
+timestamps, the rotation) and its audio packets are checked to cover it; a run's
+editor timeline (OpenTimelineIO) must fall inside the clip the manifest names.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import pytest
+
+from highlight.batch import run_batch
+from highlight.export.clip_methods import CLIP_METHODS, DEFAULT_CLIP_METHOD
+from highlight.export.manifest import IntervalEntry, load
+from highlight.export.stream_copy import copy_clip
+from highlight.settings import RunSettings
+from highlight.source import probe
+
+
+@dataclass
+class ReadBack:
+    frames: int
+    first: float
+    last: float  # the last frame's start, seconds
+    rate: Fraction
+    rotation: int
+    audio: tuple[float, float] | None  # seconds covered by audio packets
+
+    @property
+    def end(self) -> float:
+        return self.last + float(1 / self.rate)
+
+
+def read_back(path: Path) -> ReadBack:
+    """Decode every frame of ``path``; the audio's extent from its packets."""
+    with av.open(str(path)) as container:
+        video = container.streams.video[0]
+        times, rotation = [], 0
+        for frame in container.decode(video):
+            times.append(float(frame.pts * video.time_base))
+            rotation = int(round(frame.rotation or 0)) % 360
+        audio = None
+        if container.streams.audio:
+            stream = container.streams.audio[0]
+            container.seek(0)
+            packets = [p for p in container.demux(stream) if p.pts is not None and p.size]
+            audio = (
+                float(packets[0].pts * stream.time_base),
+                float((packets[-1].pts + packets[-1].duration) * stream.time_base),
+            )
+    rate = video.average_rate or Fraction(30)
+    return ReadBack(len(times), min(times), max(times), rate, rotation, audio)
+
+
+def keyframe_times(path: Path) -> list[float]:
+    with av.open(str(path)) as container:
+        video = container.streams.video[0]
+        zero = video.start_time or 0
+        return [
+            float((p.pts - zero) * video.time_base)
+            for p in container.demux(video)
+            if p.is_keyframe and p.pts is not None
+        ]
+
+
+REAL = [
+    # name, start, end: B-frames and audio; baseline at 29.97 with audio; no audio, 25 fps, full range;
+    # a variable frame rate phone clip; MPEG-4 part 2 (not H.264)
+    ("court_five_shots.mp4", 2.3, 9.1),
+    ("gym_shooting.mp4", 3.1, 7.9),
+    ("pedestrians_cdnet.mp4", 10.5, 17.2),
+    ("pushup_side.mp4", 4.4, 9.0),
+    ("quva_092_basketball.mp4", 1.3, 6.0),
+]
+
+
+@pytest.mark.parametrize("name,start,end", REAL)
+def test_copy_starts_on_the_keyframe_before_and_plays_to_the_end(shared, tmp_path, name, start, end):
+    source = shared / "data" / "videos" / name
+    info = probe(source)
+    clip = tmp_path / "clip.mp4"
+    edges = copy_clip(source, start, end, clip)
+    keyframes = keyframe_times(source)
+    assert edges.start == max(k for k in keyframes if k <= start + 1e-6)  # nothing cut short at the start
+    frame = 1 / info.fps
+    # The first frame boundary after the end; with B-frames, up to the P-frame they refer to
+    # (x264's default 3 B-frames: 4 frames on).
+    assert end - 1e-6 <= edges.end <= end + 5 * frame
+    got = read_back(clip)
+    assert got.first == 0.0  # rebased
+    assert got.end == pytest.approx(edges.duration, abs=frame / 2 + 1e-3)
+    assert got.frames == pytest.approx(edges.duration * info.fps, abs=1.5 if info.fps % 1 else 0.5)
+    if info.has_audio:
+        assert got.audio is not None
+        assert got.audio[0] <= 0.05 and got.audio[1] >= end - edges.start - 0.05
+    else:
+        assert got.audio is None
+
+
+def test_copy_keeps_a_phone_video_upright(samples, tmp_path):
+    folder, _ = samples
+    source = folder / "phone_portrait.mp4"
+    edges = copy_clip(source, 2.5, 6.0, tmp_path / "clip.mp4")
+    clip = probe(tmp_path / "clip.mp4")
+    original = probe(source)
+    assert (
+        (clip.rotation, clip.width, clip.height)
+        == (original.rotation, original.width, original.height)
+        == (
+            90,
+            360,
+            640,
+        )
+    )
+    assert read_back(tmp_path / "clip.mp4").frames == round(edges.duration * 30)
+
+
+@pytest.fixture(scope="module", params=[m for m in CLIP_METHODS if not CLIP_METHODS[m].re_encodes])
+def fast_run(request, samples, tmp_path_factory):
+    """A run over the generated samples (audio, B-frames, a rotated phone video) with one fast method."""
+    folder, _ = samples
+    out = tmp_path_factory.mktemp(f"run-{request.param}")
+    settings = RunSettings(clip_method=request.param)
+    batch = run_batch([folder], settings, out, quiet=True, exports=["otio"], write_report=False)
+    assert not batch.failed
+    return request.param, out
+
+
+def test_run_records_the_real_edges_and_every_clip_matches_them(fast_run):
+    method, out = fast_run
+    import opentimelineio as otio
+
+    checked = 0
+    for folder in sorted(p for p in out.iterdir() if p.is_dir()):
+        manifest = load(folder)
+        info = manifest.source
+        rate = Fraction(info.fps_rational) if info.fps_rational else Fraction(info.fps)
+        timeline = otio.adapters.read_from_file(str(folder / "highlights.otio"))
+        for entry, editor_clip in zip(manifest.intervals, timeline.find_clips(), strict=True):
+            got = read_back(folder / entry.clip)
+            assert entry.clip_start <= entry.start and entry.clip_end >= entry.end - 1e-3
+            if CLIP_METHODS[method].frame_accurate:
+                assert abs(entry.clip_start - entry.start) <= 1 / rate and abs(entry.clip_end - entry.end) <= 1 / rate
+            # The editor's range (frames of the source) lies inside the clip, and the clip has
+            # exactly the frames between its recorded edges.
+            first = round(entry.clip_start * rate)
+            count = round((entry.clip_end - entry.clip_start) * rate)
+            in_point = editor_clip.source_range.start_time.to_frames(float(rate))
+            out_point = in_point + editor_clip.source_range.duration.to_frames(float(rate))
+            assert first <= in_point and out_point <= first + count
+            assert got.frames == count and got.first == 0.0
+            assert got.rotation == info.rotation
+            if info.has_audio:
+                assert got.audio[0] <= 0.05 and got.audio[1] >= got.end - 0.05
+            checked += 1
+    assert checked >= 3
+
+
+def test_clip_method_is_part_of_the_key_only_when_not_the_default():
+    default = RunSettings()
+    assert "clip_method" not in default.to_dict()  # an older run (before the setting) keeps its key
+    others = [RunSettings(clip_method=name).key for name in CLIP_METHODS if name != DEFAULT_CLIP_METHOD]
+    assert default.key not in others and len(set(others)) == len(others)
+    with pytest.raises(ValueError, match="clip method"):
+        RunSettings(clip_method="fast")
+
+
+def test_manifest_entries_without_edges_read_and_write_as_before():
+    old = {"index": 1, "start": 1.0, "end": 2.5, "duration": 1.5, "peak": 0.9, "peak_time": 2.0, "clip": "c.mp4"}
+    entry = IntervalEntry.from_dict(old)
+    assert entry.clip_start is None and "clip_start" not in entry.to_dict()
+    entry.clip_start, entry.clip_end = 0.5, 2.5
+    assert IntervalEntry.from_dict(entry.to_dict()) == entry
+    assert not math.isnan(entry.clip_start)
