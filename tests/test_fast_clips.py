@@ -13,12 +13,16 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import numpy as np
 import pytest
 
 from highlight.batch import run_batch
-from highlight.export.clip_methods import CLIP_METHODS, DEFAULT_CLIP_METHOD
+from highlight.export.clip_methods import CLIP_METHODS, DEFAULT_CLIP_METHOD, ClipSource, write_smart
+from highlight.export.clips import ClipSettings
 from highlight.export.manifest import IntervalEntry, load
+from highlight.export.smart_cut import SmartCutUnsupported, smart_clip
 from highlight.export.stream_copy import copy_clip
+from highlight.intervals import Interval
 from highlight.settings import RunSettings
 from highlight.source import probe
 
@@ -101,6 +105,63 @@ def test_copy_starts_on_the_keyframe_before_and_plays_to_the_end(shared, tmp_pat
         assert got.audio[0] <= 0.05 and got.audio[1] >= end - edges.start - 0.05
     else:
         assert got.audio is None
+
+
+def gray_frames(path: Path, start: float = 0.0, end: float = math.inf) -> dict[int, np.ndarray]:
+    """Luma of every frame in [start, end), keyed by milliseconds from the stream's start."""
+    with av.open(str(path)) as container:
+        video = container.streams.video[0]
+        zero = video.start_time or 0
+        frames = {}
+        for frame in container.decode(video):
+            time = float((frame.pts - zero) * video.time_base)
+            if start - 1e-3 <= time < end:
+                frames[round(time * 1000)] = frame.to_ndarray(format="gray").astype(np.float32)
+            elif time >= end:
+                break
+        return frames
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(((a - b) ** 2).mean())
+    return math.inf if mse == 0 else 10 * math.log10(255**2 / mse)
+
+
+@pytest.mark.parametrize("name,start,end", [r for r in REAL if not r[0].startswith("quva")])
+def test_smart_is_frame_accurate_and_shows_the_source_frames(shared, tmp_path, name, start, end):
+    """Every frame of the clip, re-encoded edge or copied middle, is the source's frame at that time."""
+    source = shared / "data" / "videos" / name
+    info = probe(source)
+    clip = tmp_path / "clip.mp4"
+    edges = smart_clip(source, start, end, clip, ClipSettings(threads=2))
+    frame = 1 / info.fps
+    assert abs(edges.start - start) <= frame / 2 + 1e-6 and abs(edges.end - end) <= frame / 2 + 1e-6
+    got = read_back(clip)
+    assert got.first == 0.0 and got.end == pytest.approx(edges.duration, abs=frame / 2 + 1e-3)
+    originals = gray_frames(source, edges.start, edges.end)
+    clip_frames = gray_frames(clip)
+    assert len(clip_frames) == len(originals) == got.frames
+    # Frame by frame in order: variable frame rates keep their own timestamps.
+    worst = min(psnr(a, b) for a, b in zip(clip_frames.values(), originals.values()))
+    assert worst > 35  # re-encoded at crf 20; a frame decoded against the wrong parameter sets is noise
+    if info.has_audio:
+        assert got.audio[0] <= 0.05 and got.audio[1] >= edges.duration - 0.05
+
+
+def test_smart_falls_back_to_encoding_where_it_cannot_join(shared, tmp_path, caplog):
+    source = shared / "data" / "videos" / "quva_092_basketball.mp4"  # MPEG-4 part 2, not H.264
+    with pytest.raises(SmartCutUnsupported, match="mpeg4"):
+        smart_clip(source, 1.3, 4.0, tmp_path / "never.mp4", ClipSettings())
+    info = probe(source)
+    with ClipSource(info) as clip_source:
+        for index in range(2):
+            edges = write_smart(
+                clip_source, Interval(1.3 + index, 3.0 + index), tmp_path / f"{index}.mp4", ClipSettings()
+            )
+            assert read_back(tmp_path / f"{index}.mp4").frames == pytest.approx(edges.duration * info.fps, abs=1.5)
+    notes = [r for r in caplog.records if "re-encoded whole" in r.getMessage()]
+    assert len(notes) == 1  # said once for the video
+    assert not (tmp_path / "never.mp4").exists() or (tmp_path / "never.mp4").stat().st_size == 0
 
 
 def test_copy_keeps_a_phone_video_upright(samples, tmp_path):

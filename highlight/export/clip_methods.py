@@ -25,6 +25,7 @@ from pathlib import Path
 
 from highlight.atomic import atomic_path
 from highlight.export import clips as encoder
+from highlight.export.smart_cut import SmartCutUnsupported, smart_clip
 from highlight.export.stream_copy import ClipEdges, copy_clip
 from highlight.intervals import Interval
 from highlight.source import VideoInfo
@@ -47,6 +48,7 @@ class ClipSource:
         self.drawers = drawers or []
         self._stack = contextlib.ExitStack()
         self._moviepy = None
+        self.smart_unsupported: str | None = None  # why smart cutting cannot work on this source, once found
 
     def moviepy(self):
         """The moviepy clip of the recording, upright, with the overlays drawn."""
@@ -95,6 +97,23 @@ def copied_edges(info: VideoInfo, interval: Interval) -> ClipEdges:
     return copy_clip(Path(info.path), interval.start, interval.end, None)
 
 
+def write_smart(source: ClipSource, interval: Interval, path: Path, settings: encoder.ClipSettings) -> ClipEdges:
+    """Copied GOPs, re-encoded edges; the whole clip re-encoded where the stream cannot be joined (said once a video)."""
+    info = source.info
+    if source.smart_unsupported is None:
+        needed = encoder.needed_bytes(info.path, info.duration, interval.duration, SPACE_PER_SOURCE_BYTE_COPIED)
+        encoder.ensure_bytes(path.parent, needed)
+        try:
+            with atomic_path(path) as tmp:
+                edges = smart_clip(Path(info.path), interval.start, interval.end, tmp, settings)
+                encoder.verify_clip(tmp, edges.duration, final=path, with_audio=info.has_audio)
+            return edges
+        except SmartCutUnsupported as reason:
+            source.smart_unsupported = str(reason)
+            log.warning("%s: --clips smart cannot join %s; its clips are re-encoded whole", info.path, reason)
+    return write_encoded(source, interval, path, settings)
+
+
 @dataclass(frozen=True)
 class ClipMethod:
     """One way to make clips, as ``--clips`` offers it."""
@@ -110,6 +129,14 @@ class ClipMethod:
 CLIP_METHODS: dict[str, ClipMethod] = {
     method.name: method
     for method in (
+        ClipMethod(
+            "smart",
+            "frame-accurate, nearly as fast as copy: whole GOPs copied, only the edges re-encoded",
+            write_smart,
+            asked_edges,
+            frame_accurate=True,
+            re_encodes=False,
+        ),
         ClipMethod(
             "copy",
             "lossless stream copy, fastest; starts on the keyframe at or before the highlight",
@@ -128,7 +155,7 @@ CLIP_METHODS: dict[str, ClipMethod] = {
         ),
     )
 }
-DEFAULT_CLIP_METHOD = "copy"
+DEFAULT_CLIP_METHOD = "smart"
 RE_ENCODING_METHOD = next(m for m in CLIP_METHODS.values() if m.re_encodes)
 
 
