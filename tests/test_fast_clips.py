@@ -20,7 +20,7 @@ from highlight.batch import run_batch
 from highlight.export.clip_methods import CLIP_METHODS, DEFAULT_CLIP_METHOD, ClipSource, write_smart
 from highlight.export.clips import ClipSettings
 from highlight.export.manifest import IntervalEntry, load
-from highlight.export.smart_cut import SmartCutUnsupported, smart_clip
+from highlight.export.smart_cut import SmartCutUnsupported, smart_clip, smart_edges
 from highlight.export.stream_copy import copy_clip
 from highlight.intervals import Interval
 from highlight.settings import RunSettings
@@ -134,8 +134,9 @@ def test_smart_is_frame_accurate_and_shows_the_source_frames(shared, tmp_path, n
     info = probe(source)
     clip = tmp_path / "clip.mp4"
     edges = smart_clip(source, start, end, clip, ClipSettings(threads=2))
+    assert smart_edges(source, start, end) == edges  # what a resumed run records for a clip already written
     frame = 1 / info.fps
-    assert abs(edges.start - start) <= frame / 2 + 1e-6 and abs(edges.end - end) <= frame / 2 + 1e-6
+    assert start - frame < edges.start <= start and end <= edges.end < end + frame  # every frame shown in [start, end)
     got = read_back(clip)
     assert got.first == 0.0 and got.end == pytest.approx(edges.duration, abs=frame / 2 + 1e-3)
     originals = gray_frames(source, edges.start, edges.end)
@@ -152,6 +153,7 @@ def test_smart_falls_back_to_encoding_where_it_cannot_join(shared, tmp_path, cap
     source = shared / "data" / "videos" / "quva_092_basketball.mp4"  # MPEG-4 part 2, not H.264
     with pytest.raises(SmartCutUnsupported, match="mpeg4"):
         smart_clip(source, 1.3, 4.0, tmp_path / "never.mp4", ClipSettings())
+    assert CLIP_METHODS["smart"].edges(probe(source), Interval(1.3, 4.0)).start == 1.3  # re-encoded: as asked
     info = probe(source)
     with ClipSource(info) as clip_source:
         for index in range(2):
@@ -205,9 +207,9 @@ def test_run_records_the_real_edges_and_every_clip_matches_them(fast_run):
         timeline = otio.adapters.read_from_file(str(folder / "highlights.otio"))
         for entry, editor_clip in zip(manifest.intervals, timeline.find_clips(), strict=True):
             got = read_back(folder / entry.clip)
-            assert entry.clip_start <= entry.start and entry.clip_end >= entry.end - 1e-3
+            assert entry.clip_start <= entry.start + 1e-3 and entry.clip_end >= entry.end - 1e-3  # nothing cut short
             if CLIP_METHODS[method].frame_accurate:
-                assert abs(entry.clip_start - entry.start) <= 1 / rate and abs(entry.clip_end - entry.end) <= 1 / rate
+                assert entry.clip_start > entry.start - 1 / rate and entry.clip_end < entry.end + 1 / rate
             # The editor's range (frames of the source) lies inside the clip, and the clip has
             # exactly the frames between its recorded edges.
             first = round(entry.clip_start * rate)

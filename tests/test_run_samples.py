@@ -141,7 +141,10 @@ def test_manifest_and_scores_describe_the_run(first_run):
         "plugin_intervals",
     ]
     assert raw["format"] == 2 and {"size_bytes", "mtime", "fps", "duration"} <= set(raw["source"])
-    assert set(raw["intervals"][0]) == {"index", "start", "end", "duration", "peak", "peak_time", "clip", "slowmo_clip"}
+    assert set(raw["intervals"][0]) == {
+        *("index", "start", "end", "duration", "peak", "peak_time", "clip", "slowmo_clip"),
+        *("clip_start", "clip_end"),  # where the clip really starts and ends
+    }
     lines = (out / "court" / "scores.csv").read_text().splitlines()
     assert lines[0] == "time_s,score,refined"
     assert len(lines) - 1 >= 48  # every regular sample, plus refined frames at the edges

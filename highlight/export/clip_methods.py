@@ -23,9 +23,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
+
+from highlight import HighlightError
 from highlight.atomic import atomic_path
 from highlight.export import clips as encoder
-from highlight.export.smart_cut import SmartCutUnsupported, smart_clip
+from highlight.export.smart_cut import SmartCutUnsupported, smart_clip, smart_edges
 from highlight.export.stream_copy import ClipEdges, copy_clip
 from highlight.intervals import Interval
 from highlight.source import VideoInfo
@@ -114,6 +117,14 @@ def write_smart(source: ClipSource, interval: Interval, path: Path, settings: en
     return write_encoded(source, interval, path, settings)
 
 
+def smart_edges_of(info: VideoInfo, interval: Interval) -> ClipEdges:
+    """Where a smart clip of ``interval`` starts and ends (its frames'), or the asked edges where it falls back."""
+    try:
+        return smart_edges(Path(info.path), interval.start, interval.end)
+    except (HighlightError, av.error.FFmpegError):
+        return asked_edges(info, interval)
+
+
 @dataclass(frozen=True)
 class ClipMethod:
     """One way to make clips, as ``--clips`` offers it."""
@@ -133,7 +144,7 @@ CLIP_METHODS: dict[str, ClipMethod] = {
             "smart",
             "frame-accurate, nearly as fast as copy: whole GOPs copied, only the edges re-encoded",
             write_smart,
-            asked_edges,
+            smart_edges_of,
             frame_accurate=True,
             re_encodes=False,
         ),

@@ -131,6 +131,20 @@ class AvcConfig:
 # -- the edges' encoder -----------------------------------------------------------------
 
 
+def x264_profile_matching(video) -> str:
+    """The x264 profile whose output can join ``video``'s packets; SmartCutUnsupported where none can."""
+    context = video.codec_context
+    if context.name != "h264":
+        raise SmartCutUnsupported(f"{context.name} video (the edges are re-encoded as H.264)")
+    if context.pix_fmt not in EIGHT_BIT_420:
+        raise SmartCutUnsupported(f"{context.pix_fmt} video (x264 here writes 8-bit 4:2:0)")
+    profile = X264_PROFILES.get(context.profile or "")
+    if profile is None:
+        raise SmartCutUnsupported(f"H.264 {context.profile} profile")
+    AvcConfig.parse(bytes(context.extradata or b""))
+    return profile
+
+
 class EdgeEncoder:
     """Encodes frames of the source as packets that the source's copied packets can follow.
 
@@ -139,16 +153,8 @@ class EdgeEncoder:
     """
 
     def __init__(self, video, settings: ClipSettings):
-        context = video.codec_context
-        if context.name != "h264":
-            raise SmartCutUnsupported(f"{context.name} video (the edges are re-encoded as H.264)")
-        if context.pix_fmt not in EIGHT_BIT_420:
-            raise SmartCutUnsupported(f"{context.pix_fmt} video (x264 here writes 8-bit 4:2:0)")
-        profile = X264_PROFILES.get(context.profile or "")
-        if profile is None:
-            raise SmartCutUnsupported(f"H.264 {context.profile} profile")
-        self.video, self.settings, self.profile = video, settings, profile
-        self.config = AvcConfig.parse(bytes(context.extradata or b""))
+        self.video, self.settings, self.profile = video, settings, x264_profile_matching(video)
+        self.config = AvcConfig.parse(bytes(video.codec_context.extradata or b""))
         self.sps_id = self.config.free_id()
         self.units = annexb_nal_units(self._open().extradata)
 
@@ -222,19 +228,65 @@ def smart_clip(source: Path, start: float, end: float, path: Path, settings: Cli
         raise HighlightError(f"{source}: cannot cut {start:.2f}-{end:.2f} s ({error})") from None
 
 
+@dataclass(frozen=True)
+class FrameWindow:
+    """Which frames a frame-accurate clip of [start, end) holds, in the stream's ticks.
+
+    A frame at pts p is in when ``first_in <= p < first_out``: every frame shown during
+    [start, end), so nothing is cut short and each edge is less than a frame out, as
+    moviepy's re-encode cuts. Times within a millisecond of a frame's start count as
+    that frame's (the manifest keeps milliseconds).
+    """
+
+    zero: int  # the stream's first timestamp: times in seconds count from it
+    first_in: int
+    first_out: int
+    frame_ticks: int  # one frame at the nominal rate, for packets that do not say how long they show
+
+    @classmethod
+    def of(cls, video, start: float, end: float) -> FrameWindow:
+        tb, zero = video.time_base, video.start_time or 0
+        frame = 1 / Fraction(video.average_rate or 30)
+        slack = Fraction(1, 1000)
+        return cls(
+            zero,
+            zero + math.floor((Fraction(start) + slack - frame) / tb) + 1,  # shown until after the start
+            zero + math.ceil((Fraction(end) - slack) / tb),  # starts before the end
+            max(1, round(frame / tb)),
+        )
+
+
+def smart_edges(source: Path, start: float, end: float) -> ClipEdges:
+    """Where ``smart_clip`` starts and ends the clip of [start, end), from packet timestamps (nothing decoded)."""
+    with av.open(str(source)) as container:
+        video = container.streams.video[0]
+        x264_profile_matching(video)  # where smart_clip cannot cut, the clip is re-encoded: the asked edges
+        window = FrameWindow.of(video, start, end)
+        seek_to_keyframe(container, video, start)
+        first, last_end = None, None
+        for packet in container.demux(video):
+            if packet.pts is None or packet.dts is None:
+                continue
+            if packet.dts >= window.first_out:
+                break  # shown no earlier than decoded: every later frame is after the end
+            if window.first_in <= packet.pts < window.first_out:
+                first = packet.pts if first is None else min(first, packet.pts)
+                shown_until = packet.pts + (packet.duration or window.frame_ticks)
+                last_end = shown_until if last_end is None else max(last_end, shown_until)
+    if first is None:
+        raise HighlightError(f"{source}: no frame between {start:.2f} and {end:.2f} s")
+    tb = video.time_base
+    return ClipEdges(seconds(first - window.zero, tb), seconds(last_end - window.zero, tb))
+
+
 class SmartCut:
     """Sorts the demuxed packets GOP by GOP into copied and re-encoded, and times them from the clip's start."""
 
     def __init__(self, video, audio, start: float, end: float, encoder: EdgeEncoder):
         self.video, self.audio, self.encoder = video, audio, encoder
-        tb = video.time_base
-        self.zero = video.start_time or 0
-        frame = 1 / Fraction(video.average_rate or 30)
-        self.frame_ticks = max(1, round(frame / tb))  # where a packet does not say how long it shows
-        half = frame / 2
-        # A frame at pts p is in the clip when start - half <= p < end - half (times from the stream start).
-        self.first_in = self.zero + math.ceil((Fraction(start) - half) / tb)
-        self.first_out = self.zero + math.ceil((Fraction(end) - half) / tb)
+        window = FrameWindow.of(video, start, end)
+        self.zero, self.first_in, self.first_out = window.zero, window.first_in, window.first_out
+        self.frame_ticks = window.frame_ticks
         self.origin: int | None = None  # pts of the clip's first frame
         self.last_end: int | None = None  # where its last frame ends
         self.pending_audio: list = []
@@ -290,8 +342,10 @@ class SmartCut:
         if not frames:
             return
         self._started(frames[0].pts)
+        shown_for = {p.pts: p.duration for p in gop}  # the source's durations: the edges a copy would have
         for packet in self.encoder.encode(frames):
-            self.last_end = max(self.last_end or 0, packet.pts + (packet.duration or self.frame_ticks))
+            packet.duration = shown_for.get(packet.pts) or self.frame_ticks
+            self.last_end = max(self.last_end or 0, packet.pts + packet.duration)
             pts = packet.pts - self.origin
             yield self._video_out(packet, pts, pts - delay)
 
