@@ -241,3 +241,38 @@ def test_manifest_entries_without_edges_read_and_write_as_before():
     entry.clip_start, entry.clip_end = 0.5, 2.5
     assert IntervalEntry.from_dict(entry.to_dict()) == entry
     assert not math.isnan(entry.clip_start)
+
+
+def test_readme_and_help_list_every_clip_method():
+    """--help and the README table are derived from CLIP_METHODS: a method added there must show in both."""
+    from typer.testing import CliRunner
+
+    from highlight.cli import app
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    help_text = " ".join(CliRunner().invoke(app, ["run", "--help"], terminal_width=400).output.split())
+    for method in CLIP_METHODS.values():
+        assert f"| `{method.name}` | {method.summary} |" in readme
+        assert f"{method.name}: {method.summary}" in help_text.replace("│ ", "").replace(" │", "")
+    assert f"| `--clips METHOD` | `{DEFAULT_CLIP_METHOD}` |" in readme
+
+
+def test_cli_takes_a_method_and_no_clips(samples, tmp_path):
+    from typer.testing import CliRunner
+
+    from highlight.cli import app
+
+    folder, _ = samples
+    runner = CliRunner()
+    bad = runner.invoke(app, ["run", str(folder / "court.mp4"), "--clips", "fast", "-o", str(tmp_path)])
+    assert bad.exit_code == 2 and "smart" in bad.output
+    done = runner.invoke(
+        app,
+        ["run", str(folder / "pal_25fps.mp4"), "--clips", "copy", "--reel", "-q", "--no-report", "-o", str(tmp_path)],
+    )
+    assert done.exit_code == 0, done.output
+    assert "--clips copy cannot draw or retime pictures: the reel will be re-encoded (--clips encode)" in done.output
+    manifest = load(tmp_path / "pal_25fps")
+    assert manifest.settings["clip_method"] == "copy" and manifest.reel
+    assert runner.invoke(app, ["cut", str(tmp_path / "pal_25fps"), "--no-clips", "-q"]).exit_code == 0
+    assert not load(tmp_path / "pal_25fps").intervals[0].clip

@@ -189,4 +189,7 @@ def re_encode_note(name: str, slowmo: bool, overlay: bool, reel: bool) -> str | 
     outputs = [what for what, asked in (("slow motion", slowmo), ("overlays", overlay), ("the reel", reel)) if asked]
     if not outputs:
         return None
-    return f"--clips {name} cannot draw or retime pictures: {', '.join(outputs)} use --clips {RE_ENCODING_METHOD.name}"
+    return (
+        f"--clips {name} cannot draw or retime pictures: {', '.join(outputs)} "
+        f"will be re-encoded (--clips {RE_ENCODING_METHOD.name})"
+    )
