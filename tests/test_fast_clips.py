@@ -276,3 +276,18 @@ def test_cli_takes_a_method_and_no_clips(samples, tmp_path):
     assert manifest.settings["clip_method"] == "copy" and manifest.reel
     assert runner.invoke(app, ["cut", str(tmp_path / "pal_25fps"), "--no-clips", "-q"]).exit_code == 0
     assert not load(tmp_path / "pal_25fps").intervals[0].clip
+
+
+def test_copy_packets_from_memory_matches_copy_from_the_file(shared, tmp_path):
+    """The live mode's path: packets held in memory (from well before the start) give the same clip as the file."""
+    source = shared / "data" / "videos" / "gym_shooting.mp4"
+    from highlight.export.stream_copy import copy_packets
+
+    expected = copy_clip(source, 3.1, 5.2, tmp_path / "file.mp4")
+    with av.open(str(source)) as container:
+        video, audio = container.streams.video[0], container.streams.audio[0]
+        held = [p for p in container.demux(video, audio) if p.dts is not None and p.pts * p.time_base < 6.5]
+        edges = copy_packets(held, video, audio, 3.1, 5.2, tmp_path / "memory.mp4")
+    assert edges == expected
+    a, b = read_back(tmp_path / "file.mp4"), read_back(tmp_path / "memory.mp4")
+    assert (a.frames, a.first, a.last) == (b.frames, b.first, b.last) and b.audio == pytest.approx(a.audio, abs=0.03)

@@ -20,8 +20,8 @@ start:
   extradata, the display matrix that keeps phone videos upright, the time base) are
   copied from the source by ``add_stream_from_template``.
 
-``mux_packets`` is the muxing half on its own, for callers that already hold packets
-(the live mode's ring buffer).
+``copy_packets`` does the same for packets already at hand (the live mode's ring
+buffer), and ``mux_packets`` is the muxing half on its own.
 """
 
 from __future__ import annotations
@@ -104,18 +104,39 @@ def copy_clip(source: Path, start: float, end: float, path: Path | None) -> Clip
     try:
         with av.open(str(source)) as container:
             video = container.streams.video[0]
-            audio = container.streams.audio[:1]
-            selection = CopySelection(video, audio[0] if audio else None, start, end)
+            audio = container.streams.audio[0] if container.streams.audio else None
             seek_to_keyframe(container, video, start)
-            packets = selection.packets(container.demux(video, *audio))
-            if path is None:
-                for _ in packets:
-                    pass
-            else:
-                mux_packets(path, [video, *audio], packets)
-            return selection.edges()
+            demuxed = container.demux(*[s for s in (video, audio) if s is not None])
+            return copy_packets(demuxed, video, audio, start, end, path)
     except av.error.FFmpegError as error:
         raise HighlightError(f"{source}: cannot copy {start:.2f}-{end:.2f} s ({error})") from None
+
+
+def copy_packets(packets: Iterable, video, audio, start: float, end: float, path: Path | None) -> ClipEdges:
+    """Copy [start, end) from ``packets`` (of the input streams ``video`` and ``audio``, in decode order) to ``path``.
+
+    The same selection as ``copy_clip``, for packets already at hand (a ring buffer of
+    a live stream): an in-memory sequence is first skipped to the last video keyframe
+    at or before ``start``; an iterator must begin there. ``path`` None writes nothing.
+    """
+    if isinstance(packets, Sequence):
+        packets = packets[_last_keyframe_at_or_before(packets, video, start) :]
+    selection = CopySelection(video, audio, start, end)
+    kept = selection.packets(packets)
+    if path is None:
+        for _ in kept:
+            pass
+    else:
+        mux_packets(path, [s for s in (video, audio) if s is not None], kept)
+    return selection.edges()
+
+
+def _last_keyframe_at_or_before(packets: Sequence, video, time: float) -> int:
+    """Index of the last video keyframe shown at or before ``time`` (the first keyframe where none is)."""
+    limit = (video.start_time or 0) + ticks(time, video.time_base)
+    keyframes = [k for k, p in enumerate(packets) if p.stream is video and p.is_keyframe and p.pts is not None]
+    before = [k for k in keyframes if packets[k].pts <= limit]
+    return before[-1] if before else (keyframes[0] if keyframes else 0)
 
 
 def seek_to_keyframe(container, video, time: float) -> None:
