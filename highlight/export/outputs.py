@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from highlight.export import clips as clip_writer
 from highlight.export.clip_methods import ClipSource, method_for_plain_clips
 from highlight.export.manifest import IntervalEntry, Manifest
+from highlight.export.stream_copy import ClipEdges
 from highlight.intervals import Interval
 from highlight.plugin_api import overlay_drawers
 from highlight.source import VideoInfo
@@ -72,12 +73,16 @@ def _write_clips(
     with ClipSource(info, drawers) as source:
         for index, interval in enumerate(intervals, start=1):
             entry = IntervalEntry.from_interval(index, interval)
-            name = clip_writer.clip_name(index, interval)
-            if name in reusable and (out_dir / name).is_file():
-                edges = plain.edges(info, interval)  # an earlier attempt wrote it
-            else:
-                edges = plain.write(source, interval, out_dir / name, settings.clip)
-            entry.clip, entry.clip_start, entry.clip_end = name, round(edges.start, 3), round(edges.end, 3)
+            written: list[ClipEdges] = []
+            entry.clip = _ensure(
+                out_dir,
+                clip_writer.clip_name(index, interval),
+                reusable,
+                lambda p, i=interval, w=written: w.append(plain.write(source, i, p, settings.clip)),
+            )
+            # Where the clip really starts and ends; for one an earlier attempt wrote, worked out again.
+            edges = written[0] if written else plain.edges(info, interval)
+            entry.clip_start, entry.clip_end = round(edges.start, 3), round(edges.end, 3)
             if settings.slowmo:
                 entry.slowmo_clip = _ensure(
                     out_dir,
