@@ -291,3 +291,22 @@ def test_copy_packets_from_memory_matches_copy_from_the_file(shared, tmp_path):
     assert edges == expected
     a, b = read_back(tmp_path / "file.mp4"), read_back(tmp_path / "memory.mp4")
     assert (a.frames, a.first, a.last) == (b.frames, b.first, b.last) and b.audio == pytest.approx(a.audio, abs=0.03)
+
+
+def test_copy_keeps_hevc_tagged_hvc1(samples, tmp_path):
+    """iPhones write HEVC as hvc1, the only tag Apple's players open; a copy must not turn it into hev1."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    folder, _ = samples
+    hevc = tmp_path / "hevc.mp4"
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(folder / "pal_25fps.mp4"), "-t", "4"]
+        + ["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", "-tag:v", "hvc1", str(hevc)],
+        check=True,
+    )
+    edges = copy_clip(hevc, 1.0, 3.0, tmp_path / "clip.mp4")
+    with av.open(str(tmp_path / "clip.mp4")) as container:
+        assert container.streams.video[0].codec_context.codec_tag == "hvc1"
+    assert read_back(tmp_path / "clip.mp4").frames == round(edges.duration * 25)

@@ -38,6 +38,8 @@ from highlight import HighlightError
 
 # MP4 as phones, browsers and editors open it: the index at the front.
 MP4_OPTIONS = {"movflags": "+faststart"}
+# Sample entry tags of H.264 and HEVC that an MP4 may carry (kept as the source has them).
+MP4_VIDEO_TAGS = ("avc1", "avc3", "hvc1", "hev1")
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,19 @@ def open_output(path: Path) -> av.container.OutputContainer:
 
 
 def copy_streams(output, templates: Sequence) -> dict[int, object]:
-    """Output streams with the parameters of ``templates`` (input streams); {input index: output stream}."""
-    return {template.index: output.add_stream_from_template(template) for template in templates}
+    """Output streams with the parameters of ``templates`` (input streams); {input index: output stream}.
+
+    The sample entry's tag is kept where the source has one MP4 allows: left to the
+    muxer, HEVC becomes ``hev1``, which Apple's players refuse (they want ``hvc1``,
+    what iPhones write).
+    """
+    streams = {}
+    for template in templates:
+        stream = output.add_stream_from_template(template)
+        if template.type == "video" and template.codec_context.codec_tag in MP4_VIDEO_TAGS:
+            stream.codec_context.codec_tag = template.codec_context.codec_tag
+        streams[template.index] = stream
+    return streams
 
 
 def mux_packets(path: Path, templates: Sequence, packets: Iterable) -> None:
