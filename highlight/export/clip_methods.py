@@ -35,8 +35,17 @@ from highlight.source import VideoInfo
 
 log = logging.getLogger(__name__)
 
-# A copy holds the source's own bytes, plus up to a GOP before the start.
-SPACE_PER_SOURCE_BYTE_COPIED = 1.25
+# A copy holds the source's own bytes for the clip plus up to a GOP before its start
+# (a second on phones, up to 10 s on some cameras); a smart cut, no more than that
+# (its re-encoded edges, at most twice the source's rate, fit in the same margin).
+SPACE_MARGIN_S = 10.0
+
+
+def ensure_space_to_copy(info: VideoInfo, interval: Interval, folder: Path) -> None:
+    """Fail before writing, with the numbers, where the disk cannot hold a copied or smart clip."""
+    encoder.ensure_bytes(
+        folder, encoder.needed_bytes(info.path, info.duration, interval.duration + SPACE_MARGIN_S, 1.0)
+    )
 
 
 class ClipSource:
@@ -82,8 +91,7 @@ def write_encoded(source: ClipSource, interval: Interval, path: Path, settings: 
 def write_copied(source: ClipSource, interval: Interval, path: Path, settings: encoder.ClipSettings) -> ClipEdges:
     """Stream copy, widened to the enclosing keyframe, verified before the rename."""
     info = source.info
-    needed = encoder.needed_bytes(info.path, info.duration, interval.duration, SPACE_PER_SOURCE_BYTE_COPIED)
-    encoder.ensure_bytes(path.parent, needed)
+    ensure_space_to_copy(info, interval, path.parent)
     with atomic_path(path) as tmp:
         edges = copy_clip(Path(info.path), interval.start, interval.end, tmp)
         encoder.verify_clip(tmp, edges.duration, final=path, with_audio=info.has_audio)
@@ -104,8 +112,7 @@ def write_smart(source: ClipSource, interval: Interval, path: Path, settings: en
     """Copied GOPs, re-encoded edges; the whole clip re-encoded where the stream cannot be joined (said once a video)."""
     info = source.info
     if source.smart_unsupported is None:
-        needed = encoder.needed_bytes(info.path, info.duration, interval.duration, SPACE_PER_SOURCE_BYTE_COPIED)
-        encoder.ensure_bytes(path.parent, needed)
+        ensure_space_to_copy(info, interval, path.parent)
         try:
             with atomic_path(path) as tmp:
                 edges = smart_clip(Path(info.path), interval.start, interval.end, tmp, settings)
