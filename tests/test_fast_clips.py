@@ -166,22 +166,20 @@ def test_smart_falls_back_to_encoding_where_it_cannot_join(shared, tmp_path, cap
     assert not (tmp_path / "never.mp4").exists() or (tmp_path / "never.mp4").stat().st_size == 0
 
 
-def test_copy_keeps_a_phone_video_upright(samples, tmp_path):
+@pytest.mark.parametrize("method", ["copy", "smart"])
+def test_a_phone_video_stays_upright(samples, tmp_path, method):
+    """The display matrix is copied: the clip shows 360x640 like the phone's recording."""
     folder, _ = samples
     source = folder / "phone_portrait.mp4"
-    edges = copy_clip(source, 2.5, 6.0, tmp_path / "clip.mp4")
-    clip = probe(tmp_path / "clip.mp4")
-    original = probe(source)
-    assert (
-        (clip.rotation, clip.width, clip.height)
-        == (original.rotation, original.width, original.height)
-        == (
-            90,
-            360,
-            640,
-        )
-    )
-    assert read_back(tmp_path / "clip.mp4").frames == round(edges.duration * 30)
+    if method == "copy":
+        edges = copy_clip(source, 2.5, 6.0, tmp_path / "clip.mp4")
+    else:
+        edges = smart_clip(source, 2.5, 6.0, tmp_path / "clip.mp4", ClipSettings())
+    clip, original = probe(tmp_path / "clip.mp4"), probe(source)
+    assert (clip.rotation, clip.width, clip.height) == (original.rotation, original.width, original.height)
+    assert (clip.rotation, clip.width, clip.height) == (90, 360, 640)
+    got = read_back(tmp_path / "clip.mp4")
+    assert got.rotation == 90 and got.frames == round(edges.duration * 30)
 
 
 @pytest.fixture(scope="module", params=[m for m in CLIP_METHODS if not CLIP_METHODS[m].re_encodes])
