@@ -308,3 +308,25 @@ def test_copy_keeps_hevc_tagged_hvc1(samples, tmp_path):
     with av.open(str(tmp_path / "clip.mp4")) as container:
         assert container.streams.video[0].codec_context.codec_tag == "hvc1"
     assert read_back(tmp_path / "clip.mp4").frames == round(edges.duration * 25)
+
+
+@pytest.mark.parametrize("method", ["copy", "smart"])
+def test_a_disk_filling_while_copying_gets_one_line_and_no_file(samples, tmp_path, monkeypatch, method):
+    """A disk that fills during the write: the run's one-line message, no clip and no temporary left."""
+    import errno
+
+    from highlight import HighlightError
+    from highlight.export import clip_methods
+
+    folder, _ = samples
+    written = []
+
+    def fill_the_disk(source, start, end, path, *rest):
+        path.write_bytes(b"\0" * 1000)  # half a clip
+        written.append(path)
+        raise av.error.FFmpegError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(clip_methods, "copy_clip" if method == "copy" else "smart_clip", fill_the_disk)
+    with ClipSource(probe(folder / "court.mp4")) as source, pytest.raises(HighlightError, match="no space left on"):
+        CLIP_METHODS[method].write(source, Interval(3.0, 7.0), tmp_path / "clip.mp4", ClipSettings())
+    assert written and list(tmp_path.iterdir()) == []

@@ -18,8 +18,9 @@ free space first. Each returns the clip's real edges in seconds of the source.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,11 +42,21 @@ log = logging.getLogger(__name__)
 SPACE_MARGIN_S = 10.0
 
 
-def ensure_space_to_copy(info: VideoInfo, interval: Interval, folder: Path) -> None:
-    """Fail before writing, with the numbers, where the disk cannot hold a copied or smart clip."""
-    encoder.ensure_bytes(
-        folder, encoder.needed_bytes(info.path, info.duration, interval.duration + SPACE_MARGIN_S, 1.0)
-    )
+def space_to_copy(info: VideoInfo, interval: Interval) -> int:
+    """Bytes a copied or smart clip of ``interval`` may take."""
+    return encoder.needed_bytes(info.path, info.duration, interval.duration + SPACE_MARGIN_S, 1.0)
+
+
+@contextlib.contextmanager
+def checked_space(folder: Path, needed: int) -> Iterator[None]:
+    """Fail before writing where the disk cannot hold ``needed`` bytes, and say the same if it fills while writing."""
+    encoder.ensure_bytes(folder, needed)
+    try:
+        yield
+    except (OSError, av.error.FFmpegError) as error:
+        if error.errno == errno.ENOSPC:
+            raise HighlightError(encoder.no_space_message(folder, needed)) from None
+        raise
 
 
 class ClipSource:
@@ -91,8 +102,7 @@ def write_encoded(source: ClipSource, interval: Interval, path: Path, settings: 
 def write_copied(source: ClipSource, interval: Interval, path: Path, settings: encoder.ClipSettings) -> ClipEdges:
     """Stream copy, widened to the enclosing keyframe, verified before the rename."""
     info = source.info
-    ensure_space_to_copy(info, interval, path.parent)
-    with atomic_path(path) as tmp:
+    with checked_space(path.parent, space_to_copy(info, interval)), atomic_path(path) as tmp:
         edges = copy_clip(Path(info.path), interval.start, interval.end, tmp)
         encoder.verify_clip(tmp, edges.duration, final=path, with_audio=info.has_audio)
     return edges
@@ -112,9 +122,8 @@ def write_smart(source: ClipSource, interval: Interval, path: Path, settings: en
     """Copied GOPs, re-encoded edges; the whole clip re-encoded where the stream cannot be joined (said once a video)."""
     info = source.info
     if source.smart_unsupported is None:
-        ensure_space_to_copy(info, interval, path.parent)
         try:
-            with atomic_path(path) as tmp:
+            with checked_space(path.parent, space_to_copy(info, interval)), atomic_path(path) as tmp:
                 edges = smart_clip(Path(info.path), interval.start, interval.end, tmp, settings)
                 encoder.verify_clip(tmp, edges.duration, final=path, with_audio=info.has_audio)
             return edges

@@ -165,7 +165,7 @@ def _write(clip, path: Path, settings: ClipSettings) -> None:
             )
         except OSError as error:
             if error.errno == errno.ENOSPC or "No space left" in str(error):
-                raise HighlightError(_no_space(path.parent, _needed_bytes(clip))) from None
+                raise HighlightError(no_space_message(path.parent, _needed_bytes(clip))) from None
             reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
             raise HighlightError(f"{path}: the encoder failed ({reason})") from None
         verify_clip(tmp, clip.duration, final=path)
@@ -241,9 +241,10 @@ def ensure_space(folder: Path, clip) -> None:
 def ensure_bytes(folder: Path, needed: int) -> None:
     """HighlightError, with the numbers, unless ``folder``'s disk has ``needed`` bytes free."""
     if shutil.disk_usage(folder).free < needed:
-        raise HighlightError(_no_space(folder, needed))
+        raise HighlightError(no_space_message(folder, needed))
 
 
-def _no_space(folder: Path, needed: int) -> str:
+def no_space_message(folder: Path, needed: int) -> str:
+    """The one line a full disk gets: where, how much is needed, how much is free."""
     free = shutil.disk_usage(folder).free
     return f"no space left on {folder}: need ~{needed / MB:.0f} MB, {free / MB:.0f} MB free"

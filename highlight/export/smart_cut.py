@@ -25,6 +25,7 @@ encoder's cost.
 
 from __future__ import annotations
 
+import errno
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -225,6 +226,8 @@ def smart_clip(source: Path, start: float, end: float, path: Path, settings: Cli
                     output.mux(packet)
             return cut.edges()
     except av.error.FFmpegError as error:
+        if error.errno == errno.ENOSPC:
+            raise  # the caller knows the folder and what it needs: it says so
         raise HighlightError(f"{source}: cannot cut {start:.2f}-{end:.2f} s ({error})") from None
 
 

@@ -26,6 +26,7 @@ buffer), and ``mux_packets`` is the muxing half on its own.
 
 from __future__ import annotations
 
+import errno
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -122,6 +123,8 @@ def copy_clip(source: Path, start: float, end: float, path: Path | None) -> Clip
             demuxed = container.demux(*[s for s in (video, audio) if s is not None])
             return copy_packets(demuxed, video, audio, start, end, path)
     except av.error.FFmpegError as error:
+        if error.errno == errno.ENOSPC:
+            raise  # the caller knows the folder and what it needs: it says so
         raise HighlightError(f"{source}: cannot copy {start:.2f}-{end:.2f} s ({error})") from None
 
 
