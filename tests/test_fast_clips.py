@@ -330,3 +330,27 @@ def test_a_disk_filling_while_copying_gets_one_line_and_no_file(samples, tmp_pat
     with ClipSource(probe(folder / "court.mp4")) as source, pytest.raises(HighlightError, match="no space left on"):
         CLIP_METHODS[method].write(source, Interval(3.0, 7.0), tmp_path / "clip.mp4", ClipSettings())
     assert written and list(tmp_path.iterdir()) == []
+
+
+def test_open_gops_copy_exactly_and_smart_says_it_cannot(samples, tmp_path):
+    """Open GOPs (pictures before a keyframe that refer to the GOP before): a copy still shows the
+    source's frames exactly; a smart cut refuses (its caller re-encodes) rather than show a broken edge."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    folder, _ = samples
+    source = tmp_path / "open_gop.mp4"
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(folder / "court.mp4"), "-t", "8", "-c:a", "copy"]
+        + ["-c:v", "libx264", "-preset", "ultrafast", "-g", "30", "-bf", "3", "-x264-params", "open-gop=1:scenecut=0"]
+        + [str(source)],
+        check=True,
+    )
+    with pytest.raises(SmartCutUnsupported, match="open GOP"):
+        smart_clip(source, 2.5, 6.2, tmp_path / "smart.mp4", ClipSettings())
+    edges = copy_clip(source, 2.5, 6.2, tmp_path / "copy.mp4")
+    originals = gray_frames(source, edges.start, edges.end)
+    copied = gray_frames(tmp_path / "copy.mp4")
+    assert len(copied) == len(originals) == round(edges.duration * 30)
+    assert all(np.array_equal(a, b) for a, b in zip(copied.values(), originals.values()))  # lossless

@@ -15,7 +15,7 @@ for every slice without any parameter set in the stream itself. This is what
 SPS and 255 PPS), and it needs no change to the copied packets.
 
 Where that cannot work (a codec other than H.264, a 10-bit or 4:2:2 source, a source
-whose codec header is not ``avcC``), ``SmartCutUnsupported`` says why and the caller
+whose codec header is not ``avcC``, open GOPs), ``SmartCutUnsupported`` says why and the caller
 falls back to a full re-encode.
 
 Audio is copied, not re-encoded: the packets that start inside the clip, so the sound
@@ -207,9 +207,9 @@ class EdgeEncoder:
 def smart_clip(source: Path, start: float, end: float, path: Path, settings: ClipSettings) -> ClipEdges:
     """[start, end) of ``source`` as ``path``: whole GOPs copied, partial GOPs at the edges re-encoded.
 
-    The clip starts with the first frame at or after ``start`` (within half a frame)
-    and ends after the last frame before ``end``. SmartCutUnsupported where the
-    stream cannot be joined (the caller re-encodes the clip whole).
+    The clip holds every frame shown during [start, end) (see ``FrameWindow``), so
+    each edge is less than a frame out. SmartCutUnsupported where the stream cannot be
+    joined (the caller re-encodes the clip whole).
     """
     try:
         with av.open(str(source)) as container:
@@ -319,6 +319,10 @@ class SmartCut:
 
     def _gop(self, gop: list, next_keyframe: float) -> Iterator[tuple[int, av.Packet]]:
         keyframe = gop[0].pts
+        if any(packet.pts < keyframe for packet in gop[1:]):
+            # An open GOP: pictures shown before its keyframe refer to the GOP before, so
+            # neither a re-encoded edge nor a copied GOP can stand next to the other.
+            raise SmartCutUnsupported("open GOPs (pictures before a keyframe refer to the GOP before it)")
         if keyframe >= self.first_out:
             self.done = True
             return
@@ -332,11 +336,8 @@ class SmartCut:
             self.done = True
 
     def _copy(self, gop: list) -> Iterator[tuple[int, av.Packet]]:
-        keyframe = gop[0].pts
-        self._started(keyframe)
+        self._started(gop[0].pts)
         for packet in gop:
-            if packet.pts < keyframe:
-                continue  # a leading picture of an open GOP: it refers to the GOP before
             self.last_end = max(self.last_end or 0, packet.pts + (packet.duration or self.frame_ticks))
             yield self._video_out(packet, packet.pts - self.origin, packet.dts - self.origin)
 
