@@ -349,6 +349,8 @@ def test_open_gops_copy_exactly_and_smart_says_it_cannot(samples, tmp_path):
     )
     with pytest.raises(SmartCutUnsupported, match="open GOP"):
         smart_clip(source, 2.5, 6.2, tmp_path / "smart.mp4", ClipSettings())
+    edges = CLIP_METHODS["smart"].edges(probe(source), Interval(2.5, 6.2))
+    assert (edges.start, edges.end) == (2.5, 6.2)  # re-encoded: as asked
     edges = copy_clip(source, 2.5, 6.2, tmp_path / "copy.mp4")
     originals = gray_frames(source, edges.start, edges.end)
     copied = gray_frames(tmp_path / "copy.mp4")

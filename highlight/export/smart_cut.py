@@ -266,10 +266,13 @@ def smart_edges(source: Path, start: float, end: float) -> ClipEdges:
         x264_profile_matching(video)  # where smart_clip cannot cut, the clip is re-encoded: the asked edges
         window = FrameWindow.of(video, start, end)
         seek_to_keyframe(container, video, start)
-        first, last_end = None, None
+        first, last_end, keyframe = None, None, -math.inf
         for packet in container.demux(video):
             if packet.pts is None or packet.dts is None:
                 continue
+            keyframe = packet.pts if packet.is_keyframe else keyframe
+            if packet.pts < keyframe:
+                raise SmartCutUnsupported("open GOPs")  # smart_clip refuses them too
             if packet.dts >= window.first_out:
                 break  # shown no earlier than decoded: every later frame is after the end
             if window.first_in <= packet.pts < window.first_out:
