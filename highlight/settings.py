@@ -2,9 +2,9 @@
 
 Its ``key`` is a hash of what changes the outputs: a re-run with the same key over an
 unchanged source is skipped; any change (threshold, padding, slow motion, plugins)
-makes the video be processed again. Settings added later (regions, separate clips)
-are left out of it while at their default, so an older run keeps its key and is not
-redone.
+makes the video be processed again. Settings added later (regions, separate clips,
+the clip method) are left out of it while at their default, so an older run keeps its
+key and is not redone (an older run's clips were re-encoded: as exact as any method's).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from highlight.export.clip_methods import CLIP_METHODS, DEFAULT_CLIP_METHOD
 from highlight.export.clips import ClipSettings
 from highlight.intervals import IntervalSettings
 from highlight.regions import parse_regions
@@ -27,6 +28,7 @@ class RunSettings:
     skip_quiet: bool = True  # a quiet keyframe lets the rest of its GOP go undecoded
     intervals: IntervalSettings = field(default_factory=IntervalSettings)
     clips: bool = True
+    clip_method: str = DEFAULT_CLIP_METHOD  # how clips are made: see highlight.export.clip_methods
     slowmo: float | None = None  # e.g. 0.5: also write half-speed clips
     reel: bool = False
     clip: ClipSettings = field(default_factory=ClipSettings)
@@ -45,6 +47,8 @@ class RunSettings:
         object.__setattr__(self, "excludes", tuple(str(r) for r in parse_regions(self.excludes)))
         if self.sample_fps <= 0:
             raise ValueError("sample-fps must be positive")
+        if self.clip_method not in CLIP_METHODS:
+            raise ValueError(f"unknown clip method {self.clip_method!r}; choose from: {', '.join(CLIP_METHODS)}")
         if self.slowmo is not None and not 0 < self.slowmo < 1:
             raise ValueError("slowmo is a speed factor between 0 and 1, e.g. 0.5 for half speed")
 
@@ -56,6 +60,8 @@ class RunSettings:
         for name in ("overlay", "detector_options", "regions", "excludes"):
             if not data[name]:
                 del data[name]  # added later: unused, they leave an older run's key valid
+        if data["clip_method"] == DEFAULT_CLIP_METHOD:
+            del data["clip_method"]  # added later: at its default, an older run keeps its key
         if not data["intervals"]["separate"]:
             data["intervals"].pop("separate")
         return data

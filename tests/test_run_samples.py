@@ -14,6 +14,7 @@ import pytest
 
 from highlight.export import manifest as manifests
 from highlight.intervals import temporal_iou
+from highlight.source import probe
 
 CLI = [sys.executable, "-m", "highlight"]
 
@@ -30,17 +31,17 @@ def digest(path: Path) -> str:
 
 
 def decoded_duration(path: Path) -> tuple[float, int, int, bool]:
-    """(duration to the last frame's end, width, height, has audio), decoding every frame."""
+    """(duration to the last frame's end, width, height as shown (upright), has audio), decoding every frame.
+
+    Shown size: a re-encoded clip stores the picture upright, a copied one keeps the
+    phone's display rotation.
+    """
+    upright = probe(path)
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         frames = [f.time for f in container.decode(stream)]
         rate = float(stream.average_rate)
-        return (
-            frames[-1] + 1 / rate,
-            stream.codec_context.width,
-            stream.codec_context.height,
-            bool(container.streams.audio),
-        )
+        return (frames[-1] + 1 / rate, upright.width, upright.height, bool(container.streams.audio))
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +141,10 @@ def test_manifest_and_scores_describe_the_run(first_run):
         "plugin_intervals",
     ]
     assert raw["format"] == 2 and {"size_bytes", "mtime", "fps", "duration"} <= set(raw["source"])
-    assert set(raw["intervals"][0]) == {"index", "start", "end", "duration", "peak", "peak_time", "clip", "slowmo_clip"}
+    assert set(raw["intervals"][0]) == {
+        *("index", "start", "end", "duration", "peak", "peak_time", "clip", "slowmo_clip"),
+        *("clip_start", "clip_end"),  # where the clip really starts and ends
+    }
     lines = (out / "court" / "scores.csv").read_text().splitlines()
     assert lines[0] == "time_s,score,refined"
     assert len(lines) - 1 >= 48  # every regular sample, plus refined frames at the edges

@@ -97,12 +97,27 @@ Slowmo = Annotated[
 Reel = Annotated[
     Optional[bool], typer.Option("--reel/--no-reel", help="Also write one video of all highlights. [default: no]")
 ]
+
+
+def clip_method_name(value: str | None) -> str | None:
+    """A known clip method's name, or a usage error listing them."""
+    from highlight.export.clip_methods import CLIP_METHODS
+
+    if value is not None and value not in CLIP_METHODS:
+        raise typer.BadParameter(f"unknown clip method {value!r}; choose from: {', '.join(CLIP_METHODS)}")
+    return value
+
+
+def _clips_help() -> str:
+    from highlight.export.clip_methods import clip_method_help
+
+    return clip_method_help()
+
+
 Clips = Annotated[
-    Optional[bool],
-    typer.Option(
-        "--clips/--no-clips", help="Write clip files (off: only highlights.json and scores.csv). [default: on]"
-    ),
+    Optional[str], typer.Option("--clips", metavar="METHOD", callback=clip_method_name, help=_clips_help())
 ]
+NoClips = Annotated[bool, typer.Option("--no-clips", help="Write no clip files: only highlights.json and scores.csv.")]
 Plugins = Annotated[
     Optional[list[str]],
     typer.Option(
@@ -228,14 +243,31 @@ def interval_changes(margin: float | None = None, **given) -> dict:
 # from command line to settings is written once.
 CUT_PARAMETERS = (
     "threshold", "exit_threshold", "smooth", "min_duration", "merge_gap", "pad_before", "pad_after", "margin",
-    "slowmo", "reel", "clips",
+    "slowmo", "reel",
 )  # fmt: skip
+
+
+def clip_changes(parameters: dict) -> dict:
+    """``--clips METHOD`` and ``--no-clips`` as settings, with the one note when some outputs must re-encode."""
+    from highlight.export.clip_methods import re_encode_note
+
+    if parameters["no_clips"]:
+        return {"clips": False}
+    if parameters["clips"] is None:
+        return {}
+    note = re_encode_note(
+        parameters["clips"], bool(parameters["slowmo"]), bool(parameters.get("overlay")), bool(parameters["reel"])
+    )
+    if note:
+        typer.echo(f"note: {note}", err=True)
+    return {"clips": True, "clip_method": parameters["clips"]}
 
 
 def cut_changes(parameters: dict) -> dict:
     """The interval, output and region changes a command's parameters give (what `cut` can apply)."""
     return interval_changes(
         **{name: parameters[name] for name in CUT_PARAMETERS},
+        **clip_changes(parameters),
         regions=parameters["region"],
         excludes=parameters["exclude"],
     )
@@ -252,6 +284,7 @@ def analysis_settings(parameters: dict):
         parameters["components"] or {},
         parameters["preset"],
         **{name: parameters[name] for name in CUT_PARAMETERS},
+        **clip_changes(parameters),
         skip_quiet=False if parameters["full_scan"] else None,
         regions=parameters["region"],
         excludes=parameters["exclude"],

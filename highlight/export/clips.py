@@ -165,17 +165,20 @@ def _write(clip, path: Path, settings: ClipSettings) -> None:
             )
         except OSError as error:
             if error.errno == errno.ENOSPC or "No space left" in str(error):
-                raise HighlightError(_no_space(path.parent, _needed_bytes(clip))) from None
+                raise HighlightError(no_space_message(path.parent, _needed_bytes(clip))) from None
             reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
             raise HighlightError(f"{path}: the encoder failed ({reason})") from None
         verify_clip(tmp, clip.duration, final=path)
 
 
-def verify_clip(path: Path, expected_seconds: float, final: Path | None = None) -> None:
-    """HighlightError unless ``path`` is a playable video of about ``expected_seconds``.
+def verify_clip(path: Path, expected_seconds: float, final: Path | None = None, with_audio: bool = False) -> None:
+    """HighlightError unless ``path`` is a playable video of about ``expected_seconds``
+    (with an audio stream, where ``with_audio`` asks for one).
 
     Reads the container's header and decodes the last second: a clip cut short by a
-    full disk or a dying encoder fails one or the other.
+    full disk or a dying encoder fails one or the other. Times count from the video
+    stream's first timestamp, so a clip whose timestamps do not start at 0 is measured
+    the same way.
     """
     import av
 
@@ -184,6 +187,8 @@ def verify_clip(path: Path, expected_seconds: float, final: Path | None = None) 
         with av.open(str(path)) as container:
             if not container.streams.video:
                 raise HighlightError(f"{name}: the encoder wrote no video stream")
+            if with_audio and not container.streams.audio:
+                raise HighlightError(f"{name}: the writer lost the audio")
             stream = container.streams.video[0]
             last = _last_frame_time(container, stream)
     except av.error.FFmpegError as error:
@@ -229,7 +234,8 @@ def _frame_seconds(stream) -> float:
 def _seek_to_last_second(container, stream) -> None:
     duration = float(stream.duration * stream.time_base) if stream.duration else 0.0
     if duration > 1.0:
-        container.seek(int((duration - 1.0) / stream.time_base), stream=stream, backward=True)
+        start = stream.start_time or 0
+        container.seek(start + int((duration - 1.0) / stream.time_base), stream=stream, backward=True)
 
 
 def _last_packet_end(container, stream) -> float | None:
@@ -257,21 +263,35 @@ def _needed_bytes(clip) -> int:
     """A generous estimate of the file a clip makes: its share of the source's bytes, doubled."""
     reader = getattr(clip, "reader", None)  # kept by subclips and transforms; a reel has none
     source, total = getattr(reader, "filename", None), getattr(reader, "duration", None)
+    return needed_bytes(source, total, clip.duration, SPACE_PER_SOURCE_BYTE)
+
+
+def needed_bytes(source: str | None, source_seconds: float | None, seconds: float, per_source_byte: float) -> int:
+    """Bytes to keep free for ``seconds`` of ``source``: its bit rate times ``per_source_byte``, plus the reserve.
+
+    ``per_source_byte`` is what the writer makes of one byte of the source: about 2 for a
+    re-encode (see SPACE_PER_SOURCE_BYTE), 1 for a stream copy.
+    """
     try:
         size = os.path.getsize(source) if source else 0
     except OSError:
         size = 0
-    bytes_per_second = size / total if size and total else 2 * MB  # ~16 Mbit/s when unknown
-    return int(clip.duration * bytes_per_second * SPACE_PER_SOURCE_BYTE) + SPACE_RESERVE
+    bytes_per_second = size / source_seconds if size and source_seconds else 2 * MB  # ~16 Mbit/s when unknown
+    return int(seconds * bytes_per_second * per_source_byte) + SPACE_RESERVE
 
 
 def ensure_space(folder: Path, clip) -> None:
     """Fail before encoding, with the numbers, when the output disk cannot hold the clip."""
-    needed = _needed_bytes(clip)
+    ensure_bytes(folder, _needed_bytes(clip))
+
+
+def ensure_bytes(folder: Path, needed: int) -> None:
+    """HighlightError, with the numbers, unless ``folder``'s disk has ``needed`` bytes free."""
     if shutil.disk_usage(folder).free < needed:
-        raise HighlightError(_no_space(folder, needed))
+        raise HighlightError(no_space_message(folder, needed))
 
 
-def _no_space(folder: Path, needed: int) -> str:
+def no_space_message(folder: Path, needed: int) -> str:
+    """The one line a full disk gets: where, how much is needed, how much is free."""
     free = shutil.disk_usage(folder).free
     return f"no space left on {folder}: need ~{needed / MB:.0f} MB, {free / MB:.0f} MB free"

@@ -10,7 +10,10 @@ Schema versions (the ``format`` field):
 * 2: written through ``Manifest``. The JSON field names and values are those of
   version 1; the number says that the file came from the typed writer. Version-1 files
   are read unchanged, a missing field taking its default, so old output folders can
-  still be re-cut, reported on and exported.
+  still be re-cut, reported on and exported. Each interval may also say where its clip
+  really starts and ends (``clip_start``, ``clip_end``: a stream-copied clip starts on a
+  keyframe, before the highlight); a reader that does not know these keys ignores them,
+  so they came without a new version number.
 
 A key this version does not know is kept in ``extra`` and written back as it was, so a
 re-cut by an older highlight does not drop what a newer one recorded.
@@ -47,6 +50,10 @@ class IntervalEntry:
     peak_time: float
     clip: str | None = None
     slowmo_clip: str | None = None
+    # Where ``clip`` really starts and ends, in seconds of the source (None: no clip, or
+    # written before they were recorded, when they were ``start`` and ``end``).
+    clip_start: float | None = None
+    clip_end: float | None = None
 
     @classmethod
     def from_interval(cls, index: int, interval: Interval) -> IntervalEntry:
@@ -73,13 +80,24 @@ class IntervalEntry:
             float(data.get("peak_time", start)),
             data.get("clip"),
             data.get("slowmo_clip"),
+            _float_or_none(data.get("clip_start")),
+            _float_or_none(data.get("clip_end")),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """Every field; the clip's edges only where recorded (a manifest without clips stays as it was)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        for name in ("clip_start", "clip_end"):
+            if data[name] is None:
+                del data[name]
+        return data
 
     def files(self) -> list[str]:
         return [name for name in (self.clip, self.slowmo_clip) if name]
+
+
+def _float_or_none(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def source_from_dict(data: dict[str, Any]) -> VideoInfo:
