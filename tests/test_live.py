@@ -167,6 +167,8 @@ def _check_outputs(part: Path) -> manifests.Manifest:
     assert not list(part.glob(".*.tmp-*"))
     for interval in manifest.intervals:
         verify_clip(part / interval.clip, interval.duration * 0.9)
+        # The clip's real edges, typed as `run` records them: from a keyframe at or before the start, to the end.
+        assert interval.clip_start <= interval.start + 1e-3 and interval.clip_end > interval.end - 0.1, interval
     return manifest
 
 
@@ -390,11 +392,45 @@ def test_a_codec_mp4_cannot_hold_is_encoded(tmp_path):
                 t = float(packet.pts * stream.time_base)
                 packets.append(BufferedPacket(packet, t, t, packet.is_keyframe, 1, template))
     clip = tmp_path / "clip.mp4"
-    start = write_packet_clip(packets[25:], clip)
-    assert start == pytest.approx(1.0)
+    edges = write_packet_clip(packets[25:], 1.0, 3.0, clip)
+    assert edges.start == pytest.approx(1.0) and edges.end == pytest.approx(3.0)
     with av.open(str(clip)) as written:
         assert written.streams.video[0].codec_context.name == "h264"
         assert len(list(written.decode(video=0))) == len(packets) - 25
+
+
+def test_a_copied_clip_starts_at_the_keyframe_and_records_its_real_edges_in_session_time(tmp_path):
+    """H.264 is copied by export.stream_copy from packets whose input container is closed; edges in session seconds."""
+    import av
+
+    from highlight.live.clips import write_packet_clip
+    from highlight.live.ring import BufferedPacket, StreamTemplate
+
+    source = tmp_path / "camera.ts"
+    subprocess.run(
+        [ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=4", "-c:v", "libx264",
+         "-g", "25", "-bf", "2", "-pix_fmt", "yuv420p", str(source)],
+        check=True, timeout=60,
+    )  # fmt: skip
+    session_offset = 100.0  # the session's clock is not the stream's
+    with av.open(str(source)) as container:
+        stream = container.streams.video[0]
+        template = StreamTemplate(stream)
+        zero = stream.start_time
+        packets = []
+        for packet in container.demux(stream):
+            if packet.size and packet.pts is not None:
+                t = session_offset + float((packet.pts - zero) * stream.time_base)
+                decode_t = session_offset + float((packet.dts - zero) * stream.time_base)
+                packets.append(BufferedPacket(packet, t, decode_t, packet.is_keyframe, 1, template))
+    keyframe = next(k for k, p in enumerate(packets) if p.keyframe and p.time >= session_offset + 1.0)
+    clip = tmp_path / "clip.mp4"
+    edges = write_packet_clip(packets[keyframe:], session_offset + 1.3, session_offset + 2.0, clip)
+    assert edges.start == pytest.approx(session_offset + 1.0, abs=1e-3)  # the keyframe before the start
+    # To the end, and a few frames beyond where a kept B-frame refers to a later picture; not the whole buffer.
+    assert session_offset + 2.0 <= edges.end < session_offset + 2.0 + 0.25, edges
+    with av.open(str(clip)) as written:
+        assert len(list(written.decode(video=0))) == round(edges.duration * 25)
 
 
 def test_the_preview_shows_the_frame_the_skeleton_and_the_status(shared, tmp_path):

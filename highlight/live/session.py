@@ -82,7 +82,8 @@ class ClipWriter:
             decision, part = job.decision, job.part
             name = clip_name(decision.index, decision.interval)
             try:
-                clip_start = write_packet_clip(job.packets, part.folder / name)
+                interval = decision.interval
+                edges = write_packet_clip(job.packets, interval.start, interval.end, part.folder / name)
             except Exception as error:  # one bad clip must not end the session
                 self.failed += 1
                 part.clip_failed()
@@ -91,7 +92,7 @@ class ClipWriter:
                 )
                 continue
             latency = time.monotonic() - job.action_end_wall
-            part.record_clip(decision.index, decision.interval, name, clip_start, latency)
+            part.record_clip(decision.index, decision.interval, name, edges, latency)
             self.written += 1
             self.last_clip = name
             log.info(
