@@ -370,6 +370,29 @@ def test_a_long_session_rolls_over_into_parts_between_highlights(excerpt, run_in
         seen |= times
 
 
+def test_no_clips_lists_the_highlights_and_writes_no_clip(excerpt, run_intervals, tmp_path):
+    """--no-clips live as in run: highlights.json has the intervals, the folder has no clip file."""
+    out = tmp_path / "live"
+    command = [sys.executable, "-m", "highlight", "live", "--source", str(excerpt), "--out", str(out), "--no-clips"]
+    result = subprocess.run(command, env=_env(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    (part,) = [p for p in out.iterdir() if p.is_dir()]
+    manifest = manifests.load(part)
+    assert manifest.complete
+    found = [(i.start, i.end) for i in manifest.intervals]
+    assert len(found) == len(run_intervals), (found, run_intervals)
+    assert all(temporal_iou(a, b) >= 0.9 for a, b in zip(found, run_intervals)), (found, run_intervals)
+    assert all(i.clip is None and i.clip_start is None for i in manifest.intervals)
+    assert not list(part.glob("*.mp4")) and manifest.extra["live"]["clips"] == {}
+
+
+def test_a_clip_method_live_cannot_apply_is_one_line_of_error(tmp_path):
+    command = [sys.executable, "-m", "highlight", "live", "--source", "0", "--out", str(tmp_path), "--clips", "smart"]
+    result = subprocess.run(command, env=_env(), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("error: --clips smart:") and not list(tmp_path.iterdir())
+
+
 def test_a_codec_mp4_cannot_hold_is_encoded(tmp_path):
     """MJPEG (webcams, IP-camera apps) cannot be stream-copied into MP4: the clip is encoded to H.264."""
     import av

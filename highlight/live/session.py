@@ -196,10 +196,14 @@ class LiveSession:
 
     def _submit(self, decision: ClipDecision) -> None:
         interval = decision.interval
+        self.part.clip_submitted()
+        if not self.settings.clips:  # --no-clips: listed at once, as `run --no-clips` lists it
+            self.part.record_clip(decision.index, interval, None, None, None)
+            log.info("highlight %d: %.1f-%.1f s", decision.index, interval.start, interval.end)
+            return
         packets = self.source.ring.between(interval.start, interval.end)
         behind = self.now - interval.end  # the stream is this far past the interval's end
         action_end_wall = time.monotonic() - max(0.0, behind) - self.settings.intervals.pad_after
-        self.part.clip_submitted()
         self.writer.submit(_ClipJob(decision, self.part, packets, action_end_wall))
 
     def _trim_ring(self) -> None:
