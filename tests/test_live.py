@@ -9,7 +9,6 @@ only make it look larger than it is (ffmpeg starts sending a moment after it sta
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -74,28 +73,9 @@ def run_intervals(excerpt, tmp_path_factory) -> list[tuple[float, float]]:
     """What `highlight run` finds in the file."""
     out = tmp_path_factory.mktemp("run")
     command = [sys.executable, "-m", "highlight", "run", str(excerpt), "--out", str(out), "-q", "--no-report"]
-    subprocess.run(command, check=True, timeout=180, env=_env(), capture_output=True)
+    subprocess.run(command, check=True, timeout=180, capture_output=True)
     manifest = manifests.load(out / excerpt.stem)
     return [(i.start, i.end) for i in manifest.intervals]
-
-
-def _env() -> dict:
-    """This checkout first; its plugins/ as ``highlight_plugins`` (what an install of it provides)."""
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(_plugins_path())])}
-
-
-def _plugins_path() -> Path:
-    import tempfile
-
-    folder = Path(tempfile.gettempdir()) / f"highlight-test-plugins-{os.getuid()}"
-    folder.mkdir(exist_ok=True)
-    link = folder / "highlight_plugins"
-    if not link.exists():
-        try:
-            link.symlink_to(REPO / "plugins", target_is_directory=True)
-        except FileExistsError:
-            pass  # another test process made it at the same moment
-    return folder
 
 
 class Live:
@@ -106,7 +86,7 @@ class Live:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "highlight", "live", "--source", f"udp://127.0.0.1:{port}", "--out", str(out),
              "--duration", "150", *extra],
-            env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         self.seen: dict[str, float] = {}  # clip name -> wall time it first appeared under its final name
         self._watching = True
@@ -353,7 +333,7 @@ def test_a_long_session_rolls_over_into_parts_between_highlights(excerpt, run_in
         "--roll-over",
         "1s",
     ]
-    result = subprocess.run(command, env=_env(), capture_output=True, text=True, timeout=120)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     parts = sorted((p for p in out.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
     manifests_ = [_check_outputs(part) for part in parts]
@@ -374,7 +354,7 @@ def test_no_clips_lists_the_highlights_and_writes_no_clip(excerpt, run_intervals
     """--no-clips live as in run: highlights.json has the intervals, the folder has no clip file."""
     out = tmp_path / "live"
     command = [sys.executable, "-m", "highlight", "live", "--source", str(excerpt), "--out", str(out), "--no-clips"]
-    result = subprocess.run(command, env=_env(), capture_output=True, text=True, timeout=120)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     (part,) = [p for p in out.iterdir() if p.is_dir()]
     manifest = manifests.load(part)
@@ -388,7 +368,7 @@ def test_no_clips_lists_the_highlights_and_writes_no_clip(excerpt, run_intervals
 
 def test_a_clip_method_live_cannot_apply_is_one_line_of_error(tmp_path):
     command = [sys.executable, "-m", "highlight", "live", "--source", "0", "--out", str(tmp_path), "--clips", "smart"]
-    result = subprocess.run(command, env=_env(), capture_output=True, text=True, timeout=60)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
     assert result.stderr.startswith("error: --clips smart:") and not list(tmp_path.iterdir())
 
