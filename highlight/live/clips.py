@@ -3,7 +3,9 @@
 Stream copy (H.264 or HEVC, as cameras and phones send them in MPEG-TS or RTSP) costs
 no decoding and no quality, so a clip is on disk a fraction of a second after its
 last packet arrived. It starts at the keyframe at or before the highlight's start (a
-copied stream can only start at one), so it may begin a little earlier than asked.
+copied stream can only start at one), so it may begin a little earlier than asked; the
+copy is `run`'s (``export.stream_copy.copy_packets``), so both pick the same packets.
+Clips are video only: the ring buffers the video stream alone (``live.stream``).
 Other codecs (MJPEG from a webcam or an IP-camera app, raw video from v4l2) are decoded
 and encoded to H.264. Either way the file is written to a temporary name, checked with
 ``verify_clip`` and only then renamed: a clip under its final name is complete.
