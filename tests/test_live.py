@@ -9,7 +9,6 @@ only make it look larger than it is (ffmpeg starts sending a moment after it sta
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -74,28 +73,9 @@ def run_intervals(excerpt, tmp_path_factory) -> list[tuple[float, float]]:
     """What `highlight run` finds in the file."""
     out = tmp_path_factory.mktemp("run")
     command = [sys.executable, "-m", "highlight", "run", str(excerpt), "--out", str(out), "-q", "--no-report"]
-    subprocess.run(command, check=True, timeout=180, env=_env(), capture_output=True)
+    subprocess.run(command, check=True, timeout=180, capture_output=True)
     manifest = manifests.load(out / excerpt.stem)
     return [(i.start, i.end) for i in manifest.intervals]
-
-
-def _env() -> dict:
-    """This checkout first; its plugins/ as ``highlight_plugins`` (what an install of it provides)."""
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(_plugins_path())])}
-
-
-def _plugins_path() -> Path:
-    import tempfile
-
-    folder = Path(tempfile.gettempdir()) / f"highlight-test-plugins-{os.getuid()}"
-    folder.mkdir(exist_ok=True)
-    link = folder / "highlight_plugins"
-    if not link.exists():
-        try:
-            link.symlink_to(REPO / "plugins", target_is_directory=True)
-        except FileExistsError:
-            pass  # another test process made it at the same moment
-    return folder
 
 
 class Live:
@@ -106,7 +86,7 @@ class Live:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "highlight", "live", "--source", f"udp://127.0.0.1:{port}", "--out", str(out),
              "--duration", "150", *extra],
-            env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         self.seen: dict[str, float] = {}  # clip name -> wall time it first appeared under its final name
         self._watching = True
@@ -167,6 +147,8 @@ def _check_outputs(part: Path) -> manifests.Manifest:
     assert not list(part.glob(".*.tmp-*"))
     for interval in manifest.intervals:
         verify_clip(part / interval.clip, interval.duration * 0.9)
+        # The clip's real edges, typed as `run` records them: from a keyframe at or before the start, to the end.
+        assert interval.clip_start <= interval.start + 1e-3 and interval.clip_end > interval.end - 0.1, interval
     return manifest
 
 
@@ -351,7 +333,7 @@ def test_a_long_session_rolls_over_into_parts_between_highlights(excerpt, run_in
         "--roll-over",
         "1s",
     ]
-    result = subprocess.run(command, env=_env(), capture_output=True, text=True, timeout=120)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     parts = sorted((p for p in out.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
     manifests_ = [_check_outputs(part) for part in parts]
@@ -366,6 +348,29 @@ def test_a_long_session_rolls_over_into_parts_between_highlights(excerpt, run_in
         assert all(starts[k] <= t <= starts[k + 1] for t in times), (k, starts)
         assert not times & seen
         seen |= times
+
+
+def test_no_clips_lists_the_highlights_and_writes_no_clip(excerpt, run_intervals, tmp_path):
+    """--no-clips live as in run: highlights.json has the intervals, the folder has no clip file."""
+    out = tmp_path / "live"
+    command = [sys.executable, "-m", "highlight", "live", "--source", str(excerpt), "--out", str(out), "--no-clips"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    (part,) = [p for p in out.iterdir() if p.is_dir()]
+    manifest = manifests.load(part)
+    assert manifest.complete
+    found = [(i.start, i.end) for i in manifest.intervals]
+    assert len(found) == len(run_intervals), (found, run_intervals)
+    assert all(temporal_iou(a, b) >= 0.9 for a, b in zip(found, run_intervals)), (found, run_intervals)
+    assert all(i.clip is None and i.clip_start is None for i in manifest.intervals)
+    assert not list(part.glob("*.mp4")) and manifest.extra["live"]["clips"] == {}
+
+
+def test_a_clip_method_live_cannot_apply_is_one_line_of_error(tmp_path):
+    command = [sys.executable, "-m", "highlight", "live", "--source", "0", "--out", str(tmp_path), "--clips", "smart"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("error: --clips smart:") and not list(tmp_path.iterdir())
 
 
 def test_a_codec_mp4_cannot_hold_is_encoded(tmp_path):
@@ -390,11 +395,45 @@ def test_a_codec_mp4_cannot_hold_is_encoded(tmp_path):
                 t = float(packet.pts * stream.time_base)
                 packets.append(BufferedPacket(packet, t, t, packet.is_keyframe, 1, template))
     clip = tmp_path / "clip.mp4"
-    start = write_packet_clip(packets[25:], clip)
-    assert start == pytest.approx(1.0)
+    edges = write_packet_clip(packets[25:], 1.0, 3.0, clip)
+    assert edges.start == pytest.approx(1.0) and edges.end == pytest.approx(3.0)
     with av.open(str(clip)) as written:
         assert written.streams.video[0].codec_context.name == "h264"
         assert len(list(written.decode(video=0))) == len(packets) - 25
+
+
+def test_a_copied_clip_starts_at_the_keyframe_and_records_its_real_edges_in_session_time(tmp_path):
+    """H.264 is copied by export.stream_copy from packets whose input container is closed; edges in session seconds."""
+    import av
+
+    from highlight.live.clips import write_packet_clip
+    from highlight.live.ring import BufferedPacket, StreamTemplate
+
+    source = tmp_path / "camera.ts"
+    subprocess.run(
+        [ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=4", "-c:v", "libx264",
+         "-g", "25", "-bf", "2", "-pix_fmt", "yuv420p", str(source)],
+        check=True, timeout=60,
+    )  # fmt: skip
+    session_offset = 100.0  # the session's clock is not the stream's
+    with av.open(str(source)) as container:
+        stream = container.streams.video[0]
+        template = StreamTemplate(stream)
+        zero = stream.start_time
+        packets = []
+        for packet in container.demux(stream):
+            if packet.size and packet.pts is not None:
+                t = session_offset + float((packet.pts - zero) * stream.time_base)
+                decode_t = session_offset + float((packet.dts - zero) * stream.time_base)
+                packets.append(BufferedPacket(packet, t, decode_t, packet.is_keyframe, 1, template))
+    keyframe = next(k for k, p in enumerate(packets) if p.keyframe and p.time >= session_offset + 1.0)
+    clip = tmp_path / "clip.mp4"
+    edges = write_packet_clip(packets[keyframe:], session_offset + 1.3, session_offset + 2.0, clip)
+    assert edges.start == pytest.approx(session_offset + 1.0, abs=1e-3)  # the keyframe before the start
+    # To the end, and a few frames beyond where a kept B-frame refers to a later picture; not the whole buffer.
+    assert session_offset + 2.0 <= edges.end < session_offset + 2.0 + 0.25, edges
+    with av.open(str(clip)) as written:
+        assert len(list(written.decode(video=0))) == round(edges.duration * 25)
 
 
 def test_the_preview_shows_the_frame_the_skeleton_and_the_status(shared, tmp_path):

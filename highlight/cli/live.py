@@ -14,7 +14,6 @@ import typer
 from highlight import HighlightError
 from highlight.cli.components import with_component_options
 from highlight.cli.options import (
-    Clips,
     Detector,
     Excludes,
     ExitThreshold,
@@ -23,6 +22,7 @@ from highlight.cli.options import (
     MergeGap,
     MinDuration,
     Model,
+    NoClips,
     Overlay,
     PadAfter,
     PadBefore,
@@ -41,6 +41,29 @@ from highlight.cli.options import (
 )
 
 LOG_FILE = "live.log"
+
+# Live has one way to make clips: its packet ring is copied (encoded where MP4 cannot hold
+# the codec). `run`'s other methods need the recording, which a stream does not leave.
+LIVE_CLIP_METHOD = "copy"
+LiveClips = Annotated[
+    Optional[str],
+    typer.Option(
+        "--clips",
+        metavar="METHOD",
+        help="copy (the only method live): the stream's own packets, from the keyframe at or before the start; "
+        "codecs MP4 cannot hold (MJPEG, raw) are encoded to H.264. smart and encode need a recording: "
+        "`highlight run` on one.",
+    ),
+]
+
+
+def check_live_clip_method(method: str | None) -> None:
+    """One line, not a traceback, for a ``--clips`` method live cannot apply to a stream."""
+    if method not in (None, LIVE_CLIP_METHOD):
+        fail(
+            f"--clips {method}: live clips are copied from the stream's packets (--clips {LIVE_CLIP_METHOD}); "
+            "smart and encode cut a recording with `highlight run`"
+        )
 
 
 def setup_logging(out: Path, verbose: bool) -> None:
@@ -103,7 +126,8 @@ def live(
     margin: Margin = None,
     slowmo: Slowmo = None,
     reel: Reel = None,
-    clips: Clips = None,
+    clips: LiveClips = None,
+    no_clips: NoClips = False,
     plugin: Plugins = None,
     overlay: Overlay = None,
     region: Regions = None,
@@ -121,6 +145,7 @@ def live(
     from highlight.live.session import LiveOptions, LiveSession
     from highlight.live.status import StatusLine, describe, plugin_fields
 
+    check_live_clip_method(clips)
     settings = analysis_settings(locals())
     setup_logging(out, verbose)
     log = logging.getLogger("highlight.live")

@@ -3,7 +3,9 @@
 Stream copy (H.264 or HEVC, as cameras and phones send them in MPEG-TS or RTSP) costs
 no decoding and no quality, so a clip is on disk a fraction of a second after its
 last packet arrived. It starts at the keyframe at or before the highlight's start (a
-copied stream can only start at one), so it may begin a little earlier than asked.
+copied stream can only start at one), so it may begin a little earlier than asked; the
+copy is `run`'s (``export.stream_copy.copy_packets``), so both pick the same packets.
+Clips are video only: the ring buffers the video stream alone (``live.stream``).
 Other codecs (MJPEG from a webcam or an IP-camera app, raw video from v4l2) are decoded
 and encoded to H.264. Either way the file is written to a temporary name, checked with
 ``verify_clip`` and only then renamed: a clip under its final name is complete.
@@ -18,41 +20,65 @@ import av
 from highlight import HighlightError
 from highlight.atomic import atomic_path
 from highlight.export.clips import verify_clip
+from highlight.export.stream_copy import ClipEdges, copy_packets, seconds
 from highlight.live.ring import BufferedPacket
 
 COPYABLE_CODECS = ("h264", "hevc")  # what MP4 takes as it comes from MPEG-TS / RTSP
 
 
-def write_packet_clip(packets: list[BufferedPacket], path: Path) -> float:
-    """Write ``packets`` (from a keyframe, one connection) as an MP4 at ``path``; returns its start time."""
+def write_packet_clip(packets: list[BufferedPacket], start: float, end: float, path: Path) -> ClipEdges:
+    """Write [start, end) (session seconds) of ``packets`` (from a keyframe, one connection) as an MP4 at ``path``.
+
+    Returns the clip's real edges in session seconds: a copy starts at the keyframe at
+    or before ``start``; an encoded clip holds every frame of ``packets``.
+    """
     if not packets:
         raise HighlightError(f"{path.name}: no buffered video for this highlight")
-    expected = packets[-1].decode_time - packets[0].decode_time
     with atomic_path(path) as tmp:
         try:
             if packets[0].template.codec_name in COPYABLE_CODECS:
-                _copy(packets, tmp)
+                edges = _copy(packets, start, end, tmp)
             else:
                 _encode(packets, tmp)
+                edges = _buffered_edges(packets)
         except av.error.FFmpegError as error:
             raise HighlightError(f"{path.name}: could not write the clip ({error})") from None
-        verify_clip(tmp, expected, final=path)
-    return packets[0].time
+        verify_clip(tmp, edges.duration, final=path)  # plays to the end it should have
+    return edges
 
 
-def _copy(packets: list[BufferedPacket], path: Path) -> None:
-    origin = packets[0].packet.dts if packets[0].packet.dts is not None else packets[0].packet.pts
-    with av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"}) as output:
-        out_stream = output.add_stream_from_template(packets[0].template.stream)
-        for item in packets:
-            source = item.packet
-            copy = av.Packet(bytes(source))
-            copy.pts = None if source.pts is None else source.pts - origin
-            copy.dts = None if source.dts is None else source.dts - origin
-            copy.time_base = source.time_base
-            copy.is_keyframe = source.is_keyframe
-            copy.stream = out_stream
-            output.mux(copy)
+def _copy(packets: list[BufferedPacket], start: float, end: float, path: Path) -> ClipEdges:
+    """Stream copy by ``export.stream_copy``, the same selection as `run`'s copy, on fresh copies of the packets.
+
+    The buffered packets stay as demuxed (the frame loop may still decode them), and
+    their input stream may be gone with its connection: each copy is attached to the
+    connection's template stream instead. stream_copy counts seconds from the stream's
+    own zero; the ring counts session seconds: ``shift`` converts between the two.
+    """
+    template = packets[0].template.stream
+    first = packets[0]
+    shift = first.time - seconds(first.packet.pts, first.packet.time_base)
+    copies = [_detached_copy(item, template) for item in packets]
+    edges = copy_packets(copies, template, None, start - shift, end - shift, path)
+    return ClipEdges(edges.start + shift, edges.end + shift)
+
+
+def _detached_copy(item: BufferedPacket, stream) -> av.Packet:
+    """A copy of a buffered packet, belonging to ``stream`` (its connection's template)."""
+    source = item.packet
+    copy = av.Packet(bytes(source))
+    copy.pts, copy.dts = source.pts, source.dts
+    copy.time_base = source.time_base
+    copy.duration = source.duration
+    copy.is_keyframe = source.is_keyframe
+    copy.stream = stream
+    return copy
+
+
+def _buffered_edges(packets: list[BufferedPacket]) -> ClipEdges:
+    """From the first picture shown to the end of the last, session seconds."""
+    ends = [p.time + seconds(p.packet.duration or 0, p.packet.time_base) for p in packets]
+    return ClipEdges(min(p.time for p in packets), max(ends))
 
 
 def _encode(packets: list[BufferedPacket], path: Path) -> None:

@@ -10,8 +10,9 @@ any run's (`cut` and `export` refer to the recording, which a stream does not le
 The live variant of the manifest: ``source.path`` is the stream, ``source.duration``
 the part's length so far, ``intervals`` lists only clips that are complete on disk,
 ``complete`` turns true when the part is closed, and ``extra["live"]`` records the
-part's start in session time, the connections, dropped frames and, for each clip, its
-start in session time and how long after the highlight ended it was on disk. A clip
+part's start in session time, the connections, dropped frames and, for each clip, how
+long after the highlight ended it was on disk. Where a clip really starts and ends
+(session seconds) is in each interval's ``clip_start`` and ``clip_end``, as for `run`. A clip
 may be written again, longer, when the action resumes within the merge gap; the
 manifest then lists the longer one. Every write is atomic (``highlight.atomic``), so a
 crash leaves the last valid version of each file.
@@ -31,6 +32,7 @@ import numpy as np
 from highlight.atomic import remove_stale_temporaries
 from highlight.export.manifest import IntervalEntry, Manifest
 from highlight.export.scores import SCORES_FILE, write_scores
+from highlight.export.stream_copy import ClipEdges
 from highlight.intervals import Interval
 from highlight.settings import RunSettings
 from highlight.source import VideoInfo
@@ -76,21 +78,28 @@ class LivePart:
             self.scores.extend(scores)
             self.refined.extend(refined)
 
-    def record_clip(self, index: int, interval: Interval, clip: str, clip_start: float, latency: float | None) -> None:
-        """List a clip that is complete on disk; a longer clip of the same highlight replaces the shorter one."""
+    def record_clip(
+        self, index: int, interval: Interval, clip: str | None, edges: ClipEdges | None, latency: float | None
+    ) -> None:
+        """List a highlight whose clip is complete on disk (``clip`` None: --no-clips, the interval alone).
+
+        A longer clip of the same highlight replaces the shorter one. ``edges``, where the
+        clip really starts and ends, go in the typed fields every manifest has; the
+        latency is live's own and goes in ``extra["live"]["clips"]``.
+        """
         with self._lock:
             entry = IntervalEntry.from_interval(index, interval)
             entry.clip = clip
+            if edges is not None:
+                entry.clip_start, entry.clip_end = round(edges.start, 3), round(edges.end, 3)
             old = self._entries.get(index)
             self._entries[index] = entry
             self.manifest.intervals = [self._entries[k] for k in sorted(self._entries)]
             clips = self.manifest.extra["live"]["clips"]
             if old is not None and old.clip != clip:
                 clips.pop(old.clip, None)
-            clips[clip] = {
-                "clip_start_s": round(clip_start, 3),
-                "written_after_end_s": None if latency is None else round(latency, 3),
-            }
+            if clip is not None:
+                clips[clip] = {"written_after_end_s": None if latency is None else round(latency, 3)}
             self._clips_pending -= 1
         self.save()
         if old is not None and old.clip and old.clip != clip:

@@ -82,7 +82,8 @@ class ClipWriter:
             decision, part = job.decision, job.part
             name = clip_name(decision.index, decision.interval)
             try:
-                clip_start = write_packet_clip(job.packets, part.folder / name)
+                interval = decision.interval
+                edges = write_packet_clip(job.packets, interval.start, interval.end, part.folder / name)
             except Exception as error:  # one bad clip must not end the session
                 self.failed += 1
                 part.clip_failed()
@@ -91,7 +92,7 @@ class ClipWriter:
                 )
                 continue
             latency = time.monotonic() - job.action_end_wall
-            part.record_clip(decision.index, decision.interval, name, clip_start, latency)
+            part.record_clip(decision.index, decision.interval, name, edges, latency)
             self.written += 1
             self.last_clip = name
             log.info(
@@ -195,10 +196,14 @@ class LiveSession:
 
     def _submit(self, decision: ClipDecision) -> None:
         interval = decision.interval
+        self.part.clip_submitted()
+        if not self.settings.clips:  # --no-clips: listed at once, as `run --no-clips` lists it
+            self.part.record_clip(decision.index, interval, None, None, None)
+            log.info("highlight %d: %.1f-%.1f s", decision.index, interval.start, interval.end)
+            return
         packets = self.source.ring.between(interval.start, interval.end)
         behind = self.now - interval.end  # the stream is this far past the interval's end
         action_end_wall = time.monotonic() - max(0.0, behind) - self.settings.intervals.pad_after
-        self.part.clip_submitted()
         self.writer.submit(_ClipJob(decision, self.part, packets, action_end_wall))
 
     def _trim_ring(self) -> None:
