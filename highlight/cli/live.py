@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import os
 import sys
 from pathlib import Path
@@ -39,6 +38,7 @@ from highlight.cli.options import (
     analysis_settings,
     fail,
 )
+from highlight.service_log import setup_service_logging
 
 LOG_FILE = "live.log"
 
@@ -64,22 +64,6 @@ def check_live_clip_method(method: str | None) -> None:
             f"--clips {method}: live clips are copied from the stream's packets (--clips {LIVE_CLIP_METHOD}); "
             "smart and encode cut a recording with `highlight run`"
         )
-
-
-def setup_logging(out: Path, verbose: bool) -> None:
-    """As `highlight watch`: INFO lines to stderr and to a rotating OUT/live.log."""
-    out.mkdir(parents=True, exist_ok=True)
-    formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
-    to_stderr = logging.StreamHandler(sys.stderr)
-    to_file = logging.handlers.RotatingFileHandler(out / LOG_FILE, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
-    package = logging.getLogger("highlight")
-    for handler in list(package.handlers):
-        package.removeHandler(handler)
-    for handler in (to_stderr, to_file):
-        handler.setFormatter(formatter)
-        package.addHandler(handler)
-    package.setLevel(logging.DEBUG if verbose else logging.INFO)
-    package.propagate = False
 
 
 def has_display() -> bool:
@@ -147,7 +131,7 @@ def live(
 
     check_live_clip_method(clips)
     settings = analysis_settings(locals())
-    setup_logging(out, verbose)
+    setup_service_logging(out / LOG_FILE, verbose)
     log = logging.getLogger("highlight.live")
     if slowmo or reel:
         log.warning("--slowmo and --reel are not made live; the clips are written as they are")

@@ -148,7 +148,8 @@ def watch(
     Example: highlight watch ~/Videos/court --out ~/Videos/highlights --active-hours 22:00-07:00
     """
     from highlight.batch import default_out_dir
-    from highlight.watch.daemon import WatchConfig, Watcher, format_status, setup_logging
+    from highlight.service_log import setup_service_logging
+    from highlight.watch.daemon import LOG_FILE, WatchConfig, Watcher, format_status
     from highlight.watch.store import Store
 
     folders = [Path(f).expanduser() for f in folders or []]
@@ -192,7 +193,7 @@ def watch(
         executor=executor,
         ray_address=ray_address,
     )
-    setup_logging(out, verbose)
+    setup_service_logging(out / LOG_FILE, verbose)
     try:
         code = Watcher(config).run()
     except HighlightError as error:

@@ -26,7 +26,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import logging.handlers
 import os
 import queue
 import signal
@@ -154,22 +153,6 @@ def model_identity(settings: RunSettings) -> str:
 def job_key(settings: RunSettings) -> str:
     """The settings key plus the model's identity: what decides whether a file is done."""
     return hashlib.sha256(f"{settings.key}|{model_identity(settings)}".encode()).hexdigest()[:16]
-
-
-def setup_logging(out: Path, verbose: bool) -> None:
-    """INFO lines to stderr (the journal, under systemd) and to a rotating OUT/watch.log."""
-    out.mkdir(parents=True, exist_ok=True)
-    formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
-    to_stderr = logging.StreamHandler(sys.stderr)
-    to_file = logging.handlers.RotatingFileHandler(out / LOG_FILE, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
-    package = logging.getLogger("highlight")
-    for handler in list(package.handlers):
-        package.removeHandler(handler)
-    for handler in (to_stderr, to_file):
-        handler.setFormatter(formatter)
-        package.addHandler(handler)
-    package.setLevel(logging.DEBUG if verbose else logging.INFO)
-    package.propagate = False
 
 
 # -- the daemon -----------------------------------------------------------------------
