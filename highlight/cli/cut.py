@@ -9,43 +9,17 @@ import typer
 
 from highlight import HighlightError
 from highlight.cli.options import (
-    Clips,
-    Excludes,
-    ExitThreshold,
-    Margin,
-    MergeGap,
-    MinDuration,
-    NoClips,
-    PadAfter,
-    PadBefore,
-    PresetOption,
+    CUT_OPTIONS,
     Quiet,
-    Reel,
-    Regions,
-    Slowmo,
-    Smooth,
-    Threshold,
     cut_changes,
+    with_shared_options,
 )
 
 
+@with_shared_options(CUT_OPTIONS)
 def cut(
     folders: Annotated[list[Path], typer.Argument(help="Output folders of earlier runs (OUT/<video>).")],
-    threshold: Threshold = None,
-    exit_threshold: ExitThreshold = None,
-    smooth: Smooth = None,
-    min_duration: MinDuration = None,
-    merge_gap: MergeGap = None,
-    pad_before: PadBefore = None,
-    pad_after: PadAfter = None,
-    margin: Margin = None,
-    slowmo: Slowmo = None,
-    reel: Reel = None,
-    clips: Clips = None,
-    no_clips: NoClips = False,
-    region: Regions = None,
-    exclude: Excludes = None,
-    preset: PresetOption = None,
+    shared: dict | None = None,
     quiet: Quiet = False,
 ) -> None:
     """Re-cut clips from a run's scores.csv with new thresholds or padding (no re-analysis).
@@ -56,8 +30,8 @@ def cut(
     from highlight.pipeline import recut
     from highlight.presets import with_preset
 
-    changes = cut_changes(locals())
-    changes = with_preset(preset, changes)
+    changes = cut_changes(shared)
+    changes = with_preset(shared["preset"], changes)
     failed = False
     for folder in folders:
         try:

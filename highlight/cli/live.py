@@ -13,30 +13,12 @@ import typer
 from highlight import HighlightError
 from highlight.cli.components import with_component_options
 from highlight.cli.options import (
-    Detector,
-    Excludes,
-    ExitThreshold,
-    FullScan,
-    Margin,
-    MergeGap,
-    MinDuration,
-    Model,
-    NoClips,
-    Overlay,
-    PadAfter,
-    PadBefore,
-    Plugins,
-    PresetOption,
-    Reel,
-    Regions,
-    SampleFps,
+    ANALYSIS_OPTIONS,
     Seconds,
-    Slowmo,
-    Smooth,
-    Threshold,
     Verbose,
     analysis_settings,
     fail,
+    with_shared_options,
 )
 from highlight.service_log import setup_service_logging
 
@@ -74,6 +56,7 @@ def has_display() -> bool:
 
 
 @with_component_options
+@with_shared_options(ANALYSIS_OPTIONS, clips=LiveClips)
 def live(
     source: Annotated[
         str,
@@ -96,27 +79,7 @@ def live(
     preview: Annotated[
         bool, typer.Option("--preview", help="Show the picture and the counts in a window (needs a display).")
     ] = False,
-    detector: Detector = "motion",
-    model: Model = None,
-    sample_fps: SampleFps = None,
-    full_scan: FullScan = False,
-    threshold: Threshold = None,
-    exit_threshold: ExitThreshold = None,
-    smooth: Smooth = None,
-    min_duration: MinDuration = None,
-    merge_gap: MergeGap = None,
-    pad_before: PadBefore = None,
-    pad_after: PadAfter = None,
-    margin: Margin = None,
-    slowmo: Slowmo = None,
-    reel: Reel = None,
-    clips: LiveClips = None,
-    no_clips: NoClips = False,
-    plugin: Plugins = None,
-    overlay: Overlay = None,
-    region: Regions = None,
-    exclude: Excludes = None,
-    preset: PresetOption = None,
+    shared: dict | None = None,
     verbose: Verbose = False,
     components: dict | None = None,
 ) -> None:
@@ -129,11 +92,11 @@ def live(
     from highlight.live.session import LiveOptions, LiveSession
     from highlight.live.status import StatusLine, describe, plugin_fields
 
-    check_live_clip_method(clips)
-    settings = analysis_settings(locals())
+    check_live_clip_method(shared["clips"])
+    settings = analysis_settings(shared, components)
     setup_service_logging(out / LOG_FILE, verbose)
     log = logging.getLogger("highlight.live")
-    if slowmo or reel:
+    if shared["slowmo"] or shared["reel"]:
         log.warning("--slowmo and --reel are not made live; the clips are written as they are")
     status = StatusLine()
     show = _preview_window(preview, log)

@@ -6,8 +6,11 @@ Times are given the way people say them: ``--pad-before 1.5s``, ``--min-duration
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, Any, NoReturn, Optional
 
 import typer
 
@@ -238,13 +241,78 @@ def interval_changes(margin: float | None = None, **given) -> dict:
     return changes
 
 
-# Parameters that run, watch and cut share under the same names; each command passes its
-# own parameters (``locals()``) and these pick what the settings need, so the mapping
-# from command line to settings is written once.
+# The options the commands share, declared once: (parameter name, typer annotation,
+# default), in the order --help lists them. ``with_shared_options`` adds them to a
+# command, which receives them as one dict (``shared``); ``analysis_settings`` and
+# ``cut_changes`` turn that dict into settings, so the mapping from command line to
+# settings is written once too.
+CUT_OPTIONS = (
+    ("threshold", Threshold, None),
+    ("exit_threshold", ExitThreshold, None),
+    ("smooth", Smooth, None),
+    ("min_duration", MinDuration, None),
+    ("merge_gap", MergeGap, None),
+    ("pad_before", PadBefore, None),
+    ("pad_after", PadAfter, None),
+    ("margin", Margin, None),
+    ("slowmo", Slowmo, None),
+    ("reel", Reel, None),
+    ("clips", Clips, None),
+    ("no_clips", NoClips, False),
+    ("region", Regions, None),
+    ("exclude", Excludes, None),
+    ("preset", PresetOption, None),
+)
+ANALYSIS_OPTIONS = (
+    ("detector", Detector, "motion"),
+    ("model", Model, None),
+    ("sample_fps", SampleFps, None),
+    ("full_scan", FullScan, False),
+    ("plugin", Plugins, None),
+    ("overlay", Overlay, None),
+    *CUT_OPTIONS,
+)
+# What `cut` can change without analysing again, as interval settings.
 CUT_PARAMETERS = (
     "threshold", "exit_threshold", "smooth", "min_duration", "merge_gap", "pad_before", "pad_after", "margin",
     "slowmo", "reel",
 )  # fmt: skip
+
+
+def with_shared_options(options: tuple, **replaced: Any) -> Callable[[Callable], Callable]:
+    """Give a command ``options`` where its ``shared`` parameter stands; it receives their values as ``shared``.
+
+    ``replaced`` swaps one option's annotation for a command that takes it differently
+    (``highlight live`` takes only ``--clips copy``).
+    """
+    names = [name for name, _, _ in options]
+
+    def decorate(command: Callable) -> Callable:
+        signature = inspect.signature(command, eval_str=True)  # typer reads real annotations, not strings
+        parameters = []
+        for name, parameter in signature.parameters.items():
+            if name != "shared":
+                parameters.append(parameter.replace(kind=inspect.Parameter.KEYWORD_ONLY))
+                continue
+            for option, annotation, default in options:
+                parameters.append(
+                    inspect.Parameter(
+                        option,
+                        inspect.Parameter.KEYWORD_ONLY,
+                        default=default,
+                        annotation=replaced.get(option, annotation),
+                    )
+                )
+
+        @functools.wraps(command)
+        def wrapper(**values: Any) -> Any:
+            shared = {name: values.pop(name) for name in names if name in values}
+            return command(shared=shared, **values)
+
+        wrapper.__signature__ = signature.replace(parameters=parameters)
+        return wrapper
+
+    return decorate
 
 
 def clip_changes(parameters: dict) -> dict:
@@ -273,15 +341,15 @@ def cut_changes(parameters: dict) -> dict:
     )
 
 
-def analysis_settings(parameters: dict):
-    """RunSettings from the parameters `run` and `watch` share, by name (see ``run_settings``)."""
+def analysis_settings(parameters: dict, components: dict | None):
+    """RunSettings from ANALYSIS_OPTIONS' values and the plugin and detector options (see ``run_settings``)."""
     return run_settings(
         parameters["detector"],
         parameters["model"],
         parameters["sample_fps"],
         parameters["plugin"],
         parameters["overlay"],
-        parameters["components"] or {},
+        components or {},
         parameters["preset"],
         **{name: parameters[name] for name in CUT_PARAMETERS},
         **clip_changes(parameters),

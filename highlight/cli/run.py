@@ -11,35 +11,16 @@ import typer
 from highlight import HighlightError
 from highlight.cli.components import with_component_options
 from highlight.cli.options import (
-    Clips,
-    Detector,
-    Excludes,
+    ANALYSIS_OPTIONS,
     ExecutorOption,
-    ExitThreshold,
     Export,
-    FullScan,
-    Margin,
-    MergeGap,
-    MinDuration,
-    Model,
-    NoClips,
-    Overlay,
-    PadAfter,
-    PadBefore,
-    Plugins,
-    PresetOption,
     Quiet,
     RayAddress,
-    Reel,
-    Regions,
-    SampleFps,
-    Slowmo,
-    Smooth,
-    Threshold,
     Verbose,
     analysis_settings,
     fail,
     timeline_formats,
+    with_shared_options,
 )
 
 
@@ -51,32 +32,13 @@ def setup_logging(verbose: bool) -> None:
 
 
 @with_component_options
+@with_shared_options(ANALYSIS_OPTIONS)
 def run(
     paths: Annotated[list[Path], typer.Argument(help="Recordings or folders (searched recursively).")],
     out: Annotated[
         Optional[Path], typer.Option("--out", "-o", help="Output folder. [default: highlights/ beside the input]")
     ] = None,
-    detector: Detector = "motion",
-    model: Model = None,
-    sample_fps: SampleFps = None,
-    full_scan: FullScan = False,
-    threshold: Threshold = None,
-    exit_threshold: ExitThreshold = None,
-    smooth: Smooth = None,
-    min_duration: MinDuration = None,
-    merge_gap: MergeGap = None,
-    pad_before: PadBefore = None,
-    pad_after: PadAfter = None,
-    margin: Margin = None,
-    slowmo: Slowmo = None,
-    reel: Reel = None,
-    clips: Clips = None,
-    no_clips: NoClips = False,
-    plugin: Plugins = None,
-    overlay: Overlay = None,
-    region: Regions = None,
-    exclude: Excludes = None,
-    preset: PresetOption = None,
+    shared: dict | None = None,
     force: Annotated[bool, typer.Option("--force", help="Redo videos that are already done.")] = False,
     export: Export = None,
     report: Annotated[
@@ -108,7 +70,7 @@ def run(
     from highlight.executors import ExecutorRequest
 
     setup_logging(verbose)
-    settings = analysis_settings(locals())
+    settings = analysis_settings(shared, components)
     exports = timeline_formats(export) if export else []
     try:
         batch = run_batch(

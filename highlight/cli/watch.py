@@ -10,35 +10,16 @@ import typer
 from highlight import HighlightError
 from highlight.cli.components import with_component_options
 from highlight.cli.options import (
-    Clips,
-    Detector,
-    Excludes,
+    ANALYSIS_OPTIONS,
     ExecutorOption,
-    ExitThreshold,
     Export,
-    FullScan,
-    Margin,
-    MergeGap,
-    MinDuration,
-    Model,
-    NoClips,
-    Overlay,
-    PadAfter,
-    PadBefore,
-    Plugins,
-    PresetOption,
     RayAddress,
-    Reel,
-    Regions,
-    SampleFps,
     Seconds,
-    Slowmo,
-    Smooth,
-    Threshold,
     Verbose,
     analysis_settings,
     fail,
     timeline_formats,
+    with_shared_options,
 )
 
 
@@ -54,6 +35,7 @@ def _active_hours(text: str | None):
 
 
 @with_component_options
+@with_shared_options(ANALYSIS_OPTIONS)
 def watch(
     folders: Annotated[Optional[list[Path]], typer.Argument(help="Folders to watch (sub-folders too).")] = None,
     out: Annotated[
@@ -62,27 +44,7 @@ def watch(
             "--out", "-o", help="Output folder, the record and the log. [default: highlights/ in the first folder]"
         ),
     ] = None,
-    detector: Detector = "motion",
-    model: Model = None,
-    sample_fps: SampleFps = None,
-    full_scan: FullScan = False,
-    threshold: Threshold = None,
-    exit_threshold: ExitThreshold = None,
-    smooth: Smooth = None,
-    min_duration: MinDuration = None,
-    merge_gap: MergeGap = None,
-    pad_before: PadBefore = None,
-    pad_after: PadAfter = None,
-    margin: Margin = None,
-    slowmo: Slowmo = None,
-    reel: Reel = None,
-    clips: Clips = None,
-    no_clips: NoClips = False,
-    plugin: Plugins = None,
-    overlay: Overlay = None,
-    region: Regions = None,
-    exclude: Excludes = None,
-    preset: PresetOption = None,
+    shared: dict | None = None,
     export: Export = None,
     report: Annotated[
         bool,
@@ -163,7 +125,7 @@ def watch(
             typer.echo(format_status(store.records(), folders))
         return
     hours = _active_hours(active_hours)
-    settings = analysis_settings(locals())
+    settings = analysis_settings(shared, components)
     for folder in folders:
         if not folder.is_dir():
             fail(f"{folder}: not a folder (watch takes folders)")
