@@ -67,6 +67,17 @@ class Scorer(ABC):
     def score(self, images: Sequence[np.ndarray], learn: bool = True) -> np.ndarray:
         """One score in [0, 1] per image."""
 
+    def score_samples(self, times: Sequence[float], images: Sequence[np.ndarray], learn: bool = True) -> np.ndarray:
+        """``score`` for images taken at ``times`` (seconds): what the pipeline calls.
+
+        Samples are not evenly spaced: where the scene is quiet, and in action when the
+        GOPs are short, the pass looks at keyframes (a second apart on a phone), not at
+        ``sample_fps``. A scorer whose memory is measured in seconds (a background model
+        that learns over ``history`` seconds) overrides this to use the real spacing;
+        one without time in it keeps this default, which ignores the times.
+        """
+        return self.score(images, learn=learn)
+
     def describe(self) -> dict[str, Any]:
         """Name, every option's value and the regions, stored in the manifest so a result can be traced back."""
         described = {"name": self.name, **{option.name: getattr(self, option.name) for option in self.options}}
