@@ -29,7 +29,7 @@ from highlight.options import complete
 from highlight.plugin_api import NO_FRAMES, Plugin, VideoContext, load_plugins
 from highlight.scorers import Scorer, get_scorer
 from highlight.settings import RunSettings, settings_from_dict
-from highlight.source import VideoInfo, VideoSource, probe
+from highlight.source import Frame, VideoInfo, VideoSource, probe
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,13 @@ class _Timeline:
         self.pending_times: list[float] = []
         self.pending_images: list[np.ndarray] = []
         self.score_seconds = 0.0
+        self.convert_seconds = 0.0
+
+    def add_frame(self, frame: Frame) -> None:
+        started = time.perf_counter()
+        image = self.scorer.image_for(frame)
+        self.convert_seconds += time.perf_counter() - started
+        self.add(frame.time, image)
 
     def add(self, t: float, image: np.ndarray) -> None:
         self.pending_times.append(t)
@@ -70,14 +77,23 @@ class _Timeline:
             return
         started = time.perf_counter()
         new_scores = self.scorer.score_samples(self.pending_times, self.pending_images, learn=True)
-        for t, s in zip(self.pending_times, new_scores):
-            if self.times and self._crosses(self.scores[-1], float(s)):
-                self._refine(self.times[-1], t)
-            self.times.append(t)
-            self.scores.append(float(s))
-            self.refined.append(False)
-        self.pending_times, self.pending_images = [], []
         self.score_seconds += time.perf_counter() - started
+        for t, s in zip(self.pending_times, new_scores):
+            self.record(t, float(s))
+        self.pending_times, self.pending_images = [], []
+
+    def record(self, t: float, score: float) -> None:
+        """One regular sample's score, in time order; a crossing since the last one is refined first."""
+        started = time.perf_counter()
+        if self.times and self._crosses(self.scores[-1], score):
+            self._refine(self.times[-1], t)
+        self.times.append(t)
+        self.scores.append(score)
+        self.refined.append(False)
+        self.score_seconds += time.perf_counter() - started
+
+    def finish(self) -> None:
+        self.flush()
 
     def is_quiet(self) -> bool:
         """The last two samples are below the exit threshold: nothing is going on.
@@ -119,6 +135,105 @@ class _Timeline:
             np.asarray(self.refined, dtype=bool)[order],
         )
 
+    def counts(self) -> dict[str, int]:
+        return {}
+
+
+class _GatedTimeline:
+    """A trained classifier behind the motion detector (a cascade), on its own thread.
+
+    ResNet50 costs about 40 ms a frame here, the motion detector about 1 ms: a sample
+    in which the motion detector sees nothing at all (score 0: nothing moving, nobody
+    held present) is not shown to the classifier and scores 0. Zero, not a score made
+    from the motion score: the two are on different scales, and "nothing in view" is
+    no highlight under any threshold. Whatever moves (score > 0, far below the motion
+    detector's own thresholds) goes to the classifier, which decides; where a gated
+    sample meets a classified one above the exit threshold, the frames in between are
+    scored by the classifier, as without the gate, so edges land where they did.
+
+    The gate is decided on the frame loop's thread, frame by frame, so quiet skipping
+    works for a batch scorer too. The classifier runs on a worker thread fed through a
+    short queue (TensorFlow releases the GIL while it infers): decoding the next frames
+    overlaps inference. The worker owns the classifier's ``_Timeline``, so samples are
+    recorded in time order and edges refined there, as in the ungated pass.
+    """
+
+    QUEUED_SAMPLES = 64  # images at the classifier's input size (224 px: 150 kB each)
+
+    def __init__(self, source: VideoSource, classifier: Scorer, gate: Scorer, edge_threshold: float):
+        self.timeline = _Timeline(source, classifier, edge_threshold)
+        self.classifier, self.gate = classifier, gate
+        self.recent_gate: list[float] = []
+        self.gated = self.classified = 0
+        self.gate_seconds = 0.0
+        self._queue: queue.Queue = queue.Queue(maxsize=self.QUEUED_SAMPLES)
+        self._error: BaseException | None = None
+        self._worker = threading.Thread(target=self._work, name="highlight-classifier", daemon=True)
+        self._worker.start()
+
+    @property
+    def score_seconds(self) -> float:
+        return self.timeline.score_seconds + self.gate_seconds
+
+    @property
+    def convert_seconds(self) -> float:
+        return self.timeline.convert_seconds
+
+    def add_frame(self, frame: Frame) -> None:
+        started = time.perf_counter()
+        motion = float(self.gate.score_samples([frame.time], [self.gate.image_for(frame)])[0])
+        self.recent_gate = [*self.recent_gate[-1:], motion]
+        self.gate_seconds += time.perf_counter() - started
+        if motion > 0.0:
+            self.classified += 1
+            converted = time.perf_counter()
+            image = self.classifier.image_for(frame)
+            self.timeline.convert_seconds += time.perf_counter() - converted
+            self._put((frame.time, image))
+        else:
+            self.gated += 1
+            self._put((frame.time, None))
+
+    def is_quiet(self) -> bool:
+        """The motion detector saw nothing in the last two samples (the classifier need not have answered)."""
+        return len(self.recent_gate) == 2 and max(self.recent_gate) == 0.0
+
+    def _put(self, item) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(item)
+
+    def _work(self) -> None:
+        try:
+            while (item := self._queue.get()) is not None:
+                t, image = item
+                if image is None:
+                    self.timeline.flush()  # what was queued before it is scored first: time order
+                    self.timeline.record(t, 0.0)
+                else:
+                    self.timeline.add(t, image)
+                    if self._queue.empty():  # do not keep a short batch waiting for the next action
+                        self.timeline.flush()
+            self.timeline.flush()
+        except BaseException as error:  # raised on the frame loop's thread
+            self._error = error
+            while self._queue.get() is not None:  # let the frame loop finish putting
+                pass
+
+    def finish(self) -> None:
+        """Wait for the classifier; also on the way out of a failed pass."""
+        if self._worker.is_alive():
+            self._queue.put(None)
+            self._worker.join()
+        if self._error is not None:
+            raise self._error
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.timeline.arrays()
+
+    def counts(self) -> dict[str, int]:
+        return {"samples_classified": self.classified, "samples_gated": self.gated}
+
 
 def analyse(
     source: VideoSource,
@@ -137,21 +252,23 @@ def analyse(
     """
     started = time.perf_counter()
     scorer.prepare(source)
+    gate = motion_gate(settings)
+    if gate is not None:
+        gate.prepare(source)
     prepare_seconds = time.perf_counter() - started
     runner = _PluginRunner(plugins, source.info, out_dir or Path("."), settings.given_plugin_options())
-    timeline = _Timeline(source, scorer, settings.intervals.exit_threshold)
+    if gate is not None:
+        timeline = _GatedTimeline(source, scorer, gate, settings.intervals.exit_threshold)
+    else:
+        timeline = _Timeline(source, scorer, settings.intervals.exit_threshold)
     rates = [settings.sample_fps] + [p.sample_fps for p in runner.framed]
-    # Quiet skipping needs each keyframe's score at once: only for frame-by-frame scorers.
-    skip_quiet = settings.skip_quiet and scorer.batch_size == 1
+    # Quiet skipping needs each keyframe's score at once: a frame-by-frame scorer's, or the gate's.
+    skip_quiet = settings.skip_quiet and (scorer.batch_size == 1 or gate is not None)
     longest_standin_gop = keyframes_suffice(settings)
-    convert_seconds = 0.0
     try:
         for frame, wanted in source.sample(rates):
             if wanted[0]:
-                t0 = time.perf_counter()
-                image = scorer.image_for(frame)
-                convert_seconds += time.perf_counter() - t0
-                timeline.add(frame.time, image)
+                timeline.add_frame(frame)
                 if frame.keyframe and longest_standin_gop:
                     source.pause(0, longest_gop=longest_standin_gop)
                 if skip_quiet and frame.keyframe and timeline.is_quiet():
@@ -159,9 +276,10 @@ def analyse(
             runner.on_frame(frame, wanted[1:])
             if progress:
                 progress(frame.time)
-        timeline.flush()
     finally:
+        timeline.finish()
         runner.stop()
+    convert_seconds = timeline.convert_seconds
     finish_started = time.perf_counter()
     results, extra_intervals = runner.finish()
     plugins_end_seconds = time.perf_counter() - finish_started
@@ -201,8 +319,16 @@ def analyse(
             "gops_skipped": stats.skipped_gops,
             "corrupt_packets": stats.corrupt_packets,
             "last_frame_s": round(stats.last_time, 3),
+            **timeline.counts(),
         },
     )
+
+
+def motion_gate(settings: RunSettings) -> Scorer | None:
+    """The motion detector that decides which samples a ``--model`` run classifies; None: no gate."""
+    if not settings.model or not settings.model_gate:
+        return None
+    return get_scorer("motion", sample_fps=settings.sample_fps)
 
 
 def keyframes_suffice(settings: RunSettings) -> float:
