@@ -138,6 +138,9 @@ class _Timeline:
     def counts(self) -> dict[str, int]:
         return {}
 
+    def extra_timing(self) -> dict[str, float]:
+        return {}
+
 
 class _GatedTimeline:
     """A trained classifier behind the motion detector (a cascade), on its own thread.
@@ -165,7 +168,7 @@ class _GatedTimeline:
         self.classifier, self.gate = classifier, gate
         self.recent_gate: list[float] = []
         self.gated = self.classified = 0
-        self.gate_seconds = 0.0
+        self.loop_seconds = 0.0  # the frame loop's: the gate, and waiting on a full queue or the last batch
         self._queue: queue.Queue = queue.Queue(maxsize=self.QUEUED_SAMPLES)
         self._error: BaseException | None = None
         self._worker = threading.Thread(target=self._work, name="highlight-classifier", daemon=True)
@@ -173,7 +176,12 @@ class _GatedTimeline:
 
     @property
     def score_seconds(self) -> float:
-        return self.timeline.score_seconds + self.gate_seconds
+        """What scoring held up the frame loop (the classifier itself runs alongside: ``classify_seconds``)."""
+        return self.loop_seconds
+
+    @property
+    def classify_seconds(self) -> float:
+        return self.timeline.score_seconds
 
     @property
     def convert_seconds(self) -> float:
@@ -183,16 +191,17 @@ class _GatedTimeline:
         started = time.perf_counter()
         motion = float(self.gate.score_samples([frame.time], [self.gate.image_for(frame)])[0])
         self.recent_gate = [*self.recent_gate[-1:], motion]
-        self.gate_seconds += time.perf_counter() - started
         if motion > 0.0:
             self.classified += 1
             converted = time.perf_counter()
             image = self.classifier.image_for(frame)
             self.timeline.convert_seconds += time.perf_counter() - converted
+            started += time.perf_counter() - converted
             self._put((frame.time, image))
         else:
             self.gated += 1
             self._put((frame.time, None))
+        self.loop_seconds += time.perf_counter() - started
 
     def is_quiet(self) -> bool:
         """The motion detector saw nothing in the last two samples (the classifier need not have answered)."""
@@ -222,9 +231,11 @@ class _GatedTimeline:
 
     def finish(self) -> None:
         """Wait for the classifier; also on the way out of a failed pass."""
+        started = time.perf_counter()
         if self._worker.is_alive():
             self._queue.put(None)
             self._worker.join()
+        self.loop_seconds += time.perf_counter() - started
         if self._error is not None:
             raise self._error
 
@@ -233,6 +244,9 @@ class _GatedTimeline:
 
     def counts(self) -> dict[str, int]:
         return {"samples_classified": self.classified, "samples_gated": self.gated}
+
+    def extra_timing(self) -> dict[str, float]:
+        return {"classify_s": round(self.classify_seconds, 3)}  # on the classifier's thread, alongside
 
 
 def analyse(
@@ -311,6 +325,7 @@ def analyse(
             "plugins_s": round(runner.seconds, 3),  # in plugin hooks, mostly alongside the loop
             "plugins_wait_s": round(runner.wait_seconds + plugins_end_seconds, 3),  # the loop held up by them
             "analysis_s": round(total, 3),
+            **timeline.extra_timing(),
         },
         decode_stats={
             "frames_decoded": stats.decoded,

@@ -399,6 +399,10 @@ class _KeyframesAhead:
         self._waiting[gop.start_pts] = gop
         return self._collect(gop.packets[0])
 
+    def forget(self, gop: _Gop) -> None:
+        """``gop`` is being decoded by the pass itself (its keyframe did not come out in time, or at all)."""
+        self._waiting.pop(gop.start_pts, None)
+
     def finish(self) -> int:
         """Hand out every keyframe still in the decoder (end of the pass)."""
         return self._collect(None)
@@ -482,6 +486,7 @@ class _GopDecoder:
 
     def _decode_gop(self, gop: _Gop) -> Iterator[tuple[Frame, tuple[bool, ...]]]:
         packets, gop_end = gop.packets, gop.end
+        self.ahead.forget(gop)  # no longer waited for, whether or not its keyframe came out
         for schedule in self.schedules:
             schedule.paused = False
         last = gop_end if math.isfinite(gop_end) else max(self._time(p, 0.0) for p in packets) + 1.0 / self.fps
