@@ -13,6 +13,9 @@ two cores), so the source decodes as little as it can:
 * A consumer may ``pause`` until the next keyframe: the highlight scorer does when a
   GOP's keyframe shows a quiet scene, so the hours of an empty court cost one decoded
   frame per GOP, while action is analysed at the full sampling rate.
+* While the pass needs nothing but keyframes, they are decoded a few GOPs ahead by a
+  second decoder on FFmpeg's frame threads: keyframes are independent of each other,
+  so they decode on every core while the pass scores the ones before.
 * ``window`` decodes every frame of a short stretch by seeking, for refining the edges
   of a highlight between two analysed samples.
 
