@@ -76,7 +76,8 @@ class _Timeline:
         if not self.pending_images:
             return
         started = time.perf_counter()
-        new_scores = self.scorer.score_samples(self.pending_times, self.pending_images, learn=True)
+        self.scorer.expect_times(self.pending_times)
+        new_scores = self.scorer.score(self.pending_images, learn=True)
         self.score_seconds += time.perf_counter() - started
         for t, s in zip(self.pending_times, new_scores):
             self.record(t, float(s))
@@ -93,7 +94,11 @@ class _Timeline:
         self.score_seconds += time.perf_counter() - started
 
     def finish(self) -> None:
+        """Score what is still pending (end of the pass)."""
         self.flush()
+
+    def stop(self) -> None:
+        """Nothing runs beside the frame loop: nothing to stop."""
 
     def is_quiet(self) -> bool:
         """The last two samples are below the exit threshold: nothing is going on.
@@ -120,9 +125,8 @@ class _Timeline:
         for k in range(0, len(images), max(1, self.scorer.batch_size)):
             chunk = images[k : k + self.scorer.batch_size]
             chunk_frames = frames[k : k + len(chunk)]
-            for f, s in zip(
-                chunk_frames, self.scorer.score_samples([f.time for f in chunk_frames], chunk, learn=False)
-            ):
+            self.scorer.expect_times([f.time for f in chunk_frames])
+            for f, s in zip(chunk_frames, self.scorer.score(chunk, learn=False)):
                 self.times.append(f.time)
                 self.scores.append(float(s))
                 self.refined.append(True)
@@ -189,7 +193,8 @@ class _GatedTimeline:
 
     def add_frame(self, frame: Frame) -> None:
         started = time.perf_counter()
-        motion = float(self.gate.score_samples([frame.time], [self.gate.image_for(frame)])[0])
+        self.gate.expect_times([frame.time])
+        motion = float(self.gate.score([self.gate.image_for(frame)])[0])
         self.recent_gate = [*self.recent_gate[-1:], motion]
         if motion > 0.0:
             self.classified += 1
@@ -230,14 +235,18 @@ class _GatedTimeline:
                 pass
 
     def finish(self) -> None:
-        """Wait for the classifier; also on the way out of a failed pass."""
+        """Wait for the classifier to score what is queued (end of the pass); its error is raised here."""
+        self.stop()
+        if self._error is not None:
+            raise self._error
+
+    def stop(self) -> None:
+        """Let the worker finish and end; also on the way out of a failed pass."""
         started = time.perf_counter()
         if self._worker.is_alive():
             self._queue.put(None)
             self._worker.join()
         self.loop_seconds += time.perf_counter() - started
-        if self._error is not None:
-            raise self._error
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return self.timeline.arrays()
@@ -290,8 +299,9 @@ def analyse(
             runner.on_frame(frame, wanted[1:])
             if progress:
                 progress(frame.time)
-    finally:
         timeline.finish()
+    finally:
+        timeline.stop()
         runner.stop()
     convert_seconds = timeline.convert_seconds
     finish_started = time.perf_counter()

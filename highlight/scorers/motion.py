@@ -140,6 +140,7 @@ class MotionScorer(Scorer):
         self._present = False
         self._still_since: float = 0.0  # seconds since the adaptive model last saw motion
         self._last_time: float | None = None  # of the last regular (learning) sample
+        self._next_times: list[float] = []  # of the images of the next ``score`` call (``expect_times``)
         self._model = self._new_model()
         self._kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
         self._brightness = 128.0
@@ -213,12 +214,14 @@ class MotionScorer(Scorer):
             grey = cv2.convertScaleAbs(grey, alpha=self._brightness / mean)
         return grey
 
-    def score(self, images: Sequence[np.ndarray], learn: bool = True) -> np.ndarray:
-        """Scores for images ``1 / sample_fps`` apart (after the last learning sample)."""
-        start = (self._last_time or 0.0) + 1.0 / self.sample_fps
-        return self.score_samples([start + k / self.sample_fps for k in range(len(images))], images, learn)
+    def expect_times(self, times: Sequence[float]) -> None:
+        self._next_times = list(times)
 
-    def score_samples(self, times: Sequence[float], images: Sequence[np.ndarray], learn: bool = True) -> np.ndarray:
+    def score(self, images: Sequence[np.ndarray], learn: bool = True) -> np.ndarray:
+        times, self._next_times = self._next_times, []
+        if len(times) != len(images):  # not told: ``1 / sample_fps`` apart, after the last learning sample
+            start = (self._last_time or 0.0) + 1.0 / self.sample_fps
+            times = [start + k / self.sample_fps for k in range(len(images))]
         scores = np.empty(len(images))
         for k, (t, image) in enumerate(zip(times, images)):
             gap = t - self._last_time if self._last_time is not None else 1.0 / self.sample_fps
