@@ -7,6 +7,7 @@ recording; ``recut`` redoes only intervals and clips from a previous run's score
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import threading
 import time
@@ -156,7 +157,10 @@ class _GatedTimeline:
     no highlight under any threshold. Whatever moves (score > 0, far below the motion
     detector's own thresholds) goes to the classifier, which decides; where a gated
     sample meets a classified one above the exit threshold, the frames in between are
-    scored by the classifier, as without the gate, so edges land where they did.
+    scored by the classifier, as without the gate, so edges land where they did. The
+    gate stays open for ``hold`` seconds after the last motion (the merge gap: a
+    shorter pause never splits a highlight), so a player who stops for a moment does
+    not turn each pause into a pair of edges, each refined with the classifier.
 
     The gate is decided on the frame loop's thread, frame by frame, so quiet skipping
     works for a batch scorer too. The classifier runs on a worker thread fed through a
@@ -167,10 +171,11 @@ class _GatedTimeline:
 
     QUEUED_SAMPLES = 64  # images at the classifier's input size (224 px: 150 kB each)
 
-    def __init__(self, source: VideoSource, classifier: Scorer, gate: Scorer, edge_threshold: float):
+    def __init__(self, source: VideoSource, classifier: Scorer, gate: Scorer, edge_threshold: float, hold: float):
         self.timeline = _Timeline(source, classifier, edge_threshold)
-        self.classifier, self.gate = classifier, gate
+        self.classifier, self.gate, self.hold = classifier, gate, hold
         self.recent_gate: list[float] = []
+        self.last_motion = -math.inf
         self.gated = self.classified = 0
         self.loop_seconds = 0.0  # the frame loop's: the gate, and waiting on a full queue or the last batch
         self._queue: queue.Queue = queue.Queue(maxsize=self.QUEUED_SAMPLES)
@@ -197,6 +202,8 @@ class _GatedTimeline:
         motion = float(self.gate.score([self.gate.image_for(frame)])[0])
         self.recent_gate = [*self.recent_gate[-1:], motion]
         if motion > 0.0:
+            self.last_motion = frame.time
+        if frame.time - self.last_motion <= self.hold:
             self.classified += 1
             converted = time.perf_counter()
             image = self.classifier.image_for(frame)
@@ -281,7 +288,8 @@ def analyse(
     prepare_seconds = time.perf_counter() - started
     runner = _PluginRunner(plugins, source.info, out_dir or Path("."), settings.given_plugin_options())
     if gate is not None:
-        timeline = _GatedTimeline(source, scorer, gate, settings.intervals.exit_threshold)
+        intervals = settings.intervals
+        timeline = _GatedTimeline(source, scorer, gate, intervals.exit_threshold, hold=intervals.merge_gap)
     else:
         timeline = _Timeline(source, scorer, settings.intervals.exit_threshold)
     rates = [settings.sample_fps] + [p.sample_fps for p in runner.framed]
