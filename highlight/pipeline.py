@@ -278,7 +278,8 @@ def analyse(
     The scorer looks at keyframes only while the scene is quiet, and also while
     something happens where GOPs are short (see ``keyframes_suffice``); else at
     ``sample_fps``; at every edge, at every frame. ``full_scan`` (no ``skip_quiet``)
-    samples at ``sample_fps`` throughout.
+    samples at ``sample_fps`` throughout. A ``--model`` classifier sits behind the
+    motion detector (``motion_gate``, ``_GatedTimeline``), on a thread of its own.
     """
     started = time.perf_counter()
     scorer.prepare(source)
