@@ -7,6 +7,7 @@ recording; ``recut`` redoes only intervals and clips from a previous run's score
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import threading
 import time
@@ -30,7 +31,7 @@ from highlight.options import complete
 from highlight.plugin_api import NO_FRAMES, Plugin, VideoContext, load_plugins
 from highlight.scorers import Scorer, get_scorer
 from highlight.settings import RunSettings, settings_from_dict
-from highlight.source import DecodeStats, VideoInfo, VideoSource, probe
+from highlight.source import DecodeStats, Frame, VideoInfo, VideoSource, probe
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,13 @@ class _Timeline:
         self.pending_times: list[float] = []
         self.pending_images: list[np.ndarray] = []
         self.score_seconds = 0.0
+        self.convert_seconds = 0.0
+
+    def add_frame(self, frame: Frame) -> None:
+        started = time.perf_counter()
+        image = self.scorer.image_for(frame)
+        self.convert_seconds += time.perf_counter() - started
+        self.add(frame.time, image)
 
     def add(self, t: float, image: np.ndarray) -> None:
         self.pending_times.append(t)
@@ -79,17 +87,35 @@ class _Timeline:
             return
         started = time.perf_counter()
         first_new = len(self.times)
+        self.scorer.expect_times(self.pending_times)
         new_scores = self.scorer.score(self.pending_images, learn=True)
-        for t, s in zip(self.pending_times, new_scores):
-            if self.times and self._crosses(self.scores[-1], float(s)):
-                self._refine(self.times[-1], t)
-            self.times.append(t)
-            self.scores.append(float(s))
-            self.refined.append(False)
-        self.pending_times, self.pending_images = [], []
         self.score_seconds += time.perf_counter() - started
-        if self.on_scores is not None:
+        for t, s in zip(self.pending_times, new_scores):
+            self.record(t, float(s))
+        self.pending_times, self.pending_images = [], []
+        self.report_since(first_new)
+
+    def record(self, t: float, score: float) -> None:
+        """One regular sample's score, in time order; a crossing since the last one is refined first."""
+        started = time.perf_counter()
+        if self.times and self._crosses(self.scores[-1], score):
+            self._refine(self.times[-1], t)
+        self.times.append(t)
+        self.scores.append(score)
+        self.refined.append(False)
+        self.score_seconds += time.perf_counter() - started
+
+    def report_since(self, first_new: int) -> None:
+        """Tell ``on_scores`` of the samples recorded from index ``first_new`` on (refined ones included)."""
+        if self.on_scores is not None and len(self.times) > first_new:
             self.on_scores(self.times[first_new:], self.scores[first_new:], self.refined[first_new:])
+
+    def finish(self) -> None:
+        """Score what is still pending (end of the pass)."""
+        self.flush()
+
+    def stop(self) -> None:
+        """Nothing runs beside the frame loop: nothing to stop."""
 
     def is_quiet(self) -> bool:
         """The last two samples are below the exit threshold: nothing is going on.
@@ -115,7 +141,9 @@ class _Timeline:
         images = [self.scorer.image_for(f) for f in frames]
         for k in range(0, len(images), max(1, self.scorer.batch_size)):
             chunk = images[k : k + self.scorer.batch_size]
-            for f, s in zip(frames[k : k + len(chunk)], self.scorer.score(chunk, learn=False)):
+            chunk_frames = frames[k : k + len(chunk)]
+            self.scorer.expect_times([f.time for f in chunk_frames])
+            for f, s in zip(chunk_frames, self.scorer.score(chunk, learn=False)):
                 self.times.append(f.time)
                 self.scores.append(float(s))
                 self.refined.append(True)
@@ -127,6 +155,140 @@ class _Timeline:
             np.asarray(self.scores)[order],
             np.asarray(self.refined, dtype=bool)[order],
         )
+
+    def counts(self) -> dict[str, int]:
+        return {}
+
+    def extra_timing(self) -> dict[str, float]:
+        return {}
+
+
+class _GatedTimeline:
+    """A trained classifier behind the motion detector (a cascade), on its own thread.
+
+    ResNet50 costs about 40 ms a frame here, the motion detector about 1 ms: a sample
+    in which the motion detector sees nothing at all (score 0: nothing moving, nobody
+    held present) is not shown to the classifier and scores 0. Zero, not a score made
+    from the motion score: the two are on different scales, and "nothing in view" is
+    no highlight under any threshold. Whatever moves (score > 0, far below the motion
+    detector's own thresholds) goes to the classifier, which decides; where a gated
+    sample meets a classified one above the exit threshold, the frames in between are
+    scored by the classifier, as without the gate, so edges land where they did. The
+    gate stays open for ``hold`` seconds after the last motion (the merge gap: a
+    shorter pause never splits a highlight), so a player who stops for a moment does
+    not turn each pause into a pair of edges, each refined with the classifier.
+
+    The gate is decided on the frame loop's thread, frame by frame, so quiet skipping
+    works for a batch scorer too. The classifier runs on a worker thread fed through a
+    short queue (TensorFlow releases the GIL while it infers): decoding the next frames
+    overlaps inference. The worker owns the classifier's ``_Timeline``, so samples are
+    recorded in time order and edges refined there, as in the ungated pass.
+    """
+
+    QUEUED_SAMPLES = 64  # images at the classifier's input size (224 px: 150 kB each)
+
+    def __init__(
+        self,
+        source: VideoSource,
+        classifier: Scorer,
+        gate: Scorer,
+        edge_threshold: float,
+        hold: float,
+        on_scores: ScoresListener | None = None,
+    ):
+        self.timeline = _Timeline(source, classifier, edge_threshold, on_scores)
+        self.classifier, self.gate, self.hold = classifier, gate, hold
+        self.recent_gate: list[float] = []
+        self.last_motion = -math.inf
+        self.gated = self.classified = 0
+        self.loop_seconds = 0.0  # the frame loop's: the gate, and waiting on a full queue or the last batch
+        self._queue: queue.Queue = queue.Queue(maxsize=self.QUEUED_SAMPLES)
+        self._error: BaseException | None = None
+        self._worker = threading.Thread(target=self._work, name="highlight-classifier", daemon=True)
+        self._worker.start()
+
+    @property
+    def score_seconds(self) -> float:
+        """What scoring held up the frame loop (the classifier itself runs alongside: ``classify_seconds``)."""
+        return self.loop_seconds
+
+    @property
+    def classify_seconds(self) -> float:
+        return self.timeline.score_seconds
+
+    @property
+    def convert_seconds(self) -> float:
+        return self.timeline.convert_seconds
+
+    def add_frame(self, frame: Frame) -> None:
+        started = time.perf_counter()
+        self.gate.expect_times([frame.time])
+        motion = float(self.gate.score([self.gate.image_for(frame)])[0])
+        self.recent_gate = [*self.recent_gate[-1:], motion]
+        if motion > 0.0:
+            self.last_motion = frame.time
+        if frame.time - self.last_motion <= self.hold:
+            self.classified += 1
+            converted = time.perf_counter()
+            image = self.classifier.image_for(frame)
+            self.timeline.convert_seconds += time.perf_counter() - converted
+            started += time.perf_counter() - converted
+            self._put((frame.time, image))
+        else:
+            self.gated += 1
+            self._put((frame.time, None))
+        self.loop_seconds += time.perf_counter() - started
+
+    def is_quiet(self) -> bool:
+        """The motion detector saw nothing in the last two samples (the classifier need not have answered)."""
+        return len(self.recent_gate) == 2 and max(self.recent_gate) == 0.0
+
+    def _put(self, item) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(item)
+
+    def _work(self) -> None:
+        try:
+            while (item := self._queue.get()) is not None:
+                t, image = item
+                if image is None:
+                    self.timeline.flush()  # what was queued before it is scored first: time order
+                    first_new = len(self.timeline.times)
+                    self.timeline.record(t, 0.0)
+                    self.timeline.report_since(first_new)
+                else:
+                    self.timeline.add(t, image)
+                    if self._queue.empty():  # do not keep a short batch waiting for the next action
+                        self.timeline.flush()
+            self.timeline.flush()
+        except BaseException as error:  # raised on the frame loop's thread
+            self._error = error
+            while self._queue.get() is not None:  # let the frame loop finish putting
+                pass
+
+    def finish(self) -> None:
+        """Wait for the classifier to score what is queued (end of the pass); its error is raised here."""
+        self.stop()
+        if self._error is not None:
+            raise self._error
+
+    def stop(self) -> None:
+        """Let the worker finish and end; also on the way out of a failed pass."""
+        started = time.perf_counter()
+        if self._worker.is_alive():
+            self._queue.put(None)
+            self._worker.join()
+        self.loop_seconds += time.perf_counter() - started
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.timeline.arrays()
+
+    def counts(self) -> dict[str, int]:
+        return {"samples_classified": self.classified, "samples_gated": self.gated}
+
+    def extra_timing(self) -> dict[str, float]:
+        return {"classify_s": round(self.classify_seconds, 3)}  # on the classifier's thread, alongside
 
 
 def analyse(
@@ -140,34 +302,47 @@ def analyse(
 ) -> Analysis:
     """The one decode pass: the scorer and every plugin see the same frames.
 
-    While the scene is quiet, the scorer looks at keyframes only (``skip_quiet``);
-    while something happens, at ``sample_fps``; at every edge, at every frame.
+    The scorer looks at keyframes only while the scene is quiet, and also while
+    something happens where GOPs are short (see ``keyframes_suffice``); else at
+    ``sample_fps``; at every edge, at every frame. ``full_scan`` (no ``skip_quiet``)
+    samples at ``sample_fps`` throughout. A ``--model`` classifier sits behind the
+    motion detector (``motion_gate``, ``_GatedTimeline``), on a thread of its own.
     ``on_scores`` hears of each batch of new samples as it is scored (live mode).
     """
     started = time.perf_counter()
     scorer.prepare(source)
+    gate = motion_gate(settings)
+    if gate is not None:
+        gate.prepare(source)
     prepare_seconds = time.perf_counter() - started
     runner = _PluginRunner(plugins, source.info, out_dir or Path("."), settings.given_plugin_options())
-    timeline = _Timeline(source, scorer, settings.intervals.exit_threshold, on_scores)
+    if gate is not None:
+        intervals = settings.intervals
+        timeline = _GatedTimeline(
+            source, scorer, gate, intervals.exit_threshold, hold=intervals.merge_gap, on_scores=on_scores
+        )
+    else:
+        timeline = _Timeline(source, scorer, settings.intervals.exit_threshold, on_scores)
     rates = [settings.sample_fps] + [p.sample_fps for p in runner.framed]
-    # Quiet skipping needs each keyframe's score at once: only for frame-by-frame scorers.
-    skip_quiet = settings.skip_quiet and scorer.batch_size == 1
-    convert_seconds = 0.0
+    # Quiet skipping needs each keyframe's score at once: a frame-by-frame scorer's, or the gate's.
+    skip_quiet = settings.skip_quiet and (scorer.batch_size == 1 or gate is not None)
+    longest_standin_gop = keyframes_suffice(settings)
     try:
         for frame, wanted in source.sample(rates):
             if wanted[0]:
-                t0 = time.perf_counter()
-                image = scorer.image_for(frame)
-                convert_seconds += time.perf_counter() - t0
-                timeline.add(frame.time, image)
+                timeline.add_frame(frame)
+                if frame.keyframe and longest_standin_gop:
+                    source.pause(0, longest_gop=longest_standin_gop)
                 if skip_quiet and frame.keyframe and timeline.is_quiet():
                     source.pause(0)
             runner.on_frame(frame, wanted[1:])
             if progress:
                 progress(frame.time)
-        timeline.flush()
+        timeline.finish()
     finally:
+        timeline.stop()
         runner.stop()
+    convert_seconds = timeline.convert_seconds
     finish_started = time.perf_counter()
     results, extra_intervals = runner.finish()
     plugins_end_seconds = time.perf_counter() - finish_started
@@ -199,8 +374,9 @@ def analyse(
             "plugins_s": round(runner.seconds, 3),  # in plugin hooks, mostly alongside the loop
             "plugins_wait_s": round(runner.wait_seconds + plugins_end_seconds, 3),  # the loop held up by them
             "analysis_s": round(total, 3),
+            **timeline.extra_timing(),
         },
-        decode_stats=decode_summary(stats),
+        decode_stats={**decode_summary(stats), **timeline.counts()},
     )
 
 
@@ -208,11 +384,36 @@ def decode_summary(stats: DecodeStats) -> dict[str, Any]:
     """What a pass decoded, as the manifest's ``decode`` records it (a run's, or a live part's so far)."""
     return {
         "frames_decoded": stats.decoded,
+        "keyframes_decoded_ahead": stats.decoded_ahead,
         "frames_used": stats.delivered,
         "gops_skipped": stats.skipped_gops,
         "corrupt_packets": stats.corrupt_packets,
         "last_frame_s": round(stats.last_time, 3),
     }
+
+
+def motion_gate(settings: RunSettings) -> Scorer | None:
+    """The motion detector that decides which samples a ``--model`` run classifies; None: no gate."""
+    if not settings.model or not settings.model_gate:
+        return None
+    return get_scorer("motion", sample_fps=settings.sample_fps)
+
+
+def keyframes_suffice(settings: RunSettings) -> float:
+    """The longest GOP (seconds) whose keyframe alone stands for its samples; 0: none.
+
+    Decoding a frame in the middle of a GOP costs decoding every frame before it: on a
+    phone recording (a keyframe a second) the sample half a second in was 85% of the
+    decoding. A keyframe a second is enough to see who is in view, since where a
+    sample crosses the edge threshold every frame in between is scored anyway. So a
+    keyframe stands for its GOP when the GOP spans at most two sample periods (with a
+    frame of slack for variable-rate timestamps): at the default 2 samples a second,
+    GOPs of up to a second; at 10 samples a second (the shots preset), none. A full
+    scan (no ``skip_quiet``) samples every GOP at ``sample_fps``.
+    """
+    if not settings.skip_quiet:
+        return 0.0
+    return 2.0 / settings.sample_fps + 0.05
 
 
 class _PluginRunner:

@@ -24,6 +24,7 @@ from highlight.regions import parse_regions
 class RunSettings:
     detector: str = "motion"
     model: str | None = None  # a trained classifier's folder; the CLI fills in its thresholds
+    model_gate: bool = True  # --model classifies only what the motion detector sees move (see pipeline.motion_gate)
     sample_fps: float = 2.0  # analysis rate; edges are refined at full rate
     skip_quiet: bool = True  # a quiet keyframe lets the rest of its GOP go undecoded
     intervals: IntervalSettings = field(default_factory=IntervalSettings)
@@ -62,6 +63,8 @@ class RunSettings:
                 del data[name]  # added later: unused, they leave an older run's key valid
         if data["clip_method"] == DEFAULT_CLIP_METHOD:
             del data["clip_method"]  # added later: at its default, an older run keeps its key
+        if data["model_gate"]:
+            del data["model_gate"]  # added later: at its default, an older run's key stays valid
         if not data["intervals"]["separate"]:
             data["intervals"].pop("separate")
         return data

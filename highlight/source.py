@@ -13,6 +13,9 @@ two cores), so the source decodes as little as it can:
 * A consumer may ``pause`` until the next keyframe: the highlight scorer does when a
   GOP's keyframe shows a quiet scene, so the hours of an empty court cost one decoded
   frame per GOP, while action is analysed at the full sampling rate.
+* While the pass needs nothing but keyframes, they are decoded a few GOPs ahead by a
+  second decoder on FFmpeg's frame threads: keyframes are independent of each other,
+  so they decode on every core while the pass scores the ones before.
 * ``window`` decodes every frame of a short stretch by seeking, for refining the edges
   of a highlight between two analysed samples.
 
@@ -30,7 +33,9 @@ per second, the same file analyses at about 24x real time instead of 15x.
 from __future__ import annotations
 
 import math
+import os
 import threading
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from fractions import Fraction
@@ -43,6 +48,9 @@ from highlight import HighlightError
 
 # A GOP longer than this many packets is decoded as it streams rather than buffered.
 _MAX_BUFFERED_PACKETS = 600
+# Keyframes decoded at once ahead of the pass (frame threads); more cores than this gain little
+# on one keyframe stream, and each holds a decoded picture.
+_KEYFRAME_THREADS = 4
 # Frame rates outside this range are artefacts of broken timestamps, not recordings
 # (time-lapse at 1 fps is the slowest real rate; 1000 fps the fastest phone slow motion).
 MIN_PLAUSIBLE_FPS, MAX_PLAUSIBLE_FPS = 1.0, 1000.0
@@ -265,6 +273,7 @@ class DecodeStats:
     """What a pass cost: for the summary and the benchmark."""
 
     decoded: int = 0
+    decoded_ahead: int = 0  # of them, keyframes decoded on frame threads ahead of the pass
     delivered: int = 0
     skipped_gops: int = 0
     corrupt_packets: int = 0
@@ -351,8 +360,75 @@ class VideoSource:
             raise HighlightError(f"{self.path}: not a readable video ({_reason(error)})") from None
 
 
+@dataclass
+class _Gop:
+    """The packets of one GOP (keyframe to keyframe) and, once decoded ahead, its keyframe."""
+
+    packets: list
+    end: float  # presentation time of the next keyframe (inf: the last GOP)
+    streamed: bool = False  # one packet of an over-long GOP, to decode at once
+    sent_ahead: bool = False
+    keyframe: av.VideoFrame | None = None  # decoded ahead
+
+    @property
+    def start_pts(self):
+        return self.packets[0].pts
+
+
+class _KeyframesAhead:
+    """Decodes keyframes a few GOPs ahead of the pass, on FFmpeg's frame threads.
+
+    Where the pass wants only each GOP's keyframe (quiet stretches; action when GOPs
+    are short), decoding keyframes is all the work, and one decoder runs on one core.
+    Keyframes decode independently of each other, so a decoder fed nothing but
+    keyframes can decode several at once on frame threads (FFmpeg decodes in its own
+    threads, without Python's lock) while the pass converts and scores the previous
+    ones. Measured here on a 1080p keyframe stream: 1.5x the speed of one thread on
+    two cores, for the same CPU time. The frames come out a few keyframes late, so the
+    pass reads a few GOPs ahead: memory stays a few GOPs of packets.
+    """
+
+    def __init__(self, stream, threads: int):
+        self.codec = av.CodecContext.create(stream.codec_context.name, "r")
+        self.codec.extradata = stream.codec_context.extradata
+        self.codec.thread_type = "FRAME"
+        self.codec.thread_count = threads
+        self.lookahead = threads + 2  # GOPs read ahead: the frame threads plus the reorder delay
+        self._waiting: dict[int, _Gop] = {}
+
+    def send(self, gop: _Gop) -> int:
+        """Start decoding ``gop``'s keyframe; hands out finished keyframes; returns how many decoded."""
+        gop.sent_ahead = True
+        self._waiting[gop.start_pts] = gop
+        return self._collect(gop.packets[0])
+
+    def forget(self, gop: _Gop) -> None:
+        """``gop`` is being decoded by the pass itself (its keyframe did not come out in time, or at all)."""
+        self._waiting.pop(gop.start_pts, None)
+
+    def finish(self) -> int:
+        """Hand out every keyframe still in the decoder (end of the pass)."""
+        return self._collect(None)
+
+    def _collect(self, packet) -> int:
+        try:
+            frames = self.codec.decode(packet)
+        except av.error.InvalidDataError:
+            return 0  # that GOP is decoded by the pass itself, which counts the corrupt packet
+        for frame in frames:
+            gop = self._waiting.pop(frame.pts, None)
+            if gop is not None:
+                gop.keyframe = frame
+        return len(frames)
+
+
 class _GopDecoder:
-    """Feeds the decoder GOP by GOP, stopping each GOP once nothing more is wanted from it."""
+    """Feeds the decoder GOP by GOP, stopping each GOP once nothing more is wanted from it.
+
+    Keyframes are decoded ahead (``_KeyframesAhead``) while the previous GOP needed
+    nothing but its keyframe: the pass usually goes on as it was, and a GOP that is
+    decoded through anyway would decode its keyframe twice.
+    """
 
     def __init__(self, stream, schedules: list[Schedule], rotation: int, fps: float, stats: DecodeStats):
         self.stream = stream
@@ -364,8 +440,37 @@ class _GopDecoder:
         self.fps = fps
         self.needs_flush = False
         self.gop_seconds = math.inf  # length of the GOP being decoded
+        self.ahead = _KeyframesAhead(stream, min(os.cpu_count() or 1, _KEYFRAME_THREADS))
+        self.keyframe_was_enough = False  # the last GOP needed only its keyframe
 
     def run(self, packets) -> Iterator[tuple[Frame, tuple[bool, ...]]]:
+        waiting: deque[_Gop] = deque()
+        for gop in self._gops(packets):
+            if gop.streamed:  # part of an over-long GOP, decoded as it comes: what was read goes first
+                while waiting:
+                    yield from self._decode_gop(waiting.popleft())
+                yield from self._feed(gop.packets[0])
+                continue
+            if self.keyframe_was_enough and gop.packets[0].is_keyframe:
+                self._count_ahead(self.ahead.send(gop))
+            waiting.append(gop)
+            while waiting and self._ready(waiting):
+                yield from self._decode_gop(waiting.popleft())
+        self._count_ahead(self.ahead.finish())
+        while waiting:
+            yield from self._decode_gop(waiting.popleft())
+        yield from self._feed(None)
+
+    def _count_ahead(self, keyframes: int) -> None:
+        self.stats.decoded += keyframes
+        self.stats.decoded_ahead += keyframes
+
+    def _ready(self, waiting: deque[_Gop]) -> bool:
+        first = waiting[0]
+        return not first.sent_ahead or first.keyframe is not None or len(waiting) > self.ahead.lookahead
+
+    def _gops(self, packets) -> Iterator[_Gop]:
+        """The stream cut into GOPs; a GOP too long to buffer comes out packet by packet (``streamed``)."""
         gop: list = []
         for packet in packets:
             if packet.size == 0:
@@ -374,35 +479,48 @@ class _GopDecoder:
             # not this packet is decoded.
             self.stats.last_time = max(self.stats.last_time, self._time(packet, default=0.0))
             if packet.is_keyframe and gop:
-                yield from self._decode_gop(gop, self._time(packet))
+                yield _Gop(gop, self._time(packet))
                 gop = []
             gop.append(packet)
             if len(gop) > _MAX_BUFFERED_PACKETS:
-                yield from self._feed(gop.pop(0))
-        yield from self._decode_gop(gop, math.inf)
-        yield from self._feed(None)
+                yield _Gop([gop.pop(0)], math.nan, streamed=True)
+        if gop:
+            yield _Gop(gop, math.inf)
 
-    def _decode_gop(self, packets: list, gop_end: float) -> Iterator[tuple[Frame, tuple[bool, ...]]]:
-        if not packets:
-            return
+    def _decode_gop(self, gop: _Gop) -> Iterator[tuple[Frame, tuple[bool, ...]]]:
+        packets, gop_end = gop.packets, gop.end
+        self.ahead.forget(gop)  # no longer waited for, whether or not its keyframe came out
         for schedule in self.schedules:
             schedule.paused = False
         last = gop_end if math.isfinite(gop_end) else max(self._time(p, 0.0) for p in packets) + 1.0 / self.fps
         self.gop_seconds = last - self._time(packets[0])
+        self.keyframe_was_enough = True
         if self._nothing_wanted_before(gop_end):
             self.stats.skipped_gops += 1
             self.needs_flush = True
             return
+        keyframe_time = -math.inf
+        if gop.keyframe is not None:  # decoded ahead
+            keyframe_time = self._time(packets[0])
+            yield from self._deliver(gop.keyframe)
+            if self._nothing_wanted_before(gop_end):
+                self.needs_flush = True
+                return
+        decoded_before = self.stats.decoded
         for k, packet in enumerate(packets):
-            yield from self._feed(packet)
+            yield from self._feed(packet, after=keyframe_time)
+            # One frame out of the decoder is the keyframe (it may take a second packet to come out).
+            self.keyframe_was_enough = self.stats.decoded - decoded_before <= (gop.keyframe is None)
             if k + 1 < len(packets) and self._nothing_wanted_before(gop_end):
                 self.needs_flush = True
                 return
+        self.keyframe_was_enough = False
 
     def _nothing_wanted_before(self, t: float) -> bool:
         return all(s.resume_time >= t for s in self.schedules)
 
-    def _feed(self, packet) -> Iterator[tuple[Frame, tuple[bool, ...]]]:
+    def _feed(self, packet, after: float = -math.inf) -> Iterator[tuple[Frame, tuple[bool, ...]]]:
+        """Decode ``packet``; frames at or before ``after`` (a keyframe decoded ahead) are not delivered again."""
         if self.needs_flush:
             if packet is None or not packet.is_keyframe:
                 return  # after a skip, decoding can only restart at a keyframe
@@ -415,13 +533,17 @@ class _GopDecoder:
             return
         for frame in frames:
             self.stats.decoded += 1
-            if frame.pts is None:
-                continue
-            t = float(frame.pts * self.time_base)
-            wanted = tuple(s.wants(t) for s in self.schedules)
-            if any(wanted):
-                self.stats.delivered += 1
-                yield Frame(frame, t, round(t * self.fps), self.rotation), wanted
+            if frame.pts is not None and float(frame.pts * self.time_base) > after + 1e-9:
+                yield from self._deliver(frame)
+
+    def _deliver(self, frame: av.VideoFrame) -> Iterator[tuple[Frame, tuple[bool, ...]]]:
+        if frame.pts is None:
+            return
+        t = float(frame.pts * self.time_base)
+        wanted = tuple(s.wants(t) for s in self.schedules)
+        if any(wanted):
+            self.stats.delivered += 1
+            yield Frame(frame, t, round(t * self.fps), self.rotation), wanted
 
     def _time(self, packet, default: float = math.inf) -> float:
         pts = packet.pts if packet.pts is not None else packet.dts

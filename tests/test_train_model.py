@@ -173,6 +173,29 @@ def test_run_with_model_finds_the_pedestrians(trained, footage, tmp_path):
         assert max(temporal_iou(truth, f) for f in found) >= 0.5, (truth, found)
 
 
+@pytest.mark.slow
+def test_motion_gate_keeps_the_model_intervals(trained, footage):
+    from highlight.intervals import find_intervals
+    from highlight.pipeline import analyse, make_scorer
+    from highlight.scorers.classifier import model_thresholds
+    from highlight.settings import RunSettings
+    from highlight.source import VideoSource, probe
+
+    info = probe(footage["video"])
+    found = {}
+    for gated in (True, False):
+        settings = RunSettings(model=str(trained), model_gate=gated, clips=False)
+        settings = settings.with_changes(model_thresholds(trained))  # as `highlight run --model` does
+        with VideoSource(footage["video"], info) as source:
+            analysis = analyse(source, make_scorer(settings), settings)
+        found[gated] = find_intervals(analysis.times, analysis.scores, settings.intervals, info.duration)
+        if gated:
+            assert analysis.decode_stats["samples_gated"] > 0  # the empty path between pedestrians
+    assert len(found[True]) == len(found[False]) > 0
+    for a, b in zip(found[True], found[False]):
+        assert temporal_iou((a.start, a.end), (b.start, b.end)) >= 0.95, (found[True], found[False])
+
+
 def test_missing_and_corrupt_model_folders_give_one_line_errors(tmp_path):
     from highlight.scorers import load_model_scorer
 

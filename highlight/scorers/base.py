@@ -67,6 +67,18 @@ class Scorer(ABC):
     def score(self, images: Sequence[np.ndarray], learn: bool = True) -> np.ndarray:
         """One score in [0, 1] per image."""
 
+    def expect_times(self, times: Sequence[float]) -> None:  # noqa: B027 (an optional hook)
+        """The times (seconds) of the images the next ``score`` call gets; the pipeline says so first.
+
+        Samples are not evenly spaced: where the scene is quiet, and in action when the
+        GOPs are short, the pass looks at keyframes (a second apart on a phone), not at
+        ``sample_fps``. A scorer whose memory is measured in seconds (a background model
+        that learns over ``history`` seconds) keeps them to use the real spacing; one
+        without time in it ignores them. A hook beside ``score`` rather than an argument
+        of it, so detectors written for ``score(images, learn)`` (and wrappers of them)
+        go on working.
+        """
+
     def describe(self) -> dict[str, Any]:
         """Name, every option's value and the regions, stored in the manifest so a result can be traced back."""
         described = {"name": self.name, **{option.name: getattr(self, option.name) for option in self.options}}

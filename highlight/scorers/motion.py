@@ -138,7 +138,9 @@ class MotionScorer(Scorer):
         self._view: _View | None = None
         self._empty: np.ndarray | None = None  # the last sample with nothing in view
         self._present = False
-        self._still_since: float = 0.0  # samples since the adaptive model last saw motion
+        self._still_since: float = 0.0  # seconds since the adaptive model last saw motion
+        self._last_time: float | None = None  # of the last regular (learning) sample
+        self._next_times: list[float] = []  # of the images of the next ``score`` call (``expect_times``)
         self._model = self._new_model()
         self._kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
         self._brightness = 128.0
@@ -150,15 +152,21 @@ class MotionScorer(Scorer):
         )
         return model
 
-    @property
-    def learning_rate(self) -> float:
-        return 1.0 / max(10.0, self.history * self.sample_fps)
+    def learning_rate_after(self, seconds: float) -> float:
+        """MOG2's learning rate for a sample ``seconds`` after the previous one.
+
+        The model forgets over ``history`` *seconds*: samples a second apart (keyframes)
+        each weigh twice what samples half a second apart do, so the background adapts
+        at the same speed in time whatever the spacing. At most 0.1: one sample never
+        rewrites the background.
+        """
+        return min(0.1, max(seconds, 0.0) / self.history)
 
     def prepare(self, source: VideoSource) -> None:
         self._model = self._new_model()
         frame_size = (source.info.width, source.info.height)
         self._view = make_view(parse_regions(self.regions), parse_regions(self.excludes), frame_size, self.width)
-        self._empty, self._present, self._still_since = None, False, 0.0
+        self._empty, self._present, self._still_since, self._last_time = None, False, 0.0, None
         images = self._spread_frames(source)
         if len(images) < 3:
             return
@@ -206,16 +214,25 @@ class MotionScorer(Scorer):
             grey = cv2.convertScaleAbs(grey, alpha=self._brightness / mean)
         return grey
 
+    def expect_times(self, times: Sequence[float]) -> None:
+        self._next_times = list(times)
+
     def score(self, images: Sequence[np.ndarray], learn: bool = True) -> np.ndarray:
-        rate = self.learning_rate if learn else 0.0
+        times, self._next_times = self._next_times, []
+        if len(times) != len(images):  # not told: ``1 / sample_fps`` apart, after the last learning sample
+            start = (self._last_time or 0.0) + 1.0 / self.sample_fps
+            times = [start + k / self.sample_fps for k in range(len(images))]
         scores = np.empty(len(images))
-        for k, image in enumerate(images):
+        for k, (t, image) in enumerate(zip(times, images)):
+            gap = t - self._last_time if self._last_time is not None else 1.0 / self.sample_fps
+            rate = self.learning_rate_after(gap) if learn else 0.0
             moving = self._blob_area(
                 self._model.apply(image, learningRate=rate), image, self._model.getBackgroundImage()
             )
             still = self._blob_area(self._differs_from_empty(image), image, self._empty) if self._present else 0.0
             if learn:
-                self._follow_presence(image, moving, still)
+                self._follow_presence(image, moving, still, gap)
+                self._last_time = t
             scores[k] = 1.0 - math.exp(-max(moving, still) / self.reference_area)
         return scores
 
@@ -225,7 +242,7 @@ class MotionScorer(Scorer):
             return np.zeros_like(image)
         return cv2.threshold(cv2.absdiff(image, self._empty), self.hold_threshold, 255, cv2.THRESH_BINARY)[1]
 
-    def _follow_presence(self, image: np.ndarray, moving: float, still: float) -> None:
+    def _follow_presence(self, image: np.ndarray, moving: float, still: float, gap: float) -> None:
         """Update, on regular samples only, whether someone is in view and what empty looks like.
 
         An entry is motion of at least ``reference_area``; a presence lasts while the
@@ -234,7 +251,7 @@ class MotionScorer(Scorer):
         moving and nobody held, this sample is the newest empty scene: it follows the
         light as the day goes on.
         """
-        self._still_since = 0.0 if moving > 0 else self._still_since + 1.0 / self.sample_fps
+        self._still_since = 0.0 if moving > 0 else self._still_since + gap
         if not self._present:
             if moving >= self.reference_area:
                 self._present = True
