@@ -226,8 +226,8 @@ def worker_scratch(out: Path, cluster: WorkerCluster, config: TrainConfig) -> Pa
     """Where a worker other than the chief keeps its frame cache and backups.
 
     In the system's temporary folder, not in ``out`` (which may be the chief's, on a
-    shared disk), under a name fixed by the model folder and the recipe: running the
-    same command again after a crash resumes from the same epoch on every worker.
+    shared disk), under a name fixed by the model folder and the recipe, so that running
+    the same command again after a crash finds its backups as the chief finds its own.
     """
     digest = hashlib.sha256(f"{Path(out).resolve()}|{config.recipe_key()}".encode()).hexdigest()[:12]
     return Path(tempfile.gettempdir()) / f"highlight-train-{digest}-worker{cluster.index}"
