@@ -170,12 +170,16 @@ def run_together(
     return [(p.wait(), log.read_text()) for p, log in zip(processes, logs)]
 
 
-@pytest.mark.slow
-def test_two_workers_train_as_well_as_one_and_only_the_chief_writes(footage, held_out_evaluation, tmp_path):
-    """Two worker processes on localhost, each its own --out and temporary folder, like two machines."""
+@pytest.fixture(scope="module")
+def two_workers(footage, tmp_path_factory) -> dict:
+    """The training of ``trained`` on two worker processes on localhost, one CPU replica each.
+
+    Each has its own --out and temporary folder, as two machines would.
+    """
+    folder = tmp_path_factory.mktemp("two_workers")
     hosts = ",".join(f"localhost:{port}" for port in free_ports(2))
-    outs = [tmp_path / "chief-model", tmp_path / "worker1-model"]
-    scratch = [tmp_path / "tmp0", tmp_path / "tmp1"]
+    outs = [folder / "chief-model", folder / "worker1-model"]
+    scratch = [folder / "tmp0", folder / "tmp1"]
     commands, environments = [], []
     for index in (0, 1):
         scratch[index].mkdir()
@@ -186,23 +190,30 @@ def test_two_workers_train_as_well_as_one_and_only_the_chief_writes(footage, hel
             + ["--worker-hosts", hosts, "--worker-index", str(index)]
         )
         environments.append({**os.environ, "TMPDIR": str(scratch[index])})
-    logs = [tmp_path / "worker0.log", tmp_path / "worker1.log"]
+    logs = [folder / "worker0.log", folder / "worker1.log"]
     results = run_together(commands, environments, logs, TWO_WORKERS_TIMEOUT_S)
     for code, output in results:
         assert code == 0, output[-4000:]
-    chief_output, worker_output = results[0][1], results[1][1]
+    return {"folder": folder, "outs": outs, "scratch": scratch, "outputs": [output for _, output in results]}
+
+
+@pytest.mark.slow
+def test_two_workers_write_one_complete_model_folder_on_the_chief(two_workers):
+    chief_output, worker_output = two_workers["outputs"]
     assert chief_output.count("model written to") == 1 and "model written to" not in worker_output
     assert "[worker 1 of 2]" in worker_output and "epoch 4/4" in worker_output
-
-    chief = outs[0]
+    chief, other = two_workers["outs"]
     assert sorted(path.name for path in chief.iterdir()) == ["cache", "model.json", "model.keras", "model.tflite"]
-    assert not outs[1].exists()  # worker 1 wrote nothing where a model would go
-    assert [list(folder.iterdir()) for folder in scratch] == [[], []]  # its scratch folder removed too
+    assert not other.exists()  # worker 1 wrote nothing where a model would go
+    assert [list(folder.iterdir()) for folder in two_workers["scratch"]] == [[], []]  # its scratch removed too
     info = json.loads((chief / "model.json").read_text())
     assert info["training"]["workers"] == 2 and info["training"]["replicas"] == 2
     assert info["training"]["global_batch"] == 16 and len(info["training"]["devices"]) == 1
 
-    report, _ = evaluate_model(chief, footage["test"], tmp_path / "eval.json")
+
+@pytest.mark.slow
+def test_two_workers_evaluate_within_005_f1_of_one(two_workers, held_out_evaluation, footage):
+    report, _ = evaluate_model(two_workers["outs"][0], footage["test"], two_workers["folder"] / "eval.json")
     single = held_out_evaluation[0]["frame"]["f1"]
     print(f"frame F1: one worker {single:.3f}, two workers {report['frame']['f1']:.3f}")
     assert abs(report["frame"]["f1"] - single) <= 0.05, (report["frame"], single)
