@@ -63,10 +63,24 @@ def train(
         bool, typer.Option("--tflite/--no-tflite", help="Also export model.tflite (faster on CPU).")
     ] = True,
     force: Annotated[bool, typer.Option("--force", help="Train again over a finished model folder.")] = False,
+    worker_hosts: Annotated[
+        Optional[str],
+        typer.Option(
+            "--worker-hosts",
+            help="Train on several machines: host:port of each, comma-separated, the same on every machine "
+            "(or set TF_CONFIG). Worker 0 writes the model.",
+        ),
+    ] = None,
+    worker_index: Annotated[
+        Optional[int], typer.Option("--worker-index", help="This machine's position in --worker-hosts, from 0.")
+    ] = None,
 ) -> None:
     """Fine-tune ResNet50 on labelled ranges; write model.keras, model.json, model.tflite.
 
     Example: highlight train labels.csv --out models/dunks --epochs 12
+
+    On two machines (run on each, with its own --worker-index):
+    highlight train labels.csv --out models/dunks --worker-hosts pc1:12345,pc2:12345 --worker-index 0
     """
     from highlight.train.dataset import SplitSettings
     from highlight.train.train import TrainConfig
@@ -89,6 +103,8 @@ def train(
         all_reduce=all_reduce,
         tflite=tflite,
         force=force,
+        worker_hosts=worker_hosts,
+        worker_index=worker_index,
     )
     try:
         run_training(config, echo=typer.echo)

@@ -7,7 +7,8 @@ threshold, merge) as one repeatable command line, one module per step:
 * ``dataset``: frames sampled from labelled ranges, cached as ``.npz`` shards, split by
   time blocks or whole videos, class weights
 * ``model``: ResNet50 backbone + a small dense head, the training phases
-* ``distribute``: ``tf.distribute.MirroredStrategy`` over GPUs or logical CPU devices
+* ``distribute``: ``tf.distribute.MirroredStrategy`` over GPUs or logical CPU devices, or
+  ``MultiWorkerMirroredStrategy`` over several machines (``--worker-hosts`` or ``TF_CONFIG``)
 * ``train``: the training loop and the model folder it writes
 * ``evaluate``: frame- and interval-level scores of a model against a labels file
 

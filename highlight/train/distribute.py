@@ -1,31 +1,124 @@
-"""``tf.distribute.MirroredStrategy`` over every GPU, or over logical CPU devices.
+"""``tf.distribute.MirroredStrategy`` on one machine, ``MultiWorkerMirroredStrategy`` on several.
 
-One code path for a workstation with GPUs and for a laptop: on a CPU-only machine
+One machine (the default): one code path for a workstation with GPUs and for a laptop: on a CPU-only machine
 ``--replicas N`` splits the CPU into N logical devices, so the mirrored path (batch
 split per replica, gradients reduced across replicas) is what runs, and what the tests
 exercise. Between CPU devices the reduction is ``ReductionToOneDevice`` (plain adds on
 one device): NCCL needs GPUs, and ``HierarchicalCopyAllReduce`` assumes GPU topology.
 With GPUs, NCCL all-reduce is used where TensorFlow has it, else hierarchical copy.
+
+Several machines: every machine runs the same ``highlight train`` command with its own
+``--worker-index`` (or an existing ``TF_CONFIG``). TensorFlow reads the cluster from
+``TF_CONFIG``; ``cluster_config`` builds it from the flags, here and nowhere else. Each
+worker trains on all its GPUs (or its CPU) and gradients are all-reduced across workers
+(gRPC between machines). Worker 0, the chief, writes the model folder.
 """
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import MutableMapping
+from dataclasses import dataclass
 
 from highlight import HighlightError
 
 CROSS_DEVICE_CHOICES = ("auto", "nccl", "hierarchical", "one-device")
+MULTI_WORKER_CHOICES = ("auto", "nccl")  # the collective implementations across machines
+TF_CONFIG = "TF_CONFIG"
 
 
-def make_strategy(replicas: int | None = None, cross_device: str = "auto"):
-    """A MirroredStrategy; call before TensorFlow has run anything (devices are fixed then).
+@dataclass(frozen=True)
+class WorkerCluster:
+    """The machines training together, and which of them this process is."""
+
+    hosts: tuple[str, ...]  # host:port of every task, the chief first
+    index: int  # this process's position in ``hosts``
+
+    @property
+    def count(self) -> int:
+        return len(self.hosts)
+
+    @property
+    def is_chief(self) -> bool:
+        """Worker 0 writes checkpoints and the model folder; the others only train."""
+        return self.index == 0
+
+
+def cluster_config(worker_hosts: str, worker_index: int) -> dict:
+    """``TF_CONFIG`` for ``--worker-hosts host1:port,host2:port --worker-index N``."""
+    hosts = [host.strip() for host in worker_hosts.split(",") if host.strip()]
+    if not hosts:
+        raise HighlightError("--worker-hosts: give host:port of every machine, separated by commas")
+    for host in hosts:
+        _check_host_port(host)
+    if len(set(hosts)) != len(hosts):
+        raise HighlightError(f"--worker-hosts {worker_hosts}: a host:port is listed twice")
+    if not 0 <= worker_index < len(hosts):
+        raise HighlightError(
+            f"--worker-index {worker_index}: must be 0 to {len(hosts) - 1} (the position of this machine "
+            "in --worker-hosts)"
+        )
+    return {"cluster": {"worker": hosts}, "task": {"type": "worker", "index": worker_index}}
+
+
+def _check_host_port(host: str) -> None:
+    name, _, port = host.rpartition(":")
+    if not name or not port.isdigit() or not 0 < int(port) < 65536:
+        raise HighlightError(f"--worker-hosts: {host!r} is not host:port (for example 192.168.1.20:12345)")
+
+
+def resolve_cluster(
+    worker_hosts: str | None, worker_index: int | None, environ: MutableMapping[str, str] | None = None
+) -> WorkerCluster | None:
+    """The cluster from the flags (written to ``TF_CONFIG`` for TensorFlow) or from ``TF_CONFIG``.
+
+    None: one machine. The flags win over an inherited ``TF_CONFIG``.
+    """
+    environ = os.environ if environ is None else environ
+    if (worker_hosts is None) != (worker_index is None):
+        raise HighlightError("--worker-hosts and --worker-index go together: give both, or neither")
+    if worker_hosts is not None:
+        environ[TF_CONFIG] = json.dumps(cluster_config(worker_hosts, worker_index))
+    if not environ.get(TF_CONFIG):
+        return None
+    return cluster_from_tf_config(environ[TF_CONFIG])
+
+
+def cluster_from_tf_config(text: str) -> WorkerCluster:
+    """Parse ``TF_CONFIG`` (a "chief" task, if any, counts as worker 0)."""
+    try:
+        config = json.loads(text)
+        cluster, task = config["cluster"], config["task"]
+        chief, workers = list(cluster.get("chief", [])), list(cluster.get("worker", []))
+        task_type, task_index = task["type"], int(task["index"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise HighlightError(
+            f'{TF_CONFIG} is not {{"cluster": {{"worker": [host:port, ...]}}, "task": {{"type": "worker", '
+            '"index": N}}'
+        ) from None
+    unknown = set(cluster) - {"chief", "worker"}
+    if unknown or task_type not in ("chief", "worker"):
+        raise HighlightError(f"{TF_CONFIG}: only chief and worker tasks are supported, not {sorted(unknown)}")
+    hosts = tuple(chief + workers)
+    index = task_index if task_type == "chief" else len(chief) + task_index
+    if not hosts or not 0 <= index < len(hosts):
+        raise HighlightError(f"{TF_CONFIG}: task {task_type} {task_index} is not in the cluster")
+    return WorkerCluster(hosts, index)
+
+
+def make_strategy(replicas: int | None = None, cross_device: str = "auto", cluster: WorkerCluster | None = None):
+    """The strategy to train under; call before TensorFlow has run anything (devices are fixed then).
 
     ``replicas``: GPUs to use (default all), or on a CPU-only machine the number of
-    logical CPU devices (default 1).
+    logical CPU devices (default 1). With a ``cluster``: a MultiWorkerMirroredStrategy
+    over every worker, each with its GPUs (``replicas`` of them) or its CPU.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as tf
 
+    if cluster is not None:
+        return _multi_worker_strategy(tf, replicas, cross_device)
     if cross_device not in CROSS_DEVICE_CHOICES:
         raise HighlightError(f"unknown --all-reduce {cross_device!r} ({', '.join(CROSS_DEVICE_CHOICES)})")
     if replicas is not None and replicas < 1:
@@ -74,3 +167,45 @@ def _cross_device_ops(tf, choice: str, on_gpus: bool):
 def _has_nccl(tf) -> bool:
     build = tf.sysconfig.get_build_info()
     return bool(build.get("is_cuda_build")) and os.name != "nt"
+
+
+def _multi_worker_strategy(tf, replicas: int | None, cross_device: str):
+    if cross_device not in MULTI_WORKER_CHOICES:
+        raise HighlightError(
+            f"--all-reduce {cross_device!r}: across machines, one of {', '.join(MULTI_WORKER_CHOICES)}"
+        )
+    if replicas is not None and replicas < 1:
+        raise HighlightError("--replicas must be at least 1")
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus and replicas is not None:
+        tf.config.set_visible_devices(gpus[:replicas], "GPU")
+    elif not gpus and (replicas or 1) > 1:
+        raise HighlightError(f"--replicas {replicas}: across machines, a machine without a GPU trains as one replica")
+    implementation = tf.distribute.experimental.CommunicationImplementation
+    options = tf.distribute.experimental.CommunicationOptions(
+        implementation=implementation.NCCL if cross_device == "nccl" else implementation.AUTO
+    )
+    return _keras_multi_worker_strategy_class(tf)(communication_options=options)
+
+
+def _keras_multi_worker_strategy_class(tf):
+    """MultiWorkerMirroredStrategy with a ``reduce`` that Keras 3's ``model.fit`` can use.
+
+    Keras 3 calls ``strategy.reduce`` in two ways that TensorFlow's multi-worker strategy
+    rejects (keras-team/keras#20585, tensorflow/tensorflow#72388): on a nested structure
+    (the first batch, which Keras only needs for shapes) and with ``axis=0`` on the
+    scalar loss and metrics of each step. With one machine, MirroredStrategy accepts both;
+    here each tensor of a structure is reduced on its own, and scalars across replicas.
+    """
+
+    class KerasMultiWorkerStrategy(tf.distribute.MultiWorkerMirroredStrategy):
+        def reduce(self, reduce_op, value, axis=None):
+            reduce_one = super().reduce
+
+            def reduce_tensor(tensor):
+                local = tensor.values[0] if isinstance(tensor, tf.distribute.DistributedValues) else tensor
+                return reduce_one(reduce_op, tensor, None if local.shape.rank == 0 else axis)
+
+            return tf.nest.map_structure(reduce_tensor, value)
+
+    return KerasMultiWorkerStrategy

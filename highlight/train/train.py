@@ -2,13 +2,19 @@
 
 1. Read the labels, sample frames from the labelled ranges (cached shards), split them
    by time blocks or whole videos, weigh the classes.
-2. Build ResNet50 + head under a ``MirroredStrategy`` and train it in phases
-   (``model.plan_phases``), with a backup each epoch (resume after a crash or Ctrl-C:
-   run the same command again), early stopping on validation loss, best weights kept.
+2. Build ResNet50 + head under a ``MirroredStrategy`` (one machine) or a
+   ``MultiWorkerMirroredStrategy`` (``--worker-hosts``: several machines, see
+   ``distribute``) and train it in phases (``model.plan_phases``), with a backup each
+   epoch (resume after a crash or Ctrl-C: run the same command again), early stopping on
+   validation loss, best weights kept.
 3. Choose the decision threshold on the validation frames (``THRESHOLD_RULE``).
 4. Write the folder: ``model.keras``, ``model.tflite`` (dynamic-range quantised, checked
    against the Keras model on the validation frames) and, last, ``model.json``: its
    presence means the folder is complete.
+
+Several machines: only the chief (worker 0) writes to ``--out``, so the model folder is
+written once, complete. The other workers keep their frame cache and backups in a
+scratch folder of their own (``worker_scratch``) that they remove when training ends.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import hashlib
 import json
 import platform
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -29,6 +36,7 @@ from highlight import HighlightError, __version__
 from highlight.atomic import atomic_path, write_json
 from highlight.scorers.classifier import KERAS_FILE, MODEL_JSON, MODEL_KIND, TFLITE_FILE, preprocess
 from highlight.train import dataset as ds
+from highlight.train.distribute import WorkerCluster, make_strategy, resolve_cluster
 from highlight.train.labels import LabelSet, label_set, read_labels
 from highlight.train.model import Phase, build_model, plan_phases, recalibrate_batchnorm, set_trainable
 
@@ -63,40 +71,52 @@ class TrainConfig:
     all_reduce: str = "auto"
     tflite: bool = True
     force: bool = False
+    worker_hosts: str | None = None  # host:port,host:port: train on several machines
+    worker_index: int | None = None  # this machine's position in worker_hosts
 
     def recipe_key(self) -> str:
         """What decides the trained weights: a resumed run must match it."""
         data = asdict(self)
-        for name in ("out", "force", "tflite", "replicas", "all_reduce"):
+        for name in ("out", "force", "tflite", "replicas", "all_reduce", "worker_hosts", "worker_index"):
             data.pop(name)
         data["labels"] = hashlib.sha256(Path(self.labels).read_bytes()).hexdigest()
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def train(config: TrainConfig, echo: Echo = print) -> dict[str, Any]:
-    """Train and write the model folder; returns the contents of ``model.json``."""
+    """Train and write the model folder; returns the contents of ``model.json``.
+
+    On a worker other than the chief (several machines) nothing is written to ``out``
+    and the result is empty: the chief writes the folder.
+    """
     started = time.perf_counter()
     out = Path(config.out)
     _check_image_size(config.image_size)
+    cluster = resolve_cluster(config.worker_hosts, config.worker_index)
     ranges = read_labels(config.labels)
     labels = label_set(ranges, config.positive)
-    prepare_folder(out, config)
+    is_chief = cluster is None or cluster.is_chief
+    if not is_chief:
+        echo = _worker_echo(echo, cluster)
+    work = out if is_chief else worker_scratch(out, cluster, config)
+    prepare_folder(work, config)
 
-    strategy = _strategy(config)  # before any other TensorFlow work: devices are fixed then
+    strategy = make_strategy(config.replicas, config.all_reduce, cluster)  # before other TensorFlow work
     import keras
     import tensorflow as tf
 
     keras.utils.set_random_seed(config.seed)
     size = (config.image_size, config.image_size)
-    frames = ds.load_frames(ranges, labels, size, config.sample_fps, out / CACHE, progress=echo)
+    frames = ds.load_frames(ranges, labels, size, config.sample_fps, work / CACHE, progress=echo)
     split = ds.split_frames(frames, config.split)
     weights = ds.class_weights(split.train.labels, len(labels.labels))
-    replicas = strategy.num_replicas_in_sync
+    replicas = strategy.num_replicas_in_sync  # across all workers
+    workers = cluster.count if cluster else 1
     global_batch = config.batch_size * replicas
     echo(
         f"{len(frames)} frames from {len(frames.names)} video(s); split by {split.method}: "
         f"train {_counts(split.train, labels)}, validation {_counts(split.validation, labels)}; "
-        f"{replicas} replica(s), batch {global_batch}"
+        f"{replicas} replica(s) on {workers} worker(s), batch {global_batch}"
     )
     train_data = make_tf_dataset(split.train, labels, weights, global_batch, training=True, seed=config.seed)
     validation_data = make_tf_dataset(split.validation, labels, weights, global_batch, training=False)
@@ -105,12 +125,17 @@ def train(config: TrainConfig, echo: Echo = print) -> dict[str, Any]:
     with strategy.scope():
         model, backbone = build_model(n_outputs, size, config.weights)
     phases = plan_phases(config.weights, config.epochs, config.learning_rate)
-    history = _run_phases(model, backbone, phases, strategy, train_data, validation_data, labels, config, echo)
+    history = _run_phases(model, backbone, phases, strategy, train_data, validation_data, labels, work, config, echo)
 
-    probabilities = model.predict(validation_data, verbose=0)
+    trained = plain_copy(model)  # every worker: reading distributed variables may need all of them
+    if not is_chief:
+        shutil.rmtree(work, ignore_errors=True)
+        echo(f"trained; worker 0 ({cluster.hosts[0]}) writes the model folder; scratch folder {work} removed")
+        return {}
+    probabilities = trained.predict(validation_data, verbose=0)
     validation = validation_metrics(probabilities, split.validation.labels, labels)
     threshold = validation.get("threshold")
-    save_keras(model, out / KERAS_FILE)
+    save_keras(trained, out / KERAS_FILE)
     tflite = export_tflite(out, split.validation.images, threshold, echo) if config.tflite else None
 
     info = {
@@ -139,6 +164,7 @@ def train(config: TrainConfig, echo: Echo = print) -> dict[str, Any]:
             "phases": history,
             "epochs_requested": config.epochs,
             "replicas": replicas,
+            "workers": workers,
             "devices": list(strategy.extended.worker_devices),
             "global_batch": global_batch,
             "seed": config.seed,
@@ -196,10 +222,20 @@ def prepare_folder(out: Path, config: TrainConfig) -> None:
         write_json(state_path, {"recipe": config.recipe_key(), "done": []})
 
 
-def _strategy(config: TrainConfig):
-    from highlight.train.distribute import make_strategy
+def worker_scratch(out: Path, cluster: WorkerCluster, config: TrainConfig) -> Path:
+    """Where a worker other than the chief keeps its frame cache and backups.
 
-    return make_strategy(config.replicas, config.all_reduce)
+    In the system's temporary folder, not in ``out`` (which may be the chief's, on a
+    shared disk), under a name fixed by the model folder and the recipe, so that running
+    the same command again after a crash finds its backups as the chief finds its own.
+    """
+    digest = hashlib.sha256(f"{Path(out).resolve()}|{config.recipe_key()}".encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"highlight-train-{digest}-worker{cluster.index}"
+
+
+def _worker_echo(echo: Echo, cluster: WorkerCluster) -> Echo:
+    prefix = f"[worker {cluster.index} of {cluster.count}] "
+    return lambda line: echo(prefix + line)
 
 
 def _counts(frames: ds.Frames, labels: LabelSet) -> dict[str, int]:
@@ -229,7 +265,20 @@ def make_tf_dataset(
     else:
         data = data.batch(batch)
     data = data.map(lambda x, y, w: (preprocess(x), y, w))
-    return data.prefetch(tf.data.AUTOTUNE)
+    return data.prefetch(tf.data.AUTOTUNE).with_options(_shard_by_data(tf))
+
+
+def _shard_by_data(tf):
+    """Across machines, every worker builds this whole pipeline and keeps its replicas' share of each batch.
+
+    The frames are arrays in memory, not files, so there is nothing to shard by FILE (the
+    AUTO policy would try, fail and fall back with a warning). With DATA, each global
+    batch is the one a single machine would train on (the same seeded shuffle and
+    augmentation on every worker), split between the workers.
+    """
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return options
 
 
 def _augment(example, seed):
@@ -256,6 +305,7 @@ def _run_phases(
     train_data,
     validation_data,
     labels: LabelSet,
+    work: Path,
     config: TrainConfig,
     echo: Echo,
 ) -> list[dict[str, Any]]:
@@ -267,7 +317,7 @@ def _run_phases(
     """
     import keras
 
-    checkpoints = Path(config.out) / CHECKPOINTS
+    checkpoints = work / CHECKPOINTS
     state_path = checkpoints / "state.json"
     state = json.loads(state_path.read_text())
     history: list[dict[str, Any]] = []
@@ -419,14 +469,24 @@ def validation_metrics(probabilities: np.ndarray, label_ids: np.ndarray, labels:
     return result
 
 
-def save_keras(model, path: Path) -> None:
-    """The model without its optimizer state (Adam's moments would triple the file)."""
+def plain_copy(model):
+    """The model with its trained weights, outside any distribution strategy and without optimizer state.
+
+    It predicts on one machine over all the frames given (under several workers, the
+    distributed model's ``predict`` splits them between the workers), and it saves
+    without Adam's moments (which would triple the file).
+    """
     import keras
 
     plain = keras.models.clone_model(model)
     plain.set_weights(model.get_weights())
+    return plain
+
+
+def save_keras(model, path: Path) -> None:
+    """The model without its optimizer state, written atomically."""
     with atomic_path(path) as tmp:
-        plain.save(tmp)
+        plain_copy(model).save(tmp)
 
 
 def export_tflite(out: Path, images: np.ndarray, threshold: float | None, echo: Echo) -> dict[str, Any]:

@@ -1,0 +1,92 @@
+"""Several machines: TF_CONFIG from --worker-hosts/--worker-index, and the errors for bad ones.
+
+The training itself on two worker processes is in test_train_model.py (it shares the
+single-worker model it is compared with).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from highlight import HighlightError
+from highlight.train.distribute import TF_CONFIG, WorkerCluster, cluster_config, resolve_cluster
+
+
+def test_flags_become_tf_config_for_tensorflow():
+    environ: dict[str, str] = {}
+    cluster = resolve_cluster("pc1:12345, pc2:12345", 1, environ)
+    assert cluster == WorkerCluster(("pc1:12345", "pc2:12345"), 1) and not cluster.is_chief
+    assert json.loads(environ[TF_CONFIG]) == {
+        "cluster": {"worker": ["pc1:12345", "pc2:12345"]},
+        "task": {"type": "worker", "index": 1},
+    }
+
+
+def test_flags_win_over_an_inherited_tf_config_and_none_means_one_machine():
+    environ = {TF_CONFIG: json.dumps(cluster_config("a:1,b:2,c:3", 2))}
+    assert resolve_cluster(None, None, environ) == WorkerCluster(("a:1", "b:2", "c:3"), 2)
+    assert resolve_cluster("x:1,y:2", 0, environ).is_chief
+    assert json.loads(environ[TF_CONFIG])["cluster"]["worker"] == ["x:1", "y:2"]
+    assert resolve_cluster(None, None, {}) is None
+
+
+def test_a_chief_task_in_tf_config_is_worker_zero():
+    config = {"cluster": {"chief": ["c:1"], "worker": ["w:1", "w:2"]}, "task": {"type": "worker", "index": 0}}
+    cluster = resolve_cluster(None, None, {TF_CONFIG: json.dumps(config)})
+    assert cluster == WorkerCluster(("c:1", "w:1", "w:2"), 1) and cluster.count == 3
+    config["task"] = {"type": "chief", "index": 0}
+    assert resolve_cluster(None, None, {TF_CONFIG: json.dumps(config)}).is_chief
+
+
+@pytest.mark.parametrize(
+    ("hosts", "index", "expected"),
+    [
+        ("pc1:12345,pc2:12345", 2, "must be 0 to 1"),
+        ("pc1:12345,pc2:12345", -1, "must be 0 to 1"),
+        ("pc1,pc2:12345", 0, "'pc1' is not host:port"),
+        ("pc1:port,pc2:12345", 0, "is not host:port"),
+        ("pc1:70000", 0, "is not host:port"),
+        (":12345", 0, "is not host:port"),
+        ("pc1:1,pc1:1", 0, "listed twice"),
+        (" , ", 0, "give host:port of every machine"),
+        ("pc1:1,pc2:2", None, "go together"),
+        (None, 0, "go together"),
+    ],
+)
+def test_bad_flags_give_one_line_errors(hosts, index, expected):
+    with pytest.raises(HighlightError, match=expected) as error:
+        resolve_cluster(hosts, index, {})
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not json",
+        json.dumps({"cluster": {"worker": ["a:1"]}}),
+        json.dumps({"cluster": {"worker": ["a:1"], "ps": ["p:1"]}, "task": {"type": "worker", "index": 0}}),
+        json.dumps({"cluster": {"worker": ["a:1"]}, "task": {"type": "worker", "index": 3}}),
+    ],
+)
+def test_bad_tf_config_gives_one_line_error(text):
+    with pytest.raises(HighlightError, match=TF_CONFIG) as error:
+        resolve_cluster(None, None, {TF_CONFIG: text})
+    assert "\n" not in str(error.value)
+
+
+def test_cli_refuses_a_bad_worker_index_before_training(tmp_path):
+    labels = tmp_path / "labels.csv"
+    labels.write_text("video,start,end,label\nnone.mp4,0,1,highlight\nnone.mp4,1,2,background\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "highlight", "train", str(labels), "--out", str(tmp_path / "m")]
+        + ["--worker-hosts", "localhost:12345,localhost:12346", "--worker-index", "2"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "--worker-index 2: must be 0 to 1" in done.stderr
+    assert not (tmp_path / "m").exists()
