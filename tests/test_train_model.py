@@ -5,7 +5,8 @@ the logical CPU devices before TensorFlow starts) on the first 60% of
 pedestrians_cdnet.mp4, labelled from dev.json's "presence" (a person in view is the
 highlight), and judged on the last 40%. The same training on two worker processes
 (``MultiWorkerMirroredStrategy``, one CPU replica each: the same global batch) must
-judge as well.
+write one complete model folder, on the chief; how well it judges beside the one-machine
+model is measured by benchmarks/bench_train_workers.py.
 """
 
 from __future__ import annotations
@@ -24,32 +25,25 @@ import pytest
 from highlight import HighlightError
 from highlight.export import manifest as manifests
 from highlight.intervals import temporal_iou
-from highlight.train.labels import LabelledRange, write_labels
+from highlight.train.labels import covering_ranges, write_labels
 
 VIDEO = "pedestrians_cdnet.mp4"
 TRAIN_SHARE = 0.6
 HIGHLIGHT = [sys.executable, "-m", "highlight"]
-SMALL_TRAINING = [  # what fits a test: from scratch, small images, a few epochs; global batch 16
-    "--weights", "none", "--image-size", "64", "--sample-fps", "6", "--epochs", "4",
-    "--batch-size", "8", "--block", "4s", "--gap", "0.5s", "--seed", "0",
-]  # fmt: skip
+
+
+def small_training(epochs: int) -> list[str]:
+    """What fits a test: from scratch, small images, a few epochs; global batch 16."""
+    return [
+        "--weights", "none", "--image-size", "64", "--sample-fps", "6", "--epochs", str(epochs),
+        "--batch-size", "8", "--block", "4s", "--gap", "0.5s", "--seed", "0",
+    ]  # fmt: skip
+
+
+SMALL_TRAINING = small_training(4)
+# What the chief writes does not depend on how long it trains: one epoch is enough there.
+TWO_WORKER_TRAINING = small_training(1)
 TWO_WORKERS_TIMEOUT_S = 900  # a hung collective must fail the test, not stall the suite
-
-
-def presence_labels(video: Path, presence: list[list[float]], start: float, end: float) -> list[LabelledRange]:
-    """dev.json's person-present intervals as labelled ranges covering [start, end]."""
-    ranges, cursor = [], start
-    for a, b in presence:
-        a, b = max(a, start), min(b, end)
-        if b <= a:
-            continue
-        if a > cursor:
-            ranges.append(LabelledRange(video, cursor, a, "background"))
-        ranges.append(LabelledRange(video, a, b, "highlight"))
-        cursor = b
-    if cursor < end:
-        ranges.append(LabelledRange(video, cursor, end, "background"))
-    return ranges
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +55,8 @@ def footage(shared, dev_labels, tmp_path_factory) -> dict:
     duration = probe(video).duration
     cut = round(TRAIN_SHARE * duration, 2)
     folder = tmp_path_factory.mktemp("labels")
-    write_labels(folder / "train.csv", presence_labels(video, presence, 0.0, cut))
-    write_labels(folder / "test.csv", presence_labels(video, presence, cut, duration))
+    write_labels(folder / "train.csv", covering_ranges(video, presence, 0.0, cut))
+    write_labels(folder / "test.csv", covering_ranges(video, presence, cut, duration))
     return {
         "video": video,
         "presence": presence,
@@ -186,7 +180,7 @@ def two_workers(footage, tmp_path_factory) -> dict:
         commands.append(
             HIGHLIGHT
             + ["train", str(footage["train"]), "--out", str(outs[index])]
-            + SMALL_TRAINING
+            + TWO_WORKER_TRAINING
             + ["--worker-hosts", hosts, "--worker-index", str(index)]
         )
         environments.append({**os.environ, "TMPDIR": str(scratch[index])})
@@ -201,7 +195,7 @@ def two_workers(footage, tmp_path_factory) -> dict:
 def test_two_workers_write_one_complete_model_folder_on_the_chief(two_workers):
     chief_output, worker_output = two_workers["outputs"]
     assert chief_output.count("model written to") == 1 and "model written to" not in worker_output
-    assert "[worker 1 of 2]" in worker_output and "epoch 4/4" in worker_output
+    assert "[worker 1 of 2]" in worker_output and "epoch 1/1" in worker_output
     chief, other = two_workers["outs"]
     assert sorted(path.name for path in chief.iterdir()) == ["cache", "model.json", "model.keras", "model.tflite"]
     assert not other.exists()  # worker 1 wrote nothing where a model would go
@@ -209,14 +203,6 @@ def test_two_workers_write_one_complete_model_folder_on_the_chief(two_workers):
     info = json.loads((chief / "model.json").read_text())
     assert info["training"]["workers"] == 2 and info["training"]["replicas"] == 2
     assert info["training"]["global_batch"] == 16 and len(info["training"]["devices"]) == 1
-
-
-@pytest.mark.slow
-def test_two_workers_evaluate_within_005_f1_of_one(two_workers, held_out_evaluation, footage):
-    report, _ = evaluate_model(two_workers["outs"][0], footage["test"], two_workers["folder"] / "eval.json")
-    single = held_out_evaluation[0]["frame"]["f1"]
-    print(f"frame F1: one worker {single:.3f}, two workers {report['frame']['f1']:.3f}")
-    assert abs(report["frame"]["f1"] - single) <= 0.05, (report["frame"], single)
 
 
 @pytest.mark.slow

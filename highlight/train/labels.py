@@ -200,6 +200,34 @@ def _seconds_text(t: float) -> str:
     return f"{t:.3f}".rstrip("0").rstrip(".") or "0"
 
 
+def covering_ranges(
+    video: Path,
+    intervals: Iterable[tuple[float, float]],
+    start: float,
+    end: float,
+    positive: str = DEFAULT_POSITIVE,
+    negative: str = DRAFT_NEGATIVE,
+) -> list[LabelledRange]:
+    """Ranges covering [start, end] of ``video``: ``intervals`` (sorted) as ``positive``, the gaps ``negative``.
+
+    Training needs every frame labelled, not only the highlights: what lies between
+    them is the negative class.
+    """
+    ranges: list[LabelledRange] = []
+    cursor = start
+    for a, b in intervals:
+        a, b = max(a, cursor), min(b, end)
+        if b <= a:
+            continue
+        if a > cursor:
+            ranges.append(LabelledRange(video, cursor, a, negative))
+        ranges.append(LabelledRange(video, a, b, positive))
+        cursor = b
+    if cursor < end:
+        ranges.append(LabelledRange(video, cursor, end, negative))
+    return ranges
+
+
 def draft_from_manifests(manifest_paths: Sequence[Path]) -> list[LabelledRange]:
     """Ranges covering each analysed video: its detected intervals as ``highlight``, the rest ``background``.
 
@@ -214,17 +242,8 @@ def draft_from_manifests(manifest_paths: Sequence[Path]) -> list[LabelledRange]:
         video, duration = manifest.source.path, manifest.source.duration
         if not video or duration <= 0:
             raise HighlightError(f"{path}: no source video or duration in the manifest")
-        cursor = 0.0
-        for interval in manifest.intervals:
-            start, end = max(cursor, interval.start), min(duration, interval.end)
-            if end <= start:
-                continue
-            if start > cursor:
-                ranges.append(LabelledRange(Path(video), cursor, start, DRAFT_NEGATIVE))
-            ranges.append(LabelledRange(Path(video), start, end, DEFAULT_POSITIVE))
-            cursor = end
-        if cursor < duration:
-            ranges.append(LabelledRange(Path(video), cursor, duration, DRAFT_NEGATIVE))
+        spans = [(interval.start, interval.end) for interval in manifest.intervals]
+        ranges += covering_ranges(Path(video), spans, 0.0, duration)
     return ranges
 
 

@@ -1,0 +1,128 @@
+"""One machine against two workers: does MultiWorkerMirroredStrategy train as well?
+
+Trains the test suite's small recipe (ResNet50 from scratch, 64 px, 4 epochs, global
+batch 16) on the first 60% of pedestrians_cdnet.mp4 (dev.json's "presence" is the
+highlight) twice per seed: on one machine with two CPU replicas (``--replicas 2``), and
+on two worker processes on localhost, one replica each (the same global batch). Both
+are judged by ``highlight eval`` on the last 40%. Several seeds show how much the
+recipe itself moves from run to run, which is the scale to read the gap against.
+
+    python benchmarks/bench_train_workers.py --seeds 0 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from highlight.source import probe  # noqa: E402
+from highlight.table import format_table  # noqa: E402
+from highlight.train.labels import covering_ranges, write_labels  # noqa: E402
+
+SHARED = REPO.parent / "shared"
+VIDEO = SHARED / "data" / "videos" / "pedestrians_cdnet.mp4"
+TRAIN_SHARE = 0.6
+HIGHLIGHT = [sys.executable, "-m", "highlight"]
+RECIPE = ["--weights", "none", "--image-size", "64", "--sample-fps", "6", "--epochs", "4", "--batch-size", "8"]
+RECIPE += ["--block", "4s", "--gap", "0.5s"]
+TIMEOUT_S = 1800
+
+
+def split_labels(folder: Path) -> tuple[Path, Path]:
+    """train.csv and test.csv: the first 60% and the rest, every frame labelled."""
+    presence = json.loads((SHARED / "data" / "labels" / "dev.json").read_text())["presence"][VIDEO.name]
+    duration = probe(VIDEO).duration
+    cut = round(TRAIN_SHARE * duration, 2)
+    train, test = folder / "train.csv", folder / "test.csv"
+    write_labels(train, covering_ranges(VIDEO, presence["intervals_s"], 0.0, cut))
+    write_labels(test, covering_ranges(VIDEO, presence["intervals_s"], cut, duration))
+    return train, test
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("localhost", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def train_one_machine(labels: Path, out: Path, seed: int) -> float:
+    started = time.perf_counter()
+    command = HIGHLIGHT + ["train", str(labels), "--out", str(out), "--replicas", "2", "--seed", str(seed), *RECIPE]
+    subprocess.run(command, check=True, capture_output=True, timeout=TIMEOUT_S, cwd=REPO)
+    return time.perf_counter() - started
+
+
+def train_two_workers(labels: Path, folder: Path, seed: int) -> tuple[Path, float]:
+    """Both workers started together, each with its own --out as on two machines; the chief's model."""
+    hosts = ",".join(f"localhost:{port}" for port in free_ports(2))
+    started = time.perf_counter()
+    processes = []
+    for index in (0, 1):
+        command = HIGHLIGHT + ["train", str(labels), "--out", str(folder / f"worker{index}"), "--seed", str(seed)]
+        command += [*RECIPE, "--worker-hosts", hosts, "--worker-index", str(index)]
+        log = open(folder / f"worker{index}.log", "w")  # a full pipe would block a worker and its peer
+        processes.append((subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO), log))
+    try:
+        for process, _ in processes:
+            if process.wait(timeout=TIMEOUT_S) != 0:
+                raise SystemExit(f"a worker failed: see {folder}/worker*.log")
+    finally:
+        for process, log in processes:
+            if process.poll() is None:
+                process.kill()
+            log.close()
+    return folder / "worker0", time.perf_counter() - started
+
+
+def frame_f1(model: Path, labels: Path) -> float:
+    report = model.parent / f"{model.name}-eval.json"
+    command = HIGHLIGHT + ["eval", str(model), str(labels), "--json", str(report)]
+    subprocess.run(command, check=True, capture_output=True, timeout=TIMEOUT_S, cwd=REPO)
+    return float(json.loads(report.read_text())["frame"]["f1"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    args = parser.parse_args()
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
+    rows = [("seed", "one machine F1", "two workers F1", "gap", "one machine", "two workers")]
+    with tempfile.TemporaryDirectory(prefix="bench-train-workers-") as scratch:
+        train, test = split_labels(Path(scratch))
+        for seed in args.seeds:
+            folder = Path(scratch) / f"seed{seed}"
+            folder.mkdir()
+            single_seconds = train_one_machine(train, folder / "single", seed)
+            chief, pair_seconds = train_two_workers(train, folder, seed)
+            single, pair = frame_f1(folder / "single", test), frame_f1(chief, test)
+            rows.append(
+                (
+                    str(seed),
+                    f"{single:.3f}",
+                    f"{pair:.3f}",
+                    f"{pair - single:+.3f}",
+                    f"{single_seconds:.0f} s",
+                    f"{pair_seconds:.0f} s",
+                )
+            )
+            print(f"seed {seed}: one machine {single:.3f}, two workers {pair:.3f}", flush=True)
+    print("\n".join(format_table(rows)))
+
+
+if __name__ == "__main__":
+    main()
