@@ -3,8 +3,8 @@
 Trains the test suite's small recipe (ResNet50 from scratch, 64 px, 4 epochs, global
 batch 16) on the first 60% of pedestrians_cdnet.mp4 (dev.json's "presence" is the
 highlight) twice per seed: on one machine with two CPU replicas (``--replicas 2``), and
-on two worker processes on localhost, one replica each (the same global batch). Both
-are judged by ``highlight eval`` on the last 40%. Several seeds show how much the
+on two worker processes on localhost, one replica each (the same global batch), where
+only the chief may write the model folder. Both are judged by ``highlight eval`` on the last 40%. Several seeds show how much the
 recipe itself moves from run to run, which is the scale to read the gap against.
 
     python benchmarks/bench_train_workers.py --seeds 0 1
@@ -86,7 +86,16 @@ def train_two_workers(labels: Path, folder: Path, seed: int) -> tuple[Path, floa
             if process.poll() is None:
                 process.kill()
             log.close()
-    return folder / "worker0", time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    check_written_once(folder)
+    return folder / "worker0", seconds
+
+
+def check_written_once(folder: Path) -> None:
+    """The chief's folder is complete; worker 1 wrote nothing where a model would go."""
+    chief = sorted(path.name for path in (folder / "worker0").iterdir())
+    if chief != ["cache", "model.json", "model.keras", "model.tflite"] or (folder / "worker1").exists():
+        raise SystemExit(f"{folder}: the model folder is not the chief's alone, complete ({chief})")
 
 
 def frame_f1(model: Path, labels: Path) -> float:
