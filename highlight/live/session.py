@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import signal
 import threading
 import time
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from highlight.live.stream import LiveSource, Reconnect
 from highlight.pipeline import analyse, decode_summary, make_scorer
 from highlight.plugin_api import load_plugins
 from highlight.settings import RunSettings
+from highlight.stop_signals import stopped_by_signals
 
 log = logging.getLogger("highlight.live")
 
@@ -127,12 +127,8 @@ class LiveSession:
 
     def run(self) -> LivePart:
         """Until the stream ends (a file), ``--duration`` passes, or a signal stops it; returns the last part."""
-        previous = self._install_signal_handlers()
-        try:
+        with stopped_by_signals(self.stop, "closing the highlight in progress and stopping"):
             return self._run()
-        finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
 
     def _run(self) -> LivePart:
         options = self.options
@@ -279,15 +275,3 @@ class LiveSession:
         part.note("reconnects", live.reconnects)
         part.note("dropped_frames", live.dropped)
         part.manifest.decode = decode_summary(stats)
-
-    def _install_signal_handlers(self) -> dict:
-        previous = {}
-        if threading.current_thread() is threading.main_thread():
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                previous[signum] = signal.signal(signum, self._on_signal)
-        return previous
-
-    def _on_signal(self, signum, _frame) -> None:
-        if not self.stop.is_set():
-            log.info("%s received: closing the highlight in progress and stopping", signal.Signals(signum).name)
-        self.stop.set()

@@ -22,6 +22,7 @@ same result file, so the record, retries, timeouts and stop above are unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -44,6 +45,7 @@ from highlight.discover import find_videos, is_inside
 from highlight.folder_lock import remove_temporaries_when_free
 from highlight.runner import VideoResult
 from highlight.settings import RunSettings
+from highlight.stop_signals import stopped_by_signals
 from highlight.table import format_table
 from highlight.units import format_timestamp
 from highlight.watch.stability import SettleTracker, is_candidate
@@ -190,11 +192,12 @@ class Watcher:
         self.out.mkdir(parents=True, exist_ok=True)
         lock = _acquire_lock(self.out / LOCK_FILE)
         self.store = Store(self.config.store_path)
-        observer, previous_handlers, ray_started_here = None, {}, False
+        observer, ray_started_here = None, False
+        signals = contextlib.ExitStack()
         try:
             # Ray first: it may set signal handlers of its own, and ours must win.
             ray_started_here = self.config.executor == "ray" and _connect_ray(self.config.ray_address)
-            previous_handlers = self._install_signal_handlers()
+            signals.enter_context(stopped_by_signals(self.stopping, "stopping"))
             self._recover()
             observer = self._start_observer()
             self._scan("start-up scan")
@@ -214,28 +217,12 @@ class Watcher:
                 observer.join(timeout=5)
             self._abandon_all()
             self.store.close()
-            self._restore_signal_handlers(previous_handlers)
+            signals.close()
             if ray_started_here:
                 _disconnect_ray()
             lock.close()
         log.info("stopped")
         return 0
-
-    def _install_signal_handlers(self) -> dict:
-        previous = {}
-        if threading.current_thread() is threading.main_thread():
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                previous[signum] = signal.signal(signum, self._on_signal)
-        return previous
-
-    def _restore_signal_handlers(self, previous: dict) -> None:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-
-    def _on_signal(self, signum, _frame) -> None:
-        if not self.stopping.is_set():
-            log.info("%s received: stopping", signal.Signals(signum).name)
-        self.stopping.set()
 
     def _recover(self) -> None:
         """Re-queue what a killed daemon left running; clear its job files and temporaries."""
