@@ -20,6 +20,7 @@ import logging
 import multiprocessing
 import os
 import signal
+from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -30,7 +31,7 @@ from highlight.runner import VideoResult, one_line_error
 # bench_run.py measures about 250 MB at the peak of a 1080p analysis; the clip encoder
 # (an ffmpeg child) and plugins (MediaPipe) come on top: 1 GiB a job leaves that room.
 MEMORY_PER_JOB = 2**30
-ATTEMPTS_AFTER_A_CRASH = 2  # a worker that dies takes its pool down: the files not finished get one more try
+ATTEMPTS_AFTER_A_CRASH = 2  # a file whose worker dies alone gets one more try (a decoder crash may be chance)
 
 
 def usable_cores() -> int:
@@ -86,42 +87,60 @@ class WorkerPool(Executor):
         self.pool: ProcessPoolExecutor | None = None
 
     def results(self, tasks: Sequence[VideoTask], display_for: DisplayFor) -> Iterator[VideoResult]:
-        """Submit every task; yield results as workers finish them."""
+        """Yield results as workers finish them, with no more tasks in flight than workers.
+
+        A worker that dies takes its whole pool down, and the pool does not say whose
+        task killed it: every task in flight fails alike. So the tasks in flight when a
+        pool broke are run again one at a time, and only a task that kills a pool it has
+        to itself is charged for it (one more try, then a one-line failure). Keeping no
+        more in flight than workers keeps the files not yet started out of it.
+        """
         threads = max(1, usable_cores() // self.jobs)
-        attempts = dict.fromkeys(range(len(tasks)), 0)
-        running: dict[Future, int] = {}
+        waiting = deque(range(len(tasks)))  # not started yet
+        suspects: deque[int] = deque()  # in flight when a pool broke: run again alone
+        crashes = dict.fromkeys(range(len(tasks)), 0)
+        running: dict[Future, tuple[int, bool]] = {}  # future -> (task, ran alone)
+        broken = False
         try:
-            while attempts:
-                if not running:
-                    running = self._submit(tasks, sorted(attempts), threads)
+            while waiting or suspects or running:
+                if broken and not running:
+                    self.close()
+                    broken = False
+                if not broken:
+                    self._fill(running, suspects or waiting, 1 if suspects else self.jobs, tasks, threads)
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    index = running.pop(future)
+                    index, alone = running.pop(future)
                     task = tasks[index]
                     try:
                         result = future.result()
                     except BrokenProcessPool:
-                        attempts[index] += 1
-                        if attempts[index] < ATTEMPTS_AFTER_A_CRASH:
-                            continue  # every future of a broken pool fails: once all have, a fresh pool takes them
+                        broken = True
+                        if alone:  # it killed a pool it had to itself
+                            crashes[index] += 1
+                        if crashes[index] < ATTEMPTS_AFTER_A_CRASH:
+                            suspects.append(index)
+                            continue
                         result = failed(task, f"{task.video}: its worker process died")
                     except Exception as error:  # noqa: BLE001 - e.g. a result that cannot come back: this file only
                         result = failed(task, one_line_error(task.video, error))
-                    del attempts[index]
                     yield result
         except BaseException:
             self.stop()  # Ctrl-C: do not wait for the files in flight
             raise
 
-    def _submit(self, tasks: Sequence[VideoTask], indexes: list[int], threads: int) -> dict[Future, int]:
-        self.close()
-        self.pool = ProcessPoolExecutor(
-            self.jobs,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=prepare_worker,
-            initargs=(os.getpid(), logging.getLogger().level),
-        )
-        return {self.pool.submit(run_task, tasks[i].with_threads(threads)): i for i in indexes}
+    def _fill(self, running: dict, source: deque, limit: int, tasks: Sequence[VideoTask], threads: int) -> None:
+        """Start tasks from ``source`` until ``limit`` are in flight (a fresh pool if there is none)."""
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(
+                self.jobs,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=prepare_worker,
+                initargs=(os.getpid(), logging.getLogger().level),
+            )
+        while source and len(running) < limit:
+            index = source.popleft()
+            running[self.pool.submit(run_task, tasks[index].with_threads(threads))] = (index, limit == 1)
 
     def stop(self) -> None:
         """Kill the workers now (their files are resumed by the next run)."""
