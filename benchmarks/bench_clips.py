@@ -14,40 +14,26 @@ and the sum as a multiple of the analysis alone (the target for copy and smart:
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
-from fractions import Fraction
 from pathlib import Path
+
+from bench_run import cached_1080p
 
 REPO = Path(__file__).resolve().parents[1]
 CACHE = REPO / "benchmarks" / "out"
 METHODS = ("copy", "smart", "encode")
 
 
-def _render():
-    spec = importlib.util.spec_from_file_location("make_samples", REPO / "samples" / "make_samples.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.render
-
-
 def recording(minutes: float) -> Path:
-    """The cached recording: three visits, each a tenth of its length, evenly spread."""
-    path = CACHE / f"court_1080p30_{minutes:g}min_3visits.mp4"
-    if not path.exists():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        seconds = minutes * 60
-        visits = [(seconds * (k + 0.5) / 3 - seconds / 20, seconds * (k + 0.5) / 3 + seconds / 20) for k in range(3)]
-        print(f"generating {path.name} ({seconds:.0f} s of 1080p30; once) ...", file=sys.stderr)
-        tmp = path.with_suffix(".tmp.mp4")
-        _render()(tmp, 1920, 1080, Fraction(30), seconds, visits, audio=True, seed=7, bitrate=12_000_000)
-        tmp.rename(path)
-    return path
+    """The cached recording: three visits, each a tenth of its length, evenly spread, with sound."""
+    seconds = minutes * 60
+    visits = [(seconds * (k + 0.5) / 3 - seconds / 20, seconds * (k + 0.5) / 3 + seconds / 20) for k in range(3)]
+    return cached_1080p(f"court_1080p30_{minutes:g}min_3visits.mp4", seconds, visits, seed=7, audio=True)
 
 
 def measure_one(video: Path, method: str | None) -> dict:

@@ -39,18 +39,23 @@ def _render():
     return module.render
 
 
-def recording(minutes: float) -> Path:
-    path = CACHE / f"court_1080p30_{minutes:g}min.mp4"
+def cached_1080p(name: str, seconds: float, visits: list[tuple[float, float]], seed: int, audio: bool = False) -> Path:
+    """A phone-like 1080p30 court recording (12 Mbit/s) with people visiting at ``visits``, rendered once."""
+    path = CACHE / name
     if not path.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
-        seconds = minutes * 60
-        # about a tenth of the time someone is on court, in visits of ~8 s
-        visits = [(start, start + 8.0) for start in range(20, int(seconds) - 10, 80)]
         print(f"generating {path.name} ({seconds:.0f} s of 1080p30; once) ...", file=sys.stderr)
         tmp = path.with_suffix(".tmp.mp4")
-        _render()(tmp, 1920, 1080, Fraction(30), seconds, visits, seed=5, bitrate=12_000_000)
+        _render()(tmp, 1920, 1080, Fraction(30), seconds, visits, audio=audio, seed=seed, bitrate=12_000_000)
         tmp.rename(path)
     return path
+
+
+def recording(minutes: float) -> Path:
+    """About a tenth of the time someone is on court, in visits of ~8 s."""
+    seconds = minutes * 60
+    visits = [(start, start + 8.0) for start in range(20, int(seconds) - 10, 80)]
+    return cached_1080p(f"court_1080p30_{minutes:g}min.mp4", seconds, visits, seed=5)
 
 
 def peak_rss_mb() -> float:
