@@ -61,3 +61,18 @@ def small_disk(tmp_path):
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
     yield mount_point
     subprocess.run(["umount", str(mount_point)], check=False)
+
+
+def write_model_description(folder: Path, size: int = 32) -> None:
+    """The ``model.json`` a trained classifier folder holds (a sigmoid highlight/background model of ``size`` px)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    description = {
+        "kind": "highlight-classifier",
+        "labels": ["background", "highlight"],
+        "positive": "highlight",
+        "output": "sigmoid",
+        "input": {"width": size, "height": size},
+        "threshold": 0.5,
+        "tflite": None,
+    }
+    (folder / "model.json").write_text(json.dumps(description))

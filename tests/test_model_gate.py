@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +10,7 @@ import pytest
 from highlight.pipeline import analyse, make_scorer
 from highlight.settings import RunSettings
 from highlight.source import VideoSource
+from tests.conftest import write_model_description
 
 SIZE = 32
 
@@ -23,18 +23,8 @@ def small_model_folder(folder: Path) -> Path:
     inputs = keras.Input((SIZE, SIZE, 3))
     features = keras.layers.GlobalAveragePooling2D()(keras.layers.Conv2D(4, 3, activation="relu")(inputs))
     model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(features))
-    folder.mkdir(parents=True, exist_ok=True)
+    write_model_description(folder, SIZE)
     model.save(folder / "model.keras")
-    description = {
-        "kind": "highlight-classifier",
-        "labels": ["background", "highlight"],
-        "positive": "highlight",
-        "output": "sigmoid",
-        "input": {"width": SIZE, "height": SIZE},
-        "threshold": 0.5,
-        "tflite": None,
-    }
-    (folder / "model.json").write_text(json.dumps(description))
     return folder
 
 

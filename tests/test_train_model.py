@@ -22,6 +22,7 @@ from highlight import HighlightError
 from highlight.export import manifest as manifests
 from highlight.intervals import temporal_iou
 from highlight.train.labels import covering_ranges, write_labels
+from tests.conftest import write_model_description
 
 VIDEO = "pedestrians_cdnet.mp4"
 TRAIN_SHARE = 0.6
@@ -201,37 +202,20 @@ def test_missing_and_corrupt_model_folders_give_one_line_errors(tmp_path):
         assert expected[name] in str(error.value) and str(folder) in str(error.value) and "\n" not in str(error.value)
 
 
-def _model_json(folder: Path, size: int = 32) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "model.json").write_text(
-        json.dumps(
-            {
-                "kind": "highlight-classifier",
-                "labels": ["background", "highlight"],
-                "positive": "highlight",
-                "output": "sigmoid",
-                "input": {"width": size, "height": size},
-                "threshold": 0.5,
-                "tflite": None,
-            }
-        )
-    )
-
-
 def test_corrupt_keras_file_and_unsafe_layers_are_refused(tmp_path):
     import keras
 
     from highlight.scorers.classifier import ClassifierScorer
 
     corrupt = tmp_path / "corrupt"
-    _model_json(corrupt)
+    write_model_description(corrupt)
     (corrupt / "model.keras").write_bytes(b"PK\x03\x04 this is not a keras archive")
     with pytest.raises(HighlightError, match="cannot load the model") as error:
         ClassifierScorer(corrupt)
     assert "\n" not in str(error.value)
 
     unsafe = tmp_path / "unsafe"  # a Lambda layer: arbitrary Python, refused in safe mode
-    _model_json(unsafe)
+    write_model_description(unsafe)
     inputs = keras.Input((32, 32, 3))
     outputs = keras.layers.Dense(1, activation="sigmoid")(keras.layers.Lambda(lambda x: x[:, 0, 0, :] * 2)(inputs))
     keras.Model(inputs, outputs).save(unsafe / "model.keras")
@@ -239,7 +223,7 @@ def test_corrupt_keras_file_and_unsafe_layers_are_refused(tmp_path):
         ClassifierScorer(unsafe)
 
     missing = tmp_path / "no_keras"
-    _model_json(missing)
+    write_model_description(missing)
     with pytest.raises(HighlightError, match="no model.keras"):
         ClassifierScorer(missing)
 
@@ -289,7 +273,7 @@ def test_model_thresholds_apply_unless_the_user_gives_them(tmp_path):
     from highlight.cli.options import run_settings
 
     folder = tmp_path / "model"
-    _model_json(folder)
+    write_model_description(folder)
     info = json.loads((folder / "model.json").read_text())
     (folder / "model.json").write_text(json.dumps({**info, "threshold": 0.4, "exit_threshold": 0.35}))
 
