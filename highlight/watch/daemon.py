@@ -495,6 +495,13 @@ class Watcher:
                 notes,
             )
             return
+        if result and result.status == "busy":
+            # Another highlight process (a manual run) is working on this video: not a
+            # fault of the file, so no attempt is spent; it is looked at again later.
+            retry_at = time.time() + self.config.retry_delay
+            self.store.abandon(path, retry_at=retry_at)
+            log.info("%s (no attempt counted); trying again in %s", result.error, _seconds(self.config.retry_delay))
+            return
         error = (result.error if result else "") or crash
         remove_temporaries_when_free(Path(job.record.out_dir))
         attempts = self.store.get(path).attempts if self.store.get(path) else job.record.attempts

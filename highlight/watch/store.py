@@ -192,13 +192,14 @@ class Store:
         )
         return retry_at
 
-    def abandon(self, path: str, now: float | None = None) -> None:
-        """Put back a file whose worker was stopped on purpose; that attempt does not count."""
+    def abandon(self, path: str, retry_at: float = 0.0, now: float | None = None) -> None:
+        """Put back a file whose attempt says nothing about it (its worker was stopped on
+        purpose, or another process held its folder): that attempt does not count."""
         now = time.time() if now is None else now
         self.db.execute(
-            "UPDATE files SET status = 'queued', attempts = MAX(0, attempts - 1), pid = NULL, next_attempt = 0, "
+            "UPDATE files SET status = 'queued', attempts = MAX(0, attempts - 1), pid = NULL, next_attempt = ?, "
             "updated = ? WHERE path = ? AND status = 'running'",
-            (now, path),
+            (retry_at, now, path),
         )
 
     def requeue_interrupted(self, now: float | None = None) -> list[Record]:
