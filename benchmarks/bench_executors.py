@@ -10,7 +10,9 @@ local executor, not gain: the point of Ray is the same results on many machines.
 cluster's start-up is timed apart (a cluster is started once, not per batch).
 
 Every run writes clips as a default run does, into a fresh output folder, and every
-run's intervals must equal `--jobs 1`'s. Prints one table.
+run's intervals must equal `--jobs 1`'s. A second table runs two long 1080p recordings
+(``--long-minutes``), where one recording alone already keeps every core busy (the
+keyframes decode on frame threads): there `--jobs 2` must lose nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
 
 from highlight.batch import run_batch  # noqa: I001 - after the path set-up
 from highlight.executors import ExecutorRequest
@@ -65,17 +68,58 @@ def timed_batch(folder: Path, out: Path, executor: str, request: ExecutorRequest
     return wall, sum(r.video_seconds for r in report.results), cpu_seconds() - cpu
 
 
+def compare(folder: Path, work: Path, runs: list, repeat: int) -> dict[str, tuple[float, float, float]]:
+    """The fastest of ``repeat`` batches per executor over ``folder``; every run's intervals must equal the first's."""
+    results: dict[str, tuple[float, float, float]] = {}
+    reference = None
+    for attempt in range(repeat):
+        for label, executor, request in runs:
+            out = work / f"out-{folder.name}-{attempt}-{executor}-{request.jobs}"
+            wall, video, cpu = timed_batch(folder, out, executor, request)
+            if label not in results or wall < results[label][0]:
+                results[label] = (wall, video, cpu)
+            found = intervals(out)
+            reference = reference or found
+            assert found == reference, f"{label}: intervals differ from --jobs 1's"
+    return results
+
+
+def print_results(title: str, results: dict[str, tuple[float, float, float]]) -> None:
+    base = results["--jobs 1"][0]
+    rows = [("executor", "wall", "x real time", "throughput vs --jobs 1", "cores busy (CPU s / wall)")]
+    for label, (wall, video, cpu) in results.items():
+        busy = f"{cpu / wall:.2f}" if "ray" not in label else "- (Ray's workers)"
+        rows.append((label, f"{wall:.1f}s", f"{video / wall:.1f}x", f"{base / wall:.2f}x", busy))
+    print(f"{title}, {results['--jobs 1'][1]:.0f} s of video, clips written; {os.cpu_count()} cores")
+    print("\n".join(format_table(rows)))
+
+
+def long_recordings(work: Path, minutes: float) -> Path:
+    """Two long 1080p recordings (bench_speed's phone-like one, linked twice): one alone already uses every core."""
+    import bench_speed
+
+    folder = work / "long"
+    folder.mkdir()
+    for name in ("first", "second"):
+        (folder / f"{name}.mp4").symlink_to(bench_speed.recording(minutes))
+    return folder
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=1, help="runs of each executor; the fastest counts")
     parser.add_argument("--no-ray", action="store_true", help="leave out --executor ray")
+    parser.add_argument(
+        "--long-minutes", type=float, default=3.0, help="two 1080p recordings this long, --jobs 1 against 2 (0: none)"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-executors-"))
     folder = work / "in"
     folder.mkdir()
     for name in CLIPS:
         (folder / f"{name}.mp4").symlink_to(SHARED / "data" / "videos" / f"{name}.mp4")
-    runs = [("--jobs 1", "local", ExecutorRequest(jobs=1)), ("--jobs 2", "local", ExecutorRequest(jobs=2))]
+    local = [("--jobs 1", "local", ExecutorRequest(jobs=1)), ("--jobs 2", "local", ExecutorRequest(jobs=2))]
+    runs = list(local)
     ray_start = None
     if not args.no_ray:
         import ray
@@ -84,26 +128,12 @@ def main() -> None:
         ray.init(num_cpus=2, include_dashboard=False, logging_level="warning")
         ray_start = time.perf_counter() - started
         runs.append(("--executor ray (local, 2 CPUs)", "ray", ExecutorRequest()))
-    results: dict[str, tuple[float, float, float]] = {}
-    reference = None
-    for attempt in range(args.repeat):
-        for label, executor, request in runs:
-            out = work / f"out-{attempt}-{executor}-{request.jobs}"
-            wall, video, cpu = timed_batch(folder, out, executor, request)
-            if label not in results or wall < results[label][0]:
-                results[label] = (wall, video, cpu)
-            found = intervals(out)
-            reference = reference or found
-            assert found == reference, f"{label}: intervals differ from --jobs 1's"
-    base = results["--jobs 1"][0]
-    rows = [("executor", "wall", "x real time", "throughput vs --jobs 1", "cores busy (CPU s / wall)")]
-    for label, (wall, video, cpu) in results.items():
-        busy = f"{cpu / wall:.2f}" if "ray" not in label else "- (Ray's workers)"
-        rows.append((label, f"{wall:.1f}s", f"{video / wall:.1f}x", f"{base / wall:.2f}x", busy))
-    print(f"{len(CLIPS)} clips, {results['--jobs 1'][1]:.0f} s of video, clips written; {os.cpu_count()} cores")
-    print("\n".join(format_table(rows)))
+    print_results(f"{len(CLIPS)} short real clips", compare(folder, work, runs, args.repeat))
     if ray_start is not None:
         print(f"Ray cluster start-up (once, not in the times above): {ray_start:.1f}s")
+    if args.long_minutes:
+        long = compare(long_recordings(work, args.long_minutes), work, local, args.repeat)
+        print_results(f"\ntwo {args.long_minutes:g}-minute 1080p recordings", long)
     print("intervals: identical in every run")
     load = os.getloadavg()[0]
     print(f"load average at the end: {load:.1f} on {os.cpu_count()} cores{' (a busy machine)' if load > 1.5 else ''}")
