@@ -129,7 +129,12 @@ def write_smart(source: ClipSource, interval: Interval, path: Path, settings: en
             return edges
         except SmartCutUnsupported as reason:
             source.smart_unsupported = str(reason)
-            log.warning("%s: --clips smart cannot join %s; its clips are re-encoded whole", info.path, reason)
+            log.warning(
+                "%s: --clips smart cannot join %s; its clips are re-encoded whole "
+                "(--clips copy is much faster, starting on the keyframe before each highlight)",
+                info.path,
+                reason,
+            )
     return write_encoded(source, interval, path, settings)
 
 
