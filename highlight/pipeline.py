@@ -608,7 +608,7 @@ def recut(out_dir: Path, settings_changes: dict[str, Any], progress: Progress | 
     applied = {**settings.intervals.to_dict(), **manifest.applied_intervals}
     settings = settings.with_changes({**applied, **settings_changes})
     manifest.applied_intervals = settings.intervals.to_dict()
-    info = probe(Path(manifest.source.path))
+    info = probe(manifest.recording(out_dir))
     if not manifest.same_source(info):
         raise HighlightError(f"{info.path}: the recording changed since it was analysed; run `highlight run` again")
     times, scores, _ = read_scores(out_dir / manifest.scores)

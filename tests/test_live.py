@@ -315,6 +315,18 @@ def test_manifest_of_live_reads_as_a_run_manifest(tmp_path):
         "0.5000,0.7000,0",
         "1.0000,0.1000,1",
     ]
+    # No recording was kept to cut from: `cut` and `export` say so in a line, not a traceback.
+    from typer.testing import CliRunner
+
+    from highlight.cli import app
+
+    for command in (["cut", str(part.folder), "--threshold", "0.6"], ["export", str(part.folder)]):
+        result = CliRunner().invoke(app, command, terminal_width=400)
+        assert result.exit_code == 1, result.output
+        assert result.output.strip().splitlines() == [
+            f"error: {part.folder}: a part of a live session from udp://127.0.0.1:1; no recording was kept to cut "
+            "from again, its clips are the footage"
+        ]
 
 
 def test_a_long_session_rolls_over_into_parts_between_highlights(excerpt, run_intervals, tmp_path):

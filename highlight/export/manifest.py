@@ -36,6 +36,7 @@ from highlight.source import VideoInfo
 MANIFEST_FILE = "highlights.json"
 FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)
+LIVE_EXTRA = "live"  # the key of ``extra`` a live session's part keeps its own facts under
 
 
 @dataclass
@@ -157,6 +158,20 @@ class Manifest:
         return cls(info, settings, settings_key, dict(settings.get("intervals", {})), detector)
 
     # -- reading what a run left ------------------------------------------------------
+
+    def recording(self, folder: Path) -> Path:
+        """The recording these outputs were cut from, for cutting again or an editor's timeline.
+
+        A part of a ``highlight live`` session has none: its source was a stream (or a
+        camera) and only the clips were kept, so it says that in one line rather than
+        failing on a stream address as if it were a file.
+        """
+        if LIVE_EXTRA in self.extra:
+            raise HighlightError(
+                f"{folder}: a part of a live session from {self.source.path}; no recording was kept to cut "
+                "from again, its clips are the footage"
+            )
+        return Path(self.source.path)
 
     def same_source(self, info: VideoInfo) -> bool:
         """Same file content as far as size and modification time tell (a re-export changes both)."""

@@ -105,12 +105,11 @@ def clip_label(stem: str, interval: IntervalEntry) -> str:
     return f"{stem} #{interval.index:02d} peak {interval.peak:.2f}"
 
 
-def build_timeline(manifest: Manifest):
-    """The highlights of one video as an OpenTimelineIO timeline (source frames, exact rate)."""
+def build_timeline(manifest: Manifest, path: Path):
+    """The highlights of one video (the recording at ``path``) as an OpenTimelineIO timeline (source frames, exact rate)."""
     import opentimelineio as otio
 
     source = manifest.source
-    path = Path(source.path)
     rate = exact_frame_rate(source)
     fps = float(rate)
     rt = otio.opentime.RationalTime
@@ -207,8 +206,9 @@ def write_timelines(folder: Path, formats: Iterable[str]) -> list[Path]:
     folder = Path(folder)
     manifest = manifests.load(folder)
     source = manifest.source
-    facts = SourceFacts(exact_frame_rate(source), Path(source.path).stem, source.width, source.height)
-    timeline = build_timeline(manifest)
+    recording = manifest.recording(folder)
+    facts = SourceFacts(exact_frame_rate(source), recording.stem, source.width, source.height)
+    timeline = build_timeline(manifest, recording)
     written = []
     for name in formats:
         spec = FORMATS[name]

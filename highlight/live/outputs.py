@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from highlight.atomic import remove_stale_temporaries
-from highlight.export.manifest import IntervalEntry, Manifest
+from highlight.export.manifest import LIVE_EXTRA, IntervalEntry, Manifest
 from highlight.export.scores import SCORES_FILE, write_scores
 from highlight.export.stream_copy import ClipEdges
 from highlight.intervals import Interval
@@ -53,7 +53,7 @@ class LivePart:
         remove_stale_temporaries(self.folder)
         self.start = start
         self.manifest = Manifest.new(info, settings.to_dict(), settings.key, detector)
-        self.manifest.extra["live"] = {"part_start_s": round(start, 3), "clips": {}}
+        self.manifest.extra[LIVE_EXTRA] = {"part_start_s": round(start, 3), "clips": {}}
         self.times: list[float] = []
         self.scores: list[float] = []
         self.refined: list[bool] = []
@@ -95,7 +95,7 @@ class LivePart:
             old = self._entries.get(index)
             self._entries[index] = entry
             self.manifest.intervals = [self._entries[k] for k in sorted(self._entries)]
-            clips = self.manifest.extra["live"]["clips"]
+            clips = self.manifest.extra[LIVE_EXTRA]["clips"]
             if old is not None and old.clip != clip:
                 clips.pop(old.clip, None)
             if clip is not None:
@@ -108,7 +108,7 @@ class LivePart:
     def note(self, key: str, value: Any) -> None:
         """A live statistic for ``extra["live"]`` (connections, dropped frames), saved with the next write."""
         with self._lock:
-            self.manifest.extra["live"][key] = value
+            self.manifest.extra[LIVE_EXTRA][key] = value
 
     def close(self, plugins: dict | None = None) -> None:
         """No more scores or highlights come to this part; complete once its last clip is on disk."""
