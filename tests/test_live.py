@@ -478,3 +478,29 @@ def test_the_preview_shows_the_frame_the_skeleton_and_the_status(shared, tmp_pat
     changed = np.any(shown != plain, axis=2)
     assert changed[40:].mean() > 0.002, "a skeleton is drawn over the person"
     assert changed[:30].any(), "the status line is drawn at the top"
+
+
+def test_copied_clips_keep_the_stream_sound(samples, tmp_path):
+    """A stream that carries sound (court.mp4's AAC, sent as MPEG-TS): each clip has it, as long as its pictures."""
+    import av
+
+    folder, truth = samples
+    stream = tmp_path / "court.ts"
+    subprocess.run(
+        [ffmpeg(), "-v", "error", "-i", str(folder / "court.mp4"), "-c", "copy", "-f", "mpegts", str(stream)],
+        check=True, timeout=60,
+    )  # fmt: skip
+    out = tmp_path / "live"
+    command = [sys.executable, "-m", "highlight", "live", "--source", str(stream), "--out", str(out)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    (part,) = [p for p in out.iterdir() if p.is_dir()]
+    manifest = _check_outputs(part)
+    assert len(manifest.intervals) == len(truth["court.mp4"])
+    for interval in manifest.intervals:
+        verify_clip(part / interval.clip, interval.duration * 0.9, with_audio=True)
+        with av.open(str(part / interval.clip)) as clip:
+            video, sound = clip.streams.video[0], clip.streams.audio[0]
+            assert sound.codec_context.name == "aac"
+            pictures = float(video.duration * video.time_base)
+            assert float(sound.duration * sound.time_base) == pytest.approx(pictures, abs=0.1)

@@ -219,7 +219,8 @@ def smart_clip(source: Path, start: float, end: float, path: Path, settings: Cli
             cut = SmartCut(video, audio[0] if audio else None, start, end, encoder)
             seek_to_keyframe(container, video, start)
             with open_output(path) as output:
-                streams = copy_streams(output, [video, *audio])
+                inputs = [video, *audio]
+                streams = {s.index: copied for s, copied in zip(inputs, copy_streams(output, inputs))}
                 streams[video.index].codec_context.extradata = encoder.merged_config()
                 for index, packet in cut.packets(container.demux(video, *audio)):
                     packet.stream = streams[index]

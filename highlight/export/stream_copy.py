@@ -70,19 +70,19 @@ def open_output(path: Path) -> av.container.OutputContainer:
     return av.open(str(path), "w", format="mp4", options=dict(MP4_OPTIONS))
 
 
-def copy_streams(output, templates: Sequence) -> dict[int, object]:
-    """Output streams with the parameters of ``templates`` (input streams); {input index: output stream}.
+def copy_streams(output, templates: Sequence) -> list:
+    """Output streams with the parameters of ``templates`` (input streams), in their order.
 
     The sample entry's tag is kept where the source has one MP4 allows: left to the
     muxer, HEVC becomes ``hev1``, which Apple's players refuse (they want ``hvc1``,
     what iPhones write).
     """
-    streams = {}
+    streams = []
     for template in templates:
         stream = output.add_stream_from_template(template)
         if template.type == "video" and template.codec_context.codec_tag in MP4_VIDEO_TAGS:
             stream.codec_context.codec_tag = template.codec_context.codec_tag
-        streams[template.index] = stream
+        streams.append(stream)
     return streams
 
 
@@ -90,12 +90,14 @@ def mux_packets(path: Path, templates: Sequence, packets: Iterable) -> None:
     """Write ``packets`` (from the input streams ``templates``, in decode order, already rebased) to ``path``.
 
     Each packet goes to the output stream copied from its own input stream
-    (``packet.stream``); nothing is decoded.
+    (``packet.stream``, told apart by identity: a live stream's templates are each the
+    first stream of a container of their own, so their indices are all 0); nothing is
+    decoded.
     """
     with open_output(path) as output:
-        streams = copy_streams(output, templates)
+        streams = {id(t): stream for t, stream in zip(templates, copy_streams(output, templates))}
         for packet in packets:
-            packet.stream = streams[packet.stream.index]
+            packet.stream = streams[id(packet.stream)]
             output.mux(packet)
 
 

@@ -5,9 +5,11 @@ no decoding and no quality, so a clip is on disk a fraction of a second after it
 last packet arrived. It starts at the keyframe at or before the highlight's start (a
 copied stream can only start at one), so it may begin a little earlier than asked; the
 copy is `run`'s (``export.stream_copy.copy_packets``), so both pick the same packets.
-Clips are video only: the ring buffers the video stream alone (``live.stream``).
-Other codecs (MJPEG from a webcam or an IP-camera app, raw video from v4l2) are decoded
-and encoded to H.264. Either way the file is written to a temporary name, checked with
+The stream's sound goes into copied clips as it came (the ring buffers it beside the
+pictures) where MP4 can hold its codec (AAC, as phones and cameras send it, and a few
+more); a camera's G.711 or PCM is left out rather than re-encoded. Other video codecs
+(MJPEG from a webcam or an IP-camera app, raw video from v4l2) are decoded and encoded
+to H.264, without sound. Either way the file is written to a temporary name, checked with
 ``verify_clip`` and only then renamed: a clip under its final name is complete.
 """
 
@@ -24,6 +26,7 @@ from highlight.export.stream_copy import ClipEdges, copy_packets, seconds
 from highlight.live.ring import BufferedPacket
 
 COPYABLE_CODECS = ("h264", "hevc")  # what MP4 takes as it comes from MPEG-TS / RTSP
+COPYABLE_SOUND = ("aac", "mp3", "ac3", "eac3", "opus")  # sound MP4 takes as it comes
 
 
 def write_packet_clip(packets: list[BufferedPacket], start: float, end: float, path: Path) -> ClipEdges:
@@ -32,18 +35,21 @@ def write_packet_clip(packets: list[BufferedPacket], start: float, end: float, p
     Returns the clip's real edges in session seconds: a copy starts at the keyframe at
     or before ``start``; an encoded clip holds every frame of ``packets``.
     """
-    if not packets:
+    video = [p for p in packets if p.video]
+    if not video:
         raise HighlightError(f"{path.name}: no buffered video for this highlight")
+    copied = video[0].template.codec_name in COPYABLE_CODECS
+    with_sound = copied and any(not p.video for p in packets)
     with atomic_path(path) as tmp:
         try:
-            if packets[0].template.codec_name in COPYABLE_CODECS:
+            if copied:
                 edges = _copy(packets, start, end, tmp)
             else:
-                _encode(packets, tmp)
-                edges = _buffered_edges(packets)
+                _encode(video, tmp)
+                edges = _buffered_edges(video)
         except av.error.FFmpegError as error:
             raise HighlightError(f"{path.name}: could not write the clip ({error})") from None
-        verify_clip(tmp, edges.duration, final=path)  # plays to the end it should have
+        verify_clip(tmp, edges.duration, final=path, with_audio=with_sound)  # plays to the end it should have
     return edges
 
 
@@ -55,17 +61,18 @@ def _copy(packets: list[BufferedPacket], start: float, end: float, path: Path) -
     connection's template stream instead. stream_copy counts seconds from the stream's
     own zero; the ring counts session seconds: ``shift`` converts between the two.
     """
-    template = packets[0].template.stream
     first = packets[0]
+    sound = next((p.template.stream for p in packets if not p.video), None)
     shift = first.time - seconds(first.packet.pts, first.packet.time_base)
-    copies = [_detached_copy(item, template) for item in packets]
-    edges = copy_packets(copies, template, None, start - shift, end - shift, path)
+    copies = [_detached_copy(item) for item in packets]
+    edges = copy_packets(copies, first.template.stream, sound, start - shift, end - shift, path)
     return ClipEdges(edges.start + shift, edges.end + shift)
 
 
-def _detached_copy(item: BufferedPacket, stream) -> av.Packet:
-    """A copy of a buffered packet, belonging to ``stream`` (its connection's template)."""
+def _detached_copy(item: BufferedPacket) -> av.Packet:
+    """A copy of a buffered packet, belonging to its stream's template (its connection's)."""
     source = item.packet
+    stream = item.template.stream
     copy = av.Packet(bytes(source))
     copy.pts, copy.dts = source.pts, source.dts
     copy.time_base = source.time_base

@@ -31,7 +31,7 @@ class StreamTemplate:
     def __init__(self, stream):
         self.codec_name: str = stream.codec_context.name  # the decoder's name ("h264"), not an encoder's
         self.extradata: bytes | None = stream.codec_context.extradata
-        self.average_rate = stream.average_rate or stream.guessed_rate
+        self.average_rate = getattr(stream, "average_rate", None) or getattr(stream, "guessed_rate", None)
         self._holder = av.open(io.BytesIO(), "w", format="mp4")
         self.stream = self._holder.add_stream_from_template(stream)
 
@@ -52,7 +52,8 @@ class BufferedPacket:
     decode_time: float  # decoding time, session seconds (packets arrive in this order)
     keyframe: bool
     connection: int  # packets of different connections never share a clip or a decoder
-    template: StreamTemplate  # the connection's codec parameters
+    template: StreamTemplate  # the connection's codec parameters for this packet's stream
+    video: bool = True  # else the connection's sound, kept for the clips' audio
 
     @property
     def size(self) -> int:
@@ -60,7 +61,11 @@ class BufferedPacket:
 
 
 class PacketRing:
-    """Packets in arrival order, trimmed from the front at keyframes; safe to share between threads."""
+    """Packets in arrival order, trimmed from the front at keyframes; safe to share between threads.
+
+    Sound packets sit among the video packets as they arrived; only video packets
+    decide where a clip can start (every sound packet counts as a keyframe to FFmpeg).
+    """
 
     def __init__(self, max_bytes: int = 512 * MB):
         self.max_bytes = max_bytes
@@ -91,24 +96,30 @@ class PacketRing:
         """
         with self._lock:
             packets = list(self._packets)
-        inside = [p for p in packets if p.time <= end]
+        inside = [p for p in packets if p.video and p.time <= end]
         connection = inside[-1].connection if inside else None
-        packets = [p for p in packets if p.connection == connection]
+        video = [p for p in packets if p.video and p.connection == connection]
         first = 0
-        for k, item in enumerate(packets):
+        for k, item in enumerate(video):
             if item.keyframe and item.time <= start + 1e-6:
                 first = k
-        chosen = packets[first:]
+        chosen = video[first:]
         while chosen and not chosen[0].keyframe:
             chosen.pop(0)
-        return [p for p in chosen if p.decode_time <= end + 1e-6]
+        if not chosen:
+            return []
+        chosen = [p for p in chosen if p.decode_time <= end + 1e-6]
+        # The sound of the same stretch, wherever it arrived among the pictures (its
+        # end is decided by the copy, from the last picture's); the first keyframe first.
+        sound = [p for p in packets if not p.video and p.connection == connection and p.time >= chosen[0].time]
+        return chosen[:1] + sorted(chosen[1:] + sound, key=lambda p: p.decode_time)
 
     def _start_index(self, t: float) -> int:
         start = 0
         for k, item in enumerate(self._packets):
-            if item.time > t:
+            if item.video and item.time > t:
                 break
-            if item.keyframe:
+            if item.video and item.keyframe:
                 start = k
         return start
 

@@ -4,8 +4,9 @@
 ``stats``, ``sample(rates)``, ``pause``, ``window`` and ``frame_near``. Behind it:
 
 * A reader thread demuxes packets as they arrive. Every packet goes into the
-  ``PacketRing`` (clips are stream copies from it); packets are decoded there too,
-  and the frames some consumer wants go to the frame loop through a short queue.
+  ``PacketRing`` (clips are stream copies from it), the sound's too where MP4 can
+  hold it; video packets are decoded there as well, and the frames some consumer
+  wants go to the frame loop through a short queue.
 * Bounded latency: when the frame loop falls behind, the oldest queued frame is
   dropped, never the stream delayed; the drops are counted and reported.
 * Keyframe economy: when every consumer has paused until the next keyframe (the
@@ -37,6 +38,7 @@ from fractions import Fraction
 import av
 
 from highlight import HighlightError
+from highlight.live.clips import COPYABLE_SOUND
 from highlight.live.ring import BufferedPacket, PacketRing, StreamTemplate
 from highlight.source import MAX_PLAUSIBLE_FPS, MIN_PLAUSIBLE_FPS, DecodeStats, Frame, Schedule, VideoInfo
 
@@ -149,6 +151,13 @@ class _Connection:
         self.realtime = realtime
         self.wall_origin = 0.0
         self.template = StreamTemplate(self.stream)
+        sound = next((a for a in container.streams.audio if a.codec_context.name in COPYABLE_SOUND), None)
+        self.sound = sound  # the sound the clips keep, if MP4 can hold it as it comes
+        self.sound_template = StreamTemplate(sound) if sound is not None else None
+
+    def streams(self) -> list:
+        """What to demux: the pictures, and the sound the clips keep."""
+        return [self.stream] + ([self.sound] if self.sound is not None else [])
 
     def session_time(self, pts: int) -> float:
         if self.origin_pts is None:
@@ -156,6 +165,16 @@ class _Connection:
             self.offset = self.clock.place_connection()
             self.wall_origin = time.monotonic()
         return self.offset + float((pts - self.origin_pts) * self.time_base)
+
+    def sound_time(self, packet) -> float | None:
+        """A sound packet's session time, on the pictures' clock (None before the first keyframe placed it).
+
+        Sender and demuxer put both streams on one clock (MPEG-TS's 90 kHz, RTSP's
+        RTCP), so a sound packet is where its seconds are against the first picture's.
+        """
+        if self.origin_pts is None or packet.pts is None:
+            return None
+        return self.offset + float(packet.pts * packet.time_base) - float(self.origin_pts * self.time_base)
 
     def pace(self, t: float, stop: threading.Event) -> None:
         """A realtime file: wait until the packet's time comes."""
@@ -207,7 +226,7 @@ class LiveSource:
             fps=_stream_fps(stream),
             duration=0.0,  # unknown: nothing may look ahead (the motion scorer builds no plate)
             frame_count=0,
-            has_audio=False,
+            has_audio=any(a.codec_context.name in COPYABLE_SOUND for a in self._pending_container.streams.audio),
             codec=stream.codec_context.name,
             fps_rational=str(Fraction(stream.average_rate)) if stream.average_rate else "",
         )
@@ -285,10 +304,13 @@ class LiveSource:
         decoding = False  # the decoder starts at a keyframe once the frame loop wants frames
         backlog: list = []  # packets that came while the frame loop was setting up
         try:
-            for packet in connection.container.demux(connection.stream):
+            for packet in connection.container.demux(*connection.streams()):
                 if self.stop.is_set():
                     return "stopped"
                 if packet.size == 0 or (packet.pts is None and packet.dts is None):
+                    continue
+                if packet.stream is not connection.stream:
+                    self._keep_sound(packet, connection)
                     continue
                 if needs_keyframe and not packet.is_keyframe:
                     continue  # nothing before the first keyframe can be decoded or copied
@@ -325,6 +347,13 @@ class LiveSource:
         if decoding:
             self._decode(codec, None, connection)  # the frames the decoder still holds
         return reason
+
+    def _keep_sound(self, packet, connection: _Connection) -> None:
+        """A sound packet into the ring beside the pictures, for the clips (never decoded)."""
+        t = connection.sound_time(packet)
+        if t is not None:
+            item = BufferedPacket(packet, t, t, True, connection.number, connection.sound_template, video=False)
+            self.ring.add(item)
 
     def _catch_up(self, codec, backlog: list, connection: _Connection, decoding: bool) -> bool:
         for waiting in backlog:
