@@ -106,9 +106,9 @@ class PacketRing:
         chosen = video[first:]
         while chosen and not chosen[0].keyframe:
             chosen.pop(0)
+        chosen = [p for p in chosen if p.decode_time <= end + 1e-6]
         if not chosen:
             return []
-        chosen = [p for p in chosen if p.decode_time <= end + 1e-6]
         # The sound of the same stretch, wherever it arrived among the pictures (its
         # end is decided by the copy, from the last picture's); the first keyframe first.
         sound = [p for p in packets if not p.video and p.connection == connection and p.time >= chosen[0].time]
