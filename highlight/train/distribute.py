@@ -28,9 +28,8 @@ MULTI_WORKER_CHOICES = ("auto", "nccl")  # the collective implementations across
 TF_CONFIG = "TF_CONFIG"
 # How long a worker may go without a heartbeat before the others stop training as if it
 # had died. TensorFlow's default (10 s) is shorter than a busy machine can stall: a CI
-# run on a loaded 2-core machine lost a healthy worker to it mid-epoch. A worker that
-# has really died is noticed sooner (its connections break); this only bounds the wait
-# for one that hangs.
+# run on a loaded 2-core machine lost a healthy worker to it mid-epoch. It is also how
+# long the others may wait for a worker that has died or hangs before they stop.
 HEARTBEAT_TIMEOUT_S = 120
 
 
