@@ -3,10 +3,10 @@
 ``python -m tests.first_training_step LABELS --report JSON [--replicas N | --worker-hosts H:P,H:P --worker-index I]``
 
 Run once on one machine with two CPU replicas and once as two worker processes, it
-shows whether the two set-ups are the same computation: the batch each replica gets,
-the initial weights, the loss of the first step and the weights after it. Whole
-trainings cannot show that: from scratch, rounding-level differences in the
-gradients grow into different models within a few epochs (see
+shows whether the two set-ups are the same computation: the batches each replica gets
+in the first two epochs, the initial weights, the loss of the first step and the
+weights after it. Whole trainings cannot show that: from scratch, rounding-level
+differences in the gradients grow into different models within a few epochs (see
 tests/test_train_model.py). The pipeline is ``highlight train``'s own (strategy,
 frames, split, tf.data, model, optimizer), built by the same functions.
 """
@@ -39,6 +39,24 @@ def fingerprint(arrays) -> str:
     return digest.hexdigest()[:16]
 
 
+def replica_batches(strategy, train_data, epochs: int = 2, steps: int = 2) -> list[list[str]]:
+    """Fingerprints of the first ``steps`` batches of each local replica in each of ``epochs`` epochs.
+
+    As in ``model.fit``, one distributed dataset is iterated once per epoch, and the
+    training data is read whole in between, as BatchNormalization recalibration does:
+    the reshuffled order and augmentation of later epochs must match too.
+    """
+    distributed = strategy.experimental_distribute_dataset(train_data)
+    found = []
+    for _ in range(epochs):
+        for _, batch in zip(range(steps), distributed):
+            per_replica = zip(*(strategy.experimental_local_results(part) for part in batch))
+            found.append([fingerprint(replica_part) for replica_part in per_replica])
+        for _ in train_data:
+            pass
+    return found
+
+
 def first_step(labels_file: Path, replicas: int | None, worker_hosts: str | None, worker_index: int | None) -> dict:
     """Fingerprints of the first two batches per local replica, the weights before and after one step, its loss."""
     config = TrainConfig(labels=labels_file, out=Path("unused"), **CONFIG)
@@ -55,10 +73,7 @@ def first_step(labels_file: Path, replicas: int | None, worker_hosts: str | None
     weights = ds.class_weights(split.train.labels, len(labels.labels))
     global_batch = config.batch_size * strategy.num_replicas_in_sync
     train_data = make_tf_dataset(split.train, labels, weights, global_batch, training=True, seed=config.seed)
-    batches = []
-    for _, batch in zip(range(2), strategy.experimental_distribute_dataset(train_data)):
-        per_replica = zip(*(strategy.experimental_local_results(part) for part in batch))
-        batches.append([fingerprint(replica_part) for replica_part in per_replica])
+    batches = replica_batches(strategy, train_data)
     phase = plan_phases(config.weights, 1)[0]
     with strategy.scope():
         model, _ = build_model(1, size, config.weights)
@@ -73,7 +88,7 @@ def first_step(labels_file: Path, replicas: int | None, worker_hosts: str | None
     coordination = context.context().config.experimental.coordination_config
     return {
         "replicas": strategy.num_replicas_in_sync,
-        "batches": batches,  # [step][local replica]
+        "batches": batches,  # [epoch and step][local replica]
         "initial_weights": initial,
         "first_loss": float(fit.history["loss"][0]),
         "trained_weights": fingerprint([np.asarray(v) for v in model.trainable_weights]),

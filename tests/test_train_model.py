@@ -41,17 +41,17 @@ TRAIN_SHARE = 0.6
 HIGHLIGHT = [sys.executable, "-m", "highlight"]
 
 
-def small_training(epochs: int) -> list[str]:
+def small_training(epochs: int, image_size: int = 64) -> list[str]:
     """What fits a test: from scratch, small images, a few epochs; global batch 16 on two replicas."""
     return [
-        "--weights", "none", "--image-size", "64", "--sample-fps", "6", "--epochs", str(epochs),
+        "--weights", "none", "--image-size", str(image_size), "--sample-fps", "6", "--epochs", str(epochs),
         "--batch-size", "8", "--block", "4s", "--gap", "0.5s", "--seed", "0",
     ]  # fmt: skip
 
 
 SMALL_TRAINING = small_training(4)
-# What the chief writes does not depend on how long it trains: one epoch is enough there.
-TWO_WORKER_TRAINING = small_training(1)
+# What the chief writes does not depend on how long or how large it trains: one epoch of 32 px is enough.
+TWO_WORKER_TRAINING = small_training(1, image_size=32)
 TWO_WORKERS_TIMEOUT_S = 600  # a hung collective must fail the test, not stall the suite
 FIRST_STEP = [sys.executable, "-m", "tests.first_training_step"]
 
@@ -182,7 +182,7 @@ def worker_commands(command: list[str]) -> list[list[str]]:
 
 @pytest.fixture(scope="module")
 def two_workers(footage, tmp_path_factory) -> dict:
-    """``trained``'s training (one epoch) on two worker processes on localhost, one CPU replica each.
+    """``trained``'s recipe (one epoch of 32 px) on two worker processes on localhost, one CPU replica each.
 
     Each has its own --out and temporary folder, as two machines would.
     """
