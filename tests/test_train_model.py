@@ -12,8 +12,9 @@ each: the same global batch and per-replica BatchNormalization batch as ``--repl
 Whole trainings are not compared here: from scratch, rounding-level differences in the
 gradients (Adam turns a gradient that is zero up to rounding, such as that of a
 convolution bias before BatchNormalization, into a step as large as the learning rate)
-grow into models whose held-out F1 differs as much as between two seeds;
-benchmarks/bench_train_workers.py measures both.
+grow into other models within 4 epochs: at seed 0 one machine scores 0.950 held-out
+frame F1 and two workers 0.824, and with oneDNN off (rounding alone changed) 0.950 and
+0.959; benchmarks/bench_train_workers.py measures several seeds.
 """
 
 from __future__ import annotations
