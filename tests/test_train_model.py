@@ -9,12 +9,14 @@ Two worker processes on localhost (``MultiWorkerMirroredStrategy``, one CPU repl
 each: the same global batch and per-replica BatchNormalization batch as ``--replicas
 2``) must be the same computation as one machine, step for step
 (tests/first_training_step.py), and must write one complete model folder, on the chief.
-Whole trainings are not compared here: from scratch, rounding-level differences in the
-gradients (Adam turns a gradient that is zero up to rounding, such as that of a
-convolution bias before BatchNormalization, into a step as large as the learning rate)
-grow into other models within 4 epochs: at seed 0 one machine scores 0.950 held-out
-frame F1 and two workers 0.824, and with oneDNN off (rounding alone changed) 0.950 and
-0.959; benchmarks/bench_train_workers.py measures several seeds.
+Whole trainings are not compared here. The two differ in rounding only, where two
+replicas' gradients are combined (with one replica, one machine and one worker are
+bit-identical after a step), and Adam turns a gradient that is zero up to rounding,
+such as that of a convolution bias before BatchNormalization, into a step as large as
+the learning rate. From scratch that grows into another model within 4 epochs: at
+seed 0 one machine scores 0.950 held-out frame F1 and two workers 0.824; with oneDNN
+off (rounding alone changed) 0.950 and 0.959. benchmarks/bench_train_workers.py
+measures several seeds.
 """
 
 from __future__ import annotations
