@@ -9,11 +9,12 @@ Two worker processes on localhost (``MultiWorkerMirroredStrategy``, one CPU repl
 each: the same global batch and per-replica BatchNormalization batch as ``--replicas
 2``) must be the same computation as one machine, step for step
 (tests/first_training_step.py), and must write one complete model folder, on the chief.
-Whole trainings are not compared here. The two differ in rounding only, where two
-replicas' gradients are combined (with one replica, one machine and one worker are
-bit-identical after a step), and Adam turns a gradient that is zero up to rounding,
-such as that of a convolution bias before BatchNormalization, into a step as large as
-the learning rate. From scratch that grows into another model within 4 epochs: at
+Whole trainings are not compared here. The two differ in rounding only: one machine's
+second replica (a logical CPU device) computes its gradients slightly differently once
+the optimizer's update is part of the same step (without it, each replica's gradients
+and their sum are bit-identical to the workers'; with one replica the whole step is),
+and Adam turns a gradient that is zero up to rounding, such as that of a convolution
+bias before BatchNormalization, into a step as large as the learning rate. From scratch that grows into another model within 4 epochs: at
 seed 0 one machine scores 0.950 held-out frame F1 and two workers 0.824; with oneDNN
 off (rounding alone changed) 0.950 and 0.959. benchmarks/bench_train_workers.py
 measures several seeds.
