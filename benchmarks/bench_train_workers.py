@@ -7,6 +7,14 @@ on two worker processes on localhost, one replica each (the same global batch), 
 only the chief may write the model folder. Both are judged by ``highlight eval`` on the last 40%. Several seeds show how much the
 recipe itself moves from run to run, which is the scale to read the gap against.
 
+Both set-ups run the same steps (the test suite checks each replica's batches, the
+initial weights and the first loss: tests/first_training_step.py); only the rounding
+of the gradients differs (one machine's second replica, a logical CPU device, rounds
+its gradients differently once the optimizer's update shares its step), and Adam makes a gradient that is zero up to rounding
+(a convolution bias before BatchNormalization) a step as large as the learning rate.
+Over this short from-scratch training that grows into two different models, so the
+gap is a draw of the size of the seed-to-seed spread, not a constant.
+
     python benchmarks/bench_train_workers.py --seeds 0 1
 """
 

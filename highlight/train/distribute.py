@@ -26,6 +26,11 @@ from highlight import HighlightError
 CROSS_DEVICE_CHOICES = ("auto", "nccl", "hierarchical", "one-device")
 MULTI_WORKER_CHOICES = ("auto", "nccl")  # the collective implementations across machines
 TF_CONFIG = "TF_CONFIG"
+# How long a worker may go without a heartbeat before the others stop training as if it
+# had died. TensorFlow's default (10 s) is shorter than a busy machine can stall: a CI
+# run on a loaded 2-core machine lost a healthy worker to it mid-epoch. It is also how
+# long the others may wait for a worker that has died or hangs before they stop.
+HEARTBEAT_TIMEOUT_S = 120
 
 
 @dataclass(frozen=True)
@@ -181,11 +186,33 @@ def _multi_worker_strategy(tf, replicas: int | None, cross_device: str):
         tf.config.set_visible_devices(gpus[:replicas], "GPU")
     elif not gpus and (replicas or 1) > 1:
         raise HighlightError(f"--replicas {replicas}: across machines, a machine without a GPU trains as one replica")
+    _configure_coordination_service(tf)
     implementation = tf.distribute.experimental.CommunicationImplementation
     options = tf.distribute.experimental.CommunicationOptions(
         implementation=implementation.NCCL if cross_device == "nccl" else implementation.AUTO
     )
     return _keras_multi_worker_strategy_class(tf)(communication_options=options)
+
+
+def _configure_coordination_service(tf) -> None:
+    """TensorFlow's coordination service as MultiWorkerMirroredStrategy sets it up, with ``HEARTBEAT_TIMEOUT_S``.
+
+    The strategy configures the service only where nothing has (same service, leader
+    and jobs, from ``TF_CONFIG``), so configuring it first is how its heartbeat timeout
+    can be set: ``tf.distribute`` has no option for it.
+    """
+    from tensorflow.compiler.xla.tsl.protobuf.coordination_config_pb2 import CoordinatedJob
+    from tensorflow.python.distribute import multi_worker_util
+    from tensorflow.python.eager import context
+
+    cluster_spec = tf.distribute.cluster_resolver.TFConfigClusterResolver().cluster_spec()
+    jobs = [job for job in ("chief", "worker") if job in cluster_spec.jobs]
+    context.context().configure_coordination_service(
+        service_type="standalone",
+        service_leader=multi_worker_util.coordination_leader(cluster_spec),
+        heartbeat_timeout_in_ms=HEARTBEAT_TIMEOUT_S * 1000,
+        coordinated_jobs=[CoordinatedJob(name=job, num_tasks=cluster_spec.num_tasks(job)) for job in jobs],
+    )
 
 
 def _keras_multi_worker_strategy_class(tf):
