@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ sys.path.insert(0, str(REPO))
 
 from highlight.source import probe  # noqa: E402
 from highlight.table import format_table  # noqa: E402
+from highlight.train.distribute import local_worker_hosts  # noqa: E402
 from highlight.train.labels import covering_ranges, write_labels  # noqa: E402
 
 SHARED = REPO.parent / "shared"
@@ -57,17 +57,6 @@ def split_labels(folder: Path) -> tuple[Path, Path]:
     return train, test
 
 
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("localhost", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
-
-
 def train_one_machine(labels: Path, out: Path, seed: int) -> float:
     started = time.perf_counter()
     command = HIGHLIGHT + ["train", str(labels), "--out", str(out), "--replicas", "2", "--seed", str(seed), *RECIPE]
@@ -77,7 +66,7 @@ def train_one_machine(labels: Path, out: Path, seed: int) -> float:
 
 def train_two_workers(labels: Path, folder: Path, seed: int) -> tuple[Path, float]:
     """Both workers started together, each with its own --out as on two machines; the chief's model."""
-    hosts = ",".join(f"localhost:{port}" for port in free_ports(2))
+    hosts = local_worker_hosts(2)
     started = time.perf_counter()
     processes = []
     for index in (0, 1):

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -36,7 +35,7 @@ import pytest
 from highlight import HighlightError
 from highlight.export import manifest as manifests
 from highlight.intervals import temporal_iou
-from highlight.train.distribute import HEARTBEAT_TIMEOUT_S
+from highlight.train.distribute import HEARTBEAT_TIMEOUT_S, local_worker_hosts
 from highlight.train.labels import covering_ranges, write_labels
 from tests.conftest import REPO, write_model_description
 
@@ -140,18 +139,6 @@ def test_eval_on_held_out_part_reaches_f1(held_out_evaluation):
     assert "frames" in printed and "intervals" in printed
 
 
-def free_ports(count: int) -> list[int]:
-    """Ports nothing listens on now (the OS picks them; they are released for the workers to bind)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("localhost", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
-
-
 def run_together(
     commands: list[list[str]], environments: list[dict], logs: list[Path], timeout: float
 ) -> list[tuple[int, str]]:
@@ -180,7 +167,7 @@ def run_together(
 
 def worker_commands(command: list[str]) -> list[list[str]]:
     """``command`` for worker 0 and worker 1 of a cluster of two on localhost."""
-    hosts = ",".join(f"localhost:{port}" for port in free_ports(2))
+    hosts = local_worker_hosts(2)
     return [command + ["--worker-hosts", hosts, "--worker-index", str(index)] for index in (0, 1)]
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 
@@ -31,6 +32,22 @@ TF_CONFIG = "TF_CONFIG"
 # run on a loaded 2-core machine lost a healthy worker to it mid-epoch. It is also how
 # long the others may wait for a worker that has died or hangs before they stop.
 HEARTBEAT_TIMEOUT_S = 120
+
+
+def local_worker_hosts(count: int) -> str:
+    """``--worker-hosts`` for ``count`` workers on this machine, on ports free now.
+
+    For trying several workers on one machine, as the tests and the benchmark do: the
+    OS picks each port; they are released for the workers to bind.
+    """
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("localhost", 0))
+        return ",".join(f"localhost:{s.getsockname()[1]}" for s in sockets)
+    finally:
+        for s in sockets:
+            s.close()
 
 
 @dataclass(frozen=True)
