@@ -69,6 +69,11 @@ class LiveStats:
     connection_starts: list[float] = field(default_factory=list)  # session time of each connection's start
 
 
+def kept_sound(container):
+    """The sound stream the clips keep: the first that MP4 can hold as it comes; None if there is none."""
+    return next((a for a in container.streams.audio if a.codec_context.name in COPYABLE_SOUND), None)
+
+
 def is_camera(spec: str) -> bool:
     """A camera index (``0``) or a video device (``/dev/video0``), rather than a stream or a file."""
     return spec.isdigit() or spec.startswith("/dev/video")
@@ -151,9 +156,8 @@ class _Connection:
         self.realtime = realtime
         self.wall_origin = 0.0
         self.template = StreamTemplate(self.stream)
-        sound = next((a for a in container.streams.audio if a.codec_context.name in COPYABLE_SOUND), None)
-        self.sound = sound  # the sound the clips keep, if MP4 can hold it as it comes
-        self.sound_template = StreamTemplate(sound) if sound is not None else None
+        self.sound = kept_sound(container)
+        self.sound_template = StreamTemplate(self.sound) if self.sound is not None else None
 
     def streams(self) -> list:
         """What to demux: the pictures, and the sound the clips keep."""
@@ -226,7 +230,7 @@ class LiveSource:
             fps=_stream_fps(stream),
             duration=0.0,  # unknown: nothing may look ahead (the motion scorer builds no plate)
             frame_count=0,
-            has_audio=any(a.codec_context.name in COPYABLE_SOUND for a in self._pending_container.streams.audio),
+            has_audio=kept_sound(self._pending_container) is not None,
             codec=stream.codec_context.name,
             fps_rational=str(Fraction(stream.average_rate)) if stream.average_rate else "",
         )
