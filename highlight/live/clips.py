@@ -39,7 +39,8 @@ def write_packet_clip(packets: list[BufferedPacket], start: float, end: float, p
     if not video:
         raise HighlightError(f"{path.name}: no buffered video for this highlight")
     copied = video[0].template.codec_name in COPYABLE_CODECS
-    with_sound = copied and any(not p.video for p in packets)
+    # Sound is copied from the clip's first picture to its end: only sound there makes it a clip with sound.
+    with_sound = copied and any(not p.video and video[0].time <= p.time < end for p in packets)
     with atomic_path(path) as tmp:
         try:
             if copied:
