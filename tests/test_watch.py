@@ -23,7 +23,7 @@ import pytest
 from highlight import HighlightError
 from highlight.batch import plan_outputs
 from highlight.export import manifest as manifests
-from highlight.folder_lock import LOCK_FILE, folder_lock
+from highlight.folder_lock import LOCK_FILE
 from highlight.settings import RunSettings
 from highlight.source import probe
 from highlight.watch.daemon import ActiveHours, job_key
@@ -375,34 +375,3 @@ def test_corrupt_file_fails_with_reason_others_succeed_and_done_is_skipped_after
     assert records(out)["good.mp4"].status == "done"
     assert len(log_lines(out, "done good.mp4")) == 2
     assert manifests.load(out / "good").interval_settings["threshold"] == 0.6
-
-
-def test_a_file_another_process_is_working_on_waits_without_spending_an_attempt(tmp_path, samples, daemon):
-    """A manual `highlight run` holding the video's folder is not the file's fault: the
-    daemon looks again later, and with one attempt allowed the file is still done."""
-    folder, out = tmp_path / "in", tmp_path / "out"
-    folder.mkdir()
-    shutil.copy(samples[0] / "pal_25fps.mp4", folder / "good.mp4")
-    (out / "good").mkdir(parents=True)
-    holding, release = threading.Event(), threading.Event()
-
-    def hold_the_folder() -> None:
-        with folder_lock(out / "good"):
-            holding.set()
-            release.wait(timeout=120)
-
-    holder = threading.Thread(target=hold_the_folder)
-    holder.start()
-    try:
-        assert holding.wait(timeout=10)
-        options = ["--no-clips", "--max-attempts", "1", "--retry-delay", "0.5s", "--exit-when-idle"]
-        process = daemon(folder, out, *options)
-        wait_for(lambda: log_lines(out, "busy"), 90, "the daemon to find the folder busy", process)
-        assert records(out)["good.mp4"].status == "queued"
-    finally:
-        release.set()
-        holder.join(timeout=10)
-    assert finish(process) == 0
-    row = records(out)["good.mp4"]
-    assert (row.status, row.attempts) == ("done", 1)
-    assert_finished_outputs(out / "good")

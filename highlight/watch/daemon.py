@@ -498,8 +498,7 @@ class Watcher:
         if result and result.status == "busy":
             # Another highlight process (a manual run) is working on this video: not a
             # fault of the file, so no attempt is spent; it is looked at again later.
-            retry_at = time.time() + self.config.retry_delay
-            self.store.abandon(path, retry_at=retry_at)
+            self.store.abandon(path, retry_at=time.time() + self.config.retry_delay, why=result.error)
             log.info("%s (no attempt counted); trying again in %s", result.error, _seconds(self.config.retry_delay))
             return
         error = (result.error if result else "") or crash

@@ -192,14 +192,15 @@ class Store:
         )
         return retry_at
 
-    def abandon(self, path: str, retry_at: float = 0.0, now: float | None = None) -> None:
+    def abandon(self, path: str, retry_at: float = 0.0, why: str | None = None, now: float | None = None) -> None:
         """Put back a file whose attempt says nothing about it (its worker was stopped on
-        purpose, or another process held its folder): that attempt does not count."""
+        purpose, or another process held its folder): that attempt does not count.
+        ``why`` is shown (``--status``) until the next attempt says otherwise."""
         now = time.time() if now is None else now
         self.db.execute(
             "UPDATE files SET status = 'queued', attempts = MAX(0, attempts - 1), pid = NULL, next_attempt = ?, "
-            "updated = ? WHERE path = ? AND status = 'running'",
-            (retry_at, now, path),
+            "last_error = COALESCE(?, last_error), updated = ? WHERE path = ? AND status = 'running'",
+            (retry_at, why, now, path),
         )
 
     def requeue_interrupted(self, now: float | None = None) -> list[Record]:
