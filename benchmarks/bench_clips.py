@@ -16,13 +16,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench_run import cached_1080p
+from bench_run import cached_1080p, child_result
 
 REPO = Path(__file__).resolve().parents[1]
 CACHE = REPO / "benchmarks" / "out"
@@ -51,11 +49,7 @@ def measure_one(video: Path, method: str | None) -> dict:
 
 
 def run_child(video: Path, method: str | None) -> dict:
-    command = [sys.executable, __file__, "--child", str(video), method or "none"]
-    output = subprocess.run(
-        command, check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}
-    )
-    return json.loads(output.stdout.splitlines()[-1])
+    return child_result(__file__, [str(video), method or "none"])
 
 
 def main() -> None:

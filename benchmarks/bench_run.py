@@ -87,12 +87,20 @@ def measure_one(video: Path, sample_fps: float, clips: bool, skip_quiet: bool) -
     }
 
 
-def run_child(video: Path, sample_fps: float = 2.0, clips: bool = False, skip_quiet: bool = True) -> dict:
-    command = [sys.executable, __file__, "--child", str(video), str(sample_fps), str(int(clips)), str(int(skip_quiet))]
+def child_result(script: str, arguments: list[str]) -> dict:
+    """``script --child ARGUMENTS`` in a fresh process importing this checkout: its last line of output, as JSON.
+
+    A fresh process per measurement, so that its peak memory and imports are its own.
+    """
+    command = [sys.executable, script, "--child", *arguments]
     output = subprocess.run(
         command, check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}
     )
     return json.loads(output.stdout.splitlines()[-1])
+
+
+def run_child(video: Path, sample_fps: float = 2.0, clips: bool = False, skip_quiet: bool = True) -> dict:
+    return child_result(__file__, [str(video), str(sample_fps), str(int(clips)), str(int(skip_quiet))])
 
 
 def main() -> None:
