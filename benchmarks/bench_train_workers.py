@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 
 from highlight.source import probe  # noqa: E402
 from highlight.table import format_table  # noqa: E402
-from highlight.train.distribute import local_worker_hosts  # noqa: E402
+from highlight.train.distribute import local_worker_hosts, run_local_workers  # noqa: E402
 from highlight.train.labels import covering_ranges, write_labels  # noqa: E402
 
 SHARED = REPO.parent / "shared"
@@ -67,22 +67,17 @@ def train_one_machine(labels: Path, out: Path, seed: int) -> float:
 def train_two_workers(labels: Path, folder: Path, seed: int) -> tuple[Path, float]:
     """Both workers started together, each with its own --out as on two machines; the chief's model."""
     hosts = local_worker_hosts(2)
+    commands = [
+        HIGHLIGHT
+        + ["train", str(labels), "--out", str(folder / f"worker{index}"), "--seed", str(seed)]
+        + [*RECIPE, "--worker-hosts", hosts, "--worker-index", str(index)]
+        for index in (0, 1)
+    ]
+    logs = [folder / f"worker{index}.log" for index in (0, 1)]
     started = time.perf_counter()
-    processes = []
-    for index in (0, 1):
-        command = HIGHLIGHT + ["train", str(labels), "--out", str(folder / f"worker{index}"), "--seed", str(seed)]
-        command += [*RECIPE, "--worker-hosts", hosts, "--worker-index", str(index)]
-        log = open(folder / f"worker{index}.log", "w")  # a full pipe would block a worker and its peer
-        processes.append((subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO), log))
-    try:
-        for process, _ in processes:
-            if process.wait(timeout=TIMEOUT_S) != 0:
-                raise SystemExit(f"a worker failed: see {folder}/worker*.log")
-    finally:
-        for process, log in processes:
-            if process.poll() is None:
-                process.kill()
-            log.close()
+    results = run_local_workers(commands, [dict(os.environ)] * 2, logs, TIMEOUT_S)
+    if any(code != 0 for code, _ in results):
+        raise SystemExit(f"a worker failed: see {folder}/worker*.log")
     seconds = time.perf_counter() - started
     check_written_once(folder)
     return folder / "worker0", seconds

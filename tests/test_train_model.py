@@ -35,7 +35,7 @@ import pytest
 from highlight import HighlightError
 from highlight.export import manifest as manifests
 from highlight.intervals import temporal_iou
-from highlight.train.distribute import HEARTBEAT_TIMEOUT_S, local_worker_hosts
+from highlight.train.distribute import HEARTBEAT_TIMEOUT_S, local_worker_hosts, run_local_workers
 from highlight.train.labels import covering_ranges, write_labels
 from tests.conftest import REPO, write_model_description
 
@@ -139,32 +139,6 @@ def test_eval_on_held_out_part_reaches_f1(held_out_evaluation):
     assert "frames" in printed and "intervals" in printed
 
 
-def run_together(
-    commands: list[list[str]], environments: list[dict], logs: list[Path], timeout: float
-) -> list[tuple[int, str]]:
-    """Start every command, wait for all; if one fails or time runs out, stop the others.
-
-    A worker whose peer died waits in its collectives forever: it must be stopped, not
-    awaited. Output goes to files: a full pipe would block a worker, and its peer with it.
-    """
-    processes = []
-    for command, env, log in zip(commands, environments, logs):
-        with open(log, "w") as handle:
-            processes.append(subprocess.Popen(command, env=env, stdout=handle, stderr=subprocess.STDOUT))
-    deadline = time.monotonic() + timeout
-    try:
-        while any(p.poll() is None for p in processes):
-            failed = any(p.returncode not in (None, 0) for p in processes)
-            if failed or time.monotonic() > deadline:
-                break
-            time.sleep(1)
-    finally:
-        for p in processes:
-            if p.poll() is None:
-                p.kill()
-    return [(p.wait(), log.read_text()) for p, log in zip(processes, logs)]
-
-
 def worker_commands(command: list[str]) -> list[list[str]]:
     """``command`` for worker 0 and worker 1 of a cluster of two on localhost."""
     hosts = local_worker_hosts(2)
@@ -187,7 +161,7 @@ def two_workers(footage, tmp_path_factory) -> dict:
     environments = [{**os.environ, "TMPDIR": str(path)} for path in scratch]
     logs = [folder / "worker0.log", folder / "worker1.log"]
     started = time.monotonic()
-    results = run_together(commands, environments, logs, TWO_WORKERS_TIMEOUT_S)
+    results = run_local_workers(commands, environments, logs, TWO_WORKERS_TIMEOUT_S)
     seconds = time.monotonic() - started
     for code, output in results:
         assert code == 0, f"after {seconds:.0f} s: " + output[-4000:]
@@ -226,7 +200,7 @@ def first_steps(footage, tmp_path_factory) -> dict:
     workers = (reports["worker0"], reports["worker1"])
     commands = [command + ["--report", str(report)] for command, report in zip(worker_commands(step), workers)]
     logs = [folder / "worker0.log", folder / "worker1.log"]
-    results = run_together(commands, [environment] * 2, logs, TWO_WORKERS_TIMEOUT_S)
+    results = run_local_workers(commands, [environment] * 2, logs, TWO_WORKERS_TIMEOUT_S)
     for code, output in results:
         assert code == 0, output[-4000:]
     return {name: json.loads(path.read_text()) for name, path in reports.items()}

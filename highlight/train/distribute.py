@@ -19,8 +19,11 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
+import time
 from collections.abc import MutableMapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from highlight import HighlightError
 
@@ -48,6 +51,33 @@ def local_worker_hosts(count: int) -> str:
     finally:
         for s in sockets:
             s.close()
+
+
+def run_local_workers(
+    commands: list[list[str]], environments: list[dict], logs: list[Path], timeout: float
+) -> list[tuple[int, str]]:
+    """Start every worker's command, wait for all; if one fails or time runs out, stop the others.
+
+    A worker whose peer died waits in its collectives forever: it must be stopped, not
+    awaited. Output goes to files: a full pipe would block a worker, and its peer with
+    it. Returns each worker's exit status and output.
+    """
+    processes = []
+    for command, env, log in zip(commands, environments, logs):
+        with open(log, "w") as handle:
+            processes.append(subprocess.Popen(command, env=env, stdout=handle, stderr=subprocess.STDOUT))
+    deadline = time.monotonic() + timeout
+    try:
+        while any(p.poll() is None for p in processes):
+            failed = any(p.returncode not in (None, 0) for p in processes)
+            if failed or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+    finally:
+        for p in processes:
+            if p.poll() is None:
+                p.kill()
+    return [(p.wait(), log.read_text()) for p, log in zip(processes, logs)]
 
 
 @dataclass(frozen=True)
