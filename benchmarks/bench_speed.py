@@ -129,6 +129,18 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def measured_since(started: float, cpu: float, duration: float, decode: dict, **more) -> dict:
+    """One row's measurement in this process, from ``started`` (perf_counter) and ``cpu`` (cpu_seconds)."""
+    return {
+        "wall_s": time.perf_counter() - started,
+        "cpu_s": cpu_seconds() - cpu,
+        "duration": duration,
+        "decode": decode,
+        "peak_mb": peak_rss_mb(),
+        **more,
+    }
+
+
 def measure_highlight(video: str, model: str | None = None, gate: bool = True) -> dict:
     """``analyse`` + ``find_intervals`` as ``highlight run --no-clips`` does them."""
     from highlight.intervals import find_intervals
@@ -149,14 +161,8 @@ def measure_highlight(video: str, model: str | None = None, gate: bool = True) -
     with VideoSource(Path(video), info) as source:
         analysis = analyse(source, make_scorer(settings), settings)
     found = find_intervals(analysis.times, analysis.scores, settings.intervals, info.duration)
-    return {
-        "wall_s": time.perf_counter() - started,
-        "cpu_s": cpu_seconds() - cpu,
-        "duration": info.duration,
-        "decode": analysis.decode_stats,
-        "intervals": [(i.start, i.end) for i in found],
-        "peak_mb": peak_rss_mb(),
-    }
+    intervals = [(i.start, i.end) for i in found]
+    return measured_since(started, cpu, info.duration, analysis.decode_stats, intervals=intervals)
 
 
 def measure_decode(video: str, keyframes_only: bool) -> dict:
@@ -187,13 +193,7 @@ def measure_decode(video: str, keyframes_only: bool) -> dict:
             stream.thread_type = "AUTO"
             for _ in container.decode(stream):
                 frames += 1
-    return {
-        "wall_s": time.perf_counter() - started,
-        "cpu_s": cpu_seconds() - cpu,
-        "duration": duration,
-        "decode": {"frames_decoded": frames},
-        "peak_mb": peak_rss_mb(),
-    }
+    return measured_since(started, cpu, duration, {"frames_decoded": frames})
 
 
 def measure_seed(video: str, seconds: float) -> dict:
@@ -221,13 +221,7 @@ def measure_seed(video: str, seconds: float) -> dict:
                 batch = []
     if batch:
         model(np.stack(batch), training=False)
-    return {
-        "wall_s": time.perf_counter() - started,
-        "cpu_s": cpu_seconds() - cpu,
-        "duration": seconds,
-        "decode": {"frames_decoded": frames},
-        "peak_mb": peak_rss_mb(),
-    }
+    return measured_since(started, cpu, seconds, {"frames_decoded": frames})
 
 
 def run_child(kind: str, code: Path = REPO, **arguments) -> dict:
