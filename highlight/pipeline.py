@@ -130,23 +130,38 @@ class _Timeline:
         return (before >= self.edge_threshold) != (after >= self.edge_threshold)
 
     def _refine(self, start: float, end: float) -> None:
-        """Score every frame strictly between two samples, so an edge lands on the right frame.
+        """Score frames strictly between two samples that cross the threshold, so an edge lands on the right frame.
 
-        The scorer's state is not updated by these frames (``learn=False``): they are
-        out of order, and the regular samples alone drive the background model.
+        Every frame, or by halving where the scorer asks for it (``refine_by_bisection``).
         """
         frames = [f for f in self.source.window(start, end) if start < f.time < end]
         if not frames:
             return
-        images = [self.scorer.image_for(f) for f in frames]
-        for k in range(0, len(images), max(1, self.scorer.batch_size)):
-            chunk = images[k : k + self.scorer.batch_size]
-            chunk_frames = frames[k : k + len(chunk)]
-            self.scorer.expect_times([f.time for f in chunk_frames])
-            for f, s in zip(chunk_frames, self.scorer.score(chunk, learn=False)):
-                self.times.append(f.time)
-                self.scores.append(float(s))
-                self.refined.append(True)
+        if not self.scorer.refine_by_bisection:
+            for k in range(0, len(frames), max(1, self.scorer.batch_size)):
+                self._score_refined(frames[k : k + self.scorer.batch_size])
+            return
+        before_above = self.scores[-1] >= self.edge_threshold
+        before, after = -1, len(frames)  # indices of the nearest frames known to be on either side
+        while after - before > 1:
+            middle = (before + after) // 2
+            if (self._score_refined([frames[middle]])[0] >= self.edge_threshold) == before_above:
+                before = middle
+            else:
+                after = middle
+
+    def _score_refined(self, frames: list[Frame]) -> list[float]:
+        """Score frames between two samples and record them as refined.
+
+        The scorer's state is not updated by these frames (``learn=False``): they are
+        out of order, and the regular samples alone drive the background model.
+        """
+        self.scorer.expect_times([f.time for f in frames])
+        scores = [float(s) for s in self.scorer.score([self.scorer.image_for(f) for f in frames], learn=False)]
+        self.times.extend(f.time for f in frames)
+        self.scores.extend(scores)
+        self.refined.extend([True] * len(frames))
+        return scores
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         order = np.argsort(np.asarray(self.times), kind="stable")

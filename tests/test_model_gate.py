@@ -54,3 +54,30 @@ def test_gate_sends_only_moving_samples_to_the_classifier(samples, tmp_path):
     # none on the empty court far from them.
     visits, near = truth["court.mp4"], RunSettings().intervals.merge_gap + 1.0
     assert all(any(start - near <= t <= end + near for start, end in visits) for t, _ in through), (through, visits)
+
+
+@pytest.mark.slow
+def test_halving_places_edges_where_scoring_every_frame_does(samples):
+    """A scorer as dear as a classifier finds each edge from about 5 frames instead of every frame between samples.
+
+    The motion detector, told to refine by halving, against itself scoring every frame:
+    the same regular samples, so any difference in the edges is the refinement's.
+    """
+    from highlight.intervals import find_intervals, temporal_iou
+
+    folder, truth = samples
+    video = folder / "court.mp4"
+    settings = RunSettings(clips=False)
+    found, refined = {}, {}
+    for halving in (False, True):
+        scorer = make_scorer(settings)
+        scorer.refine_by_bisection = halving
+        with VideoSource(video) as source:
+            analysis = analyse(source, scorer, settings)
+            duration = source.info.duration
+        found[halving] = find_intervals(analysis.times, analysis.scores, settings.intervals, duration)
+        refined[halving] = int(np.count_nonzero(analysis.refined))
+    assert len(found[True]) == len(found[False]) == len(truth["court.mp4"])
+    for a, b in zip(found[True], found[False]):
+        assert temporal_iou((a.start, a.end), (b.start, b.end)) >= 0.95, (found[True], found[False])
+    assert 0 < refined[True] <= refined[False] / 3, refined

@@ -39,6 +39,13 @@ class Scorer(ABC):
     threshold: ClassVar[float | None] = None
     exit_threshold: ClassVar[float | None] = None
     supports_regions: ClassVar[bool] = False
+    # How an edge between two samples is placed. A cheap scorer (the motion detector,
+    # about 1 ms a frame) scores every frame in between, and smoothing sees them all.
+    # One that costs as much as decoding a whole GOP (a neural network: ResNet50 is
+    # about 27 ms of CPU a frame here) halves the stretch instead: about 5 frames
+    # scored for a second at 30 fps rather than 29, the same two neighbouring frames
+    # found when the score crosses the threshold once in between.
+    refine_by_bisection: ClassVar[bool] = False
     batch_size: int = 1
 
     def __init__(
