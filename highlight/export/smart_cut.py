@@ -358,10 +358,16 @@ class SmartCut:
             yield self._video_out(packet, pts, pts - delay)
 
     def _decode(self, gop: list) -> Iterator[av.VideoFrame]:
+        """The GOP's frames, up to the clip's end.
+
+        A packet decoded at or after the end is shown no earlier (pts >= dts) and no
+        frame decoded before it refers to it, so the end's GOP is decoded only as far
+        as the clip goes: half of it, on average.
+        """
         decoder = av.CodecContext.create(self.video.codec_context.name, "r")
         decoder.extradata = self.video.codec_context.extradata
         decoder.thread_type = "AUTO"
-        for packet in [*gop, None]:
+        for packet in [*(p for p in gop if p.dts < self.first_out), None]:
             for frame in decoder.decode(packet):
                 if frame.pts is not None:
                     yield frame
