@@ -175,7 +175,7 @@ def verify_clip(path: Path, expected_seconds: float, final: Path | None = None, 
     """HighlightError unless ``path`` is a playable video of about ``expected_seconds``
     (with an audio stream, where ``with_audio`` asks for one).
 
-    Reads the container's header and decodes the last second: a clip cut short by a
+    Reads the container's header and decodes the last GOP: a clip cut short by a
     full disk or a dying encoder fails one or the other. Times count from the video
     stream's first timestamp, so a clip whose timestamps do not start at 0 is measured
     the same way.
@@ -203,7 +203,7 @@ def is_intact(path: Path, expected_seconds: float) -> bool:
     """A clip written (and verified) earlier is still whole: not empty, a video stream, packets to its end.
 
     For resuming and skipping, which check every clip of a finished video: the packets
-    of the last second are read, not decoded (``verify_clip`` decodes them, once, after
+    of the last GOP are read, not decoded (``verify_clip`` decodes them, once, after
     writing). The damage a file at rest suffers is truncation (a copy or a sync cut
     short, a disk that filled), which leaves the last packets missing.
     """
@@ -231,16 +231,18 @@ def _frame_seconds(stream) -> float:
     return 1.0 / float(stream.average_rate or 30)
 
 
-def _seek_to_last_second(container, stream) -> None:
+def _seek_to_last_keyframe(container, stream) -> None:
+    """To the keyframe that starts the last GOP: all that must be read to reach the last frame."""
     duration = float(stream.duration * stream.time_base) if stream.duration else 0.0
-    if duration > 1.0:
+    last_frame = duration - _frame_seconds(stream)
+    if last_frame > 0:
         start = stream.start_time or 0
-        container.seek(start + int((duration - 1.0) / stream.time_base), stream=stream, backward=True)
+        container.seek(start + int(last_frame / stream.time_base), stream=stream, backward=True)
 
 
 def _last_packet_end(container, stream) -> float | None:
     """Where the last packet that can be read ends, in seconds from the stream's start."""
-    _seek_to_last_second(container, stream)
+    _seek_to_last_keyframe(container, stream)
     end = None
     for packet in container.demux(stream):
         if packet.pts is not None and packet.size:
@@ -250,8 +252,8 @@ def _last_packet_end(container, stream) -> float | None:
 
 
 def _last_frame_time(container, stream) -> float | None:
-    """The time of the last frame that decodes, from a seek to about a second before the end."""
-    _seek_to_last_second(container, stream)
+    """The time of the last frame that decodes, from the last GOP's keyframe."""
+    _seek_to_last_keyframe(container, stream)
     last = None
     for frame in container.decode(stream):
         if frame.pts is not None:
