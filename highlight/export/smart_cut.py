@@ -26,6 +26,7 @@ encoder's cost.
 from __future__ import annotations
 
 import errno
+import itertools
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -188,7 +189,7 @@ class EdgeEncoder:
     def encode(self, frames: Iterable) -> Iterator[av.Packet]:
         """Packets (timed in the source's time base, length-prefixed NAL units) for ``frames``."""
         encoder = self._open()
-        for frame in [*frames, None]:
+        for frame in itertools.chain(frames, [None]):
             if frame is not None:
                 frame.pict_type = av.video.frame.PictureType.NONE  # the encoder decides: only the first is an IDR
             for packet in encoder.encode(frame):
@@ -346,12 +347,15 @@ class SmartCut:
             yield self._video_out(packet, packet.pts - self.origin, packet.dts - self.origin)
 
     def _re_encode(self, gop: list, delay: int) -> Iterator[tuple[int, av.Packet]]:
-        frames = [f for f in self._decode(gop) if self.first_in <= f.pts < self.first_out]
-        if not frames:
+        # Streamed from the decoder to the encoder: a GOP of decoded pictures (10 s of 4K
+        # on some cameras) is never held at once, also with several clips written at once.
+        frames = (f for f in self._decode(gop) if self.first_in <= f.pts < self.first_out)
+        first = next(frames, None)
+        if first is None:
             return
-        self._started(frames[0].pts)
+        self._started(first.pts)
         shown_for = {p.pts: p.duration for p in gop}  # the source's durations: the edges a copy would have
-        for packet in self.encoder.encode(frames):
+        for packet in self.encoder.encode(itertools.chain([first], frames)):
             packet.duration = shown_for.get(packet.pts) or self.frame_ticks
             self.last_end = max(self.last_end or 0, packet.pts + packet.duration)
             pts = packet.pts - self.origin
