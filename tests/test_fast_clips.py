@@ -7,7 +7,9 @@ editor timeline (OpenTimelineIO) must fall inside the clip the manifest names.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import threading
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -17,6 +19,7 @@ import numpy as np
 import pytest
 
 from highlight.batch import run_batch
+from highlight.export import clip_methods, outputs
 from highlight.export.clip_methods import CLIP_METHODS, DEFAULT_CLIP_METHOD, ClipSource, write_smart
 from highlight.export.clips import ClipSettings
 from highlight.export.manifest import IntervalEntry, load
@@ -221,6 +224,32 @@ def test_run_records_the_real_edges_and_every_clip_matches_them(fast_run):
                 assert got.audio[0] <= 0.05 and got.audio[1] >= got.end - 0.05
             checked += 1
     assert checked >= 3
+
+
+def test_clips_written_at_once_are_those_written_one_by_one(samples, tmp_path, monkeypatch):
+    """Smart clips are written on a thread a core; the files and the manifest are what one at a time makes."""
+    from highlight.pipeline import process_video
+
+    folder, _ = samples
+    video = folder / "court.mp4"  # two visits: two clips
+    threads: list[str] = []
+    cut = clip_methods.smart_clip
+
+    def cut_and_say_where(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return cut(*args, **kwargs)
+
+    monkeypatch.setattr(clip_methods, "smart_clip", cut_and_say_where)
+    made = {}
+    for at_once in (1, 2):
+        monkeypatch.setattr(outputs, "CLIPS_AT_ONCE", at_once)
+        threads.clear()
+        manifest = process_video(video, tmp_path / str(at_once) / "court", RunSettings(), force=True)
+        files = {e.clip: hashlib.sha256((tmp_path / str(at_once) / "court" / e.clip).read_bytes()).hexdigest()
+                 for e in manifest.intervals}  # fmt: skip
+        made[at_once] = ([e.to_dict() for e in manifest.intervals], files, sorted(set(threads)))
+    assert len(made[1][0]) == 2 and made[1][:2] == made[2][:2]
+    assert made[1][2] == ["MainThread"] and len(made[2][2]) == 2 and "MainThread" not in made[2][2]
 
 
 def test_clip_method_is_part_of_the_key_only_when_not_the_default():

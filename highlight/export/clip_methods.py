@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,7 +64,9 @@ class ClipSource:
     """The recording, opened by each writer the way it needs: a path for copies, moviepy for re-encodes.
 
     moviepy (an ffmpeg process per stream) is started only when a re-encode is asked
-    for, and once for all the clips of the video.
+    for, and once for all the clips of the video. Its reader is one position in one
+    ffmpeg process, so one re-encode at a time holds it (``moviepy``); copies and smart
+    cuts open the file themselves and may run on several threads at once.
     """
 
     def __init__(self, info: VideoInfo, drawers: list | None = None):
@@ -71,14 +74,25 @@ class ClipSource:
         self.drawers = drawers or []
         self._stack = contextlib.ExitStack()
         self._moviepy = None
+        self._moviepy_lock = threading.Lock()
+        self._notes_lock = threading.Lock()
         self.smart_unsupported: str | None = None  # why smart cutting cannot work on this source, once found
 
-    def moviepy(self):
-        """The moviepy clip of the recording, upright, with the overlays drawn."""
-        if self._moviepy is None:
-            clip = self._stack.enter_context(encoder.open_source(self.info))
-            self._moviepy = encoder.with_overlays(clip, self.drawers)
-        return self._moviepy
+    @contextlib.contextmanager
+    def moviepy(self) -> Iterator:
+        """The moviepy clip of the recording, upright, with the overlays drawn; for this thread alone until exit."""
+        with self._moviepy_lock:
+            if self._moviepy is None:
+                clip = self._stack.enter_context(encoder.open_source(self.info))
+                self._moviepy = encoder.with_overlays(clip, self.drawers)
+            yield self._moviepy
+
+    def found_smart_unsupported(self, reason: str) -> bool:
+        """Record why smart cutting cannot work here; True for the first clip (of those at once) to find it."""
+        with self._notes_lock:
+            first = self.smart_unsupported is None
+            self.smart_unsupported = self.smart_unsupported or reason
+        return first
 
     def close(self) -> None:
         self._stack.close()
@@ -95,7 +109,8 @@ ClipWriter = Callable[[ClipSource, Interval, Path, encoder.ClipSettings], ClipEd
 
 def write_encoded(source: ClipSource, interval: Interval, path: Path, settings: encoder.ClipSettings) -> ClipEdges:
     """Re-encode with moviepy (verified inside ``write_clip``)."""
-    encoder.write_clip(source.moviepy(), interval, path, settings)
+    with source.moviepy() as clip:
+        encoder.write_clip(clip, interval, path, settings)
     return asked_edges(source.info, interval)
 
 
@@ -128,13 +143,13 @@ def write_smart(source: ClipSource, interval: Interval, path: Path, settings: en
                 encoder.verify_clip(tmp, edges.duration, final=path, with_audio=info.has_audio)
             return edges
         except SmartCutUnsupported as reason:
-            source.smart_unsupported = str(reason)
-            log.warning(
-                "%s: --clips smart cannot join %s; its clips are re-encoded whole "
-                "(--clips copy is much faster, starting on the keyframe before each highlight)",
-                info.path,
-                reason,
-            )
+            if source.found_smart_unsupported(str(reason)):
+                log.warning(
+                    "%s: --clips smart cannot join %s; its clips are re-encoded whole "
+                    "(--clips copy is much faster, starting on the keyframe before each highlight)",
+                    info.path,
+                    reason,
+                )
     return write_encoded(source, interval, path, settings)
 
 

@@ -7,8 +7,11 @@ named, reused and recorded the same way whether it comes from a new run or a re-
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +28,7 @@ if TYPE_CHECKING:  # only for the annotation: settings imports export.clips, whi
 
 Progress = Callable[[float], None]  # called with the video time reached, in seconds
 REEL_FILE = "reel.mp4"
+CLIPS_AT_ONCE = os.cpu_count() or 1  # copied or smart clips written at once: one a core (see ``_write_clips``)
 
 
 def write_outputs(
@@ -67,42 +71,66 @@ def _write_clips(
     reusable: set[str],
     progress: Progress | None,
 ) -> None:
-    """Each interval's clip (by the chosen method) and slow motion, then the reel (re-encoded)."""
+    """Each interval's clip (by the chosen method) and slow motion, then the reel (re-encoded).
+
+    Copied and smart clips are written several at once, one a core: each is one
+    decoder and one encoder that keep about a core busy (FFmpeg works without the
+    GIL), so on two cores two at once take little more than one. They are recorded
+    in the manifest in order, each once it and every clip before it exist, so a run
+    killed half-way still resumes at the first clip the manifest does not list.
+    """
     drawers = overlay_drawers(settings.overlay, out_dir, settings.given_plugin_options())
     plain = method_for_plain_clips(settings.clip_method, overlay=bool(drawers))
-    with ClipSource(info, drawers) as source:
-        for index, interval in enumerate(intervals, start=1):
+    at_once = 1 if plain.re_encodes else max(1, min(len(intervals), CLIPS_AT_ONCE))
+
+    def write_plain(index: int, interval: Interval) -> tuple[str, ClipEdges]:
+        written: list[ClipEdges] = []
+        name = _ensure(
+            out_dir,
+            clip_writer.clip_name(index, interval),
+            reusable,
+            lambda p: written.append(plain.write(source, interval, p, settings.clip)),
+        )
+        # Where the clip really starts and ends; for one an earlier attempt wrote, worked out again.
+        return name, written[0] if written else plain.edges(info, interval)
+
+    def write_slowmo(interval: Interval, path: Path) -> None:
+        with source.moviepy() as clip:  # re-encoded from moviepy's one reader, which one writer holds at a time
+            clip_writer.write_clip(clip, interval, path, settings.clip, settings.slowmo)
+
+    def write_reel(path: Path) -> None:
+        with source.moviepy() as clip:
+            clip_writer.write_reel(clip, intervals, path, settings.clip)
+
+    def plain_clips(pool: ThreadPoolExecutor | None) -> Iterator[tuple[str, ClipEdges]]:
+        """Each plain clip's (name, edges), in order: written on the pool's threads, or here when asked for."""
+        numbered = list(enumerate(intervals, start=1))
+        if pool is None:  # a re-encode: on this thread, so that an interrupt stops it at once
+            return (write_plain(index, interval) for index, interval in numbered)
+        clips = [pool.submit(write_plain, index, interval) for index, interval in numbered]
+        return (clip.result() for clip in clips)
+
+    with ClipSource(info, drawers) as source, contextlib.ExitStack() as stack:
+        pool = None
+        if at_once > 1:
+            pool = stack.enter_context(ThreadPoolExecutor(at_once, thread_name_prefix="clip"))
+            stack.callback(pool.shutdown, cancel_futures=True)  # after a failure, no clip not yet begun is started
+        for index, (interval, (name, edges)) in enumerate(zip(intervals, plain_clips(pool)), start=1):
             entry = IntervalEntry.from_interval(index, interval)
-            written: list[ClipEdges] = []
-            entry.clip = _ensure(
-                out_dir,
-                clip_writer.clip_name(index, interval),
-                reusable,
-                lambda p, i=interval, w=written: w.append(plain.write(source, i, p, settings.clip)),
-            )
-            # Where the clip really starts and ends; for one an earlier attempt wrote, worked out again.
-            edges = written[0] if written else plain.edges(info, interval)
-            entry.clip_start, entry.clip_end = round(edges.start, 3), round(edges.end, 3)
+            entry.clip, entry.clip_start, entry.clip_end = name, round(edges.start, 3), round(edges.end, 3)
             if settings.slowmo:
                 entry.slowmo_clip = _ensure(
                     out_dir,
                     clip_writer.clip_name(index, interval, "_slowmo"),
                     reusable,
-                    lambda p, i=interval: clip_writer.write_clip(
-                        source.moviepy(), i, p, settings.clip, settings.slowmo
-                    ),
+                    lambda p, i=interval: write_slowmo(i, p),
                 )
             manifest.intervals.append(entry)
             manifest.save(out_dir)
             if progress:
                 progress(interval.end)
         if settings.reel:
-            manifest.reel = _ensure(
-                out_dir,
-                REEL_FILE,
-                set(),
-                lambda p: clip_writer.write_reel(source.moviepy(), intervals, p, settings.clip),
-            )
+            manifest.reel = _ensure(out_dir, REEL_FILE, set(), write_reel)
 
 
 def _ensure(out_dir: Path, name: str, reusable: set[str], write: Callable[[Path], None]) -> str:
