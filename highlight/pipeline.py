@@ -130,38 +130,23 @@ class _Timeline:
         return (before >= self.edge_threshold) != (after >= self.edge_threshold)
 
     def _refine(self, start: float, end: float) -> None:
-        """Score frames strictly between two samples that cross the threshold, so an edge lands on the right frame.
+        """Score frames strictly between two samples, so an edge lands on the right frame.
 
-        Every frame, or by halving where the scorer asks for it (``refine_by_bisection``).
-        """
-        frames = [f for f in self.source.window(start, end) if start < f.time < end]
-        if not frames:
-            return
-        if not self.scorer.refine_by_bisection:
-            for k in range(0, len(frames), max(1, self.scorer.batch_size)):
-                self._score_refined(frames[k : k + self.scorer.batch_size])
-            return
-        before_above = self.scores[-1] >= self.edge_threshold
-        before, after = -1, len(frames)  # indices of the nearest frames known to be on either side
-        while after - before > 1:
-            middle = (before + after) // 2
-            if (self._score_refined([frames[middle]])[0] >= self.edge_threshold) == before_above:
-                before = middle
-            else:
-                after = middle
-
-    def _score_refined(self, frames: list[Frame]) -> list[float]:
-        """Score frames between two samples and record them as refined.
-
+        Every frame, or every ``refine_every``-th where the scorer is dear, counted from
+        the earlier sample (so the scored frames are evenly spaced with the samples).
         The scorer's state is not updated by these frames (``learn=False``): they are
         out of order, and the regular samples alone drive the background model.
         """
-        self.scorer.expect_times([f.time for f in frames])
-        scores = [float(s) for s in self.scorer.score([self.scorer.image_for(f) for f in frames], learn=False)]
-        self.times.extend(f.time for f in frames)
-        self.scores.extend(scores)
-        self.refined.extend([True] * len(frames))
-        return scores
+        frames = [f for f in self.source.window(start, end) if start < f.time < end]
+        every = max(1, self.scorer.refine_every)
+        chosen = frames[every - 1 :: every] if len(frames) >= every else frames
+        for k in range(0, len(chosen), max(1, self.scorer.batch_size)):
+            batch = chosen[k : k + self.scorer.batch_size]
+            self.scorer.expect_times([f.time for f in batch])
+            scores = self.scorer.score([self.scorer.image_for(f) for f in batch], learn=False)
+            self.times.extend(f.time for f in batch)
+            self.scores.extend(float(s) for s in scores)
+            self.refined.extend([True] * len(batch))
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         order = np.argsort(np.asarray(self.times), kind="stable")

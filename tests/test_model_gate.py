@@ -57,11 +57,11 @@ def test_gate_sends_only_moving_samples_to_the_classifier(samples, tmp_path):
 
 
 @pytest.mark.slow
-def test_halving_places_edges_where_scoring_every_frame_does(samples):
-    """A scorer as dear as a classifier finds each edge from about 5 frames instead of every frame between samples.
+def test_a_dear_scorer_scores_every_third_frame_at_an_edge_and_lands_it_where_every_frame_does(samples):
+    """A scorer as dear as a classifier refines an edge with a third of the frames between two samples.
 
-    The motion detector, told to refine by halving, against itself scoring every frame:
-    the same regular samples, so any difference in the edges is the refinement's.
+    The motion detector, told to refine like the classifier, against itself scoring every
+    frame: the same regular samples, so any difference in the edges is the refinement's.
     """
     from highlight.intervals import find_intervals, temporal_iou
 
@@ -69,15 +69,16 @@ def test_halving_places_edges_where_scoring_every_frame_does(samples):
     video = folder / "court.mp4"
     settings = RunSettings(clips=False)
     found, refined = {}, {}
-    for halving in (False, True):
+    for every in (1, 3):
         scorer = make_scorer(settings)
-        scorer.refine_by_bisection = halving
+        scorer.refine_every = every
         with VideoSource(video) as source:
             analysis = analyse(source, scorer, settings)
             duration = source.info.duration
-        found[halving] = find_intervals(analysis.times, analysis.scores, settings.intervals, duration)
-        refined[halving] = int(np.count_nonzero(analysis.refined))
-    assert len(found[True]) == len(found[False]) == len(truth["court.mp4"])
-    for a, b in zip(found[True], found[False]):
-        assert temporal_iou((a.start, a.end), (b.start, b.end)) >= 0.95, (found[True], found[False])
-    assert 0 < refined[True] <= refined[False] / 3, refined
+        found[every] = find_intervals(analysis.times, analysis.scores, settings.intervals, duration)
+        refined[every] = int(np.count_nonzero(analysis.refined))
+    assert len(found[3]) == len(found[1]) == len(truth["court.mp4"])
+    for a, b in zip(found[3], found[1]):
+        assert temporal_iou((a.start, a.end), (b.start, b.end)) >= 0.95, (found[3], found[1])
+        assert abs(a.start - b.start) <= 0.1 and abs(a.end - b.end) <= 0.1, (found[3], found[1])
+    assert 0 < refined[3] <= refined[1] / 2.5, refined

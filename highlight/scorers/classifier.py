@@ -95,7 +95,7 @@ class ClassifierScorer(Scorer):
     """Scores frames with the probability of the model's positive label, in batches."""
 
     name = "classifier"
-    refine_by_bisection = True
+    refine_every = 3
 
     def __init__(self, folder: Path, backend: str = "auto", batch_size: int = 16, threads: int | None = None):
         self.folder = Path(folder).resolve() if Path(folder).exists() else Path(folder)
