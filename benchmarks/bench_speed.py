@@ -162,7 +162,8 @@ def measure_highlight(video: str, model: str | None = None, gate: bool = True) -
         analysis = analyse(source, make_scorer(settings), settings)
     found = find_intervals(analysis.times, analysis.scores, settings.intervals, info.duration)
     intervals = [(i.start, i.end) for i in found]
-    return measured_since(started, cpu, info.duration, analysis.decode_stats, intervals=intervals)
+    refined = int(analysis.refined.sum())  # frames scored between samples to place edges: the classifier's too
+    return measured_since(started, cpu, info.duration, analysis.decode_stats, intervals=intervals, refined=refined)
 
 
 def measure_decode(video: str, keyframes_only: bool) -> dict:
@@ -302,6 +303,8 @@ def print_table(rows: list[tuple[str, dict, str]], reference: dict[str, float]) 
             frames += f" ({ahead} ahead)"
         if classified is not None:
             frames += f"; classified {classified}/{classified + r['decode']['samples_gated']}"
+        if "refined" in r and (classified is not None or name.startswith("model")):
+            frames += f"; {r['refined']} at edges"
         base = reference.get(name.split(":")[0].strip())
         table.append(
             (
