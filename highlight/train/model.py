@@ -14,6 +14,14 @@
   scores every frame alike. So before each validation pass, and thereby in the saved
   model, they are recomputed for the current weights (``recalibrate_batchnorm``).
 
+In every phase the bias of each convolution that feeds a BatchNormalization stays fixed
+(``freeze_redundant_biases``): BatchNormalization subtracts the batch mean, which removes
+a per-channel bias exactly, so its true gradient is zero. What the optimizer computes
+for it is rounding noise, and Adam divides by the gradient's own scale, turning that
+noise into steps as large as the learning rate. Those steps change nothing the network
+computes in training mode, but they make two runs that round differently (one machine
+or two workers, another CPU) drift apart; fixed, the runs stay the same training.
+
 The model takes preprocessed images (``scorers.classifier.preprocess``) and ends in a
 sigmoid for two labels (the positive's probability) or a softmax for more.
 """
@@ -69,6 +77,7 @@ def build_model(n_outputs: int, size: tuple[int, int], weights: str = "imagenet"
     x = keras.layers.Dropout(dropout, name="dropout_2")(x)
     activation = "sigmoid" if n_outputs == 1 else "softmax"
     outputs = keras.layers.Dense(n_outputs, activation=activation, name="highlight")(x)
+    freeze_redundant_biases(backbone)
     return keras.Model(inputs, outputs, name="highlight_resnet50"), backbone
 
 
@@ -91,14 +100,43 @@ def _backbone(keras, weights: str, shape: tuple[int, int, int]):
 
 
 def set_trainable(backbone, which: str) -> None:
-    """Freeze the backbone (``head``), unfreeze its last stage (``top``) or all of it (``all``)."""
-    if which == "head":
-        backbone.trainable = False
-        return
-    backbone.trainable = True
-    if which == "top":
-        for layer in backbone.layers:
-            layer.trainable = layer.name.startswith(FINE_TUNE_PREFIX)
+    """Freeze the backbone (``head``), unfreeze its last stage (``top``) or all of it (``all``).
+
+    Each layer is set, not just the backbone: a Keras model's ``trainable`` does not
+    reach the layers of a functional model. Setting a layer's ``trainable`` makes all its
+    variables trainable again, so the redundant biases are frozen afresh.
+    """
+    backbone.trainable = which != "head"
+    for layer in backbone.layers:
+        layer.trainable = which == "all" or (which == "top" and layer.name.startswith(FINE_TUNE_PREFIX))
+    freeze_redundant_biases(backbone)
+
+
+def redundant_biases(network) -> list:
+    """The bias of every convolution in ``network`` whose output goes straight into a BatchNormalization.
+
+    In training mode BatchNormalization subtracts each channel's batch mean, which
+    removes such a bias exactly; in inference mode the bias only shifts what the
+    layer's own ``beta`` shifts. Either way it adds nothing the network can learn. (In
+    ``keras.applications.ResNet50`` every convolution's output feeds its
+    BatchNormalization alone.)
+    """
+    import keras
+
+    convolutions = {
+        id(layer.output): layer for layer in network.layers if isinstance(layer, keras.layers.Conv2D) and layer.use_bias
+    }
+    return [
+        convolutions[id(layer.input)].bias
+        for layer in network.layers
+        if isinstance(layer, keras.layers.BatchNormalization) and id(layer.input) in convolutions
+    ]
+
+
+def freeze_redundant_biases(network) -> None:
+    """Keep ``redundant_biases`` out of training: their gradient is rounding noise (see the module docstring)."""
+    for bias in redundant_biases(network):
+        bias.trainable = False
 
 
 def batchnorm_layers(model) -> list:
