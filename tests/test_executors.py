@@ -134,7 +134,10 @@ class DyingTask:
     def run(self, progress=None) -> VideoResult:
         tries = self.video.with_suffix(".tries")
         count = int(tries.read_text()) if tries.exists() else 0
-        tries.write_text(str(count + 1))
+        # Counted by rename: when one worker dies the pool kills the other, maybe mid-write,
+        # and a half-written count would fail the next try with a ValueError, not a death.
+        tries.with_suffix(".next").write_text(str(count + 1))
+        os.replace(tries.with_suffix(".next"), tries)
         if count < self.deaths:
             os._exit(1)
         return VideoResult(self.video, None, "done")
