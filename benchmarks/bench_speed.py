@@ -303,7 +303,7 @@ def print_table(rows: list[tuple[str, dict, str]], reference: dict[str, float]) 
             frames += f" ({ahead} ahead)"
         if classified is not None:
             frames += f"; classified {classified}/{classified + r['decode']['samples_gated']}"
-        if "refined" in r and (classified is not None or name.startswith("model")):
+        if "refined" in r and name.startswith("model"):
             frames += f"; {r['refined']} at edges"
         base = reference.get(name.split(":")[0].strip())
         table.append(
