@@ -5,10 +5,9 @@
 Run once on one machine with two CPU replicas and once as two worker processes, it
 shows whether the two set-ups are the same computation: the batches each replica gets
 in the first two epochs, the initial weights, the loss of the first step and the
-weights after it. Whole trainings cannot show that: from scratch, rounding-level
-differences in the gradients grow into different models within a few epochs (see
-tests/test_train_model.py). The pipeline is ``highlight train``'s own (strategy,
-frames, split, tf.data, model, optimizer), built by the same functions.
+weights after it. Where whole trainings part (tests/test_train_model.py compares two),
+this says at which of these they part. The pipeline is ``highlight train``'s own
+(strategy, frames, split, tf.data, model, optimizer), built by the same functions.
 """
 
 from __future__ import annotations
@@ -72,7 +71,8 @@ def first_step(labels_file: Path, replicas: int | None, worker_hosts: str | None
     split = ds.split_frames(ds.load_frames(ranges, labels, size, config.sample_fps, None), SPLIT)
     weights = ds.class_weights(split.train.labels, len(labels.labels))
     global_batch = config.batch_size * strategy.num_replicas_in_sync
-    train_data = make_tf_dataset(split.train, labels, weights, global_batch, training=True, seed=config.seed)
+    replicas = strategy.num_replicas_in_sync
+    train_data = make_tf_dataset(split.train, labels, weights, global_batch, True, config.seed, replicas)
     batches = replica_batches(strategy, train_data)
     phase = plan_phases(config.weights, 1)[0]
     with strategy.scope():

@@ -90,3 +90,45 @@ def test_cli_refuses_a_bad_worker_index_before_training(tmp_path):
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
     assert "--worker-index 2: must be 0 to 1" in done.stderr
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize(
+    "frames, replicas, training, expected",
+    [
+        (49, 2, False, (16, True)),  # 16 + 16 + 16, the last frame left out: no replica is handed nothing
+        (49, 1, False, (16, False)),  # outside a strategy every frame is seen
+        (100, 1, True, (16, True)),  # training never takes a partial batch
+        (11, 2, True, (10, True)),  # fewer than a batch: the most a multiple of the replicas holds
+        (5, 1, True, (16, False)),  # one replica: the few frames as one batch
+    ],
+)
+def test_batches_split_between_replicas_leave_none_empty(frames, replicas, training, expected):
+    from highlight.train.train import batch_plan
+
+    size, drop_remainder = batch_plan(frames, 16, replicas, training)
+    assert (size, drop_remainder) == expected
+    if replicas > 1:
+        assert size % replicas == 0 and drop_remainder  # every batch whole, every replica's share equal
+
+
+def test_too_few_frames_for_the_replicas_is_a_one_line_error():
+    from highlight.train.train import batch_plan
+
+    with pytest.raises(HighlightError, match="1 validation frame.*2 replicas"):
+        batch_plan(1, 16, 2, training=False)
+
+
+def test_a_tensorflow_failure_is_one_line_with_the_failed_operation():
+    from highlight.cli.train import tensorflow_reason
+
+    message = (
+        "Graph execution error:\n\nDetected at node conv1_bn/batchnorm/mul_1 defined at (most recent call last):\n"
+        '  File "train.py", line 3, in fit\n\n2 root error(s) found.\n'
+        "  (0) INVALID_ARGUMENT:  Incompatible shapes: [1,1,1,64] vs. [0,64,64,3]\n"
+        "\t [[{{node replica_1/conv1_bn/batchnorm/mul_1}}]]\n0 successful operations."
+    )
+    assert (
+        tensorflow_reason(RuntimeError(message))
+        == "(0) INVALID_ARGUMENT:  Incompatible shapes: [1,1,1,64] vs. [0,64,64,3]"
+    )
+    assert tensorflow_reason(ValueError("plain\nsecond")) == "plain"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+import traceback
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -110,3 +112,24 @@ def train(
         run_training(config, echo=typer.echo)
     except HighlightError as error:
         fail(error)
+    except Exception as error:  # TensorFlow's own failures: one line here, the whole report in a file
+        fail(f"training stopped: {type(error).__name__}: {tensorflow_reason(error)} ({report_file(error)})", code=1)
+
+
+def tensorflow_reason(error: Exception) -> str:
+    """The line that says what went wrong in a TensorFlow error (its message also lists the graph's call stack).
+
+    That line comes just before the ``[[{{node ...}}]]`` line naming the failed operation.
+    """
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    for before, line in zip(lines, lines[1:]):
+        if line.startswith("[[{{node"):
+            return before
+    return lines[0] if lines else "no message"
+
+
+def report_file(error: Exception) -> str:
+    """The full traceback written to a temporary file; where it is, for the user's error line."""
+    with tempfile.NamedTemporaryFile("w", prefix="highlight-train-", suffix=".log", delete=False) as handle:
+        handle.write("".join(traceback.format_exception(error)))
+    return f"full report: {handle.name}"

@@ -118,8 +118,8 @@ def train(config: TrainConfig, echo: Echo = print) -> dict[str, Any]:
         f"train {_counts(split.train, labels)}, validation {_counts(split.validation, labels)}; "
         f"{replicas} replica(s) on {workers} worker(s), batch {global_batch}"
     )
-    train_data = make_tf_dataset(split.train, labels, weights, global_batch, training=True, seed=config.seed)
-    validation_data = make_tf_dataset(split.validation, labels, weights, global_batch, training=False)
+    train_data = make_tf_dataset(split.train, labels, weights, global_batch, True, config.seed, replicas)
+    validation_data = make_tf_dataset(split.validation, labels, weights, global_batch, False, replicas=replicas)
 
     n_outputs = 1 if labels.binary else len(labels.labels)
     with strategy.scope():
@@ -132,7 +132,8 @@ def train(config: TrainConfig, echo: Echo = print) -> dict[str, Any]:
         shutil.rmtree(work, ignore_errors=True)
         echo(f"trained; worker 0 ({cluster.hosts[0]}) writes the model folder; scratch folder {work} removed")
         return {}
-    probabilities = trained.predict(validation_data, verbose=0)
+    every_validation_frame = make_tf_dataset(split.validation, labels, weights, global_batch, training=False)
+    probabilities = trained.predict(every_validation_frame, verbose=0)
     validation = validation_metrics(probabilities, split.validation.labels, labels)
     threshold = validation.get("threshold")
     save_keras(trained, out / KERAS_FILE)
@@ -243,12 +244,20 @@ def _counts(frames: ds.Frames, labels: LabelSet) -> dict[str, int]:
 
 
 def make_tf_dataset(
-    frames: ds.Frames, labels: LabelSet, class_weights: np.ndarray, batch: int, training: bool, seed: int = 0
+    frames: ds.Frames,
+    labels: LabelSet,
+    class_weights: np.ndarray,
+    batch: int,
+    training: bool,
+    seed: int = 0,
+    replicas: int = 1,
 ):
     """(preprocessed image, label, sample weight) batches; shuffled and augmented for training.
 
     Augmentation is what a tripod recording varies by: a mirrored scene, a small shift
     of the camera, exposure and contrast. Every random choice comes from ``seed``.
+    ``replicas``: how many the batches are split between (``batch_plan``); one for a
+    model outside any strategy, which then sees every frame.
     """
     import tensorflow as tf
 
@@ -261,11 +270,36 @@ def make_tf_dataset(
         data = tf.data.Dataset.zip(data, randomness).map(
             _augment, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True
         )
-        data = data.batch(batch, drop_remainder=len(frames) >= batch)
-    else:
-        data = data.batch(batch)
+    size, drop_remainder = batch_plan(len(frames), batch, replicas, training)
+    data = data.batch(size, drop_remainder=drop_remainder)
     data = data.map(lambda x, y, w: (preprocess(x), y, w))
     return data.prefetch(tf.data.AUTOTUNE).with_options(_shard_by_data(tf))
+
+
+def batch_plan(frames: int, batch: int, replicas: int, training: bool) -> tuple[int, bool]:
+    """(batch size, whether a last partial batch is left out) for ``frames`` frames split between ``replicas``.
+
+    Training leaves a partial batch out: its few frames would weigh as much as a full
+    batch in one step. With several replicas (or workers) nothing partial goes in at all:
+    TensorFlow splits a batch between replicas in order, each getting its full share
+    until the frames run out, so a short last batch leaves a replica empty, and
+    TensorFlow's oneDNN convolution fails on an empty batch (it returns its input's
+    shape; seen with 49 validation frames on two replicas). Then at most ``batch - 1``
+    validation frames are left out of the validation loss; the threshold is still chosen
+    on all of them, outside the strategy. Fewer frames than one batch make one smaller
+    batch, a multiple of ``replicas``.
+    """
+    if frames >= batch:
+        return batch, training or replicas > 1
+    if replicas == 1:
+        return batch, False
+    whole = frames - frames % replicas
+    if whole == 0:
+        raise HighlightError(
+            f"{frames} {'training' if training else 'validation'} frame(s) cannot be shared between {replicas} "
+            "replicas: label more, or train on fewer replicas"
+        )
+    return whole, True
 
 
 def _shard_by_data(tf):
