@@ -13,14 +13,13 @@ and, with Grappler's dependency optimizer off (highlight.train.distribute), roun
 the two models come out bit-identical, so the gap is zero whatever the seed. The
 "largest weight difference" column checks that on the saved models.
 
-Measured on the idle 2-core machine (seeds 0 and 1 by this script, before it printed
-the weight column; seeds 2 and 3 by the same commands run by hand):
+Measured on the idle 2-core machine (``--seeds 0 1 2 3``):
 
     seed  one machine F1  two workers F1  gap     largest weight difference  one machine  two workers
-    0     0.968           0.968           +0.000
-    1     0.942           0.942           +0.000
-    2     0.926           0.926           +0.000  0                          115 s        129 s
-    3     0.923           0.923           +0.000  0                          114 s        123 s
+    0     0.968           0.968           +0.000  0                          115 s        133 s
+    1     0.942           0.942           +0.000  0                          105 s        122 s
+    2     0.926           0.926           +0.000  0                          97 s         120 s
+    3     0.923           0.923           +0.000  0                          103 s        118 s
 
 With the dependency optimizer on, one machine's step rounded its gradients differently
 in the last bits (127 of 163 weight tensors apart after one step, by up to 5e-4: Adam
