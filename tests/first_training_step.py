@@ -72,7 +72,9 @@ def first_step(labels_file: Path, replicas: int | None, worker_hosts: str | None
     weights = ds.class_weights(split.train.labels, len(labels.labels))
     global_batch = config.batch_size * strategy.num_replicas_in_sync
     replicas = strategy.num_replicas_in_sync
-    train_data = make_tf_dataset(split.train, labels, weights, global_batch, True, config.seed, replicas)
+    train_data = make_tf_dataset(
+        split.train, labels, weights, global_batch, training=True, seed=config.seed, replicas=replicas
+    )
     batches = replica_batches(strategy, train_data)
     phase = plan_phases(config.weights, 1)[0]
     with strategy.scope():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -132,3 +133,23 @@ def test_a_tensorflow_failure_is_one_line_with_the_failed_operation():
         == "(0) INVALID_ARGUMENT:  Incompatible shapes: [1,1,1,64] vs. [0,64,64,3]"
     )
     assert tensorflow_reason(ValueError("plain\nsecond")) == "plain"
+
+
+def test_training_stopped_by_an_unexpected_error_says_so_in_one_line(tmp_path, monkeypatch, capsys):
+    import typer
+
+    import highlight.train.train as training
+    from highlight.cli.train import train
+
+    def failing_training(config, echo):
+        raise RuntimeError("Graph execution error:\n  (0) INVALID_ARGUMENT:  bad shapes\n\t [[{{node conv1}}]]")
+
+    monkeypatch.setattr(training, "train", failing_training)
+    with pytest.raises(typer.Exit) as stopped:
+        train(labels=tmp_path / "labels.csv", out=tmp_path / "model")
+    line = capsys.readouterr().err
+    assert stopped.value.exit_code == 1 and line.count("\n") == 1
+    assert "training stopped: RuntimeError: (0) INVALID_ARGUMENT:  bad shapes (full report: " in line
+    report = Path(line.rsplit("full report: ", 1)[1].rstrip(")\n"))
+    assert "Traceback" in report.read_text() and "failing_training" in report.read_text()
+    report.unlink()

@@ -113,7 +113,8 @@ def train(
     except HighlightError as error:
         fail(error)
     except Exception as error:  # TensorFlow's own failures: one line here, the whole report in a file
-        fail(f"training stopped: {type(error).__name__}: {tensorflow_reason(error)} ({report_file(error)})", code=1)
+        reason = f"{type(error).__name__}: {tensorflow_reason(error)}"
+        fail(f"training stopped: {reason} (full report: {write_report(error)})", code=1)
 
 
 def tensorflow_reason(error: Exception) -> str:
@@ -128,8 +129,8 @@ def tensorflow_reason(error: Exception) -> str:
     return lines[0] if lines else "no message"
 
 
-def report_file(error: Exception) -> str:
-    """The full traceback written to a temporary file; where it is, for the user's error line."""
+def write_report(error: Exception) -> Path:
+    """The full traceback, written to a temporary file for a bug report; the file."""
     with tempfile.NamedTemporaryFile("w", prefix="highlight-train-", suffix=".log", delete=False) as handle:
         handle.write("".join(traceback.format_exception(error)))
-    return f"full report: {handle.name}"
+    return Path(handle.name)

@@ -118,8 +118,12 @@ def train(config: TrainConfig, echo: Echo = print) -> dict[str, Any]:
         f"train {_counts(split.train, labels)}, validation {_counts(split.validation, labels)}; "
         f"{replicas} replica(s) on {workers} worker(s), batch {global_batch}"
     )
-    train_data = make_tf_dataset(split.train, labels, weights, global_batch, True, config.seed, replicas)
-    validation_data = make_tf_dataset(split.validation, labels, weights, global_batch, False, replicas=replicas)
+    train_data = make_tf_dataset(
+        split.train, labels, weights, global_batch, training=True, seed=config.seed, replicas=replicas
+    )
+    validation_data = make_tf_dataset(
+        split.validation, labels, weights, global_batch, training=False, replicas=replicas
+    )
 
     n_outputs = 1 if labels.binary else len(labels.labels)
     with strategy.scope():
