@@ -70,8 +70,8 @@ def first_step(labels_file: Path, replicas: int | None, worker_hosts: str | None
     size = (config.image_size, config.image_size)
     split = ds.split_frames(ds.load_frames(ranges, labels, size, config.sample_fps, None), SPLIT)
     weights = ds.class_weights(split.train.labels, len(labels.labels))
-    global_batch = config.batch_size * strategy.num_replicas_in_sync
     replicas = strategy.num_replicas_in_sync
+    global_batch = config.batch_size * replicas
     train_data = make_tf_dataset(
         split.train, labels, weights, global_batch, training=True, seed=config.seed, replicas=replicas
     )
@@ -89,7 +89,7 @@ def first_step(labels_file: Path, replicas: int | None, worker_hosts: str | None
     fit = model.fit(train_data, epochs=1, steps_per_epoch=1, shuffle=False, verbose=0)
     coordination = context.context().config.experimental.coordination_config
     return {
-        "replicas": strategy.num_replicas_in_sync,
+        "replicas": replicas,
         "batches": batches,  # [epoch and step][local replica]
         "initial_weights": initial,
         "first_loss": float(fit.history["loss"][0]),
