@@ -17,6 +17,7 @@ does not change the key of earlier runs); defaults are filled in when a video st
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from typing import Any
 
 from highlight.units import parse_seconds
 
+MAX_LISTED_CHOICES = 20  # longer lists of choices go in the help text, so the metavar column stays narrow
 _TRUE, _FALSE = {"true", "yes", "on", "1"}, {"false", "no", "off", "0"}
 
 
@@ -74,7 +76,7 @@ KINDS: dict[str, Kind] = {
     "choice": Kind(_text, "NAME"),
     "number": Kind(_number, "NUMBER"),
     "integer": Kind(_integer, "N"),
-    "seconds": Kind(_seconds, "TIME"),
+    "seconds": Kind(_seconds, "SECONDS"),
     "flag": Kind(_flag, ""),
     "path": Kind(_text, "PATH"),
 }
@@ -92,6 +94,9 @@ class Option:
     unit: str = ""  # shown after the default, e.g. "frames/s"
     alias: str | None = None  # an older global flag and [plugins] key kept working, e.g. "exercise"
     env: str | None = None  # an environment variable that fills it in, below the command line
+    minimum: float | None = None  # the smallest value allowed (numbers, integers, seconds)
+    maximum: float | None = None  # the largest value allowed
+    above_minimum: bool = False  # the minimum itself is not allowed (a rate, a width: above 0)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -105,7 +110,30 @@ class Option:
 
     @property
     def metavar(self) -> str:
-        return "|".join(self.choices) if self.choices else KINDS[self.kind].metavar
+        listed = "|".join(self.choices)
+        if listed and len(listed) <= MAX_LISTED_CHOICES:
+            return listed
+        return self.name.upper() if self.choices else KINDS[self.kind].metavar
+
+    @property
+    def allowed_range(self) -> str:
+        """The values allowed, in words ('above 0', '1 or more', '0 to 1'); empty when any value goes."""
+        low, high = self.minimum, self.maximum
+        if low is not None and high is not None:
+            return f"above {low:g}, at most {high:g}" if self.above_minimum else f"{low:g} to {high:g}"
+        if low is not None:
+            return f"above {low:g}" if self.above_minimum else f"{low:g} or more"
+        return f"{high:g} or less" if high is not None else ""
+
+    def _check_range(self, parsed: Any) -> None:
+        if isinstance(parsed, float) and not math.isfinite(parsed):
+            raise ValueError(
+                f"{parsed!r} is not a number{'; allowed: ' + self.allowed_range if self.allowed_range else ''}"
+            )
+        too_low = self.minimum is not None and (parsed <= self.minimum if self.above_minimum else parsed < self.minimum)
+        too_high = self.maximum is not None and parsed > self.maximum
+        if too_low or too_high:
+            raise ValueError(f"{parsed:g} is out of range; allowed: {self.allowed_range}")
 
     def parse(self, value: Any, base: Path | None = None) -> Any:
         """The value, checked and converted; ``base`` anchors a relative path (the config file's folder)."""
@@ -115,16 +143,19 @@ class Option:
             raise ValueError(f"{value!r}: {error}") from None
         if self.choices and parsed not in self.choices:
             raise ValueError(f"{parsed!r} is not one of {', '.join(self.choices)}")
+        if self.kind in ("number", "integer", "seconds"):
+            self._check_range(parsed)
         if self.kind == "path":
             parsed = str(((base or Path.cwd()) / Path(parsed).expanduser()).resolve())
         return parsed
 
     def describe(self) -> str:
         """One line for listings: '--reps-rest TIME  A pause ... [default: 5 s]'."""
+        choices = f" One of: {', '.join(self.choices)}." if self.choices and self.metavar not in self.choices else ""
         default = (
             "" if self.default in (None, False) else f" [default: {self.default}{' ' + self.unit if self.unit else ''}]"
         )
-        return f"{self.help}{default}"
+        return f"{self.help}{choices}{default}"
 
 
 def defaults(options: Sequence[Option]) -> dict[str, Any]:

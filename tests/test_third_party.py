@@ -100,7 +100,7 @@ def test_third_party_plugin_and_detector_take_options_from_command_line_and_conf
     listing = _run(third_party, config, "plugins")
     assert listing.returncode == 0, listing.stderr
     assert "--brightness-width N" in listing.stdout and "--difference-gain NUMBER" in listing.stdout
-    help_text = _run(third_party, config, "run", "--help").stdout
+    help_text = _run(third_party, config, "run", "--help-all").stdout  # detector tuning is listed there
     assert "--brightness-width" in help_text and "--difference-gain" in help_text
 
     common = [str(video), "--detector", "difference", "--plugin", "brightness", "--no-clips", "--no-report", "-q"]

@@ -17,24 +17,26 @@ import typer
 
 from highlight import __version__
 from highlight.cli import cut, eval, export, label, live, plugins, region, report, run, train, watch
+from highlight.cli.help import Command, Group
 
 app = typer.Typer(
+    cls=Group,
     add_completion=False,
     no_args_is_help=True,
     help="Turn long sports and workout recordings into highlight clips.",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-app.command("run")(run.run)
-app.command("cut")(cut.cut)
-app.command("export")(export.export)
-app.command("report")(report.report)
-app.command("plugins")(plugins.list_plugins)
-app.command("region")(region.region)
-app.command("watch")(watch.watch)
-app.command("live")(live.live)
-app.command("train")(train.train)
-app.command("eval")(eval.evaluate)
+app.command("run", cls=Command)(run.run)
+app.command("cut", cls=Command)(cut.cut)
+app.command("export", cls=Command)(export.export)
+app.command("report", cls=Command)(report.report)
+app.command("plugins", cls=Command)(plugins.list_plugins)
+app.command("region", cls=Command)(region.region)
+app.command("watch", cls=Command)(watch.watch)
+app.command("live", cls=Command)(live.live)
+app.command("train", cls=Command)(train.train)
+app.command("eval", cls=Command)(eval.evaluate)
 app.add_typer(label.label_app, name="label")
 
 

@@ -17,6 +17,8 @@ from typing import Any, Optional
 import typer
 
 from highlight import HighlightError
+from highlight.cli.help import HelpAll
+from highlight.cli.options import PLUGINS_PANEL, TUNING
 from highlight.config import check_section, component_values
 from highlight.options import Option, from_environment, parse_values
 from highlight.plugin_api import check_plugins, with_dependencies
@@ -40,29 +42,41 @@ def _parameters(taken: set[str]) -> list[tuple[inspect.Parameter, tuple[str, str
     for group, components in declared().items():
         for component, options in components.items():
             for option in options:
-                flags = [f"--{component}-{option.dashed}"]
-                if option.alias and group is PLUGINS:
-                    flags.append(f"--{option.alias}")
-                flags = [flag for flag in dict.fromkeys(flags) if flag not in taken]
-                if not flags:
-                    continue
-                taken.update(flags)
-                is_flag = option.kind == "flag"
-                default = typer.Option(
-                    None,
-                    *flags,
-                    help=option.describe(),
-                    rich_help_panel=f"{group.what.title()} {component}",
-                    **({} if is_flag else {"metavar": option.metavar}),
-                )
-                parameter = inspect.Parameter(
-                    f"{group.section}__{component}__{option.name}".replace("-", "_"),
-                    inspect.Parameter.KEYWORD_ONLY,
-                    default=default,
-                    annotation=Optional[bool] if is_flag else Optional[str],
-                )
-                found.append((parameter, (group.section, component, option.name)))
+                name = f"{group.section}__{component}__{option.name}".replace("-", "_")
+                target = (group.section, component, option.name)
+                alias = f"--{option.alias}" if option.alias and group is PLUGINS else None
+                # The alias is a hidden flag of its own: it keeps working without widening --help.
+                for flag, suffix, hidden in ((f"--{component}-{option.dashed}", "", False), (alias, "__alias", True)):
+                    if flag is None or flag in taken:
+                        continue
+                    taken.add(flag)
+                    parameter = _parameter(name + suffix, flag, option, _panel(group, component), hidden)
+                    found.append((parameter, target))
     return found
+
+
+def _panel(group: Group, component: str) -> str:
+    """Plugin options go with the plugins; a detector's are tuning, shown by --help-all."""
+    return f"{PLUGINS_PANEL}: {component}" if group is PLUGINS else TUNING
+
+
+def _parameter(name: str, flag: str, option: Option, panel: str, hidden: bool) -> inspect.Parameter:
+    """The typer parameter for one flag of a declared option (values stay text: ``option.parse`` reads them)."""
+    is_flag = option.kind == "flag"
+    default = typer.Option(
+        None,
+        flag,
+        help=option.describe(),
+        rich_help_panel=panel,
+        hidden=hidden,
+        metavar="" if is_flag else option.metavar,
+    )
+    return inspect.Parameter(
+        name,
+        inspect.Parameter.KEYWORD_ONLY,
+        default=default,
+        annotation=Optional[bool] if is_flag else Optional[str],
+    )
 
 
 def with_component_options(command: Callable) -> Callable:
@@ -74,10 +88,12 @@ def with_component_options(command: Callable) -> Callable:
     }
     generated = _parameters(taken)
     targets = {parameter.name: target for parameter, target in generated}
+    help_all = inspect.Parameter("help_all", inspect.Parameter.KEYWORD_ONLY, default=HelpAll, annotation=bool)
 
     @functools.wraps(command)
     def wrapper(**values: Any) -> Any:
         components: Given = {}
+        values.pop("help_all", None)  # --help-all prints the help and exits before the command runs
         for name in list(values):
             if name in targets:
                 value = values.pop(name)
@@ -86,7 +102,7 @@ def with_component_options(command: Callable) -> Callable:
                     components.setdefault((section, component), {})[option] = value
         return command(**values, components=components)
 
-    parameters = own + [p for p, _ in generated]
+    parameters = own + [p for p, _ in generated] + [help_all]
     wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
     return wrapper

@@ -42,7 +42,35 @@ def timeline_formats(text: str) -> list[str]:
         raise typer.BadParameter(str(error)) from None
 
 
-Seconds = dict(parser=seconds, metavar="TIME")
+def above_zero(value: float | None) -> float | None:
+    """A rate or speed, which must be above 0 (typer's ranges include their minimum)."""
+    if value is not None and not value > 0:
+        raise typer.BadParameter(f"{value:g} is out of range; allowed: above 0")
+    return value
+
+
+Seconds = dict(parser=seconds, metavar="SECONDS")
+
+# The panels `--help` groups options into, in the order a user decides: what to look
+# at, what counts, what to write, then plugins, then how the work runs. The detector's
+# own tuning options are listed only by --help-all (see highlight.cli.help).
+ANALYSE = "What to analyse"
+HIGHLIGHT = "What counts as a highlight"
+OUTPUTS = "Clips and exports"
+PLUGINS_PANEL = "Plugins"
+RUNNING = "Running"
+TUNING = "Detector tuning (--help-all)"
+
+
+def _default(name: str, unit: str = "s") -> str:
+    """'[default: 1.5s]' from IntervalSettings, the one place interval defaults are declared."""
+    from dataclasses import fields
+
+    from highlight.intervals import IntervalSettings
+
+    value = next(f.default for f in fields(IntervalSettings) if f.name == name)
+    return f"[default: {value:g}{unit}]"
+
 
 # Options shared by `run` and `watch` (and `cut`, for the interval and output ones).
 Detector = Annotated[
@@ -50,55 +78,117 @@ Detector = Annotated[
     typer.Option(
         "--detector",
         "-d",
-        help="Detector (scorer): motion (default, no training); `highlight plugins` lists them with their options.",
+        metavar="NAME",
+        rich_help_panel=ANALYSE,
+        help="What finds the action: motion needs no training; `highlight plugins` lists the others.",
     ),
 ]
-Model = Annotated[Optional[Path], typer.Option("--model", help="Folder of a trained classifier (`highlight train`).")]
+Model = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--model", metavar="FOLDER", rich_help_panel=ANALYSE, help="A trained classifier (`highlight train`)."
+    ),
+]
 SampleFps = Annotated[
     Optional[float],
     typer.Option(
         "--sample-fps",
-        help="Analysis rate, frames per second; edges are refined at full rate. [default: 2, or the preset's]",
+        metavar="FPS",
+        callback=above_zero,
+        rich_help_panel=ANALYSE,
+        help="Frames per second analysed; edges are refined at full rate. [default: 2, or the preset's]",
     ),
 ]
 FullScan = Annotated[
     bool,
     typer.Option(
         "--full-scan",
-        help="Analyse at --sample-fps also while the scene is quiet (slower; default: keyframes only then).",
+        rich_help_panel=ANALYSE,
+        help="Analyse quiet stretches at --sample-fps too, not only their keyframes (slower).",
     ),
 ]
 Threshold = Annotated[
     Optional[float],
     typer.Option(
-        "--threshold", "-t", help="Score (0-1) that starts a highlight. [default: 0.5, or the model's or detector's]"
+        "--threshold",
+        "-t",
+        metavar="SCORE",
+        min=0,
+        max=1,
+        rich_help_panel=HIGHLIGHT,
+        help=f"Score (0-1) that starts a highlight. {_default('threshold', '')}, or the model's",
     ),
 ]
 ExitThreshold = Annotated[
-    Optional[float], typer.Option("--exit-threshold", help="Score below which a highlight ends. [default: 0.3]")
+    Optional[float],
+    typer.Option(
+        "--exit-threshold",
+        metavar="SCORE",
+        min=0,
+        max=1,
+        rich_help_panel=HIGHLIGHT,
+        help="Score below which a highlight ends. [default: 0.6 x --threshold]",
+    ),
 ]
 Smooth = Annotated[
-    Optional[float], typer.Option("--smooth", help="Median smoothing window. [default: 1.5s]", **Seconds)
+    Optional[float],
+    typer.Option(
+        "--smooth", rich_help_panel=HIGHLIGHT, help=f"Median smoothing window. {_default('smooth')}", **Seconds
+    ),
 ]
 MinDuration = Annotated[
-    Optional[float], typer.Option("--min-duration", help="Drop highlights shorter than this. [default: 1s]", **Seconds)
+    Optional[float],
+    typer.Option(
+        "--min-duration",
+        rich_help_panel=HIGHLIGHT,
+        help=f"Drop highlights shorter than this. {_default('min_duration')}",
+        **Seconds,
+    ),
 ]
 MergeGap = Annotated[
     Optional[float],
-    typer.Option("--merge-gap", help="Join clips closer than this, padding included. [default: 2s]", **Seconds),
+    typer.Option(
+        "--merge-gap",
+        rich_help_panel=HIGHLIGHT,
+        help=f"Join highlights closer than this, padding included. {_default('merge_gap')}",
+        **Seconds,
+    ),
 ]
 PadBefore = Annotated[
-    Optional[float], typer.Option("--pad-before", help="Lead-in before each highlight. [default: 1s]", **Seconds)
+    Optional[float],
+    typer.Option(
+        "--pad-before",
+        rich_help_panel=HIGHLIGHT,
+        help=f"Lead-in before each highlight. {_default('pad_before')}",
+        **Seconds,
+    ),
 ]
 PadAfter = Annotated[
-    Optional[float], typer.Option("--pad-after", help="Tail after each highlight. [default: 1s]", **Seconds)
+    Optional[float],
+    typer.Option(
+        "--pad-after", rich_help_panel=HIGHLIGHT, help=f"Tail after each highlight. {_default('pad_after')}", **Seconds
+    ),
 ]
-Margin = Annotated[Optional[float], typer.Option("--margin", help="Sets both --pad-before and --pad-after.", **Seconds)]
+Margin = Annotated[
+    Optional[float],
+    typer.Option("--margin", rich_help_panel=HIGHLIGHT, help="Sets both --pad-before and --pad-after.", **Seconds),
+]
 Slowmo = Annotated[
-    Optional[float], typer.Option("--slowmo", help="Also write slow-motion clips at this speed, e.g. 0.5.")
+    Optional[float],
+    typer.Option(
+        "--slowmo",
+        metavar="SPEED",
+        callback=above_zero,
+        max=1,
+        rich_help_panel=OUTPUTS,
+        help="Also write slow-motion clips at this speed, e.g. 0.5.",
+    ),
 ]
 Reel = Annotated[
-    Optional[bool], typer.Option("--reel/--no-reel", help="Also write one video of all highlights. [default: no]")
+    Optional[bool],
+    typer.Option(
+        "--reel/--no-reel", metavar="", rich_help_panel=OUTPUTS, help="Also write one video of all highlights."
+    ),
 ]
 
 
@@ -118,25 +208,44 @@ def _clips_help() -> str:
 
 
 Clips = Annotated[
-    Optional[str], typer.Option("--clips", metavar="METHOD", callback=clip_method_name, help=_clips_help())
+    Optional[str],
+    typer.Option("--clips", metavar="METHOD", callback=clip_method_name, rich_help_panel=OUTPUTS, help=_clips_help()),
 ]
-NoClips = Annotated[bool, typer.Option("--no-clips", help="Write no clip files: only highlights.json and scores.csv.")]
+NoClips = Annotated[
+    bool,
+    typer.Option(
+        "--no-clips", rich_help_panel=OUTPUTS, help="Write no clip files: only highlights.json and scores.csv."
+    ),
+]
 Plugins = Annotated[
     Optional[list[str]],
     typer.Option(
         "--plugin",
         "-p",
+        metavar="NAME",
+        rich_help_panel=PLUGINS_PANEL,
         help="Enable a plugin (repeatable); its options are --PLUGIN-OPTION (see `highlight plugins`).",
     ),
 ]
 Overlay = Annotated[
     Optional[list[str]],
-    typer.Option("--overlay", help="Draw a plugin's result on the clips, e.g. --overlay pose (enables it)."),
+    typer.Option(
+        "--overlay",
+        metavar="NAME",
+        rich_help_panel=PLUGINS_PANEL,
+        help="Draw a plugin's result on the clips, e.g. --overlay pose (enables it).",
+    ),
 ]
 Export = Annotated[
-    Optional[str], typer.Option("--export", help="Also write editor timelines: edl,fcpxml,fcp7,otio or all.")
+    Optional[str],
+    typer.Option(
+        "--export",
+        metavar="FORMATS",
+        rich_help_panel=OUTPUTS,
+        help="Also write editor timelines: edl,fcpxml,fcp7,otio or all.",
+    ),
 ]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", rich_help_panel=RUNNING, help="Print only the summary.")]
 
 
 def executor_name(value: str) -> str:
@@ -161,13 +270,21 @@ def _executor_names() -> str:
 
 
 ExecutorOption = Annotated[
-    str, typer.Option("--executor", metavar=_executor_names(), callback=executor_name, help=_executor_help())
+    str,
+    typer.Option(
+        "--executor",
+        metavar=_executor_names(),
+        callback=executor_name,
+        rich_help_panel=RUNNING,
+        help=_executor_help(),
+    ),
 ]
 RayAddress = Annotated[
     Optional[str],
     typer.Option(
         "--ray-address",
         metavar="ADDRESS",
+        rich_help_panel=RUNNING,
         help="With --executor ray: auto (the cluster `ray start` joined here), ray://HOST:10001, or none: a Ray started for this command.",
     ),
 ]
@@ -198,17 +315,19 @@ Regions = Annotated[
     Optional[list[str]],
     typer.Option(
         "--region",
-        metavar="REGION",
+        metavar="L,T,W,H",
         callback=region_texts,
-        help="Look only here (repeatable): LEFT,TOP,WIDTH,HEIGHT or X,Y;X,Y;X,Y as fractions of the frame (or px), e.g. 0.58,0.10,0.22,0.35; `highlight region VIDEO` helps pick one.",
+        rich_help_panel=ANALYSE,
+        help="Look only here (repeatable): left,top,width,height or x,y;x,y;x,y polygon, fractions of the frame (or px), e.g. 0.58,0.10,0.22,0.35; `highlight region VIDEO` helps pick one.",
     ),
 ]
 Excludes = Annotated[
     Optional[list[str]],
     typer.Option(
         "--exclude",
-        metavar="REGION",
+        metavar="L,T,W,H",
         callback=region_texts,
+        rich_help_panel=ANALYSE,
         help="Ignore this area (repeatable), same syntax as --region.",
     ),
 ]
@@ -216,11 +335,15 @@ PresetOption = Annotated[
     Optional[str],
     typer.Option(
         "--preset",
+        metavar="NAME",
         callback=preset_name,
+        rich_help_panel=ANALYSE,
         help="Settings for a kind of recording; options you give win. shots: one clip per shot (with --region around the hoop).",
     ),
 ]
-Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
+Verbose = Annotated[
+    bool, typer.Option("--verbose", "-v", rich_help_panel=RUNNING, help="Debug logging, and the libraries' own logs.")
+]
 
 
 def interval_changes(margin: float | None = None, **given) -> dict:

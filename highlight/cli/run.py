@@ -12,6 +12,8 @@ from highlight import HighlightError
 from highlight.cli.components import with_component_options
 from highlight.cli.options import (
     ANALYSIS_OPTIONS,
+    OUTPUTS,
+    RUNNING,
     ExecutorOption,
     Export,
     Quiet,
@@ -34,22 +36,42 @@ def setup_logging(verbose: bool) -> None:
 @with_component_options
 @with_shared_options(ANALYSIS_OPTIONS)
 def run(
-    paths: Annotated[list[Path], typer.Argument(help="Recordings or folders (searched recursively).")],
+    paths: Annotated[
+        list[Path], typer.Argument(metavar="RECORDINGS", help="Videos or folders (searched recursively).")
+    ],
     out: Annotated[
-        Optional[Path], typer.Option("--out", "-o", help="Output folder. [default: highlights/ beside the input]")
+        Optional[Path],
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="FOLDER",
+            rich_help_panel=OUTPUTS,
+            help="Where results go. [default: highlights/ beside the input]",
+        ),
     ] = None,
     shared: dict | None = None,
-    force: Annotated[bool, typer.Option("--force", help="Redo videos that are already done.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", rich_help_panel=RUNNING, help="Redo recordings that are already done.")
+    ] = False,
     export: Export = None,
     report: Annotated[
-        bool, typer.Option("--report/--no-report", help="Write report.html in the output folder. [default: on]")
+        bool,
+        typer.Option(
+            "--report/--no-report",
+            metavar="",
+            show_default=False,
+            rich_help_panel=OUTPUTS,
+            help="Write report.html in the output folder. [default: on]",
+        ),
     ] = True,
     jobs: Annotated[
         Optional[int],
         typer.Option(
             "--jobs",
             "-j",
+            metavar="N",
             min=1,
+            rich_help_panel=RUNNING,
             help="Recordings processed at once (--executor local). [default: one per core, within free memory]",
         ),
     ] = None,

@@ -91,45 +91,82 @@ class MotionScorer(Scorer):
     description = "Someone (something) in view of a fixed camera; no training, learns the empty scene"
     supports_regions = True
     options = (
-        Option("width", "integer", 160, "Width the frames (or the region) are analysed at.", unit="px"),
+        Option("width", "integer", 160, "Width the frames (or the region) are analysed at.", unit="px", minimum=16),
         Option(
             "history",
             "seconds",
             120.0,
             "How long the background model remembers: slower change becomes background.",
             unit="s",
+            minimum=0,
+            above_minimum=True,
         ),
         Option(
-            "var_threshold", "number", 25.0, "How far (squared, MOG2) a pixel must differ from the background to count."
+            "var_threshold",
+            "number",
+            25.0,
+            "How far (squared, MOG2) a pixel must differ from the background to count.",
+            minimum=0,
+            above_minimum=True,
         ),
         Option(
             "reference_area",
             "number",
             0.002,
             "Moving area, as a fraction of the frame (or region), that scores about 0.6.",
+            minimum=0,
+            maximum=1,
+            above_minimum=True,
         ),
-        Option("min_blob", "number", 0.0004, "Smallest blob that counts, as a fraction of the frame (or region)."),
-        Option("plate_frames", "integer", 15, "Frames spread over the video that make the empty-scene plate."),
-        Option("hold_threshold", "number", 30.0, "Grey levels from the empty scene that still mean someone is there."),
+        Option(
+            "min_blob",
+            "number",
+            0.0004,
+            "Smallest blob that counts, as a fraction of the frame (or region).",
+            minimum=0,
+            maximum=1,
+        ),
+        Option(
+            "plate_frames", "integer", 15, "Frames spread over the video that make the empty-scene plate.", minimum=1
+        ),
+        Option(
+            "hold_threshold",
+            "number",
+            30.0,
+            "Grey levels from the empty scene that still mean someone is there.",
+            minimum=0,
+            maximum=255,
+        ),
         Option(
             "hold",
             "seconds",
             300.0,
             "Someone still for longer than this, with nothing moving, becomes part of the scene.",
             unit="s",
+            minimum=0,
         ),
-        Option("texture_std", "number", 6.0, "Grey levels of texture the light-change test needs to see."),
+        Option(
+            "texture_std",
+            "number",
+            6.0,
+            "Grey levels of texture the light-change test needs to see.",
+            minimum=0,
+            maximum=255,
+        ),
         Option(
             "relit_correlation",
             "number",
             0.8,
             "A blob this correlated with the background's texture is light, not someone.",
+            minimum=-1,
+            maximum=1,
         ),
         Option(
             "relit_ratio_spread",
             "number",
             0.03,
             "On flat areas: a blob one brightness ratio away from the background (within this spread) is light.",
+            minimum=0,
         ),
     )
 

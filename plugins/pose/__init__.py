@@ -105,6 +105,9 @@ class PosePlugin(Plugin):
             "Frames per second the pose is estimated on.",
             unit="frames/s",
             alias="pose-fps",
+            minimum=0,
+            maximum=240,
+            above_minimum=True,
         ),
         Option(
             "person",
@@ -112,6 +115,7 @@ class PosePlugin(Plugin):
             None,
             "Whose pose and reps the headline is (1 = first seen); default: who moves most.",
             alias="person",
+            minimum=1,
         ),
     )
 

@@ -76,6 +76,7 @@ class RepsPlugin(Plugin):
             "A pause longer than this between reps starts a new set.",
             unit="s",
             alias="rest",
+            minimum=0,
         ),
         Option(
             "highlight_sets",
