@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -73,9 +74,19 @@ class VideoInfo:
     has_audio: bool
     codec: str
     fps_rational: str = ""  # the exact nominal rate, e.g. "30000/1001": editor timelines need it, not 29.97
+    # The first frame's timecode ("10:00:00:00", ";" before the frames when drop-frame), "" when the
+    # file has none: editors link a timeline's clips to media by it, so timelines must use it.
+    start_timecode: str = ""
+    audio_channels: int = 0  # of the first audio stream: an editor's timeline lays out that many tracks
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """Every field; the start timecode and audio channels only where known, so a manifest written
+        before they were recorded is saved again as it was."""
+        data = asdict(self)
+        for name in ("start_timecode", "audio_channels"):
+            if not data[name]:
+                del data[name]
+        return data
 
 
 def probe(path: Path) -> VideoInfo:
@@ -104,6 +115,8 @@ def probe(path: Path) -> VideoInfo:
                 has_audio=bool(container.streams.audio),
                 codec=stream.codec_context.name,
                 fps_rational=_nominal_rate(stream),
+                start_timecode=_start_timecode(container, stream),
+                audio_channels=_audio_channels(container),
             )
     except HighlightError:
         raise
@@ -141,6 +154,28 @@ def _frame_rate(stream) -> float:
         if rate and MIN_PLAUSIBLE_FPS <= float(rate) <= MAX_PLAUSIBLE_FPS:
             return float(rate)
     return 30.0
+
+
+_TIMECODE = re.compile(r"^\d{2}:\d{2}:\d{2}[:;.,]\d{2}$")
+
+
+def _start_timecode(container, stream) -> str:
+    """The start timecode a camera or editor wrote: the video stream's tag, else the ``tmcd`` track's, else the file's.
+
+    FFmpeg reports a QuickTime/MP4 ``tmcd`` track as a data stream tagged ``timecode`` (and
+    copies the tag onto the video stream); MXF and some cameras tag the container.
+    """
+    tagged = [stream, *container.streams.data, container]
+    for item in tagged:
+        value = (item.metadata or {}).get("timecode", "").strip()
+        if _TIMECODE.match(value):
+            return value
+    return ""
+
+
+def _audio_channels(container) -> int:
+    audio = container.streams.audio
+    return int(audio[0].codec_context.channels or 0) if audio else 0
 
 
 def _nominal_rate(stream) -> str:

@@ -242,7 +242,7 @@ Export = Annotated[
         "--export",
         metavar="FORMATS",
         rich_help_panel=OUTPUTS,
-        help="Also write editor timelines: edl,fcpxml,fcp7,otio or all.",
+        help="Also write editor timelines: edl,fcpxml,fcp7,otio,kdenlive,shotcut or all.",
     ),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", rich_help_panel=RUNNING, help="Print only the summary.")]

@@ -119,6 +119,8 @@ def source_from_dict(data: dict[str, Any]) -> VideoInfo:
         "has_audio": False,
         "codec": "",
         "fps_rational": "",
+        "start_timecode": "",
+        "audio_channels": 0,
     }
     return VideoInfo(**{name: data.get(name, default) for name, default in defaults.items()})
 

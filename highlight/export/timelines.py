@@ -1,24 +1,28 @@
-"""Editor timelines from ``highlights.json``: CMX 3600 EDL, FCPXML, FCP7 XML and ``.otio``.
+"""Editor timelines from ``highlights.json``: CMX 3600 EDL, FCPXML, FCP7 XML, ``.otio``, Kdenlive and Shotcut.
 
-One OpenTimelineIO timeline is built from the manifest (one video track, one clip per
-highlight, in order, each referencing the original recording) and handed to
-OpenTimelineIO's adapters, which write the formats editors read. Where an adapter
-falls short, its output is corrected rather than replaced:
+One OpenTimelineIO timeline is built from the manifest (a video track and, where the
+recording has sound, an audio track with the same cuts; one clip per highlight, in
+order, each referencing the original recording; a marker at each peak, named by what
+the plugins found there) and each format is written from it by one function in
+``FORMATS``. OpenTimelineIO's adapters write EDL, FCP7 XML and ``.otio``; where an
+adapter falls short its output is corrected rather than replaced:
 
-* EDL: the writer leaves out the ``FCM:`` line that tells an editor whether the
-  timecode is drop-frame; it is added (drop-frame at 29.97 and 59.94, as the writer's
-  ``;`` timecodes already are).
-* FCPXML: the writer knows only a fixed table of rates, keyed by float, so 29.97 (30000/1001)
-  gets an empty ``frameDuration``; the format element is rewritten with the exact
-  frame duration and the frame size, and the whole-recording browser clips it adds,
-  named after single highlights, are dropped.
+* EDL: the writer leaves out the ``FCM:`` line, always writes 29.97 drop-frame, writes
+  video events only and names the event's clip rather than the file Resolve links by;
+  all four are corrected, and a Resolve marker comment follows each event.
+* FCP7 XML: the writer puts clip markers at media time plus the start timecode;
+  Premiere counts them from the media's first frame.
+
+FCPXML is written here (the adapter fails on an audio track and has no 29.97), and the
+MLT projects of Kdenlive and Shotcut in ``highlight.export.mlt``.
 
 Frames, once for all formats: a time in seconds maps to the frame whose start is
 nearest, ``floor(seconds * rate + 1/2)``, computed with exact fractions of the
 manifest's decimal seconds and the exact rate. The manifest keeps milliseconds, so a
 time that was a frame's timestamp (refined edges are) maps back to exactly that frame;
-the clip's source out point is exclusive, as in every editor. Source timecode is
-taken to start at 00:00:00:00 (the recording's first frame).
+the clip's source out point is exclusive, as in every editor. Source times count from
+the recording's start timecode (its ``tmcd`` track; 00:00:00:00 when it has none), so
+an editor links a camera file whose timecode starts at 10:00:00:00 to the right frames.
 """
 
 from __future__ import annotations
@@ -26,15 +30,19 @@ from __future__ import annotations
 import html
 import math
 import re
+import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from highlight import HighlightError
 from highlight.atomic import write_text
 from highlight.export import manifest as manifests
+from highlight.export import mlt
 from highlight.export.manifest import IntervalEntry, Manifest
+from highlight.export.peak_names import peak_name
 from highlight.source import VideoInfo
 
 # Rates editors know; a measured average within 1% of one of them is taken to be it.
@@ -57,20 +65,30 @@ DROP_FRAME_RATES = {Fraction(30000, 1001), Fraction(60000, 1001)}
 
 
 @dataclass(frozen=True)
-class TimelineFormat:
-    name: str  # as given to --export / --format
-    adapter: str  # OpenTimelineIO adapter
-    filename: str  # in the video's output folder
-    description: str
-    fix: Callable[[str, SourceFacts], str] = lambda text, facts: text
+class SourceFacts:
+    """What every format needs beyond the timeline itself, derived once from the manifest."""
+
+    rate: Fraction
+    stem: str
+    uri: str  # the recording, as a file:// URL
+    width: int
+    height: int
+    total_frames: int
+    start_frame: int  # the recording's start timecode, in frames (0 when it has none)
+    drop_frame: bool  # timecodes written drop-frame: as the recording's, else at 29.97 and 59.94
+    audio_channels: int  # 0: no sound
+
+    @property
+    def file_name(self) -> str:
+        return Path(urllib.parse.unquote(urllib.parse.urlparse(self.uri).path)).name
 
 
 @dataclass(frozen=True)
-class SourceFacts:
-    rate: Fraction
-    stem: str
-    width: int
-    height: int
+class TimelineFormat:
+    name: str  # as given to --export / --format
+    filename: str  # in the video's output folder
+    description: str
+    write: Callable[[Any, SourceFacts], str]  # (OpenTimelineIO timeline, facts) -> the file's text
 
 
 def exact_frame_rate(source: VideoInfo) -> Fraction:
@@ -100,82 +118,224 @@ def to_frame(seconds: float, rate: Fraction) -> int:
     return math.floor(Fraction(str(seconds)) * rate + Fraction(1, 2))
 
 
+def _drop_per_minute(rate: Fraction) -> int:
+    """Frame numbers skipped each minute (but every tenth) in drop-frame timecode: 2 at 29.97, 4 at 59.94."""
+    return round(rate) // 15
+
+
+def timecode_frames(timecode: str, rate: Fraction) -> int:
+    """``"10:00:00:00"`` -> frames since 00:00:00:00; ``;`` before the frames means drop-frame."""
+    hours, minutes, seconds, frames = (int(part) for part in re.split(r"[:;.,]", timecode))
+    nominal = round(rate)
+    count = ((hours * 60 + minutes) * 60 + seconds) * nominal + frames
+    if re.search(r"[;,]\d+$", timecode):
+        total_minutes = hours * 60 + minutes
+        count -= _drop_per_minute(rate) * (total_minutes - total_minutes // 10)
+    return count
+
+
+def format_timecode(frame: int, rate: Fraction, drop_frame: bool) -> str:
+    """Frames since 00:00:00:00 -> ``HH:MM:SS:FF`` (``HH:MM:SS;FF`` drop-frame); the inverse of ``timecode_frames``."""
+    nominal = round(rate)
+    if drop_frame:
+        drop = _drop_per_minute(rate)
+        per_ten, per_minute = nominal * 600 - 9 * drop, nominal * 60 - drop
+        tens, rest = divmod(frame, per_ten)
+        frame += 9 * drop * tens + (drop * ((rest - drop) // per_minute) if rest > drop else 0)
+    seconds, frames = divmod(frame, nominal)
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{';' if drop_frame else ':'}{frames:02d}"
+
+
+def source_facts(manifest: Manifest, path: Path) -> SourceFacts:
+    """The recording at ``path`` as the timelines need it (exact rate, start timecode, sound)."""
+    source = manifest.source
+    rate = exact_frame_rate(source)
+    timecode = source.start_timecode
+    return SourceFacts(
+        rate=rate,
+        stem=path.stem,
+        uri=path.as_uri(),
+        width=source.width,
+        height=source.height,
+        total_frames=source.frame_count or to_frame(source.duration, rate),
+        start_frame=timecode_frames(timecode, rate) if timecode else 0,
+        drop_frame=bool(re.search(r"[;,]\d+$", timecode)) if timecode else rate in DROP_FRAME_RATES,
+        audio_channels=source.audio_channels or (2 if source.has_audio else 0),
+    )
+
+
 def clip_label(stem: str, interval: IntervalEntry) -> str:
     """The clip's name in an editor's bin: the recording, its number and how strong it was."""
     return f"{stem} #{interval.index:02d} peak {interval.peak:.2f}"
 
 
-def build_timeline(manifest: Manifest, path: Path):
-    """The highlights of one video (the recording at ``path``) as an OpenTimelineIO timeline (source frames, exact rate)."""
+def build_timeline(manifest: Manifest, facts: SourceFacts):
+    """The highlights of one video as an OpenTimelineIO timeline: a video track and, where the
+    recording has sound, an audio track with the same cuts; source times count from the recording's
+    start timecode (exact rate); a marker named by ``peak_name`` at each peak, on the video clip."""
     import opentimelineio as otio
 
-    source = manifest.source
-    rate = exact_frame_rate(source)
-    fps = float(rate)
+    fps = float(facts.rate)
     rt = otio.opentime.RationalTime
     span = otio.opentime.TimeRange
-    total = source.frame_count or to_frame(source.duration, rate)
-    timeline = otio.schema.Timeline(name=f"{path.stem} highlights")
+    timeline = otio.schema.Timeline(name=f"{facts.stem} highlights")
     timeline.global_start_time = rt(0, fps)
-    track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
-    timeline.tracks.append(track)
-    for interval in manifest.intervals:
-        first, end = to_frame(interval.start, rate), to_frame(interval.end, rate)
-        if end <= first:
-            continue
-        reference = otio.schema.ExternalReference(
-            target_url=path.as_uri(), available_range=span(rt(0, fps), rt(total, fps))
-        )
-        clip = otio.schema.Clip(
-            name=clip_label(path.stem, interval),
-            media_reference=reference,
-            source_range=span(rt(first, fps), rt(end - first, fps)),
-        )
-        clip.metadata["highlight"] = {
-            k: getattr(interval, k) for k in ("index", "start", "end", "peak", "peak_time", "clip")
-        }
-        peak = min(max(to_frame(interval.peak_time, rate), first), end - 1)
-        clip.markers.append(
-            otio.schema.Marker(
-                name=f"peak {interval.peak:.2f}",
-                marked_range=span(rt(peak, fps), rt(0, fps)),
-                color=otio.schema.MarkerColor.RED,
+    kinds = [otio.schema.TrackKind.Video] + [otio.schema.TrackKind.Audio] * bool(facts.audio_channels)
+    for kind in kinds:
+        track = otio.schema.Track(name="V1" if kind == otio.schema.TrackKind.Video else "A1", kind=kind)
+        timeline.tracks.append(track)
+        for interval in manifest.intervals:
+            first, end = to_frame(interval.start, facts.rate), to_frame(interval.end, facts.rate)
+            if end <= first:
+                continue
+            reference = otio.schema.ExternalReference(
+                target_url=facts.uri, available_range=span(rt(facts.start_frame, fps), rt(facts.total_frames, fps))
             )
-        )
-        track.append(clip)
+            clip = otio.schema.Clip(
+                name=clip_label(facts.stem, interval),
+                media_reference=reference,
+                source_range=span(rt(facts.start_frame + first, fps), rt(end - first, fps)),
+            )
+            clip.metadata["highlight"] = {
+                k: getattr(interval, k) for k in ("index", "start", "end", "peak", "peak_time", "clip")
+            }
+            if kind == otio.schema.TrackKind.Video:
+                peak = min(max(to_frame(interval.peak_time, facts.rate), first), end - 1)
+                name = peak_name(
+                    manifest.plugins, interval.start, interval.end, interval.peak_time, interval.index, interval.peak
+                )
+                clip.markers.append(
+                    otio.schema.Marker(
+                        name=name,
+                        marked_range=span(rt(facts.start_frame + peak, fps), rt(0, fps)),
+                        color=otio.schema.MarkerColor.BLUE,
+                    )
+                )
+            track.append(clip)
     return timeline
 
 
-def _fix_edl(text: str, facts: SourceFacts) -> str:
-    fcm = "FCM: DROP FRAME" if facts.rate in DROP_FRAME_RATES else "FCM: NON-DROP FRAME"
+def _adapter(adapter: str, fix: Callable[[str, Any, SourceFacts], str] = lambda text, timeline, facts: text):
+    """A writer through OpenTimelineIO's ``adapter``, its output corrected by ``fix``."""
+
+    def write(timeline, facts: SourceFacts) -> str:
+        import opentimelineio as otio
+
+        options = {"rate": float(facts.rate)} if adapter == "cmx_3600" else {}
+        return fix(otio.adapters.write_to_string(timeline, adapter, **options), timeline, facts)
+
+    return write
+
+
+_EDL_TIMECODE = re.compile(r"\b\d{2}:\d{2}:\d{2}[:;]\d{2}\b")
+
+
+def _fix_edl(text: str, timeline, facts: SourceFacts) -> str:
+    """The FCM line; timecodes drop-frame only where the recording's are; the sound channels on each
+    event; the recording's file name as the clip name (Resolve links media by it); a Resolve marker
+    (``|C: |M: |D:``, read by its "Timeline Markers from EDL") under each event, at its peak."""
+    writer_drops = facts.rate in DROP_FRAME_RATES
+    if facts.drop_frame != writer_drops:
+        text = _EDL_TIMECODE.sub(
+            lambda m: format_timecode(timecode_frames(m.group(0), facts.rate), facts.rate, facts.drop_frame), text
+        )
+    channels = {0: "V   ", 1: "B   "}.get(facts.audio_channels, "AA/V")
+    text = re.sub(r"^(\d{3}\s+\S+\s+)V   ( +C\s)", lambda m: m.group(1) + channels + m.group(2), text, flags=re.M)
+    text = re.sub(r"^\* FROM CLIP NAME:.*$", f"* FROM CLIP NAME: {facts.file_name}", text, flags=re.M)
+    markers = iter([clip.markers[0] for clip in timeline.tracks[0]])
+
+    def resolve_marker(match: re.Match) -> str:
+        name = re.sub(r"[|\r\n]", " ", next(markers).name)
+        return f"{match.group(0)}\n |C:ResolveColorBlue |M:{name} |D:1"
+
+    text = re.sub(r"^\* LOC: .*$", resolve_marker, text, flags=re.M)
+    fcm = "FCM: DROP FRAME" if facts.drop_frame else "FCM: NON-DROP FRAME"
     if text.startswith("TITLE:"):
         title, _, rest = text.partition("\n")
         return f"{title}\n{fcm}\n{rest}"
     return f"{fcm}\n\n{text}"
 
 
-def _fix_fcpxml(text: str, facts: SourceFacts) -> str:
-    duration = Fraction(1) / facts.rate
-    fixed = (
-        f'<format id="\\1" frameDuration="{duration.numerator}/{duration.denominator}s" '
-        f'width="{facts.width}" height="{facts.height}"/>'
-    )
-    text = re.sub(r'<format id="([^"]+)"[^>]*/>', fixed, text)
-    # The writer also lists each highlight as a browser clip of the WHOLE recording,
-    # named after one highlight, beside the project: misleading, and not needed.
-    text = re.sub(r"\n\s*<asset-clip [^>]*/>", "", text)
-    return re.sub(r'(<asset name=")[^"]*', lambda m: m.group(1) + html.escape(facts.stem, quote=True), text)
+def _fix_fcp7(text: str, timeline, facts: SourceFacts) -> str:
+    """Clip markers in frames of the media, as Premiere reads them: the writer leaves the start timecode in."""
+
+    def shift(match: re.Match) -> str:
+        first, last = (int(v) - facts.start_frame for v in match.group(2, 4))
+        return f"{match.group(1)}{first}{match.group(3)}{last}{match.group(5)}"
+
+    return re.sub(r"(<marker>\s*<name>[^<]*</name>\s*<in>)(-?\d+)(</in>\s*<out>)(-?\d+)(</out>)", shift, text)
+
+
+def _fcpxml(timeline, facts: SourceFacts) -> str:
+    """FCPXML 1.8 (Final Cut Pro, Resolve), written here: OpenTimelineIO's writer knows no 29.97 and no
+    audio. One asset (the recording, its start timecode, its sound), one ``asset-clip`` per highlight
+    end to end on the spine (an asset-clip brings the asset's sound with it), a marker at each peak.
+    Every time is a whole number of frames as an exact fraction of seconds, as Final Cut requires."""
+    frame = 1 / facts.rate
+
+    def seconds(frames: int) -> str:
+        value = frames * frame
+        return f"{value.numerator}s" if value.denominator == 1 else f"{value.numerator}/{value.denominator}s"
+
+    def attr(value: str) -> str:
+        return html.escape(value, quote=True)
+
+    tc_format = "DF" if facts.drop_frame else "NDF"
+    sound = f' hasAudio="1" audioSources="1" audioChannels="{facts.audio_channels}"' if facts.audio_channels else ""
+    clips, offset = [], 0
+    for clip in timeline.tracks[0]:
+        start, count = int(clip.source_range.start_time.value), int(clip.source_range.duration.value)
+        markers = "".join(
+            f'\n          <marker start="{seconds(int(m.marked_range.start_time.value))}" duration="{seconds(1)}"'
+            f' value="{attr(m.name)}"/>'
+            for m in clip.markers
+        )
+        clips.append(
+            f'        <asset-clip ref="r2" name="{attr(clip.name)}" offset="{seconds(offset)}" start="{seconds(start)}"'
+            f' duration="{seconds(count)}" format="r1" tcFormat="{tc_format}">{markers}\n        </asset-clip>'
+        )
+        offset += count
+    layout = {1: "mono", 2: "stereo"}.get(facts.audio_channels, "surround")
+    name = attr(timeline.name)
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE fcpxml>
+<fcpxml version="1.8">
+  <resources>
+    <format id="r1" frameDuration="{seconds(1)}" width="{facts.width}" height="{facts.height}"/>
+    <asset id="r2" name="{attr(facts.stem)}" src="{attr(facts.uri)}" start="{seconds(facts.start_frame)}" \
+duration="{seconds(facts.total_frames)}" hasVideo="1" format="r1"{sound}/>
+  </resources>
+  <library>
+    <event name="{name}">
+      <project name="{name}">
+        <sequence format="r1" duration="{seconds(offset)}" tcStart="0s" tcFormat="{tc_format}" \
+audioLayout="{layout}" audioRate="48k">
+          <spine>
+{chr(10).join(clips)}
+          </spine>
+        </sequence>
+      </project>
+    </event>
+  </library>
+</fcpxml>
+"""
 
 
 FORMATS: dict[str, TimelineFormat] = {
     f.name: f
     for f in [
-        TimelineFormat("edl", "cmx_3600", "highlights.edl", "CMX 3600 EDL (any editor)", _fix_edl),
         TimelineFormat(
-            "fcpxml", "fcpx_xml", "highlights.fcpxml", "FCPXML (Final Cut Pro, DaVinci Resolve)", _fix_fcpxml
+            "edl", "highlights.edl", "CMX 3600 EDL (any editor; Resolve markers)", _adapter("cmx_3600", _fix_edl)
         ),
-        TimelineFormat("fcp7", "fcp_xml", "highlights_fcp7.xml", "FCP7 XML (Premiere Pro, Resolve)"),
-        TimelineFormat("otio", "otio_json", "highlights.otio", "OpenTimelineIO"),
+        TimelineFormat("fcpxml", "highlights.fcpxml", "FCPXML (Final Cut Pro, DaVinci Resolve)", _fcpxml),
+        TimelineFormat(
+            "fcp7", "highlights_fcp7.xml", "FCP7 XML (Premiere Pro, Resolve)", _adapter("fcp_xml", _fix_fcp7)
+        ),
+        TimelineFormat("otio", "highlights.otio", "OpenTimelineIO", _adapter("otio_json")),
+        TimelineFormat("kdenlive", "highlights.kdenlive", "Kdenlive project (MLT)", mlt.kdenlive),
+        TimelineFormat("shotcut", "highlights.mlt", "Shotcut project (MLT)", mlt.shotcut),
     ]
 }
 
@@ -201,28 +361,23 @@ def write_timelines(folder: Path, formats: Iterable[str]) -> list[Path]:
 
     A video without highlights gets none (and loses any from an earlier run).
     """
-    import opentimelineio as otio
-
     folder = Path(folder)
     manifest = manifests.load(folder)
-    source = manifest.source
-    recording = manifest.recording(folder)
-    facts = SourceFacts(exact_frame_rate(source), recording.stem, source.width, source.height)
-    timeline = build_timeline(manifest, recording)
+    facts = source_facts(manifest, manifest.recording(folder))
+    timeline = build_timeline(manifest, facts)
     written = []
     for name in formats:
         spec = FORMATS[name]
         if not len(timeline.tracks[0]):  # no highlights: no timeline (editors reject empty ones)
             (folder / spec.filename).unlink(missing_ok=True)
             continue
-        options = {"rate": float(facts.rate)} if spec.adapter == "cmx_3600" else {}
         try:
-            text = otio.adapters.write_to_string(timeline.deepcopy(), spec.adapter, **options)
-        except Exception as error:  # an adapter's failure names the format, the batch goes on
+            text = spec.write(timeline.deepcopy(), facts)
+        except Exception as error:  # a writer's failure names the format, the batch goes on
             raise HighlightError(
                 f"{folder}: cannot write {spec.description} ({type(error).__name__}: {error})"
             ) from None
         path = folder / spec.filename
-        write_text(path, spec.fix(text, facts))
+        write_text(path, text)
         written.append(path)
     return written
