@@ -18,13 +18,18 @@ Steps, in order (``find_intervals``):
    become one (the gap a viewer sees is between clips, padding included).
 4. ``drop_short``: runs shorter than ``min_duration`` are dropped (after merging,
    so that a long action with a short dip is kept).
-5. ``pad_and_clamp``: ``pad_before``/``pad_after`` seconds are added, clamped to the
-   video, and intervals that now overlap are merged.
+5. Each highlight's ``peak`` is the highest raw score of its run, before padding: the
+   moment of the event itself, never a neighbour's seen through the padding.
+6. ``pad_and_clamp``: ``pad_before``/``pad_after`` seconds are added, clamped to the
+   video, and never past halfway to the neighbouring run: no two highlights share a
+   second of video, so clips can be shared one by one and a reel of them never shows
+   a moment twice. Without ``separate`` this never bites (runs whose padding would
+   meet were merged in step 3).
 
 With ``separate`` (``--preset shots``), each event is its own highlight: runs are
-merged only when less than ``merge_gap`` apart before padding, and padded clips may
-overlap. Two shots 1.5 s apart each need their lead-in (the release) and their tail
-(the result), which are partly the same seconds of video.
+merged only when less than ``merge_gap`` apart before padding (events that touch are
+one), and the padding of two events close together yields halfway, so each clip keeps its own event and as much of its
+lead-in and tail as the neighbour leaves.
 """
 
 from __future__ import annotations
@@ -87,8 +92,8 @@ def find_intervals(
     padding = 0.0 if settings.separate else settings.pad_before + settings.pad_after
     runs = merge_close(runs, settings.merge_gap + padding)
     runs = drop_short(runs, settings.min_duration)
-    runs = pad_and_clamp(runs, settings.pad_before, settings.pad_after, end_of_video, merge=not settings.separate)
-    return [_with_peak(run, t, raw) for run in runs]
+    runs = [_with_peak(run, t, raw) for run in runs]
+    return pad_and_clamp(runs, settings.pad_before, settings.pad_after, end_of_video)
 
 
 def _as_timeline(times: Sequence[float], scores: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
@@ -175,11 +180,16 @@ def hysteresis(
 
 
 def merge_close(runs: list[Interval], gap: float) -> list[Interval]:
-    """Join runs whose gap is shorter than ``gap`` seconds (``gap`` 0 joins only touching runs)."""
+    """Join runs whose gap is shorter than ``gap`` seconds (``gap`` 0 joins only touching runs).
+
+    A joined run keeps the higher of the two peaks.
+    """
     merged: list[Interval] = []
     for run in runs:
         if merged and run.start - merged[-1].end <= gap:
-            merged[-1] = Interval(merged[-1].start, max(merged[-1].end, run.end))
+            last = merged[-1]
+            top = run if run.peak > last.peak else last
+            merged[-1] = Interval(last.start, max(last.end, run.end), top.peak, top.peak_time)
         else:
             merged.append(run)
     return merged
@@ -190,13 +200,27 @@ def drop_short(runs: list[Interval], min_duration: float) -> list[Interval]:
     return [run for run in runs if run.duration >= min_duration]
 
 
-def pad_and_clamp(
-    runs: list[Interval], before: float, after: float, end_of_video: float, merge: bool = True
-) -> list[Interval]:
-    """Padded runs within the video; overlapping ones merged unless ``merge`` is off (separate events)."""
-    padded = [Interval(max(0.0, run.start - before), min(end_of_video, run.end + after)) for run in runs]
-    kept = [run for run in padded if run.end > run.start]
-    return merge_close(kept, 0.0) if merge else kept
+def pad_and_clamp(runs: list[Interval], before: float, after: float, end_of_video: float) -> list[Interval]:
+    """Padded runs within the video, each stopping halfway to its neighbour; empty ones dropped.
+
+    Halfway, because either side's padding is as much the other's: the seconds between
+    two events are split evenly, and each clip still holds all of its own event.
+    Runs that overlap or touch already (given unmerged) are merged first.
+    """
+    runs = merge_close(sorted(runs, key=lambda run: run.start), 0.0)
+    padded = []
+    for k, run in enumerate(runs):
+        earliest = (runs[k - 1].end + run.start) / 2 if k else 0.0
+        latest = (run.end + runs[k + 1].start) / 2 if k + 1 < len(runs) else end_of_video
+        start = max(run.start - before, earliest, 0.0)
+        end = min(run.end + after, latest, end_of_video)
+        padded.append(Interval(start, end, run.peak, run.peak_time))
+    return [run for run in padded if run.end > run.start]
+
+
+def union(intervals: Sequence[Interval]) -> list[Interval]:
+    """The stretches of video the intervals cover, each second once (what a reel of them plays)."""
+    return merge_close(sorted(intervals, key=lambda i: i.start), 0.0)
 
 
 def _with_peak(run: Interval, times: np.ndarray, scores: np.ndarray) -> Interval:

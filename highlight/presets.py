@@ -26,7 +26,8 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
             Preset(
                 "shots",
                 "one clip per shot: use with --region around the hoop; 2 s lead-in to see the release, "
-                "2 s tail for the result, shots close together kept apart, short events kept; "
+                "2 s tail for the result, shots close together kept apart (padding stops halfway "
+                "between them), short events kept; "
                 "analyses 10 frames a second throughout",
                 MappingProxyType(
                     {
@@ -34,10 +35,12 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
                         "pad_before": 2.0,
                         # the result (in, rim, rebound) is over within two seconds of the ball leaving the hoop area
                         "pad_after": 2.0,
+                        # two attempts can reach the hoop well under a second apart (a tip-in)
                         "merge_gap": 0.0,
                         "separate": True,
-                        # a ball crossing a hoop region is in it for a fraction of a second
-                        "min_duration": 0.2,
+                        # a ball crossing a hoop region is in it for a fraction of a second: what
+                        # outlasts the 0.3 s median below is a ball, however short
+                        "min_duration": 0.1,
                         "smooth": 0.3,
                         # a ball crosses the hoop region in a few tenths of a second: look often, also
                         # while the region is quiet (no keyframe-only skipping), or it passes unseen

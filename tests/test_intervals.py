@@ -98,10 +98,17 @@ def test_min_duration_boundary_is_inclusive():
     assert drop_short([Interval(0, 1.0), Interval(2, 2.999)], 1.0) == [Interval(0, 1.0)]
 
 
-def test_padding_is_clamped_and_overlaps_merge():
+def test_padding_is_clamped_and_stops_halfway_to_the_neighbour():
     runs = [Interval(0.5, 1.0), Interval(2.5, 3.0), Interval(9.5, 9.8)]
     got = pad_and_clamp(runs, before=1.0, after=0.8, end_of_video=10.0)
-    assert spans(got) == [(0.0, 3.8), (8.5, 10.0)]
+    assert spans(got) == [(0.0, 1.75), (1.75, 3.8), (8.5, 10.0)]
+
+
+def test_close_runs_are_one_highlight_before_padding_is_split():
+    """Without ``separate`` the merge step joins runs whose padding would meet: no halfway cut shows."""
+    t, s = timeline("..##....##..........", step=0.5)
+    got = find_intervals(t, s, IntervalSettings(smooth=0, min_duration=0, merge_gap=0.5))
+    assert spans(got) == [(0.0, 5.75)]
 
 
 def test_padding_never_exceeds_video_and_drops_empty():

@@ -98,7 +98,7 @@ def test_separate_events_are_not_merged_by_their_padding():
         IntervalSettings(smooth=0.2, min_duration=0.2, merge_gap=0, separate=True, pad_before=2, pad_after=2),
     )
     assert len(joined) == 1 and len(apart) == 2
-    assert apart[0].end > apart[1].start  # each keeps its whole lead-in and tail
+    assert apart[0].end == apart[1].start == pytest.approx((2.6 + 3.5) / 2, abs=0.06)  # padding stops halfway
 
 
 def test_excluding_a_moving_distraction_finds_only_the_visit(tmp_path):

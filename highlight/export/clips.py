@@ -24,7 +24,7 @@ from pathlib import Path
 
 from highlight import HighlightError
 from highlight.atomic import atomic_path
-from highlight.intervals import Interval
+from highlight.intervals import Interval, union
 from highlight.source import VideoInfo
 
 log = logging.getLogger(__name__)
@@ -132,10 +132,10 @@ def write_clip(source_clip, interval: Interval, path: Path, settings: ClipSettin
 
 
 def write_reel(source_clip, intervals: list[Interval], path: Path, settings: ClipSettings) -> None:
-    """All highlights of one video, in order, as one file."""
+    """All highlights of one video, in order, as one file; footage two highlights share plays once."""
     from moviepy import concatenate_videoclips
 
-    parts = [_subclip(source_clip, i) for i in intervals]
+    parts = [_subclip(source_clip, i) for i in union(intervals)]
     _write(concatenate_videoclips(parts), path, settings)
 
 

@@ -30,7 +30,7 @@ from typing import Any
 from highlight import HighlightError, __version__
 from highlight.atomic import write_json
 from highlight.export.scores import SCORES_FILE
-from highlight.intervals import Interval
+from highlight.intervals import Interval, union
 from highlight.source import VideoInfo
 
 MANIFEST_FILE = "highlights.json"
@@ -198,7 +198,8 @@ class Manifest:
             if entry.slowmo_clip and slowmo:
                 seconds[entry.slowmo_clip] = (entry.end - entry.start) / float(slowmo)
         if self.reel:
-            seconds[self.reel] = sum(entry.end - entry.start for entry in self.intervals)
+            covered = union([Interval(entry.start, entry.end) for entry in self.intervals])
+            seconds[self.reel] = sum(span.duration for span in covered)
         return seconds
 
     def intact_files(self, folder: Path) -> set[str]:

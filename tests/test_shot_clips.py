@@ -1,0 +1,144 @@
+"""Shot clips people can share (``--preset shots``): no two clips overlap, the reel plays each
+second once, each clip's peak is its own shot, a short shot is kept.
+
+Checked on score timelines with planted events (pure functions), on a generated video for the
+reel, and on the real court clips against shots read by eye (``COURT_PRACTICE_SHOTS``).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from highlight.intervals import Interval, IntervalSettings, find_intervals, union
+from highlight.pipeline import analyse, make_scorer
+from highlight.presets import with_preset
+from highlight.settings import RunSettings
+from highlight.source import VideoSource, probe
+
+SHOTS = RunSettings().with_changes(with_preset("shots", {})).intervals
+# court_practice_51s: when the ball reaches the hoop, read by eye (+-0.5 s) from min-over-time
+# composites of half-second windows (the ball leaves a dotted trail against the sky).
+COURT_PRACTICE_SHOTS = (0.9, 2.8, 4.9, 7.6, 10.6, 13.6, 16.7, 19.7, 22.9, 26.2, 30.5, 35.4, 37.4, 40.3, 42.9, 48.9)
+COURT_PRACTICE_HOOP = "0.45,0.12,0.16,0.32"  # the backboard and rim with room above (a user's drawing)
+COURT_HOOP = "0.58,0.10,0.22,0.35"  # court_five_shots, court_two_shots
+
+
+def planted(events: list[tuple[float, float]], seconds: float = 20.0, fps: float = 10.0):
+    """A shots-rate timeline (every frame near each event, as the pass refines edges) with ``events`` at 1."""
+    coarse = np.arange(0.0, seconds, 1 / fps)
+    dense = np.concatenate([np.arange(a - 0.2, b + 0.2, 1 / 30) for a, b in events])
+    times = np.unique(np.round(np.concatenate([coarse, dense]), 4))
+    scores = np.zeros_like(times)
+    for a, b in events:
+        scores[(times >= a) & (times <= b)] = 1.0
+    return times, scores
+
+
+def no_overlap(clips: list[Interval]) -> bool:
+    return all(a.end <= b.start + 1e-9 for a, b in zip(clips, clips[1:]))
+
+
+def test_shots_close_together_split_the_seconds_between_them():
+    events = [(3.0, 3.4), (4.6, 5.0), (12.0, 12.5)]  # two shots 1.2 s apart, a third alone
+    clips = find_intervals(*planted(events), SHOTS, duration=20.0)
+    assert len(clips) == 3 and no_overlap(clips), clips
+    assert clips[0].end == pytest.approx(clips[1].start) == pytest.approx((3.4 + 4.6) / 2, abs=0.05)
+    assert clips[2].start == pytest.approx(12.0 - SHOTS.pad_before, abs=0.05)  # room: the whole lead-in
+    for clip, (a, b) in zip(clips, events):
+        assert a - 0.05 <= clip.peak_time <= b + 0.05, (clip, a, b)  # its own shot, not the neighbour's
+
+
+def test_peak_is_the_event_not_a_louder_neighbour_in_the_padding():
+    times, scores = planted([(3.0, 3.4), (4.6, 5.0)])
+    scores[(times >= 3.0) & (times <= 3.4)] = 0.7  # the first shot scores lower than the second
+    first, second = find_intervals(times, scores, SHOTS, duration=20.0)
+    assert 3.0 <= first.peak_time <= 3.4 and first.peak == pytest.approx(0.7)
+    assert 4.6 <= second.peak_time <= 5.0
+
+
+def test_a_short_shot_is_kept_a_one_frame_flicker_is_not():
+    shot = find_intervals(*planted([(8.0, 8.23)]), SHOTS, duration=20.0)
+    assert len(shot) == 1 and shot[0].start <= 8.0 and shot[0].end >= 8.23, shot
+    times, scores = planted([(8.0, 8.23)])
+    flicker = np.zeros_like(scores)
+    flicker[np.argmin(np.abs(times - 8.1))] = 1.0
+    assert find_intervals(times, flicker, SHOTS, duration=20.0) == []
+
+
+def test_every_preset_yields_padding_never_overlaps():
+    """Whatever the settings, clips are disjoint and the union is what they cover."""
+    rng = np.random.default_rng(3)
+    times = np.arange(0.0, 60.0, 0.1)
+    scores = (rng.random(times.size) < 0.08).astype(float)
+    for settings in (SHOTS, IntervalSettings(smooth=0.0, min_duration=0.0, merge_gap=0.0, separate=True)):
+        clips = find_intervals(times, scores, settings, duration=60.0)
+        assert len(clips) > 5 and no_overlap(clips)
+        assert sum(c.duration for c in clips) == pytest.approx(sum(u.duration for u in union(clips)))
+
+
+def test_union_plays_shared_footage_once():
+    spans = union([Interval(4.0, 6.0), Interval(0.5, 2.0), Interval(1.5, 2.5)])
+    assert [(s.start, s.end) for s in spans] == [(0.5, 2.5), (4.0, 6.0)]
+
+
+def write_counter_video(path: Path, seconds: float = 3.0, fps: int = 25) -> None:
+    """A small video whose brightness says the frame number (a reel can be checked frame by frame)."""
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=Fraction(fps))
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for i in range(int(seconds * fps)):
+            image = np.full((48, 64, 3), 10 + 3 * i, np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+
+
+def test_reel_never_repeats_a_frame(tmp_path):
+    from moviepy import VideoFileClip
+
+    from highlight.export.clips import ClipSettings, write_reel
+
+    video, reel = tmp_path / "counter.mp4", tmp_path / "reel.mp4"
+    write_counter_video(video)
+    overlapping = [Interval(0.4, 1.6), Interval(1.2, 2.4)]  # as given by hand, or by an older run
+    with VideoFileClip(str(video)) as clip:
+        write_reel(clip, overlapping, reel, ClipSettings(threads=1))
+    with av.open(str(reel)) as container:
+        levels = [float(f.to_ndarray(format="gray").mean()) for f in container.decode(video=0)]
+    assert len(levels) == pytest.approx(2.0 * 25, abs=2)  # the union, 0.4-2.4 s
+    assert np.all(np.diff(levels) > 0), ("a frame came back", levels)  # brightness only rises
+
+
+def shot_clips(path: Path, region: str) -> list[Interval]:
+    settings = RunSettings(clips=False, regions=(region,)).with_changes(with_preset("shots", {}))
+    info = probe(path)
+    with VideoSource(path, info) as source:
+        analysis = analyse(source, make_scorer(settings), settings)
+    return find_intervals(analysis.times, analysis.scores, settings.intervals, info.duration)
+
+
+@pytest.mark.slow
+def test_court_five_shots_clips_are_disjoint_each_with_its_shot(shared, dev_labels):
+    clips = shot_clips(shared / "data" / "videos" / "court_five_shots.mp4", COURT_HOOP)
+    shots = dev_labels["shots"]["court_five_shots.mp4"]["ball_in_air_approx_s"]
+    assert len(clips) == len(shots) and no_overlap(clips), clips
+    for clip, shot in zip(clips, shots):
+        assert clip.start <= shot <= clip.end and clip.start <= clip.peak_time <= clip.end, (clip, shot)
+    assert sum(c.duration for c in clips) <= probe(shared / "data" / "videos" / "court_five_shots.mp4").duration
+
+
+@pytest.mark.slow
+def test_court_practice_every_shot_in_a_clip_of_its_own(shared):
+    clips = shot_clips(shared / "data" / "videos" / "court_practice_51s.mp4", COURT_PRACTICE_HOOP)
+    assert no_overlap(clips), clips
+    holding = [[c for c in clips if c.start <= shot <= c.end] for shot in COURT_PRACTICE_SHOTS]
+    assert all(len(h) == 1 for h in holding), list(zip(COURT_PRACTICE_SHOTS, holding))
+    assert len({id(h[0]) for h in holding}) == len(COURT_PRACTICE_SHOTS)  # no clip holds two shots
+    last = holding[-1][0]
+    assert abs(last.peak_time - 48.9) <= 0.5  # the short last shot is kept, its peak its own
