@@ -437,6 +437,8 @@ class _PluginRunner:
             # The host gives the context, so a start_video that skips super() still has it.
             plugin.context = VideoContext(info, out_dir, complete(plugin.options, given.get(plugin.name, {})), shared)
             self._call(plugin, "start_video", plugin.context)
+            if plugin.name in self.errors:  # asked for and never ran: the video must not say "done"
+                raise HighlightError(f"{info.path}: plugin {plugin.name} could not start ({self.errors[plugin.name]})")
         self.wait_seconds = self.seconds  # start_video (loading a model) holds up the loop too
         self.framed = [p for p in self.plugins if p.sample_fps != NO_FRAMES]  # known after start_video
         self._queue: queue.Queue = queue.Queue(maxsize=self.QUEUED_FRAMES)

@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from highlight import HighlightError
+from highlight.extras import require
 from highlight.intervals import Interval
 from highlight.options import Option, complete
 from highlight.registry import PLUGINS, Registry, installed, load_class
@@ -102,6 +103,7 @@ class Plugin:
     sample_fps: float | None = 5.0  # None: every frame; NO_FRAMES: none (may be changed in start_video)
     requires: ClassVar[tuple[str, ...]] = ()  # plugins that must run before this one
     options: ClassVar[tuple[Option, ...]] = ()
+    extra: ClassVar[str] = ""  # the extra of highlight it needs (``highlight.extras``), checked before any video
     context: VideoContext  # given by the host before start_video
 
     @classmethod
@@ -220,7 +222,14 @@ def load_plugins(names: tuple[str, ...] | list[str], registry: Registry | None =
 
 
 def check_plugins(names: tuple[str, ...] | list[str], given: Mapping[str, Mapping[str, Any]]) -> None:
-    """Load the plugins (and what they require) and let each check its options: before any video."""
+    """Load the plugins (and what they require), check their extras are installed and let each check its options.
+
+    Before any video: a missing extra is one line naming the plugin asked for and what to install.
+    """
+    for name in names:
+        for cls in with_dependencies([name]):
+            if cls.extra:
+                require(cls.extra, f"--plugin {name}")
     for cls in with_dependencies(names):
         cls.check_options(complete(cls.options, given.get(cls.name, {})))
 

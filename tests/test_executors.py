@@ -21,6 +21,7 @@ from highlight.batch import run_batch
 from highlight.executors import EXECUTORS
 from highlight.executors.local import WorkerPool
 from highlight.export import manifest as manifests
+from highlight.extras import install_line
 from highlight.runner import VideoResult
 from highlight.settings import RunSettings
 from highlight.watch.daemon import WatchConfig, Watcher
@@ -208,7 +209,9 @@ def test_without_ray_executor_ray_says_how_to_install_it(tmp_path, clips):
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     assert done.returncode == 2
-    assert done.stderr.strip().splitlines() == [f"error: --executor ray needs Ray ({EXECUTORS['ray'].install})"]
+    assert done.stderr.strip().splitlines() == [
+        f"error: --executor ray needs ray, which is not installed: {install_line(EXECUTORS['ray'].extra)}"
+    ]
 
 
 def test_watch_on_ray_processes_each_file_exactly_once(ray_cluster, clips, one_at_a_time, tmp_path):

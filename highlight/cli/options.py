@@ -35,11 +35,17 @@ def seconds(text: str) -> float:
 def timeline_formats(text: str) -> list[str]:
     """``--export``/``--format`` value -> format names, or a usage error listing the choices."""
     from highlight.export.timelines import parse_formats
+    from highlight.extras import MissingExtra, require
 
     try:
-        return parse_formats(text)
+        formats = parse_formats(text)
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
+    try:
+        require("editors", "writing editor timelines")
+    except MissingExtra as error:
+        fail(error)
+    return formats
 
 
 def above_zero(value: float | None) -> float | None:
@@ -251,9 +257,15 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", rich_help_panel=RUNNING, h
 def executor_name(value: str) -> str:
     """A declared executor's name, or a usage error listing them."""
     from highlight.executors import EXECUTORS
+    from highlight.extras import MissingExtra, require
 
     if value not in EXECUTORS:
         raise typer.BadParameter(f"unknown executor {value!r}; choose from: {', '.join(EXECUTORS)}")
+    if EXECUTORS[value].extra:
+        try:
+            require(EXECUTORS[value].extra, f"--executor {value}")
+        except MissingExtra as error:
+            fail(error)
     return value
 
 

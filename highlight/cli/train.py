@@ -84,6 +84,12 @@ def train(
     On two machines (run on each, with its own --worker-index):
     highlight train labels.csv --out models/dunks --worker-hosts pc1:12345,pc2:12345 --worker-index 0
     """
+    from highlight.extras import require
+
+    try:
+        require("train", "highlight train")
+    except HighlightError as error:
+        fail(error)
     from highlight.train.dataset import SplitSettings
     from highlight.train.train import TrainConfig
     from highlight.train.train import train as run_training

@@ -110,10 +110,16 @@ def watch(
     Example: highlight watch ~/Videos/court --out ~/Videos/highlights --active-hours 22:00-07:00
     """
     from highlight.batch import default_out_dir
+    from highlight.extras import require
     from highlight.service_log import setup_service_logging
     from highlight.watch.daemon import LOG_FILE, WatchConfig, Watcher, format_status
     from highlight.watch.store import Store
 
+    if not status:
+        try:
+            require("watch", "highlight watch")
+        except HighlightError as error:
+            fail(error)
     folders = [Path(f).expanduser() for f in folders or []]
     if not folders and not (status and out):
         fail("give the folder to watch (or --out OUT with --status)")

@@ -102,7 +102,7 @@ class ExecutorKind:
     name: str  # as given to --executor
     description: str  # the help and README line
     factory: str  # "module:function" building the Executor from (request, tasks)
-    install: str = ""  # the extra it needs, for the message when it is missing
+    extra: str = ""  # the extra it needs (highlight.extras), checked before any work
 
     def make(self, request: ExecutorRequest, tasks: Sequence[VideoTask]) -> Executor:
         """The backend, imported only now (Ray only when asked for)."""
@@ -122,7 +122,7 @@ EXECUTORS = {
             "ray",
             "a Ray cluster (--ray-address): one task per recording, retried if its worker dies",
             "highlight.executors.ray_cluster:make_ray",
-            install='pip install "highlight[ray]"',
+            extra="ray",
         ),
     ]
 }

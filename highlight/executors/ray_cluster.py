@@ -31,6 +31,7 @@ from typing import Any
 from highlight import HighlightError
 from highlight.atomic import write_json
 from highlight.executors import EXECUTORS, DisplayFor, Executor, ExecutorRequest, VideoTask, failed
+from highlight.extras import install_line
 from highlight.runner import VideoResult
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def import_ray() -> Any:
     try:
         import ray
     except ImportError:
-        raise HighlightError(f"--executor ray needs Ray ({EXECUTORS['ray'].install})") from None
+        raise HighlightError(f"--executor ray needs Ray ({install_line(EXECUTORS['ray'].extra)})") from None
     return ray
 
 

@@ -89,6 +89,7 @@ class PosePlugin(Plugin):
     name = "pose"
     description = "Body pose (33 MediaPipe landmarks per frame) -> pose.npz; --overlay pose draws it on clips"
     sample_fps = DEFAULT_FPS
+    extra = "pose"
     options = (
         Option(
             "model",
