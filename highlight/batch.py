@@ -25,7 +25,8 @@ from highlight.runner import ProgressDisplay, VideoResult, update_report
 from highlight.settings import RunSettings
 from highlight.source import VideoInfo
 from highlight.table import format_table
-from highlight.units import format_timestamp
+from highlight.terminal import is_terminal
+from highlight.units import counted, format_timestamp
 
 DEFAULT_OUT_NAME = "highlights"
 
@@ -120,6 +121,7 @@ def _collect(runner: Executor, tasks: list[VideoTask], quiet: bool) -> list[Vide
     bars drawn by several processes into one terminal would overwrite each other, and a
     line per finished file reads the same whether the workers are here or on other machines.
     """
+    quiet = quiet or not is_terminal()  # bars move the cursor: only on a terminal
     overall = tqdm(total=len(tasks), desc="videos", unit="video", disable=quiet, position=0, file=sys.stderr)
     order = {task.video.absolute(): index for index, task in enumerate(tasks)}  # a cluster reports absolute paths
     results: list[VideoResult] = []
@@ -138,8 +140,7 @@ def _finished_line(result: VideoResult) -> str:
     """One line per finished recording when they run in parallel."""
     if result.status == "skipped":
         return f"{printable(result.path.name)}: already done"
-    count = result.highlights
-    return f"{printable(result.path.name)}: {count} highlight{'' if count == 1 else 's'} in {result.run_seconds:.1f}s"
+    return f"{printable(result.path.name)}: {counted(result.highlights, 'highlight')} in {result.run_seconds:.1f}s"
 
 
 def _write_report(out: Path, batch: BatchReport) -> None:
@@ -161,7 +162,7 @@ def _video_bar(video: Path, quiet: bool) -> ProgressDisplay:
             desc=printable(video.name)[:30],
             unit="s",
             leave=False,
-            disable=quiet,
+            disable=quiet or not is_terminal(),
             position=1,
             file=sys.stderr,
             bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s [{elapsed}<{remaining}]",
@@ -198,9 +199,9 @@ def format_summary(report: BatchReport) -> str:
     run_time = report.wall_seconds if report.wall_seconds is not None else sum(r.run_seconds for r in report.results)
     speed = f", {video_time / run_time:.1f}x real time" if run_time > 0 and video_time else ""
     lines.append(
-        f"{len(report.results)} videos: {done} processed, {skipped} already done, "
+        f"{counted(len(report.results), 'video')}: {done} processed, {skipped} already done, "
         + (f"{busy} busy, " if busy else "")
         + f"{len(report.failed) - busy} failed; "
-        f"{total_highlights} highlights; {run_time:.1f}s{speed}"
+        f"{counted(total_highlights, 'highlight')}; {run_time:.1f}s{speed}"
     )
     return "\n".join(lines)

@@ -10,7 +10,10 @@ this work, and waiting behind a long recording would only stall the rest of the 
 
 ``flock`` locks belong to the open file: the kernel releases them when the process dies,
 however it dies (SIGKILL included), so a crash never leaves a folder locked for ever.
-The file itself stays (deleting a lock file races with the next process opening it).
+The holder deletes the file before it lets go, so no ``.highlight.lock`` stays behind in
+the outputs. That would race with a process that opened the old file just before: it
+could lock the deleted file while a third locks a new one. So a lock counts only once
+the locked file is still the one at the path (same inode); otherwise the taker opens again.
 """
 
 from __future__ import annotations
@@ -43,22 +46,45 @@ def folder_lock(folder: Path) -> Iterator[None]:
     """Hold ``folder``'s lock for the block; ``FolderBusy`` at once if another process has it."""
     if not folder.is_dir():
         raise HighlightError(f"{folder}: no such folder")
-    handle = _open_lock_file(folder)
+    handle = _locked(folder)
     if handle is None:  # nothing this process may write there, so nothing it could break: no lock needed
         yield
         return
     try:
-        if fcntl is not None:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise FolderBusy(_busy_message(folder, handle)) from None
         with contextlib.suppress(OSError):  # a read-only descriptor: the lock holds, the pid is not told
             os.ftruncate(handle, 0)
             os.write(handle, f"{os.getpid()}\n".encode())
         yield
     finally:
+        with contextlib.suppress(OSError):  # a read-only folder keeps its lock file
+            os.unlink(folder / LOCK_FILE)  # still held: a process waiting on this file will see it gone
         os.close(handle)  # releases the lock
+
+
+def _locked(folder: Path) -> int | None:
+    """The lock file's descriptor, locked, and still the file at the path; FolderBusy if another holds it."""
+    while True:
+        handle = _open_lock_file(folder)
+        if handle is None or fcntl is None:
+            return handle
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            message = _busy_message(folder, handle)
+            os.close(handle)
+            raise FolderBusy(message) from None
+        if _is_at_path(handle, folder / LOCK_FILE):
+            return handle
+        os.close(handle)  # the holder deleted it as we opened it: take the new one
+
+
+def _is_at_path(handle: int, path: Path) -> bool:
+    try:
+        at_path = os.stat(path)
+    except OSError:
+        return False
+    opened = os.fstat(handle)
+    return (opened.st_dev, opened.st_ino) == (at_path.st_dev, at_path.st_ino)
 
 
 def _open_lock_file(folder: Path) -> int | None:

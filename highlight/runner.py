@@ -26,6 +26,7 @@ from highlight.folder_lock import FolderBusy, folder_lock
 from highlight.pipeline import Progress, process_video
 from highlight.settings import RunSettings
 from highlight.source import VideoInfo, probe
+from highlight.terminal import collected_warnings
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ class VideoResult:
     run_seconds: float = 0.0
     error: str = ""
     notes: list[str] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # logged while it ran: summarised after the table
 
     @property
     def finished(self) -> bool:
@@ -114,6 +116,21 @@ def run_video(
     last write; when another process holds it the result is ``busy`` and nothing in the
     folder is touched.
     """
+    with collected_warnings() as warnings:
+        result = _run_video(video, out_dir, settings, force, timelines, inspect, progress)
+    result.warnings = warnings
+    return result
+
+
+def _run_video(
+    video: Path,
+    out_dir: Path,
+    settings: RunSettings,
+    force: bool,
+    timelines: Sequence[str],
+    inspect: Callable[[Path], VideoInfo],
+    progress: ProgressDisplay,
+) -> VideoResult:
     started = time.perf_counter()
     try:
         info = inspect(video)

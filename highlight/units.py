@@ -34,6 +34,11 @@ def _parse_text(text: str) -> float:
     return float(match.group(1)) * _SUFFIXES.get(match.group(2) or "s", 1.0)
 
 
+def counted(count: int, noun: str) -> str:
+    """'1 highlight', '3 highlights': the counts people read in summaries."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def format_timestamp(seconds: float, precision: int = 2) -> str:
     """``hh:mm:ss.ss``, for tables and file names people read."""
     minutes, secs = divmod(round(max(seconds, 0.0), precision), 60)

@@ -14,6 +14,7 @@ from highlight.cli.options import (
     cut_changes,
     with_shared_options,
 )
+from highlight.units import counted
 
 
 @with_shared_options(CUT_OPTIONS)
@@ -42,6 +43,6 @@ def cut(
             failed = True
             continue
         if not quiet:
-            typer.echo(f"{folder}: {len(manifest.intervals)} highlights")
+            typer.echo(f"{folder}: {counted(len(manifest.intervals), 'highlight')}")
     if failed:
         raise typer.Exit(1)

@@ -21,6 +21,7 @@ from highlight.cli.options import (
     with_shared_options,
 )
 from highlight.service_log import setup_service_logging
+from highlight.units import counted
 
 LOG_FILE = "live.log"
 
@@ -123,7 +124,7 @@ def live(
         log.debug("live stopped by an unexpected error", exc_info=True)
         fail(f"{type(error).__name__}: {error}", code=1)
     status.end()
-    typer.echo(f"live: {len(part.manifest.intervals)} highlights in the last part, {part.folder}")
+    typer.echo(f"live: {counted(len(part.manifest.intervals), 'highlight')} in the last part, {part.folder}")
 
 
 def _preview_window(wanted: bool, log: logging.Logger):

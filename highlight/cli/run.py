@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -24,13 +23,7 @@ from highlight.cli.options import (
     timeline_formats,
     with_shared_options,
 )
-
-
-def setup_logging(verbose: bool) -> None:
-    """Warnings only, one line each, unless --verbose asks for the debugging detail."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
-    )
+from highlight.terminal import log_to_terminal, native_logs_silenced, summarise_warnings
 
 
 @with_component_options
@@ -88,10 +81,29 @@ def run(
     Example: highlight run court.mp4 --region 0.58,0.10,0.22,0.35 --preset shots
     Example: highlight run /mnt/club/2024-05-* --executor ray --ray-address auto
     """
+    with native_logs_silenced(not verbose):
+        log_to_terminal(verbose)
+        _run(paths, out, shared, force, export, report, jobs, executor, ray_address, quiet, components)
+
+
+def _run(
+    paths: list[Path],
+    out: Path | None,
+    shared: dict,
+    force: bool,
+    export: str | None,
+    report: bool,
+    jobs: int | None,
+    executor: str,
+    ray_address: str | None,
+    quiet: bool,
+    components: dict | None,
+) -> None:
     from highlight.batch import format_summary, run_batch
     from highlight.executors import ExecutorRequest
 
-    setup_logging(verbose)
+    if out is not None and out.exists() and not out.is_dir():
+        fail(f"{out}: --out is a file; give a folder (it is made if missing)")
     settings = analysis_settings(shared, components)
     exports = timeline_formats(export) if export else []
     try:
@@ -109,6 +121,8 @@ def run(
     except (HighlightError, FileNotFoundError) as error:
         fail(str(error).strip("'\""))
     typer.echo(format_summary(batch))
+    for line in summarise_warnings(warning for result in batch.results for warning in result.warnings):
+        typer.echo(line, err=True)
     if batch.report_path:
         typer.echo(f"report: {batch.report_path}")
     if batch.failed:

@@ -27,6 +27,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from highlight.executors import DisplayFor, Executor, ExecutorRequest, VideoTask, failed
 from highlight.runner import VideoResult, one_line_error
+from highlight.terminal import log_to_terminal
 
 # bench_run.py measures about 250 MB at the peak of a 1080p analysis; the clip encoder
 # (an ffmpeg child) and plugins (MediaPipe) come on top: 1 GiB a job leaves that room.
@@ -163,7 +164,7 @@ def prepare_worker(parent_pid: int, log_level: int) -> None:
 
     die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    logging.basicConfig(level=log_level, format="%(levelname)s %(name)s: %(message)s")
+    log_to_terminal(verbose=log_level <= logging.DEBUG)
 
 
 def run_task(task: VideoTask) -> VideoResult:

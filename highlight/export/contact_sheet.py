@@ -17,7 +17,7 @@ from highlight.export import manifest as manifests
 from highlight.export.manifest import IntervalEntry, Manifest
 from highlight.export.region_overlay import marks_from_manifest
 from highlight.export.thumbnails import THUMB_WIDTH, grab_frames, moment_times
-from highlight.units import format_timestamp
+from highlight.units import counted, format_timestamp
 
 CONTACT_SHEET_FILE = "contact_sheet.jpg"
 COLUMNS = 4
@@ -41,11 +41,13 @@ def render(
     cell_height = max(heights, default=cell_width * 9 // 16)
     columns = max(1, min(columns, len(cells) or 1))
     rows = max(1, math.ceil(len(cells) / columns))
-    width = _GAP + columns * (cell_width + _GAP)
+    title_font = _font(16)
+    title_width = math.ceil(title_font.getlength(title)) + 2 * _GAP  # the title whole, even over one thumbnail
+    width = max(_GAP + columns * (cell_width + _GAP), title_width)
     height = _HEADER_HEIGHT + rows * (cell_height + _LABEL_HEIGHT + _GAP) + _GAP
     sheet = Image.new("RGB", (width, height), _BACKGROUND)
     draw = ImageDraw.Draw(sheet)
-    draw.text((_GAP, 8), title, fill=_TEXT, font=_font(16))
+    draw.text((_GAP, 8), title, fill=_TEXT, font=title_font)
     small = _font(13)
     for k, (image, label) in enumerate(cells):
         x = _GAP + (k % columns) * (cell_width + _GAP)
@@ -76,7 +78,7 @@ def write_contact_sheet(folder: Path, manifest: Manifest, peaks: dict[int, Image
             raise HighlightError(f"{Path(folder) / manifests.MANIFEST_FILE}: {error}") from None
         peaks = {index: marks.draw(frames[t]) if t in frames else None for index, t in times.items()}
     stem = Path(manifest.source.path).name
-    title = f"{stem}: {len(intervals)} highlights, {format_timestamp(manifest.source.duration, 0)} recording"
+    title = f"{stem}: {counted(len(intervals), 'highlight')}, {format_timestamp(manifest.source.duration, 0)} recording"
     sheet = render(title, [(peaks.get(i.index), cell_label(i)) for i in intervals])
     path = Path(folder) / CONTACT_SHEET_FILE
     with atomic_path(path) as tmp:

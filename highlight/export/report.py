@@ -37,7 +37,7 @@ from highlight.export.region_overlay import RegionMarks, marks_from_manifest
 from highlight.export.scores import read_scores
 from highlight.export.thumbnails import MOMENTS, THUMB_WIDTH, grab_frames, moment_times
 from highlight.export.timelines import FORMATS
-from highlight.units import format_timestamp
+from highlight.units import counted, format_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ def _video_section(out: Path, folder: Path, manifest: Manifest, status: dict[str
         format_timestamp(summary.video_seconds, 0),
         f"{source.width}x{source.height}",
         f"{source.fps:.3f}".rstrip("0").rstrip(".") + " fps",
-        f"{len(intervals)} highlights ({summary.highlight_seconds:.1f} s)",
+        f"{counted(len(intervals), 'highlight')} ({summary.highlight_seconds:.1f} s)",
         f"detector {manifest.detector_name}",
     ]
     if run_seconds:
@@ -442,7 +442,7 @@ def _summary_html(rows: list[_VideoSummary]) -> str:
         f" ({100 * sum(r.highlight_seconds for r in rows) / total_video:.0f}% of the footage)" if total_video else ""
     )
     lines.append(
-        f'<div class="totals">{len(rows)} videos, {failed} failed; {total_highlights} highlights, '
+        f'<div class="totals">{counted(len(rows), "video")}, {failed} failed; {counted(total_highlights, "highlight")}, '
         f"{sum(r.highlight_seconds for r in rows):.1f} s{share}; {format_timestamp(total_video, 0)} of recordings</div>"
     )
     return "\n".join(lines)
