@@ -242,13 +242,21 @@ Overlay = Annotated[
         help="Draw a plugin's result on the clips, e.g. --overlay pose (enables it).",
     ),
 ]
+
+
+def _formats_help() -> str:
+    from highlight.export.timelines import FORMATS
+
+    return f"Also write editor timelines, comma-separated: {', '.join(FORMATS)} or all."
+
+
 Export = Annotated[
     Optional[str],
     typer.Option(
         "--export",
         metavar="FORMATS",
         rich_help_panel=OUTPUTS,
-        help="Also write editor timelines: edl,fcpxml,fcp7,otio,kdenlive,shotcut or all.",
+        help=_formats_help(),
     ),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", rich_help_panel=RUNNING, help="Print only the summary.")]
