@@ -46,7 +46,13 @@ def test_run_help_groups_options_in_the_declared_panels_in_order(run_help):
 
 def test_run_help_shows_defaults_and_user_units(run_help):
     flat = " ".join(run_help.replace("│", " ").split())
-    for shown in ("[default: 0.5]", "[default: 1.5s]", "[default: 2s]", "[default: motion]", "[default: smart]"):
+    for shown in (
+        "[default: 0.5, or the model's]",
+        "[default: 1.5s]",
+        "[default: 2s]",
+        "[default: motion]",
+        "[default: smart]",
+    ):
         assert shown in flat, shown
     assert re.search(r"--pad-before\s+SECONDS", flat)
     assert re.search(r"--region\s+L,T,W,H", flat)

@@ -55,6 +55,13 @@ def above_zero(value: float | None) -> float | None:
     return value
 
 
+def slow_speed(value: float | None) -> float | None:
+    """A slow-motion speed: above 0, at most 1 (1 is the recording's own speed)."""
+    if value is not None and not 0 < value <= 1:
+        raise typer.BadParameter(f"{value:g} is out of range; allowed: above 0, at most 1")
+    return value
+
+
 Seconds = dict(parser=seconds, metavar="SECONDS")
 
 # The panels `--help` groups options into, in the order a user decides: what to look
@@ -68,14 +75,14 @@ RUNNING = "Running"
 TUNING = "Detector tuning (--help-all)"
 
 
-def _default(name: str, unit: str = "s") -> str:
+def _default(name: str, unit: str = "s", otherwise: str = "") -> str:
     """'[default: 1.5s]' from IntervalSettings, the one place interval defaults are declared."""
     from dataclasses import fields
 
     from highlight.intervals import IntervalSettings
 
     value = next(f.default for f in fields(IntervalSettings) if f.name == name)
-    return f"[default: {value:g}{unit}]"
+    return f"[default: {value:g}{unit}{otherwise}]"
 
 
 # Options shared by `run` and `watch` (and `cut`, for the interval and output ones).
@@ -122,7 +129,7 @@ Threshold = Annotated[
         min=0,
         max=1,
         rich_help_panel=HIGHLIGHT,
-        help=f"Score (0-1) that starts a highlight. {_default('threshold', '')}, or the model's",
+        help="Score that starts a highlight. " + _default("threshold", "", otherwise=", or the model's"),
     ),
 ]
 ExitThreshold = Annotated[
@@ -184,8 +191,7 @@ Slowmo = Annotated[
     typer.Option(
         "--slowmo",
         metavar="SPEED",
-        callback=above_zero,
-        max=1,
+        callback=slow_speed,
         rich_help_panel=OUTPUTS,
         help="Also write slow-motion clips at this speed, e.g. 0.5.",
     ),
