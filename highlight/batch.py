@@ -20,6 +20,7 @@ from highlight import HighlightError
 from highlight.discover import find_videos, printable
 from highlight.executors import ONE_JOB, Executor, ExecutorRequest, VideoTask, make_executor
 from highlight.export.report import REPORT_FILE
+from highlight.layers import SettingsLayers
 from highlight.pipeline import Progress
 from highlight.runner import ProgressDisplay, VideoResult, update_report
 from highlight.settings import RunSettings
@@ -56,13 +57,19 @@ def default_out_dir(inputs: list[Path]) -> Path:
 
 
 def plan_outputs(inputs: list[Path], out: Path) -> list[tuple[Path, Path]]:
-    """(video, its output folder) pairs.
+    """(video, its output folder) pairs (see ``plan_batch``)."""
+    return [(video, folder) for video, folder, _ in plan_batch(inputs, out)]
+
+
+def plan_batch(inputs: list[Path], out: Path) -> list[tuple[Path, Path, Path]]:
+    """(video, its output folder, the input folder it was found in) for every recording.
 
     A video's folder mirrors its path below the input folder it was found in
     (``day1/IMG_0001``), so recordings with the same name in different folders, as
-    phones make them, do not overwrite each other.
+    phones make them, do not overwrite each other. The input folder (a file's own
+    folder, for a file given itself) bounds the search for its camera file.
     """
-    pairs: list[tuple[Path, Path]] = []
+    planned: list[tuple[Path, Path, Path]] = []
     used: set[Path] = set()
     for item in inputs:
         item = Path(item).expanduser()
@@ -73,13 +80,13 @@ def plan_outputs(inputs: list[Path], out: Path) -> list[tuple[Path, Path]]:
             if folder in used:
                 folder = out / relative.with_name(relative.name.replace(".", "_"))
             used.add(folder)
-            pairs.append((video, folder))
-    return pairs
+            planned.append((video, folder, root))
+    return planned
 
 
 def run_batch(
     inputs: Iterable[Path],
-    settings: RunSettings,
+    settings: RunSettings | SettingsLayers,
     out: Path | None = None,
     force: bool = False,
     quiet: bool = False,
@@ -90,23 +97,38 @@ def run_batch(
 ) -> BatchReport:
     """Process every recording; then editor timelines (``exports``) per video and ``report.html``.
 
+    ``settings`` are used as given, or with ``SettingsLayers`` resolved per recording
+    (its folder's highlight.toml); a recording whose settings cannot be resolved fails
+    with one line and the others go on.
+
     ``executor`` (a name in ``highlight.executors.EXECUTORS``) runs them; ``request``
     says how (``--jobs``, ``--ray-address``). The summary and the report list the
     recordings in the planned order, whatever order they finished in.
     """
     inputs = [Path(p) for p in inputs]
     out = (out or default_out_dir(inputs)).expanduser()
-    pairs = plan_outputs(inputs, out)
+    planned = plan_batch(inputs, out)
     report = BatchReport()
-    if not pairs:
+    if not planned:
         raise HighlightError(
             f"no videos found in {', '.join(map(str, inputs))} "
             "(looked for .mp4 .mov .m4v .avi .mkv .webm, in sub-folders too)"
         )
-    tasks = [VideoTask(video, folder, settings, force, tuple(exports)) for video, folder in pairs]
+    tasks: list[VideoTask] = []
+    for video, folder, root in planned:
+        try:
+            resolved = settings.resolve(video, root) if isinstance(settings, SettingsLayers) else settings
+        except HighlightError as error:
+            tqdm.write(f"error: {error}", file=sys.stderr)
+            report.results.append(VideoResult(video, folder, "failed", error=str(error)))
+            continue
+        tasks.append(VideoTask(video, folder, resolved, force, tuple(exports)))
     started = time.perf_counter()
-    with make_executor(executor, request, tasks) as runner:
-        report.results = _collect(runner, tasks, quiet)
+    if tasks:
+        with make_executor(executor, request, tasks) as runner:
+            report.results += _collect(runner, tasks, quiet)
+    order = {video.absolute(): index for index, (video, _, _) in enumerate(planned)}
+    report.results.sort(key=lambda r: order.get(r.path.absolute(), len(order)))
     report.wall_seconds = time.perf_counter() - started
     if write_report:
         _write_report(out, report)

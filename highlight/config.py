@@ -41,9 +41,6 @@ else:  # pragma: no cover - the same parser, from PyPI
 
 CONFIG_ENV = "HIGHLIGHT_CONFIG"
 SECTIONS = ("run", "plugins", "detectors")
-# [run] keys -> (the run setting they fill in, what they hold); regions are per camera set-up,
-# so a config file for one court (named by $HIGHLIGHT_CONFIG) can carry them.
-RUN_KEYS = {"region": ("regions", list), "exclude": ("excludes", list), "preset": ("preset", str)}
 
 
 def config_file() -> Path:
@@ -73,30 +70,11 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
 
 
 def run_defaults(path: Path | None = None) -> dict[str, Any]:
-    """What ``[run]`` sets (regions, excluded areas, a preset), checked; {} without a file."""
-    from highlight.presets import PRESETS
-    from highlight.regions import parse_region
+    """What ``[run]`` sets (any run option, as a camera's highlight.toml holds them), checked; {} without a file."""
+    from highlight.layers import run_table
 
     path = path or config_file()
-    table = load_config(path).get("run", {})
-    values: dict[str, Any] = {}
-    for key, value in table.items():
-        if key not in RUN_KEYS:
-            raise HighlightError(f"{path}: unknown key {key!r} in [run] (known: {', '.join(RUN_KEYS)})")
-        name, kind = RUN_KEYS[key]
-        if kind is list:
-            value = [value] if isinstance(value, str) else value
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise HighlightError(f"{path}: [run] {key}: expected a region text or a list of them")
-            for text in value:
-                try:
-                    parse_region(text)
-                except ValueError as error:
-                    raise HighlightError(f"{path}: [run] {key}: {error}") from None
-        elif value not in PRESETS:
-            raise HighlightError(f"{path}: [run] preset: unknown preset {value!r} (known: {', '.join(PRESETS)})")
-        values[name] = value
-    return values
+    return run_table(path, load_config(path).get("run", {}))
 
 
 def component_values(group: Group, name: str, options: Sequence[Option], path: Path | None = None) -> dict[str, Any]:

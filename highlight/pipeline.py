@@ -27,6 +27,7 @@ from highlight.export.manifest import Manifest
 from highlight.export.outputs import Progress
 from highlight.export.scores import SCORES_FILE, as_stored, read_scores, write_scores
 from highlight.intervals import Interval, IntervalSettings, find_intervals, merge_close
+from highlight.layers import COMMAND_LINE, cut_layer, recorded_origins
 from highlight.options import complete
 from highlight.plugin_api import NO_FRAMES, Plugin, VideoContext, load_plugins
 from highlight.scorers import Scorer, get_scorer
@@ -541,7 +542,7 @@ def process_video(
     if resumable:
         # Scores, detector and thresholds are all in the previous run's files: no scorer
         # (for --model, no TensorFlow) is needed to finish writing the clips.
-        manifest = Manifest.new(info, settings.to_dict(), settings.key, previous.detector)
+        manifest = Manifest.new(info, settings.to_dict(), settings.key, previous.detector, **settings.provenance())
         manifest.plugins, manifest.timing = previous.plugins, previous.timing
         manifest.decode, manifest.plugin_intervals = previous.decode, previous.plugin_intervals
         manifest.applied_intervals = previous.applied_intervals
@@ -549,7 +550,7 @@ def process_video(
         extra = list(previous.plugin_intervals or [])
     else:
         scorer = make_scorer(settings)
-        manifest = Manifest.new(info, settings.to_dict(), settings.key, scorer.describe())
+        manifest = Manifest.new(info, settings.to_dict(), settings.key, scorer.describe(), **settings.provenance())
         plugins = load_plugins(settings.plugins)
         with VideoSource(path, info) as source:
             analysis = analyse(source, scorer, settings, plugins, out_dir, progress)
@@ -601,15 +602,22 @@ def recut(out_dir: Path, settings_changes: dict[str, Any], progress: Progress | 
     """New intervals and clips from a previous run's scores.csv, without decoding for scores.
 
     ``settings_changes`` holds interval settings (threshold, padding, ...) and output
-    settings (``slowmo``, ``reel``, ``clips``) to change; the rest is kept.
+    settings (``slowmo``, ``reel``, ``clips``) to change; the rest is kept. The recording's
+    camera file (highlight.toml) applies below them, as it would for a new run.
     """
     manifest = manifests.load(out_dir)
     settings = settings_from_dict(manifest.settings)
+    camera = cut_layer(manifest.recording(out_dir), manifest.camera_file, manifest.settings_from)
+    origins = {**manifest.settings_from, **dict.fromkeys(camera.values, camera.origin)}
+    origins.update(dict.fromkeys(settings_changes, COMMAND_LINE))
+    settings_changes = {**camera.values, **settings_changes}
     _check_same_regions(out_dir, settings, settings_changes)
     settings_changes = {k: v for k, v in settings_changes.items() if k not in ("regions", "excludes")}
     applied = {**settings.intervals.to_dict(), **manifest.applied_intervals}
     settings = settings.with_changes({**applied, **settings_changes})
     manifest.applied_intervals = settings.intervals.to_dict()
+    manifest.settings_from = recorded_origins(settings, origins)
+    manifest.camera_file = camera.origin or manifest.camera_file
     info = probe(manifest.recording(out_dir))
     if not manifest.same_source(info):
         raise HighlightError(f"{info.path}: the recording changed since it was analysed; run `highlight run` again")

@@ -41,6 +41,11 @@ class RunSettings:
     detector_options: tuple[tuple[str, Any], ...] = ()  # the detector's given options, sorted
     regions: tuple[str, ...] = ()  # --region: where to look (canonical text, see highlight.regions)
     excludes: tuple[str, ...] = ()  # --exclude: where not to look
+    # Where each value that differs from the default came from ((name, origin), ...) and the
+    # highlight.toml that applied (see highlight.layers): recorded in highlights.json, but not
+    # part of the key, since the same values give the same outputs wherever they came from.
+    origins: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    camera_file: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         # Canonical text: "0.5,0.1,0.2,0.3" and " .5, .1, .2, .3" are one setting (and one key).
@@ -58,6 +63,7 @@ class RunSettings:
         data["plugin_options"] = self.given_plugin_options()
         data["detector_options"] = dict(self.detector_options)
         data["clip"].pop("threads")  # how fast, not what: not part of the result
+        del data["origins"], data["camera_file"]  # where from, not what: in the manifest's settings_from
         for name in ("overlay", "detector_options", "regions", "excludes"):
             if not data[name]:
                 del data[name]  # added later: unused, they leave an older run's key valid
@@ -73,6 +79,15 @@ class RunSettings:
     def key(self) -> str:
         text = json.dumps(self.to_dict(), sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def provenance(self) -> dict[str, Any]:
+        """``camera_file`` and ``settings_from`` (name -> origin), as highlights.json records them."""
+        return {"camera_file": self.camera_file, "settings_from": dict(self.origins)}
+
+    def with_provenance(self, provenance: dict[str, Any]) -> RunSettings:
+        """These settings with ``provenance`` (as ``provenance`` gives it) recorded."""
+        origins = tuple(sorted((provenance.get("settings_from") or {}).items()))
+        return replace(self, origins=origins, camera_file=provenance.get("camera_file"))
 
     def with_intervals(self, **changes: Any) -> RunSettings:
         return replace(self, intervals=replace(self.intervals, **changes))

@@ -373,21 +373,10 @@ Verbose = Annotated[
 
 
 def interval_changes(margin: float | None = None, **given) -> dict:
-    """The options the user gave, with ``--margin`` and a lone ``--threshold`` spelled out.
+    """The options the user gave, with ``--margin`` and a lone ``--threshold`` spelled out (see ``spelled_out``)."""
+    from highlight.layers import spelled_out
 
-    ``--margin`` fills whichever padding was not given. A threshold given without an
-    exit threshold keeps the default ratio between the two (exit = 0.6 x threshold).
-    """
-    from highlight.intervals import IntervalSettings
-
-    changes = {k: v for k, v in given.items() if v is not None}
-    if margin is not None:
-        changes.setdefault("pad_before", margin)
-        changes.setdefault("pad_after", margin)
-    if "threshold" in changes and "exit_threshold" not in changes:
-        default = IntervalSettings()
-        changes["exit_threshold"] = changes["threshold"] * default.exit_threshold / default.threshold
-    return changes
+    return spelled_out({**given, "margin": margin})
 
 
 # The options the commands share, declared once: (parameter name, typer annotation,
@@ -490,9 +479,9 @@ def cut_changes(parameters: dict) -> dict:
     )
 
 
-def analysis_settings(parameters: dict, components: dict | None):
-    """RunSettings from ANALYSIS_OPTIONS' values and the plugin and detector options (see ``run_settings``)."""
-    return run_settings(
+def analysis_layers(parameters: dict, components: dict | None):
+    """SettingsLayers from ANALYSIS_OPTIONS' values and the plugin and detector options (see ``settings_layers``)."""
+    return settings_layers(
         parameters["detector"],
         parameters["model"],
         parameters["sample_fps"],
@@ -508,16 +497,26 @@ def analysis_settings(parameters: dict, components: dict | None):
     )
 
 
-def with_trained_thresholds(given: dict, trained: dict[str, float]) -> dict:
-    """A model's or detector's thresholds where the user gave none; a given exit threshold stays below the threshold."""
-    if not trained:
-        return given
-    merged = {**trained, **given}
-    merged["exit_threshold"] = min(merged["exit_threshold"], merged["threshold"])
-    return merged
+def analysis_settings(parameters: dict, components: dict | None):
+    """The settings of a command whose input has no folder, so no camera file (``highlight live``)."""
+    return _resolved(analysis_layers(parameters, components))
 
 
-def run_settings(
+def run_settings(*args, **kwargs):
+    """RunSettings from the options `run` and `watch` share, without a camera file (``settings_layers``' arguments)."""
+    return _resolved(settings_layers(*args, **kwargs))
+
+
+def _resolved(layers):
+    from highlight import HighlightError
+
+    try:
+        return layers.resolve()
+    except HighlightError as error:
+        fail(error)
+
+
+def settings_layers(
     detector: str,
     model: Path | None,
     sample_fps: float | None,
@@ -527,39 +526,41 @@ def run_settings(
     preset: str | None = None,
     **changes,
 ):
-    """RunSettings from the options `run` and `watch` share; bad values end the command with one line.
+    """The layers of a command's settings (``highlight.layers``); bad values end the command with one line.
 
     ``components`` holds the plugin and detector options given on the command line
     (see ``highlight.cli.components``); with ``--model``, or a detector that declares
-    its own thresholds, those fill in for the thresholds the user did not give. A
-    ``--preset`` fills in what the user did not give either; the config file's
-    ``[run]`` table (regions, preset) fills in below both.
+    its own thresholds, those fill in for the thresholds no layer above gives. Each
+    recording's camera file (highlight.toml) comes in when it is resolved, per recording.
     """
     from highlight.cli.components import resolve
-    from highlight.config import run_defaults
-    from highlight.presets import with_preset
+    from highlight.config import config_file, run_defaults
+    from highlight.layers import COMMAND_LINE, Layer, SettingsLayers, spelled_out
     from highlight.scorers import detector_class
     from highlight.scorers.classifier import model_thresholds
     from highlight.settings import RunSettings, plugin_options_tuple
 
     try:
         enabled, plugin_values, detector_values = resolve(detector, plugins or [], overlay or [], components)
-        changes = {**run_defaults(), **{k: v for k, v in changes.items() if v is not None}}
-        preset = preset or changes.pop("preset", None)  # the command line's, else the config file's
-        changes.pop("preset", None)
-        given = with_preset(preset, interval_changes(sample_fps=sample_fps, **changes))
-        if "threshold" not in given:
-            trained = model_thresholds(model) if model else _declared_thresholds(detector_class(detector))
-            given = with_trained_thresholds(given, trained)
-        base = RunSettings(
-            detector=detector,
-            model=str(model.resolve()) if model else None,
-            plugins=tuple(enabled),
-            plugin_options=plugin_options_tuple(plugin_values),
-            overlay=tuple(overlay or ()),
-            detector_options=tuple(sorted(detector_values.items())),
+        if model:
+            trained = Layer(f"model {model.resolve()}", model_thresholds(model))
+        else:
+            trained = Layer(f"detector {detector}", _declared_thresholds(detector_class(detector)))
+        layers = SettingsLayers(
+            base=RunSettings(
+                detector=detector,
+                model=str(model.resolve()) if model else None,
+                plugins=tuple(enabled),
+                plugin_options=plugin_options_tuple(plugin_values),
+                overlay=tuple(overlay or ()),
+                detector_options=tuple(sorted(detector_values.items())),
+            ),
+            trained=trained,
+            user=Layer(str(config_file()), run_defaults()),
+            command_line=Layer(COMMAND_LINE, spelled_out({**changes, "sample_fps": sample_fps, "preset": preset})),
         )
-        return base.with_changes(given)
+        layers.resolve()  # the command line's own values checked now, before any recording is opened
+        return layers
     except HighlightError as error:
         fail(error)
     except ValueError as error:

@@ -18,7 +18,7 @@ from highlight.cli.options import (
     Quiet,
     RayAddress,
     Verbose,
-    analysis_settings,
+    analysis_layers,
     fail,
     timeline_formats,
     with_shared_options,
@@ -104,7 +104,7 @@ def _run(
 
     if out is not None and out.exists() and not out.is_dir():
         fail(f"{out}: --out is a file; give a folder (it is made if missing)")
-    settings = analysis_settings(shared, components)
+    settings = analysis_layers(shared, components)  # resolved per recording
     exports = timeline_formats(export) if export else []
     try:
         batch = run_batch(

@@ -16,7 +16,7 @@ from highlight.cli.options import (
     RayAddress,
     Seconds,
     Verbose,
-    analysis_settings,
+    analysis_layers,
     fail,
     timeline_formats,
     with_shared_options,
@@ -131,7 +131,7 @@ def watch(
             typer.echo(format_status(store.records(), folders))
         return
     hours = _active_hours(active_hours)
-    settings = analysis_settings(shared, components)
+    settings = analysis_layers(shared, components)  # resolved per recording
     for folder in folders:
         if not folder.is_dir():
             fail(f"{folder}: not a folder (watch takes folders)")

@@ -152,12 +152,21 @@ class Manifest:
     timing: dict[str, float] = field(default_factory=dict)
     decode: dict[str, Any] | None = None
     plugin_intervals: list[Interval] | None = None
+    # The highlight.toml that applied, and where each setting that differs from the default
+    # came from (a file, a preset, the command line): see highlight.layers. Absent when empty.
+    camera_file: str | None = None
+    settings_from: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def new(cls, info: VideoInfo, settings: dict[str, Any], settings_key: str, detector: dict[str, Any]) -> Manifest:
-        """A run's manifest before anything is written: not complete, no intervals."""
-        return cls(info, settings, settings_key, dict(settings.get("intervals", {})), detector)
+    def new(
+        cls, info: VideoInfo, settings: dict[str, Any], settings_key: str, detector: dict[str, Any], **provenance: Any
+    ) -> Manifest:
+        """A run's manifest before anything is written: not complete, no intervals.
+
+        ``provenance``: ``camera_file`` and ``settings_from``, as ``RunSettings.provenance`` gives them.
+        """
+        return cls(info, settings, settings_key, dict(settings.get("intervals", {})), detector, **provenance)
 
     # -- reading what a run left ------------------------------------------------------
 
@@ -263,6 +272,10 @@ class Manifest:
             data["decode"] = self.decode
         if self.plugin_intervals is not None:
             data["plugin_intervals"] = [[i.start, i.end] for i in self.plugin_intervals]
+        if self.camera_file:
+            data["camera_file"] = self.camera_file
+        if self.settings_from:
+            data["settings_from"] = self.settings_from
         return {**data, **{k: v for k, v in self.extra.items() if k not in data}}
 
     @classmethod
@@ -288,6 +301,8 @@ class Manifest:
             timing=dict(data.get("timing") or {}),
             decode=data.get("decode"),
             plugin_intervals=None if plugin_intervals is None else [Interval(a, b) for a, b in plugin_intervals],
+            camera_file=data.get("camera_file"),
+            settings_from={str(k): str(v) for k, v in (data.get("settings_from") or {}).items()},
             extra={k: v for k, v in data.items() if k not in known},
         )
 

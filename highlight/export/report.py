@@ -165,7 +165,7 @@ def _video_section(out: Path, folder: Path, manifest: Manifest, status: dict[str
     parts = [
         f'<section class="video" id="{anchor}">',
         f"<h2>{html.escape(name)}</h2>",
-        f'<div class="meta">{html.escape(" · ".join(meta))}<br>{html.escape(source.path)}</div>',
+        f'<div class="meta">{html.escape(" · ".join(meta))}<br>{html.escape(source.path)}{_camera_line(manifest)}</div>',
     ]
     if notes:
         parts.append('<ul class="errors">' + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
@@ -175,6 +175,13 @@ def _video_section(out: Path, folder: Path, manifest: Manifest, status: dict[str
     parts.append(_files_line(out, folder, manifest))
     parts.append("</section>")
     return "\n".join(p for p in parts if p), summary
+
+
+def _camera_line(manifest: Manifest) -> str:
+    """Which highlight.toml set this recording's camera set-up, when one did."""
+    if not manifest.camera_file:
+        return ""
+    return f'<br>camera set-up: <code class="camera-file">{html.escape(manifest.camera_file)}</code>'
 
 
 def _stills(out: Path, folder: Path, key: str, manifest: Manifest) -> tuple[dict[tuple[int, str], Path], str]:

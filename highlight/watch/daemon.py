@@ -43,6 +43,7 @@ from highlight.atomic import write_json
 from highlight.batch import plan_outputs
 from highlight.discover import find_videos, is_inside
 from highlight.folder_lock import remove_temporaries_when_free
+from highlight.layers import SettingsLayers
 from highlight.runner import VideoResult
 from highlight.settings import RunSettings
 from highlight.stop_signals import stopped_by_signals
@@ -113,7 +114,7 @@ def default_job_timeout(video_seconds: float | None, floor: float, per_second: f
 class WatchConfig:
     folders: list[Path]
     out: Path
-    settings: RunSettings = field(default_factory=RunSettings)
+    settings: RunSettings | SettingsLayers = field(default_factory=RunSettings)  # layers: per recording
     exports: list[str] = field(default_factory=list)  # editor timelines per video, as `run --export`
     report: bool = True  # rebuild OUT/report.html after each file, as `run` does after a batch
     settle: float = 10.0
@@ -175,7 +176,6 @@ class Watcher:
         self.config = config
         self.out = config.out.expanduser().resolve()
         self.roots = [p.expanduser().resolve() for p in config.folders]
-        self.key = job_key(config.settings)
         self.tracker = SettleTracker(config.settle)
         self.events: queue.SimpleQueue[tuple[str, str]] = queue.SimpleQueue()
         self.running: dict[str, _Job] = {}
@@ -319,7 +319,7 @@ class Watcher:
             return
         for video in videos:  # absolute already (the roots are); symlinks stay as named
             record = self.store.get(video)
-            if record and record.job_key == self.key and _same_file(record, video):
+            if record and _same_file(record, video) and record.job_key == self._job_key_for(video):
                 continue
             self._observe(video)
 
@@ -331,8 +331,13 @@ class Watcher:
             stat = path.stat()
         except OSError:
             return
+        try:
+            settings = self._settings_for(path)
+        except HighlightError as error:
+            log.error("not queued: %s", error)
+            return
         out_dir = self._out_dir_for(path)
-        outcome = self.store.offer(path, stat.st_size, stat.st_mtime, self.config.settings.key, self.key, out_dir)
+        outcome = self.store.offer(path, stat.st_size, stat.st_mtime, settings.key, job_key(settings), out_dir)
         if outcome == "new":
             log.info("queued %s", self._name(path))
         elif outcome == "changed":
@@ -373,13 +378,19 @@ class Watcher:
         os.close(fd)
         job_file = Path(name)
         result_file = job_file.with_name(job_file.stem + "-result.json")
-        settings = self.config.settings
+        try:
+            settings = self._settings_for(Path(record.path))
+        except HighlightError as error:  # its highlight.toml changed since it was queued
+            self.store.fail(record.path, str(error), self.config.max_attempts, self.config.retry_delay)
+            log.error("failed %s: %s", self._name(record.path), error)
+            return
         write_json(
             job_file,
             {
                 "path": record.path,
                 "out_dir": record.out_dir,
                 "settings": settings.to_dict(),
+                "provenance": settings.provenance(),
                 "clip_threads": max(1, settings.clip.threads // self.config.workers),
                 "force": bool(record.force),
                 "exports": list(self.config.exports),
@@ -540,6 +551,18 @@ class Watcher:
 
     def _root_of(self, path: Path) -> Path | None:
         return next((root for root in self.roots if is_inside(path, root)), None)
+
+    def _settings_for(self, path: Path) -> RunSettings:
+        """The recording's settings: with layers, resolved with its folder's highlight.toml (HighlightError if wrong)."""
+        settings = self.config.settings
+        return settings.resolve(path, self._root_of(path)) if isinstance(settings, SettingsLayers) else settings
+
+    def _job_key_for(self, path: Path) -> str | None:
+        """What decides whether the recording is done (None while its settings cannot be resolved)."""
+        try:
+            return job_key(self._settings_for(path))
+        except HighlightError:
+            return None
 
     def _out_dir_for(self, path: Path) -> Path:
         """The folder `highlight run ROOT --out OUT` would use, kept once recorded."""

@@ -79,7 +79,7 @@ def run_job(job: dict[str, Any], length_file: Path | None = None) -> VideoResult
     from highlight.watch.stability import decodable
 
     path, out_dir = Path(job["path"]), Path(job["out_dir"])
-    settings = settings_from_dict(job["settings"])
+    settings = settings_from_dict(job["settings"]).with_provenance(job.get("provenance") or {})
     settings = replace(settings, clip=replace(settings.clip, threads=job.get("clip_threads", settings.clip.threads)))
     result = run_video(
         path,
