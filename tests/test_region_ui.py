@@ -359,3 +359,30 @@ def test_copy_button_puts_the_option_on_the_clipboard(browser, court_report):
         "var o = document.getElementById('region-option');return o.value.substring(o.selectionStart, o.selectionEnd);"
     )
     assert selected == option
+
+
+def test_picker_offers_the_camera_file_to_copy_and_download(browser, court_report, tmp_path):
+    from urllib.parse import unquote
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from highlight.layers import CAMERA_FILE, read_camera_file
+
+    image, box = _open_still(browser, court_report / "report.html", "peak")
+    _drag(browser, image, box, (20, 15), (90, 60), "mouse")
+    option = browser.find_element(By.ID, "region-option").get_attribute("value")
+    shown = browser.find_element(By.ID, "region-toml").get_attribute("value")
+    link = browser.find_element(By.ID, "region-download")
+    assert link.get_attribute("download") == CAMERA_FILE
+    prefix = "data:application/toml;charset=utf-8,"
+    assert link.get_attribute("href").startswith(prefix) and unquote(link.get_attribute("href")[len(prefix) :]) == shown
+    saved = tmp_path / CAMERA_FILE
+    saved.write_text(shown, encoding="utf-8")
+    assert read_camera_file(saved) == {"regions": (str(parse_region(option.removeprefix("--region "))),)}
+    browser.find_element(By.ID, "region-copy-toml").click()
+    WebDriverWait(browser, 5).until(lambda _: browser.find_element(By.ID, "region-copied").text == "copied")
+    selected = browser.execute_script(
+        "var t = document.getElementById('region-toml');return t.value.substring(t.selectionStart, t.selectionEnd);"
+    )
+    assert selected == shown
