@@ -372,18 +372,18 @@ class Watcher:
             free -= 1
 
     def _start(self, record: Record) -> None:
-        jobs = self.out / JOBS_DIR
-        jobs.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix="job-", suffix=".json", dir=jobs)
-        os.close(fd)
-        job_file = Path(name)
-        result_file = job_file.with_name(job_file.stem + "-result.json")
         try:
             settings = self._settings_for(Path(record.path))
         except HighlightError as error:  # its highlight.toml changed since it was queued
             self.store.fail(record.path, str(error), self.config.max_attempts, self.config.retry_delay)
             log.error("failed %s: %s", self._name(record.path), error)
             return
+        jobs = self.out / JOBS_DIR
+        jobs.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix="job-", suffix=".json", dir=jobs)
+        os.close(fd)
+        job_file = Path(name)
+        result_file = job_file.with_name(job_file.stem + "-result.json")
         write_json(
             job_file,
             {
