@@ -32,7 +32,7 @@ from typing import Any
 
 from highlight import HighlightError
 from highlight.intervals import IntervalSettings
-from highlight.options import KINDS
+from highlight.options import KINDS, Option
 from highlight.settings import RunSettings
 
 if sys.version_info >= (3, 11):
@@ -64,34 +64,6 @@ def _preset(value: Any) -> str:
     return value
 
 
-def _fraction(value: Any) -> float:
-    number = KINDS["number"].parse(value)
-    if not 0 <= number <= 1:
-        raise ValueError(f"{number} is not a score between 0 and 1")
-    return number
-
-
-def _duration(value: Any) -> float:
-    seconds = KINDS["seconds"].parse(value)
-    if seconds < 0:
-        raise ValueError(f"{value!r} is negative")
-    return seconds
-
-
-def _rate(value: Any) -> float:
-    number = KINDS["number"].parse(value)
-    if number <= 0:
-        raise ValueError(f"{number} is not a positive rate")
-    return number
-
-
-def _speed(value: Any) -> float:
-    number = KINDS["number"].parse(value)
-    if not 0 < number < 1:
-        raise ValueError(f"{number} is not a speed between 0 and 1, e.g. 0.5 for half speed")
-    return number
-
-
 def _clips(value: Any) -> dict[str, Any]:
     """``clips = false`` writes none; ``clips = "copy"`` names a method (as ``--no-clips`` and ``--clips``)."""
     from highlight.export.clip_methods import CLIP_METHODS
@@ -103,13 +75,14 @@ def _clips(value: Any) -> dict[str, Any]:
     return {"clips": True, "clip_method": value}
 
 
+def _checked(setting: str, kind: str, **bounds: Any) -> Callable[[Any], dict[str, Any]]:
+    """A value of ``kind`` within ``bounds`` (as an ``Option`` declares them), as the setting it fills."""
+    option = Option(setting, kind, None, "", **bounds)
+    return lambda value: {setting: option.parse(value)}
+
+
 def _full_scan(value: Any) -> dict[str, Any]:
     return {"skip_quiet": not KINDS["flag"].parse(value)}
-
-
-def _margin(value: Any) -> dict[str, Any]:
-    seconds = _duration(value)
-    return {"pad_before": seconds, "pad_after": seconds}
 
 
 def _setting(name: str, parse: Callable[[Any], Any]) -> Callable[[Any], dict[str, Any]]:
@@ -121,18 +94,18 @@ RUN_KEYS: Mapping[str, Callable[[Any], dict[str, Any]]] = {
     "region": _setting("regions", _regions),
     "exclude": _setting("excludes", _regions),
     "preset": _setting("preset", _preset),
-    "sample_fps": _setting("sample_fps", _rate),
+    "sample_fps": _checked("sample_fps", "number", minimum=0, above_minimum=True),
     "full_scan": _full_scan,
-    "threshold": _setting("threshold", _fraction),
-    "exit_threshold": _setting("exit_threshold", _fraction),
-    "smooth": _setting("smooth", _duration),
-    "min_duration": _setting("min_duration", _duration),
-    "merge_gap": _setting("merge_gap", _duration),
-    "pad_before": _setting("pad_before", _duration),
-    "pad_after": _setting("pad_after", _duration),
-    "margin": _margin,
-    "slowmo": _setting("slowmo", _speed),
-    "reel": _setting("reel", KINDS["flag"].parse),
+    "threshold": _checked("threshold", "number", minimum=0, maximum=1),
+    "exit_threshold": _checked("exit_threshold", "number", minimum=0, maximum=1),
+    "smooth": _checked("smooth", "seconds", minimum=0),
+    "min_duration": _checked("min_duration", "seconds", minimum=0),
+    "merge_gap": _checked("merge_gap", "seconds", minimum=0),
+    "pad_before": _checked("pad_before", "seconds", minimum=0),
+    "pad_after": _checked("pad_after", "seconds", minimum=0),
+    "margin": _checked("margin", "seconds", minimum=0),  # spelled out as both paddings
+    "slowmo": _checked("slowmo", "number", minimum=0, maximum=1, above_minimum=True),
+    "reel": _checked("reel", "flag"),
     "clips": _clips,
 }
 

@@ -143,6 +143,8 @@ def test_layers_in_order_and_where_each_value_came_from(tmp_path):
         ('[run]\nregion = ["2,2,1,1"]\n', "region"),
         ("[run]\nthreshold = 1.5\n", "threshold"),
         ('[run]\npad-after = "soon"\n', "pad-after"),
+        ("[run]\nsmooth = nan\n", "smooth"),
+        ("[run]\nsample-fps = 0\n", "sample-fps"),
         ("[run]\nslowmo = 2\n", "slowmo"),
         ('[run]\nclips = "fast"\n', "clips"),
         ('[run]\npreset = "dunks"\n', "preset"),
@@ -225,7 +227,10 @@ def test_a_wrong_camera_file_fails_its_recordings_and_the_batch_goes_on(two_came
     (two_cameras / "cam_b" / CAMERA_FILE).write_text("[run]\npad-after = -1\n", encoding="utf-8")
     result = run_cli("run", two_cameras, "-o", tmp_path / "out", "--no-clips", "-q")
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert f"{two_cameras / 'cam_b' / CAMERA_FILE}: [run] pad-after: -1 is negative" in result.stderr
+    assert (
+        f"{two_cameras / 'cam_b' / CAMERA_FILE}: [run] pad-after: -1 is out of range; allowed: 0 or more"
+        in result.stderr
+    )
     assert_only(found(tmp_path / "out" / "cam_a" / "day1" / "a"), TOP_RIGHT)
 
 
