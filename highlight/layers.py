@@ -42,9 +42,13 @@ else:  # pragma: no cover - the same parser, from PyPI
 
 CAMERA_FILE = "highlight.toml"
 COMMAND_LINE = "command line"
+NAMING = ("preset", "model")  # [run] values that bring a layer of their own rather than set one value
 
 
 # -- what a [run] table may hold --------------------------------------------------------
+
+# A [run] value and the folder of the file it is in (a relative path starts there) -> settings.
+Parser = Callable[[Any, Path], dict[str, Any]]
 
 
 def _regions(value: Any) -> tuple[str, ...]:
@@ -64,7 +68,7 @@ def _preset(value: Any) -> str:
     return value
 
 
-def _clips(value: Any) -> dict[str, Any]:
+def _clips(value: Any, folder: Path) -> dict[str, Any]:
     """``clips = false`` writes none; ``clips = "copy"`` names a method (as ``--no-clips`` and ``--clips``)."""
     from highlight.export.clip_methods import CLIP_METHODS
 
@@ -75,22 +79,35 @@ def _clips(value: Any) -> dict[str, Any]:
     return {"clips": True, "clip_method": value}
 
 
-def _checked(setting: str, kind: str, **bounds: Any) -> Callable[[Any], dict[str, Any]]:
+def _checked(setting: str, kind: str, **bounds: Any) -> Parser:
     """A value of ``kind`` within ``bounds`` (as an ``Option`` declares them), as the setting it fills."""
     option = Option(setting, kind, None, "", **bounds)
-    return lambda value: {setting: option.parse(value)}
+    return lambda value, folder: {setting: option.parse(value, base=folder)}
 
 
-def _full_scan(value: Any) -> dict[str, Any]:
+def _model(value: Any, folder: Path) -> dict[str, Any]:
+    """A trained model's folder (relative to the file's folder), checked now: a typo is not found mid-batch."""
+    from highlight.scorers.classifier import read_model_json
+
+    path = _checked("model", "path")(value, folder)["model"]
+    try:
+        read_model_json(Path(path))
+    except HighlightError as error:
+        raise ValueError(str(error)) from None
+    return {"model": path}
+
+
+def _full_scan(value: Any, folder: Path) -> dict[str, Any]:
     return {"skip_quiet": not KINDS["flag"].parse(value)}
 
 
-def _setting(name: str, parse: Callable[[Any], Any]) -> Callable[[Any], dict[str, Any]]:
-    return lambda value: {name: parse(value)}
+def _setting(name: str, parse: Callable[[Any], Any]) -> Parser:
+    return lambda value, folder: {name: parse(value)}
 
 
 # [run] key (the command line's option name, with underscores) -> its values as settings.
-RUN_KEYS: Mapping[str, Callable[[Any], dict[str, Any]]] = {
+RUN_KEYS: Mapping[str, Parser] = {
+    "model": _model,
     "region": _setting("regions", _regions),
     "exclude": _setting("excludes", _regions),
     "preset": _setting("preset", _preset),
@@ -139,12 +156,12 @@ def run_table(path: Path, table: Any) -> dict[str, Any]:
             known = ", ".join(name.replace("_", "-") for name in RUN_KEYS)
             raise HighlightError(f"{path}: unknown key {key!r} in [run] (known: {known})")
         try:
-            values.update(parse(value))
+            values.update(parse(value, path.parent))
         except ValueError as error:
             raise HighlightError(f"{path}: [run] {key}: {error}") from None
     values = spelled_out(values)
     try:  # what only the keys together can get wrong: an exit threshold above the threshold
-        RunSettings().with_changes({k: v for k, v in values.items() if k != "preset"})
+        RunSettings().with_changes({k: v for k, v in values.items() if k not in NAMING})
     except ValueError as error:
         raise HighlightError(f"{path}: [run]: {error}") from None
     return values
@@ -242,11 +259,14 @@ class SettingsLayers:
         """The settings for one recording (without ``video``: without a camera file); HighlightError if they clash."""
         camera_path = find_camera_file(video, root) if video is not None else None
         camera = Layer(str(camera_path), read_camera_file(camera_path)) if camera_path else NO_LAYER
-        values, origins = _merged((self.trained, *_with_preset((camera, self.user, self.command_line))))
+        above = (camera, self.user, self.command_line)
+        base, trained, model_from = self._model(above)
+        values, origins = _merged((trained, *_with_preset(above)))
+        origins.update(model_from)
         if "exit_threshold" in values and "threshold" in values:  # a lower layer's exit stays below a higher threshold
             values["exit_threshold"] = min(values["exit_threshold"], values["threshold"])
         try:
-            settings = self.base.with_changes(values)
+            settings = base.with_changes(values)
         except ValueError as error:
             where = ", ".join(sorted({origins[name] for name in values})) or COMMAND_LINE
             raise HighlightError(f"{video or 'settings'}: {error} (from {where})") from None
@@ -255,6 +275,17 @@ class SettingsLayers:
             origins=tuple(sorted(recorded_origins(settings, origins).items())),
             camera_file=str(camera_path) if camera_path else None,
         )
+
+    def _model(self, layers: tuple[Layer, ...]) -> tuple[RunSettings, Layer, dict[str, str]]:
+        """The model a file names where the command line gave none: the base with it, its thresholds, its origin."""
+        named = next((layer for layer in reversed(layers) if "model" in layer.values), None)
+        if self.base.model or named is None:
+            return self.base, self.trained, {}
+        from highlight.scorers.classifier import model_thresholds
+
+        folder = named.values["model"]
+        trained = Layer(f"model {folder}", model_thresholds(Path(folder)))
+        return replace(self.base, model=folder), trained, {"model": named.origin}
 
 
 # What `highlight cut` takes from a camera file: what it can change without analysing again,
@@ -299,7 +330,7 @@ def _merged(layers: tuple[Layer, ...]) -> tuple[dict[str, Any], dict[str, str]]:
     origins: dict[str, str] = {}
     for layer in layers:
         for name, value in layer.values.items():
-            if name != "preset":
+            if name not in NAMING:
                 values[name], origins[name] = value, layer.origin
     return values, origins
 

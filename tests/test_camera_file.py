@@ -8,6 +8,7 @@ own region covers and nothing else: planted events, scored by tIoU.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -26,6 +27,7 @@ from highlight.export import manifest as manifests
 from highlight.intervals import temporal_iou
 from highlight.layers import CAMERA_FILE, Layer, SettingsLayers, find_camera_file, read_camera_file
 from highlight.settings import RunSettings
+from tests.conftest import write_model_description
 
 REPO = Path(__file__).resolve().parents[1]
 TOP_RIGHT, BOTTOM_LEFT = (2.0, 5.0), (8.0, 11.0)  # when something moves there, seconds
@@ -137,6 +139,19 @@ def test_layers_in_order_and_where_each_value_came_from(tmp_path):
     assert layers.resolve().regions == () and layers.resolve().camera_file is None
 
 
+def test_a_cameras_own_model_relative_to_its_file_unless_the_command_line_names_one(tmp_path):
+    models = tmp_path / "models" / "court"
+    write_model_description(models)
+    info = json.loads((models / "model.json").read_text())
+    (models / "model.json").write_text(json.dumps({**info, "threshold": 0.7, "exit_threshold": 0.4}))
+    cam = camera_file(tmp_path / "in" / "cam", TR_REGION, 'model = "../../models/court"\n')
+    settings = SettingsLayers().resolve(cam.parent / "v.mp4", tmp_path / "in")
+    assert settings.model == str(models) and settings.intervals.threshold == 0.7
+    assert dict(settings.origins)["model"] == str(cam) and dict(settings.origins)["threshold"] == f"model {models}"
+    given = RunSettings(model=str(tmp_path / "other"))
+    assert SettingsLayers(base=given).resolve(cam.parent / "v.mp4").model == given.model
+
+
 @pytest.mark.parametrize(
     "text, key",
     [
@@ -149,6 +164,7 @@ def test_layers_in_order_and_where_each_value_came_from(tmp_path):
         ('[run]\nclips = "fast"\n', "clips"),
         ('[run]\npreset = "dunks"\n', "preset"),
         ("[run]\nlooking = 1\n", "looking"),
+        ('[run]\nmodel = "no/such/model"\n', "model"),
         ("[run]\nthreshold = 0.4\nexit-threshold = 0.45\n", "exit threshold"),
         ("[run\n", "not valid TOML"),
     ],
