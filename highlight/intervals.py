@@ -236,3 +236,40 @@ def temporal_iou(a: tuple[float, float], b: tuple[float, float]) -> float:
     inter = max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
     union = max(a[1], b[1]) - min(a[0], b[0])
     return inter / union if union > 0 else 0.0
+
+
+# Someone in view for this share of a recording is not a moment in it: it is the recording.
+# Past it, the highlights are the action inside the presence where a plugin says where
+# that is (a workout's sets), and the run says how to find it where nothing does.
+MOST_OF_THE_RECORDING = 0.8
+
+
+def covered_share(intervals: Sequence[Interval], duration: float) -> float:
+    """The share of the recording the intervals cover (each second once)."""
+    if duration <= 0:
+        return 0.0
+    return min(1.0, sum(span.duration for span in union(intervals)) / duration)
+
+
+def action_inside_presence(
+    presence: Sequence[Interval],
+    action: Sequence[tuple[float, float]],
+    settings: IntervalSettings,
+    duration: float,
+    timeline: tuple[Sequence[float], Sequence[float]] = ((), ()),
+) -> list[Interval] | None:
+    """The action spans as highlights, padded like any, where presence covers most of the recording.
+
+    None where presence is a moment of the recording (it is the highlight), or where no
+    action inside it is known: the presence stands, and the run says how to find more.
+    Each span is its own highlight, as with ``separate``: two sets are two clips however
+    short the rest between them, and their padding stops halfway into it. Each one's
+    peak is the highest score of ``timeline`` (times, scores) inside it.
+    """
+    if covered_share(presence, duration) < MOST_OF_THE_RECORDING or not action:
+        return None
+    runs = [Interval(max(0.0, start), min(duration, end)) for start, end in sorted(action) if end > start]
+    runs = merge_close(runs, 0.0)
+    t, raw = _as_timeline(*timeline)
+    runs = [_with_peak(run, t, raw) for run in runs]
+    return pad_and_clamp(runs, settings.pad_before, settings.pad_after, duration)

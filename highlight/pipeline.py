@@ -26,10 +26,18 @@ from highlight.export import write_outputs
 from highlight.export.manifest import Manifest
 from highlight.export.outputs import Progress
 from highlight.export.scores import SCORES_FILE, as_stored, read_scores, write_scores
-from highlight.intervals import Interval, IntervalSettings, find_intervals, merge_close
+from highlight.intervals import (
+    MOST_OF_THE_RECORDING,
+    Interval,
+    IntervalSettings,
+    action_inside_presence,
+    covered_share,
+    find_intervals,
+    merge_close,
+)
 from highlight.layers import COMMAND_LINE, cut_layer, recorded_origins
 from highlight.options import complete
-from highlight.plugin_api import NO_FRAMES, Plugin, VideoContext, load_plugins
+from highlight.plugin_api import NO_FRAMES, Plugin, VideoContext, action_spans, load_plugins
 from highlight.scorers import Scorer, get_scorer
 from highlight.settings import RunSettings, settings_from_dict
 from highlight.source import DecodeStats, Frame, VideoInfo, VideoSource, probe
@@ -565,8 +573,10 @@ def process_video(
         _note_truncation(manifest, info, analysis)
         manifest.save(out_dir)  # complete=False: analysis is safe, clips may follow
     applied = IntervalSettings(**manifest.applied_intervals)
-    intervals = find_intervals(times, scores, applied, playable_duration(info, manifest))
+    duration = playable_duration(info, manifest)
+    intervals = find_intervals(times, scores, applied, duration)
     intervals = _add_plugin_intervals(intervals, extra)
+    intervals = focus_on_action(intervals, manifest, applied, (times, scores), duration)
     previous_clips = previous.intact_files(out_dir) if resumable else set()  # a damaged one is written again
     return write_outputs(info, out_dir, intervals, settings, manifest, previous_clips, progress)
 
@@ -578,6 +588,36 @@ def _add_plugin_intervals(intervals: list[Interval], extra: list[Interval]) -> l
     merged = merge_close(combined, 0.0)
     peaks = {(i.start, i.end): i for i in intervals}
     return [peaks.get((m.start, m.end), m) for m in merged]
+
+
+def focus_on_action(
+    intervals: list[Interval],
+    manifest: Manifest,
+    settings: IntervalSettings,
+    timeline: tuple[np.ndarray, np.ndarray],
+    duration: float,
+) -> list[Interval]:
+    """Where someone is in view for most of the recording: the action inside, or a hint saying how to find it.
+
+    The action is what the plugins' results say it is (the reps plugin's sets and
+    holds, ``action_spans``); without it the highlights stand and ``manifest.hints``
+    says, in one line, that they are (nearly) the whole recording and what to try.
+    """
+    manifest.hints = []
+    share = covered_share(intervals, duration)
+    action = action_inside_presence(intervals, action_spans(manifest.plugins), settings, duration, timeline)
+    if action is not None:
+        manifest.hints.append(
+            f"someone is in view for {share:.0%} of the recording: the highlights are the sets the plugins found"
+        )
+        return action
+    if share >= MOST_OF_THE_RECORDING:
+        manifest.hints.append(
+            f"the highlights are {share:.0%} of the recording (someone is in view throughout): "
+            "on a court, mark the hoop (`highlight region VIDEO`) and run with --region ... --preset shots; "
+            "in a workout, --plugin pose --plugin reps makes the sets the highlights"
+        )
+    return intervals
 
 
 def playable_duration(info: VideoInfo, manifest: Manifest) -> float:
@@ -622,8 +662,10 @@ def recut(out_dir: Path, settings_changes: dict[str, Any], progress: Progress | 
     if not manifest.same_source(info):
         raise HighlightError(f"{info.path}: the recording changed since it was analysed; run `highlight run` again")
     times, scores, _ = read_scores(out_dir / manifest.scores)
-    intervals = find_intervals(times, scores, settings.intervals, playable_duration(info, manifest))
+    duration = playable_duration(info, manifest)
+    intervals = find_intervals(times, scores, settings.intervals, duration)
     intervals = _add_plugin_intervals(intervals, list(manifest.plugin_intervals or []))
+    intervals = focus_on_action(intervals, manifest, settings.intervals, (times, scores), duration)
     old_outputs = set(manifest.output_files()) - {manifest.scores}
     write_outputs(info, out_dir, intervals, settings, manifest, progress=progress)
     for stale in old_outputs - set(manifest.output_files()):

@@ -17,6 +17,10 @@ once, whatever is enabled), at the rate it asks for::
     live_overlay()              optional: (RGB image, time) -> image drawing what the plugin sees now
                                 (``highlight live --preview``); same thread rule as live_results
 
+Where the action is: a result may list ``sets`` and ``holds``, each a list of objects
+with ``start`` and ``end`` in seconds (the reps plugin's sets and planks). When someone is
+in view for most of a recording, those spans are its highlights (``action_spans``).
+
 Plugins run in dependency order (``requires``) and share ``context.shared``: what an
 earlier plugin publishes there at ``end_video`` a later one can read at its own.
 ``on_frame`` is called on one worker thread, frames in order, while the frame loop goes
@@ -245,3 +249,25 @@ def overlay_drawers(
         if drawer is not None:
             drawers.append(drawer)
     return drawers
+
+
+ACTION_KEYS = ("sets", "holds")  # result lists whose entries say where the action is
+
+
+def action_spans(results: Mapping[str, Any]) -> list[tuple[float, float]]:
+    """Every (start, end) the plugins' results list under ``ACTION_KEYS``; entries of another shape are skipped.
+
+    Read from the published results (``highlights.json["plugins"]``), so a re-cut finds
+    them without running the plugins again.
+    """
+    spans = []
+    for result in results.values():
+        if not isinstance(result, Mapping):
+            continue
+        for key in ACTION_KEYS:
+            for entry in result.get(key) or ():
+                try:
+                    spans.append((float(entry["start"]), float(entry["end"])))
+                except (KeyError, TypeError, ValueError):
+                    continue
+    return sorted(spans)

@@ -149,6 +149,7 @@ class Manifest:
     reel: str | None = None
     plugins: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)  # how the highlights were chosen, or what to try
     timing: dict[str, float] = field(default_factory=dict)
     decode: dict[str, Any] | None = None
     plugin_intervals: list[Interval] | None = None
@@ -230,10 +231,10 @@ class Manifest:
         return intact
 
     def notes(self) -> list[str]:
-        """What a person should read beside the counts: errors, then plugin failures, then plugin summaries."""
+        """What a person should read beside the counts: errors, hints, plugin failures, then plugin summaries."""
         results = {name: r for name, r in self.plugins.items() if isinstance(r, dict)}
         return (
-            [*self.errors]
+            [*self.errors, *self.hints]
             + [f"plugin {name}: {r['error']}" for name, r in results.items() if "error" in r]
             + [f"{name}: {r['summary']}" for name, r in results.items() if r.get("summary")]
         )
@@ -268,6 +269,8 @@ class Manifest:
             "errors": self.errors,
             "timing": self.timing,
         }
+        if self.hints:
+            data["hints"] = self.hints
         if self.decode is not None:
             data["decode"] = self.decode
         if self.plugin_intervals is not None:
@@ -298,6 +301,7 @@ class Manifest:
             reel=data.get("reel"),
             plugins=dict(data.get("plugins") or {}),
             errors=[str(e) for e in data.get("errors") or []],
+            hints=[str(h) for h in data.get("hints") or []],
             timing=dict(data.get("timing") or {}),
             decode=data.get("decode"),
             plugin_intervals=None if plugin_intervals is None else [Interval(a, b) for a, b in plugin_intervals],

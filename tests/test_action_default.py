@@ -1,0 +1,107 @@
+"""When someone is in view for most of a recording, the default finds the action inside it.
+
+A workout with the reps plugin: the highlights are its sets (labelled reps inside them).
+With nothing that says where the action is: one line says the highlight is (nearly) all
+of the recording and what to try. Checked on planted spans, a generated recording with
+someone always moving in view, and a real workout clip against its labelled reps.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from highlight.cli import app
+from highlight.export import manifest as manifests
+from highlight.intervals import (
+    MOST_OF_THE_RECORDING,
+    Interval,
+    IntervalSettings,
+    action_inside_presence,
+    covered_share,
+)
+from highlight.plugin_api import action_spans
+
+SETTINGS = IntervalSettings()  # the defaults: 1 s padding each side, 2 s merge gap
+
+
+def test_sets_replace_a_presence_that_spans_the_recording():
+    presence = [Interval(0.0, 60.0)]
+    sets = [(5.0, 20.0), (21.5, 30.0), (40.0, 50.0)]  # a short rest between the first two
+    found = action_inside_presence(presence, sets, SETTINGS, 60.0, ([10.0, 45.0], [0.9, 0.8]))
+    assert [(i.start, i.end) for i in found] == [(4.0, 20.75), (20.75, 31.0), (39.0, 51.0)]
+    assert found[0].peak_time == 10.0 and found[2].peak_time == 45.0
+    assert covered_share(found, 60.0) < MOST_OF_THE_RECORDING
+
+
+def test_a_visit_that_is_a_moment_of_the_recording_stands():
+    assert action_inside_presence([Interval(10.0, 20.0)], [(12.0, 15.0)], SETTINGS, 60.0) is None
+    assert action_inside_presence([Interval(0.0, 60.0)], [], SETTINGS, 60.0) is None
+
+
+def test_action_spans_read_from_published_results_skip_other_shapes():
+    results = {
+        "reps": {"sets": [{"start": 3.0, "end": 9.0, "reps": 5}], "holds": [{"start": 20, "end": 30}]},
+        "pose": {"frames": 10},
+        "odd": {"sets": [{"from": 1}, "nonsense"]},
+        "failed": "error text",
+    }
+    assert action_spans(results) == [(3.0, 9.0), (20.0, 30.0)]
+
+
+def render_someone_always_moving(path: Path, seconds: float = 8.0, fps: int = 25) -> None:
+    """A fixed camera over a textured floor; a person-sized block walks back and forth the whole time."""
+    width, height = 320, 180
+    rng = np.random.default_rng(11)
+    floor = np.kron(rng.integers(70, 150, (9, 16, 3)), np.ones((20, 20, 1))).astype(np.uint8)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=Fraction(fps))
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"g": str(fps)}
+        for i in range(int(seconds * fps)):
+            frame = floor.copy()
+            x = int(140 + 110 * np.sin(i / fps * 1.3))
+            frame[60:150, x : x + 28] = (210, 60, 50)
+            noise = rng.integers(-3, 4, frame.shape)
+            frame = np.clip(frame.astype(int) + noise, 0, 255).astype(np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+
+
+def test_a_highlight_that_is_all_of_it_says_so_and_what_to_try(tmp_path):
+    video = tmp_path / "always.mp4"
+    render_someone_always_moving(video)
+    result = CliRunner().invoke(app, ["run", str(video), "-o", str(tmp_path / "out"), "--no-clips", "--no-report"])
+    assert result.exit_code == 0, result.output
+    manifest = manifests.load(tmp_path / "out" / "always")
+    assert covered_share([Interval(i.start, i.end) for i in manifest.intervals], 8.0) >= MOST_OF_THE_RECORDING
+    (hint,) = manifest.hints
+    assert "of the recording" in hint and "highlight region" in hint and "--preset shots" in hint
+    assert "--plugin pose --plugin reps" in hint
+    assert "highlight region" in " ".join(result.output.split())  # in the run summary too
+
+
+@pytest.mark.slow
+def test_workout_highlights_are_the_sets(shared, dev_labels, tmp_path, monkeypatch):
+    """squat_side with the reps plugin and no other option: the set, not the walk to the camera after it."""
+    video = shared / "data" / "videos" / "squat_side.mp4"
+    monkeypatch.setenv("HIGHLIGHT_POSE_MODEL", str(shared / "models" / "pose_landmarker_lite.task"))
+    args = ["run", str(video), "-o", str(tmp_path), "-q", "--no-clips", "--no-report"]
+    result = CliRunner().invoke(app, [*args, "--plugin", "pose", "--plugin", "reps"])
+    assert result.exit_code == 0, result.output
+    manifest = manifests.load(tmp_path / "squat_side")
+    sets = manifest.plugins["reps"]["sets"]
+    assert len(manifest.intervals) == len(sets) >= 1
+    for interval, entry in zip(manifest.intervals, sets):
+        assert interval.start <= entry["start"] and interval.end >= entry["end"]
+        assert interval.end - interval.start <= entry["end"] - entry["start"] + SETTINGS.pad_before + SETTINGS.pad_after
+    for bottom in dev_labels["reps"]["squat_side.mp4"]["bottom_approx_s"]:
+        assert any(i.start <= bottom <= i.end for i in manifest.intervals), bottom
+    assert "sets" in manifest.hints[0]
