@@ -127,7 +127,7 @@ def run_batch(
     if tasks:
         with make_executor(executor, request, tasks) as runner:
             report.results += _collect(runner, tasks, quiet)
-    order = {video.absolute(): index for index, (video, _, _) in enumerate(planned)}
+    order = {video.absolute(): index for index, (video, _, _) in enumerate(planned)}  # a cluster reports absolute paths
     report.results.sort(key=lambda r: order.get(r.path.absolute(), len(order)))
     report.wall_seconds = time.perf_counter() - started
     if write_report:
@@ -136,7 +136,7 @@ def run_batch(
 
 
 def _collect(runner: Executor, tasks: list[VideoTask], quiet: bool) -> list[VideoResult]:
-    """Results as they come, under the overall bar; returned in the planned order.
+    """Results as they come, under the overall bar (``run_batch`` puts them in the planned order).
 
     One recording at a time shows its own bar below the overall one. Recordings running
     in parallel (worker processes, a cluster) show a line each as they finish instead:
@@ -145,7 +145,6 @@ def _collect(runner: Executor, tasks: list[VideoTask], quiet: bool) -> list[Vide
     """
     quiet = quiet or not is_terminal()  # bars move the cursor: only on a terminal
     overall = tqdm(total=len(tasks), desc="videos", unit="video", disable=quiet, position=0, file=sys.stderr)
-    order = {task.video.absolute(): index for index, task in enumerate(tasks)}  # a cluster reports absolute paths
     results: list[VideoResult] = []
     for result in runner.results(tasks, functools.partial(_video_bar, quiet=quiet)):
         results.append(result)
@@ -155,7 +154,7 @@ def _collect(runner: Executor, tasks: list[VideoTask], quiet: bool) -> list[Vide
             tqdm.write(_finished_line(result), file=sys.stderr)
         overall.update()
     overall.close()
-    return sorted(results, key=lambda r: order.get(r.path.absolute(), len(order)))
+    return results
 
 
 def _finished_line(result: VideoResult) -> str:
