@@ -78,7 +78,7 @@ def render_someone_always_moving(path: Path, seconds: float = 8.0, fps: int = 25
 def test_a_highlight_that_is_all_of_it_says_so_and_what_to_try(tmp_path):
     video = tmp_path / "always.mp4"
     render_someone_always_moving(video)
-    result = CliRunner().invoke(app, ["run", str(video), "-o", str(tmp_path / "out"), "--no-clips", "--no-report"])
+    result = CliRunner().invoke(app, ["run", str(video), "-o", str(tmp_path / "out"), "--no-clips"])
     assert result.exit_code == 0, result.output
     manifest = manifests.load(tmp_path / "out" / "always")
     assert covered_share([Interval(i.start, i.end) for i in manifest.intervals], 8.0) >= MOST_OF_THE_RECORDING
@@ -86,6 +86,7 @@ def test_a_highlight_that_is_all_of_it_says_so_and_what_to_try(tmp_path):
     assert "of the recording" in hint and "highlight region" in hint and "--preset shots" in hint
     assert "--plugin pose --plugin reps" in hint
     assert "highlight region" in " ".join(result.output.split())  # in the run summary too
+    assert "highlight region VIDEO" in (tmp_path / "out" / "report.html").read_text()  # and in the report
 
 
 @pytest.mark.slow

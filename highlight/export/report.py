@@ -134,7 +134,7 @@ def _video_section(out: Path, folder: Path, manifest: Manifest, status: dict[str
     key = folder.relative_to(out).as_posix().replace("/", "__") if folder != out else folder.name
     anchor = "v-" + "".join(c if c.isalnum() else "-" for c in key)
     intervals = manifest.intervals
-    notes = list(manifest.errors)
+    notes = [*manifest.errors, *manifest.hints]
     stills, still_note = _stills(out, folder, key, manifest)
     if still_note:
         notes.append(still_note)
