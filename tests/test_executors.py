@@ -121,6 +121,32 @@ def test_ray_cluster_writes_what_a_local_run_writes(ray_cluster, clips, one_at_a
     assert report.report_path and report.report_path.is_file()
 
 
+def test_on_ray_each_recording_gets_its_own_cameras_settings(ray_cluster, tmp_path):
+    from highlight.layers import CAMERA_FILE, SettingsLayers
+    from tests.test_camera_file import (
+        BL_REGION,
+        BOTTOM_LEFT,
+        TOP_RIGHT,
+        TR_REGION,
+        assert_only,
+        camera_file,
+        found,
+        render_two_corners,
+    )
+
+    root = tmp_path / "in"
+    camera_file(root / "cam_a", TR_REGION)
+    camera_file(root / "cam_b", BL_REGION)
+    render_two_corners(root / "cam_a" / "a.mp4")
+    (root / "cam_b" / "b.mp4").symlink_to(root / "cam_a" / "a.mp4")
+    out = tmp_path / "out"
+    report = run_batch([root], SettingsLayers(base=SETTINGS), out, quiet=True, executor="ray")
+    assert [r.status for r in report.results] == ["done", "done"]
+    assert_only(found(out / "cam_a" / "a"), TOP_RIGHT)
+    assert_only(found(out / "cam_b" / "b"), BOTTOM_LEFT)
+    assert manifests.load(out / "cam_b" / "b").settings_from["regions"] == str(root / "cam_b" / CAMERA_FILE)
+
+
 @dataclass(frozen=True)
 class DyingTask:
     """A task whose worker process dies (as in a decoder crash) the first ``deaths`` times it runs."""
