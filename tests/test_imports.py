@@ -43,7 +43,15 @@ def test_every_package_folder_is_installed():
         parts = folder.relative_to(repo).parts
         return ".".join(("highlight_plugins", *parts[1:]) if parts[0] == "plugins" else parts)
 
+    def is_package(folder: Path) -> bool:
+        """A folder with __init__.py inside packages all the way up (the Blender add-on's source is not one)."""
+        inside = folder.relative_to(repo).parents[:-1]
+        return (folder / "__init__.py").is_file() and all((repo / p / "__init__.py").is_file() for p in inside)
+
     listed = set(tomllib.loads((repo / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     assert {
-        installed_name(init.parent) for top in ("highlight", "plugins") for init in (repo / top).rglob("__init__.py")
+        installed_name(init.parent)
+        for top in ("highlight", "plugins")
+        for init in (repo / top).rglob("__init__.py")
+        if is_package(init.parent)
     } == listed

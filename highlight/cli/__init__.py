@@ -2,7 +2,7 @@
 
     run      cli/run.py       cut     cli/cut.py      export  cli/export.py   report  cli/report.py
     plugins  cli/plugins.py   watch   cli/watch.py    train   cli/train.py    eval    cli/eval.py
-    label    cli/label.py     region  cli/region.py   live    cli/live.py
+    label    cli/label.py     region  cli/region.py   live    cli/live.py     editor  cli/editor.py
 
 Commands import what they run inside their function, so ``highlight --help`` and a
 run without ``--model`` never import TensorFlow.
@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from highlight import __version__
-from highlight.cli import cut, eval, export, label, live, plugins, region, report, run, train, watch
+from highlight.cli import cut, editor, eval, export, label, live, plugins, region, report, run, train, watch
 from highlight.cli.help import Command, Group
 
 app = typer.Typer(
@@ -38,6 +38,7 @@ app.command("live", cls=Command)(live.live)
 app.command("train", cls=Command)(train.train)
 app.command("eval", cls=Command)(eval.evaluate)
 app.add_typer(label.label_app, name="label")
+app.add_typer(editor.editor_app, name="editor")
 
 
 @app.callback(invoke_without_command=True)

@@ -1,0 +1,152 @@
+"""The ``highlight`` command running beside Blender: started, read, timed, cancelled.
+
+Blender's interface runs on one thread, so the analysis runs as a separate process and
+a timer (``bpy.app.timers``) asks it how far it is a few times a second. A reader
+thread keeps the process's stderr (its progress bars, and a failure's one-line
+``error: ...``) so the pipe never fills; the timer only looks at what it kept. The
+process is bounded in time: ten times the recordings' length plus ten minutes, then it
+is stopped and that is the error.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROGRESS = re.compile(r"(\d{1,3})%\|")
+STOP_GRACE_S = 5.0
+
+
+def find_command(configured: str) -> str:
+    """The ``highlight`` executable: the path set in the add-on's preferences, else the one on PATH."""
+    if configured:
+        path = Path(configured).expanduser()
+        if path.is_file():
+            return str(path)
+        raise FileNotFoundError(f"the highlight command set in the add-on's preferences is not there: {path}")
+    found = shutil.which("highlight")
+    if not found:
+        raise FileNotFoundError("highlight command not found on PATH; set its path in the add-on's preferences")
+    return found
+
+
+def run_arguments(
+    recordings: list[str], out: str, preset: str, region: str, threshold: float, plugins: str
+) -> list[str]:
+    """``highlight run`` with the panel's options; no clips or report: the sequencer cuts the recording itself."""
+    arguments = ["run", *recordings, "--out", out, "--no-clips", "--no-report"]
+    if preset:
+        arguments += ["--preset", preset]
+    for part in filter(None, (p.strip() for p in region.split("|"))):
+        arguments += ["--region", part]
+    if threshold > 0:
+        arguments += ["--threshold", f"{threshold:g}"]
+    for plugin in filter(None, (p.strip() for p in plugins.split(","))):
+        arguments += ["--plugin", plugin]
+    return arguments
+
+
+@dataclass
+class Job:
+    """One running ``highlight run``; ``poll`` says how far it is, ``cancel`` stops it."""
+
+    command: list[str]
+    out: Path
+    time_limit_s: float
+    process: subprocess.Popen | None = None
+    lines: deque = field(default_factory=lambda: deque(maxlen=200))
+    started: float = 0.0
+    cancelled: bool = False
+    timed_out: bool = False
+    _reader: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(
+            self.command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process is not None and self.process.stderr is not None
+        buffer = ""
+        while chunk := self.process.stderr.read(256):
+            buffer += chunk
+            *complete, buffer = re.split(r"[\r\n]", buffer)
+            self.lines.extend(line for line in complete if line.strip())
+        if buffer.strip():
+            self.lines.append(buffer)
+
+    @property
+    def progress(self) -> float:
+        """0-1, from the latest progress bar of the recording being analysed."""
+        for line in reversed(self.lines):
+            if not line.startswith("videos:") and (match := PROGRESS.search(line)):
+                return min(int(match.group(1)), 100) / 100
+        return 0.0
+
+    def finished(self) -> bool:
+        """True once the process has ended (stopped here if it ran past its time limit)."""
+        assert self.process is not None
+        if self.process.poll() is not None:
+            if self._reader is not None:
+                self._reader.join(timeout=2)
+            return True
+        if time.monotonic() - self.started > self.time_limit_s:
+            self.timed_out = True
+            self.cancel()
+        return False
+
+    def cancel(self) -> None:
+        """Ask the process to stop; kill it if it has not after a few seconds."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.cancelled = not self.timed_out
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=STOP_GRACE_S)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=STOP_GRACE_S)
+
+    def error(self) -> str:
+        """The tool's one-line error of a failed run ('' when it succeeded)."""
+        assert self.process is not None
+        if self.timed_out:
+            return f"highlight ran longer than {self.time_limit_s:.0f} s and was stopped"
+        if self.cancelled:
+            return "cancelled"
+        if self.process.returncode == 0:
+            return ""
+        errors = [line.strip() for line in self.lines if line.strip().startswith("error:")]
+        if errors:
+            return errors[-1].removeprefix("error:").strip()
+        if usage := _usage_error(list(self.lines)):
+            return usage
+        last = next((line.strip() for line in reversed(self.lines) if line.strip()), "")
+        return last or f"highlight exited with status {self.process.returncode}"
+
+
+def _usage_error(lines: list[str]) -> str:
+    """The text of a usage error's box (an option the command refused), as one line."""
+    for start, line in enumerate(lines):
+        if line.strip().startswith("╭─ Error"):
+            inside = []
+            for row in lines[start + 1 :]:
+                if not row.strip().startswith("│"):
+                    break
+                inside.append(row.strip().strip("│").strip())
+            return " ".join(inside)
+    return ""
