@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -28,6 +29,9 @@ from highlight.source import VideoInfo
 from highlight.table import format_table
 from highlight.terminal import is_terminal
 from highlight.units import counted, format_timestamp
+
+# Set to "lines" by a program reading a run's stderr through a pipe: one progress line a second.
+PROGRESS_ENV = "HIGHLIGHT_PROGRESS"
 
 DEFAULT_OUT_NAME = "highlights"
 
@@ -143,10 +147,12 @@ def _collect(runner: Executor, tasks: list[VideoTask], quiet: bool) -> list[Vide
     bars drawn by several processes into one terminal would overwrite each other, and a
     line per finished file reads the same whether the workers are here or on other machines.
     """
+    lines = not quiet and not is_terminal() and os.environ.get(PROGRESS_ENV) == "lines"
     quiet = quiet or not is_terminal()  # bars move the cursor: only on a terminal
     overall = tqdm(total=len(tasks), desc="videos", unit="video", disable=quiet, position=0, file=sys.stderr)
     results: list[VideoResult] = []
-    for result in runner.results(tasks, functools.partial(_video_bar, quiet=quiet)):
+    display = _progress_lines if lines else functools.partial(_video_bar, quiet=quiet)
+    for result in runner.results(tasks, display):
         results.append(result)
         if not result.finished:
             tqdm.write(f"error: {result.error}", file=sys.stderr)
@@ -171,6 +177,29 @@ def _write_report(out: Path, batch: BatchReport) -> None:
         tqdm.write(f"error: {note}", file=sys.stderr)
     else:
         batch.report_path = out / REPORT_FILE
+
+
+def _progress_lines(video: Path) -> ProgressDisplay:
+    """``progress: NAME T/TOTAL s`` on stderr for each second of the recording analysed.
+
+    For a program that follows a run through a pipe, where no bars are drawn: the Blender
+    add-on sets ``HIGHLIGHT_PROGRESS=lines`` and shows these as its progress bar.
+    """
+
+    @contextlib.contextmanager
+    def display(info: VideoInfo) -> Iterator[Progress]:
+        said = -1
+
+        def update(seconds: float) -> None:
+            nonlocal said
+            second = int(min(seconds, info.duration))
+            if second > said:
+                said = second
+                print(f"progress: {printable(video.name)} {second}/{info.duration:.0f} s", file=sys.stderr, flush=True)
+
+        yield update
+
+    return display
 
 
 def _video_bar(video: Path, quiet: bool) -> ProgressDisplay:

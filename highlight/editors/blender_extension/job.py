@@ -2,7 +2,8 @@
 
 Blender's interface runs on one thread, so the analysis runs as a separate process and
 a timer (``bpy.app.timers``) asks it how far it is a few times a second. A reader
-thread keeps the process's stderr (its progress bars, and a failure's one-line
+thread keeps the process's stderr (a progress line a second, asked for with
+``HIGHLIGHT_PROGRESS=lines`` as no bars are drawn into a pipe, and a failure's one-line
 ``error: ...``) so the pipe never fills; the timer only looks at what it kept. The
 process is bounded in time: ten times the recordings' length plus ten minutes, then it
 is stopped and that is the error.
@@ -10,6 +11,7 @@ is stopped and that is the error.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -19,7 +21,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PROGRESS = re.compile(r"(\d{1,3})%\|")
+# The run's progress lines on a pipe (HIGHLIGHT_PROGRESS=lines): "progress: NAME T/TOTAL s".
+PROGRESS = re.compile(r"^progress: .* (\d+)/(\d+) s$")
 STOP_GRACE_S = 5.0
 
 
@@ -73,6 +76,7 @@ class Job:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            env={**os.environ, "HIGHLIGHT_PROGRESS": "lines"},
             text=True,
             errors="replace",
         )
@@ -91,10 +95,11 @@ class Job:
 
     @property
     def progress(self) -> float:
-        """0-1, from the latest progress bar of the recording being analysed."""
+        """0-1: how much of the recording being analysed is done, from the run's latest progress line."""
         for line in reversed(self.lines):
-            if not line.startswith("videos:") and (match := PROGRESS.search(line)):
-                return min(int(match.group(1)), 100) / 100
+            if match := PROGRESS.match(line.strip()):
+                done, total = int(match.group(1)), int(match.group(2))
+                return min(done / total, 1.0) if total else 0.0
         return 0.0
 
     def finished(self) -> bool:
