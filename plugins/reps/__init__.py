@@ -43,6 +43,7 @@ from highlight_plugins.reps.exercises import (
     rep_form,
 )
 from highlight_plugins.reps.phases import count_phase_cycles
+from highlight_plugins.reps.sets import find_sets
 
 from highlight import HighlightError
 from highlight.intervals import Interval
@@ -50,8 +51,6 @@ from highlight.options import Option
 from highlight.plugin_api import NO_FRAMES, Plugin
 
 EXERCISE_CHOICES = ("auto",) + tuple(EXERCISES)
-FIND_DEPTH = 3  # the time outside the sets found is searched again, this many times over
-MIN_SET_REPS = 3  # with --exercise auto: fewer cycles in a row are not told apart from moving about
 SET_MARGIN_S = 1.0  # a set's highlight starts a second before its first rep and ends a second after
 
 
@@ -230,10 +229,10 @@ def count_person(track: PoseTrack, named: str, settings: CounterSettings) -> Cou
     """One person: their sets, the exercise of each (named, or recognised with ``auto``),
     its reps counted on its own joints, each rep's form, and any plank held.
 
-    With ``auto`` a long recording may hold several exercises, and talk or rest between
-    them: the most periodic joints first say where the sets are; each set's exercise is
-    then recognised from that set alone and its reps counted again on that exercise's
-    joints (kept from the first count when they show none, or when it is ``unknown``).
+    With ``auto`` a long recording may hold several exercises, and talk, rest, getting
+    down or up between them: ``sets.find_sets`` says where the sets are and counts each
+    on the signal most periodic within it; each set's exercise is then recognised from
+    that set's stretch alone.
     """
     measures = body_measures(track.landmarks)
     signals = pose_signals(track.landmarks)
@@ -247,49 +246,13 @@ def count_person(track: PoseTrack, named: str, settings: CounterSettings) -> Cou
         return _counted(named, named, track, measures, signals, parts, [], settings)
     held = holds("plank", times, measures)
     parts = []
-    for choice, in_set, first in find_sets(times, signals, settings):
-        start, end = in_set[0].start, in_set[-1].end
-        margin = 0.5 * float(np.median([rep.end - rep.start for rep in in_set]))
-        window = (times >= start - margin) & (times <= end + margin)
-        exercise = recognise_between(times, measures, start - margin, end + margin)
-        if exercise == UNKNOWN and not first:
+    for found in find_sets(times, signals, measures["tilt"], settings):
+        exercise = recognise_between(times, measures, found.reps[0].start, found.reps[-1].end, found.reps)
+        if exercise == UNKNOWN and not found.first:
             continue  # searched for another exercise, found some other movement
-        if exercise in EXERCISES:
-            again, reps = count_by_vote(
-                times[window], {k: v[window] for k, v in signals.items()}, EXERCISES[exercise].signals, settings
-            )
-            if reps:
-                parts.append((exercise, again, reps))
-                continue
-        parts.append((exercise, choice, in_set))
+        parts.append((exercise, found.choice, found.reps))
     most = max(parts, key=lambda part: len(part[2]))[0] if parts else ("plank" if held else UNKNOWN)
     return _counted(named, most, track, measures, signals, parts, held, settings)
-
-
-def find_sets(
-    times: np.ndarray, signals: dict[str, np.ndarray], settings: CounterSettings, depth: int = FIND_DEPTH
-) -> list[tuple[Choice | None, list[Rep], bool]]:
-    """Every set in the recording, in time order: the signal that counted it, its reps, and
-    whether the first search found it (later ones are kept only as a known exercise).
-
-    The most periodic joints find the sets of one exercise; another exercise moves other
-    joints (squats the knees, push-ups the elbows) and is too weak a rhythm over the whole
-    recording to win. So the time before, between and after the sets found is searched
-    again on its own, ``depth`` times over. A set is at least ``MIN_SET_REPS`` reps: fewer
-    cycles are no rhythm, and gestures, getting down to the floor or walking about make
-    as many.
-    """
-    if times.size < 8 or depth == 0:
-        return []
-    choice, reps = count_by_vote(times, signals, None, settings)
-    runs = [[rep for rep in reps if s.start <= rep.start <= s.end] for s in group_sets(reps, settings.rest_s)]
-    found = [(choice, run, depth == FIND_DEPTH) for run in runs if len(run) >= MIN_SET_REPS]
-    edges = [times[0] - 1.0] + [t for run in runs for t in (run[0].start, run[-1].end)] + [times[-1] + 1.0]
-    for before, after in zip(edges[::2], edges[1::2]):
-        if runs and after - before > settings.rest_s:  # a gap a set could fit in, away from the sets found
-            inside = (times > before) & (times < after)
-            found += find_sets(times[inside], {k: v[inside] for k, v in signals.items()}, settings, depth - 1)
-    return sorted(found, key=lambda part: part[1][0].start)
 
 
 def _counted(

@@ -14,23 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 
 import numpy as np
-
-# MediaPipe PoseLandmarker indices (33 landmarks; the COCO body joints among them).
-LANDMARK = {
-    "nose": 0,
-    "left_shoulder": 11,
-    "right_shoulder": 12,
-    "left_elbow": 13,
-    "right_elbow": 14,
-    "left_wrist": 15,
-    "right_wrist": 16,
-    "left_hip": 23,
-    "right_hip": 24,
-    "left_knee": 25,
-    "right_knee": 26,
-    "left_ankle": 27,
-    "right_ankle": 28,
-}
+from highlight_plugins.reps.body import JOINTS, SIDES, body_scale, joint_points, mean_of_sides
 
 # joint name -> (end, vertex, end): the angle at the vertex, in degrees.
 JOINT_ANGLES = {
@@ -80,30 +64,27 @@ class RepSet:
 
 
 def pose_signals(landmarks: np.ndarray, min_visibility: float = 0.3) -> dict[str, np.ndarray]:
-    """Joint angles (degrees) and heights (torso lengths) per frame, per side.
+    """Joint angles (degrees) and heights (torso lengths) per frame: per side, and ``both_``
+    sides averaged (a view change hides one arm behind the body, the other still moves).
 
     ``landmarks`` is (frames, 33, 4): normalised x, y, z, visibility, NaN where no person
     was found. Points the model is unsure of (visibility below ``min_visibility``) are
-    NaN, and so is every signal they take part in.
+    NaN, and so is every signal they take part in. Heights are in the body's typical
+    size over the recording (``body.body_scale``, the same in any view); counting takes
+    out what drifts slower than a rep (a camera panning or zooming, a person walking closer).
     """
-    xy = landmarks[:, :, :2].astype(np.float64).copy()
-    xy[landmarks[:, :, 3] < min_visibility] = np.nan
+    points = joint_points(landmarks, min_visibility)
+    sizes = body_scale(points)
+    scale = float(np.nanmedian(sizes)) if np.isfinite(sizes).any() else np.nan
     signals: dict[str, np.ndarray] = {}
-    for side in ("left", "right"):
-        point = {
-            name: xy[:, LANDMARK[f"{side}_{name}"]] for name in ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
-        }
+    for side in SIDES:
+        point = {name: points[f"{side}_{name}"] for name in JOINTS}
         for joint, (a, vertex, b) in JOINT_ANGLES.items():
             signals[f"{side}_{joint}_angle"] = joint_angle(point[a], point[vertex], point[b])
-        torso = (
-            np.nanmedian(np.linalg.norm(point["shoulder"] - point["hip"], axis=1))
-            if np.isfinite(point["hip"]).any()
-            else np.nan
-        )
         for name in HEIGHTS:
-            signals[f"{side}_{name}_height"] = (
-                -point[name][:, 1] / torso if torso and np.isfinite(torso) else np.full(len(xy), np.nan)
-            )
+            signals[f"{side}_{name}_height"] = -point[name][:, 1] / scale
+    for kind in [f"{joint}_angle" for joint in JOINT_ANGLES] + [f"{name}_height" for name in HEIGHTS]:
+        signals[f"both_{kind}"] = mean_of_sides(signals[f"left_{kind}"], signals[f"right_{kind}"])
     return signals
 
 
@@ -270,7 +251,57 @@ def count_reps(
     min_cycle = max(settings.min_cycle_s, 0.5 * period_s if period_s else 0.0)
     falling_first = _count_cycles(grid, level, settings, min_cycle)
     rising_first = _count_cycles(grid, 1.0 - level, settings, min_cycle)
-    return rising_first if len(rising_first) > len(falling_first) else falling_first
+    reps = rising_first if len(rising_first) > len(falling_first) else falling_first
+    return in_rhythm(grid, smooth(regular, window), reps, settings.rest_s)
+
+
+def in_rhythm(grid: np.ndarray, values: np.ndarray, reps: list[Rep], rest_s: float) -> list[Rep]:
+    """The reps without the first and last ones of a run that swing outside the run's own band.
+
+    Getting down to the floor before push-ups, or up after them, makes one cycle of the
+    counted signal, but starting (or ending) far from where the reps go: standing hips
+    are a torso length above a push-up's, a push-up moves them a third of that. So at
+    either end of a run of reps (a set), a rep whose highest or lowest value lies more
+    than ``OUTSIDE_SWINGS`` typical swings from the typical rep's is no rep of that set, and is
+    dropped, as long as three reps are left to say what typical is. Typical is that of the
+    next ``MIN_TYPICAL`` reps in: a slow drift (a person walking closer) moves them all alike.
+    """
+    runs: list[list[Rep]] = []
+    for rep in reps:
+        if runs and rep.start - runs[-1][-1].end <= rest_s:
+            runs[-1].append(rep)
+        else:
+            runs.append([rep])
+    kept = []
+    for run in runs:
+        bands = [_band(grid, values, rep) for rep in run]
+        while len(run) > MIN_TYPICAL and _outside(bands[0], bands[1 : 1 + MIN_TYPICAL]):
+            run, bands = run[1:], bands[1:]
+        while len(run) > MIN_TYPICAL and _outside(bands[-1], bands[-1 - MIN_TYPICAL : -1]):
+            run, bands = run[:-1], bands[:-1]
+        kept += run
+    return kept
+
+
+MIN_TYPICAL = 3  # reps needed to say what a typical one of a set is
+# A first or last rep reaching further than this many typical swings past the typical reps
+# is no rep of the set: getting down from standing to a push-up moves the hips two to
+# three push-ups' swings; a first walking lunge from standing tall, half of one more.
+OUTSIDE_SWINGS = 1.5
+
+
+def _outside(band: tuple[float, float], typical_bands: list[tuple[float, float]]) -> bool:
+    """Whether a rep's (lowest, highest) lies more than the typical swing from the typical reps'."""
+    low, high = np.median(typical_bands, axis=0)
+    swing = high - low
+    return not (abs(band[0] - low) <= OUTSIDE_SWINGS * swing and abs(band[1] - high) <= OUTSIDE_SWINGS * swing)
+
+
+def _band(grid: np.ndarray, values: np.ndarray, rep: Rep) -> tuple[float, float]:
+    inside = (grid >= rep.start) & (grid <= rep.end)
+    if not inside.any():
+        return (np.nan, np.nan)
+    return float(values[inside].min()), float(values[inside].max())
 
 
 def _count_cycles(grid: np.ndarray, level: np.ndarray, settings: CounterSettings, min_cycle: float) -> list[Rep]:

@@ -16,14 +16,14 @@ foreshortened otherwise: limits are set with a margin for that, never to one cli
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from highlight_plugins.pose.landmarks import MIN_VISIBILITY
+from highlight_plugins.reps.body import SIDES, body_scale, height_above, joint_points, mean_of_sides, torso_tilt
 from highlight_plugins.reps.counter import (
     JOINT_ANGLES,
-    LANDMARK,
     CounterSettings,
     Rep,
     amplitude,
@@ -114,7 +114,7 @@ EXERCISES: dict[str, Exercise] = {
             looks=(
                 Within("tilt", high=80, why="standing or on hands and feet, never head down"),
                 Within("tilt_swing", low=50, why="the torso goes from upright to horizontal every rep"),
-                Within("height_swing", low=0.8, why="the hips drop to the floor and come back up"),
+                Within("drop_swing", low=0.8, why="the hips drop from standing to the floor and come back up"),
             ),
             form=(KNEE_LOCKOUT,),
         ),
@@ -134,8 +134,14 @@ EXERCISES: dict[str, Exercise] = {
             ("elbow_angle", "shoulder_height"),
             looks=(
                 LYING,
-                Within("elbow_swing", low=35, why="the arms bend and straighten each rep"),
-                Within("hip_angle", low=140, why="the body stays straight (a crunch bends at the hips)"),
+                Within(
+                    "press",
+                    low=0.3,
+                    why="on the hands: the shoulders stay above them (a crunch has them up by the head)",
+                ),
+                Within(
+                    "press_swing", low=0.25, why="the shoulders come down toward the hands and push back up each rep"
+                ),
             ),
             form=(
                 FormRule("shallow", "elbow_angle", "min", "above", 90, "the elbows never reach 90 degrees"),
@@ -177,8 +183,8 @@ EXERCISES: dict[str, Exercise] = {
             ("shoulder_angle",),
             looks=(
                 UPRIGHT,
-                Within("shoulder_swing", low=60, why="the arms swing from the sides to overhead"),
-                Within("stance_swing", low=0.4, why="the feet jump apart and together"),
+                Within("raise_swing", low=1.2, why="the hands go from by the hips to overhead each rep, in any view"),
+                Within("hands_overhead", high=0.5, why="not hanging from a bar"),
             ),
         ),
         Exercise(
@@ -189,6 +195,7 @@ EXERCISES: dict[str, Exercise] = {
                 Within("period", high=0.7, why="hops faster than a jump can be wound up: the rope sets the pace"),
                 Within("knee_swing", high=30, why="small hops off the ankles, the knees barely bend"),
                 Within("shoulder_swing", high=45, why="the wrists turn the rope, the arms stay low"),
+                Within("lift", low=0.1, why="the body hops off the floor at every turn of the rope"),
             ),
         ),
         Exercise(
@@ -197,7 +204,7 @@ EXERCISES: dict[str, Exercise] = {
             looks=(
                 UPRIGHT,
                 Within("knee_split", low=0.25, why="at the bottom one knee is far lower than the other: split legs"),
-                Within("knee_swing", low=30, why="the knees bend each rep"),
+                Within("drop_swing", low=0.3, why="the hips sink toward the feet each rep"),
             ),
             form=(
                 FormRule(
@@ -210,8 +217,11 @@ EXERCISES: dict[str, Exercise] = {
             ("hip_height", "knee_angle"),
             looks=(
                 UPRIGHT,
-                Within("height_swing", low=0.3, why="the hips rise well above standing height"),
-                Within("feet_swing", low=0.4, why="the feet leave the floor (in a squat they stay planted)"),
+                Within(
+                    "feet_swing",
+                    low=0.4,
+                    why="the feet leave the floor in step with the reps (in a squat they stay planted; a moving camera is not in step)",
+                ),
                 Within("hands_overhead", high=0.5, why="not hanging from a bar and swinging"),
             ),
         ),
@@ -221,7 +231,7 @@ EXERCISES: dict[str, Exercise] = {
             looks=(
                 UPRIGHT,
                 Within("knee_split", high=0.25, why="both knees bend alike (a lunge splits them)"),
-                Within("knee_swing", low=40, why="the knees bend deeply each rep"),
+                Within("drop_swing", low=0.4, why="the hips sink well toward the feet each rep, seen from any side"),
                 Within("hands_overhead", high=0.5, why="not hanging from a bar"),
             ),
             form=(
@@ -241,65 +251,70 @@ EXERCISES: dict[str, Exercise] = {
 def body_measures(landmarks: np.ndarray) -> dict[str, np.ndarray]:
     """Per-frame measures of one person (both sides averaged where seen), NaN where unseen.
 
-    Angles in degrees (``front_knee_angle``: the more bent knee); ``tilt``: the torso's angle from vertical (0 upright, 90 lying);
-    ``hip_depth``: how far the hip is below the knee in torso lengths (above: negative);
-    heights and ``stance`` (distance between the ankles) in torso lengths.
+    Angles in degrees, as seen in the picture (true from the side only: form rules use
+    them in a side view; ``front_knee_angle``: the more bent knee). Everything recognition
+    relies on holds in any view and under a moving camera (see ``body``): ``tilt``, the
+    torso's angle from vertical from its vertical extent (0 upright, 90 lying); heights
+    of one part above another in torso lengths (``hip_rise``: hips above the feet,
+    ``press``: shoulders above the hands, ``arms_raise``: hands above the shoulders);
+    ``hip_height`` and ``feet_height`` (in the picture: whole-body lifts, read only for
+    the part that repeats with the reps); ``shoulder_width`` (0 side on, about 0.7 face
+    on); ``hip_depth``: hip below the knee (above: negative); ``stance``: the ankles apart.
     """
-    xy = landmarks[:, :, :2].astype(np.float64).copy()
-    xy[landmarks[:, :, 3] < MIN_VISIBILITY] = np.nan
+    points = joint_points(landmarks, MIN_VISIBILITY)
+    scale = body_scale(points)
 
     def point(name: str) -> np.ndarray:
-        return _mean_of_sides(xy[:, LANDMARK[f"left_{name}"]], xy[:, LANDMARK[f"right_{name}"]])
+        return mean_of_sides(points[f"left_{name}"], points[f"right_{name}"])
 
     def side(name: str, side_name: str) -> np.ndarray:
-        return xy[:, LANDMARK[f"{side_name}_{name}"]]
+        return points[f"{side_name}_{name}"]
 
-    shoulder, hip, knee = point("shoulder"), point("hip"), point("knee")
-    torso_vector = shoulder - hip
-    torso = float(np.nanmedian(np.linalg.norm(torso_vector, axis=1))) if np.isfinite(torso_vector).any() else np.nan
+    shoulder, hip, knee, ankle, wrist = (point(name) for name in ("shoulder", "hip", "knee", "ankle", "wrist"))
     measures = {
-        f"{joint}_angle": _mean_of_sides(*(joint_angle(side(a, s), side(v, s), side(b, s)) for s in ("left", "right")))
+        f"{joint}_angle": mean_of_sides(*(joint_angle(side(a, s), side(v, s), side(b, s)) for s in SIDES))
         for joint, (a, v, b) in JOINT_ANGLES.items()
     }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # neither knee seen: NaN
         measures["front_knee_angle"] = np.fmin(
-            *(joint_angle(side("hip", s), side("knee", s), side("ankle", s)) for s in ("left", "right"))
+            *(joint_angle(side("hip", s), side("knee", s), side("ankle", s)) for s in SIDES)
         )
-    up = np.degrees(np.arccos(np.clip(-torso_vector[:, 1] / (np.linalg.norm(torso_vector, axis=1) + 1e-12), -1, 1)))
-    measures["tilt"] = np.where(np.isfinite(torso_vector[:, 1]), up, np.nan)
-    measures["shoulder_width"] = np.linalg.norm(  # per frame's own torso: the person may walk closer
-        side("shoulder", "left") - side("shoulder", "right"), axis=1
-    ) / np.linalg.norm(torso_vector, axis=1)
-    measures["hip_depth"] = (hip[:, 1] - knee[:, 1]) / torso
-    measures["hip_height"] = -hip[:, 1] / torso
-    measures["stance"] = np.linalg.norm(side("ankle", "left") - side("ankle", "right"), axis=1) / torso
-    measures["knee_split"] = np.abs(side("knee", "left")[:, 1] - side("knee", "right")[:, 1]) / torso
-    measures["feet_height"] = -point("ankle")[:, 1] / torso
-    wrist = point("wrist")
-    nose = xy[:, LANDMARK["nose"]]
+    measures["tilt"] = torso_tilt(shoulder, hip, scale)
+    measures["shoulder_width"] = np.linalg.norm(side("shoulder", "left") - side("shoulder", "right"), axis=1) / scale
+    measures["hip_depth"] = (hip[:, 1] - knee[:, 1]) / scale
+    measures["hip_height"] = -hip[:, 1] / scale
+    measures["hip_rise"] = height_above(hip, ankle, scale)
+    measures["press"] = height_above(shoulder, wrist, scale)
+    measures["arms_raise"] = height_above(wrist, shoulder, scale)
+    measures["stance"] = np.linalg.norm(side("ankle", "left") - side("ankle", "right"), axis=1) / scale
+    measures["knee_split"] = np.abs(side("knee", "left")[:, 1] - side("knee", "right")[:, 1]) / scale
+    measures["feet_height"] = -ankle[:, 1] / scale
+    nose = points["nose"]
     overhead = np.where(np.isfinite(wrist[:, 1]) & np.isfinite(nose[:, 1]), wrist[:, 1] < nose[:, 1], np.nan)
     measures["hands_overhead"] = overhead.astype(np.float64)
     return measures
-
-
-def _mean_of_sides(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # neither side seen: NaN, as meant
-        return np.nanmean(np.stack([left, right]), axis=0)
 
 
 # ---------------------------------------------------------------- recognition
 
 
 def features(
-    times: np.ndarray, measures: Mapping[str, np.ndarray], settings: CounterSettings = DEFAULT_SETTINGS
+    times: np.ndarray,
+    measures: Mapping[str, np.ndarray],
+    settings: CounterSettings = DEFAULT_SETTINGS,
+    reps: Sequence[Rep] = (),
 ) -> dict[str, float]:
-    """What a stretch of pose looks like: typical posture (medians) and how much each part moves (swings)."""
+    """What a stretch of pose looks like: typical posture (medians) and how much each part moves (swings).
+
+    ``lift`` and ``feet_swing`` are how far the hips and the feet rise in the picture in
+    step with the reps (``repeating_swing``): a jump lifts the whole body every rep, a
+    hand-held camera moves it too, but not in step with the reps.
+    """
     found: dict[str, float] = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        for name in ("tilt", "hip_angle", "knee_angle", "hands_overhead"):
+        for name in ("tilt", "hip_angle", "knee_angle", "hands_overhead", "press"):
             found[name] = float(np.nanmedian(measures[name])) if np.isfinite(measures[name]).any() else np.nan
         for name in ("stance", "knee_split"):  # how far apart at the widest (the bottom of a rep)
             values = measures[name][np.isfinite(measures[name])]
@@ -312,14 +327,38 @@ def features(
         ("shoulder_swing", "shoulder_angle"),
         ("height_swing", "hip_height"),
         ("stance_swing", "stance"),
-        ("feet_swing", "feet_height"),
+        ("drop_swing", "hip_rise"),
+        ("press_swing", "press"),
+        ("raise_swing", "arms_raise"),
     ):
         found[name] = amplitude(measures[measure])
+    found["lift"] = repeating_swing(times, measures["hip_height"], reps) if reps else found["height_swing"]
+    found["feet_swing"] = (
+        repeating_swing(times, measures["feet_height"], reps) if reps else amplitude(measures["feet_height"])
+    )
     _, height = resample(times, measures["hip_height"], settings.resample_fps)
     found["period"] = (
         periodicity(smooth(height, 3), settings.resample_fps, settings)[1] or np.nan if height.size >= 8 else np.nan
     )
     return found
+
+
+PHASES = 10  # a rep's course is compared at this many points from its start to its end
+
+
+def repeating_swing(times: np.ndarray, values: np.ndarray, reps: Sequence[Rep]) -> float:
+    """The swing of the part of ``values`` that repeats with the reps: each rep resampled
+    at ``PHASES`` points of its course, less its own mean (a slow drift), averaged over
+    the reps, peak to peak. Motion out of step with the reps averages away."""
+    known = np.isfinite(values)
+    courses = []
+    for rep in reps:
+        inside = known & (times >= rep.start) & (times <= rep.end)
+        if inside.sum() < 3:
+            continue
+        course = np.interp(np.linspace(rep.start, rep.end, PHASES), times[inside], values[inside])
+        courses.append(course - course.mean())
+    return float(np.ptp(np.mean(courses, axis=0))) if courses else np.nan
 
 
 def recognise(found: Mapping[str, float]) -> str:
@@ -330,12 +369,15 @@ def recognise(found: Mapping[str, float]) -> str:
     return UNKNOWN
 
 
-def recognise_between(times: np.ndarray, measures: Mapping[str, np.ndarray], start: float, end: float) -> str:
-    """The exercise done between ``start`` and ``end`` seconds (a set)."""
+def recognise_between(
+    times: np.ndarray, measures: Mapping[str, np.ndarray], start: float, end: float, reps: Sequence[Rep] = ()
+) -> str:
+    """The exercise done between ``start`` and ``end`` seconds (a set, whose ``reps`` they are)."""
     inside = (times >= start) & (times <= end)
     if inside.sum() < 4:
         return UNKNOWN
-    return recognise(features(times[inside], {name: values[inside] for name, values in measures.items()}))
+    stretch = {name: values[inside] for name, values in measures.items()}
+    return recognise(features(times[inside], stretch, reps=reps))
 
 
 # ---------------------------------------------------------------- form

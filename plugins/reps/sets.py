@@ -1,0 +1,147 @@
+"""Where the sets are: the stretches in which one cycle repeats, in one posture.
+
+A rep is a cycle: it ends in the posture it began in. Getting down to the floor before
+push-ups, getting up after them, or dropping from a squat into a push-up position move
+the joints as much as a rep does, but end lying where they began standing (or the other
+way round); so a "rep" whose torso ends more than ``POSTURE_CHANGE_DEG`` from where it
+began is not one, and it splits the reps around it into different sets, as does a
+rest (``CounterSettings.rest_s``) or a change of posture from one rep to the next (a
+switch of exercise).
+
+A set's stretch is then widened to every frame around it in the same posture and
+counted again there, on the signal most periodic over that stretch alone: the signal
+that first found the reps was the most periodic over the whole recording, which a walk
+in or a getting down may have won for it (hip height), while within a push-up set the
+elbows or shoulders repeat best.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from highlight_plugins.reps.body import rolling_median
+from highlight_plugins.reps.counter import Choice, CounterSettings, Rep, count_by_vote
+
+FIND_DEPTH = 3  # the time outside the sets found is searched again, this many times over
+MIN_SET_REPS = 3  # fewer cycles in a row are not told apart from moving about
+POSTURE_CHANGE_DEG = 30.0  # a cycle ends within this of the torso angle it began at
+POSTURE_BAND_DEG = 25.0  # a set's stretch runs while the torso stays within this of the set's own range
+POSTURE_SMOOTH_FRAMES = 5  # the torso angle is read through a median over this many frames (half a second)
+POSTURE_AROUND_S = 0.25  # the posture at a moment: the median within this many seconds of it
+
+
+@dataclass(frozen=True)
+class FoundSet:
+    """A set: the signal counted, its reps, the stretch it was counted in, and whether the first search found it."""
+
+    choice: Choice | None
+    reps: list[Rep]
+    start: float
+    end: float
+    first: bool
+
+
+def find_sets(
+    times: np.ndarray,
+    signals: Mapping[str, np.ndarray],
+    tilt: np.ndarray,
+    settings: CounterSettings,
+    depth: int = FIND_DEPTH,
+) -> list[FoundSet]:
+    """Every set in the recording, in time order (see the module doc).
+
+    The most periodic joints find the sets of one exercise; another exercise moves other
+    joints and may be too weak a rhythm over the whole recording to win, so the time
+    before, between and after the sets found is searched again on its own, ``depth``
+    times over. ``tilt`` is the torso's angle from vertical per frame (``body.torso_tilt``).
+    """
+    if times.size < 8 or depth == 0:
+        return []
+    tilt = rolling_median(tilt, POSTURE_SMOOTH_FRAMES)
+    _, reps = count_by_vote(times, signals, None, settings)
+    found = []
+    for run in runs_of_cycles(times, tilt, reps, settings.rest_s):
+        if len(run) < MIN_SET_REPS:
+            continue
+        start, end = posture_stretch(times, tilt, run, settings.rest_s)
+        inside = (times >= start) & (times <= end)
+        choice, again = count_by_vote(times[inside], _within(signals, inside), None, settings)
+        again = [rep for rep in again if is_cycle(times, tilt, rep)]
+        if len(again) >= MIN_SET_REPS:
+            found.append(FoundSet(choice, again, start, end, depth == FIND_DEPTH))
+    edges = [times[0] - 1.0] + [t for entry in found for t in (entry.start, entry.end)] + [times[-1] + 1.0]
+    for before, after in zip(edges[::2], edges[1::2]):
+        if found and after - before > settings.rest_s:  # a gap a set could fit in, away from the sets found
+            inside = (times > before) & (times < after)
+            found += find_sets(times[inside], _within(signals, inside), tilt[inside], settings, depth - 1)
+    return sorted(found, key=lambda entry: entry.start)
+
+
+def posture_at(times: np.ndarray, tilt: np.ndarray, moment: float) -> float:
+    """The torso's angle around ``moment`` (NaN when the person is not seen then)."""
+    near = (np.abs(times - moment) <= POSTURE_AROUND_S) & np.isfinite(tilt)
+    return float(np.median(tilt[near])) if near.any() else np.nan
+
+
+def is_cycle(times: np.ndarray, tilt: np.ndarray, rep: Rep) -> bool:
+    """Whether ``rep`` ends in the posture it began in (unknown posture: given the benefit of the doubt)."""
+    change = abs(posture_at(times, tilt, rep.end) - posture_at(times, tilt, rep.start))
+    return not change > POSTURE_CHANGE_DEG
+
+
+def runs_of_cycles(times: np.ndarray, tilt: np.ndarray, reps: list[Rep], rest_s: float) -> list[list[Rep]]:
+    """Consecutive cycles in one posture: a rest, a change of posture between reps, or a
+    movement that is no cycle (getting down or up) ends a run."""
+    runs: list[list[Rep]] = []
+    previous: Rep | None = None
+    for rep in reps:
+        if not is_cycle(times, tilt, rep):
+            previous = None
+            continue
+        if previous is None or not _same_run(times, tilt, previous, rep, rest_s):
+            runs.append([])
+        runs[-1].append(rep)
+        previous = rep
+    return runs
+
+
+def _same_run(times: np.ndarray, tilt: np.ndarray, previous: Rep, rep: Rep, rest_s: float) -> bool:
+    if rep.start - previous.end > rest_s:
+        return False
+    change = abs(posture_at(times, tilt, rep.bottom) - posture_at(times, tilt, previous.bottom))
+    return not change > POSTURE_CHANGE_DEG
+
+
+def posture_stretch(times: np.ndarray, tilt: np.ndarray, run: list[Rep], rest_s: float) -> tuple[float, float]:
+    """The run's time span, widened over the frames around it whose torso angle stays within
+    ``POSTURE_BAND_DEG`` of the run's own range (unseen frames pass, but not for longer than ``rest_s``)."""
+    span = (times >= run[0].start) & (times <= run[-1].end)
+    known = tilt[span][np.isfinite(tilt[span])]
+    first, last = int(np.argmax(span)), int(len(span) - 1 - np.argmax(span[::-1]))
+    if not known.size:
+        return float(times[first]), float(times[last])
+    low, high = np.percentile(known, 5) - POSTURE_BAND_DEG, np.percentile(known, 95) + POSTURE_BAND_DEG
+    fits = ~(tilt < low) & ~(tilt > high)  # NaN (unseen) fits
+    unseen_since = None
+    while first > 0 and fits[first - 1]:
+        unseen_since = (
+            None if np.isfinite(tilt[first - 1]) else (times[first - 1] if unseen_since is None else unseen_since)
+        )
+        if unseen_since is not None and times[first - 1] < unseen_since - rest_s:
+            break
+        first -= 1
+    unseen_since = None
+    while last + 1 < len(times) and fits[last + 1]:
+        unseen_since = (
+            None if np.isfinite(tilt[last + 1]) else (times[last + 1] if unseen_since is None else unseen_since)
+        )
+        if unseen_since is not None and times[last + 1] > unseen_since + rest_s:
+            break
+        last += 1
+    return float(times[first]), float(times[last])
+
+
+def _within(signals: Mapping[str, np.ndarray], inside: np.ndarray) -> dict[str, np.ndarray]:
+    return {name: values[inside] for name, values in signals.items()}
