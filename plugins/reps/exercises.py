@@ -38,10 +38,14 @@ DEFAULT_SETTINGS = CounterSettings()
 SHORT_RANGE = 0.6  # a rep moving less than this fraction of its set's typical swing is "short range"
 # Joint angles are measured in the picture: true from the side, foreshortened from the
 # front (a bent knee coming at the camera looks straight). Form rules on angles are only
-# applied when the shoulders nearly overlap, as seen from the side: less than this many
-# torso lengths apart. Face on they are 0.4 to 1 apart (MediaPipe puts them at the joint
-# centres); 0.3 is a body turned within about 25 degrees of side-on.
-SIDE_VIEW_MAX_SHOULDERS = 0.3
+# applied in a side view. The view comes from how far apart the shoulders are, in torso
+# lengths (body.body_scale): MediaPipe puts them at the joint centres, a third of a torso
+# length apart face on (measured: 0.33 face on, 0.23 at three-quarter, 0.03 side on), so
+# the width is 0.33 x sin(angle from side-on). Below 0.15 the body is within about 27
+# degrees of side-on; above 0.27, within about 35 degrees of face-on.
+SIDE_VIEW_MAX_SHOULDERS = 0.15
+FRONT_VIEW_MIN_SHOULDERS = 0.27
+NEIGHBOURS = 2  # a rep's range is compared with that of this many reps either side (a view change alters it)
 MIN_HOLD_S = 2.0  # a held posture shorter than this is passing through it, not a plank
 HOLD_WINDOW_S = 2.0  # a hold is recognised in windows this long (stillness needs some time to show)...
 HOLD_STEP_S = 0.5  # ...one every half second
@@ -391,13 +395,14 @@ def rep_form(
     ``SIDE_VIEW_MAX_SHOULDERS``): no flag is better than a wrong one.
 
     ``counted`` is the signal the reps were counted on; a rep whose swing in it is less
-    than ``SHORT_RANGE`` of the typical rep's is flagged "short range" (a partial rep
-    among full ones, whatever the exercise; not for an ``unknown`` movement, which has
-    no form to keep).
+    than ``SHORT_RANGE`` of the typical swing of its ``NEIGHBOURS`` is flagged "short
+    range" (a partial rep among full ones, whatever the exercise; not for an ``unknown``
+    movement, which has no form to keep). Neighbours, not the whole set: the same full
+    rep swings less in the picture after the camera turns. Rules that cannot be judged
+    from the view are listed under ``not_judged`` rather than guessed.
     """
     rules = EXERCISES[exercise].form if exercise in EXERCISES else ()
-    swings = [_swing(times, counted, rep) for rep in reps] if counted is not None else []
-    typical = float(np.nanmedian(swings)) if swings and np.isfinite(swings).any() else np.nan
+    swings = np.array([_swing(times, counted, rep) for rep in reps] if counted is not None else [], float)
     results = []
     for k, rep in enumerate(reps):
         inside = rep_window(times, reps, k)
@@ -409,17 +414,33 @@ def rep_form(
             entry[f"{rule.extreme}_{rule.measure}"] = round(value, 2) if np.isfinite(value) else None
             if rule.flagged(value):
                 flags.append(rule.flag)
-        if exercise in EXERCISES and swings and np.isfinite(typical) and swings[k] < SHORT_RANGE * typical:
+        if entry["view"] != "side" and rules:
+            entry["not_judged"] = [f"{rule.flag}: not judged from a {entry['view']} view" for rule in rules]
+        if exercise in EXERCISES and swings.size and swings[k] < SHORT_RANGE * _typical_near(swings, k):
             flags.append("short range")
         entry["flags"] = list(dict.fromkeys(flags))
         results.append(entry)
     return results
 
 
+def _typical_near(swings: np.ndarray, k: int) -> float:
+    """The median swing of the reps around rep ``k`` (itself left out); NaN when none is known."""
+    near = np.concatenate([swings[max(0, k - NEIGHBOURS) : k], swings[k + 1 : k + 1 + NEIGHBOURS]])
+    near = near[np.isfinite(near)]
+    return float(np.median(near)) if near.size else np.nan
+
+
 def view(shoulder_width: np.ndarray) -> str:
-    """ "side" when the shoulders overlap in the picture (angles are true), else "front"."""
+    """The body's orientation to the camera from how far apart the shoulders are, in torso
+    lengths: "side" when they overlap (angles in the picture are true), "front" when a
+    shoulder width apart, "three-quarter" between, "unknown" when they are not seen."""
     finite = shoulder_width[np.isfinite(shoulder_width)]
-    return "side" if finite.size and np.median(finite) < SIDE_VIEW_MAX_SHOULDERS else "front"
+    if not finite.size:
+        return "unknown"
+    width = float(np.median(finite))
+    if width < SIDE_VIEW_MAX_SHOULDERS:
+        return "side"
+    return "front" if width > FRONT_VIEW_MIN_SHOULDERS else "three-quarter"
 
 
 def rep_window(times: np.ndarray, reps: list[Rep], k: int) -> np.ndarray:
