@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from highlight_plugins.pose.landmarks import POSE_FILE, PeopleTrack, headline_person, load, save
+from highlight_plugins.pose.landmarks import POSE_FILE, PeopleTrack, headline_person, load, moving_people, save
 from highlight_plugins.pose.people import PeopleLandmarker
 from highlight_plugins.pose.tracking import PoseTracker
 
@@ -185,7 +185,7 @@ class PosePlugin(Plugin):
 
     def end_video(self) -> dict[str, Any]:
         self.landmarker.close()
-        people = PeopleTrack(np.asarray(self.times, np.float64), self.tracker.landmarks())
+        people = moving_people(PeopleTrack(np.asarray(self.times, np.float64), self.tracker.landmarks()))
         save(self.context.out_dir / POSE_FILE, people)
         headline = headline_person(people, self.context.options["person"])
         self.context.shared["people"] = people

@@ -121,6 +121,35 @@ class PeopleTrack:
         return int(np.argmax(self.movement()))
 
 
+MIN_PERSON_FRAMES = 3  # a track seen in fewer analysed frames cannot show that it moves like a person
+MIN_PERSON_MOVEMENT = 0.01  # a person's landmarks spread over at least this share of their height over time
+
+
+def moving_people(people: PeopleTrack) -> PeopleTrack:
+    """Only the tracks that move like a person: seen in at least ``MIN_PERSON_FRAMES`` frames,
+    with landmarks that move by at least ``MIN_PERSON_MOVEMENT`` of the track's height.
+
+    The pose model sees people in gym benches, posters and coat stands now and then; such a
+    skeleton keeps still to the pixel (a person standing as still as they can still sways
+    and breathes, and the model's own jitter on a live body is larger), or flickers in for a
+    frame or two. Either is not a person, and would count as one in "2 people".
+    """
+    keep = [k for k in range(people.people) if _moves_like_a_person(people.landmarks[:, k])]
+    return PeopleTrack(people.times, people.landmarks[:, keep])
+
+
+def _moves_like_a_person(landmarks: np.ndarray) -> bool:
+    seen = np.isfinite(landmarks[:, 0, 0])
+    if seen.sum() < MIN_PERSON_FRAMES:
+        return False
+    xy = np.where((landmarks[seen, :, 3] >= MIN_VISIBILITY)[..., None], landmarks[seen, :, :2], np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a landmark never visible: NaN
+        height = np.nanmedian(np.nanmax(xy[..., 1], axis=1) - np.nanmin(xy[..., 1], axis=1))
+        spread = np.nanmedian(np.nanstd(xy, axis=0).mean(axis=-1))
+    return bool(np.isfinite(spread) and height > 0 and spread >= MIN_PERSON_MOVEMENT * height)
+
+
 def headline_person(people: PeopleTrack, chosen: int | None) -> int | None:
     """The column the headline (the rep count in the summary) is for.
 

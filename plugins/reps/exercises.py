@@ -188,7 +188,7 @@ EXERCISES: dict[str, Exercise] = {
             looks=(
                 UPRIGHT,
                 Within("raise_swing", low=1.2, why="the hands go from by the hips to overhead each rep, in any view"),
-                Within("hands_overhead", high=0.5, why="not hanging from a bar"),
+                Within("raise_low", high=-0.3, why="the hands come down below the shoulders (hanging from a bar they stay up)"),
             ),
         ),
         Exercise(
@@ -323,6 +323,8 @@ def features(
         for name in ("stance", "knee_split"):  # how far apart at the widest (the bottom of a rep)
             values = measures[name][np.isfinite(measures[name])]
             found[name] = float(np.percentile(values, 90)) if values.size else np.nan
+        raised = measures["arms_raise"][np.isfinite(measures["arms_raise"])]
+        found["raise_low"] = float(np.percentile(raised, 5)) if raised.size else np.nan  # the hands at their lowest
     for name, measure in (
         ("tilt_swing", "tilt"),
         ("elbow_swing", "elbow_angle"),

@@ -1,0 +1,136 @@
+"""Sets, names and people on stick figures seen as real recordings see them: getting down
+before a set and up after it, from the front, the side and in between, through a camera
+that pans and zooms, next to a person-shaped thing that never moves.
+
+The figures are ``test_exercises``' kinematic stick figures (segments of fixed length
+moved as a coach describes the exercise), given a body width (shoulders and hips a
+third and a fifth of a torso length apart, as MediaPipe places them) and turned about
+the vertical axis, then projected; the truth is what was planted.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from highlight_plugins.pose.landmarks import PeopleTrack, PoseTrack, moving_people
+from highlight_plugins.reps import count_person
+from highlight_plugins.reps.counter import CounterSettings
+
+from tests.test_exercises import EXAMPLES, FPS, LENGTH, figure, pushup, squat
+
+LEFT = (11, 13, 15, 23, 25, 27)
+RIGHT = (12, 14, 16, 24, 26, 28)
+HALF_WIDTH = {11: 0.33, 13: 0.33, 15: 0.33, 23: 0.2, 25: 0.2, 27: 0.2}  # half the width apart, in torso lengths
+FRONTAL = {"jumping_jack"}  # figures drawn face on (their x is sideways); the rest are drawn side on
+
+
+def turned(landmarks: np.ndarray, yaw_deg, frontal: bool = False) -> np.ndarray:
+    """The figure turned ``yaw_deg`` about the vertical (0: as drawn; 90: a quarter turn),
+    orthographic. ``yaw_deg`` may be an array over frames: a camera walking around."""
+    out = landmarks.copy()
+    x = landmarks[:, :, 0] - 0.5
+    depth = np.zeros_like(x)  # across the figure's drawing plane
+    for left, right in zip(LEFT, RIGHT):
+        half = 0.5 * HALF_WIDTH[left] * LENGTH["torso"]
+        depth[:, left], depth[:, right] = half, -half
+    if frontal:  # drawn face on: the drawn x is sideways, the body's width is along it already
+        depth = np.zeros_like(x)
+    yaw = np.radians(np.broadcast_to(np.asarray(yaw_deg, float), (x.shape[0],)))[:, None]
+    out[:, :, 0] = 0.5 + x * np.cos(yaw) + depth * np.sin(yaw)
+    return out
+
+
+def filmed_moving(times: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """A hand-held camera: the whole picture pans (a tenth of the frame) and zooms (+-25%), slowly."""
+    out = landmarks.copy()
+    scale = 1.0 + 0.25 * np.sin(2 * np.pi * times / 9.0)
+    shift_x = 0.1 * np.sin(2 * np.pi * times / 7.0)
+    shift_y = 0.05 * np.sin(2 * np.pi * times / 11.0 + 1.0)
+    for axis, shift in ((0, shift_x), (1, shift_y)):
+        out[:, :, axis] = 0.5 + scale[:, None] * (landmarks[:, :, axis] - 0.5) + shift[:, None]
+    return out
+
+
+def between(start: np.ndarray, end: np.ndarray, seconds: float) -> np.ndarray:
+    """Landmarks moving smoothly from pose ``start`` to pose ``end`` (each 33 x 4) in ``seconds``."""
+    weight = 0.5 - 0.5 * np.cos(np.pi * np.linspace(0, 1, int(seconds * FPS)))[:, None, None]
+    return (1 - weight) * start[None] + weight * end[None]
+
+
+def joined(*pieces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    landmarks = np.concatenate(pieces)
+    return np.arange(len(landmarks)) / FPS, landmarks
+
+
+def counted(times: np.ndarray, landmarks: np.ndarray) -> dict:
+    return count_person(PoseTrack(times, landmarks), "auto", CounterSettings()).result()
+
+
+def test_getting_down_and_getting_up_are_not_reps():
+    """Standing, 1.5 s getting down into a plank, 6 push-ups, 1.5 s getting up, standing."""
+    _, standing = figure(2.0, 180, 0, 0, 0, 0)
+    _, pushups = pushup(reps=6)
+    times, landmarks = joined(
+        standing, between(standing[-1], pushups[0], 1.5), pushups, between(pushups[-1], standing[0], 1.5), standing
+    )
+    result = counted(times, landmarks)
+    assert result["count"] == 6
+    assert [(entry["exercise"], entry["reps"]) for entry in result["sets"]] == [("pushup", 6)]
+    assert result["sets"][0]["start"] >= 3.0 and result["sets"][0]["end"] <= 3.5 + 6 * 2.5 + 0.5
+
+
+def test_squats_then_down_into_push_ups_split_into_two_sets():
+    """Dropping from the last squat into a push-up position is neither a squat nor a push-up."""
+    _, squats = squat(reps=5)
+    _, pushups = pushup(reps=5)
+    times, landmarks = joined(squats, between(squats[-1], pushups[0], 1.5), pushups)
+    result = counted(times, landmarks)
+    assert [(entry["exercise"], entry["reps"]) for entry in result["sets"]] == [("squat", 5), ("pushup", 5)]
+
+
+@pytest.mark.parametrize("name", ["squat", "pushup", "lunge", "jumping_jack", "burpee"])
+def test_the_same_exercise_is_named_and_counted_alike_from_any_side(name):
+    times, landmarks = EXAMPLES[name]()
+    named = set()
+    counts = set()
+    for yaw in (0, 45, 90):  # side on, three-quarter, face on (for a frontal figure the other way round)
+        result = counted(times, turned(landmarks, yaw, frontal=name in FRONTAL))
+        named.add(result["sets"][0]["exercise"] if result["sets"] else "none")
+        counts.add(result["count"])
+    assert named == {name} and len(counts) == 1
+
+
+def test_views_are_labelled_from_the_bodys_orientation():
+    times, landmarks = squat()
+    views = {yaw: {rep["view"] for rep in counted(times, turned(landmarks, yaw))["reps"]} for yaw in (0, 45, 90)}
+    assert views == {0: {"side"}, 45: {"three-quarter"}, 90: {"front"}}
+    face_on = counted(times, turned(landmarks, 90))
+    assert face_on["form"] == {} and all(rep["not_judged"] for rep in face_on["reps"])
+
+
+@pytest.mark.parametrize("name", ["squat", "pushup", "jump", "jumping_jack"])
+def test_a_moving_camera_changes_neither_name_nor_count(name):
+    times, landmarks = EXAMPLES[name]()
+    still = counted(times, landmarks)
+    moving = counted(times, filmed_moving(times, landmarks))
+    assert still["sets"][0]["exercise"] == name
+    assert moving["sets"][0]["exercise"] == name and moving["count"] == still["count"]
+
+
+def test_a_camera_walking_around_squats_still_sees_squats():
+    """The hand-held case: the camera circles from the side to face on while panning and zooming."""
+    times, landmarks = squat(reps=6)
+    around = filmed_moving(times, turned(landmarks, np.linspace(0, 80, times.size)))
+    result = counted(times, around)
+    assert result["count"] == 6 and [entry["exercise"] for entry in result["sets"]] == ["squat"]
+
+
+def test_a_still_person_shaped_thing_and_a_flicker_are_not_people():
+    times, squatting = squat()
+    _, bench = figure(times[-1] + 1 / FPS, 180, 0, 0, 0, 0, seed=1)  # a standing shape that never moves
+    flicker = np.full_like(squatting, np.nan)
+    flicker[20:22] = squatting[40:42]  # seen in two frames only
+    people = PeopleTrack(times, np.stack([bench, squatting, flicker], axis=1))
+    kept = moving_people(people)
+    assert kept.people == 1
+    np.testing.assert_array_equal(kept.landmarks[:, 0], squatting)
