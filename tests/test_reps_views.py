@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from highlight_plugins.pose.landmarks import PeopleTrack, PoseTrack, moving_people
+from highlight_plugins.pose.landmarks import PeopleTrack, PoseTrack, joined_across_cuts, moving_people
 from highlight_plugins.reps import count_person
 from highlight_plugins.reps.counter import CounterSettings
 
@@ -134,3 +134,18 @@ def test_a_still_person_shaped_thing_and_a_flicker_are_not_people():
     kept = moving_people(people)
     assert kept.people == 1
     np.testing.assert_array_equal(kept.landmarks[:, 0], squatting)
+
+
+def test_a_cut_that_moves_the_person_does_not_start_another_person():
+    """After a cut the person stands elsewhere in the picture: a new track, the same person, the same set."""
+    times, landmarks = squat(reps=6)
+    cut = times.size // 2
+    before, after = np.full_like(landmarks, np.nan), np.full_like(landmarks, np.nan)
+    before[:cut] = landmarks[:cut]
+    after[cut + 2 :] = landmarks[cut + 2 :]
+    after[cut + 2 :, :, 0] += 0.3  # moved a third of the picture, after two frames of dissolve
+    people = joined_across_cuts(PeopleTrack(times, np.stack([before, after], axis=1)))
+    assert people.people == 1
+    assert counted(times, people.landmarks[:, 0])["count"] == 6
+    two_at_once = PeopleTrack(times, np.stack([landmarks, landmarks + 0.2], axis=1))
+    assert joined_across_cuts(two_at_once).people == 2

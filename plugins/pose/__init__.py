@@ -19,7 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from highlight_plugins.pose.landmarks import POSE_FILE, PeopleTrack, headline_person, load, moving_people, save
+from highlight_plugins.pose.landmarks import (
+    POSE_FILE,
+    PeopleTrack,
+    headline_person,
+    joined_across_cuts,
+    load,
+    moving_people,
+    save,
+)
 from highlight_plugins.pose.people import PeopleLandmarker
 from highlight_plugins.pose.tracking import PoseTracker
 
@@ -185,7 +193,8 @@ class PosePlugin(Plugin):
 
     def end_video(self) -> dict[str, Any]:
         self.landmarker.close()
-        people = moving_people(PeopleTrack(np.asarray(self.times, np.float64), self.tracker.landmarks()))
+        tracked = PeopleTrack(np.asarray(self.times, np.float64), self.tracker.landmarks())
+        people = joined_across_cuts(moving_people(tracked))
         save(self.context.out_dir / POSE_FILE, people)
         headline = headline_person(people, self.context.options["person"])
         self.context.shared["people"] = people

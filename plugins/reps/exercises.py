@@ -188,7 +188,11 @@ EXERCISES: dict[str, Exercise] = {
             looks=(
                 UPRIGHT,
                 Within("raise_swing", low=1.2, why="the hands go from by the hips to overhead each rep, in any view"),
-                Within("raise_low", high=-0.3, why="the hands come down below the shoulders (hanging from a bar they stay up)"),
+                Within(
+                    "raise_low",
+                    high=-0.3,
+                    why="the hands come down below the shoulders (hanging from a bar they stay up)",
+                ),
             ),
         ),
         Exercise(
