@@ -168,6 +168,7 @@ class Counted:
     held: list[Hold] = field(default_factory=list)
     sets: list[RepSet] = field(default_factory=list)
     set_exercises: list[str] = field(default_factory=list)  # recognised within each set
+    set_signals: list[str | None] = field(default_factory=list)  # the signal each set was counted on
 
     def details(self) -> dict[str, Any]:
         return {
@@ -183,9 +184,11 @@ class Counted:
         result = summarise(self.reps, self.sets)
         for rep, form in zip(result["reps"], self.form):
             rep.update(form)
-        for entry, exercise in zip(result["sets"], self.set_exercises):
+        for entry, exercise, signal in zip(result["sets"], self.set_exercises, self.set_signals):
             inside = [form for rep, form in zip(self.reps, self.form) if entry["start"] <= rep.start <= entry["end"]]
             entry["exercise"] = exercise
+            entry["signal"] = signal
+            entry["views"] = list(dict.fromkeys(form["view"] for form in inside))
             entry["flags"] = flag_counts(inside)
         result["form"] = flag_counts(self.form)
         result["holds"] = [
@@ -283,6 +286,7 @@ def _counted(
         held,
         sets=[group_sets(part, np.inf)[0] for _, _, part in parts],
         set_exercises=[exercise for exercise, _, _ in parts],
+        set_signals=[choice.signal if choice else None for _, choice, _ in parts],
     )
 
 
