@@ -1,12 +1,16 @@
 """Where the sets are: the stretches in which one cycle repeats, in one posture.
 
-A rep is a cycle: it ends in the posture it began in. Getting down to the floor before
-push-ups, getting up after them, or dropping from a squat into a push-up position move
-the joints as much as a rep does, but end lying where they began standing (or the other
-way round); so a "rep" whose torso ends more than ``POSTURE_CHANGE_DEG`` from where it
-began is not one, and it splits the reps around it into different sets, as does a
-rest (``CounterSettings.rest_s``) or a change of posture from one rep to the next (a
-switch of exercise).
+A rep is a cycle: a period after it began, the body is back in the posture it began
+in. Getting down to the floor before push-ups, getting up after them, or dropping from a
+squat into a push-up position move the joints as much as a rep does, but end lying
+where they began standing (or the other way round); so a "rep" whose torso, one period
+on, is more than ``POSTURE_CHANGE_DEG`` from where it was (both from its start, and back
+from its end: the last rep before getting up closes the second way) is not one, and it
+splits the reps around it into different sets, as does a rest
+(``CounterSettings.rest_s``) or a change of posture from one rep to the next (a switch
+of exercise). A whole period, not the rep's own start and end: those are where the
+counted signal crosses its thresholds, and in a back extension or a burpee the torso
+is then at different points of its own swing.
 
 A set's stretch is then widened to every frame around it in the same posture and
 counted again there, on the signal most periodic over that stretch alone: the signal
@@ -60,15 +64,15 @@ def find_sets(
     if times.size < 8 or depth == 0:
         return []
     tilt = rolling_median(tilt, POSTURE_SMOOTH_FRAMES)
-    _, reps = count_by_vote(times, signals, None, settings)
+    choice, reps = count_by_vote(times, signals, None, settings)
     found = []
-    for run in runs_of_cycles(times, tilt, reps, settings.rest_s):
+    for run in runs_of_cycles(times, tilt, reps, choice.period_s if choice else 0.0, settings.rest_s):
         if len(run) < MIN_SET_REPS:
             continue
         start, end = posture_stretch(times, tilt, run, settings.rest_s)
         inside = (times >= start) & (times <= end)
         choice, again = count_by_vote(times[inside], _within(signals, inside), None, settings)
-        again = [rep for rep in again if is_cycle(times, tilt, rep)]
+        again = [rep for rep in again if choice and is_cycle(times, tilt, rep, choice.period_s)]
         if len(again) >= MIN_SET_REPS:
             found.append(FoundSet(choice, again, start, end, depth == FIND_DEPTH))
     edges = [times[0] - 1.0] + [t for entry in found for t in (entry.start, entry.end)] + [times[-1] + 1.0]
@@ -85,19 +89,23 @@ def posture_at(times: np.ndarray, tilt: np.ndarray, moment: float) -> float:
     return float(np.median(tilt[near])) if near.any() else np.nan
 
 
-def is_cycle(times: np.ndarray, tilt: np.ndarray, rep: Rep) -> bool:
-    """Whether ``rep`` ends in the posture it began in (unknown posture: given the benefit of the doubt)."""
-    change = abs(posture_at(times, tilt, rep.end) - posture_at(times, tilt, rep.start))
-    return not change > POSTURE_CHANGE_DEG
+def is_cycle(times: np.ndarray, tilt: np.ndarray, rep: Rep, period_s: float) -> bool:
+    """Whether the body is back in the posture of ``rep``'s start a period later, or was in that
+    of its end a period earlier (unknown posture: given the benefit of the doubt)."""
+    onward = abs(posture_at(times, tilt, rep.start + period_s) - posture_at(times, tilt, rep.start))
+    back = abs(posture_at(times, tilt, rep.end) - posture_at(times, tilt, rep.end - period_s))
+    return not (onward > POSTURE_CHANGE_DEG and back > POSTURE_CHANGE_DEG)
 
 
-def runs_of_cycles(times: np.ndarray, tilt: np.ndarray, reps: list[Rep], rest_s: float) -> list[list[Rep]]:
+def runs_of_cycles(
+    times: np.ndarray, tilt: np.ndarray, reps: list[Rep], period_s: float, rest_s: float
+) -> list[list[Rep]]:
     """Consecutive cycles in one posture: a rest, a change of posture between reps, or a
     movement that is no cycle (getting down or up) ends a run."""
     runs: list[list[Rep]] = []
     previous: Rep | None = None
     for rep in reps:
-        if not is_cycle(times, tilt, rep):
+        if not is_cycle(times, tilt, rep, period_s):
             previous = None
             continue
         if previous is None or not _same_run(times, tilt, previous, rep, rest_s):
