@@ -79,6 +79,31 @@ def test_getting_down_and_getting_up_are_not_reps():
     assert result["sets"][0]["start"] >= 3.0 and result["sets"][0]["end"] <= 3.5 + 6 * 2.5 + 0.5
 
 
+def walking(seconds: float, stride_s: float = 1.0, speed: float = 0.5) -> np.ndarray:
+    """Landmarks of a figure walking across the picture: legs swinging in turn, ``speed`` frame widths a second."""
+
+    def thigh(sign: float):
+        return lambda t: sign * 25 * np.sin(2 * np.pi * t / stride_s)
+
+    def shin(sign: float):  # the knee bends as the leg swings through
+        return lambda t: thigh(sign)(t) - 20 * np.clip(sign * np.sin(2 * np.pi * t / stride_s), 0, None)
+
+    times, landmarks = figure(seconds, 180, 0, 0, 0, 0, split=(thigh(1), shin(1), thigh(-1), shin(-1)))
+    landmarks = landmarks.copy()
+    landmarks[:, :, 0] += speed * times[:, None] - 0.4
+    return landmarks
+
+
+def test_walking_in_is_no_set_and_walking_alone_no_reps():
+    walk = walking(5.0)
+    _, squats = squat(reps=5)
+    squats = squats.copy()
+    squats[:, :, 0] += walk[-1, 23, 0] - squats[0, 23, 0]  # squatting where the walk ended
+    result = counted(*joined(walk, between(walk[-1], squats[0], 0.5), squats))
+    assert [(entry["exercise"], entry["reps"]) for entry in result["sets"]] == [("squat", 5)]
+    assert counted(*joined(walking(8.0)))["count"] == 0
+
+
 def test_squats_then_down_into_push_ups_split_into_two_sets():
     """Dropping from the last squat into a push-up position is neither a squat nor a push-up."""
     _, squats = squat(reps=5)

@@ -253,6 +253,8 @@ def count_person(track: PoseTrack, named: str, settings: CounterSettings) -> Cou
         exercise = recognise_between(times, measures, found.reps[0].start, found.reps[-1].end, found.reps)
         if exercise == UNKNOWN and not found.first:
             continue  # searched for another exercise, found some other movement
+        if exercise in EXERCISES and EXERCISES[exercise].moving_about:
+            continue  # walking about between sets: steps are no reps
         parts.append((exercise, found.choice, found.reps))
     most = max(parts, key=lambda part: len(part[2]))[0] if parts else ("plank" if held else UNKNOWN)
     return _counted(named, most, track, measures, signals, parts, held, settings)

@@ -95,6 +95,7 @@ class Exercise:
     looks: tuple[Within, ...] = ()  # empty: never recognised, only counted when named
     form: tuple[FormRule, ...] = ()
     hold: bool = False  # a hold is reported in seconds, not reps
+    moving_about: bool = False  # no exercise: its cycles (steps) are no reps, and it makes no set
 
 
 UPRIGHT = Within("tilt", high=40, why="torso within 40 degrees of vertical: standing or hanging")
@@ -221,6 +222,20 @@ EXERCISES: dict[str, Exercise] = {
             ),
         ),
         Exercise(
+            "walking",
+            (),
+            looks=(
+                UPRIGHT,
+                Within(
+                    "travel",
+                    low=0.5,
+                    why="the hips cross the picture at a walk: a slow walk is about 1.5 torso lengths a second;"
+                    " an exercise done in place drifts less than a third of that (walking lunges are told first)",
+                ),
+            ),
+            moving_about=True,
+        ),
+        Exercise(
             "jump",
             ("hip_height", "knee_angle"),
             looks=(
@@ -292,6 +307,8 @@ def body_measures(landmarks: np.ndarray) -> dict[str, np.ndarray]:
     measures["shoulder_width"] = np.linalg.norm(side("shoulder", "left") - side("shoulder", "right"), axis=1) / scale
     measures["hip_depth"] = (hip[:, 1] - knee[:, 1]) / scale
     measures["hip_height"] = -hip[:, 1] / scale
+    measures["hip_across"] = hip[:, 0]  # in the picture: how far the person travels (see ``features``)
+    measures["body_size"] = scale
     measures["hip_rise"] = height_above(hip, ankle, scale)
     measures["press"] = height_above(shoulder, wrist, scale)
     measures["arms_raise"] = height_above(wrist, shoulder, scale)
@@ -346,11 +363,21 @@ def features(
     found["feet_swing"] = (
         repeating_swing(times, measures["feet_height"], reps) if reps else amplitude(measures["feet_height"])
     )
+    found["travel"] = travel(times, measures["hip_across"], measures["body_size"])
     _, height = resample(times, measures["hip_height"], settings.resample_fps)
     found["period"] = (
         periodicity(smooth(height, 3), settings.resample_fps, settings)[1] or np.nan if height.size >= 8 else np.nan
     )
     return found
+
+
+def travel(times: np.ndarray, across: np.ndarray, size: np.ndarray) -> float:
+    """How fast the hips cross the picture, in torso lengths a second, start to end of the stretch."""
+    known = np.isfinite(across) & np.isfinite(size)
+    if known.sum() < 2 or times[known][-1] <= times[known][0]:
+        return np.nan
+    first, last = np.flatnonzero(known)[[0, -1]]
+    return float(abs(across[last] - across[first]) / np.median(size[known]) / (times[last] - times[first]))
 
 
 PHASES = 10  # a rep's course is compared at this many points from its start to its end
