@@ -191,3 +191,45 @@ def test_editor_blender_writes_the_extension_zip(tmp_path):
     blocked.write_text("not a folder")
     done = CliRunner().invoke(app, ["editor", "blender", "--out", str(blocked)])
     assert done.exit_code == 1 and done.output.count("\n") == 1 and "cannot write the Blender extension" in done.output
+
+
+def test_timeline_picture(scenario):
+    """test-artifacts/blender_timeline.png: the sequencer as Find left it, drawn from its strips and markers,
+    each highlight with the frame Blender rendered from it (for docs/editors.md; a person looks at it)."""
+    from PIL import ImageDraw
+
+    report, _ = scenario
+    find = report["find"]
+    last = max(s["end"] for s in find["strips"])
+    width, row, left = 1200, 70, 130
+    channels = sorted({s["channel"] for s in find["strips"]}, reverse=True)
+    picture = Image.new("RGB", (width, 60 + row * len(channels)), (40, 40, 40))
+    draw = ImageDraw.Draw(picture)
+
+    def x(frame: float) -> int:
+        return left + round((frame - 1) / last * (width - left - 20))
+
+    renders = {int(frame): path for frame, path in find["renders"].items()}
+    for strip in find["strips"]:
+        top = 40 + row * channels.index(strip["channel"])
+        colour = (70, 110, 160) if strip["type"] == "MOVIE" else (60, 140, 120)
+        draw.rectangle(
+            [x(strip["start"]), top, x(strip["end"]) - 2, top + row - 8], fill=colour, outline=(230, 230, 230)
+        )
+        draw.text((x(strip["start"]) + 4, top + 4), strip["name"], fill=(255, 255, 255))
+        render = next((p for f, p in renders.items() if strip["start"] <= f < strip["end"]), None)
+        if strip["type"] == "MOVIE" and render and strip["channel"] > 2:
+            with Image.open(render) as frame:
+                thumb = frame.convert("RGB").resize((64, 36))
+            picture.paste(thumb, (x(strip["start"]) + 4, top + row - 8 - 40))
+    for index, channel in enumerate(channels):
+        draw.text((8, 40 + row * index + 24), f"channel {channel}", fill=(200, 200, 200))
+    for marker in find["markers"]:
+        draw.polygon(
+            [(x(marker["frame"]) - 6, 8), (x(marker["frame"]) + 6, 8), (x(marker["frame"]), 20)], fill=(90, 160, 255)
+        )
+        draw.text((x(marker["frame"]) + 8, 8), marker["name"], fill=(230, 230, 230))
+    artifacts = REPO / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    picture.save(artifacts / "blender_timeline.png")
+    assert len(set(picture.getdata())) > 50
