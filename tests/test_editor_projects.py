@@ -142,6 +142,23 @@ def test_edl_sound_timecode_and_resolve_markers(project):
     assert re.findall(r"^\* FROM CLIP NAME: (.+)$", text, re.M) == [recording] * len(CUTS)
 
 
+def test_resolve_markers_edl_puts_a_marker_at_each_peak_of_the_highlights_timeline(project):
+    folder, rate, _ = project
+    text = (folder / "highlights_markers.edl").read_text()
+    assert ("FCM: DROP FRAME" in text) == (rate.denominator == 1001)
+    timeline = otio.adapters.read_from_string(text, "cmx_3600", rate=float(rate))
+    markers = timeline.video_tracks()[0]
+    laid = [sum(b - a for a, b, _ in CUTS[:k]) for k in range(len(CUTS))]  # where each highlight starts
+    expected = [at + peak - first for at, (first, _, peak) in zip(laid, CUTS)]
+    record_in = [timecode_frames(e.split()[6], rate) for e in re.findall(r"^\d{3} .*$", text, re.M)]
+    assert record_in == expected
+    # the reader drops the lead-in before the first event, and keeps the gaps between them
+    got = [m.range_in_parent().start_time.value for m in markers.find_clips()]
+    assert got == [e - expected[0] for e in expected]
+    assert [m.source_range.duration.value for m in markers.find_clips()] == [1] * len(CUTS)
+    assert re.findall(r"^ \|C:ResolveColorBlue \|M:(.+) \|D:1$", text, re.M)[1] == "squat set: 8 reps"
+
+
 def test_fcp7_and_otio_sound_and_timecode(project):
     folder, rate, start = project
     for name, adapter in (("highlights_fcp7.xml", "fcp_xml"), ("highlights.otio", "otio_json")):

@@ -18,7 +18,7 @@ def export(
         typer.Option(
             "--format",
             "-f",
-            help="edl (Resolve markers), fcpxml (Final Cut Pro, Resolve), fcp7 (Premiere), otio, kdenlive, shotcut, or all; comma-separated.",
+            help="edl, markers (Resolve timeline markers), fcpxml (Final Cut Pro, Resolve), fcp7 (Premiere), otio, kdenlive, shotcut, or all; comma-separated.",
         ),
     ] = "all",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not list the files written.")] = False,

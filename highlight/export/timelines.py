@@ -1,4 +1,5 @@
-"""Editor timelines from ``highlights.json``: CMX 3600 EDL, FCPXML, FCP7 XML, ``.otio``, Kdenlive and Shotcut.
+"""Editor timelines from ``highlights.json``: CMX 3600 EDL (and Resolve markers), FCPXML, FCP7 XML, ``.otio``,
+Kdenlive and Shotcut.
 
 One OpenTimelineIO timeline is built from the manifest (a video track and, where the
 recording has sound, an audio track with the same cuts; one clip per highlight, in
@@ -9,7 +10,9 @@ adapter falls short its output is corrected rather than replaced:
 
 * EDL: the writer leaves out the ``FCM:`` line, always writes 29.97 drop-frame, writes
   video events only and names the event's clip rather than the file Resolve links by;
-  all four are corrected, and a Resolve marker comment follows each event.
+  all four are corrected, and the peak's name in Resolve's marker form follows each event.
+  Resolve imports markers from an EDL of their own (``markers``: one one-frame event per
+  peak at its place on the highlights timeline, ``|C:ResolveColorBlue |M:name |D:1``).
 * FCP7 XML: the writer puts clip markers at media time plus the start timecode;
   Premiere counts them from the media's first frame.
 
@@ -234,8 +237,9 @@ _EDL_TIMECODE = re.compile(r"\b\d{2}:\d{2}:\d{2}[:;]\d{2}\b")
 
 def _fix_edl(text: str, timeline, facts: SourceFacts) -> str:
     """The FCM line; timecodes drop-frame only where the recording's are; the sound channels on each
-    event; the recording's file name as the clip name (Resolve links media by it); a Resolve marker
-    (``|C: |M: |D:``, read by its "Timeline Markers from EDL") under each event, at its peak."""
+    event; the recording's file name as the clip name (Resolve links media by it); under each event,
+    after its ``LOC`` at the peak, the peak's name in Resolve's marker form (``|C: |M: |D:``); the
+    markers Resolve imports onto a timeline are ``highlights_markers.edl``, one event per peak."""
     writer_drops = facts.rate in DROP_FRAME_RATES
     if facts.drop_frame != writer_drops:
         text = _EDL_TIMECODE.sub(
@@ -247,8 +251,7 @@ def _fix_edl(text: str, timeline, facts: SourceFacts) -> str:
     markers = iter([clip.markers[0] for clip in timeline.tracks[0]])
 
     def resolve_marker(match: re.Match) -> str:
-        name = re.sub(r"[|\r\n]", " ", next(markers).name)
-        return f"{match.group(0)}\n |C:ResolveColorBlue |M:{name} |D:1"
+        return f"{match.group(0)}\n{_resolve_marker_comment(next(markers).name)}"
 
     text = re.sub(r"^\* LOC: .*$", resolve_marker, text, flags=re.M)
     fcm = "FCM: DROP FRAME" if facts.drop_frame else "FCM: NON-DROP FRAME"
@@ -256,6 +259,28 @@ def _fix_edl(text: str, timeline, facts: SourceFacts) -> str:
         title, _, rest = text.partition("\n")
         return f"{title}\n{fcm}\n{rest}"
     return f"{fcm}\n\n{text}"
+
+
+def _resolve_marker_comment(name: str) -> str:
+    """Resolve's marker line under an EDL event: blue, the name (no ``|`` or line break in it), one frame."""
+    return " |C:ResolveColorBlue |M:" + re.sub(r"[|\r\n]", " ", name) + " |D:1"
+
+
+def _resolve_markers(timeline, facts: SourceFacts) -> str:
+    """Resolve's timeline markers as an EDL (Timeline > Import > Timeline Markers from EDL): one
+    one-frame event per peak whose record time is the peak's place on the highlights timeline,
+    the ``|C: |M: |D:`` line giving its colour, name and length, as Resolve itself exports them."""
+    peaks, position = [], 0
+    for clip in timeline.tracks[0]:
+        start = int(clip.source_range.start_time.value)
+        peaks += [(position + int(m.marked_range.start_time.value) - start, m.name) for m in clip.markers]
+        position += int(clip.source_range.duration.value)
+    lines = [f"TITLE: {timeline.name} markers", "FCM: DROP FRAME" if facts.drop_frame else "FCM: NON-DROP FRAME", ""]
+    for number, (at, name) in enumerate(peaks, 1):
+        first, after = (format_timecode(f, facts.rate, facts.drop_frame) for f in (at, at + 1))
+        lines.append(f"{number:03d}  001      V     C        {first} {after} {first} {after}")
+        lines.append(_resolve_marker_comment(name))
+    return "\n".join(lines) + "\n"
 
 
 def _fix_fcp7(text: str, timeline, facts: SourceFacts) -> str:
@@ -333,6 +358,7 @@ FORMATS: dict[str, TimelineFormat] = {
         TimelineFormat(
             "fcp7", "highlights_fcp7.xml", "FCP7 XML (Premiere Pro, Resolve)", _adapter("fcp_xml", _fix_fcp7)
         ),
+        TimelineFormat("markers", "highlights_markers.edl", "Resolve timeline markers (EDL)", _resolve_markers),
         TimelineFormat("otio", "highlights.otio", "OpenTimelineIO", _adapter("otio_json")),
         TimelineFormat("kdenlive", "highlights.kdenlive", "Kdenlive project (MLT)", mlt.kdenlive),
         TimelineFormat("shotcut", "highlights.mlt", "Shotcut project (MLT)", mlt.shotcut),
