@@ -109,3 +109,31 @@ def test_out_of_range_on_the_command_line_stops_before_any_work(tmp_path):
     result = highlight("run", str(tmp_path / "missing.mp4"), "--motion-width", "0", "--out", str(tmp_path / "o"))
     assert result.returncode == 2 and "motion.width" in result.stderr and "16 or more" in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+COMMANDS = [
+    "run",
+    "cut",
+    "export",
+    "report",
+    "plugins",
+    "region",
+    "watch",
+    "live",
+    "train",
+    "eval",
+    "label",
+    "label draft",
+]
+
+
+@pytest.mark.parametrize("command", ["", *COMMANDS])
+def test_every_command_help_fits_80_columns_without_python_types(command):
+    from typer.testing import CliRunner
+
+    from highlight.cli import app
+
+    result = CliRunner().invoke(app, [*command.split(), "--help"], env={"COLUMNS": "80", "TERMINAL_WIDTH": "80"})
+    assert result.exit_code == 0, result.output
+    assert not PYTHON_TYPES.search(result.output) and "…" not in result.output, result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 80

@@ -17,7 +17,16 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 from highlight.cli.options import ANALYSE, HIGHLIGHT, OUTPUTS, PLUGINS_PANEL, RUNNING, TUNING
 
 PANEL_ORDER = (ANALYSE, HIGHLIGHT, OUTPUTS, PLUGINS_PANEL, RUNNING)
-_HELP_ALL = "highlight.help_all"  # set in the context's meta by --help-all
+_HELP_ALL = "highlight.help_all"
+# What an option without a declared metavar takes, in words rather than Python's type names.
+USER_WORDS = {
+    "int": "N",
+    "float": "NUMBER",
+    "str": "TEXT",
+    "Path": "PATH",
+    "list[str]": "TEXT",
+    "list[Path]": "PATH",
+}  # set in the context's meta by --help-all
 
 
 class _Argument(TyperArgument):
@@ -42,8 +51,8 @@ def _plain(param: Any) -> Any:
     """The parameter with no Python type name in the help: flags take no metavar, arguments their name."""
     if type(param) is TyperArgument:
         param.__class__ = _Argument
-    elif isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
-        param.metavar = ""
+    elif isinstance(param, TyperOption) and param.metavar is None:
+        param.metavar = "" if param.is_flag else USER_WORDS.get(param.bare_type(), "VALUE")
     return param
 
 

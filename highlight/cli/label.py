@@ -8,12 +8,15 @@ from typing import Annotated, Optional
 import typer
 
 from highlight import HighlightError
+from highlight.cli.help import Command, Group
 from highlight.cli.options import Seconds, fail
 
-label_app = typer.Typer(no_args_is_help=True, help="Make labels: a draft from a run, a contact sheet of a video.")
+label_app = typer.Typer(
+    cls=Group, no_args_is_help=True, help="Make labels: a draft from a run, a contact sheet of a video."
+)
 
 
-@label_app.command("draft")
+@label_app.command("draft", cls=Command)
 def label_draft(
     manifests: Annotated[list[Path], typer.Argument(help="highlights.json of earlier runs (or their folders).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Labels file to write.")] = Path("labels.csv"),
@@ -37,7 +40,7 @@ def label_draft(
     )
 
 
-@label_app.command("sheet")
+@label_app.command("sheet", cls=Command)
 def label_sheet(
     video: Annotated[Path, typer.Argument(help="A recording.")],
     out: Annotated[
