@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from subprocess import PIPE
 
 import pytest
 
@@ -41,28 +42,6 @@ main()
 """
 
 
-def without(modules: tuple[str, ...], *args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """``highlight ARGS`` in a Python where ``modules`` cannot be imported."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.run(
-        [sys.executable, "-c", BLOCKED_RUN, ",".join(modules), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-        env=env,
-    )
-
-
-@pytest.fixture
-def inputs(tmp_path) -> Path:
-    """A folder with a (tiny, never decoded) recording, a labels file and a folder to watch."""
-    (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "a.mp4").write_bytes(b"\0" * 1024)
-    (tmp_path / "labels.csv").write_text("video,start,end,label\nin/a.mp4,0,1,highlight\n")
-    return tmp_path
-
-
 CASES = [
     ("editors", ["export", "in"]),
     ("editors", ["run", "in", "--out", "out", "--export", "edl"]),
@@ -74,13 +53,33 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("extra", "args"), CASES, ids=[" ".join(args) for _, args in CASES])
-def test_a_missing_extra_is_one_line_naming_it_before_any_work(inputs, extra, args):
-    done = without(EXTRAS[extra], *args, cwd=inputs)
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory) -> dict[int, tuple[subprocess.CompletedProcess, Path]]:
+    """Every case run at once, each in its own folder with its extra hidden: (result, folder) by case."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    running = {}
+    for index, (extra, args) in enumerate(CASES):
+        folder = tmp_path_factory.mktemp(f"extra{index}")
+        (folder / "in").mkdir()
+        (folder / "in" / "a.mp4").write_bytes(b"\0" * 1024)  # never opened: the check comes first
+        (folder / "labels.csv").write_text("video,start,end,label\nin/a.mp4,0,1,highlight\n")
+        command = [sys.executable, "-c", BLOCKED_RUN, ",".join(EXTRAS[extra]), *args]
+        running[index] = (subprocess.Popen(command, cwd=folder, env=env, stdout=PIPE, stderr=PIPE, text=True), folder)
+    results = {}
+    for index, (process, folder) in running.items():
+        stdout, stderr = process.communicate(timeout=180)
+        results[index] = (subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), folder)
+    return results
+
+
+@pytest.mark.parametrize("case", range(len(CASES)), ids=[" ".join(args) for _, args in CASES])
+def test_a_missing_extra_is_one_line_naming_it_before_any_work(finished, case):
+    extra = CASES[case][0]
+    done, folder = finished[case]
     lines = done.stderr.strip().splitlines()
     assert done.returncode != 0, done.stdout
     assert len(lines) == 1 and lines[0].startswith("error: ") and install_line(extra) in lines[0], done.stderr
-    assert not (inputs / "out").exists() and not (inputs / "model").exists()
+    assert not (folder / "out").exists() and not (folder / "model").exists()
 
 
 def test_require_passes_when_the_extra_is_there_and_names_it_when_not(monkeypatch):
