@@ -142,3 +142,20 @@ def test_court_practice_every_shot_in_a_clip_of_its_own(shared):
     assert len({id(h[0]) for h in holding}) == len(COURT_PRACTICE_SHOTS)  # no clip holds two shots
     last = holding[-1][0]
     assert abs(last.peak_time - 48.9) <= 0.5  # the short last shot is kept, its peak its own
+
+
+def test_live_shot_clips_wait_for_a_neighbour_that_could_shorten_them():
+    """`highlight live --preset shots`: a clip is final only once no next shot can take half its tail."""
+    from highlight.live.decisions import LiveIntervals
+
+    times, scores = planted([(3.0, 3.4), (5.5, 5.9)], seconds=15.0)  # the second starts inside the first's tail
+    live = LiveIntervals(SHOTS)
+    written: dict[int, Interval] = {}  # each highlight as last written
+    for t, s in zip(times, scores):
+        live.add([float(t)], [float(s)])
+        written.update({d.index: d.interval for d in live.decide(float(t))})
+    written.update({d.index: d.interval for d in live.decide(float(times[-1]), over=True)})
+    clips = [written[k] for k in sorted(written)]
+    expected = find_intervals(times, scores, SHOTS, float(times[-1]))
+    assert [(c.start, c.end) for c in clips] == [(e.start, e.end) for e in expected]
+    assert len(clips) == 2 and no_overlap(clips)

@@ -56,9 +56,14 @@ class LiveIntervals:
 
     @property
     def merge_reach_s(self) -> float:
-        """How long after an interval's padded end a new run can still start and merge into it."""
+        """How long after an interval's padded end a new run can still start and merge into it or shorten it.
+
+        A run starting less than ``pad_after`` after the padded end takes half the
+        seconds between the two (padding stops halfway to the neighbour): until then the
+        end may still move back.
+        """
         padding = 0.0 if self.settings.separate else self.settings.pad_before + self.settings.pad_after
-        return max(0.0, self.settings.merge_gap + padding - self.settings.pad_after)
+        return max(0.0, self.settings.merge_gap + padding - self.settings.pad_after, self.settings.pad_after)
 
     def add(self, times: list[float], scores: list[float]) -> None:
         self.times.extend(times)
