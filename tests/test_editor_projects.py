@@ -3,7 +3,7 @@
 Each recording here is made by ffmpeg: every frame shows its own number as eight
 black-or-white stripes (so a rendered frame says exactly which source frame it is), a
 440 Hz tone for sound, and a start timecode in a ``tmcd`` track (10:00:00;00 drop-frame
-at 29.97, 10:00:00:00 at 25). The highlights are planted at chosen frames. EDL, FCP7
+and 01:00:00:00 non-drop at 29.97, 10:00:00:00 at 25). The highlights are planted at chosen frames. EDL, FCP7
 XML and ``.otio`` are read back with OpenTimelineIO, FCPXML as XML with exact fractions,
 the Kdenlive and Shotcut projects are rendered by Debian's ``melt``.
 """
@@ -36,6 +36,7 @@ PLUGINS = {"reps": {"count": 8, "sets": [{"start": 3.6, "end": 4.9, "reps": 8, "
 EXPECTED_CODES = [f % 256 for a, b, _ in CUTS for f in range(a, b)]  # what a render of the highlights shows
 CASES = {
     "ntsc_df": (Fraction(30000, 1001), "10:00:00;00"),
+    "ntsc_ndf": (Fraction(30000, 1001), "01:00:00:00"),  # a camera counting 29.97 non-drop
     "pal": (Fraction(25), "10:00:00:00"),
 }
 
@@ -66,7 +67,7 @@ def _make_recording(path: Path, rate: Fraction, timecode: str) -> None:
 
 @pytest.fixture(scope="module", params=list(CASES))
 def project(request, tmp_path_factory):
-    """(output folder, rate, start timecode in frames) of one recording with its timelines written."""
+    """(output folder, rate, start timecode in frames, drop-frame) of one recording with its timelines written."""
     if not shutil.which("ffmpeg"):
         pytest.fail("ffmpeg not found (bash tests/install.sh installs Debian's ffmpeg)")
     rate, timecode = CASES[request.param]
@@ -85,7 +86,7 @@ def project(request, tmp_path_factory):
     folder.mkdir()
     manifest.save(folder)
     assert len(write_timelines(folder, list(FORMATS))) == len(FORMATS)
-    return folder, rate, timecode_frames(timecode, rate)
+    return folder, rate, timecode_frames(timecode, rate), ";" in timecode
 
 
 # --- pure functions -------------------------------------------------------------------------------
@@ -124,10 +125,10 @@ def _check_tracks(timeline, rate, start, audio_tracks):
 
 
 def test_edl_sound_timecode_and_resolve_markers(project):
-    folder, rate, start = project
+    folder, rate, start, drop = project
     text = (folder / "highlights.edl").read_text()
-    drop = rate.denominator == 1001
-    assert ("FCM: DROP FRAME" in text) == drop
+    assert ("FCM: DROP FRAME" in text) == drop and ("FCM: NON-DROP FRAME" in text) == (not drop)
+    assert all((";" in line) == drop for line in re.findall(r"^\d{3} .*$", text, re.M))
     timeline = otio.adapters.read_from_string(text, "cmx_3600", rate=float(rate))
     _check_tracks(timeline, rate, start, audio_tracks=2)  # AA/V: picture and both sound channels
     events = re.findall(r"^\d{3} .*$", text, re.M)
@@ -143,9 +144,9 @@ def test_edl_sound_timecode_and_resolve_markers(project):
 
 
 def test_resolve_markers_edl_puts_a_marker_at_each_peak_of_the_highlights_timeline(project):
-    folder, rate, _ = project
+    folder, rate, _, drop = project
     text = (folder / "highlights_markers.edl").read_text()
-    assert ("FCM: DROP FRAME" in text) == (rate.denominator == 1001)
+    assert ("FCM: DROP FRAME" in text) == drop
     timeline = otio.adapters.read_from_string(text, "cmx_3600", rate=float(rate))
     markers = timeline.video_tracks()[0]
     laid = [sum(b - a for a, b, _ in CUTS[:k]) for k in range(len(CUTS))]  # where each highlight starts
@@ -160,7 +161,7 @@ def test_resolve_markers_edl_puts_a_marker_at_each_peak_of_the_highlights_timeli
 
 
 def test_fcp7_and_otio_sound_and_timecode(project):
-    folder, rate, start = project
+    folder, rate, start, _ = project
     for name, adapter in (("highlights_fcp7.xml", "fcp_xml"), ("highlights.otio", "otio_json")):
         timeline = otio.adapters.read_from_file(str(folder / name), adapter)
         _check_tracks(timeline, rate, start, audio_tracks=1)
@@ -179,7 +180,7 @@ def test_fcp7_and_otio_sound_and_timecode(project):
 
 
 def test_fcpxml_sound_timecode_and_rate(project):
-    folder, rate, start = project
+    folder, rate, start, drop = project
     root = ET.parse(folder / "highlights.fcpxml").getroot()
     (fmt,) = root.iter("format")
     frame = Fraction(fmt.get("frameDuration").rstrip("s"))
@@ -197,7 +198,7 @@ def test_fcpxml_sound_timecode_and_rate(project):
         (start + a, b - a) for a, b, _ in CUTS
     ]
     assert [frames(c.find("marker").get("start")) for c in clips] == [start + p for _, _, p in CUTS]
-    assert root.find(".//sequence").get("tcFormat") == ("DF" if rate.denominator == 1001 else "NDF")
+    assert root.find(".//sequence").get("tcFormat") == ("DF" if drop else "NDF")
     if rate.denominator == 1:  # the adapter's reader truncates 29.97 to 29: only whole rates read back
         timeline = otio.adapters.read_from_file(str(folder / "highlights.fcpxml"))
         got = [(c.source_range.start_time.value, c.source_range.duration.value) for c in timeline.find_clips()]
@@ -237,7 +238,7 @@ def _melt(project: Path, out: Path) -> tuple[list[int], np.ndarray, Fraction]:
 
 @pytest.mark.parametrize("name", ["highlights.kdenlive", "highlights.mlt"])
 def test_melt_renders_the_highlights_with_sound(project, name, tmp_path):
-    folder, rate, _ = project
+    folder, rate, _, _ = project
     root = ET.parse(folder / name).getroot()
     (profile,) = root.iter("profile")
     assert Fraction(int(profile.get("frame_rate_num")), int(profile.get("frame_rate_den"))) == rate
@@ -250,7 +251,7 @@ def test_melt_renders_the_highlights_with_sound(project, name, tmp_path):
 
 def test_melt_check_sees_missing_media_and_broken_xml(project, tmp_path):
     """The render check can fail: melt exits 0 on both, the frames and stderr give them away."""
-    folder, _, _ = project
+    folder, _, _, _ = project
     text = (folder / "highlights.mlt").read_text()
     missing = tmp_path / "missing.mlt"
     recording = Path(manifests.load(folder).source.path)

@@ -83,6 +83,7 @@ class SourceFacts:
 
     @property
     def file_name(self) -> str:
+        """The recording's file name, as editors show it and Resolve links an EDL's events by."""
         return Path(urllib.parse.unquote(urllib.parse.urlparse(self.uri).path)).name
 
 
@@ -126,12 +127,18 @@ def _drop_per_minute(rate: Fraction) -> int:
     return round(rate) // 15
 
 
+def is_drop_frame(timecode: str, rate: Fraction) -> bool:
+    """Whether ``timecode`` counts drop-frame: a separator other than ``:`` before the frames (``;``,
+    or ``.`` and ``,`` as FFmpeg also reads them), at a rate that has drop-frame timecode."""
+    return rate in DROP_FRAME_RATES and bool(re.search(r"[;.,]\d+$", timecode))
+
+
 def timecode_frames(timecode: str, rate: Fraction) -> int:
-    """``"10:00:00:00"`` -> frames since 00:00:00:00; ``;`` before the frames means drop-frame."""
+    """``"10:00:00:00"`` -> frames since 00:00:00:00 (``"10:00:00;00"``: drop-frame, at 29.97 1078920)."""
     hours, minutes, seconds, frames = (int(part) for part in re.split(r"[:;.,]", timecode))
     nominal = round(rate)
     count = ((hours * 60 + minutes) * 60 + seconds) * nominal + frames
-    if re.search(r"[;,]\d+$", timecode):
+    if is_drop_frame(timecode, rate):
         total_minutes = hours * 60 + minutes
         count -= _drop_per_minute(rate) * (total_minutes - total_minutes // 10)
     return count
@@ -164,7 +171,7 @@ def source_facts(manifest: Manifest, path: Path) -> SourceFacts:
         height=source.height,
         total_frames=source.frame_count or to_frame(source.duration, rate),
         start_frame=timecode_frames(timecode, rate) if timecode else 0,
-        drop_frame=bool(re.search(r"[;,]\d+$", timecode)) if timecode else rate in DROP_FRAME_RATES,
+        drop_frame=is_drop_frame(timecode, rate) if timecode else rate in DROP_FRAME_RATES,
         audio_channels=source.audio_channels or (2 if source.has_audio else 0),
     )
 
