@@ -26,7 +26,7 @@ from PIL import Image
 
 from highlight.editors.blender import build_extension
 from highlight.export import manifest as manifests
-from highlight.export.peak_names import peak_name
+from highlight.export.timeline_rules import peak_name
 from highlight.export.timelines import exact_frame_rate, to_frame
 from tests.conftest import REPO
 
@@ -184,7 +184,7 @@ def test_editor_blender_writes_the_extension_zip(tmp_path):
     with zipfile.ZipFile(done.output.strip()) as archive:
         names = set(archive.namelist())
         manifest = archive.read("blender_manifest.toml").decode()
-    assert {"__init__.py", "blender_manifest.toml", "peak_names.py", "operators/find.py", "timeline.py"} <= names
+    assert {"__init__.py", "blender_manifest.toml", "timeline_rules.py", "operators/find.py", "timeline.py"} <= names
     assert 'id = "highlight"' in manifest and 'blender_version_min = "4.2.0"' in manifest
     assert not [n for n in names if "__pycache__" in n or n.startswith(".")]
     blocked = tmp_path / "file"

@@ -24,7 +24,7 @@ import pytest
 
 from highlight.export import manifest as manifests
 from highlight.export.manifest import IntervalEntry, Manifest
-from highlight.export.peak_names import peak_name
+from highlight.export.timeline_rules import peak_name
 from highlight.export.timelines import FORMATS, format_timecode, timecode_frames, write_timelines
 from highlight.source import probe
 

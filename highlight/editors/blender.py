@@ -2,8 +2,8 @@
 
 The zip holds ``blender_extension/`` with its ``addon.py`` as the package's
 ``__init__.py`` (in this repository the folder must not be a package: it imports
-``bpy``) and ``highlight/export/peak_names.py`` beside it, so a marker in Blender is
-named as in every other timeline. It is written to a temporary name and renamed once
+``bpy``) and ``highlight/export/timeline_rules.py`` beside it, so Blender's strips and
+markers fall on the frames, and take the names, of every other timeline. It is written to a temporary name and renamed once
 complete and readable.
 """
 
@@ -15,7 +15,7 @@ import zipfile
 from pathlib import Path
 
 from highlight import HighlightError
-from highlight.export import peak_names
+from highlight.export import timeline_rules
 
 SOURCE = Path(__file__).with_name("blender_extension")
 ZIP_NAME = "highlight_blender.zip"
@@ -29,7 +29,7 @@ def extension_files() -> dict[str, Path]:
         if path.is_file() and "__pycache__" not in path.parts
     }
     files["__init__.py"] = files.pop("addon.py")
-    files["peak_names.py"] = Path(peak_names.__file__)
+    files["timeline_rules.py"] = Path(timeline_rules.__file__)
     return files
 
 

@@ -19,11 +19,10 @@ adapter falls short its output is corrected rather than replaced:
 FCPXML is written here (the adapter fails on an audio track and has no 29.97), and the
 MLT projects of Kdenlive and Shotcut in ``highlight.export.mlt``.
 
-Frames, once for all formats: a time in seconds maps to the frame whose start is
-nearest, ``floor(seconds * rate + 1/2)``, computed with exact fractions of the
-manifest's decimal seconds and the exact rate. The manifest keeps milliseconds, so a
-time that was a frame's timestamp (refined edges are) maps back to exactly that frame;
-the clip's source out point is exclusive, as in every editor. Source times count from
+Frames, once for all formats (and the Blender add-on): ``timeline_rules.to_frame``, the
+frame whose start is nearest, in exact fractions, so a time that was a frame's timestamp
+(refined edges are) maps back to exactly that frame; the clip's source out point is
+exclusive, as in every editor. Source times count from
 the recording's start timecode (its ``tmcd`` track; 00:00:00:00 when it has none), so
 an editor links a camera file whose timecode starts at 10:00:00:00 to the right frames.
 """
@@ -31,7 +30,6 @@ an editor links a camera file whose timecode starts at 10:00:00:00 to the right 
 from __future__ import annotations
 
 import html
-import math
 import re
 import urllib.parse
 from collections.abc import Callable, Iterable
@@ -45,7 +43,7 @@ from highlight.atomic import write_text
 from highlight.export import manifest as manifests
 from highlight.export import mlt
 from highlight.export.manifest import IntervalEntry, Manifest
-from highlight.export.peak_names import peak_name
+from highlight.export.timeline_rules import peak_name, to_frame
 from highlight.source import VideoInfo
 
 # Rates editors know; a measured average within 1% of one of them is taken to be it.
@@ -115,11 +113,6 @@ def exact_frame_rate(source: VideoInfo) -> Fraction:
     if abs(nearest - rate) / nearest < Fraction(1, 100):
         return nearest
     return rate.limit_denominator(1001)
-
-
-def to_frame(seconds: float, rate: Fraction) -> int:
-    """The frame nearest to ``seconds`` (the one rounding rule every format shares)."""
-    return math.floor(Fraction(str(seconds)) * rate + Fraction(1, 2))
 
 
 def _drop_per_minute(rate: Fraction) -> int:

@@ -1,7 +1,7 @@
 """Lay a ``highlights.json`` out in the Video Sequencer: movie and sound strips per highlight, a marker per peak.
 
-Times become frames once, here, as in every other timeline the tool writes: the frame
-whose start is nearest (``floor(seconds * rate + 1/2)``), at the rate Blender itself reads
+Times become frames by the rule every other timeline the tool writes follows
+(``timeline_rules.to_frame``, shipped beside this file), at the rate Blender itself reads
 from the recording (the movie strip's ``fps``, 29.97 as 30000/1001); a strip's end is
 exclusive. A highlight is a strip of the original recording whose handles are moved
 to the highlight's edges, so the editor can still drag them out again.
@@ -19,14 +19,13 @@ Where strips go:
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import bpy
 
-from .peak_names import peak_name
+from .timeline_rules import peak_name, to_frame
 
 LAYOUTS = (
     ("END_TO_END", "End to end", "The highlights back to back from the scene's first frame, on new channels"),
@@ -56,6 +55,14 @@ class Manifest:
     highlights: list[Highlight]
 
 
+def _highlight(entry: dict, number: int, plugins: dict) -> Highlight:
+    """One of the manifest's intervals; only ``start`` and ``end`` are required, as the tool reads them."""
+    start, end = float(entry["start"]), float(entry["end"])
+    index, peak = int(entry.get("index", number)), float(entry.get("peak", 0.0))
+    peak_time = float(entry.get("peak_time", start))
+    return Highlight(index, start, end, peak, peak_time, peak_name(plugins, start, end, peak_time, index, peak))
+
+
 def read_manifest(path: str | Path) -> Manifest:
     """The parts of ``highlights.json`` the sequencer needs; ManifestError says in one line what is wrong."""
     path = Path(path)
@@ -65,24 +72,7 @@ def read_manifest(path: str | Path) -> Manifest:
         data = json.loads(path.read_text(encoding="utf-8"))
         source = data["source"]
         plugins = data.get("plugins") or {}
-        highlights = [
-            Highlight(
-                int(entry.get("index", number)),
-                float(entry["start"]),
-                float(entry["end"]),
-                float(entry.get("peak", 0.0)),
-                float(entry.get("peak_time", entry["start"])),
-                peak_name(
-                    plugins,
-                    float(entry["start"]),
-                    float(entry["end"]),
-                    float(entry.get("peak_time", entry["start"])),
-                    int(entry.get("index", number)),
-                    float(entry.get("peak", 0.0)),
-                ),
-            )
-            for number, entry in enumerate(data.get("intervals") or [], 1)
-        ]
+        highlights = [_highlight(entry, number, plugins) for number, entry in enumerate(data.get("intervals") or [], 1)]
         recording = Path(source["path"])
     except FileNotFoundError:
         raise ManifestError(f"{path}: not found") from None
@@ -91,11 +81,6 @@ def read_manifest(path: str | Path) -> Manifest:
     if not recording.is_file():
         raise ManifestError(f"{path}: its recording {recording} is not there")
     return Manifest(path, recording, bool(source.get("has_audio")), highlights)
-
-
-def to_frame(seconds: float, rate: Fraction) -> int:
-    """The frame nearest to ``seconds`` from the recording's start (the rule every format shares)."""
-    return math.floor(Fraction(str(seconds)) * rate + Fraction(1, 2))
 
 
 def scene_rate(scene) -> Fraction:

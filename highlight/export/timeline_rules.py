@@ -1,19 +1,31 @@
-"""The name of a highlight's peak marker in an editor: what the plugins found there, else its strength.
+"""The two rules every editor timeline follows: which frame a time is, and what a peak's marker is called.
 
-Plugins leave their results in ``highlights.json`` under ``plugins.<name>``; the timed
-parts of a result are lists of entries with ``start`` and ``end`` seconds (the reps
-plugin's ``sets``, a shot counter's ``shots``). The entry that holds the peak (else the
-one overlapping the highlight most) names the marker: "squat set: 8 reps", "shot 3".
+* A time in seconds is the frame whose start is nearest, ``floor(seconds * rate + 1/2)``,
+  in exact fractions of the manifest's decimal seconds and the exact rate: the manifest
+  keeps milliseconds, so a time that was a frame's timestamp maps back to that frame.
+* A peak's marker is named by what the plugins found there. Plugins leave their results
+  in ``highlights.json`` under ``plugins.<name>``; the timed parts of a result are lists
+  of entries with ``start`` and ``end`` seconds (the reps plugin's ``sets``, a shot
+  counter's ``shots``). The entry that holds the peak (else the one overlapping the
+  highlight most) names the marker: "squat set: 8 reps", "shot 3"; else the highlight's
+  number and strength.
 
-Pure standard library, reading plain dicts: the Blender add-on ships this file and runs
-it in Blender's Python, where ``highlight`` itself is not installed, so a marker reads
-the same in every editor.
+Pure standard library, reading plain values: the Blender add-on ships this file and runs
+it in Blender's Python, where ``highlight`` itself is not installed, so its strips and
+markers land where, and are named as, every other timeline's.
 """
 
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any
+
+
+def to_frame(seconds: float, rate: Fraction) -> int:
+    """The frame nearest to ``seconds`` (the one rounding rule every format shares)."""
+    return math.floor(Fraction(str(seconds)) * rate + Fraction(1, 2))
+
 
 # Count fields a timed entry may carry, in the order they are preferred for its name.
 COUNT_FIELDS = ("reps", "count", "shots")
