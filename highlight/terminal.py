@@ -18,10 +18,11 @@ Three things kept a run's output from being read:
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
@@ -67,6 +68,17 @@ def native_logs_silenced(enabled: bool = True) -> Iterator[None]:
         sys.stderr.flush()
         os.dup2(terminal, 2)
         sys.stderr = previous
+
+
+def quiet_unless_verbose(command: Callable) -> Callable:
+    """The command run with the native logs silenced, unless it is given ``verbose=True``."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        with native_logs_silenced(not kwargs.get("verbose", False)):
+            return command(*args, **kwargs)
+
+    return wrapper
 
 
 class _NotDeferred(logging.Filter):

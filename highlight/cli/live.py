@@ -21,6 +21,7 @@ from highlight.cli.options import (
     with_shared_options,
 )
 from highlight.service_log import setup_service_logging
+from highlight.terminal import quiet_unless_verbose
 from highlight.units import counted
 
 LOG_FILE = "live.log"
@@ -58,6 +59,7 @@ def has_display() -> bool:
 
 @with_component_options
 @with_shared_options(ANALYSIS_OPTIONS, clips=LiveClips)
+@quiet_unless_verbose
 def live(
     source: Annotated[
         str,

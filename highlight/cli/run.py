@@ -23,11 +23,12 @@ from highlight.cli.options import (
     timeline_formats,
     with_shared_options,
 )
-from highlight.terminal import log_to_terminal, native_logs_silenced, summarise_warnings
+from highlight.terminal import log_to_terminal, quiet_unless_verbose, summarise_warnings
 
 
 @with_component_options
 @with_shared_options(ANALYSIS_OPTIONS)
+@quiet_unless_verbose
 def run(
     paths: Annotated[
         list[Path], typer.Argument(metavar="RECORDINGS", help="Videos or folders (searched recursively).")
@@ -81,27 +82,10 @@ def run(
     Example: highlight run court.mp4 --region 0.58,0.10,0.22,0.35 --preset shots
     Example: highlight run /mnt/club/2024-05-* --executor ray --ray-address auto
     """
-    with native_logs_silenced(not verbose):
-        log_to_terminal(verbose)
-        _run(paths, out, shared, force, export, report, jobs, executor, ray_address, quiet, components)
-
-
-def _run(
-    paths: list[Path],
-    out: Path | None,
-    shared: dict,
-    force: bool,
-    export: str | None,
-    report: bool,
-    jobs: int | None,
-    executor: str,
-    ray_address: str | None,
-    quiet: bool,
-    components: dict | None,
-) -> None:
     from highlight.batch import format_summary, run_batch
     from highlight.executors import ExecutorRequest
 
+    log_to_terminal(verbose)
     if out is not None and out.exists() and not out.is_dir():
         fail(f"{out}: --out is a file; give a folder (it is made if missing)")
     settings = analysis_layers(shared, components)  # resolved per recording

@@ -21,6 +21,7 @@ from highlight.cli.options import (
     timeline_formats,
     with_shared_options,
 )
+from highlight.terminal import quiet_unless_verbose
 
 
 def _active_hours(text: str | None):
@@ -36,6 +37,7 @@ def _active_hours(text: str | None):
 
 @with_component_options
 @with_shared_options(ANALYSIS_OPTIONS)
+@quiet_unless_verbose
 def watch(
     folders: Annotated[Optional[list[Path]], typer.Argument(help="Folders to watch (sub-folders too).")] = None,
     out: Annotated[
