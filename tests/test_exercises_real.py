@@ -67,6 +67,9 @@ def test_push_ups_between_getting_down_and_up_the_bench_no_person(shared, dev_la
     assert [s["exercise"] for s in reps["sets"]] == ["pushup"]
     bottoms = [rep["bottom"] for rep in reps["reps"]]  # the reps are the labelled ones, not getting down or up
     assert bottoms == pytest.approx(truth["bottom_approx_s"], abs=0.6)
+    assert (
+        "shallow" not in reps["form"]
+    )  # the chest goes down to the floor every rep (seen in frames at 9, 13, 17, 21 s)
 
 
 def test_pushups_are_recognised_with_their_form_measured(shared, tmp_path):

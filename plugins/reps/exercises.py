@@ -75,6 +75,10 @@ class FormRule:
     bad: str  # "above" or "below"
     limit: float
     why: str
+    # A second rule that must agree before the flag is raised: an angle in the picture can be
+    # wrong (a backlit silhouette puts the elbow anywhere along the arm), a vertical distance
+    # between two parts much less so.
+    agree: FormRule | None = None
 
     def value(self, series: np.ndarray) -> float:
         finite = series[np.isfinite(series)]
@@ -149,7 +153,23 @@ EXERCISES: dict[str, Exercise] = {
                 ),
             ),
             form=(
-                FormRule("shallow", "elbow_angle", "min", "above", 90, "the elbows never reach 90 degrees"),
+                FormRule(
+                    "shallow",
+                    "elbow_angle",
+                    "min",
+                    "above",
+                    90,
+                    "the elbows never reach 90 degrees",
+                    agree=FormRule(
+                        "shallow",
+                        "press",
+                        "min",
+                        "above",
+                        0.6,
+                        "the shoulders stay higher above the hands than a forearm's length (half a torso):"
+                        " the upper arms never came down to horizontal",
+                    ),
+                ),
                 ELBOW_LOCKOUT,
             ),
         ),
@@ -443,9 +463,8 @@ def rep_form(
         entry["view"] = view(measures["shoulder_width"][inside])
         flags = []
         for rule in rules if entry["view"] == "side" else ():
-            value = rule.value(measures[rule.measure][inside])
-            entry[f"{rule.extreme}_{rule.measure}"] = round(value, 2) if np.isfinite(value) else None
-            if rule.flagged(value):
+            verdicts = [_judged(entry, check, measures, inside) for check in (rule, rule.agree) if check]
+            if all(verdicts):
                 flags.append(rule.flag)
         if entry["view"] != "side" and rules:
             entry["not_judged"] = [f"{rule.flag}: not judged from a {entry['view']} view" for rule in rules]
@@ -454,6 +473,13 @@ def rep_form(
         entry["flags"] = list(dict.fromkeys(flags))
         results.append(entry)
     return results
+
+
+def _judged(entry: dict, rule: FormRule, measures: Mapping[str, np.ndarray], inside: np.ndarray) -> bool:
+    """Whether ``rule`` flags the rep (its measure at its extreme is recorded in ``entry``)."""
+    value = rule.value(measures[rule.measure][inside])
+    entry[f"{rule.extreme}_{rule.measure}"] = round(value, 2) if np.isfinite(value) else None
+    return rule.flagged(value)
 
 
 def _typical_near(swings: np.ndarray, k: int) -> float:
