@@ -50,7 +50,7 @@ from highlight.intervals import Interval
 from highlight.options import Option
 from highlight.plugin_api import NO_FRAMES, Plugin
 
-EXERCISE_CHOICES = ("auto",) + tuple(EXERCISES)
+EXERCISE_CHOICES = ("auto",) + tuple(name for name, exercise in EXERCISES.items() if not exercise.moving_about)
 SET_MARGIN_S = 1.0  # a set's highlight starts a second before its first rep and ends a second after
 
 
