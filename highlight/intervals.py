@@ -28,8 +28,8 @@ Steps, in order (``find_intervals``):
 
 With ``separate`` (``--preset shots``), each event is its own highlight: runs are
 merged only when less than ``merge_gap`` apart before padding (events that touch are
-one), and the padding of two events close together yields halfway, so each clip keeps its own event and as much of its
-lead-in and tail as the neighbour leaves.
+one), and the padding of two events close together yields halfway, so each clip keeps
+its own event and as much of its lead-in and tail as the neighbour leaves.
 """
 
 from __future__ import annotations

@@ -159,3 +159,59 @@ def test_live_shot_clips_wait_for_a_neighbour_that_could_shorten_them():
     expected = find_intervals(times, scores, SHOTS, float(times[-1]))
     assert [(c.start, c.end) for c in clips] == [(e.start, e.end) for e in expected]
     assert len(clips) == 2 and no_overlap(clips)
+
+
+HOOP_AT = (236, 58)  # rim centre in the generated frame (px)
+PLANTED_SHOTS = (1.6, 4.2, 5.8, 9.4)  # when each ball reaches the rim; the middle two 1.6 s apart
+
+
+def render_shots_on_another_court(path: Path, seconds: float = 12.0, fps: int = 30) -> None:
+    """A fixed camera on a court unlike the real ones: a board and rim, a player always moving
+    along the floor, and a ball that rises from the player's hands and comes down through the
+    rim at ``PLANTED_SHOTS``, under gravity, then drops to the floor."""
+    width, height = 320, 180
+    rng = np.random.default_rng(5)
+    wall = np.kron(rng.integers(90, 130, (9, 16, 3)), np.ones((20, 20, 1))).astype(np.uint8)
+    wall[120:, :] = (150, 110, 70)  # a wooden floor
+    wall[30:70, 216:256] = (235, 235, 235)  # the board
+    rx, ry = HOOP_AT
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=Fraction(fps))
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for i in range(int(seconds * fps)):
+            t = i / fps
+            frame = wall.copy()
+            px = int(60 + 40 * np.sin(t * 0.9))  # the player never stops
+            frame[95:165, px : px + 18] = (40, 40, 160)
+            frame[ry : ry + 2, rx - 9 : rx + 9] = (230, 60, 20)  # the rim
+            for arrival in PLANTED_SHOTS:
+                flight = 1.0  # seconds from release to the rim
+                k = t - (arrival - flight)
+                if 0.0 <= k <= flight:  # x linear, y a parabola from the hands (px+9, 100) to the rim
+                    x0, y0, g = px + 9, 100.0, 300.0
+                    vy = (ry - y0 - 0.5 * g * flight**2) / flight
+                    x, y = x0 + (rx - x0) * k / flight, y0 + vy * k + 0.5 * g * k * k
+                elif 0.0 < k - flight <= 0.5:  # through the net and down
+                    x, y = rx, ry + 300.0 * (k - flight)
+                else:
+                    continue
+                yy, xx = np.ogrid[:height, :width]
+                frame[(xx - x) ** 2 + (yy - y) ** 2 <= 16] = (200, 90, 30)
+            frame = np.clip(frame.astype(int) + rng.integers(-4, 5, frame.shape), 0, 255).astype(np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+
+
+def test_generated_court_one_clip_per_shot_none_overlapping(tmp_path):
+    video = tmp_path / "other_court.mp4"
+    render_shots_on_another_court(video)
+    clips = shot_clips(video, "0.6,0.1,0.27,0.4")  # around the board and rim
+    assert len(clips) == len(PLANTED_SHOTS) and no_overlap(clips), clips
+    for clip, arrival in zip(clips, PLANTED_SHOTS):
+        assert clip.start <= arrival - 0.5 and arrival + 0.5 <= clip.end, (clip, arrival)  # the shot and its result
+        assert arrival - 0.5 <= clip.peak_time <= arrival + 0.6, (clip, arrival)  # its own shot
+    for alone in (clips[0], clips[-1]):  # with room, the whole lead-in: the release a second before the rim
+        assert alone.start <= PLANTED_SHOTS[clips.index(alone)] - 1.0
+    assert clips[1].end == pytest.approx(clips[2].start)  # the close pair split the seconds between them
