@@ -170,6 +170,9 @@ def test_fcp7_and_otio_sound_and_timecode(project):
     root = ET.parse(folder / "highlights_fcp7.xml").getroot()
     # Premiere counts clip markers from the media's first frame; the file's timecode says where that is.
     assert [int(m.find("in").text) for m in root.iter("marker")] == [p for _, _, p in CUTS]
+    sound = root.findall(".//sequence/media/audio/track/clipitem")
+    assert len(sound) == len(CUTS) and all(c.findtext("sourcetrack/mediatype") == "audio" for c in sound)
+    assert root.findtext(".//file/media/audio/channelcount") == "2"
     assert {tc.find("string").text for tc in root.iter("timecode")} >= {format_timecode(start, rate, False)}
     assert (
         otio.adapters.read_from_file(str(folder / "highlights.otio"))

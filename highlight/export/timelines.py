@@ -284,13 +284,23 @@ def _resolve_markers(timeline, facts: SourceFacts) -> str:
 
 
 def _fix_fcp7(text: str, timeline, facts: SourceFacts) -> str:
-    """Clip markers in frames of the media, as Premiere reads them: the writer leaves the start timecode in."""
+    """Clip markers in frames of the media, as Premiere reads them (the writer leaves the start timecode
+    in); each sound clip says which of the file's sound tracks it plays (``sourcetrack``), and the
+    file how many channels it has, which the writer leaves out."""
 
     def shift(match: re.Match) -> str:
         first, last = (int(v) - facts.start_frame for v in match.group(2, 4))
         return f"{match.group(1)}{first}{match.group(3)}{last}{match.group(5)}"
 
-    return re.sub(r"(<marker>\s*<name>[^<]*</name>\s*<in>)(-?\d+)(</in>\s*<out>)(-?\d+)(</out>)", shift, text)
+    text = re.sub(r"(<marker>\s*<name>[^<]*</name>\s*<in>)(-?\d+)(</in>\s*<out>)(-?\d+)(</out>)", shift, text)
+    head, found, sound = text.rpartition("<audio>\n")
+    if found and facts.audio_channels:
+        source_track = "<sourcetrack><mediatype>audio</mediatype><trackindex>1</trackindex></sourcetrack>"
+        sound = re.sub(r"(\s*)</clipitem>", lambda m: f"{m.group(1)}    {source_track}{m.group(0)}", sound)
+        text = head + found + sound
+        channels = f"<audio><channelcount>{facts.audio_channels}</channelcount></audio>"
+        text = re.sub(r"(<media>\s*<video\s*/>\s*)<audio\s*/>", lambda m: m.group(1) + channels, text, count=1)
+    return text
 
 
 def _fcpxml(timeline, facts: SourceFacts) -> str:
