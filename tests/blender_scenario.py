@@ -100,6 +100,13 @@ def main() -> None:
     bpy.ops.extensions.package_install_files(filepath=EXTENSION, repo="user_default", enable_on_install=True)
     preferences = bpy.context.preferences.addons[PACKAGE].preferences
     preferences.highlight_path = COMMAND
+    panel = getattr(bpy.types, "SEQUENCER_PT_highlights", None)
+    report["panel"] = {"registered": panel is not None, "space": panel and panel.bl_space_type}
+    report["panel"]["category"] = panel and panel.bl_category
+    unselected = new_scene("nothing selected")
+    unselected.sequence_editor.strips_all[0].select = False
+    with bpy.context.temp_override(scene=unselected):
+        report["panel"]["find_without_selection"] = bpy.ops.sequencer.highlight_find.poll()
 
     # Find, end to end (the panel's default), on new channels above the original.
     scene = new_scene("find")

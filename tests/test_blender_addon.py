@@ -132,6 +132,12 @@ def test_cancel_and_errors_are_one_line_and_add_nothing(scenario):
     bad = report["bad_manifest"]
     assert bad["error"].endswith("nowhere/highlights.json: not found") and bad["strips"] == 2
     assert report["disabled"] == {"find_operator_left": False}
+    assert report["panel"] == {
+        "registered": True,
+        "space": "SEQUENCE_EDITOR",
+        "category": "Highlights",
+        "find_without_selection": False,
+    }
 
 
 def _source_frames(path: Path, wanted: set[int]) -> dict[int, np.ndarray]:
