@@ -106,3 +106,8 @@ def test_workout_highlights_are_the_sets(shared, dev_labels, tmp_path, monkeypat
     for bottom in dev_labels["reps"]["squat_side.mp4"]["bottom_approx_s"]:
         assert any(i.start <= bottom <= i.end for i in manifest.intervals), bottom
     assert "sets" in manifest.hints[0]
+    recut = CliRunner().invoke(app, ["cut", str(tmp_path / "squat_side"), "--pad-after", "0.5s", "-q"])
+    assert recut.exit_code == 0, recut.output
+    again = manifests.load(tmp_path / "squat_side")  # re-cut from the stored scores and results: still the sets
+    ends = [min(s["end"] + 0.5, again.source.duration) for s in sets]
+    assert [i.end for i in again.intervals] == pytest.approx(ends, abs=0.05)
