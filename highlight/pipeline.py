@@ -662,15 +662,26 @@ def recut(out_dir: Path, settings_changes: dict[str, Any], progress: Progress | 
     if not manifest.same_source(info):
         raise HighlightError(f"{info.path}: the recording changed since it was analysed; run `highlight run` again")
     times, scores, _ = read_scores(out_dir / manifest.scores)
+    _check_scores_cover(out_dir / manifest.scores, times, info)
     duration = playable_duration(info, manifest)
     intervals = find_intervals(times, scores, settings.intervals, duration)
     intervals = _add_plugin_intervals(intervals, list(manifest.plugin_intervals or []))
     intervals = focus_on_action(intervals, manifest, settings.intervals, (times, scores), duration)
-    old_outputs = set(manifest.output_files()) - {manifest.scores}
-    write_outputs(info, out_dir, intervals, settings, manifest, progress=progress)
-    for stale in old_outputs - set(manifest.output_files()):
-        (out_dir / stale).unlink(missing_ok=True)
-    return manifest
+    return write_outputs(info, out_dir, intervals, settings, manifest, progress=progress)
+
+
+def _check_scores_cover(path: Path, times: np.ndarray, info: VideoInfo) -> None:
+    """A cut from no scores would find no highlights and delete every clip: refuse before anything changes.
+
+    An emptied or hand-trimmed ``scores.csv`` (or one whose times lie outside the
+    recording) is not a video without action; it says nothing about the video.
+    """
+    inside = times[(times >= 0) & (times <= info.duration + 1.0)] if info.duration else times
+    if inside.size == 0:
+        reason = "holds no scores" if times.size == 0 else f"has no scores within the recording's {info.duration:.1f} s"
+        raise HighlightError(
+            f"{path}: {reason}; nothing was changed (run `highlight run --force` on the recording to analyse it again)"
+        )
 
 
 def _check_same_regions(out_dir: Path, settings: RunSettings, changes: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ import contextlib
 import errno
 import logging
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -42,9 +43,18 @@ class ClipSettings:
     threads: int = max(1, os.cpu_count() or 1)
 
 
+SLOWMO_SUFFIX = "_slowmo"
+CLIP_NAME = re.compile(rf"clip_\d{{3,}}_\d+\.\d{{2}}-\d+\.\d{{2}}({SLOWMO_SUFFIX})?\.mp4")
+
+
 def clip_name(index: int, interval: Interval, suffix: str = "") -> str:
-    """A name that sorts in order and says where in the recording the clip comes from."""
+    """A name that sorts in order and says where in the recording the clip comes from (``CLIP_NAME``)."""
     return f"clip_{index:03d}_{interval.start:.2f}-{interval.end:.2f}{suffix}.mp4"
+
+
+def is_clip_name(name: str) -> bool:
+    """A name ``clip_name`` makes: the only clip files a run or a cut may delete as stale."""
+    return CLIP_NAME.fullmatch(name) is not None
 
 
 @contextlib.contextmanager

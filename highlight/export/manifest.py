@@ -79,8 +79,8 @@ class IntervalEntry:
             float(data.get("duration", round(end - start, 3))),
             float(data.get("peak", 0.0)),
             float(data.get("peak_time", start)),
-            data.get("clip"),
-            data.get("slowmo_clip"),
+            file_in_folder(data.get("clip"), "clip"),
+            file_in_folder(data.get("slowmo_clip"), "slowmo_clip"),
             _float_or_none(data.get("clip_start")),
             _float_or_none(data.get("clip_end")),
         )
@@ -99,6 +99,26 @@ class IntervalEntry:
 
 def _float_or_none(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+class OutsideFolder(ValueError):
+    """A file a manifest names that is not a plain file of the manifest's own folder."""
+
+
+def file_in_folder(name: Any, field_name: str) -> str | None:
+    """``name`` if it is a plain file name in the manifest's folder (or None); else ``OutsideFolder``.
+
+    Every file a manifest lists is read, overwritten or deleted by ``cut``, ``report``,
+    ``export`` and a resumed run. The manifest is a file people edit by hand: a name
+    with a folder part (``../../notes.txt``, ``/home/me/x``) would make those commands
+    touch files outside the output folder, so only names the writer could have made pass.
+    """
+    if name is None:
+        return None
+    text = name if isinstance(name, str) else None
+    if not text or Path(text).name != text or text in (".", "..") or "\\" in text or "\0" in text:
+        raise OutsideFolder(f"{field_name} {name!r} is not a file name in the manifest's folder")
+    return text
 
 
 def source_from_dict(data: dict[str, Any]) -> VideoInfo:
@@ -296,9 +316,9 @@ class Manifest:
             tool=str(data.get("tool", "")),
             created=str(data.get("created", "")),
             complete=bool(data.get("complete", False)),
-            scores=str(data.get("scores") or SCORES_FILE),
-            intervals=[IntervalEntry.from_dict(i) for i in data.get("intervals") or []],
-            reel=data.get("reel"),
+            scores=file_in_folder(str(data.get("scores") or SCORES_FILE), "scores"),
+            intervals=[_interval_entry(k, i) for k, i in enumerate(data.get("intervals") or [])],
+            reel=file_in_folder(data.get("reel"), "reel"),
             plugins=dict(data.get("plugins") or {}),
             errors=[str(e) for e in data.get("errors") or []],
             hints=[str(h) for h in data.get("hints") or []],
@@ -315,6 +335,16 @@ class Manifest:
         (``highlight cut``) is written by this writer, so it says the current version."""
         self.format = FORMAT_VERSION
         write_json(Path(folder) / MANIFEST_FILE, self.to_dict())
+
+
+def _interval_entry(position: int, data: Any) -> IntervalEntry:
+    """An interval of the list; an error says which one (``intervals[2].clip ...``)."""
+    if not isinstance(data, dict):
+        raise TypeError(f"intervals[{position}] is not an object")
+    try:
+        return IntervalEntry.from_dict(data)
+    except OutsideFolder as error:
+        raise OutsideFolder(f"intervals[{position}].{error}") from None
 
 
 def manifest_path(folder: Path) -> Path:
@@ -341,6 +371,8 @@ def load(folder: Path) -> Manifest:
         )
     try:
         return Manifest.from_dict(data)
+    except OutsideFolder as error:
+        raise HighlightError(f"{path}: {error}; nothing was read, written or deleted for it") from None
     except (KeyError, TypeError, ValueError) as error:
         raise HighlightError(f"{path}: not a highlights manifest ({type(error).__name__}: {error})") from None
 

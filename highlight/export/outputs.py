@@ -59,7 +59,24 @@ def write_outputs(
     manifest.timing = {**manifest.timing, "write_s": round(time.perf_counter() - started, 3)}
     manifest.complete = True
     manifest.save(out_dir)
+    remove_unlisted(out_dir, manifest)
     return manifest
+
+
+def remove_unlisted(out_dir: Path, manifest: Manifest) -> None:
+    """Delete the clips and reel an earlier run or cut left that ``manifest`` no longer lists.
+
+    A re-analysis or a re-cut finds other intervals, so other clip names: the old clips
+    would stay in the folder, unlisted, and be taken for highlights. Only names this
+    writer makes (``clip_writer.is_clip_name``, the reel) are candidates, and only
+    directly in the folder: whatever else a person keeps there, or a hand-edited
+    manifest names, is never deleted.
+    """
+    listed = set(manifest.output_files())
+    for path in out_dir.iterdir():
+        ours = clip_writer.is_clip_name(path.name) or path.name == REEL_FILE
+        if ours and path.name not in listed and (path.is_file() or path.is_symlink()):
+            path.unlink(missing_ok=True)
 
 
 def _write_clips(
@@ -121,7 +138,7 @@ def _write_clips(
             if settings.slowmo:
                 entry.slowmo_clip = _ensure(
                     out_dir,
-                    clip_writer.clip_name(index, interval, "_slowmo"),
+                    clip_writer.clip_name(index, interval, clip_writer.SLOWMO_SUFFIX),
                     reusable,
                     lambda p, i=interval: write_slowmo(i, p),
                 )
