@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import os
 import sys
 import time
@@ -18,8 +19,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from highlight import HighlightError
-from highlight.discover import find_videos, printable
+from highlight.discover import file_identity, find_videos, printable
 from highlight.executors import ONE_JOB, Executor, ExecutorRequest, VideoTask, make_executor
+from highlight.export import manifest as manifests
 from highlight.export.report import REPORT_FILE
 from highlight.layers import SettingsLayers
 from highlight.pipeline import Progress
@@ -66,26 +68,57 @@ def plan_outputs(inputs: list[Path], out: Path) -> list[tuple[Path, Path]]:
 
 
 def plan_batch(inputs: list[Path], out: Path) -> list[tuple[Path, Path, Path]]:
-    """(video, its output folder, the input folder it was found in) for every recording.
+    """(video, its output folder, the input folder it was found in) for every recording: one folder each, whatever the names.
 
     A video's folder mirrors its path below the input folder it was found in
-    (``day1/IMG_0001``), so recordings with the same name in different folders, as
-    phones make them, do not overwrite each other. The input folder (a file's own
-    folder, for a file given itself) bounds the search for its camera file.
+    (``day1/IMG_0001``). Recordings can still share a name: files named one by one
+    (``day1/IMG_0001.MOV day2/IMG_0001.MOV``, as phones name them again after a
+    reset), or ``a.mp4`` beside ``a.mov``. The first gets the plain name, the others
+    the next free one of ``output_folder_names``; a folder is taken when another video
+    of this batch has it or its ``highlights.json`` names another recording, so a
+    second run, in any order, finds each recording's folder again. A file reached
+    twice (a link, a folder and a file in it) is planned once. The input folder (a
+    file's own folder, for a file given itself) bounds the search for its camera file.
     """
     planned: list[tuple[Path, Path, Path]] = []
-    used: set[Path] = set()
+    taken: dict[Path, Path] = {}  # folder -> the video given it
+    seen: set[object] = set()
     for item in inputs:
         item = Path(item).expanduser()
         root = item if item.is_dir() else item.parent
         for video in find_videos([item], exclude=[out]):
+            identity = file_identity(video)
+            if identity in seen:
+                continue
+            seen.add(identity)
             relative = video.relative_to(root) if video.is_relative_to(root) else Path(video.name)
-            folder = out / relative.with_suffix("")
-            if folder in used:
-                folder = out / relative.with_name(relative.name.replace(".", "_"))
-            used.add(folder)
+            folder = next((f for f in output_folder_names(out, relative, video) if _free_for(f, video, taken)), None)
+            if folder is None:
+                raise HighlightError(
+                    f"{printable(video)}: every output folder for it holds another recording's outputs"
+                )
+            taken[folder] = video
             planned.append((video, folder, root))
     return planned
+
+
+def output_folder_names(out: Path, relative: Path, video: Path) -> list[Path]:
+    """The folders a recording's outputs may go to, in order of preference: ``IMG_0001``,
+    ``IMG_0001_MOV``, then ``IMG_0001_MOV-<8 hex digits of its absolute path>``, stable run after run."""
+    flat = relative.with_name(relative.name.replace(".", "_"))
+    digest = hashlib.sha1(os.fsencode(str(video.resolve()))).hexdigest()[:8]
+    return [out / relative.with_suffix(""), out / flat, out / flat.with_name(f"{flat.name}-{digest}")]
+
+
+def _free_for(folder: Path, video: Path, planned: dict[Path, Path]) -> bool:
+    """No other recording of this batch has ``folder``, and its manifest (if any) names this recording."""
+    if folder in planned:
+        return file_identity(planned[folder]) == file_identity(video)
+    manifest = manifests.load_if_present(folder)
+    if manifest is None or not manifest.source.path:
+        return True
+    recorded = Path(manifest.source.path)
+    return recorded == video.resolve() or file_identity(recorded) == file_identity(video)
 
 
 def run_batch(

@@ -7,6 +7,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from highlight.export.manifest import MANIFEST_FILE
+
 log = logging.getLogger(__name__)
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm"})
@@ -18,41 +20,60 @@ def is_video_name(path: Path) -> bool:
 
 
 def find_videos(inputs: Iterable[Path], exclude: Iterable[Path] = ()) -> list[Path]:
-    """Every video under ``inputs``, sorted and without duplicates.
+    """Every video under ``inputs``, sorted, each file once (``file_identity``) under the first path found.
 
     Folders in ``exclude`` (the output folder) are never scanned, so a second run does
-    not take last run's clips for new recordings. A file named explicitly is taken
+    not take last run's clips for new recordings; unless the input is that folder or
+    lies in it (``--out`` the recordings folder itself): then the outputs are told
+    apart by their manifests (``_files_below``). A file named explicitly is taken
     whatever its extension: the user asked for it, and a bad one gets a clear error later.
     """
-    excluded = [p.resolve() for p in exclude]
-    found: dict[Path, None] = {}
+    found: dict[object, Path] = {}
     for item in inputs:
         item = Path(item).expanduser()
         if item.is_dir():
+            excluded = [f.resolve() for f in exclude if not is_inside(item.resolve(), f)]
             for path in _files_below(item):
                 # A broken link is listed too: it gets a "cannot read" error, not silence.
                 resolved = _resolve(path)
                 if resolved is not None and is_video_name(path) and not any(is_inside(resolved, f) for f in excluded):
-                    found.setdefault(path, None)
+                    found.setdefault(file_identity(path), path)
         elif item.exists() or item.is_symlink():
-            found.setdefault(item, None)
+            found.setdefault(file_identity(item), item)
         else:
             raise FileNotFoundError(f"{item}: no such file or folder")
-    return list(found)
+    return list(found.values())
+
+
+def file_identity(path: Path) -> object:
+    """What makes two paths one file: its device and inode (through links, hard links, ``a/../a``).
+
+    A path that cannot be followed (a broken link) is only itself.
+    """
+    try:
+        status = path.stat()
+    except OSError:
+        return Path(path).absolute()
+    return (status.st_dev, status.st_ino)
 
 
 def _files_below(folder: Path) -> list[Path]:
     """Every file (or link to one) below ``folder``, sorted; a folder that cannot be listed is reported, not skipped silently.
 
     Linked folders are not followed (os.walk's default): a link back up the tree would
-    otherwise be scanned for ever.
+    otherwise be scanned for ever. A folder holding a ``highlights.json`` is an output
+    folder of some run (its clips are not recordings), and so is everything below it.
     """
     files = []
 
     def unreadable(error: OSError) -> None:
         log.warning("%s: folder skipped, cannot be listed (%s)", printable(error.filename), error.strerror or error)
 
-    for root, _, names in os.walk(folder, onerror=unreadable):
+    for root, folders, names in os.walk(folder, onerror=unreadable):
+        if MANIFEST_FILE in names:
+            log.info("%s: skipped, the outputs of an earlier run", printable(root))
+            folders.clear()
+            continue
         files += [Path(root) / name for name in names]
     return sorted(files)
 

@@ -63,6 +63,7 @@ class VideoResult:
         """The form report.html's batch record keeps (failures have no manifest to read)."""
         return {
             "path": str(self.path.resolve()),
+            "out_dir": str(self.out_dir.resolve()) if self.out_dir else None,  # the recording -> folder mapping
             "status": self.status,
             "highlights": self.highlights,
             "video_seconds": self.video_seconds,
