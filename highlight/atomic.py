@@ -27,7 +27,10 @@ def atomic_path(final: Path) -> Iterator[Path]:
     and file browsers skip it.
     """
     final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{final.stem}.tmp-", suffix=final.suffix, dir=final.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{final.stem}.tmp-", suffix=final.suffix, dir=final.parent)
+    except OSError as error:  # named for the file being written, not the temporary nobody asked for
+        raise OSError(error.errno, error.strerror, str(final)) from None
     os.fchmod(fd, FILE_MODE)
     os.close(fd)
     tmp = Path(tmp_name)

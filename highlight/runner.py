@@ -21,6 +21,7 @@ from typing import Any
 
 from highlight import HighlightError
 from highlight.discover import printable
+from highlight.errors import error_line
 from highlight.export import manifest as manifests
 from highlight.folder_lock import FolderBusy, folder_lock
 from highlight.pipeline import Progress, process_video
@@ -200,7 +201,7 @@ def one_line_error(video: Path, error: Exception) -> str:
         text = str(error)
     else:
         log.debug("unexpected failure on %s", video, exc_info=error)
-        text = f"{video}: {type(error).__name__}: {error}"
+        text = f"{video}: {error_line(error)}"
     text = text.replace(str(video), printable(video))
     return printable(text.splitlines()[0] if text.strip() else text)
 
@@ -213,5 +214,5 @@ def update_report(out: Path, entries: list[dict[str, Any]]) -> str | None:
         save_batch(out, entries)
         build_report(out)
     except (HighlightError, OSError, ValueError) as error:
-        return f"report: {error}"
+        return f"report: {error_line(error)}"
     return None

@@ -18,6 +18,7 @@ import typer
 from highlight import __version__
 from highlight.cli import cut, editor, eval, export, label, live, plugins, region, report, run, train, watch
 from highlight.cli.help import Command, Group
+from highlight.errors import error_line
 
 app = typer.Typer(
     cls=Group,
@@ -51,9 +52,12 @@ def _version(
 
 
 def main() -> None:
-    """The console entry point: Ctrl-C ends with status 130 and one line, not a traceback."""
+    """The console entry point: Ctrl-C ends with status 130, anything unforeseen with 1, each with one line."""
     try:
         app()
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
+    except Exception as error:  # noqa: BLE001 - the guard of last resort (highlight/errors.py)
+        typer.echo(f"error: {error_line(error)}", err=True)
+        sys.exit(1)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-import traceback
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -11,6 +9,7 @@ import typer
 
 from highlight import HighlightError
 from highlight.cli.options import Seconds, fail
+from highlight.errors import write_report
 
 
 def train(
@@ -120,7 +119,7 @@ def train(
         fail(error)
     except Exception as error:  # TensorFlow's own failures: one line here, the whole report in a file
         reason = f"{type(error).__name__}: {tensorflow_reason(error)}"
-        fail(f"training stopped: {reason} (full report: {write_report(error)})", code=1)
+        fail(f"training stopped: {reason} (full report: {write_report(error, 'highlight-train-')})", code=1)
 
 
 def tensorflow_reason(error: Exception) -> str:
@@ -134,9 +133,3 @@ def tensorflow_reason(error: Exception) -> str:
             return before
     return lines[0] if lines else "no message"
 
-
-def write_report(error: Exception) -> Path:
-    """The full traceback, written to a temporary file for a bug report; the file."""
-    with tempfile.NamedTemporaryFile("w", prefix="highlight-train-", suffix=".log", delete=False) as handle:
-        handle.write("".join(traceback.format_exception(error)))
-    return Path(handle.name)
