@@ -143,6 +143,10 @@ def run_batch(
     recordings in the planned order, whatever order they finished in.
     """
     inputs = [Path(p) for p in inputs]
+    if settings.model:  # a broken model.json is one error about it, not one per video
+        from highlight.scorers.classifier import read_model_json
+
+        read_model_json(Path(settings.model))
     out = (out or default_out_dir(inputs)).expanduser()
     planned = plan_batch(inputs, out)
     report = BatchReport()

@@ -66,6 +66,9 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
     unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
         raise HighlightError(f"{path}: unknown section(s) {', '.join(unknown)} (known: {', '.join(SECTIONS)})")
+    for name, value in data.items():
+        if not isinstance(value, dict):
+            raise HighlightError(f"{path}: {name} = {value!r}: expected a table ([{name}]), not a value")
     return data
 
 

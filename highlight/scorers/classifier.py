@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import warnings
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -74,7 +75,31 @@ def read_model_json(folder: Path) -> dict[str, Any]:
         raise HighlightError(
             f"{path}: not a highlight classifier description (missing: {', '.join(missing) or 'kind'})"
         )
+    wrong = _wrong_field(info)
+    if wrong:
+        raise HighlightError(f"{path}: {wrong} (the model file is damaged or hand-edited; train it again)")
     return info
+
+
+def _wrong_field(info: dict[str, Any]) -> str | None:
+    """What in a model description has the wrong shape, as one phrase; None when all is well.
+
+    Checked once when the file is read, so that a hand-edited ``model.json`` is blamed,
+    not every video the model was about to score.
+    """
+    labels, size = info["labels"], info["input"]
+    if not isinstance(labels, list) or not labels or not all(isinstance(label, str) for label in labels):
+        return f"labels {labels!r}: expected a list of label names"
+    if info.get("positive") is not None and not isinstance(info["positive"], str):
+        return f"positive {info['positive']!r}: expected a label name"
+    sides = [size.get(side) for side in ("width", "height")] if isinstance(size, dict) else [None]
+    if not all(isinstance(side, int) and not isinstance(side, bool) and side > 0 for side in sides):
+        return f"input {size!r}: expected {{\"width\": pixels, \"height\": pixels}}"
+    for key in ("threshold", "exit_threshold"):
+        value = info.get(key)
+        if value is not None and not (isinstance(value, (int, float)) and 0.0 <= value <= 1.0):
+            return f"{key} {value!r}: expected a number from 0 to 1"
+    return None
 
 
 def model_thresholds(folder: Path) -> dict[str, float]:
@@ -128,6 +153,8 @@ class ClassifierScorer(Scorer):
         path = self.folder / KERAS_FILE
         if not path.is_file():
             raise HighlightError(f"{self.folder}: no {KERAS_FILE} in the model folder (incomplete training?)")
+        if not zipfile.is_zipfile(path):
+            raise HighlightError(f"{path}: not a Keras model (a .keras file is a zip archive; this one is not)")
         keras = _import_keras()
         try:
             model = keras.saving.load_model(path, compile=False, safe_mode=True)
