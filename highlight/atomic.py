@@ -42,9 +42,15 @@ def atomic_path(final: Path) -> Iterator[Path]:
 
 
 def write_text(final: Path, text: str) -> None:
-    """Write text atomically and fsync it: a crash leaves the old file or the new one, never half."""
+    """Write text atomically and fsync it: a crash leaves the old file or the new one, never half.
+
+    A file name that is not UTF-8 (bytes from an old camera's card) reaches Python as
+    lone surrogates (``\udce9``), which UTF-8 cannot store: they are written as that
+    escape, which JSON reads back as the same surrogate (so the path still opens the
+    file) and a person reads as the byte it stands for.
+    """
     with atomic_path(final) as tmp:
-        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+        with open(tmp, "w", encoding="utf-8", errors="backslashreplace", newline="") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

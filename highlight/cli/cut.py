@@ -14,6 +14,8 @@ from highlight.cli.options import (
     cut_changes,
     with_shared_options,
 )
+from highlight.discover import printable
+from highlight.errors import error_line
 from highlight.units import counted
 
 
@@ -38,11 +40,11 @@ def cut(
         try:
             with folder_lock(folder):  # a run or another cut writing there would race on the same clips
                 manifest = recut(folder, changes)
-        except (HighlightError, ValueError) as error:
-            typer.echo(f"error: {error}", err=True)
+        except (HighlightError, ValueError, OSError) as error:  # this folder fails, the others are still cut
+            typer.echo(f"error: {error_line(error)}", err=True)
             failed = True
             continue
         if not quiet:
-            typer.echo(f"{folder}: {counted(len(manifest.intervals), 'highlight')}")
+            typer.echo(f"{printable(folder)}: {counted(len(manifest.intervals), 'highlight')}")
     if failed:
         raise typer.Exit(1)

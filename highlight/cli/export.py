@@ -9,6 +9,8 @@ import typer
 
 from highlight import HighlightError
 from highlight.cli.options import timeline_formats
+from highlight.discover import printable
+from highlight.errors import error_line
 
 
 def export(
@@ -34,12 +36,12 @@ def export(
     for folder in folders:
         try:
             written = write_timelines(folder, formats)
-        except HighlightError as error:
-            typer.echo(f"error: {error}", err=True)
+        except (HighlightError, OSError) as error:  # this folder fails, the others are still exported
+            typer.echo(f"error: {error_line(error)}", err=True)
             failed = True
             continue
         if not quiet:
             for path in written:
-                typer.echo(str(path))
+                typer.echo(printable(path))
     if failed:
         raise typer.Exit(1)

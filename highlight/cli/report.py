@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from highlight import HighlightError
+from highlight.discover import printable
 
 
 def report(
@@ -20,7 +21,7 @@ def report(
     from highlight.export.report import build_report
 
     try:
-        typer.echo(str(build_report(out)))
+        typer.echo(printable(build_report(out)))
     except HighlightError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None

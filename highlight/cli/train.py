@@ -132,4 +132,3 @@ def tensorflow_reason(error: Exception) -> str:
         if line.startswith("[[{{node"):
             return before
     return lines[0] if lines else "no message"
-

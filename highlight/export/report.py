@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import os
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -125,7 +126,8 @@ def _load_batch(out: Path) -> dict[str, dict[str, Any]]:
 
 
 def _url(out: Path, path: Path) -> str:
-    return quote(path.relative_to(out).as_posix())
+    """A link relative to the report; from the name's bytes, so a name that is not UTF-8 still links to its file."""
+    return quote(os.fsencode(path.relative_to(out).as_posix()))
 
 
 def _video_section(out: Path, folder: Path, manifest: Manifest, status: dict[str, Any]) -> tuple[str, _VideoSummary]:

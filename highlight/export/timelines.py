@@ -40,6 +40,7 @@ from typing import Any
 
 from highlight import HighlightError
 from highlight.atomic import write_text
+from highlight.discover import printable
 from highlight.export import manifest as manifests
 from highlight.export import mlt
 from highlight.export.manifest import IntervalEntry, Manifest
@@ -158,7 +159,7 @@ def source_facts(manifest: Manifest, path: Path) -> SourceFacts:
     timecode = source.start_timecode
     return SourceFacts(
         rate=rate,
-        stem=path.stem,
+        stem=printable(path.stem),  # a name that is not UTF-8 shown escaped; the URI keeps its bytes
         uri=path.as_uri(),
         width=source.width,
         height=source.height,

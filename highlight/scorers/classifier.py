@@ -94,7 +94,7 @@ def _wrong_field(info: dict[str, Any]) -> str | None:
         return f"positive {info['positive']!r}: expected a label name"
     sides = [size.get(side) for side in ("width", "height")] if isinstance(size, dict) else [None]
     if not all(isinstance(side, int) and not isinstance(side, bool) and side > 0 for side in sides):
-        return f"input {size!r}: expected {{\"width\": pixels, \"height\": pixels}}"
+        return f'input {size!r}: expected {{"width": pixels, "height": pixels}}'
     for key in ("threshold", "exit_threshold"):
         value = info.get(key)
         if value is not None and not (isinstance(value, (int, float)) and 0.0 <= value <= 1.0):
