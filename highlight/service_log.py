@@ -18,7 +18,9 @@ def setup_service_logging(log_file: Path, verbose: bool) -> None:
     log_file.parent.mkdir(parents=True, exist_ok=True)
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
     to_stderr = logging.StreamHandler(sys.stderr)
-    to_file = logging.handlers.RotatingFileHandler(log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    to_file = logging.handlers.RotatingFileHandler(
+        log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8", errors="backslashreplace"
+    )  # a file name that is not UTF-8 is logged escaped, not lost with its line
     package = logging.getLogger("highlight")
     for handler in list(package.handlers):
         package.removeHandler(handler)

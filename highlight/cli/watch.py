@@ -126,6 +126,8 @@ def watch(
     if not folders and not (status and out):
         fail("give the folder to watch (or --out OUT with --status)")
     out = (out or default_out_dir(folders)).expanduser().resolve()
+    if out.exists() and not out.is_dir():
+        fail(f"{out}: not a folder (--out names the folder the outputs go to)")
     if status:
         if not (out / "watch.sqlite3").is_file():
             fail(f"{out}: no watch record here (has `highlight watch` run with this --out?)")

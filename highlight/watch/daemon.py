@@ -41,7 +41,7 @@ from pathlib import Path
 from highlight import HighlightError
 from highlight.atomic import write_json
 from highlight.batch import plan_outputs
-from highlight.discover import find_videos, is_inside
+from highlight.discover import find_videos, is_inside, printable
 from highlight.folder_lock import remove_temporaries_when_free
 from highlight.layers import SettingsLayers
 from highlight.runner import VideoResult
@@ -719,7 +719,7 @@ def format_status(records: list[Record], roots: list[Path] = ()) -> str:
                 str(r.highlights) if r.highlights is not None else "-",
                 f"{r.run_seconds:.1f}s" if r.run_seconds is not None else "-",
                 time.strftime("%Y-%m-%d %H:%M", time.localtime(r.updated)),
-                str(path.relative_to(root)) if root else str(path),
+                printable(path.relative_to(root) if root else path),
                 (r.last_error or "").replace(f"{r.path}: ", "") if r.status != "done" else "",
             )
         )

@@ -14,10 +14,15 @@ manifest ``complete`` only at the end (the re-run resumes from ``scores.csv``).
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from highlight import HighlightError
+from highlight.discover import printable
 
 STORE_FILE = "watch.sqlite3"
 STATUSES = ("queued", "running", "done", "failed")
@@ -69,18 +74,56 @@ class Record:
     updated: float
 
 
+_ESCAPED_BYTE = re.compile(r"\\udc([89a-f][0-9a-f])")
+
+
+def _stored(value: Any) -> Any:
+    """A value as SQLite keeps it: text must be UTF-8, so a file name's undecodable bytes
+    (lone surrogates, ``\udce9``) are kept as that escape; the rest is unchanged."""
+    return value.encode("utf-8", "backslashreplace").decode("utf-8") if isinstance(value, str) else value
+
+
+def _read(value: Any) -> Any:
+    """The inverse of ``_stored``: the escapes back to the surrogates that open the file."""
+    if isinstance(value, str) and "\\udc" in value:
+        return _ESCAPED_BYTE.sub(lambda match: chr(0xDC00 + int(match[1], 16)), value)
+    return value
+
+
+class _Connection(sqlite3.Connection):
+    """Every parameter through ``_stored``, every row through ``_read`` (rows are dicts)."""
+
+    def execute(self, sql: str, parameters: tuple = ()) -> sqlite3.Cursor:
+        return super().execute(sql, tuple(_stored(value) for value in parameters))
+
+
+def _row(cursor: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
+    return {column[0]: _read(value) for column, value in zip(cursor.description, row)}
+
+
 class Store:
-    """A small, explicit API over one SQLite file; every method is one transaction."""
+    """A small, explicit API over one SQLite file; every method is one transaction.
+
+    A file that is not such a database (damaged, another program's), or one this user
+    cannot write, is a one-line ``HighlightError`` naming it.
+    """
 
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: autocommit, so no statement is left in an open transaction.
-        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")  # a 'done' that was reported stays done after a power cut
-        self.db.executescript(_SCHEMA)
+        try:
+            # isolation_level=None: autocommit, so no statement is left in an open transaction.
+            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, factory=_Connection)
+            self.db.row_factory = _row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")  # a 'done' that was reported stays done after a power cut
+            self.db.executescript(_SCHEMA)
+            self.db.execute("SELECT path, size, mtime, job_key, status, out_dir FROM files LIMIT 1").fetchall()
+        except sqlite3.Error as error:
+            raise HighlightError(
+                f"{printable(self.path)}: cannot use the watch database ({error}); move it away to start afresh "
+                "(every recording is then checked again, finished ones are skipped)"
+            ) from None
 
     def close(self) -> None:
         self.db.close()
@@ -110,11 +153,11 @@ class Store:
 
     def pending(self) -> int:
         """Files queued (now or after a backoff) or running."""
-        return self.db.execute("SELECT COUNT(*) FROM files WHERE status IN ('queued', 'running')").fetchone()[0]
+        return self.db.execute("SELECT COUNT(*) AS n FROM files WHERE status IN ('queued', 'running')").fetchone()["n"]
 
     def folder_owner(self, out_dir: Path | str) -> str | None:
         row = self.db.execute("SELECT path FROM files WHERE out_dir = ?", (str(out_dir),)).fetchone()
-        return row[0] if row else None
+        return row["path"] if row else None
 
     # -- changes -----------------------------------------------------------------
 
