@@ -40,7 +40,7 @@ from highlight.options import complete
 from highlight.plugin_api import NO_FRAMES, Plugin, VideoContext, action_spans, load_plugins
 from highlight.scorers import Scorer, get_scorer
 from highlight.settings import RunSettings, settings_from_dict
-from highlight.source import DecodeStats, Frame, VideoInfo, VideoSource, probe
+from highlight.source import DecodeStats, Fingerprint, Frame, VideoInfo, VideoSource, probe
 
 log = logging.getLogger(__name__)
 
@@ -537,7 +537,10 @@ def process_video(
     A previous run that stopped half-way (crash, kill) is resumed: its scores are reused
     when source and settings match, and finished clips are not written again.
     """
+    fingerprint = Fingerprint.of(path)
     info = info or probe(path)
+    if fingerprint.size != info.size_bytes or abs(fingerprint.mtime_ns / 1e9 - info.mtime) > 1e-3:
+        raise HighlightError(f"{path}: changed while it was being processed (between opening and reading it)")
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out_dir)  # the caller holds the folder's lock (runner.run_video): they are a dead run's
     previous = None if force else manifests.load_if_present(out_dir)
@@ -578,7 +581,17 @@ def process_video(
     intervals = _add_plugin_intervals(intervals, extra)
     intervals = focus_on_action(intervals, manifest, applied, (times, scores), duration)
     previous_clips = previous.intact_files(out_dir) if resumable else set()  # a damaged one is written again
-    return write_outputs(info, out_dir, intervals, settings, manifest, previous_clips, progress)
+    fingerprint.check_unchanged(path, "before its clips were cut")
+    return write_outputs(
+        info,
+        out_dir,
+        intervals,
+        settings,
+        manifest,
+        previous_clips,
+        progress,
+        lambda: fingerprint.check_unchanged(path, "while its clips were cut"),
+    )
 
 
 def _add_plugin_intervals(intervals: list[Interval], extra: list[Interval]) -> list[Interval]:
@@ -658,7 +671,9 @@ def recut(out_dir: Path, settings_changes: dict[str, Any], progress: Progress | 
     manifest.applied_intervals = settings.intervals.to_dict()
     manifest.settings_from = recorded_origins(settings, origins)
     manifest.camera_file = camera.origin or manifest.camera_file
-    info = probe(manifest.recording(out_dir))
+    recording = manifest.recording(out_dir)
+    fingerprint = Fingerprint.of(recording)
+    info = probe(recording)
     if not manifest.same_source(info):
         raise HighlightError(f"{info.path}: the recording changed since it was analysed; run `highlight run` again")
     times, scores, _ = read_scores(out_dir / manifest.scores)
@@ -667,7 +682,8 @@ def recut(out_dir: Path, settings_changes: dict[str, Any], progress: Progress | 
     intervals = find_intervals(times, scores, settings.intervals, duration)
     intervals = _add_plugin_intervals(intervals, list(manifest.plugin_intervals or []))
     intervals = focus_on_action(intervals, manifest, settings.intervals, (times, scores), duration)
-    return write_outputs(info, out_dir, intervals, settings, manifest, progress=progress)
+    check = lambda: fingerprint.check_unchanged(recording, "while its clips were cut")  # noqa: E731
+    return write_outputs(info, out_dir, intervals, settings, manifest, progress=progress, check_source=check)
 
 
 def _check_scores_cover(path: Path, times: np.ndarray, info: VideoInfo) -> None:

@@ -32,6 +32,7 @@ per second, the same file analyses at about 24x real time instead of 15x.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
@@ -124,6 +125,58 @@ def probe(path: Path) -> VideoInfo:
         raise HighlightError(f"{path}: damaged, truncated or not a video ({_reason(error)})") from None
     except (av.error.FFmpegError, OSError, ValueError) as error:
         raise HighlightError(f"{path}: not a readable video ({_reason(error)})") from None
+
+
+FINGERPRINT_BYTES = 1 << 20  # hashed at each end: what a re-export, a copy still arriving or a truncation changes
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """A recording's identity at one moment: which file, how big, when written, its first and last MiB.
+
+    Size and mtime alone miss a file replaced by one of the same size within the
+    file system's clock step, or an editor that restores the mtime; the two hashed
+    ends catch a truncation, an append and a re-encode whatever the clock says. Taken
+    before analysis and compared before the clips are written and before the manifest
+    says complete (``check_unchanged``): clips are cut from the file that was analysed.
+    """
+
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+    ends: str
+
+    @classmethod
+    def of(cls, path: Path | str) -> Fingerprint:
+        """The fingerprint now; HighlightError when the file cannot be read."""
+        try:
+            with open(path, "rb") as handle:
+                status = os.fstat(handle.fileno())
+                digest = hashlib.sha256(handle.read(FINGERPRINT_BYTES))
+                handle.seek(max(0, status.st_size - FINGERPRINT_BYTES))
+                digest.update(handle.read(FINGERPRINT_BYTES))
+        except OSError as error:
+            raise HighlightError(f"{path}: cannot read ({error.strerror or error})") from None
+        return cls(status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, digest.hexdigest())
+
+    def check_unchanged(self, path: Path | str, before: str) -> None:
+        """HighlightError naming the file and what changed, when it is no longer this fingerprint."""
+        try:
+            now = Fingerprint.of(path)
+        except HighlightError:
+            raise HighlightError(f"{path}: changed while it was being processed (gone {before})") from None
+        if now == self:
+            return
+        if (now.device, now.inode) != (self.device, self.inode):
+            what = "replaced by another file"
+        elif now.size != self.size:
+            what = f"{self.size} bytes became {now.size}"
+        else:
+            what = "rewritten"
+        raise HighlightError(
+            f"{path}: changed while it was being processed ({what} {before}); run again once it is final"
+        )
 
 
 def _stat_or_raise(path: Path):

@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import threading
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,15 +139,16 @@ def write_clip(source_clip, interval: Interval, path: Path, settings: ClipSettin
     part = _subclip(source_clip, interval)
     if speed != 1.0:
         part = part.without_audio().with_effects([vfx.MultiplySpeed(speed)])
-    _write(part, path, settings)
+    _write(part, path, settings, interval.duration / speed)
 
 
 def write_reel(source_clip, intervals: list[Interval], path: Path, settings: ClipSettings) -> None:
     """All highlights of one video, in order, as one file; footage two highlights share plays once."""
     from moviepy import concatenate_videoclips
 
-    parts = [_subclip(source_clip, i) for i in union(intervals)]
-    _write(concatenate_videoclips(parts), path, settings)
+    spans = union(intervals)
+    parts = [_subclip(source_clip, i) for i in spans]
+    _write(concatenate_videoclips(parts), path, settings, sum(i.duration for i in spans))
 
 
 def _subclip(source_clip, interval: Interval):
@@ -156,11 +158,16 @@ def _subclip(source_clip, interval: Interval):
     return source_clip.subclipped(min(interval.start, end), end)
 
 
-def _write(clip, path: Path, settings: ClipSettings) -> None:
-    """Encode to a temporary name, check the result, then rename: a failed write never gets the final name."""
+def _write(clip, path: Path, settings: ClipSettings, expected_seconds: float) -> None:
+    """Encode to a temporary name, check the result, then rename: a failed write never gets the final name.
+
+    The result is checked against ``expected_seconds``, the interval's length, not the
+    length moviepy makes of it: for a recording cut short since it was analysed, that
+    is the shorter file's, and the clip would pass.
+    """
     ensure_space(path.parent, clip)
     even = ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2"] if any(side % 2 for side in clip.size) else []
-    with atomic_path(path) as tmp:
+    with atomic_path(path) as tmp, _repeated_frames(path, clip) as repeated:
         try:
             clip.write_videofile(
                 str(tmp),
@@ -178,7 +185,40 @@ def _write(clip, path: Path, settings: ClipSettings) -> None:
                 raise HighlightError(no_space_message(path.parent, _needed_bytes(clip))) from None
             reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
             raise HighlightError(f"{path}: the encoder failed ({reason})") from None
-        verify_clip(tmp, clip.duration, final=path)
+        repeated.check()
+        verify_clip(tmp, expected_seconds, final=path)
+
+
+class _RepeatedFrames:
+    """Counts the frames moviepy repeated because the recording ran out before the clip's end.
+
+    moviepy then warns ("bytes wanted but 0 bytes read ... Using the last valid frame
+    instead") and goes on: a recording truncated since it was analysed, or one whose
+    header states a wrong length or rate, gives a clip that freezes for as long as it
+    lacks frames. A frame or two at the very end is moviepy's rounding; more is an error.
+    """
+
+    def __init__(self, path: Path, fps: float):
+        self.path, self.fps = path, fps or 25.0
+        self.warnings: list[warnings.WarningMessage] = []
+
+    def check(self) -> None:
+        ran_out = [w for w in self.warnings if "bytes wanted but" in str(w.message)]
+        if len(ran_out) > max(3, 0.25 * self.fps):
+            raise HighlightError(
+                f"{self.path}: the recording ran out {len(ran_out) / self.fps:.1f} s before the clip's end "
+                "(truncated or changed since it was analysed, or its header states a wrong length or rate)"
+            )
+
+
+@contextlib.contextmanager
+def _repeated_frames(path: Path, clip) -> Iterator[_RepeatedFrames]:
+    """Collect moviepy's warnings while ``clip`` is written (re-encoding runs one clip at a time)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        repeated = _RepeatedFrames(path, float(getattr(clip, "fps", 0) or 0))
+        repeated.warnings = caught
+        yield repeated
 
 
 def verify_clip(path: Path, expected_seconds: float, final: Path | None = None, with_audio: bool = False) -> None:

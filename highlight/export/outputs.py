@@ -39,12 +39,14 @@ def write_outputs(
     manifest: Manifest,
     reusable: set[str] = frozenset(),
     progress: Progress | None = None,
+    check_source: Callable[[], None] | None = None,
 ) -> Manifest:
     """Clips, slow motion, reel and the manifest; the manifest is saved after each clip.
 
     The manifest lists only clips that exist, so a run killed half-way resumes at the
     first missing clip (``reusable`` names the files an earlier attempt finished), and
-    ``complete`` turns true only when everything is written. Returns ``manifest``, updated.
+    ``complete`` turns true only when everything is written and ``check_source`` (which
+    raises when the recording changed meanwhile) passes. Returns ``manifest``, updated.
     """
     started = time.perf_counter()
     manifest.intervals = []
@@ -57,6 +59,8 @@ def write_outputs(
     else:
         manifest.intervals = [IntervalEntry.from_interval(i, interval) for i, interval in enumerate(intervals, start=1)]
     manifest.timing = {**manifest.timing, "write_s": round(time.perf_counter() - started, 3)}
+    if check_source is not None:
+        check_source()
     manifest.complete = True
     manifest.save(out_dir)
     remove_unlisted(out_dir, manifest)
