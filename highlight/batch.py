@@ -262,11 +262,20 @@ def _video_bar(video: Path, quiet: bool) -> ProgressDisplay:
     return display
 
 
+def _reason_only(error: str, video: Path) -> str:
+    """An error line without the leading name of its video (the row already shows it), however the path was written."""
+    for form in (video, video.absolute(), video.resolve()):
+        prefix = f"{printable(form)}: "
+        if error.startswith(prefix):
+            return error[len(prefix) :]
+    return error
+
+
 def format_summary(report: BatchReport) -> str:
     """The table printed at the end of a run; names shown escaped, so that a newline in one cannot split its row."""
     rows = [("video", "status", "highlights", "length", "took", "notes")]
     for r in report.results:
-        note = r.error.replace(f"{printable(r.path)}: ", "") if r.error else "; ".join(r.notes)
+        note = _reason_only(r.error, r.path) if r.error else "; ".join(r.notes)
         rows.append(
             (
                 printable(r.path.name),

@@ -230,7 +230,8 @@ def smart_clip(source: Path, start: float, end: float, path: Path, settings: Cli
     except av.error.FFmpegError as error:
         if error.errno == errno.ENOSPC:
             raise  # the caller knows the folder and what it needs: it says so
-        raise HighlightError(f"{source}: cannot cut {start:.2f}-{end:.2f} s ({error})") from None
+        reason = error.strerror or type(error).__name__  # not str(error): it names the temporary file
+        raise HighlightError(f"{source}: cannot cut {start:.2f}-{end:.2f} s ({reason})") from None
 
 
 @dataclass(frozen=True)

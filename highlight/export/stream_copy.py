@@ -127,7 +127,8 @@ def copy_clip(source: Path, start: float, end: float, path: Path | None) -> Clip
     except av.error.FFmpegError as error:
         if error.errno == errno.ENOSPC:
             raise  # the caller knows the folder and what it needs: it says so
-        raise HighlightError(f"{source}: cannot copy {start:.2f}-{end:.2f} s ({error})") from None
+        reason = error.strerror or type(error).__name__  # not str(error): it names the temporary file
+        raise HighlightError(f"{source}: cannot copy {start:.2f}-{end:.2f} s ({reason})") from None
 
 
 def copy_packets(packets: Iterable, video, audio, start: float, end: float, path: Path | None) -> ClipEdges:
