@@ -143,10 +143,6 @@ def run_batch(
     recordings in the planned order, whatever order they finished in.
     """
     inputs = [Path(p) for p in inputs]
-    if settings.model:  # a broken model.json is one error about it, not one per video
-        from highlight.scorers.classifier import read_model_json
-
-        read_model_json(Path(settings.model))
     out = (out or default_out_dir(inputs)).expanduser()
     planned = plan_batch(inputs, out)
     report = BatchReport()
@@ -155,6 +151,7 @@ def run_batch(
             f"no videos found in {', '.join(map(str, inputs))} "
             "(looked for .mp4 .mov .m4v .avi .mkv .webm, in sub-folders too)"
         )
+    out.mkdir(parents=True, exist_ok=True)  # one error for an output folder that cannot be made, not one a video
     tasks: list[VideoTask] = []
     for video, folder, root in planned:
         try:
@@ -164,6 +161,7 @@ def run_batch(
             report.results.append(VideoResult(video, folder, "failed", error=str(error)))
             continue
         tasks.append(VideoTask(video, folder, resolved, force, tuple(exports)))
+    _check_models({task.settings.model for task in tasks if task.settings.model})
     started = time.perf_counter()
     if tasks:
         with make_executor(executor, request, tasks) as runner:
@@ -174,6 +172,14 @@ def run_batch(
     if write_report:
         _write_report(out, report)
     return report
+
+
+def _check_models(models: set[str]) -> None:
+    """Each model's model.json, read once before any work: a broken one is one error about it, not one a video."""
+    from highlight.scorers.classifier import read_model_json
+
+    for model in sorted(models):
+        read_model_json(Path(model))
 
 
 def _collect(runner: Executor, tasks: list[VideoTask], quiet: bool) -> list[VideoResult]:

@@ -351,3 +351,457 @@ def test_a_full_disk_fails_clearly_and_a_rerun_with_room_finishes(kill_corpus, s
     assert not _finished_problems(small_disk / "first")
     SUMMARY["full disk"] = ", ".join(outcomes) + "; rerun with room: done"
     assert "300k: failed" in outcomes
+
+
+# -- issue 26: nothing outside OUT touched, no collisions, a changing source, no traceback ---------
+
+ISSUE_26: dict[str, bool] = {}  # kind -> handled cleanly
+
+
+def _kind(name: str, clean: bool) -> None:
+    """Record one of issue 26's kinds for the summary (the test still asserts it)."""
+    ISSUE_26[name] = clean
+    SUMMARY["issue 26 kinds"] = f"{len(ISSUE_26)} ({', '.join(ISSUE_26)})"
+    SUMMARY["issue 26 handled cleanly"] = sum(ISSUE_26.values())
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    """``highlight ARGS`` in this process, through the console entry point (its top-level guard included)."""
+    from highlight.cli import main
+
+    argv = sys.argv
+    sys.argv = ["highlight", *args]
+    try:
+        main()
+        code = 0
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else 1
+    finally:
+        sys.argv = argv
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_error_line(err: str, naming: str) -> bool:
+    """Exactly one ``error:`` line, naming ``naming``, and no traceback."""
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    return "Traceback" not in err and len(errors) == 1 and naming in errors[0]
+
+
+def tree(folder: Path, leave_out: Path) -> dict[str, str]:
+    """``source_hashes`` of everything below ``folder`` except ``leave_out`` (the output folder)."""
+    return {path: digest for path, digest in source_hashes(folder).items() if not Path(path).is_relative_to(leave_out)}
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory) -> Path:
+    """A 3 s recording with sound and motion all along (one highlight, one clip)."""
+    folder = tmp_path_factory.mktemp("issue26")
+    return load_sample_maker().moving_square(folder / "a.mp4", (320, 240), 75, audio=True)
+
+
+def _quick_run(capsys, *args: str) -> tuple[int, str, str]:
+    return cli(capsys, "run", *args, "-q", "--no-report", "--margin", "0.3s")
+
+
+def test_a_hand_edited_manifest_never_touches_a_file_outside_its_folder(recording, tmp_path, capsys):
+    """Issue 26, defect 1: ``cut`` deleted whatever a manifest's clip, slowmo_clip or reel named."""
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    shutil.copy(recording, inputs / "a.mp4")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    assert _quick_run(capsys, str(inputs), "--out", str(out))[0] == 0
+    manifest_file = out / "a" / manifests.MANIFEST_FILE
+    original = json.loads(manifest_file.read_text())
+    before = tree(tmp_path, out)
+    edits = {
+        "clip ../../victim.txt": lambda m: m["intervals"][0].update(clip="../../victim.txt"),
+        "slowmo_clip absolute": lambda m: m["intervals"][0].update(slowmo_clip=str(victim)),
+        "reel ../../victim.txt": lambda m: m.update(reel="../../victim.txt"),
+        "scores ../victim.txt": lambda m: m.update(scores="../../victim.txt"),
+    }
+    for what, edit in edits.items():
+        edited = json.loads(json.dumps(original))
+        edit(edited)
+        manifest_file.write_text(json.dumps(edited))
+        for command in (
+            ["cut", str(out / "a"), "--threshold", "0.6"],
+            ["export", str(out / "a")],
+            ["report", str(out)],
+        ):
+            code, _, err = cli(capsys, *command)
+            clean = tree(tmp_path, out) == before and victim.read_text() == "keep me"
+            clean = (
+                clean
+                and ("Traceback" not in err)
+                and (
+                    command[0] == "report"
+                    or one_error_line(err, "intervals")
+                    or one_error_line(err, "reel")
+                    or one_error_line(err, "scores")
+                )
+            )
+            _kind(f"manifest {what}: {command[0]}", clean)
+            assert clean, (what, command, code, err)
+        # A run over the edited folder starts afresh from its own names: the victim stays.
+        assert _quick_run(capsys, str(inputs), "--out", str(out))[0] == 0
+        assert tree(tmp_path, out) == before
+        manifest_file.write_text(json.dumps(original))
+
+
+def test_stale_clips_are_removed_and_nothing_else(recording, tmp_path, capsys):
+    """Issue 26, defect 7: after a re-analysis the old clip stayed, unlisted. Only names the writer makes go."""
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    video = shutil.copy(recording, inputs / "a.mp4")
+    assert _quick_run(capsys, str(inputs), "--out", str(out))[0] == 0
+    first = manifests.load(out / "a").intervals[0].clip
+    kept = ["notes.txt", "clip_001_mine.mp4", "reel_for_grandma.mp4"]
+    for name in kept:
+        (out / "a" / name).write_text("a person's file")
+    load_sample_maker().moving_square(Path(video), (320, 240), 150, audio=True)  # the recording grew: 6 s
+    assert _quick_run(capsys, str(inputs), "--out", str(out))[0] == 0
+    manifest = manifests.load(out / "a")
+    listed = set(manifest.output_files())
+    clips = {p.name for p in (out / "a").glob("clip_*.mp4")}
+    clean = first not in clips and clips - set(kept) <= listed and all((out / "a" / n).exists() for n in kept)
+    _kind("re-analysis leaves no stale clip", clean)
+    assert clean, (first, clips, listed)
+
+
+def test_cut_with_no_scores_changes_nothing_and_says_why(recording, tmp_path, capsys):
+    """Issue 26, defect 6: an emptied scores.csv made cut delete every clip and save an empty, complete manifest."""
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    shutil.copy(recording, inputs / "a.mp4")
+    assert _quick_run(capsys, str(inputs), "--out", str(out))[0] == 0
+    scores = out / "a" / "scores.csv"
+    for what, text in (
+        ("empty scores.csv", ""),
+        ("header only", "time_s,score,refined\n"),
+        ("outside the recording", "time_s,score,refined\n900.0,0.9,0\n"),
+    ):
+        scores.write_text(text)
+        before = source_hashes(out)
+        code, _, err = cli(capsys, "cut", str(out / "a"), "--threshold", "0.6")
+        clean = code == 1 and source_hashes(out) == before and one_error_line(err, "nothing was changed")
+        _kind(f"cut with {what}", clean)
+        assert clean, err
+
+
+def test_same_named_recordings_get_their_own_folders_run_after_run(recording, tmp_path, capsys):
+    """Issue 26, defect 2: day2's IMG_0001 was overwritten by day3's, and every rerun processed both again."""
+    days = [tmp_path / f"day{k}" / "IMG_0001.mp4" for k in (1, 2, 3)]
+    for k, day in enumerate(days):
+        day.parent.mkdir()
+        load_sample_maker().moving_square(day, (320, 240), 50 + 25 * k)  # three different recordings
+    out = tmp_path / "out"
+    code, stdout, _ = cli(capsys, "run", *map(str, days), "--out", str(out), "-q", "--jobs", "3")
+    folders = sorted(p.parent for p in out.glob("*/highlights.json"))
+    owners = {manifests.load(f).source.path for f in folders}
+    again_code, again, _ = cli(capsys, "run", *map(str, reversed(days)), "--out", str(out), "-q")
+    record = json.loads((out / "report_files" / "batch.json").read_text()) if (out / "report_files").is_dir() else {}
+    mapped = {r["path"]: r.get("out_dir") for r in record.get("results", [])}
+    clean = (
+        code == 0
+        and len(folders) == 3
+        and owners == {str(d.resolve()) for d in days}
+        and again_code == 0
+        and "3 already done" in again
+        and sorted(Path(p) for p in mapped.values()) == [f.resolve() for f in folders]
+    )
+    _kind("same-named recordings", clean)
+    assert clean, (stdout, again, folders, mapped)
+
+
+def test_one_file_reached_twice_is_processed_once(recording, tmp_path, capsys):
+    """Issue 26, defect 4: a folder and a link to it, a folder and a file in it, a hard link: once each."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(recording, inputs / "a.mp4")
+    os.link(inputs / "a.mp4", inputs / "hard.mp4")
+    (tmp_path / "link").symlink_to(inputs)
+    given = [inputs, tmp_path / "link", inputs / "a.mp4", inputs / "a.mp4", tmp_path / "in" / ".." / "in" / "a.mp4"]
+    code, stdout, _ = cli(capsys, "run", *map(str, given), "--out", str(tmp_path / "out"), "-q", "--no-report")
+    clean = code == 0 and "1 videos: 1 processed" in stdout and len(list((tmp_path / "out").iterdir())) == 1
+    _kind("one file reached five ways", clean)
+    assert clean, stdout
+
+
+def test_earlier_outputs_inside_the_input_are_not_recordings(recording, tmp_path, capsys):
+    """Issue 26, defects 3 and 12: outputs in the input folder were processed as recordings (nested folders
+    clips2/clips1/a), and ``--out`` the input folder itself found "no videos"."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(recording, inputs / "a.mp4")
+    results = [_quick_run(capsys, str(inputs), "--out", str(inputs / name)) for name in ("A", "B")]
+    results.append(_quick_run(capsys, str(inputs)))
+    same = _quick_run(capsys, str(inputs), "--out", str(inputs))
+    again = _quick_run(capsys, str(inputs), "--out", str(inputs))
+    manifests_found = sorted(str(p.relative_to(inputs)) for p in inputs.rglob(manifests.MANIFEST_FILE))
+    clean = all("1 videos: 1 processed" in stdout for _, stdout, _ in [*results, same]) and "1 already done" in again[1]
+    clean = clean and manifests_found == [
+        "A/a/highlights.json",
+        "B/a/highlights.json",
+        "a/highlights.json",
+        "highlights/a/highlights.json",
+    ]
+    _kind("earlier output folders in the input", clean)
+    _kind("--out the input folder", clean)
+    assert clean, (results, same, again, manifests_found)
+
+
+@pytest.mark.parametrize("change", ["truncated", "replaced"])
+def test_a_recording_that_changes_while_processed_is_never_complete(recording, tmp_path, change):
+    """Issue 26, defect 5: truncated after analysis (a 71.8 s clip for a 0-180 s interval) or replaced by
+    ``mv``, the video still ended complete. Changed as the analysis passes 1 s: one line, not complete."""
+    from highlight.pipeline import process_video
+    from highlight.settings import RunSettings
+
+    video = Path(shutil.copy(recording, tmp_path / "a.mp4"))
+    other = load_sample_maker().moving_square(tmp_path / "other.mp4", (320, 240), 60)
+    changed = []
+
+    def change_at_one_second(t: float) -> None:
+        if t > 1.0 and not changed:
+            changed.append(t)
+            if change == "truncated":
+                os.truncate(video, video.stat().st_size // 2)
+            else:
+                os.replace(other, video)
+
+    with pytest.raises(HighlightError) as failure:
+        process_video(video, tmp_path / "out", RunSettings(), progress=change_at_one_second)
+    manifest = manifests.load_if_present(tmp_path / "out")
+    clean = "changed while it was being processed" in str(failure.value) and (manifest is None or not manifest.complete)
+    _kind(f"recording {change} during analysis", clean)
+    assert clean, str(failure.value)
+
+
+def test_frames_moviepy_repeats_because_the_recording_ran_out_are_an_error(tmp_path):
+    """Issue 26, defect 5: ``--clips encode`` on a truncated file wrote 108 s of frozen frame and 3,243 warnings."""
+    from highlight.export import clips
+    from highlight.intervals import Interval
+    from highlight.settings import ClipSettings
+    from highlight.source import probe
+
+    video = load_sample_maker().moving_square(tmp_path / "a.mkv", (320, 240), 250)  # 10 s
+    info = probe(video)
+    os.truncate(video, video.stat().st_size // 3)
+    target = tmp_path / "clip.mp4"
+    with clips.open_source(info) as source, pytest.raises(HighlightError) as failure:
+        clips.write_clip(source, Interval(0.0, 9.0), target, ClipSettings())
+    clean = "ran out" in str(failure.value) and not target.exists() and not list(tmp_path.glob(".*tmp*"))
+    _kind("encode from a recording that ran out", clean)
+    assert clean, str(failure.value)
+
+
+def test_names_that_are_not_utf8_work_everywhere(recording, tmp_path, capsys):
+    """Issue 26, defect 8: a name with a byte that is not UTF-8 failed the video (surrogates not allowed),
+    lost the batch's report.html, and ``watch`` died at start-up with an 84-line traceback."""
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    raw = os.fsdecode(b"caf\xe9 \xff.mp4")
+    shutil.copy(recording, inputs / raw)
+    code, stdout, err = cli(capsys, "run", str(inputs), "--out", str(out), "-q", "--export", "otio")
+    folder = next(p.parent for p in out.glob("*/highlights.json"))
+    manifest = manifests.load(folder)
+    outcomes = {
+        "run": code == 0 and "Traceback" not in err and printable(raw) in stdout,
+        "manifest keeps the real path": Path(manifest.source.path) == (inputs / raw).resolve(),
+        "report": (out / "report.html").is_file() and "\\udce9" in (out / "report.html").read_text(),
+        "rerun skips it": "1 already done" in cli(capsys, "run", str(inputs), "--out", str(out), "-q")[1],
+        "cut": cli(capsys, "cut", str(folder), "--threshold", "0.6")[0] == 0,
+        "export": cli(capsys, "export", str(folder), "--format", "edl,fcpxml")[0] == 0,
+    }
+    watched = subprocess.run(
+        [*HIGHLIGHT, "watch", str(inputs), "--out", str(tmp_path / "watched"), "--exit-when-idle", "--settle", "0.2"],
+        capture_output=True,
+        timeout=120,
+    )
+    status = subprocess.run(
+        [*HIGHLIGHT, "watch", "--status", "--out", str(tmp_path / "watched")], capture_output=True, timeout=60
+    )
+    outcomes["watch"] = watched.returncode == 0 and b"Traceback" not in watched.stderr
+    outcomes["watch --status"] = b"done" in status.stdout and printable(raw).encode() in status.stdout
+    for what, clean in outcomes.items():
+        _kind(f"name not UTF-8: {what}", clean)
+    assert all(outcomes.values()), (outcomes, stdout, err, watched.stderr[-2000:])
+
+
+def test_a_read_only_output_is_one_line_from_every_command(recording, small_disk, capsys):
+    """Issue 26, defect 9: ``cut``, ``report``, ``export`` (and ``watch``) on a read-only disk: OSError tracebacks."""
+    subprocess.run(["mount", "-o", "remount,size=20m", str(small_disk)], check=True)
+    inputs = small_disk / "in"
+    inputs.mkdir()
+    shutil.copy(recording, inputs / "a.mp4")
+    out = small_disk / "out"
+    assert _quick_run(capsys, str(inputs), "--out", str(out))[0] == 0
+    (out / "watch.sqlite3").write_bytes(b"")  # a store that cannot be opened for writing
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    try:
+        commands = {
+            "cut": ["cut", str(out / "a"), "--threshold", "0.6"],
+            "report": ["report", str(out)],
+            "export": ["export", str(out / "a")],
+            "run": ["run", str(inputs), "--out", str(small_disk / "new"), "-q"],
+            "watch --status": ["watch", "--status", "--out", str(out)],
+        }
+        for name, command in commands.items():
+            code, _, err = cli(capsys, *command)
+            clean = (
+                code != 0
+                and one_error_line(err, "Read-only file system")
+                or (name == "watch --status" and one_error_line(err, "watch.sqlite3"))
+            )
+            _kind(f"read-only output: {name}", clean)
+            assert clean, (name, err)
+        watch = subprocess.run(
+            [*HIGHLIGHT, "watch", str(inputs), "--out", str(small_disk / "new"), "--exit-when-idle"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        clean = watch.returncode != 0 and one_error_line(watch.stderr, "Read-only file system")
+        _kind("read-only output: watch", clean)
+        assert clean, watch.stderr
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
+
+
+def test_bad_settings_files_and_stores_are_one_line_naming_them(recording, tmp_path, capsys, monkeypatch):
+    """Issue 26, defects 9 and 11: a config of the wrong shape, a damaged watch.sqlite3, --out naming a file and
+    a damaged model.json gave tracebacks, or an error about every video instead of the model."""
+    from tests.conftest import write_model_description
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(recording, inputs / "a.mp4")
+    shutil.copy(recording, inputs / "b.mp4")
+    config = tmp_path / "config.toml"
+    monkeypatch.setenv("HIGHLIGHT_CONFIG", str(config))
+    cases: dict[str, tuple[list[str], str]] = {}
+    for what, text in (("config preset a list", '[run]\npreset = ["shots"]\n'), ("config run = 5", "run = 5\n")):
+        config.write_text(text)
+        cases[what] = (["run", str(inputs), "--out", str(tmp_path / "o")], str(config))
+        code, _, err = cli(capsys, *cases[what][0])
+        _kind(what, code != 0 and one_error_line(err, str(config)))
+        assert one_error_line(err, str(config)), err
+    monkeypatch.delenv("HIGHLIGHT_CONFIG")
+    out = tmp_path / "watched"
+    out.mkdir()
+    for what, content in (
+        ("corrupt", b"SQLite format 3\0" + b"\x07" * 2000),
+        ("random", random.Random(3).randbytes(5000)),
+    ):
+        (out / "watch.sqlite3").write_bytes(content)
+        code, _, err = cli(capsys, "watch", "--status", "--out", str(out))
+        clean = code != 0 and one_error_line(err, "watch.sqlite3")
+        watch = subprocess.run(
+            [*HIGHLIGHT, "watch", str(inputs), "--out", str(out), "--exit-when-idle"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        clean = clean and watch.returncode != 0 and one_error_line(watch.stderr, "watch.sqlite3")
+        _kind(f"watch.sqlite3 {what}", clean)
+        assert clean, (err, watch.stderr)
+    (tmp_path / "a_file").write_text("")
+    code, _, err = cli(capsys, "watch", str(inputs), "--out", str(tmp_path / "a_file"))
+    _kind("watch --out a file", code != 0 and one_error_line(err, "not a folder"))
+    assert one_error_line(err, "not a folder"), err
+    model = tmp_path / "model"
+    write_model_description(model)
+    description = json.loads((model / "model.json").read_text())
+    for what, field, value in (
+        ("labels 5", "labels", 5),
+        ("input a text", "input", "224"),
+        ("threshold 7", "threshold", 7),
+    ):
+        (model / "model.json").write_text(json.dumps({**description, field: value}))
+        code, _, err = cli(capsys, "run", str(inputs), "--out", str(tmp_path / "m"), "--model", str(model), "-q")
+        clean = code != 0 and one_error_line(err, "model.json") and "a.mp4" not in err
+        _kind(f"model.json {what}", clean)
+        assert clean, err
+    (model / "model.json").write_text(json.dumps(description))
+    (model / "model.keras").write_bytes(b"\x80\x04\x95 a pickle, not a zip")
+    code, stdout, err = cli(capsys, "run", str(inputs), "--out", str(tmp_path / "m"), "--model", str(model), "-q")
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    clean = code != 0 and "Traceback" not in err and all("model.keras: not a Keras model" in line for line in errors)
+    _kind("model.keras a pickle", clean)
+    assert clean and errors, err
+
+
+def test_a_bug_is_one_line_and_a_report_file(recording, tmp_path, capsys, monkeypatch):
+    """The top-level guard: an error nobody foresaw is one line naming the report file, which holds the traceback."""
+    import highlight.batch
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug\nsecond line")
+
+    monkeypatch.setattr(highlight.batch, "run_batch", broken)
+    code, _, err = cli(capsys, "run", str(recording), "--out", str(tmp_path / "out"))
+    report = Path(err.split("full report: ")[-1].strip().rstrip(")")) if "full report: " in err else None
+    clean = code == 1 and one_error_line(err, "RuntimeError: a bug") and report is not None and report.is_file()
+    clean = clean and "Traceback" in report.read_text() and "second line" not in err
+    _kind("a bug reaches the top", clean)
+    assert clean, err
+    report.unlink()
+
+
+def test_the_summary_note_drops_the_name_however_the_path_was_given():
+    """Issue 26, defect 12: given as a relative path, the note kept the absolute name (and a temporary file's)."""
+    from highlight.batch import BatchReport, format_summary
+    from highlight.runner import VideoResult
+
+    video = Path("in/fps_0001.mp4")
+    error = f"{video.resolve()}: cannot cut 0.00-3.00 s (Invalid data found when processing input)"
+    table = format_summary(BatchReport([VideoResult(video, None, "failed", error=error)]))
+    row = table.splitlines()[1]
+    clean = (
+        row.split("failed")[1].strip().endswith("s  cannot cut 0.00-3.00 s (Invalid data found when processing input)")
+    )
+    clean = clean and str(video.resolve()) not in row
+    _kind("summary note of a relative path", clean)
+    assert clean, table
+
+
+def test_a_recording_in_one_gop_is_decoded_once_for_the_motion_plate(tmp_path, monkeypatch):
+    """Issue 26, defect 13: a 2 s 8K recording in one GOP spent 16 s in ``prepare``: each of the 15 plate frames
+    was decoded from the one keyframe again. Now one pass decodes each frame at most once."""
+    from highlight.scorers import get_scorer
+    from highlight.source import VideoSource, probe
+
+    video = tmp_path / "one_gop.mp4"
+    with av.open(str(video), "w") as container:
+        stream = container.add_stream(
+            "libx264", rate=25, options={"g": "1000", "keyint_min": "1000", "sc_threshold": "0"}
+        )
+        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
+        for k in range(100):
+            image = np.full((240, 320, 3), 90, np.uint8)
+            image[80:140, 3 * k : 3 * k + 60] = 230
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = k
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    passes, delivered = [], []  # each window() decodes from the keyframe before its start: one pass each
+    window = VideoSource.window
+
+    def counting_window(self, start, end):
+        passes.append(start)
+        for frame in window(self, start, end):
+            delivered.append(frame.time)
+            yield frame
+
+    monkeypatch.setattr(VideoSource, "window", counting_window)
+    scorer = get_scorer("motion", sample_fps=2.0)
+    with VideoSource(video, probe(video)) as source:
+        scorer.prepare(source)
+    plate = scorer.plate_frames
+    clean = len(passes) == 1 and len(set(delivered)) == len(delivered) and len(delivered) >= plate - 1
+    _kind("one-GOP recording: plate decoded in one pass", clean)
+    assert clean, f"{len(passes)} passes from the keyframe, {len(delivered)} frames delivered for {plate} plate frames"
