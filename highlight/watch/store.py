@@ -114,16 +114,23 @@ class Store:
         try:
             # isolation_level=None: autocommit, so no statement is left in an open transaction.
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, factory=_Connection)
+        except sqlite3.Error as error:
+            raise self._unusable(error) from None
+        try:
             self.db.row_factory = _row
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")  # a 'done' that was reported stays done after a power cut
             self.db.executescript(_SCHEMA)
             self.db.execute("SELECT path, size, mtime, job_key, status, out_dir FROM files LIMIT 1").fetchall()
         except sqlite3.Error as error:
-            raise HighlightError(
-                f"{printable(self.path)}: cannot use the watch database ({error}); move it away to start afresh "
-                "(every recording is then checked again, finished ones are skipped)"
-            ) from None
+            self.db.close()
+            raise self._unusable(error) from None
+
+    def _unusable(self, error: sqlite3.Error) -> HighlightError:
+        return HighlightError(
+            f"{printable(self.path)}: cannot use the watch database ({error}); move it away to start afresh "
+            "(every recording is then checked again, finished ones are skipped)"
+        )
 
     def close(self) -> None:
         self.db.close()
