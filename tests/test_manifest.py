@@ -207,6 +207,7 @@ def test_video_result_travels_through_the_worker_result_file():
     assert VideoResult.from_dict(json.loads(json.dumps(result.to_dict()))) == result
     assert result.report_entry() == {
         "path": "/v/a.mp4",
+        "out_dir": "/o/a",
         "status": "done",
         "highlights": 2,
         "video_seconds": 12.5,
