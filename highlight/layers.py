@@ -63,7 +63,7 @@ def _regions(value: Any) -> tuple[str, ...]:
 def _preset(value: Any) -> str:
     from highlight.presets import PRESETS
 
-    if value not in PRESETS:
+    if not isinstance(value, str) or value not in PRESETS:  # a list is not a name (and cannot be looked up)
         raise ValueError(f"unknown preset {value!r} (known: {', '.join(sorted(PRESETS))})")
     return value
 

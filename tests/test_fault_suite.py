@@ -365,7 +365,7 @@ def _kind(name: str, clean: bool) -> None:
     SUMMARY["issue 26 handled cleanly"] = sum(ISSUE_26.values())
 
 
-def cli(capsys, *args: str) -> tuple[int, str, str]:
+def cli(capfd, *args: str) -> tuple[int, str, str]:
     """``highlight ARGS`` in this process, through the console entry point (its top-level guard included)."""
     from highlight.cli import main
 
@@ -378,7 +378,7 @@ def cli(capsys, *args: str) -> tuple[int, str, str]:
         code = stop.code if isinstance(stop.code, int) else 1
     finally:
         sys.argv = argv
-    out, err = capsys.readouterr()
+    out, err = capfd.readouterr()
     return code, out, err
 
 
@@ -400,18 +400,18 @@ def recording(tmp_path_factory) -> Path:
     return load_sample_maker().moving_square(folder / "a.mp4", (320, 240), 75, audio=True)
 
 
-def _quick_run(capsys, *args: str) -> tuple[int, str, str]:
-    return cli(capsys, "run", *args, "-q", "--no-report", "--margin", "0.3s")
+def _quick_run(capfd, *args: str) -> tuple[int, str, str]:
+    return cli(capfd, "run", *args, "-q", "--no-report", "--margin", "0.3s")
 
 
-def test_a_hand_edited_manifest_never_touches_a_file_outside_its_folder(recording, tmp_path, capsys):
+def test_a_hand_edited_manifest_never_touches_a_file_outside_its_folder(recording, tmp_path, capfd):
     """Issue 26, defect 1: ``cut`` deleted whatever a manifest's clip, slowmo_clip or reel named."""
     inputs, out = tmp_path / "in", tmp_path / "out"
     inputs.mkdir()
     shutil.copy(recording, inputs / "a.mp4")
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")
-    assert _quick_run(capsys, str(inputs), "--out", str(out))[0] == 0
+    assert _quick_run(capfd, str(inputs), "--out", str(out))[0] == 0
     manifest_file = out / "a" / manifests.MANIFEST_FILE
     original = json.loads(manifest_file.read_text())
     before = tree(tmp_path, out)
@@ -430,7 +430,7 @@ def test_a_hand_edited_manifest_never_touches_a_file_outside_its_folder(recordin
             ["export", str(out / "a")],
             ["report", str(out)],
         ):
-            code, _, err = cli(capsys, *command)
+            code, _, err = cli(capfd, *command)
             clean = tree(tmp_path, out) == before and victim.read_text() == "keep me"
             clean = (
                 clean
@@ -445,23 +445,23 @@ def test_a_hand_edited_manifest_never_touches_a_file_outside_its_folder(recordin
             _kind(f"manifest {what}: {command[0]}", clean)
             assert clean, (what, command, code, err)
         # A run over the edited folder starts afresh from its own names: the victim stays.
-        assert _quick_run(capsys, str(inputs), "--out", str(out))[0] == 0
+        assert _quick_run(capfd, str(inputs), "--out", str(out))[0] == 0
         assert tree(tmp_path, out) == before
         manifest_file.write_text(json.dumps(original))
 
 
-def test_stale_clips_are_removed_and_nothing_else(recording, tmp_path, capsys):
+def test_stale_clips_are_removed_and_nothing_else(recording, tmp_path, capfd):
     """Issue 26, defect 7: after a re-analysis the old clip stayed, unlisted. Only names the writer makes go."""
     inputs, out = tmp_path / "in", tmp_path / "out"
     inputs.mkdir()
     video = shutil.copy(recording, inputs / "a.mp4")
-    assert _quick_run(capsys, str(inputs), "--out", str(out))[0] == 0
+    assert _quick_run(capfd, str(inputs), "--out", str(out))[0] == 0
     first = manifests.load(out / "a").intervals[0].clip
     kept = ["notes.txt", "clip_001_mine.mp4", "reel_for_grandma.mp4"]
     for name in kept:
         (out / "a" / name).write_text("a person's file")
     load_sample_maker().moving_square(Path(video), (320, 240), 150, audio=True)  # the recording grew: 6 s
-    assert _quick_run(capsys, str(inputs), "--out", str(out))[0] == 0
+    assert _quick_run(capfd, str(inputs), "--out", str(out))[0] == 0
     manifest = manifests.load(out / "a")
     listed = set(manifest.output_files())
     clips = {p.name for p in (out / "a").glob("clip_*.mp4")}
@@ -470,12 +470,12 @@ def test_stale_clips_are_removed_and_nothing_else(recording, tmp_path, capsys):
     assert clean, (first, clips, listed)
 
 
-def test_cut_with_no_scores_changes_nothing_and_says_why(recording, tmp_path, capsys):
+def test_cut_with_no_scores_changes_nothing_and_says_why(recording, tmp_path, capfd):
     """Issue 26, defect 6: an emptied scores.csv made cut delete every clip and save an empty, complete manifest."""
     inputs, out = tmp_path / "in", tmp_path / "out"
     inputs.mkdir()
     shutil.copy(recording, inputs / "a.mp4")
-    assert _quick_run(capsys, str(inputs), "--out", str(out))[0] == 0
+    assert _quick_run(capfd, str(inputs), "--out", str(out))[0] == 0
     scores = out / "a" / "scores.csv"
     for what, text in (
         ("empty scores.csv", ""),
@@ -484,23 +484,23 @@ def test_cut_with_no_scores_changes_nothing_and_says_why(recording, tmp_path, ca
     ):
         scores.write_text(text)
         before = source_hashes(out)
-        code, _, err = cli(capsys, "cut", str(out / "a"), "--threshold", "0.6")
+        code, _, err = cli(capfd, "cut", str(out / "a"), "--threshold", "0.6")
         clean = code == 1 and source_hashes(out) == before and one_error_line(err, "nothing was changed")
         _kind(f"cut with {what}", clean)
         assert clean, err
 
 
-def test_same_named_recordings_get_their_own_folders_run_after_run(recording, tmp_path, capsys):
+def test_same_named_recordings_get_their_own_folders_run_after_run(recording, tmp_path, capfd):
     """Issue 26, defect 2: day2's IMG_0001 was overwritten by day3's, and every rerun processed both again."""
     days = [tmp_path / f"day{k}" / "IMG_0001.mp4" for k in (1, 2, 3)]
     for k, day in enumerate(days):
         day.parent.mkdir()
         load_sample_maker().moving_square(day, (320, 240), 50 + 25 * k)  # three different recordings
     out = tmp_path / "out"
-    code, stdout, _ = cli(capsys, "run", *map(str, days), "--out", str(out), "-q", "--jobs", "3")
+    code, stdout, _ = cli(capfd, "run", *map(str, days), "--out", str(out), "-q", "--jobs", "3")
     folders = sorted(p.parent for p in out.glob("*/highlights.json"))
     owners = {manifests.load(f).source.path for f in folders}
-    again_code, again, _ = cli(capsys, "run", *map(str, reversed(days)), "--out", str(out), "-q")
+    again_code, again, _ = cli(capfd, "run", *map(str, reversed(days)), "--out", str(out), "-q")
     record = json.loads((out / "report_files" / "batch.json").read_text()) if (out / "report_files").is_dir() else {}
     mapped = {r["path"]: r.get("out_dir") for r in record.get("results", [])}
     clean = (
@@ -515,7 +515,7 @@ def test_same_named_recordings_get_their_own_folders_run_after_run(recording, tm
     assert clean, (stdout, again, folders, mapped)
 
 
-def test_one_file_reached_twice_is_processed_once(recording, tmp_path, capsys):
+def test_one_file_reached_twice_is_processed_once(recording, tmp_path, capfd):
     """Issue 26, defect 4: a folder and a link to it, a folder and a file in it, a hard link: once each."""
     inputs = tmp_path / "in"
     inputs.mkdir()
@@ -523,24 +523,24 @@ def test_one_file_reached_twice_is_processed_once(recording, tmp_path, capsys):
     os.link(inputs / "a.mp4", inputs / "hard.mp4")
     (tmp_path / "link").symlink_to(inputs)
     given = [inputs, tmp_path / "link", inputs / "a.mp4", inputs / "a.mp4", tmp_path / "in" / ".." / "in" / "a.mp4"]
-    code, stdout, _ = cli(capsys, "run", *map(str, given), "--out", str(tmp_path / "out"), "-q", "--no-report")
-    clean = code == 0 and "1 videos: 1 processed" in stdout and len(list((tmp_path / "out").iterdir())) == 1
+    code, stdout, _ = cli(capfd, "run", *map(str, given), "--out", str(tmp_path / "out"), "-q", "--no-report")
+    clean = code == 0 and "1 video: 1 processed" in stdout and len(list((tmp_path / "out").iterdir())) == 1
     _kind("one file reached five ways", clean)
     assert clean, stdout
 
 
-def test_earlier_outputs_inside_the_input_are_not_recordings(recording, tmp_path, capsys):
+def test_earlier_outputs_inside_the_input_are_not_recordings(recording, tmp_path, capfd):
     """Issue 26, defects 3 and 12: outputs in the input folder were processed as recordings (nested folders
     clips2/clips1/a), and ``--out`` the input folder itself found "no videos"."""
     inputs = tmp_path / "in"
     inputs.mkdir()
     shutil.copy(recording, inputs / "a.mp4")
-    results = [_quick_run(capsys, str(inputs), "--out", str(inputs / name)) for name in ("A", "B")]
-    results.append(_quick_run(capsys, str(inputs)))
-    same = _quick_run(capsys, str(inputs), "--out", str(inputs))
-    again = _quick_run(capsys, str(inputs), "--out", str(inputs))
+    results = [_quick_run(capfd, str(inputs), "--out", str(inputs / name)) for name in ("A", "B")]
+    results.append(_quick_run(capfd, str(inputs)))
+    same = _quick_run(capfd, str(inputs), "--out", str(inputs))
+    again = _quick_run(capfd, str(inputs), "--out", str(inputs))
     manifests_found = sorted(str(p.relative_to(inputs)) for p in inputs.rglob(manifests.MANIFEST_FILE))
-    clean = all("1 videos: 1 processed" in stdout for _, stdout, _ in [*results, same]) and "1 already done" in again[1]
+    clean = all("1 video: 1 processed" in stdout for _, stdout, _ in [*results, same]) and "1 already done" in again[1]
     clean = clean and manifests_found == [
         "A/a/highlights.json",
         "B/a/highlights.json",
@@ -597,23 +597,23 @@ def test_frames_moviepy_repeats_because_the_recording_ran_out_are_an_error(tmp_p
     assert clean, str(failure.value)
 
 
-def test_names_that_are_not_utf8_work_everywhere(recording, tmp_path, capsys):
+def test_names_that_are_not_utf8_work_everywhere(recording, tmp_path, capfd):
     """Issue 26, defect 8: a name with a byte that is not UTF-8 failed the video (surrogates not allowed),
     lost the batch's report.html, and ``watch`` died at start-up with an 84-line traceback."""
     inputs, out = tmp_path / "in", tmp_path / "out"
     inputs.mkdir()
     raw = os.fsdecode(b"caf\xe9 \xff.mp4")
     shutil.copy(recording, inputs / raw)
-    code, stdout, err = cli(capsys, "run", str(inputs), "--out", str(out), "-q", "--export", "otio")
+    code, stdout, err = cli(capfd, "run", str(inputs), "--out", str(out), "-q", "--export", "otio")
     folder = next(p.parent for p in out.glob("*/highlights.json"))
     manifest = manifests.load(folder)
     outcomes = {
         "run": code == 0 and "Traceback" not in err and printable(raw) in stdout,
         "manifest keeps the real path": Path(manifest.source.path) == (inputs / raw).resolve(),
         "report": (out / "report.html").is_file() and "\\udce9" in (out / "report.html").read_text(),
-        "rerun skips it": "1 already done" in cli(capsys, "run", str(inputs), "--out", str(out), "-q")[1],
-        "cut": cli(capsys, "cut", str(folder), "--threshold", "0.6")[0] == 0,
-        "export": cli(capsys, "export", str(folder), "--format", "edl,fcpxml")[0] == 0,
+        "rerun skips it": "1 already done" in cli(capfd, "run", str(inputs), "--out", str(out), "-q")[1],
+        "cut": cli(capfd, "cut", str(folder), "--threshold", "0.6")[0] == 0,
+        "export": cli(capfd, "export", str(folder), "--format", "edl,fcpxml")[0] == 0,
     }
     watched = subprocess.run(
         [*HIGHLIGHT, "watch", str(inputs), "--out", str(tmp_path / "watched"), "--exit-when-idle", "--settle", "0.2"],
@@ -630,14 +630,14 @@ def test_names_that_are_not_utf8_work_everywhere(recording, tmp_path, capsys):
     assert all(outcomes.values()), (outcomes, stdout, err, watched.stderr[-2000:])
 
 
-def test_a_read_only_output_is_one_line_from_every_command(recording, small_disk, capsys):
+def test_a_read_only_output_is_one_line_from_every_command(recording, small_disk, capfd):
     """Issue 26, defect 9: ``cut``, ``report``, ``export`` (and ``watch``) on a read-only disk: OSError tracebacks."""
     subprocess.run(["mount", "-o", "remount,size=20m", str(small_disk)], check=True)
     inputs = small_disk / "in"
     inputs.mkdir()
     shutil.copy(recording, inputs / "a.mp4")
     out = small_disk / "out"
-    assert _quick_run(capsys, str(inputs), "--out", str(out))[0] == 0
+    assert _quick_run(capfd, str(inputs), "--out", str(out))[0] == 0
     (out / "watch.sqlite3").write_bytes(b"")  # a store that cannot be opened for writing
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     try:
@@ -649,7 +649,7 @@ def test_a_read_only_output_is_one_line_from_every_command(recording, small_disk
             "watch --status": ["watch", "--status", "--out", str(out)],
         }
         for name, command in commands.items():
-            code, _, err = cli(capsys, *command)
+            code, _, err = cli(capfd, *command)
             clean = (
                 code != 0
                 and one_error_line(err, "Read-only file system")
@@ -670,7 +670,7 @@ def test_a_read_only_output_is_one_line_from_every_command(recording, small_disk
         subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
 
 
-def test_bad_settings_files_and_stores_are_one_line_naming_them(recording, tmp_path, capsys, monkeypatch):
+def test_bad_settings_files_and_stores_are_one_line_naming_them(recording, tmp_path, capfd, monkeypatch):
     """Issue 26, defects 9 and 11: a config of the wrong shape, a damaged watch.sqlite3, --out naming a file and
     a damaged model.json gave tracebacks, or an error about every video instead of the model."""
     from tests.conftest import write_model_description
@@ -685,9 +685,9 @@ def test_bad_settings_files_and_stores_are_one_line_naming_them(recording, tmp_p
     for what, text in (("config preset a list", '[run]\npreset = ["shots"]\n'), ("config run = 5", "run = 5\n")):
         config.write_text(text)
         cases[what] = (["run", str(inputs), "--out", str(tmp_path / "o")], str(config))
-        code, _, err = cli(capsys, *cases[what][0])
+        code, out_text, err = cli(capfd, *cases[what][0])
         _kind(what, code != 0 and one_error_line(err, str(config)))
-        assert one_error_line(err, str(config)), err
+        assert one_error_line(err, str(config)), (what, code, out_text, err)
     monkeypatch.delenv("HIGHLIGHT_CONFIG")
     out = tmp_path / "watched"
     out.mkdir()
@@ -696,7 +696,7 @@ def test_bad_settings_files_and_stores_are_one_line_naming_them(recording, tmp_p
         ("random", random.Random(3).randbytes(5000)),
     ):
         (out / "watch.sqlite3").write_bytes(content)
-        code, _, err = cli(capsys, "watch", "--status", "--out", str(out))
+        code, _, err = cli(capfd, "watch", "--status", "--out", str(out))
         clean = code != 0 and one_error_line(err, "watch.sqlite3")
         watch = subprocess.run(
             [*HIGHLIGHT, "watch", str(inputs), "--out", str(out), "--exit-when-idle"],
@@ -708,7 +708,7 @@ def test_bad_settings_files_and_stores_are_one_line_naming_them(recording, tmp_p
         _kind(f"watch.sqlite3 {what}", clean)
         assert clean, (err, watch.stderr)
     (tmp_path / "a_file").write_text("")
-    code, _, err = cli(capsys, "watch", str(inputs), "--out", str(tmp_path / "a_file"))
+    code, _, err = cli(capfd, "watch", str(inputs), "--out", str(tmp_path / "a_file"))
     _kind("watch --out a file", code != 0 and one_error_line(err, "not a folder"))
     assert one_error_line(err, "not a folder"), err
     model = tmp_path / "model"
@@ -720,20 +720,20 @@ def test_bad_settings_files_and_stores_are_one_line_naming_them(recording, tmp_p
         ("threshold 7", "threshold", 7),
     ):
         (model / "model.json").write_text(json.dumps({**description, field: value}))
-        code, _, err = cli(capsys, "run", str(inputs), "--out", str(tmp_path / "m"), "--model", str(model), "-q")
+        code, _, err = cli(capfd, "run", str(inputs), "--out", str(tmp_path / "m"), "--model", str(model), "-q")
         clean = code != 0 and one_error_line(err, "model.json") and "a.mp4" not in err
         _kind(f"model.json {what}", clean)
         assert clean, err
     (model / "model.json").write_text(json.dumps(description))
     (model / "model.keras").write_bytes(b"\x80\x04\x95 a pickle, not a zip")
-    code, stdout, err = cli(capsys, "run", str(inputs), "--out", str(tmp_path / "m"), "--model", str(model), "-q")
+    code, stdout, err = cli(capfd, "run", str(inputs), "--out", str(tmp_path / "m"), "--model", str(model), "-q")
     errors = [line for line in err.splitlines() if line.startswith("error:")]
     clean = code != 0 and "Traceback" not in err and all("model.keras: not a Keras model" in line for line in errors)
     _kind("model.keras a pickle", clean)
     assert clean and errors, err
 
 
-def test_a_bug_is_one_line_and_a_report_file(recording, tmp_path, capsys, monkeypatch):
+def test_a_bug_is_one_line_and_a_report_file(recording, tmp_path, capfd, monkeypatch):
     """The top-level guard: an error nobody foresaw is one line naming the report file, which holds the traceback."""
     import highlight.batch
 
@@ -741,7 +741,7 @@ def test_a_bug_is_one_line_and_a_report_file(recording, tmp_path, capsys, monkey
         raise RuntimeError("a bug\nsecond line")
 
     monkeypatch.setattr(highlight.batch, "run_batch", broken)
-    code, _, err = cli(capsys, "run", str(recording), "--out", str(tmp_path / "out"))
+    code, _, err = cli(capfd, "run", str(recording), "--out", str(tmp_path / "out"))
     report = Path(err.split("full report: ")[-1].strip().rstrip(")")) if "full report: " in err else None
     clean = code == 1 and one_error_line(err, "RuntimeError: a bug") and report is not None and report.is_file()
     clean = clean and "Traceback" in report.read_text() and "second line" not in err
