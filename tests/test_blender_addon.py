@@ -173,7 +173,7 @@ def test_rendered_frames_are_the_source_frames(scenario):
         with Image.open(path) as image:
             rendered = np.asarray(image.convert("RGB"), dtype=np.float64)
         difference = {d: float(np.abs(rendered - frames[index + d]).mean()) for d in around(index)}
-        assert difference[0] < 3.0, (path, index, difference)
+        assert difference[0] < 2.0, (path, index, difference)  # seen: about 1.1 (colour conversion), neighbours 2.2-3.5
         assert difference[0] < min(v for d, v in difference.items() if d), (path, index, difference)
 
 
