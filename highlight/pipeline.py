@@ -426,7 +426,7 @@ def keyframes_suffice(settings: RunSettings) -> float:
 
 
 class _PluginRunner:
-    """Calls plugin hooks; a plugin that raises is switched off and its error kept.
+    """Calls plugin hooks; a plugin that raises is switched off and its error kept (in start_video: the video fails).
 
     Frames reach the plugins on a worker thread, through a short queue: pose inference
     (MediaPipe releases the GIL) then runs on the second core while the frame loop

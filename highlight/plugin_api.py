@@ -39,9 +39,12 @@ made from that, and ``context.options`` holds every option's value, parsed.
 
 Plugins are classes registered in the entry-point group ``highlight.plugins``
 (``name = "package.module:Class"``); the bundled ones in ``plugins/`` register the
-same way in this project's pyproject.toml. A plugin that raises is switched off for
-the rest of that video and its error is stored in the manifest and shown in the
-summary; the highlights are still written.
+same way in this project's pyproject.toml. A plugin that raises in ``start_video``
+fails the video: it was asked for and would never run, so the video must not end
+"done" without it. One that raises later is switched off for the rest of that video
+and its error is stored in the manifest and shown in the summary; the highlights are
+still written. A plugin needing one of highlight's extras names it (``extra``), and
+``check_plugins`` stops the command before any video when it is not installed.
 """
 
 from __future__ import annotations
