@@ -3,6 +3,7 @@
     run      cli/run.py       cut     cli/cut.py      export  cli/export.py   report  cli/report.py
     plugins  cli/plugins.py   watch   cli/watch.py    train   cli/train.py    eval    cli/eval.py
     label    cli/label.py     region  cli/region.py   live    cli/live.py     editor  cli/editor.py
+    review   cli/review.py
 
 Commands import what they run inside their function, so ``highlight --help`` and a
 run without ``--model`` never import TensorFlow.
@@ -16,7 +17,7 @@ from typing import Annotated
 import typer
 
 from highlight import __version__
-from highlight.cli import cut, editor, eval, export, label, live, plugins, region, report, run, train, watch
+from highlight.cli import cut, editor, eval, export, label, live, plugins, region, report, review, run, train, watch
 from highlight.cli.help import Command, Group
 from highlight.errors import error_line
 
@@ -32,6 +33,7 @@ app.command("run", cls=Command)(run.run)
 app.command("cut", cls=Command)(cut.cut)
 app.command("export", cls=Command)(export.export)
 app.command("report", cls=Command)(report.report)
+app.command("review", cls=Command)(review.review)
 app.command("plugins", cls=Command)(plugins.list_plugins)
 app.command("region", cls=Command)(region.region)
 app.command("watch", cls=Command)(watch.watch)

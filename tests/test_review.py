@@ -1,0 +1,374 @@
+"""``highlight review``: marks made in a real browser become the labels file; refused requests stay refused.
+
+Two real recordings are run (`highlight run`), then reviewed in headless Chromium
+(Selenium, Debian's chromium and chromedriver) by keys and real pointer drags: one
+highlight kept, one rejected, an edge dragged, a missed moment added. The labels file
+must say what was clicked, within one sample of the run.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from highlight.cli import app
+from highlight.export import manifest as manifests
+from highlight.folder_lock import FolderBusy
+from highlight.review.marks import LABELS_FILE, MARKS_FILE, Detected, Mark, RecordingMarks, recording_ranges
+from highlight.review.server import ReviewServer
+from highlight.train.labels import read_labels
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+VIDEOS = ("court_two_shots", "pushup_side")
+
+
+@pytest.fixture(scope="module")
+def run_out(shared, tmp_path_factory) -> Path:
+    """`highlight run` (no clips: review plays the recording itself) on two real recordings."""
+    out = tmp_path_factory.mktemp("review_run")
+    videos = [str(shared / "data" / "videos" / f"{name}.mp4") for name in VIDEOS]
+    result = CliRunner().invoke(app, ["run", *videos, "--out", str(out), "--no-clips", "--no-report", "-q"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture
+def out(run_out, tmp_path) -> Path:
+    """A fresh copy of the run for each test: no marks yet."""
+    copy = tmp_path / "out"
+    shutil.copytree(run_out, copy)
+    return copy
+
+
+@pytest.fixture
+def server(out):
+    served = ReviewServer(out)
+    thread = threading.Thread(target=served.serve_forever, daemon=True)
+    thread.start()
+    yield served
+    served.shutdown()
+    served.close()
+    thread.join(5)
+
+
+def _request(server, method: str, path: str, headers: dict | None = None, body: bytes | None = None):
+    """A raw request (paths sent as they are, no client-side clean-up); (status, body bytes)."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=10)
+    connection.request(method, path, body=body, headers=headers or {})
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    return response.status, data, response
+
+
+# --- the labels made from marks ------------------------------------------------------------------
+
+
+def test_labels_cover_reviewed_moments_and_never_an_unreviewed_highlight():
+    video = Path("/v.mp4")
+    detected = Detected(video, 60.0, [(1, 5.0, 9.0), (2, 14.0, 18.0), (3, 40.0, 44.0)])
+    marks = RecordingMarks({1: Mark(5.5, 8.0, "keep"), 3: Mark(40.0, 44.0, "reject")}, [Mark(50.0, 52.0)])
+    got = [(r.start, r.end, r.label) for r in recording_ranges(detected, marks)]
+    assert got == [
+        (0.0, 5.5, "background"),
+        (5.5, 8.0, "highlight"),
+        (8.0, 14.0, "background"),  # stops at #2, which nobody reviewed
+        (30.0, 50.0, "background"),  # 10 s before the rejected #3 to the added moment
+        (50.0, 52.0, "highlight"),
+        (52.0, 60.0, "background"),  # the recording ends before the 10 s do
+    ]
+
+
+# --- refused requests ----------------------------------------------------------------------------
+
+
+def test_listens_on_loopback_only_and_needs_the_token(server):
+    assert server.server_address[0] == "127.0.0.1"
+    assert server.url.startswith(f"http://127.0.0.1:{server.server_port}/?token=")
+    token = server.token
+    assert _request(server, "GET", f"/api/state?token={token}")[0] == 200
+    for path in ("/api/state", "/api/state?token=", f"/api/state?token={token[:-1]}x", "/", "/recording/pushup_side"):
+        status, body, _ = _request(server, "GET", path)
+        assert status == 403 and b"token" in body, path
+    status, body, _ = _request(server, "GET", f"/?token={token}", {"Host": f"evil.example:{server.server_port}"})
+    assert status == 403 and b"Host" in body, "a DNS-rebinding site's Host is refused"
+
+
+def test_no_file_outside_the_folder_is_served(server, out, tmp_path):
+    token = server.token
+    inside = "court_two_shots/scores.csv"
+    status, body, _ = _request(server, "GET", f"/files/{inside}?token={token}")
+    assert status == 200 and body == (out / inside).read_bytes()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the browser")
+    (out / "court_two_shots" / "link.txt").symlink_to(secret)
+    for path in (
+        "/files/../secret.txt",
+        "/files/court_two_shots/../../secret.txt",
+        "/files/%2e%2e/secret.txt",
+        "/files/court_two_shots/%2e%2e/%2e%2e/secret.txt",
+        f"/files/{secret}",
+        f"/files//{secret}",
+        f"/files/{str(secret).replace('/', '%2F')}",
+        "/files/court_two_shots/link.txt",  # a link leading outside
+        "/files/court_two_shots/..%5C..%5Csecret.txt",
+        "/files/.highlight.lock",  # hidden files: the lock, temporaries
+        "/recording/../secret.txt",
+        f"/recording/{secret}",
+    ):
+        status, body, _ = _request(server, "GET", f"{path}?token={token}")
+        assert status in (403, 404) and b"not for the browser" not in body, path
+
+
+def test_video_is_served_with_byte_ranges(server, shared):
+    video = (shared / "data" / "videos" / "court_two_shots.mp4").read_bytes()
+    status, body, response = _request(
+        server, "GET", f"/recording/court_two_shots?token={server.token}", {"Range": "bytes=100-199"}
+    )
+    assert status == 206 and body == video[100:200]
+    assert response.getheader("Content-Range") == f"bytes 100-199/{len(video)}"
+    status, body, _ = _request(
+        server, "GET", f"/recording/court_two_shots?token={server.token}", {"Range": "bytes=-10"}
+    )
+    assert status == 206 and body == video[-10:]
+    status, _, response = _request(
+        server, "GET", f"/recording/court_two_shots?token={server.token}", {"Range": f"bytes={len(video)}-"}
+    )
+    assert status == 416 and response.getheader("Content-Range") == f"bytes */{len(video)}"
+
+
+def test_cross_site_and_non_json_writes_are_refused(server, out):
+    marks = {"highlights": {"1": {"start": 0, "end": 2, "status": "keep"}}, "added": []}
+    body = json.dumps({"recording": "court_two_shots", "marks": marks}).encode()
+    own = f"http://127.0.0.1:{server.server_port}"
+    path = f"/api/marks?token={server.token}"
+    json_type = {"Content-Type": "application/json"}
+    for headers, expected in (
+        ({**json_type, "Origin": "https://evil.example"}, 403),
+        ({**json_type, "Origin": "null"}, 403),
+        (json_type, 403),  # no Origin: not the page
+        ({"Content-Type": "text/plain", "Origin": own}, 415),  # what a cross-site form can send
+        ({"Content-Type": "application/x-www-form-urlencoded", "Origin": own}, 415),
+    ):
+        assert _request(server, "POST", path, headers, body)[0] == expected, headers
+    assert not (out / MARKS_FILE).exists() and not (out / LABELS_FILE).exists()
+    for wrong in (
+        {"recording": "../court_two_shots", "marks": marks},
+        {"recording": "court_two_shots", "marks": {"highlights": {"7": {"start": 0, "end": 1}}}},
+        {"recording": "court_two_shots", "marks": {"added": [{"start": 2, "end": 1}]}},
+    ):
+        status, _, _ = _request(server, "POST", path, {**json_type, "Origin": own}, json.dumps(wrong).encode())
+        assert status == 400, wrong
+    assert _request(server, "POST", path, {**json_type, "Origin": own}, body)[0] == 200
+    assert [(r.start, r.end, r.label) for r in read_labels(out / LABELS_FILE)] == [
+        (0.0, 2.0, "highlight"),
+        (2.0, 3.0, "background"),
+    ]
+
+
+def test_a_second_review_of_the_folder_is_refused(server, out):
+    with pytest.raises(FolderBusy, match="busy"):
+        ReviewServer(out)
+
+
+def test_command_prints_the_address_first_and_ends_on_ctrl_c(out):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "highlight", "review", str(out), "--no-browser"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = process.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:") and "/?token=" in url
+        port = int(url.split(":")[2].split("/")[0])
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", url.split(str(port), 1)[1])
+        assert connection.getresponse().status == 200
+        second = subprocess.run(
+            [sys.executable, "-m", "highlight", "review", str(out), "--no-browser"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 2 and second.stdout == ""
+        assert second.stderr.startswith("error: busy: ") and "Traceback" not in second.stderr
+        process.send_signal(signal.SIGINT)
+        _, errors = process.communicate(timeout=20)
+        assert process.returncode == 0 and "Traceback" not in errors
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+# --- in a browser --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.skip("needs Debian's chromium and chromium-driver (bash tests/install.sh installs both)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--window-size=1280,1200",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--autoplay-policy=no-user-gesture-required",
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    yield driver
+    driver.quit()
+
+
+def _open(browser, server) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(server.url)
+    WebDriverWait(browser, 20).until(lambda _: browser.execute_script("return document.body.dataset.ready") == "1")
+
+
+def _wait_saved(browser, saves: int) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 20).until(
+        lambda _: browser.execute_script(
+            "var s = document.getElementById('saved'); return s.dataset.pending === '0' && Number(s.dataset.saves) >= "
+            + str(saves)
+        )
+    )
+    assert browser.find_element("id", "problem").text == ""
+
+
+def _at(browser, out: Path, key: str, seconds: float) -> tuple[float, float]:
+    """Where ``seconds`` is on a recording's plot, in CSS px of the page (x, and y in the middle of the plot)."""
+    return browser.execute_script(
+        """
+        var svg = document.querySelector('section[data-key="' + arguments[0] + '"] svg.plot');
+        var axis = svg.querySelector('line.axis'), x0 = Number(axis.getAttribute('x1')), x1 = Number(axis.getAttribute('x2'));
+        var duration = arguments[2], x = x0 + (x1 - x0) * arguments[1] / duration;
+        var point = new DOMPoint(x, Number(axis.getAttribute('y1')) - 50).matrixTransform(svg.getScreenCTM());
+        return [point.x, point.y];
+        """,
+        key,
+        seconds,
+        manifests.load(out / key).source.duration,
+    )
+
+
+def _drag(browser, start: tuple[float, float], end: tuple[float, float]) -> None:
+    """A real mouse: press at ``start``, move in steps, release at ``end`` (page CSS px)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.actions import interaction
+    from selenium.webdriver.common.actions.pointer_input import PointerInput
+
+    actions = ActionChains(browser, devices=[PointerInput(interaction.POINTER_MOUSE, "mouse")])
+    actions.w3c_actions.pointer_action.move_to_location(round(start[0]), round(start[1]))
+    actions.w3c_actions.pointer_action.pointer_down()
+    steps = 6
+    for k in range(1, steps + 1):
+        x = start[0] + (end[0] - start[0]) * k / steps
+        y = start[1] + (end[1] - start[1]) * k / steps
+        actions.w3c_actions.pointer_action.move_to_location(round(x), round(y))
+    actions.w3c_actions.pointer_action.pointer_up()
+    actions.perform()
+
+
+def _rows(browser) -> dict[str, list[tuple[str, str, str]]]:
+    """What the page lists per recording: (label, span text, status)."""
+    return browser.execute_script(
+        """
+        var rows = {};
+        document.querySelectorAll('section[data-key]').forEach(function (section) {
+          rows[section.dataset.key] = Array.from(section.querySelectorAll('tr.item')).map(function (row) {
+            return [row.cells[0].textContent, row.querySelector('.span').textContent, row.querySelector('.status').textContent];
+          });
+        });
+        return rows;
+        """
+    )
+
+
+def test_marks_clicked_in_the_browser_are_the_labels_and_survive_a_reload(browser, server, out):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    court, pushup = (manifests.load(out / name) for name in VIDEOS)
+    assert [(i.index, i.start) for i in court.intervals][:1] == [(1, 0.0)] and pushup.intervals
+    sample = 1.0 / court.settings["sample_fps"]
+    _open(browser, server)
+    browser.execute_script("window.scrollTo(0, 0)")
+    ActionChains(browser).send_keys("y").perform()  # the first highlight (court #1) kept
+    ActionChains(browser).send_keys("j").send_keys("n").perform()  # the next (pushup #1) rejected
+    _wait_saved(browser, 2)
+
+    court_end = court.intervals[0].end
+    new_end = round(court_end * 2 / 3, 3)
+    _drag(browser, _at(browser, out, "court_two_shots", court_end), _at(browser, out, "court_two_shots", new_end))
+    added = (5.0, 8.0)  # inside the rejected highlight: the moment that was missed in it
+    _drag(browser, _at(browser, out, "pushup_side", added[0]), _at(browser, out, "pushup_side", added[1]))
+    _wait_saved(browser, 4)
+
+    labels = read_labels(out / LABELS_FILE)
+    got = {name: [(r.start, r.end, r.label) for r in labels if r.video.stem == name] for name in VIDEOS}
+    expected = {
+        "court_two_shots": [(0.0, new_end, "highlight"), (new_end, court.source.duration, "background")],
+        "pushup_side": [
+            (0.0, added[0], "background"),
+            (added[0], added[1], "highlight"),
+            (added[1], pushup.source.duration, "background"),
+        ],
+    }
+    for name in VIDEOS:
+        assert [label for *_, label in got[name]] == [label for *_, label in expected[name]], got
+        for (start, end, _), (want_start, want_end, _) in zip(got[name], expected[name]):
+            assert start == pytest.approx(want_start, abs=sample) and end == pytest.approx(want_end, abs=sample)
+    assert {r.video for r in labels} == {Path(court.source.path), Path(pushup.source.path)}
+
+    before = _rows(browser)
+    assert [status for *_, status in before["court_two_shots"]] == ["keep"]
+    assert [status for *_, status in before["pushup_side"]] == ["reject", "added"]
+    browser.refresh()
+    _open(browser, server)
+    assert _rows(browser) == before
+    classes = browser.execute_script(
+        "return Array.from(document.querySelectorAll('svg.plot rect.hl')).map(function (r) { return r.getAttribute('class'); })"
+    )
+    assert sum("keep" in c for c in classes) == 2 and sum("reject" in c for c in classes) == 1
+
+
+def test_play_seeks_the_recording_to_the_highlight(browser, server, out):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    _open(browser, server)
+    _drag(browser, _at(browser, out, "pushup_side", 6.0), _at(browser, out, "pushup_side", 9.0))
+    _wait_saved(browser, 1)
+    video = browser.find_element("css selector", 'section[data-key="pushup_side"] video')
+    browser.execute_script(
+        "var v = arguments[0]; v.addEventListener('seeked', function () { v.dataset.seekedAt = v.currentTime; }, "
+        "{ once: true });",
+        video,
+    )
+    browser.find_element("css selector", 'section[data-key="pushup_side"] tr.item:last-child button.play').click()
+    WebDriverWait(browser, 20).until(lambda _: video.get_attribute("data-seeked-at") is not None)
+    assert float(video.get_attribute("data-seeked-at")) == pytest.approx(6.0, abs=0.1)
+    WebDriverWait(browser, 30).until(lambda _: browser.execute_script("return arguments[0].paused", video))
+    assert 8.9 <= browser.execute_script("return arguments[0].currentTime", video) <= 9.6, "stops at the end"
