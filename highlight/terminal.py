@@ -48,8 +48,12 @@ def is_terminal(stream: TextIO | None = None) -> bool:
 
 @contextmanager
 def native_logs_silenced(enabled: bool = True) -> Iterator[None]:
-    """Descriptor 2 to /dev/null for the block, ``sys.stderr`` still on the terminal; restored after."""
-    if not enabled:
+    """Descriptor 2 to /dev/null for the block, ``sys.stderr`` still on the terminal; restored after.
+
+    Only where ``sys.stderr`` is descriptor 2: a caller that captured it (a test runner,
+    an embedding program) already decides where our lines go, and keeps them.
+    """
+    if not enabled or not _writes_to_descriptor_2(sys.stderr):
         yield
         return
     for name, value in QUIET_ENVIRONMENT.items():
@@ -79,6 +83,13 @@ def quiet_unless_verbose(command: Callable) -> Callable:
             return command(*args, **kwargs)
 
     return wrapper
+
+
+def _writes_to_descriptor_2(stream: TextIO) -> bool:
+    try:
+        return stream.fileno() == 2
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError and a ValueError
+        return False
 
 
 class _NotDeferred(logging.Filter):
