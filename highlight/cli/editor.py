@@ -8,15 +8,12 @@ from typing import Annotated
 import typer
 
 from highlight import HighlightError
+from highlight.cli.help import Command, Group
 
-editor_app = typer.Typer(
-    no_args_is_help=True,
-    help="Install highlight inside an editor.",
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+editor_app = typer.Typer(cls=Group, no_args_is_help=True, help="Install highlight inside an editor.")
 
 
-@editor_app.command("blender")
+@editor_app.command("blender", cls=Command)
 def blender(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for highlight_blender.zip.")] = Path("."),
 ) -> None:
