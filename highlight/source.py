@@ -212,6 +212,20 @@ def _frame_rate(stream) -> float:
 _TIMECODE = re.compile(r"^\d{2}:\d{2}:\d{2}[:;.,]\d{2}$")
 
 
+def read_start_timecode(path: Path) -> str:
+    """The start timecode of the recording at ``path`` ("" when it has none or cannot be read).
+
+    For manifests written before ``probe`` recorded it: an editor timeline re-exported from
+    such a run must still place its clips at the file's timecode. Reads the header only.
+    """
+    try:
+        with av.open(str(path)) as container:
+            video = container.streams.video
+            return _start_timecode(container, video[0]) if video else ""
+    except (av.error.FFmpegError, OSError, ValueError):
+        return ""
+
+
 def _start_timecode(container, stream) -> str:
     """The start timecode a camera or editor wrote: the video stream's tag, else the ``tmcd`` track's, else the file's.
 

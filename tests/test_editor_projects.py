@@ -10,6 +10,7 @@ the Kdenlive and Shotcut projects are rendered by Debian's ``melt``.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -158,6 +159,18 @@ def test_resolve_markers_edl_puts_a_marker_at_each_peak_of_the_highlights_timeli
     assert got == [e - expected[0] for e in expected]
     assert [m.source_range.duration.value for m in markers.find_clips()] == [1] * len(CUTS)
     assert re.findall(r"^ \|C:ResolveColorBlue \|M:(.+) \|D:1$", text, re.M)[1] == "squat set: 8 reps"
+
+
+def test_a_manifest_from_before_timecodes_were_recorded_still_gets_them(project, tmp_path):
+    folder, rate, start, _ = project
+    old = tmp_path / "old"
+    shutil.copytree(folder, old)
+    data = json.loads((old / "highlights.json").read_text())
+    del data["source"]["start_timecode"], data["source"]["audio_channels"]
+    (old / "highlights.json").write_text(json.dumps(data))
+    write_timelines(old, ["otio"])
+    timeline = otio.adapters.read_from_file(str(old / "highlights.otio"))
+    _check_tracks(timeline, rate, start, audio_tracks=1)
 
 
 def test_fcp7_and_otio_sound_and_timecode(project):

@@ -45,7 +45,7 @@ from highlight.export import manifest as manifests
 from highlight.export import mlt
 from highlight.export.manifest import IntervalEntry, Manifest
 from highlight.export.timeline_rules import peak_name, to_frame
-from highlight.source import VideoInfo
+from highlight.source import VideoInfo, read_start_timecode
 
 # Rates editors know; a measured average within 1% of one of them is taken to be it.
 STANDARD_RATES = [
@@ -156,7 +156,8 @@ def source_facts(manifest: Manifest, path: Path) -> SourceFacts:
     """The recording at ``path`` as the timelines need it (exact rate, start timecode, sound)."""
     source = manifest.source
     rate = exact_frame_rate(source)
-    timecode = source.start_timecode
+    # A manifest from before probe recorded the start timecode: read it from the recording.
+    timecode = source.start_timecode or (read_start_timecode(path) if path.is_file() else "")
     return SourceFacts(
         rate=rate,
         stem=printable(path.stem),  # a name that is not UTF-8 shown escaped; the URI keeps its bytes
