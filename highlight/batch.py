@@ -280,8 +280,9 @@ def _reason_only(error: str, video: Path) -> str:
 def format_summary(report: BatchReport) -> str:
     """The table printed at the end of a run; names shown escaped, so that a newline in one cannot split its row."""
     rows = [("video", "status", "highlights", "length", "took", "notes")]
+    shared = _shared_notes(report.results)
     for r in report.results:
-        note = _reason_only(r.error, r.path) if r.error else "; ".join(r.notes)
+        note = _reason_only(r.error, r.path) if r.error else "; ".join(shared.get(n, n) for n in r.notes)
         rows.append(
             (
                 printable(r.path.name),
@@ -306,4 +307,21 @@ def format_summary(report: BatchReport) -> str:
         + f"{len(report.failed) - busy} failed; "
         f"{counted(total_highlights, 'highlight')}; {run_time:.1f}s{speed}"
     )
+    for note, label in shared.items():
+        times = sum(note in r.notes for r in report.results)
+        lines.append(f"{label} ({counted(times, 'recording')}): {note}")
     return "\n".join(lines)
+
+
+def _shared_notes(results: list[VideoResult]) -> dict[str, str]:
+    """Notes that several recordings have, each with the short label ('note 1') their rows show instead.
+
+    A hint such as "the highlights are 100% of the recording ..." would otherwise fill
+    every row of a folder of such recordings; it is said once, under the table.
+    """
+    seen: dict[str, int] = {}
+    for result in results:
+        for note in dict.fromkeys(result.notes):
+            seen[note] = seen.get(note, 0) + 1
+    repeated = [note for note, times in seen.items() if times > 1]
+    return {note: f"note {number}" for number, note in enumerate(repeated, 1)}

@@ -131,3 +131,17 @@ def test_a_contact_sheet_title_is_never_cut_off():
     band = sheet.crop((0, 0, sheet.width, 30)).convert("L")
     inked = [x for x in range(band.width) if any(band.getpixel((x, y)) > 128 for y in range(band.height))]
     assert inked and inked[-1] < sheet.width - 8, "the title runs into the right edge"
+
+
+def test_a_note_several_recordings_share_is_said_once_under_the_table():
+    from highlight.batch import BatchReport, format_summary
+    from highlight.runner import VideoResult
+
+    hint = "the highlights are 100% of the recording: mark the hoop"
+    results = [
+        VideoResult(Path(f"{name}.mp4"), None, "done", highlights=1, notes=notes)
+        for name, notes in (("a", [hint, "pose: 3 reps"]), ("b", [hint]), ("c", ["pose: 5 reps"]))
+    ]
+    lines = format_summary(BatchReport(results)).splitlines()
+    assert lines[1].endswith("note 1; pose: 3 reps") and lines[2].endswith("note 1") and lines[3].endswith("5 reps")
+    assert lines[-1] == f"note 1 (2 recordings): {hint}" and sum(hint in line for line in lines) == 1
