@@ -659,7 +659,10 @@ def recut(out_dir: Path, settings_changes: dict[str, Any], progress: Progress | 
     camera file (highlight.toml) applies below them, as it would for a new run.
     """
     manifest = manifests.load(out_dir)
-    settings = settings_from_dict(manifest.settings)
+    try:
+        settings = settings_from_dict(manifest.settings)
+    except (TypeError, ValueError) as error:  # a hand-edited value: blame the file, not the code
+        raise HighlightError(f"{manifests.manifest_path(out_dir)}: settings: {error}") from None
     camera = cut_layer(manifest.recording(out_dir), manifest.camera_file, manifest.settings_from)
     origins = {**manifest.settings_from, **dict.fromkeys(camera.values, camera.origin)}
     origins.update(dict.fromkeys(settings_changes, COMMAND_LINE))

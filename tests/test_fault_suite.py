@@ -805,3 +805,36 @@ def test_a_recording_in_one_gop_is_decoded_once_for_the_motion_plate(tmp_path, m
     clean = len(passes) == 1 and len(set(delivered)) == len(delivered) and len(delivered) >= plate - 1
     _kind("one-GOP recording: plate decoded in one pass", clean)
     assert clean, f"{len(passes)} passes from the keyframe, {len(delivered)} frames delivered for {plate} plate frames"
+
+
+def test_a_manifest_of_the_wrong_shape_is_one_line_blaming_it(recording, tmp_path, capfd):
+    """Hand edits that leave a value where an object, a text or a setting belongs: one line naming the manifest
+    from cut, export and report (the guard's "a bug" line and report file are for bugs, not for bad files)."""
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    shutil.copy(recording, inputs / "a.mp4")
+    assert _quick_run(capfd, str(inputs), "--out", str(out))[0] == 0
+    manifest_file = out / "a" / manifests.MANIFEST_FILE
+    original = json.loads(manifest_file.read_text())
+    edits = {
+        "source a text": lambda m: m.update(source="x"),
+        "source.path a number": lambda m: m["source"].update(path=5),
+        "settings.intervals a text": lambda m: m["settings"].update(intervals="x"),
+        "settings.slowmo a text": lambda m: m["settings"].update(slowmo="x"),
+        "decode a text": lambda m: m.update(decode="x"),
+        "settings_from a list": lambda m: m.update(settings_from=[1]),
+    }
+    for what, edit in edits.items():
+        edited = json.loads(json.dumps(original))
+        edit(edited)
+        manifest_file.write_text(json.dumps(edited))
+        lines = [cli(capfd, *command)[2] for command in (["cut", str(out / "a")], ["export", str(out / "a")])]
+        lines.append(cli(capfd, "report", str(out))[2])
+        clean = all("a bug" not in err and "Traceback" not in err for err in lines)
+        clean = clean and one_error_line(
+            lines[0], str(manifest_file)
+        )  # export may not need the field: done, or one line
+        clean = clean and (not lines[1].strip() or one_error_line(lines[1], str(manifest_file)))
+        _kind(f"manifest {what}", clean)
+        assert clean, (what, lines)
+    manifest_file.write_text(json.dumps(original))

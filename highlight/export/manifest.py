@@ -142,7 +142,23 @@ def source_from_dict(data: dict[str, Any]) -> VideoInfo:
         "start_timecode": "",
         "audio_channels": 0,
     }
-    return VideoInfo(**{name: data.get(name, default) for name, default in defaults.items()})
+    if not isinstance(data, dict):
+        raise TypeError(f"source {data!r}: expected an object")
+    return VideoInfo(
+        **{name: _as_type_of(default, data.get(name, default), name) for name, default in defaults.items()}
+    )
+
+
+def _as_type_of(default: Any, value: Any, name: str) -> Any:
+    """``value`` as the type of ``default`` (a whole float for an int field is fine); TypeError naming the field."""
+    kind = type(default)
+    if kind is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if kind is int and isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
+        return int(value)
+    if isinstance(value, kind):
+        return value
+    raise TypeError(f"source.{name} {value!r}: expected a {kind.__name__}")
 
 
 @dataclass
@@ -306,6 +322,7 @@ class Manifest:
         """Version 1 or 2; KeyError, TypeError or ValueError where a field has the wrong shape."""
         known = {f.name for f in fields(cls)} - {"extra"}
         plugin_intervals = data.get("plugin_intervals")
+        _check_objects(data)
         return cls(
             source=source_from_dict(data.get("source") or {}),
             settings=dict(data.get("settings") or {}),
@@ -335,6 +352,32 @@ class Manifest:
         (``highlight cut``) is written by this writer, so it says the current version."""
         self.format = FORMAT_VERSION
         write_json(Path(folder) / MANIFEST_FILE, self.to_dict())
+
+
+def _check_objects(data: dict[str, Any]) -> None:
+    """TypeError naming the field where a hand edit left a value where an object (or a text) belongs.
+
+    Checked when the file is read, so that ``cut``, ``export`` and ``report`` blame the
+    manifest in one line instead of failing later on whatever touches the field first.
+    """
+    settings = data.get("settings") or {}
+    objects = {
+        "settings": settings,
+        "settings.intervals": settings.get("intervals", {}) if isinstance(settings, dict) else {},
+        "settings.clip": settings.get("clip", {}) if isinstance(settings, dict) else {},
+        "applied_intervals": data.get("applied_intervals") or {},
+        "detector": data.get("detector") or {},
+        "plugins": data.get("plugins") or {},
+        "timing": data.get("timing") or {},
+        "decode": data.get("decode") or {},
+        "settings_from": data.get("settings_from") or {},
+    }
+    for name, value in objects.items():
+        if not isinstance(value, dict):
+            raise TypeError(f"{name} {value!r}: expected an object")
+    for name in ("camera_file",):
+        if data.get(name) is not None and not isinstance(data[name], str):
+            raise TypeError(f"{name} {data[name]!r}: expected a text")
 
 
 def _interval_entry(position: int, data: Any) -> IntervalEntry:
