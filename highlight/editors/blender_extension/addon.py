@@ -13,15 +13,18 @@ import bpy
 
 from . import operators, panel, settings
 
+# In the order Blender needs them: the property group before the operators and panel that use it.
+CLASSES = (
+    settings.HighlightPreferences,
+    settings.HighlightSettings,
+    *operators.CLASSES,
+    panel.SEQUENCER_PT_highlights,
+)
+
 
 def register() -> None:
     """Blender calls this when the extension is enabled."""
-    for cls in (
-        settings.HighlightPreferences,
-        settings.HighlightSettings,
-        *operators.CLASSES,
-        panel.SEQUENCER_PT_highlights,
-    ):
+    for cls in CLASSES:
         bpy.utils.register_class(cls)
     bpy.types.Scene.highlight = bpy.props.PointerProperty(type=settings.HighlightSettings)
 
@@ -30,7 +33,5 @@ def unregister() -> None:
     """Blender calls this when the extension is disabled: a running analysis is stopped first."""
     operators.find.stop_running_job()
     del bpy.types.Scene.highlight
-    for cls in reversed(
-        (settings.HighlightPreferences, settings.HighlightSettings, *operators.CLASSES, panel.SEQUENCER_PT_highlights)
-    ):
+    for cls in reversed(CLASSES):
         bpy.utils.unregister_class(cls)
