@@ -145,3 +145,21 @@ def test_a_note_several_recordings_share_is_said_once_under_the_table():
     lines = format_summary(BatchReport(results)).splitlines()
     assert lines[1].endswith("note 1; pose: 3 reps") and lines[2].endswith("note 1") and lines[3].endswith("5 reps")
     assert lines[-1] == f"note 1 (2 recordings): {hint}" and sum(hint in line for line in lines) == 1
+
+
+def test_the_live_status_line_writes_where_stderr_is_when_it_starts(monkeypatch):
+    """A quiet command points sys.stderr at the terminal's own descriptor: the status line must follow it."""
+    import io
+
+    from highlight.live.status import StatusLine
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    status = StatusLine()
+    status.show("live 00:00:01.00  quiet")
+    status.end()
+    assert "live 00:00:01.00  quiet" in screen.getvalue()

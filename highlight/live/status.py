@@ -63,9 +63,9 @@ def _last_form_flag(result: dict[str, Any]) -> str:
 class StatusLine:
     """Rewrites one terminal line (only on a terminal: a log file gets the log lines, not this)."""
 
-    def __init__(self, stream: TextIO = sys.stderr):
-        self.stream = stream
-        self.enabled = stream.isatty()
+    def __init__(self, stream: TextIO | None = None):
+        self.stream = stream or sys.stderr  # read now: a quiet command points sys.stderr elsewhere than at import
+        self.enabled = self.stream.isatty()
         self._shown = 0.0
 
     def show(self, text: str) -> None:
