@@ -477,15 +477,16 @@ def test_cut_with_no_scores_changes_nothing_and_says_why(recording, tmp_path, ca
     shutil.copy(recording, inputs / "a.mp4")
     assert _quick_run(capfd, str(inputs), "--out", str(out))[0] == 0
     scores = out / "a" / "scores.csv"
-    for what, text in (
-        ("empty scores.csv", ""),
-        ("header only", "time_s,score,refined\n"),
-        ("outside the recording", "time_s,score,refined\n900.0,0.9,0\n"),
+    for what, text, says in (
+        ("empty scores.csv", "", "nothing was changed"),
+        ("header only", "time_s,score,refined\n", "nothing was changed"),
+        ("outside the recording", "time_s,score,refined\n900.0,0.9,0\n", "nothing was changed"),
+        ("a time that is not a number", "time_s,score,refined\n0.0,0.9,0\nnan,0.9,0\n", "not a finite number"),
     ):
         scores.write_text(text)
         before = source_hashes(out)
         code, _, err = cli(capfd, "cut", str(out / "a"), "--threshold", "0.6")
-        clean = code == 1 and source_hashes(out) == before and one_error_line(err, "nothing was changed")
+        clean = code == 1 and source_hashes(out) == before and one_error_line(err, says)
         _kind(f"cut with {what}", clean)
         assert clean, err
 

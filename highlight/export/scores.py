@@ -41,7 +41,7 @@ def write_scores(path: Path, times: np.ndarray, scores: np.ndarray, refined: np.
 def read_scores(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(times, scores, refined); raise HighlightError if the file is missing or malformed."""
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
+        with open(path, newline="", encoding="utf-8-sig") as handle:  # -sig: a spreadsheet that saved it adds a BOM
             rows = list(csv.DictReader(handle))
         times = np.array([float(row["time_s"]) for row in rows])
         scores = np.array([float(row["score"]) for row in rows])
@@ -50,4 +50,7 @@ def read_scores(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         raise HighlightError(f"{path}: not found (was this folder written by `highlight run`?)") from None
     except (KeyError, ValueError) as error:
         raise HighlightError(f"{path}: malformed scores file ({error})") from None
-    return times, scores, refined
+    if not (np.isfinite(times).all() and np.isfinite(scores).all()):
+        raise HighlightError(f"{path}: malformed scores file (a time or score that is not a finite number)")
+    order = np.argsort(times, kind="stable")  # written in time order; a hand edit may not be
+    return times[order], scores[order], refined[order]
