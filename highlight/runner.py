@@ -89,6 +89,7 @@ class VideoResult:
             float(data.get("run_seconds", 0.0)),
             str(data.get("error", "")),
             list(data.get("notes", [])),
+            [(str(template), str(text)) for template, text in data.get("warnings", [])],
         )
 
 

@@ -163,3 +163,14 @@ def test_the_live_status_line_writes_where_stderr_is_when_it_starts(monkeypatch)
     status.show("live 00:00:01.00  quiet")
     status.end()
     assert "live 00:00:01.00  quiet" in screen.getvalue()
+
+
+def test_warnings_come_back_from_worker_processes_and_cluster_tasks():
+    """Their results travel as JSON (watch's workers, Ray tasks): the warnings must survive it."""
+    import json
+
+    from highlight.runner import VideoResult
+
+    result = VideoResult(Path("a.mp4"), None, "done", warnings=[("%s: cannot join %s", "a.mp4: cannot join mpeg4")])
+    again = VideoResult.from_dict(json.loads(json.dumps(result.to_dict())))
+    assert again.warnings == result.warnings
