@@ -138,6 +138,13 @@ class MotionScorer(Scorer):
             maximum=255,
         ),
         Option(
+            "person_height",
+            "number",
+            0.06,
+            "Smallest height of someone in view, as a fraction of the frame (or region) height: "
+            "only a blob this tall (or cut by the frame's edge) holds a presence.",
+        ),
+        Option(
             "hold",
             "seconds",
             300.0,
@@ -174,6 +181,7 @@ class MotionScorer(Scorer):
         super().__init__(sample_fps, regions, excludes, **options)
         self._view: _View | None = None
         self._empty: np.ndarray | None = None  # the last sample with nothing in view
+        self._plate: np.ndarray | None = None  # the scene as it looks most of the time (median over the video)
         self._present = False
         self._still_since: float = 0.0  # seconds since the adaptive model last saw motion
         self._last_time: float | None = None  # of the last regular (learning) sample
@@ -203,13 +211,14 @@ class MotionScorer(Scorer):
         self._model = self._new_model()
         frame_size = (source.info.width, source.info.height)
         self._view = make_view(parse_regions(self.regions), parse_regions(self.excludes), frame_size, self.width)
-        self._empty, self._present, self._still_since, self._last_time = None, False, 0.0, None
+        self._empty, self._plate, self._present, self._still_since, self._last_time = None, None, False, 0.0, None
         images = self._spread_frames(source)
         if len(images) < 3:
             return
         plate = np.median(np.stack(images), axis=0).astype(np.uint8)
         self._brightness = float(plate.mean()) or 128.0
         self._empty = plate  # until a sample with nothing moving is seen
+        self._plate = plate
         # Start from the plate, then let the spread frames teach each pixel its real
         # variance (seeding with the plate alone leaves it near zero, and every bit of
         # noise would be foreground until the model caught up). Someone in one or two
@@ -284,32 +293,57 @@ class MotionScorer(Scorer):
         for k, (t, image) in enumerate(zip(times, images)):
             gap = t - self._last_time if self._last_time is not None else 1.0 / self.sample_fps
             rate = self.learning_rate_after(gap) if learn else 0.0
-            moving = self._blob_area(
-                self._model.apply(image, learningRate=rate), image, self._model.getBackgroundImage()
-            )
-            still = self._blob_area(self._differs_from_empty(image), image, self._empty) if self._present else 0.0
+            motion = self._model.apply(image, learningRate=rate)
+            moving = self._blob_area(motion, image, self._model.getBackgroundImage())
+            held = self._differs_from_empty(image) if self._present else None
+            still = self._blob_area(held, image, self._empty, person=True) if held is not None else 0.0
             if learn:
-                self._follow_presence(image, moving, still, gap)
+                self._follow_presence(image, moving, still, self._moves_near(motion, held, still), gap)
                 self._last_time = t
             scores[k] = 1.0 - math.exp(-max(moving, still) / self.reference_area)
         return scores
 
+    def _moves_near(self, motion: np.ndarray, held: np.ndarray | None, still: float) -> bool:
+        """Whether something moves where the held person is: only that keeps a still presence from expiring.
+
+        Noise, leaves or a clock elsewhere in the picture never stop, and must not keep
+        someone "present" who left behind a difference (a moved chair) an hour ago.
+        """
+        if held is None or still == 0.0:
+            return False
+        near = cv2.dilate(held, self._kernel, iterations=2)
+        return bool(cv2.countNonZero(cv2.bitwise_and(cv2.morphologyEx(motion, cv2.MORPH_OPEN, self._kernel), near)))
+
     def _differs_from_empty(self, image: np.ndarray) -> np.ndarray:
-        """Pixels that are not the empty scene: a person standing still is still there."""
+        """Pixels unlike both pictures of the empty scene: a person standing still is still there.
+
+        The empty scene is known twice: the last sample before the entry in which nothing
+        moved (it follows the light through the day) and the plate, the median over the
+        whole video (nothing that comes and goes is in it). The last quiet sample can
+        already hold the start of the visit (a door opening, too slowly for the motion
+        model), and after they leave the room differs from it for good; the plate can
+        lag the light. Someone in view differs from both.
+        """
         if self._empty is None or self._empty.shape != image.shape:
             return np.zeros_like(image)
-        return cv2.threshold(cv2.absdiff(image, self._empty), self.hold_threshold, 255, cv2.THRESH_BINARY)[1]
+        unlike = cv2.threshold(cv2.absdiff(image, self._empty), self.hold_threshold, 255, cv2.THRESH_BINARY)[1]
+        if self._plate is not None and self._plate.shape == image.shape:
+            unlike_plate = cv2.absdiff(image, self._plate)
+            unlike = cv2.bitwise_and(
+                unlike, cv2.threshold(unlike_plate, self.hold_threshold, 255, cv2.THRESH_BINARY)[1]
+            )
+        return unlike
 
-    def _follow_presence(self, image: np.ndarray, moving: float, still: float, gap: float) -> None:
+    def _follow_presence(self, image: np.ndarray, moving: float, still: float, moves_near: bool, gap: float) -> None:
         """Update, on regular samples only, whether someone is in view and what empty looks like.
 
-        An entry is motion of at least ``reference_area``; a presence lasts while the
-        picture differs from the empty scene, and gives up after ``hold`` seconds with
-        no motion at all (something left behind is part of the scene now). With nothing
-        moving and nobody held, this sample is the newest empty scene: it follows the
-        light as the day goes on.
+        An entry is motion of at least ``reference_area``; a presence lasts while a
+        person-sized part of the picture differs from the empty scene, and gives up
+        after ``hold`` seconds with nothing moving there (something left behind is part
+        of the scene now). With nothing moving and nobody held, this sample is the
+        newest empty scene: it follows the light as the day goes on.
         """
-        self._still_since = 0.0 if moving > 0 else self._still_since + gap
+        self._still_since = 0.0 if moves_near or not self._present else self._still_since + gap
         if not self._present:
             if moving >= self.reference_area:
                 self._present = True
@@ -320,11 +354,15 @@ class MotionScorer(Scorer):
             if moving == 0.0:
                 self._empty = image.copy()
 
-    def _blob_area(self, mask: np.ndarray, image: np.ndarray, background: np.ndarray | None) -> float:
+    def _blob_area(
+        self, mask: np.ndarray, image: np.ndarray, background: np.ndarray | None, person: bool = False
+    ) -> float:
         """Foreground fraction of the looked-at pixels, counting only blobs of at least ``min_blob``.
 
         A blob whose pixels are the background's texture, only brighter or darker (a
         cloud's shadow, a lamp), is light, not something in view: it is not counted.
+        ``person``: only blobs that could be someone count, at least ``person_height``
+        tall or cut by the edge of the picture (someone partly in view).
         """
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, self._kernel)
         view_mask = self._view.mask if self._view is not None else None
@@ -338,9 +376,22 @@ class MotionScorer(Scorer):
         total = 0.0
         for contour in contours:
             area = cv2.contourArea(contour)
-            if area >= smallest and not self._relit(contour, image, background):
+            if area < smallest or (person and not self._could_be_someone(contour, mask.shape)):
+                continue
+            if not self._relit(contour, image, background):
                 total += area
         return total / looked_at
+
+    def _could_be_someone(self, contour: np.ndarray, shape: tuple[int, ...]) -> bool:
+        """Tall enough to be a person (``person_height`` of the picture), or cut by its edge.
+
+        Specks of noise, a flickering digit of a burned-in clock, a shadow's rim are
+        short; a person far away is still a few percent of the height, and one at the
+        edge of the frame is cut off there, so any size will do for them.
+        """
+        x, y, w, h = cv2.boundingRect(contour)
+        at_edge = x <= 0 or y <= 0 or x + w >= shape[1] or y + h >= shape[0]
+        return at_edge or h >= self.person_height * shape[0]
 
     def _relit(self, contour: np.ndarray, image: np.ndarray, background: np.ndarray | None) -> bool:
         """The blob is the background under other light: its texture correlates with the background's.

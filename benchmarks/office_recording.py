@@ -1,0 +1,166 @@
+"""Long office recordings with known visits, made from the real CDnet office clip.
+
+    python benchmarks/office_recording.py OUT.mp4 [--minutes 10] [--size 1920x1080] [--foliage]
+
+``../shared/bench/make_long_office.py`` lays out the real clip's empty room (with its
+camera noise) and its visit, three times, and writes the ground truth beside the video.
+This helper reuses that layout (the same source frame for every output frame, the same
+ground truth) and adds what that script does not do:
+
+* another length (``--minutes``: visits at 2/10, 5/10 and 8/10 of it, as the script's
+  default 120, 300, 480 s in 10 minutes) or another size (``--size``): a 30-minute
+  1080p encode takes most of an hour on two shared cores, 640x360 a fraction of that;
+* ``--foliage``: a plant in the foreground over the lower-left quarter of the frame,
+  its leaves swaying in the wind all the time (each leaf on its own phase, with gusts),
+  drawn at the source's resolution before the upscale so it looks as filmed. Nobody is
+  in view because of it: the ground truth stays the visits.
+
+The ground truth is written to ``OUT.json`` in the script's format
+(``gt_presence_intervals_s``), and the video to a temporary name renamed when done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import cv2
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("HIGHLIGHT_SHARED", REPO.parent / "shared"))
+OFFICE = SHARED / "data" / "videos" / "office_cdnet.mp4"
+MAKER = SHARED / "bench" / "make_long_office.py"
+
+
+def office_maker() -> ModuleType:
+    """make_long_office.py (a script, not a package module), for its layout and framing."""
+    spec = importlib.util.spec_from_file_location("make_long_office", MAKER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def read_frames(path: Path) -> list[np.ndarray]:
+    capture = cv2.VideoCapture(str(path))
+    frames = []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        frames.append(frame)
+    capture.release()
+    return frames
+
+
+class Foliage:
+    """A plant's leaves over one quarter of a frame, swaying: clutter that moves all the time.
+
+    Leaves hang from a few branches; each swings on its own phase and frequency (0.3 to
+    1.5 Hz, as leaves in a breeze), by a few percent of the frame, and gusts push all of
+    them the same way for seconds at a time.
+    """
+
+    def __init__(self, frame_size: tuple[int, int], seed: int = 7):
+        width, height = frame_size
+        rng = np.random.default_rng(seed)
+        self.box = (0, height // 2, width // 2, height)  # left, top, right, bottom: the lower-left quarter
+        left, top, right, bottom = self.box
+        count = 90
+        self.anchor = np.column_stack(
+            [rng.uniform(left, right, count), rng.uniform(top - 0.05 * height, bottom, count)]
+        )
+        self.frequency = rng.uniform(0.3, 1.5, count)
+        self.phase = rng.uniform(0, 2 * np.pi, count)
+        self.amplitude = rng.uniform(0.01, 0.04, count) * height
+        self.axes = np.column_stack([rng.uniform(0.03, 0.06, count), rng.uniform(0.012, 0.025, count)]) * height
+        self.angle = rng.uniform(0, 180, count)
+        self.colour = np.column_stack(
+            [rng.uniform(20, 60, count), rng.uniform(90, 170, count), rng.uniform(30, 80, count)]
+        )  # BGR greens
+        self.gust_phase = rng.uniform(0, 2 * np.pi, 3)
+
+    def gust(self, t: float) -> float:
+        return float(np.sin(0.21 * t + self.gust_phase[0]) * np.sin(0.07 * t + self.gust_phase[1]))
+
+    def draw(self, frame: np.ndarray, t: float) -> np.ndarray:
+        out = frame.copy()
+        left, top, right, bottom = self.box
+        height = frame.shape[0]
+        sway = self.amplitude * np.sin(2 * np.pi * self.frequency * t + self.phase) + 0.04 * height * self.gust(t)
+        layer = out[top:bottom, left:right]
+        for k in range(len(sway)):
+            x = self.anchor[k, 0] + sway[k] - left
+            y = self.anchor[k, 1] + 0.3 * abs(sway[k]) - top
+            axes = (max(1, int(self.axes[k, 0])), max(1, int(self.axes[k, 1])))
+            angle = self.angle[k] + 8 * sway[k] / max(self.amplitude[k], 1e-6)
+            cv2.ellipse(layer, (int(x), int(y)), axes, angle, 0, 360, self.colour[k].tolist(), -1, cv2.LINE_AA)
+        return out
+
+
+def build(output: Path, minutes: float, size: tuple[int, int], foliage: bool) -> list[list[float]]:
+    """Encode the recording; returns the ground truth visits [start, end) in seconds."""
+    maker = office_maker()
+    maker.W, maker.H = size  # its framing functions read these
+    frames = read_frames(OFFICE)
+    n_out = int(round(minutes * 60 * maker.OUT_FPS))
+    onsets = [minutes * 60 * f for f in (0.2, 0.5, 0.8)]
+    source_of, blocks, _ = maker.build_mapping(n_out, onsets)
+    in_block = np.zeros(n_out, bool)
+    for block in blocks:
+        in_block[block["out_start"] : block["out_end"]] = True
+    present = in_block & (source_of >= maker.PERSON_FIRST) & (source_of <= maker.PERSON_LAST)
+    truth = [[s / maker.OUT_FPS, e / maker.OUT_FPS] for s, e in maker.runs(present)]
+    plant = Foliage((frames[0].shape[1], frames[0].shape[0])) if foliage else None
+    import imageio_ffmpeg
+
+    tmp = output.with_name(output.stem + ".tmp" + output.suffix)
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo"]
+    command += ["-pix_fmt", "bgr24", "-s", f"{size[0]}x{size[1]}", "-r", str(maker.OUT_FPS), "-i", "-", "-an"]
+    command += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"]
+    command += ["-g", str(maker.OUT_FPS), "-keyint_min", str(maker.OUT_FPS), "-sc_threshold", "0", str(tmp)]
+    encoder = subprocess.Popen(command, stdin=subprocess.PIPE)
+    try:
+        for k in range(n_out):
+            frame = frames[int(source_of[k])]
+            if plant is not None:
+                frame = plant.draw(frame, k / maker.OUT_FPS)
+            encoder.stdin.write(maker.fit_frame(frame, "pad").tobytes())
+        encoder.stdin.close()
+        if encoder.wait(timeout=600) != 0:
+            raise RuntimeError(f"ffmpeg exited with {encoder.returncode} writing {tmp}")
+    finally:
+        if encoder.poll() is None:
+            encoder.kill()
+    tmp.rename(output)
+    about = {"gt_presence_intervals_s": truth, "size": list(size), "minutes": minutes, "foliage": foliage}
+    output.with_suffix(".json").write_text(json.dumps(about, indent=1))
+    return truth
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    width, height = (int(v) for v in text.lower().split("x"))
+    return width, height
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("output", type=Path)
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--size", type=parse_size, default=(1920, 1080), help="WIDTHxHEIGHT")
+    parser.add_argument("--foliage", action="store_true", help="a swaying plant over the lower-left quarter")
+    args = parser.parse_args()
+    if not OFFICE.is_file() or not MAKER.is_file():
+        sys.exit(f"office_recording: {OFFICE} or {MAKER} is missing (set HIGHLIGHT_SHARED)")
+    truth = build(args.output, args.minutes, args.size, args.foliage)
+    print(f"wrote {args.output}; visits (s): {truth}")
+
+
+if __name__ == "__main__":
+    main()
