@@ -569,6 +569,9 @@ def process_video(
         refined = analysis.refined
         write_scores(out_dir / SCORES_FILE, times, scores, refined)
         manifest.plugins = analysis.plugin_results
+        manifest.detector = scorer.describe()  # with what the pass found out (a moving camera)
+        if manifest.detector.get("camera"):
+            log.info("%s: %s", path.name, manifest.detector["camera"])
         manifest.timing = analysis.timing
         manifest.decode = analysis.decode_stats
         manifest.plugin_intervals = [Interval(i.start, i.end) for i in analysis.plugin_intervals]

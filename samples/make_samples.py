@@ -104,6 +104,10 @@ def render(
     still: bool = False,
     exposure_step: float | None = None,
     cloud: tuple[float, float] | None = None,
+    noise: float = 2.5,
+    sway: tuple[float, float, float, float] | None = None,
+    pan: float = 0.0,
+    edge: bool = False,
 ) -> list[list[float]]:
     """Encode the sample; return the intervals in which the player is in view, in seconds.
 
@@ -111,11 +115,17 @@ def render(
     1080p30, sensor noise and all); the default, quality-based, makes small files.
     ``still``: the player stands still between walking in and out. ``exposure_step``
     (s): the exposure rises for good; ``cloud`` (start, end s): a shadow drifts across.
+    ``noise``: the sensor noise's standard deviation (grey levels). ``sway`` (left, top,
+    width, height as fractions): a striped flag there waves all the time, with nobody in
+    view because of it. ``pan``: the camera pans right by this fraction of the width a
+    second, following the player (who then stays near the middle of the picture).
+    ``edge``: the player walks along the top edge with only their legs in view.
     """
     visible: list[bool] = []
     rng = np.random.default_rng(seed + 1)
-    scene = _scene(width, height, seed).astype(np.float32)
-    noise = rng.normal(0, 2.5, (8,) + scene.shape).astype(np.float32)  # sensor noise, drawn once
+    scene_width = width + int(np.ceil(pan * width * seconds)) + 1
+    scene = _scene(scene_width, height, seed).astype(np.float32)
+    grain = rng.normal(0, noise, (8, height, width, 3)).astype(np.float32)  # sensor noise, drawn once
     with av.open(str(path), "w") as out:
         video = out.add_stream("libx264", rate=fps)
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
@@ -129,12 +139,17 @@ def render(
         for i in range(n_frames):
             t = float(i / fps)
             light = _light(t, seconds, exposure_jump, exposure_step) * _cloud_shade(t, cloud, width, height)
-            frame = scene * light + noise[rng.integers(len(noise))]
+            left = int(pan * width * t)
+            frame = scene[:, left : left + width] * light + grain[rng.integers(len(grain))]
+            if sway is not None:
+                _draw_flag(frame, sway, t)
             in_view = False
             for visit in visits:
                 x = _player_x(t, visit, width, still)
+                if x is not None and pan:
+                    x = width * 0.5 + 0.05 * width * np.sin(2 * np.pi * t)  # followed: near the middle
                 if x is not None:
-                    in_view |= _draw_player(frame, x, height * 0.85, 1.0)
+                    in_view |= _draw_player(frame, x, height * (0.1 if edge else 0.85), 1.0)
             visible.append(in_view)
             image = av.VideoFrame.from_ndarray(np.clip(frame, 0, 255).astype(np.uint8), format="rgb24")
             for packet in video.encode(image):
@@ -144,6 +159,18 @@ def render(
         if sound is not None:
             _write_audio(out, sound, seconds, visits)
     return _runs(visible, fps)
+
+
+def _draw_flag(frame: np.ndarray, box: tuple[float, float, float, float], t: float) -> None:
+    """A striped flag in ``box`` (fractions), waving: each column swings on a travelling wave."""
+    height, width = frame.shape[:2]
+    x0, y0 = int(box[0] * width), int(box[1] * height)
+    w, h = int(box[2] * width), int(box[3] * height)
+    ys = np.arange(h)[:, np.newaxis]
+    xs = np.arange(w)[np.newaxis, :]
+    wave = 0.15 * h * np.sin(2 * np.pi * (0.8 * t - xs / max(w, 1))) * (xs / max(w, 1))
+    stripe = (((ys + wave) // max(h // 5, 1)) % 2).astype(bool)
+    frame[y0 : y0 + h, x0 : x0 + w] = np.where(stripe[..., np.newaxis], (230, 230, 240), (200, 30, 40))
 
 
 def _runs(flags: list[bool], fps: Fraction) -> list[list[float]]:

@@ -143,6 +143,8 @@ class MotionScorer(Scorer):
             0.06,
             "Smallest height of someone in view, as a fraction of the frame (or region) height: "
             "only a blob this tall (or cut by the frame's edge) holds a presence.",
+            minimum=0,
+            maximum=1,
         ),
         Option(
             "hold",
@@ -159,6 +161,14 @@ class MotionScorer(Scorer):
             "Grey levels of texture the light-change test needs to see.",
             minimum=0,
             maximum=255,
+        ),
+        Option(
+            "camera_shift",
+            "number",
+            0.01,
+            "The whole picture shifting by this fraction of its width between samples is the camera moving.",
+            minimum=0,
+            maximum=1,
         ),
         Option(
             "relit_correlation",
@@ -189,6 +199,8 @@ class MotionScorer(Scorer):
         self._model = self._new_model()
         self._kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
         self._brightness = 128.0
+        self._previous: np.ndarray | None = None  # the last regular sample, to measure the camera's motion
+        self._camera_samples = [0, 0]  # regular samples in which the camera moved, of all
 
     def _new_model(self):
         samples = max(10, int(self.history * self.sample_fps))
@@ -212,6 +224,7 @@ class MotionScorer(Scorer):
         frame_size = (source.info.width, source.info.height)
         self._view = make_view(parse_regions(self.regions), parse_regions(self.excludes), frame_size, self.width)
         self._empty, self._plate, self._present, self._still_since, self._last_time = None, None, False, 0.0, None
+        self._previous, self._camera_samples = None, [0, 0]
         images = self._spread_frames(source)
         if len(images) < 3:
             return
@@ -294,7 +307,14 @@ class MotionScorer(Scorer):
             gap = t - self._last_time if self._last_time is not None else 1.0 / self.sample_fps
             rate = self.learning_rate_after(gap) if learn else 0.0
             motion = self._model.apply(image, learningRate=rate)
-            moving = self._blob_area(motion, image, self._model.getBackgroundImage())
+            previous = self._previous
+            shift = self._camera_motion(previous, image) if learn else None
+            if learn:
+                self._previous = image
+            if shift is not None:  # the background moved: only what moves against it counts
+                motion = self._moves_against_camera(previous, image, shift)
+                self._present = False  # no fixed empty scene to hold a still person against
+            moving = self._blob_area(motion, image, self._model.getBackgroundImage() if shift is None else None)
             held = self._differs_from_empty(image) if self._present else None
             still = self._blob_area(held, image, self._empty, person=True) if held is not None else 0.0
             if learn:
@@ -302,6 +322,72 @@ class MotionScorer(Scorer):
                 self._last_time = t
             scores[k] = 1.0 - math.exp(-max(moving, still) / self.reference_area)
         return scores
+
+    def _camera_motion(self, previous: np.ndarray | None, image: np.ndarray) -> np.ndarray | None:
+        """How the whole picture moved since the last regular sample (a 2x3 similarity), if the camera moved.
+
+        Corners tracked from the previous sample (pyramidal Lucas-Kanade), then the one
+        similarity (shift, turn, zoom) that the most of them agree on (RANSAC, at least
+        a third of them: repeated texture mismatches some): a person or a car moving on
+        their own are outliers. With a fixed
+        camera the agreed motion is nil; under ``camera_shift`` of the width counts as
+        still (noise, a tripod's tremor).
+        """
+        if previous is None or previous.shape != image.shape or self._view is None or self._view.mask is not None:
+            return None
+        self._camera_samples[1] += 1
+        corners = cv2.goodFeaturesToTrack(previous, maxCorners=120, qualityLevel=0.01, minDistance=5)
+        if corners is None or len(corners) < 12:
+            return None
+        tracked, found, _ = cv2.calcOpticalFlowPyrLK(previous, image, corners, None, winSize=(15, 15), maxLevel=3)
+        ok = found.ravel() == 1
+        if ok.sum() < 12:
+            return None
+        matrix, inliers = cv2.estimateAffinePartial2D(
+            corners[ok], tracked[ok], method=cv2.RANSAC, ransacReprojThreshold=1.0
+        )
+        if matrix is None or inliers.sum() < max(12, 0.3 * ok.sum()):  # no motion most corners agree on
+            return None
+        height, width = image.shape[:2]
+        centre = np.array([width / 2, height / 2, 1.0])
+        moved = np.array([[0.0, 0.0, 1.0], [width / 2, 0.0, 0.0], [0.0, height / 2, 0.0]])
+        displacement = max(
+            float(np.hypot(*(matrix @ point - point[:2]))) for point in (centre, centre + moved[1], centre + moved[2])
+        )
+        if displacement < self.camera_shift * width:
+            return None
+        self._camera_samples[0] += 1
+        return matrix.astype(np.float32)
+
+    def _moves_against_camera(self, previous: np.ndarray, image: np.ndarray, motion: np.ndarray) -> np.ndarray:
+        """Pixels that differ from the previous sample moved as the camera moved: what moves on its own.
+
+        What the camera brought into view has nothing to compare with and is left out.
+        """
+        height, width = image.shape[:2]
+        moved = cv2.warpAffine(previous, motion, (width, height))
+        seen_before = cv2.warpAffine(np.full_like(previous, 255), motion, (width, height))
+        seen_before = cv2.erode(seen_before, self._kernel, iterations=2)
+        mask = cv2.threshold(cv2.absdiff(image, moved), self.hold_threshold, 255, cv2.THRESH_BINARY)[1]
+        return cv2.bitwise_and(mask, seen_before)
+
+    def camera_note(self) -> str | None:
+        """One line for the manifest when the camera moved: what the scorer did about it."""
+        moved, seen = self._camera_samples
+        if not moved:
+            return None
+        return (
+            f"the camera moved in {moved} of {seen} samples ({100 * moved / max(seen, 1):.0f}%): there, motion was "
+            "measured against the previous sample moved as the camera moved (tracked corners), "
+            "and nobody standing still is held"
+        )
+
+    def describe(self) -> dict:
+        described = super().describe()
+        note = self.camera_note()
+        if note:
+            described["camera"] = note
+        return described
 
     def _moves_near(self, motion: np.ndarray, held: np.ndarray | None, still: float) -> bool:
         """Whether something moves where the held person is: only that keeps a still presence from expiring.
