@@ -45,6 +45,8 @@ import numpy as np
 from highlight.options import Option
 from highlight.regions import Region, parse_regions, region_mask
 from highlight.scorers.base import Scorer
+from highlight.scorers.camera import camera_motion, moves_against_camera
+from highlight.scorers.clutter import ClutterMap
 from highlight.source import Frame, VideoSource, fit_size
 
 
@@ -197,6 +199,7 @@ class MotionScorer(Scorer):
         self._last_time: float | None = None  # of the last regular (learning) sample
         self._next_times: list[float] = []  # of the images of the next ``score`` call (``expect_times``)
         self._model = self._new_model()
+        self._clutter = ClutterMap((1, 1), self.history)
         self._kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
         self._brightness = 128.0
         self._previous: np.ndarray | None = None  # the last regular sample, to measure the camera's motion
@@ -225,7 +228,10 @@ class MotionScorer(Scorer):
         self._view = make_view(parse_regions(self.regions), parse_regions(self.excludes), frame_size, self.width)
         self._empty, self._plate, self._present, self._still_since, self._last_time = None, None, False, 0.0, None
         self._previous, self._camera_samples = None, [0, 0]
-        images = self._spread_frames(source)
+        spread = self._spread_frames(source)
+        images = [image for _, image in spread]
+        self._clutter = ClutterMap(images[0].shape if images else (1, 1), self.history)
+        self._clutter.seed(self._partners(source, spread))
         if len(images) < 3:
             return
         plate = np.median(np.stack(images), axis=0).astype(np.uint8)
@@ -242,8 +248,8 @@ class MotionScorer(Scorer):
             self._model.apply(self._normalise(image), learningRate=rate)
         self._model.apply(plate, learningRate=rate)
 
-    def _spread_frames(self, source: VideoSource) -> list[np.ndarray]:
-        """Distinct frames spread evenly over the video."""
+    def _spread_frames(self, source: VideoSource) -> list[tuple[float, np.ndarray]]:
+        """Distinct frames spread evenly over the video: (time, small grey image)."""
         duration = source.info.duration
         if duration <= 0 or self.plate_frames < 3:
             return []
@@ -254,7 +260,7 @@ class MotionScorer(Scorer):
             if frame is not None and frame.time not in {time for time, _ in chosen.values()}:
                 chosen[t] = (frame.time, self._small_grey(frame))
         self._decode_up_to(source, [t for t in targets if t not in chosen], chosen)
-        return [chosen[t][1] for t in targets if t in chosen]
+        return [chosen[t] for t in targets if t in chosen]
 
     def _decode_up_to(
         self, source: VideoSource, targets: list[float], chosen: dict[float, tuple[float, np.ndarray]]
@@ -278,6 +284,22 @@ class MotionScorer(Scorer):
                 taken.add(frame.time)
             if not pending:
                 return
+
+    def _partners(
+        self, source: VideoSource, spread: list[tuple[float, np.ndarray]]
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Beside each spread frame, the next keyframe where it comes 0.2 to 2 s later: what moves at that moment.
+
+        The pairs seed the clutter map. Where keyframes are far apart there are no
+        pairs (decoding up to a partner would cost what ``_decode_up_to`` saves): the
+        map then learns during the pass alone.
+        """
+        pairs = []
+        for time, image in spread:
+            partner = source.frame_near(time + 1.0)
+            if partner is not None and time + 0.2 <= partner.time <= time + 2.0:
+                pairs.append((image, self._small_grey(partner)))
+        return pairs
 
     def _small_grey(self, frame: Frame) -> np.ndarray:
         view = self._view or make_view((), (), frame.size, self.width)
@@ -307,69 +329,35 @@ class MotionScorer(Scorer):
             gap = t - self._last_time if self._last_time is not None else 1.0 / self.sample_fps
             rate = self.learning_rate_after(gap) if learn else 0.0
             motion = self._model.apply(image, learningRate=rate)
-            previous = self._previous
-            shift = self._camera_motion(previous, image) if learn else None
+            previous, camera = self._previous, None
             if learn:
                 self._previous = image
-            if shift is not None:  # the background moved: only what moves against it counts
-                motion = self._moves_against_camera(previous, image, shift)
+                camera = self._camera_moved(previous, image)
+            if camera is not None:  # the background moved: only what moves against it counts
+                motion = moves_against_camera(previous, image, camera, self.hold_threshold)
                 self._present = False  # no fixed empty scene to hold a still person against
-            moving = self._blob_area(motion, image, self._model.getBackgroundImage() if shift is None else None)
+            elif learn:
+                self._clutter.learn(cv2.morphologyEx(motion, cv2.MORPH_OPEN, self._kernel), gap)
+            background = self._model.getBackgroundImage() if camera is None else None
+            own = self._clutter.outside(motion) if camera is None else motion
+            moving_own = self._blob_area(own, image, background)  # what can start a presence
+            moving = self._blob_area(motion, image, background) if self._present else moving_own
             held = self._differs_from_empty(image) if self._present else None
             still = self._blob_area(held, image, self._empty, person=True) if held is not None else 0.0
             if learn:
-                self._follow_presence(image, moving, still, self._moves_near(motion, held, still), gap)
+                self._follow_presence(image, moving_own, still, self._moves_near(motion, held, still), gap)
                 self._last_time = t
             scores[k] = 1.0 - math.exp(-max(moving, still) / self.reference_area)
         return scores
 
-    def _camera_motion(self, previous: np.ndarray | None, image: np.ndarray) -> np.ndarray | None:
-        """How the whole picture moved since the last regular sample (a 2x3 similarity), if the camera moved.
-
-        Corners tracked from the previous sample (pyramidal Lucas-Kanade), then the one
-        similarity (shift, turn, zoom) that the most of them agree on (RANSAC, at least
-        a third of them: repeated texture mismatches some): a person or a car moving on
-        their own are outliers. With a fixed
-        camera the agreed motion is nil; under ``camera_shift`` of the width counts as
-        still (noise, a tripod's tremor).
-        """
+    def _camera_moved(self, previous: np.ndarray | None, image: np.ndarray) -> np.ndarray | None:
+        """The camera's motion since the last regular sample (``camera``), counted for the manifest's note."""
         if previous is None or previous.shape != image.shape or self._view is None or self._view.mask is not None:
-            return None
+            return None  # a region is a place in a fixed view
         self._camera_samples[1] += 1
-        corners = cv2.goodFeaturesToTrack(previous, maxCorners=120, qualityLevel=0.01, minDistance=5)
-        if corners is None or len(corners) < 12:
-            return None
-        tracked, found, _ = cv2.calcOpticalFlowPyrLK(previous, image, corners, None, winSize=(15, 15), maxLevel=3)
-        ok = found.ravel() == 1
-        if ok.sum() < 12:
-            return None
-        matrix, inliers = cv2.estimateAffinePartial2D(
-            corners[ok], tracked[ok], method=cv2.RANSAC, ransacReprojThreshold=1.0
-        )
-        if matrix is None or inliers.sum() < max(12, 0.3 * ok.sum()):  # no motion most corners agree on
-            return None
-        height, width = image.shape[:2]
-        centre = np.array([width / 2, height / 2, 1.0])
-        moved = np.array([[0.0, 0.0, 1.0], [width / 2, 0.0, 0.0], [0.0, height / 2, 0.0]])
-        displacement = max(
-            float(np.hypot(*(matrix @ point - point[:2]))) for point in (centre, centre + moved[1], centre + moved[2])
-        )
-        if displacement < self.camera_shift * width:
-            return None
-        self._camera_samples[0] += 1
-        return matrix.astype(np.float32)
-
-    def _moves_against_camera(self, previous: np.ndarray, image: np.ndarray, motion: np.ndarray) -> np.ndarray:
-        """Pixels that differ from the previous sample moved as the camera moved: what moves on its own.
-
-        What the camera brought into view has nothing to compare with and is left out.
-        """
-        height, width = image.shape[:2]
-        moved = cv2.warpAffine(previous, motion, (width, height))
-        seen_before = cv2.warpAffine(np.full_like(previous, 255), motion, (width, height))
-        seen_before = cv2.erode(seen_before, self._kernel, iterations=2)
-        mask = cv2.threshold(cv2.absdiff(image, moved), self.hold_threshold, 255, cv2.THRESH_BINARY)[1]
-        return cv2.bitwise_and(mask, seen_before)
+        motion = camera_motion(previous, image, self.camera_shift * image.shape[1])
+        self._camera_samples[0] += motion is not None
+        return motion
 
     def camera_note(self) -> str | None:
         """One line for the manifest when the camera moved: what the scorer did about it."""

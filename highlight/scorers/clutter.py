@@ -1,0 +1,53 @@
+"""Where the picture keeps moving with nobody there: leaves, a flag, an escalator, a screen.
+
+A person comes and goes; swaying leaves, a waving flag, an escalator or a TV move in
+the same place whenever one looks. The map keeps, per pixel, the share of the time
+it was seen moving: seeded before the pass from pairs of frames half a second apart
+spread over the whole recording (so clutter that moves from the first frame is known
+from the first frame), then followed over ``memory`` seconds. Motion there cannot
+start a presence: only motion elsewhere, or someone already held, can.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+CLUTTER_SHARE = 0.4  # moving this share of the time or more, in the same place: clutter, not a visit
+NOISE_SIGMAS = 5.0  # what differs by this many of the noise's standard deviations moved (MOG2's default too)
+REACH = 7  # pixels (of the analysed picture) around a busy one that clutter may swing into
+
+
+class ClutterMap:
+    def __init__(self, shape: tuple[int, ...], memory: float):
+        self.share = np.zeros(shape[:2], np.float32)
+        self.memory = memory
+
+    def seed(self, pairs: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        """Start from how often each pixel moved between the two frames of each pair."""
+        masks = [_moved(a, b) for a, b in pairs if a.shape == b.shape == self.share.shape]
+        if masks:
+            self.share = np.mean(np.stack(masks), axis=0).astype(np.float32)
+
+    def learn(self, motion: np.ndarray, gap: float) -> None:
+        """Follow the share over ``memory`` seconds with this sample's motion mask (255 = moving)."""
+        if motion.shape != self.share.shape:
+            return
+        rate = min(1.0, max(gap, 0.0) / self.memory)
+        cv2.accumulateWeighted((motion > 0).astype(np.float32), self.share, rate)
+
+    def outside(self, motion: np.ndarray) -> np.ndarray:
+        """The motion mask without the clutter (and the margin leaves swing into)."""
+        if motion.shape != self.share.shape:
+            return motion
+        busy = (self.share >= CLUTTER_SHARE).astype(np.uint8) * 255
+        clutter = cv2.dilate(busy, np.ones((REACH, REACH), np.uint8))
+        return cv2.bitwise_and(motion, cv2.bitwise_not(clutter))
+
+
+def _moved(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """1 where the two frames differ by more than ``NOISE_SIGMAS`` of the camera's noise (most pixels are still)."""
+    difference = cv2.absdiff(a, b)
+    noise = max(1.0, 1.4826 * float(np.median(difference)))  # the median absolute difference, as a sigma
+    moved = cv2.threshold(difference, NOISE_SIGMAS * noise, 1, cv2.THRESH_BINARY)[1]
+    return cv2.morphologyEx(moved, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)).astype(np.float32)
