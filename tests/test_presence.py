@@ -91,3 +91,63 @@ def test_pedestrians_unchanged(shared, dev_labels):
     assert len(found) == len(truth), found
     for labelled, f in zip(truth, found):
         assert temporal_iou(labelled, f) >= 0.95, (labelled, f)
+
+
+# ---- what moves that is not a person, a moving camera, people at the edges (issue 23) ----
+
+
+def render_small(tmp_path: Path, name: str, **spec) -> tuple[Path, list[list[float]]]:
+    """A few seconds at 320x180: each failure mode is a property of the picture, not of its size."""
+    path = tmp_path / name
+    truth = _maker().render(path, width=320, height=180, fps=Fraction(25), seed=3, **spec)
+    return path, truth
+
+
+def analysed(path: Path, settings: RunSettings = NO_PADDING):
+    info = probe(path)
+    scorer = make_scorer(settings)
+    with VideoSource(path, info) as source:
+        analysis = analyse(source, scorer, settings)
+    found = find_intervals(analysis.times, analysis.scores, settings.intervals, info.duration)
+    return [(i.start, i.end) for i in found], scorer.describe()
+
+
+FLAG = (0.0, 0.05, 0.5, 0.45)  # a flag waving over the top-left quarter of the picture
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [{"noise": 8.0}, {"sway": FLAG}, {"pan": 0.1}],
+    ids=["heavy-noise", "waving-flag", "panning-camera"],
+)
+def test_nothing_moves_but_noise_clutter_or_the_camera_is_no_highlight(tmp_path, spec):
+    path, _ = render_small(tmp_path, "empty.mp4", seconds=7.0, visits=[], **spec)
+    found, _ = analysed(path)
+    assert found == []
+
+
+@pytest.mark.parametrize("spec", [{"noise": 8.0}, {"sway": FLAG}], ids=["heavy-noise", "waving-flag"])
+def test_a_visit_among_noise_or_clutter_is_one_highlight_that_ends_when_they_leave(tmp_path, spec):
+    path, truth = render_small(tmp_path, "visit.mp4", seconds=10.0, visits=[(4.0, 8.0)], **spec)
+    found, _ = analysed(path)
+    assert len(found) == 1 and temporal_iou(found[0], truth[0]) >= 0.9, (found, truth)
+
+
+def test_a_walker_followed_by_a_panning_camera_is_seen_and_the_manifest_says_the_camera_moved(tmp_path):
+    path, truth = render_small(tmp_path, "pan.mp4", seconds=8.0, visits=[(0.0, 8.0)], pan=0.1)
+    found, detector = analysed(path)
+    assert len(found) == 1 and temporal_iou(found[0], truth[0]) >= 0.9, (found, truth)
+    assert "camera moved" in detector.get("camera", ""), detector
+
+
+def test_a_fixed_camera_is_not_taken_for_a_moving_one(tmp_path):
+    path, _ = render_small(tmp_path, "fixed.mp4", seconds=8.0, visits=[(2.0, 6.0)])
+    _, detector = analysed(path)
+    assert "camera" not in detector, detector
+
+
+def test_someone_seen_only_at_the_edge_of_the_picture_counts(tmp_path):
+    # only their legs, along the top edge (the rest of them is out of the picture)
+    path, truth = render_small(tmp_path, "edge.mp4", seconds=10.0, visits=[(3.0, 8.0)], edge=True)
+    found, _ = analysed(path)
+    assert len(found) == 1 and temporal_iou(found[0], truth[0]) >= 0.8, (found, truth)
