@@ -1,6 +1,6 @@
 """Accuracy of the default detector on the labelled real clips, beside DVR-Scan's.
 
-    python benchmarks/bench_accuracy.py [--timeout 600] [--no-dvr-scan]
+    python benchmarks/bench_accuracy.py [--timeout 600] [--dvr-scan PATH | --no-dvr-scan]
 
 Every clip with labels in ../shared/data/labels/dev.json (set HIGHLIGHT_SHARED for
 another place), by kind of label:
@@ -15,12 +15,18 @@ another place), by kind of label:
   labelled with a count only, clips up to that count) out of labelled, and clips
   without a shot.
 
+A presence clip labelled in two readings (``cctv_shop_door.mp4``: any body part in
+view, and the stricter ``intervals_s_body_in_main_area``) gets a row for each.
+
 The same clips go through DVR-Scan (PyPI ``dvr-scan-headless``, the command-line
 package of DVR-Scan without its GUI), with its defaults and with its region option
-(``-a``) for the shot clips. It is installed in its own virtual environment under the
-gitignored ``benchmarks/out/``, created here when missing, never a dependency of the
-project. Each DVR-Scan run is a supervised child process: a time limit, its exit
-status checked, and a failure shown in the table rather than ending the benchmark.
+(``-a``) for the shot clips. It lives in a virtual environment of its own, never a
+dependency of the project: ``--dvr-scan PATH`` (or the ``DVR_SCAN`` environment
+variable) names its ``dvr-scan`` executable, else ``/work/venv-dvrscan/bin/dvr-scan``
+or ``benchmarks/out/dvr-scan-venv/bin/dvr-scan``; where none is found the table says
+so and how to install it. Each DVR-Scan run is a supervised child process: a time
+limit, its exit status checked, and a failure shown in the table rather than ending
+the benchmark.
 """
 
 from __future__ import annotations
@@ -46,8 +52,12 @@ from highlight.source import VideoSource, probe
 
 SHARED = Path(os.environ.get("HIGHLIGHT_SHARED", REPO.parent / "shared"))
 OUT = REPO / "benchmarks" / "out"
-DVR_SCAN_VENV = OUT / "dvr-scan-venv"
 DVR_SCAN_PACKAGE = "dvr-scan-headless==1.8.2.1"
+DVR_SCAN_PLACES = (Path("/work/venv-dvrscan/bin/dvr-scan"), OUT / "dvr-scan-venv" / "bin" / "dvr-scan")
+DVR_SCAN_MISSING = (
+    "DVR-Scan not found: python3 -m venv VENV && VENV/bin/pip install {package}, "
+    "then --dvr-scan VENV/bin/dvr-scan (or DVR_SCAN=...)"
+)
 HOOP = "0.58,0.10,0.22,0.35"  # around the hoop in both labelled court clips (they share a camera position)
 # Read by eye from contact sheets of the frames: first and last frame with the visitor visible.
 EYE_PRESENCE = {"office_cdnet.mp4": [[23.3, 81.6]]}
@@ -73,19 +83,19 @@ def our_highlights(video: Path, settings: RunSettings) -> Result:
     return Result([(i.start, i.end) for i in found], time.perf_counter() - started)
 
 
-def dvr_scan_command() -> Path:
-    """The dvr-scan executable of the benchmark's own environment, installed on first use."""
-    executable = DVR_SCAN_VENV / "bin" / "dvr-scan"
-    if not executable.is_file():
-        print(f"installing {DVR_SCAN_PACKAGE} into {DVR_SCAN_VENV} (once) ...", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "venv", str(DVR_SCAN_VENV)], check=True, timeout=300)
-        subprocess.run([str(DVR_SCAN_VENV / "bin" / "pip"), "install", "-q", DVR_SCAN_PACKAGE], check=True, timeout=900)
-    return executable
+def dvr_scan_command(given: str | None = None) -> Path | None:
+    """The dvr-scan executable: ``given``, else ``$DVR_SCAN``, else the first of ``DVR_SCAN_PLACES`` there is."""
+    given = given or os.environ.get("DVR_SCAN")
+    if given:
+        return Path(given) if Path(given).is_file() else None
+    return next((place for place in DVR_SCAN_PLACES if place.is_file()), None)
 
 
-def dvr_scan(video: Path, timeout: float, region: str | None = None) -> Result:
+def dvr_scan(executable: Path | None, video: Path, timeout: float, region: str | None = None) -> Result:
     """DVR-Scan in scan-only mode; ``-q`` makes it print just start,end,start,end... timecodes."""
-    command = [str(dvr_scan_command()), "-i", str(video), "-so", "-q"]
+    if executable is None:
+        return Result([], 0.0, "not installed")
+    command = [str(executable), "-i", str(video), "-so", "-q"]
     if region:
         info = probe(video)
         points = parse_region(region).pixels((info.width, info.height))
@@ -144,31 +154,45 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds each DVR-Scan run may take")
     parser.add_argument("--no-dvr-scan", action="store_true", help="only this project's detector")
+    parser.add_argument("--dvr-scan", metavar="PATH", help="DVR-Scan's dvr-scan executable (default: $DVR_SCAN)")
     args = parser.parse_args()
+    executable = None if args.no_dvr_scan else dvr_scan_command(args.dvr_scan)
+    if executable is None and not args.no_dvr_scan:
+        print(DVR_SCAN_MISSING.format(package=DVR_SCAN_PACKAGE), file=sys.stderr)
     labels = json.loads((SHARED / "data" / "labels" / "dev.json").read_text())
     videos = SHARED / "data" / "videos"
     presence_settings = RunSettings(clips=False).with_changes({"pad_before": 0.0, "pad_after": 0.0})
     shot_settings = RunSettings(clips=False, regions=(HOOP,)).with_changes(with_preset("shots", {}))
 
     rows: list[tuple[str, str, str, str, str]] = []
-    presence = {name: label["intervals_s"] for name, label in labels.get("presence", {}).items()}
-    for name, intervals in {**presence, **EYE_PRESENCE}.items():
+    readings = [
+        (name, f"dev.json {key}", intervals)
+        for name, label in labels.get("presence", {}).items()
+        for key, intervals in label.items()
+        if key.startswith("intervals_s")
+    ]
+    readings += [(name, "by eye", intervals) for name, intervals in EYE_PRESENCE.items()]
+    for name in dict.fromkeys(name for name, _, _ in readings):
         ours = our_highlights(videos / name, presence_settings)
-        theirs = Result([], 0.0, "not run") if args.no_dvr_scan else dvr_scan(videos / name, args.timeout)
-        source = "dev.json" if name in presence else "by eye"
-        rows.append(
-            (
-                f"{name} ({source})",
-                "presence, default, margin 0",
-                presence_row(intervals, ours),
-                presence_row(intervals, theirs),
-                f"{ours.seconds:.1f} / {theirs.seconds:.1f}",
+        theirs = Result([], 0.0, "not run") if args.no_dvr_scan else dvr_scan(executable, videos / name, args.timeout)
+        for _, source, intervals in (reading for reading in readings if reading[0] == name):
+            rows.append(
+                (
+                    f"{name} ({source})",
+                    "presence, default, margin 0",
+                    presence_row(intervals, ours),
+                    presence_row(intervals, theirs),
+                    f"{ours.seconds:.1f} / {theirs.seconds:.1f}",
+                )
             )
-        )
     for name, label in labels.get("shots", {}).items():
         ours = our_highlights(videos / name, shot_settings)
         for region in (None, HOOP):
-            theirs = Result([], 0.0, "not run") if args.no_dvr_scan else dvr_scan(videos / name, args.timeout, region)
+            theirs = (
+                Result([], 0.0, "not run")
+                if args.no_dvr_scan
+                else dvr_scan(executable, videos / name, args.timeout, region)
+            )
             how = f"shots, --region {HOOP} --preset shots" + ("" if region else " (DVR-Scan: defaults, no region)")
             rows.append(
                 (

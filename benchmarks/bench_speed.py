@@ -1,7 +1,7 @@
 """Issue 16's speed table: analysis at keyframe cost, the motion gate, against what else runs on the file.
 
     python benchmarks/bench_speed.py [--minutes 10] [--short-minutes 3] [--memory-minutes 30] [--seed-seconds 60]
-                                     [--baseline REV] [--no-dvr-scan] [--no-model]
+                                     [--baseline REV] [--office PATH | --no-office] [--no-dvr-scan] [--no-model]
 
 Generates (once, cached in the gitignored benchmarks/out/) phone-like recordings:
 1920x1080, 30 fps, H.264 at 12 Mbit/s with a keyframe every second, a fixed camera on
@@ -16,13 +16,19 @@ Rows:
 
 * ``highlight``: ``analyse`` with default settings, this checkout; and the same code at
   ``--baseline`` (default: the merge base with main), exported with ``git archive``
-  into benchmarks/out/: the intervals' tIoU against it says how far the results moved.
+  into benchmarks/out/. Both are scored against the visits planted in the recording
+  (the renderer's ground truth): the worst tIoU of a visit, and highlights on none.
+* ``office``: the same on the real-footage recording of
+  ``../shared/bench/make_long_office.py`` (the CDnet office's empty room with its
+  camera noise, three visits, ground truth beside it): ``--office PATH``, or built
+  once into benchmarks/out (most of an hour on two shared cores).
 * ``memory``: the same analysis on a ``--memory-minutes`` recording: peak memory must
   not grow with the length.
 * decode only, with plain PyAV on every core: every frame, and keyframes only (each
   keyframe on frame threads): the floor for an analysis that looks at every keyframe.
-* DVR-Scan (``dvr-scan-headless``, installed in its own venv under benchmarks/out by
-  bench_accuracy.py's setup) in its fastest mode, ``-df 4``.
+* DVR-Scan (``dvr-scan-headless`` in a venv of its own, found as bench_accuracy.py
+  finds it: ``$DVR_SCAN``, /work/venv-dvrscan, benchmarks/out) in its fastest mode,
+  ``-df 4``; the row is left out, saying so, where it is not installed.
 * ``--model``: the ResNet50 classifier that ``highlight train`` writes (untrained
   weights: the same cost), TFLite, behind the motion gate and without it; and the seed's
   pipeline on the first ``--seed-seconds``: every frame through Keras ResNet50.
@@ -41,6 +47,8 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "benchmarks" / "out"
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -57,17 +65,23 @@ def render_sample(*args, **kwargs):
 EMPTY_SECONDS = 30.0  # one rendered stretch of empty scene, repeated
 
 
-def segment(seconds: float, visit: bool) -> Path:
-    """A rendered stretch of the phone-like scene, with a player in view all along (``visit``) or empty."""
+def segment(seconds: float, visit: bool) -> tuple[Path, list[list[float]]]:
+    """A rendered stretch of the phone-like scene, with a player in view all along (``visit``) or empty.
+
+    Returns the file and when the player is in view in it (the renderer's ground truth,
+    kept beside it in a .json).
+    """
     path = OUT / f"seg_{'visit' if visit else 'empty'}_{seconds:g}s.mp4"
-    if not path.exists():
+    truth_file = path.with_suffix(".json")
+    if not path.exists() or not truth_file.exists():
         OUT.mkdir(parents=True, exist_ok=True)
         print(f"rendering {path.name} (1080p30; once) ...", file=sys.stderr)
         tmp = path.with_suffix(".tmp.mp4")
         visits = [(0.5, seconds - 0.5)] if visit else []
-        render_sample(tmp, 1920, 1080, Fraction(30), seconds, visits, seed=5, bitrate=12_000_000)
+        truth = render_sample(tmp, 1920, 1080, Fraction(30), seconds, visits, seed=5, bitrate=12_000_000)
+        truth_file.write_text(json.dumps(truth))
         tmp.rename(path)
-    return path
+    return path, json.loads(truth_file.read_text())
 
 
 def recording(minutes: float) -> Path:
@@ -78,16 +92,20 @@ def recording(minutes: float) -> Path:
     every second): empty, visit, empty, visit, empty, visit, empty.
     """
     path = OUT / f"visits_1080p30_{minutes:g}min.mp4"
-    if path.exists():
-        return path
+    truth_file = path.with_suffix(".json")
     seconds = minutes * 60
     visit = round(seconds / 10)
     gaps = max(4, round((seconds - 3 * visit) / EMPTY_SECONDS))  # empty stretches, over the four gaps
     outer, inner = gaps // 4, (gaps - 2 * (gaps // 4)) // 2
     layout = [outer, inner, inner, gaps - 2 * inner - outer]
-    empty, busy = segment(EMPTY_SECONDS, visit=False), segment(visit, visit=True)
+    (empty, _), (busy, in_view) = segment(EMPTY_SECONDS, visit=False), segment(visit, visit=True)
     pieces = [empty] * layout[0] + [busy] + [empty] * layout[1] + [busy] + [empty] * layout[2] + [busy]
     pieces += [empty] * layout[3]
+    starts = np.cumsum([0.0] + [EMPTY_SECONDS if piece == empty else visit for piece in pieces])
+    planted = [[start + a, start + b] for start, piece in zip(starts, pieces) if piece == busy for a, b in in_view]
+    truth_file.write_text(json.dumps({"gt_presence_intervals_s": planted}))
+    if path.exists():
+        return path
     listing = path.with_suffix(".txt")
     listing.write_text("".join(f"file '{piece}'\n" for piece in pieces))
     import imageio_ffmpeg
@@ -281,18 +299,51 @@ def model_folder() -> Path:
 # ---- the table -------------------------------------------------------------------------
 
 
-def worst_tiou(found: list, reference: list) -> str:
-    """The lowest, over the reference intervals, of the best tIoU with a found one."""
+def planted(video: Path) -> list[list[float]]:
+    """The visits planted in ``video``: the ground truth written beside it."""
+    return json.loads(video.with_suffix(".json").read_text())["gt_presence_intervals_s"]
+
+
+def against_truth(found: list, truth: list) -> str:
+    """The lowest, over the planted visits, of the best tIoU with a highlight; and highlights on no visit."""
     from highlight.intervals import temporal_iou
 
-    if not reference:
-        return "-" if not found else "0 (none before)"
-    worst = min(max((temporal_iou(tuple(r), tuple(f)) for f in found), default=0.0) for r in reference)
-    return f"{worst:.3f} ({len(found)} vs {len(reference)})"
+    worst = min((max((temporal_iou(tuple(t), tuple(f)) for f in found), default=0.0) for t in truth), default=1.0)
+    false = sum(1 for f in found if max((temporal_iou(tuple(t), tuple(f)) for t in truth), default=0.0) == 0.0)
+    return f"{worst:.3f} ({len(found)} found, {len(truth)} planted, {false} false)"
+
+
+def office_recording(given: str | None) -> Path | None:
+    """The real-footage office recording (../shared/bench/make_long_office.py), built once when missing."""
+    path = Path(given) if given else OUT / "office_10min_1080p30.mp4"
+    if path.exists() and path.with_suffix(".json").exists():
+        return path
+    script = REPO.parent / "shared" / "bench" / "make_long_office.py"
+    office = REPO.parent / "shared" / "data" / "videos" / "office_cdnet.mp4"
+    if given or not script.is_file() or not office.is_file():
+        print(f"no office recording ({path} or {script} missing): its rows are left out", file=sys.stderr)
+        return None
+    print(f"building {path.name} with {script.name} (once; minutes) ...", file=sys.stderr)
+    OUT.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name("building_" + path.name)
+    subprocess.run([sys.executable, str(script), str(office), str(tmp)], check=True, timeout=7200)
+    tmp.with_suffix(".json").rename(path.with_suffix(".json"))
+    tmp.rename(path)
+    return path
 
 
 def print_table(rows: list[tuple[str, dict, str]], reference: dict[str, float]) -> None:
-    header = ("run", "video", "wall", "x real time", "CPU", "vs this run", "frames decoded", "peak RSS", "tIoU vs old")
+    header = (
+        "run",
+        "video",
+        "wall",
+        "x real time",
+        "CPU",
+        "vs this run",
+        "frames decoded",
+        "peak RSS",
+        "vs planted visits",
+    )
     table = [header]
     for name, r, tiou in rows:
         decoded = r["decode"].get("frames_decoded")
@@ -337,6 +388,13 @@ def main() -> None:
     parser.add_argument("--baseline", default="", help="git revision to compare with (default: merge base with main)")
     parser.add_argument("--no-dvr-scan", action="store_true")
     parser.add_argument("--no-model", action="store_true")
+    parser.add_argument(
+        "--office",
+        metavar="PATH",
+        help="the office recording of ../shared/bench/make_long_office.py, its .json beside it "
+        "(default: built once into benchmarks/out)",
+    )
+    parser.add_argument("--no-office", action="store_true", help="leave out the real-footage office recording")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -359,16 +417,27 @@ def main() -> None:
         print(f"  {name}: {json.dumps(shown)} {tiou}", file=sys.stderr, flush=True)
         return result
 
-    for label, video in (("short", short_video), ("long", long_video)):
-        old = add(f"{label}: highlight before ({revision[:7]})", run_child("highlight", old_code, video=str(video)))
+    office = None if args.no_office else office_recording(args.office)
+    videos = [("short", short_video), ("long", long_video)] + ([("office", office)] if office else [])
+    for label, video in videos:
+        truth = planted(video)
+        old = run_child("highlight", old_code, video=str(video))
+        add(f"{label}: highlight before ({revision[:7]})", old, against_truth(old["intervals"], truth))
         new = run_child("highlight", video=str(video))
-        add(f"{label}: highlight (this branch)", new, worst_tiou(new["intervals"], old["intervals"]))
+        add(f"{label}: highlight (this branch)", new, against_truth(new["intervals"], truth))
     if args.memory_minutes:
-        add("memory: highlight (this branch)", run_child("highlight", video=str(recording(args.memory_minutes))))
+        memory_video = recording(args.memory_minutes)
+        new = run_child("highlight", video=str(memory_video))
+        add("memory: highlight (this branch)", new, against_truth(new["intervals"], planted(memory_video)))
     add("long: decode only, keyframes", run_child("decode", video=str(long_video), keyframes_only=True))
     add("long: decode only, every frame", run_child("decode", video=str(long_video), keyframes_only=False))
     if not args.no_dvr_scan:
-        add("long: DVR-Scan -df 4", run_child("dvr-scan", video=str(long_video)))
+        from bench_accuracy import DVR_SCAN_MISSING, DVR_SCAN_PACKAGE, dvr_scan_command
+
+        if dvr_scan_command() is None:
+            print(DVR_SCAN_MISSING.format(package=DVR_SCAN_PACKAGE), file=sys.stderr)
+        else:
+            add("long: DVR-Scan -df 4", run_child("dvr-scan", video=str(long_video)))
     if not args.no_model:
         model = str(model_folder())
         old = add(
@@ -376,9 +445,10 @@ def main() -> None:
             run_child("highlight", old_code, video=str(long_video), model=model),
         )
         ungated = run_child("highlight", video=str(long_video), model=model, gate=False)
-        add("model: --model, no gate", ungated, worst_tiou(ungated["intervals"], old["intervals"]))
+        truth = planted(long_video)
+        add("model: --model, no gate", ungated, against_truth(ungated["intervals"], truth))
         gated = run_child("highlight", video=str(long_video), model=model, gate=True)
-        add("model: --model behind the motion gate", gated, worst_tiou(gated["intervals"], old["intervals"]))
+        add("model: --model behind the motion gate", gated, against_truth(gated["intervals"], truth))
         add("model: seed (every frame, Keras)", run_child("seed", video=str(long_video), seconds=args.seed_seconds))
 
     size = long_video.stat().st_size * 8 / (args.minutes * 60) / 1e6
@@ -391,6 +461,8 @@ def main() -> None:
         "long": rows[3][1]["duration"] / rows[3][1]["wall_s"],
     }
     reference["memory"] = reference["long"]
+    if office:
+        reference["office"] = rows[5][1]["duration"] / rows[5][1]["wall_s"]
     if not args.no_model:
         reference["model"] = rows[-1][1]["duration"] / rows[-1][1]["wall_s"]
     print_table(rows, reference)
@@ -401,8 +473,8 @@ def main() -> None:
     )
     print(
         "vs this run: x real time relative to this branch's default analysis of the same video"
-        " (model rows: relative to the seed's pipeline). tIoU vs old: the lowest best-match tIoU of the"
-        " old run's intervals (intervals found now vs before)."
+        " (model rows: relative to the seed's pipeline; the model is untrained). vs planted visits: the lowest,"
+        " over the visits planted in the recording, of the best tIoU with a highlight; false: highlights on no visit."
     )
 
 

@@ -106,7 +106,8 @@ def test_excluding_a_moving_distraction_finds_only_the_visit(tmp_path):
     render_distraction(path)
     base = RunSettings(clips=False).with_changes(NO_PADDING)
     everything = highlights(path, base)
-    assert sum(end - start for start, end in everything) > 12, everything  # the cars are seen
+    # cars passing all the time are clutter (issue 23): even without --exclude they make no highlight of their own
+    assert everything and all(temporal_iou(f, (5.0, 10.0)) >= 0.5 for f in everything), everything
     found = highlights(path, RunSettings(clips=False, excludes=("0.6,0,0.4,0.45",)).with_changes(NO_PADDING))
     assert len(found) == 1 and temporal_iou(found[0], (5.0, 10.0)) >= 0.9, found
     looking = highlights(path, RunSettings(clips=False, regions=("0,0.4,0.5,0.6",)).with_changes(NO_PADDING))

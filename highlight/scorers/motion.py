@@ -49,6 +49,8 @@ from highlight.scorers.camera import camera_motion, moves_against_camera
 from highlight.scorers.clutter import ClutterMap
 from highlight.source import Frame, VideoSource, fit_size
 
+CAMERA_MOTION_AREA = 0.05  # share of the picture that must change between two samples for a moving camera
+
 
 @dataclass(frozen=True)
 class _View:
@@ -351,10 +353,18 @@ class MotionScorer(Scorer):
         return scores
 
     def _camera_moved(self, previous: np.ndarray | None, image: np.ndarray) -> np.ndarray | None:
-        """The camera's motion since the last regular sample (``camera``), counted for the manifest's note."""
+        """The camera's motion since the last regular sample (``camera``), counted for the manifest's note.
+
+        Looked for only where much of the picture changed since that sample
+        (``CAMERA_MOTION_AREA``): a camera that moves changes all of it, and a quiet
+        scene costs nothing.
+        """
         if previous is None or previous.shape != image.shape or self._view is None or self._view.mask is not None:
             return None  # a region is a place in a fixed view
         self._camera_samples[1] += 1
+        changed = cv2.threshold(cv2.absdiff(previous, image), self.hold_threshold, 255, cv2.THRESH_BINARY)[1]
+        if cv2.countNonZero(changed) < CAMERA_MOTION_AREA * changed.size:
+            return None
         motion = camera_motion(previous, image, self.camera_shift * image.shape[1])
         self._camera_samples[0] += motion is not None
         return motion
