@@ -19,12 +19,22 @@ No training: the empty scene is learned from the recording itself.
   still (and a plate taken while someone stood in one spot for most of the video
   already contains them), so a person who stops to read or rest scores 0. Once
   something has entered (the adaptive model saw a blob of ``reference_area``), it is
-  held present for as long as the picture still differs from the *empty scene*: the
-  last sample in which nothing moved, taken just before they came in. It ends when
-  the picture is back to that empty scene (they left). Only an entry starts a
-  presence, so a lighting change with nobody in view (normalised brightness, a model
-  that follows it) does not; and after ``hold`` seconds without any motion, what
-  is left (a moved chair) becomes part of the scene.
+  held present for as long as a person-sized part of the picture (``person_height``
+  tall, or cut by the frame's edge: someone partly in view) differs from *both*
+  pictures of the empty scene: the last sample in which nothing moved, taken just
+  before they came in, and the plate. It ends when the picture is back to either
+  (they left): a door that was already opening in that last quiet sample does not
+  keep a visit alive for good. Only an entry starts a presence, so a lighting change
+  with nobody in view (normalised brightness, a model that follows it) does not; and
+  after ``hold`` seconds with nothing moving where they are (motion elsewhere, noise,
+  leaves, a clock, does not count), what is left (a moved chair) becomes part of the
+  scene.
+* Clutter cannot start a presence (``highlight.scorers.clutter``): what moves in the
+  same place whenever one looks (leaves, a flag, an escalator, a TV), measured over
+  the whole recording before the pass and followed during it.
+* A moving camera (``highlight.scorers.camera``): where most of the picture moves
+  together, only what moves against it counts, and the manifest's detector entry
+  says so in one line (``camera``).
 * Regions (``--region``/``--exclude``): only the looked-at pixels count, and areas are
   fractions of them, not of the frame: a ball in a hoop region is a blob of the region.
   The scorer works on the regions' bounding box, scaled to ``width`` pixels (up to
