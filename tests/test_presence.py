@@ -151,3 +151,15 @@ def test_someone_seen_only_at_the_edge_of_the_picture_counts(tmp_path):
     path, truth = render_small(tmp_path, "edge.mp4", seconds=10.0, visits=[(3.0, 8.0)], edge=True)
     found, _ = analysed(path)
     assert len(found) == 1 and temporal_iou(found[0], truth[0]) >= 0.8, (found, truth)
+
+
+@pytest.mark.slow
+def test_players_who_stay_in_one_place_are_people_not_clutter(shared):
+    # gym_shooting: three players in view all along, each shooting or rebounding from
+    # about the same spot; moving there all the time, but shaped like people standing
+    info = probe(shared / "data" / "videos" / "gym_shooting.mp4")
+    with VideoSource(info.path, info) as source:
+        analysis = analyse(source, make_scorer(NO_PADDING), NO_PADDING)
+    regular = ~analysis.refined
+    in_view = analysis.scores[regular] >= NO_PADDING.intervals.exit_threshold
+    assert in_view.mean() >= 0.9, analysis.scores[regular]

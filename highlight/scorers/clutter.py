@@ -2,30 +2,39 @@
 
 A person comes and goes; swaying leaves, a waving flag, an escalator or a TV move in
 the same place whenever one looks. The map keeps, per pixel, the share of the time
-it was seen moving: seeded before the pass from pairs of frames half a second apart
+it was seen moving: seeded before the pass from pairs of frames about a second apart
 spread over the whole recording (so clutter that moves from the first frame is known
 from the first frame), then followed over ``memory`` seconds. Motion there cannot
 start a presence: only motion elsewhere, or someone already held, can.
+
+People who stay in one place and keep moving (players taking turns to shoot, someone
+working out) move there as often as leaves do, but what moves is shaped like a person
+standing: at least ``person_height`` of the picture tall and taller than wide. Such
+blobs are not learned as clutter; a flag, a plant or a screen is as wide as it is
+tall or wider, or in pieces.
 """
 
 from __future__ import annotations
 
 import cv2
+import imutils
 import numpy as np
 
 CLUTTER_SHARE = 0.4  # moving this share of the time or more, in the same place: clutter, not a visit
 NOISE_SIGMAS = 5.0  # what differs by this many of the noise's standard deviations moved (MOG2's default too)
 REACH = 7  # pixels (of the analysed picture) around a busy one that clutter may swing into
+UPRIGHT = 1.5  # someone standing is at least this many times taller than wide (blurred, in action: 1.5-4)
 
 
 class ClutterMap:
-    def __init__(self, shape: tuple[int, ...], memory: float):
+    def __init__(self, shape: tuple[int, ...], memory: float, person_height: float):
         self.share = np.zeros(shape[:2], np.float32)
         self.memory = memory
+        self.person_height = person_height
 
     def seed(self, pairs: list[tuple[np.ndarray, np.ndarray]]) -> None:
         """Start from how often each pixel moved between the two frames of each pair."""
-        masks = [_moved(a, b) for a, b in pairs if a.shape == b.shape == self.share.shape]
+        masks = [self._not_people(_moved(a, b)) for a, b in pairs if a.shape == b.shape == self.share.shape]
         if masks:
             self.share = np.mean(np.stack(masks), axis=0).astype(np.float32)
 
@@ -34,7 +43,7 @@ class ClutterMap:
         if motion.shape != self.share.shape:
             return
         rate = min(1.0, max(gap, 0.0) / self.memory)
-        cv2.accumulateWeighted((motion > 0).astype(np.float32), self.share, rate)
+        cv2.accumulateWeighted(self._not_people((motion > 0).astype(np.uint8)).astype(np.float32), self.share, rate)
 
     def outside(self, motion: np.ndarray) -> np.ndarray:
         """The motion mask without the clutter (and the margin leaves swing into)."""
@@ -44,10 +53,20 @@ class ClutterMap:
         clutter = cv2.dilate(busy, np.ones((REACH, REACH), np.uint8))
         return cv2.bitwise_and(motion, cv2.bitwise_not(clutter))
 
+    def _not_people(self, moved: np.ndarray) -> np.ndarray:
+        """``moved`` (1 = moved) without the blobs shaped like a standing person."""
+        contours = imutils.grab_contours(cv2.findContours(moved, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE))
+        tall = self.person_height * moved.shape[0]
+        for contour in contours:
+            _, _, width, height = cv2.boundingRect(contour)
+            if height >= tall and height >= UPRIGHT * width:
+                cv2.drawContours(moved, [contour], -1, 0, thickness=-1)
+        return moved
+
 
 def _moved(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """1 where the two frames differ by more than ``NOISE_SIGMAS`` of the camera's noise (most pixels are still)."""
     difference = cv2.absdiff(a, b)
     noise = max(1.0, 1.4826 * float(np.median(difference)))  # the median absolute difference, as a sigma
     moved = cv2.threshold(difference, NOISE_SIGMAS * noise, 1, cv2.THRESH_BINARY)[1]
-    return cv2.morphologyEx(moved, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)).astype(np.float32)
+    return cv2.morphologyEx(moved, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))

@@ -211,7 +211,7 @@ class MotionScorer(Scorer):
         self._last_time: float | None = None  # of the last regular (learning) sample
         self._next_times: list[float] = []  # of the images of the next ``score`` call (``expect_times``)
         self._model = self._new_model()
-        self._clutter = ClutterMap((1, 1), self.history)
+        self._clutter = ClutterMap((1, 1), self.history, self.person_height)
         self._kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
         self._brightness = 128.0
         self._previous: np.ndarray | None = None  # the last regular sample, to measure the camera's motion
@@ -242,7 +242,7 @@ class MotionScorer(Scorer):
         self._previous, self._camera_samples = None, [0, 0]
         spread = self._spread_frames(source)
         images = [image for _, image in spread]
-        self._clutter = ClutterMap(images[0].shape if images else (1, 1), self.history)
+        self._clutter = ClutterMap(images[0].shape if images else (1, 1), self.history, self.person_height)
         self._clutter.seed(self._partners(source, spread))
         if len(images) < 3:
             return
