@@ -123,7 +123,7 @@ def render(
     """
     visible: list[bool] = []
     rng = np.random.default_rng(seed + 1)
-    scene_width = width + int(np.ceil(pan * width * seconds)) + 1
+    scene_width = width + (int(np.ceil(pan * width * seconds)) + 1 if pan else 0)  # the camera's path
     scene = _scene(scene_width, height, seed).astype(np.float32)
     grain = rng.normal(0, noise, (8, height, width, 3)).astype(np.float32)  # sensor noise, drawn once
     with av.open(str(path), "w") as out:
