@@ -473,21 +473,8 @@ class MotionScorer(Scorer):
             if area < smallest or (person and not self._could_be_someone(contour, mask.shape)):
                 continue
             if not self._relit(contour, image, background):
-                total += max(area, self._edge_person_area(contour, mask.shape, looked_at))
+                total += area
         return total / looked_at
-
-    def _edge_person_area(self, contour: np.ndarray, shape: tuple[int, ...], looked_at: int) -> float:
-        """A blob cut by the frame's edge is the visible part of someone: it counts as ``reference_area``.
-
-        Only the whole frame has edges people come in through; a region's border cuts
-        a ball or a hoop as well, so with ``--region`` nothing is made of it.
-        """
-        if self._view is None or self._view.mask is not None or self._view.box[:2] != (0, 0):
-            return 0.0
-        x, y, w, h = cv2.boundingRect(contour)
-        if x <= 0 or y <= 0 or x + w >= shape[1] or y + h >= shape[0]:
-            return self.reference_area * looked_at
-        return 0.0
 
     def _could_be_someone(self, contour: np.ndarray, shape: tuple[int, ...]) -> bool:
         """Tall enough to be a person (``person_height`` of the picture), or cut by its edge.
