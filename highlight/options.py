@@ -139,7 +139,7 @@ class Option:
         """The value, checked and converted; ``base`` anchors a relative path (the config file's folder)."""
         try:
             parsed = KINDS[self.kind].parse(value)
-        except ValueError as error:
+        except (TypeError, ValueError) as error:  # TypeError: a list or a table where a value belongs (a config file)
             raise ValueError(f"{value!r}: {error}") from None
         if self.choices and parsed not in self.choices:
             raise ValueError(f"{parsed!r} is not one of {', '.join(self.choices)}")

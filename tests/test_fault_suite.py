@@ -683,7 +683,11 @@ def test_bad_settings_files_and_stores_are_one_line_naming_them(recording, tmp_p
     config = tmp_path / "config.toml"
     monkeypatch.setenv("HIGHLIGHT_CONFIG", str(config))
     cases: dict[str, tuple[list[str], str]] = {}
-    for what, text in (("config preset a list", '[run]\npreset = ["shots"]\n'), ("config run = 5", "run = 5\n")):
+    for what, text in (
+        ("config preset a list", '[run]\npreset = ["shots"]\n'),
+        ("config run = 5", "run = 5\n"),
+        ("config width a list", "[detectors.motion]\nwidth = [1]\n"),
+    ):
         config.write_text(text)
         cases[what] = (["run", str(inputs), "--out", str(tmp_path / "o")], str(config))
         code, out_text, err = cli(capfd, *cases[what][0])
