@@ -17,16 +17,9 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 from highlight.cli.options import ANALYSE, HIGHLIGHT, OUTPUTS, PLUGINS_PANEL, RUNNING, TUNING
 
 PANEL_ORDER = (ANALYSE, HIGHLIGHT, OUTPUTS, PLUGINS_PANEL, RUNNING)
-_HELP_ALL = "highlight.help_all"
+_HELP_ALL = "highlight.help_all"  # set in the context's meta by --help-all
 # What an option without a declared metavar takes, in words rather than Python's type names.
-USER_WORDS = {
-    "int": "N",
-    "float": "NUMBER",
-    "str": "TEXT",
-    "Path": "PATH",
-    "list[str]": "TEXT",
-    "list[Path]": "PATH",
-}  # set in the context's meta by --help-all
+USER_WORDS = {"int": "N", "float": "NUMBER", "str": "TEXT", "Path": "PATH", "list[str]": "TEXT", "list[Path]": "PATH"}
 
 
 class _Argument(TyperArgument):
