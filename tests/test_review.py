@@ -373,3 +373,46 @@ def test_play_seeks_the_recording_to_the_highlight(browser, server, out):
     browser.execute_script("arguments[0].currentTime = 8.7", video)  # near the end: it must stop there by itself
     WebDriverWait(browser, 40).until(lambda _: browser.execute_script("return arguments[0].paused", video), "no stop")
     assert 8.9 <= browser.execute_script("return arguments[0].currentTime", video) <= 9.6, "stops at the end"
+
+
+# --- the outputs take the review -----------------------------------------------------------------
+
+
+def _timeline_spans(folder: Path) -> list[tuple[float, float]]:
+    """`highlight export --format otio`, read back: each clip's span of the recording (none: no timeline)."""
+    import opentimelineio as otio
+
+    from highlight.export.timelines import FORMATS
+
+    result = CliRunner().invoke(app, ["export", str(folder), "--format", "otio", "-q"])
+    assert result.exit_code == 0, result.output
+    path = folder / FORMATS["otio"].filename
+    if not path.is_file():
+        return []
+    timeline = otio.adapters.read_from_file(str(path))  # held: its tracks live only as long as it does
+    return [
+        (clip.source_range.start_time.to_seconds(), clip.source_range.end_time_exclusive().to_seconds())
+        for clip in timeline.tracks[0]
+    ]
+
+
+def test_export_takes_only_kept_and_added_highlights_once_a_recording_is_reviewed(out):
+    from highlight.review.server import Review
+
+    court, pushup = (manifests.load(out / name) for name in VIDEOS)
+    assert [(i.index, i.start) for i in pushup.intervals] == [(1, 0.0)] and pushup.intervals[0].end > 14
+    frame = 1.0 / pushup.source.fps
+    assert _timeline_spans(out / "pushup_side") == [pytest.approx((0.0, pushup.intervals[0].end), abs=frame)]
+    review = Review(out)
+    review.save(
+        "pushup_side",
+        {"highlights": {"1": {"start": 1.0, "end": 10.0, "status": "keep"}}, "added": [{"start": 12.0, "end": 14.0}]},
+    )
+    assert _timeline_spans(out / "pushup_side") == [
+        pytest.approx((1.0, 10.0), abs=frame),
+        pytest.approx((12.0, 14.0), abs=frame),
+    ]
+    review.save("pushup_side", {"highlights": {"1": {"start": 0, "end": 15, "status": "reject"}}})
+    assert _timeline_spans(out / "pushup_side") == [], "everything rejected: no timeline"
+    review.save("court_two_shots", {"added": [{"start": 0.5, "end": 1.0}]})  # #1 not marked: not reviewed yet
+    assert _timeline_spans(out / "court_two_shots") == [pytest.approx((0.0, court.intervals[0].end), abs=frame)]

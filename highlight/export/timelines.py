@@ -45,6 +45,7 @@ from highlight.export import manifest as manifests
 from highlight.export import mlt
 from highlight.export.manifest import IntervalEntry, Manifest
 from highlight.export.timeline_rules import peak_name, to_frame
+from highlight.review.applied import reviewed_intervals
 from highlight.source import VideoInfo, read_start_timecode
 
 # Rates editors know; a measured average within 1% of one of them is taken to be it.
@@ -397,10 +398,12 @@ def parse_formats(text: str | Iterable[str]) -> list[str]:
 def write_timelines(folder: Path, formats: Iterable[str]) -> list[Path]:
     """Write the chosen timelines of one video's output folder from its highlights.json.
 
+    A recording reviewed in ``highlight review`` gets only its kept and added highlights.
     A video without highlights gets none (and loses any from an earlier run).
     """
     folder = Path(folder)
     manifest = manifests.load(folder)
+    manifest.intervals = reviewed_intervals(folder, manifest)  # once reviewed: only what the user kept
     facts = source_facts(manifest, manifest.recording(folder))
     timeline = build_timeline(manifest, facts)
     written = []
