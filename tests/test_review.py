@@ -363,13 +363,13 @@ def test_play_seeks_the_recording_to_the_highlight(browser, server, out):
     _wait_saved(browser, 1)
     video = browser.find_element("css selector", 'section[data-key="pushup_side"] video')
     browser.execute_script(
-        "var v = arguments[0]; v.addEventListener('seeked', function () { v.dataset.seekedAt = v.currentTime; }, "
+        "var v = arguments[0]; v.addEventListener('seeking', function () { v.dataset.seekedAt = v.currentTime; }, "
         "{ once: true });",
         video,
     )
     browser.find_element("css selector", 'section[data-key="pushup_side"] tr.item:last-child button.play').click()
     WebDriverWait(browser, 40).until(lambda _: video.get_attribute("data-seeked-at") is not None, "no seek")
-    assert float(video.get_attribute("data-seeked-at")) == pytest.approx(6.0, abs=0.1)
+    assert float(video.get_attribute("data-seeked-at")) == pytest.approx(6.0, abs=0.05)
     browser.execute_script("arguments[0].currentTime = 8.7", video)  # near the end: it must stop there by itself
     WebDriverWait(browser, 40).until(lambda _: browser.execute_script("return arguments[0].paused", video), "no stop")
     assert 8.9 <= browser.execute_script("return arguments[0].currentTime", video) <= 9.6, "stops at the end"
