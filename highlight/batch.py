@@ -191,10 +191,10 @@ def _collect(runner: Executor, tasks: list[VideoTask], quiet: bool) -> list[Vide
     line per finished file reads the same whether the workers are here or on other machines.
     """
     lines = not quiet and not is_terminal() and os.environ.get(PROGRESS_ENV) == "lines"
-    quiet = quiet or not is_terminal()  # bars move the cursor: only on a terminal
-    overall = tqdm(total=len(tasks), desc="videos", unit="video", disable=quiet, position=0, file=sys.stderr)
+    no_bars = quiet or not is_terminal()  # bars move the cursor: only on a terminal; a finished line is plain text
+    overall = tqdm(total=len(tasks), desc="videos", unit="video", disable=no_bars, position=0, file=sys.stderr)
     results: list[VideoResult] = []
-    display = _progress_lines if lines else functools.partial(_video_bar, quiet=quiet)
+    display = _progress_lines if lines else functools.partial(_video_bar, quiet=no_bars)
     for result in runner.results(tasks, display):
         results.append(result)
         if not result.finished:

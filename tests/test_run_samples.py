@@ -139,6 +139,7 @@ def test_manifest_and_scores_describe_the_run(first_run):
         "timing",
         "decode",
         "plugin_intervals",
+        "settings_from",
     ]
     assert raw["format"] == 2 and {"size_bytes", "mtime", "fps", "duration"} <= set(raw["source"])
     assert set(raw["intervals"][0]) == {
