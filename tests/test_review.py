@@ -26,10 +26,10 @@ from highlight.folder_lock import FolderBusy
 from highlight.review.marks import LABELS_FILE, MARKS_FILE, Detected, Mark, RecordingMarks, recording_ranges
 from highlight.review.server import ReviewServer
 from highlight.train.labels import read_labels
+from tests import test_region_ui
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 VIDEOS = ("court_two_shots", "pushup_side")
+browser = test_region_ui.browser  # the same headless Chromium fixture, skipped the same way
 
 
 @pytest.fixture(scope="module")
@@ -213,31 +213,6 @@ def test_command_prints_the_address_first_and_ends_on_ctrl_c(out):
 
 
 # --- in a browser --------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.skip("needs Debian's chromium and chromium-driver (bash tests/install.sh installs both)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--window-size=1280,1200",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--autoplay-policy=no-user-gesture-required",
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    yield driver
-    driver.quit()
 
 
 def _open(browser, server) -> None:
