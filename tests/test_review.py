@@ -391,3 +391,60 @@ def test_export_takes_only_kept_and_added_highlights_once_a_recording_is_reviewe
     assert _timeline_spans(out / "pushup_side") == [], "everything rejected: no timeline"
     review.save("court_two_shots", {"added": [{"start": 0.5, "end": 1.0}]})  # #1 not marked: not reviewed yet
     assert _timeline_spans(out / "court_two_shots") == [pytest.approx((0.0, court.intervals[0].end), abs=frame)]
+
+
+# --- training from the page ----------------------------------------------------------------------
+
+SMALL_TRAINING = {"weights": "none", "epochs": 1, "image_size": 64, "sample_fps": 2, "batch_size": 8, "tflite": False}
+
+
+def _mark_both(review) -> None:
+    """Court #1 kept (its end dragged in), pushup #1 rejected with a missed moment added inside it."""
+    review.save("court_two_shots", {"highlights": {"1": {"start": 0, "end": 2, "status": "keep"}}})
+    review.save(
+        "pushup_side",
+        {"highlights": {"1": {"start": 0, "end": 15, "status": "reject"}}, "added": [{"start": 5, "end": 8}]},
+    )
+
+
+def test_training_options_are_checked_before_anything_starts(server, out):
+    own = {"Content-Type": "application/json", "Origin": f"http://127.0.0.1:{server.server_port}"}
+    path = f"/api/train?token={server.token}"
+    status, body, _ = _request(server, "POST", path, own, json.dumps({"options": SMALL_TRAINING}).encode())
+    assert status == 409 and b"nothing to train on" in body
+    _mark_both(server.review)
+    for bad in ({"weights": str(out / "x.h5")}, {"out": "/tmp/model"}, {"epochs": 0}, {"image_size": "64 --force"}):
+        status, _, _ = _request(server, "POST", path, own, json.dumps({"options": bad}).encode())
+        assert status == 400, bad
+    assert _request(server, "GET", f"/api/train?token={server.token}")[1].startswith(b'{"state": "idle"')
+    assert not (out / "review_model").exists()
+
+
+@pytest.mark.slow
+def test_training_started_from_the_page_runs_to_the_end_and_its_model_cuts(browser, server, out, shared, tmp_path):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    _mark_both(server.review)
+    _open(browser, server)
+    browser.execute_script(
+        """
+        var form = document.getElementById('train-form'), values = arguments[0];
+        Object.keys(values).forEach(function (name) {
+          var field = form.elements[name];
+          if (field.type === 'checkbox') { field.checked = values[name]; } else { field.value = values[name]; }
+        });
+        """,
+        SMALL_TRAINING,
+    )
+    browser.find_element("id", "train-start").click()
+    status = browser.find_element("id", "train-status")
+    WebDriverWait(browser, 600).until(lambda _: status.get_attribute("data-state") in ("done", "failed", "stopped"))
+    assert status.get_attribute("data-state") == "done", status.text
+    assert "epoch 1/1" in status.text and "F1" in status.text, status.text
+    model = out / "review_model"
+    video = shared / "data" / "videos" / "court_two_shots.mp4"
+    result = CliRunner().invoke(
+        app, ["run", str(video), "--model", str(model), "--out", str(tmp_path / "cut"), "--no-clips", "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    assert manifests.load(tmp_path / "cut" / "court_two_shots").settings["model"] == str(model)

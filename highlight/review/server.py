@@ -12,7 +12,8 @@ page the user has open:
 - files are served from two places only: the output folder (a relative path, each part
   checked: no ``..``, no absolute path, no hidden file, nothing a link leads outside)
   and the recordings its manifests name (by their folder's key, never by a path from the
-  URL); nothing is written but the two marks files in the output folder;
+  URL); nothing is written but the two marks files and the model folder in the output
+  folder (training: highlight/review/training.py);
 - the output folder's lock (highlight/folder_lock.py) is held while it runs, so a second
   review of the same folder is refused rather than both overwriting each other's marks.
 
@@ -43,6 +44,7 @@ from highlight.export.report import plot_svg, video_folders
 from highlight.export.scores import read_scores
 from highlight.folder_lock import folder_lock
 from highlight.review.marks import LABELS_FILE, Detected, load_marks, parse_recording_marks, save_marks
+from highlight.review.training import OPTIONS, TrainingJob
 
 log = logging.getLogger(__name__)
 
@@ -127,11 +129,13 @@ class Review:
             raise HighlightError(f"{out}: no highlights.json with a recording found (run `highlight run` first)")
         self.marks = load_marks(self.out)
         self._saving = threading.Lock()
+        self.training = TrainingJob(self.out, self.out / LABELS_FILE)
 
     def state(self) -> dict[str, Any]:
         return {
             "folder": str(self.out),
             "labels": str(self.out / LABELS_FILE),
+            "train_options": {name: option.default for name, option in OPTIONS.items()},
             "recordings": [
                 {**recording.as_dict(), "marks": self.marks[key].as_dict() if key in self.marks else None}
                 for key, recording in self.recordings.items()
@@ -176,7 +180,8 @@ class ReviewServer(ThreadingHTTPServer):
         return f"http://{HOST}:{self.server_port}/?token={self.token}"
 
     def close(self) -> None:
-        """Stop listening and let go of the folder."""
+        """Stop listening, end a running training and let go of the folder."""
+        self.review.training.stop()
         self.server_close()
         self._lock.close()
 
@@ -228,6 +233,8 @@ class ReviewHandler(BaseHTTPRequestHandler):
             self._send_bytes(HTTPStatus.OK, page(self.server.token).encode(), "text/html; charset=utf-8")
         elif path == "/api/state":
             self._send_json(HTTPStatus.OK, review.state())
+        elif path == "/api/train":
+            self._send_json(HTTPStatus.OK, review.training.status())
         elif path.startswith("/recording/"):
             recording = review.recordings.get(path.removeprefix("/recording/"))
             if recording is None or not recording.detected.video.is_file():
@@ -247,7 +254,7 @@ class ReviewHandler(BaseHTTPRequestHandler):
             raise Refused(HTTPStatus.FORBIDDEN, f"cross-site request refused (Origin {origin!r})")
         if self.headers.get_content_type() != "application/json":
             raise Refused(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send JSON (Content-Type: application/json)")
-        if path != "/api/marks":
+        if path not in ACTIONS:
             raise Refused(HTTPStatus.NOT_FOUND, "no such action")
         try:
             length = int(self.headers.get("Content-Length", ""))
@@ -257,12 +264,9 @@ class ReviewHandler(BaseHTTPRequestHandler):
             raise Refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "request too large")
         try:
             body = json.loads(self.rfile.read(length))
-            saved = self.server.review.save(str(body["recording"]), body.get("marks"))
-        except (ValueError, KeyError, TypeError) as error:
-            raise Refused(HTTPStatus.BAD_REQUEST, f"marks not saved: {error}") from None
-        except (OSError, HighlightError) as error:
-            raise Refused(HTTPStatus.INTERNAL_SERVER_ERROR, f"marks not saved: {error}") from None
-        self._send_json(HTTPStatus.OK, {"saved": saved})
+        except ValueError as error:
+            raise Refused(HTTPStatus.BAD_REQUEST, f"not JSON: {error}") from None
+        self._send_json(HTTPStatus.OK, ACTIONS[path](self.server.review, body))
 
     def _send_file(self, path: Path) -> None:
         """The file, or the byte range the browser asked for (206), so that a video can seek."""
@@ -326,6 +330,38 @@ class ReviewHandler(BaseHTTPRequestHandler):
         self.send_header("X-Frame-Options", "DENY")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
+
+
+def _save_marks(review: Review, body: Any) -> dict[str, Any]:
+    try:
+        return {"saved": review.save(str(body["recording"]), body.get("marks"))}
+    except (ValueError, KeyError, TypeError) as error:
+        raise Refused(HTTPStatus.BAD_REQUEST, f"marks not saved: {error}") from None
+    except (OSError, HighlightError) as error:
+        raise Refused(HTTPStatus.INTERNAL_SERVER_ERROR, f"marks not saved: {error}") from None
+
+
+def _start_training(review: Review, body: Any) -> dict[str, Any]:
+    if not (review.out / LABELS_FILE).is_file():
+        raise Refused(HTTPStatus.CONFLICT, "nothing to train on yet: keep or reject some highlights first")
+    options = body.get("options", {}) if isinstance(body, dict) else None
+    if not isinstance(options, dict):
+        raise Refused(HTTPStatus.BAD_REQUEST, 'not started: send {"options": {...}}')
+    try:
+        review.training.start(options)
+    except ValueError as error:
+        raise Refused(HTTPStatus.BAD_REQUEST, f"not started: {error}") from None
+    except RuntimeError as error:
+        raise Refused(HTTPStatus.CONFLICT, str(error)) from None
+    return review.training.status()
+
+
+def _stop_training(review: Review, body: Any) -> dict[str, Any]:
+    review.training.stop()
+    return review.training.status()
+
+
+ACTIONS = {"/api/marks": _save_marks, "/api/train": _start_training, "/api/train/stop": _stop_training}
 
 
 def page(token: str) -> str:
