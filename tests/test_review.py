@@ -239,6 +239,7 @@ def _at(browser, out: Path, key: str, seconds: float) -> tuple[float, float]:
     return browser.execute_script(
         """
         var svg = document.querySelector('section[data-key="' + arguments[0] + '"] svg.plot');
+        svg.scrollIntoView({block: 'center'});
         var axis = svg.querySelector('line.axis'), x0 = Number(axis.getAttribute('x1')), x1 = Number(axis.getAttribute('x2'));
         var duration = arguments[2], x = x0 + (x1 - x0) * arguments[1] / duration;
         var point = new DOMPoint(x, Number(axis.getAttribute('y1')) - 50).matrixTransform(svg.getScreenCTM());
