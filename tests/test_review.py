@@ -422,7 +422,7 @@ def test_training_options_are_checked_before_anything_starts(server, out):
 
 
 @pytest.mark.slow
-def test_training_started_from_the_page_runs_to_the_end_and_its_model_cuts(browser, server, out, shared, tmp_path):
+def test_training_started_from_the_page_runs_to_the_end_and_its_model_cuts(browser, server, out):
     from selenium.webdriver.support.ui import WebDriverWait
 
     _mark_both(server.review)
@@ -442,10 +442,15 @@ def test_training_started_from_the_page_runs_to_the_end_and_its_model_cuts(brows
     WebDriverWait(browser, 600).until(lambda _: status.get_attribute("data-state") in ("done", "failed", "stopped"))
     assert status.get_attribute("data-state") == "done", status.text
     assert "epoch 1/1" in status.text and "F1" in status.text, status.text
-    model = out / "review_model"
-    video = shared / "data" / "videos" / "court_two_shots.mp4"
-    result = CliRunner().invoke(
-        app, ["run", str(video), "--model", str(model), "--out", str(tmp_path / "cut"), "--no-clips", "-q"]
+    browser.find_element("id", "use-model").click()  # highlight run --model on the reviewed recordings
+    WebDriverWait(browser, 300).until(lambda _: status.get_attribute("data-state") in ("recut", "failed"))
+    assert status.get_attribute("data-state") == "recut", status.text
+    line = browser.find_element("css selector", 'section[data-key="court_two_shots"] p.recut')
+    WebDriverWait(browser, 20).until(lambda _: line.text.startswith("new model: "))
+    recut = manifests.load(out / "review_model" / "recut" / "court_two_shots")
+    assert recut.settings["model"] == str(out / "review_model") and recut.complete
+    shown = [f"{i.start:.2f} - {i.end:.2f} s" for i in recut.intervals]
+    assert line.text == "new model: " + (", ".join(shown) if shown else "no highlights")
+    assert len(browser.find_elements("css selector", 'section[data-key="court_two_shots"] tr.item')) == 1, (
+        "the re-cut is shown beside the reviewed highlights, not as another recording to review"
     )
-    assert result.exit_code == 0, result.output
-    assert manifests.load(tmp_path / "cut" / "court_two_shots").settings["model"] == str(model)

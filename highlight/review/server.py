@@ -44,7 +44,7 @@ from highlight.export.report import plot_svg, video_folders
 from highlight.export.scores import read_scores
 from highlight.folder_lock import folder_lock
 from highlight.review.marks import LABELS_FILE, Detected, load_marks, parse_recording_marks, save_marks
-from highlight.review.training import OPTIONS, TrainingJob
+from highlight.review.training import MODEL_DIR, OPTIONS, TrainingJob
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,8 @@ def load_recordings(out: Path) -> dict[str, Recording]:
     """Every recording of the output folder with a readable manifest and video, by key."""
     recordings = {}
     for folder in video_folders(out):
+        if MODEL_DIR in folder.relative_to(out).parts:  # the Use button's re-cut: shown beside, not reviewed
+            continue
         try:
             manifest = manifests.load(folder)
         except HighlightError as error:
@@ -132,15 +134,33 @@ class Review:
         self.training = TrainingJob(self.out, self.out / LABELS_FILE)
 
     def state(self) -> dict[str, Any]:
+        recut = self.recut_highlights()
         return {
             "folder": str(self.out),
             "labels": str(self.out / LABELS_FILE),
             "train_options": {name: option.default for name, option in OPTIONS.items()},
             "recordings": [
-                {**recording.as_dict(), "marks": self.marks[key].as_dict() if key in self.marks else None}
+                {
+                    **recording.as_dict(),
+                    "marks": self.marks[key].as_dict() if key in self.marks else None,
+                    "recut": recut.get(recording.detected.video.resolve()),
+                }
                 for key, recording in self.recordings.items()
             ],
         }
+
+    def recut_highlights(self) -> dict[Path, list[dict[str, float]]]:
+        """The highlights the trained model found (Use), by recording: the new beside the old."""
+        folder = self.training.recut_folder
+        found = {}
+        for recut in video_folders(folder) if folder.is_dir() else ():
+            try:
+                manifest = manifests.load(recut)
+            except HighlightError:
+                continue
+            spans = [{"start": i.start, "end": i.end} for i in manifest.intervals]
+            found[Path(manifest.source.path).resolve()] = spans
+        return found
 
     def save(self, key: str, data: Any) -> dict[str, Any]:
         """One recording's marks replaced by ``data``; ValueError when it is not a recording or not marks."""
@@ -361,7 +381,20 @@ def _stop_training(review: Review, body: Any) -> dict[str, Any]:
     return review.training.status()
 
 
-ACTIONS = {"/api/marks": _save_marks, "/api/train": _start_training, "/api/train/stop": _stop_training}
+def _use_model(review: Review, body: Any) -> dict[str, Any]:
+    try:
+        review.training.use([recording.detected.video for recording in review.recordings.values()])
+    except RuntimeError as error:
+        raise Refused(HTTPStatus.CONFLICT, str(error)) from None
+    return review.training.status()
+
+
+ACTIONS = {
+    "/api/marks": _save_marks,
+    "/api/train": _start_training,
+    "/api/train/stop": _stop_training,
+    "/api/use": _use_model,
+}
 
 
 def page(token: str) -> str:

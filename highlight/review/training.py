@@ -1,4 +1,5 @@
-"""Train from the review page: ``highlight train`` on the saved labels, then ``highlight eval``, supervised.
+"""Train from the review page: ``highlight train`` on the saved labels, then ``highlight eval``, supervised;
+Use: ``highlight run --model`` with the new model on the reviewed recordings.
 
 Both run as child processes of the review (``python -m highlight ...``), so TensorFlow
 never loads into the server and a crash in training cannot take the page down. Their
@@ -29,6 +30,8 @@ MODEL_DIR = "review_model"
 EVAL_FILE = "eval.json"  # in the model folder
 TRAIN_LIMIT_S = 12 * 3600.0  # past this, training is stopped as hung
 EVAL_LIMIT_S = 3600.0
+RECUT_DIR = "recut"  # in the model folder: the reviewed recordings cut again with the model (Use)
+RECUT_LIMIT_S = 12 * 3600.0
 _EPOCH_LINE = re.compile(r"epoch (\d+)/(\d+)\s+(.*?)\s+\(")
 _METRIC = re.compile(r"([a-z_]+) (-?[\d.]+(?:e-?\d+)?)")
 
@@ -117,11 +120,28 @@ class TrainingJob:
         """Start training in the background; ValueError for bad options, RuntimeError while one runs."""
         arguments = train_arguments(values)
         with self._lock:
-            if self._state["state"] in ("training", "evaluating"):
+            if self._state["state"] in ("training", "evaluating", "recutting"):
                 raise RuntimeError("a training is already running")
             self._state, self._stopped = {"state": "training", "started": time.time()}, False
             self._tail.clear()
         threading.Thread(target=self._run, args=(arguments,), daemon=True).start()
+
+    def use(self, videos: list[Path]) -> None:
+        """Re-cut ``videos`` with the trained model into ``RECUT_DIR`` (RuntimeError unless a model is done)."""
+        with self._lock:
+            if self._state["state"] not in ("done", "recut"):
+                raise RuntimeError(f"no trained model to use yet ({self._state['state']})")
+            self._state = {**self._state, "state": "recutting", "error": None}
+        threading.Thread(target=self._recut, args=(videos,), daemon=True).start()
+
+    @property
+    def recut_folder(self) -> Path:
+        return self.model / RECUT_DIR
+
+    def _recut(self, videos: list[Path]) -> None:
+        arguments = ["run", *map(str, videos), "--model", str(self.model), "--out", str(self.recut_folder)]
+        if self._supervised([*arguments, "--no-clips", "--no-report", "-q"], RECUT_LIMIT_S, "run --model"):
+            self._set(state="recut")
 
     def stop(self) -> None:
         """End the running training or evaluation (the page's Stop, or the review ending)."""
