@@ -263,8 +263,10 @@ class SettingsLayers:
         base, trained, model_from = self._model(above)
         values, origins = _merged((trained, *_with_preset(above)))
         origins.update(model_from)
-        if "exit_threshold" in values and "threshold" in values and origins.get("exit_threshold") != origins.get(
-            "threshold"
+        if (
+            "exit_threshold" in values
+            and "threshold" in values
+            and origins.get("exit_threshold") != origins.get("threshold")
         ):  # a lower layer's exit stays below a higher threshold; one layer's own pair is checked as given
             values["exit_threshold"] = min(values["exit_threshold"], values["threshold"])
         try:

@@ -331,7 +331,7 @@ def test_corrupt_keras_file_and_unsafe_layers_are_refused(tmp_path):
     corrupt = tmp_path / "corrupt"
     write_model_description(corrupt)
     (corrupt / "model.keras").write_bytes(b"PK\x03\x04 this is not a keras archive")
-    with pytest.raises(HighlightError, match="cannot load the model") as error:
+    with pytest.raises(HighlightError, match="model.keras: not a Keras model") as error:
         ClassifierScorer(corrupt)
     assert "\n" not in str(error.value)
 
