@@ -31,7 +31,11 @@ No training: the empty scene is learned from the recording itself.
   scene.
 * Clutter cannot start a presence (``highlight.scorers.clutter``): what moves in the
   same place whenever one looks (leaves, a flag, an escalator, a TV), measured over
-  the whole recording before the pass and followed during it.
+  the whole recording before the pass and followed during it. Not inside a
+  ``--region``: the user drew it around where the action happens, and there what
+  moves again and again is the action (a ball through the net, shot after shot: a
+  quarter to half of a practice's seconds); ``--exclude`` is how to ignore a swaying
+  thing there.
 * A moving camera (``highlight.scorers.camera``): where most of the picture moves
   together, only what moves against it counts, and the manifest's detector entry
   says so in one line (``camera``).
@@ -217,6 +221,11 @@ class MotionScorer(Scorer):
         self._previous: np.ndarray | None = None  # the last regular sample, to measure the camera's motion
         self._camera_samples = [0, 0]  # regular samples in which the camera moved, of all
 
+    @property
+    def _watches_clutter(self) -> bool:
+        """Whether repeated motion in one place is clutter: not inside a region drawn around the action."""
+        return not self.regions
+
     def _new_model(self):
         samples = max(10, int(self.history * self.sample_fps))
         model = cv2.createBackgroundSubtractorMOG2(
@@ -243,7 +252,8 @@ class MotionScorer(Scorer):
         spread = self._spread_frames(source)
         images = [image for _, image in spread]
         self._clutter = ClutterMap(images[0].shape if images else (1, 1), self.history, self.person_height)
-        self._clutter.seed(self._partners(source, spread))
+        if self._watches_clutter:
+            self._clutter.seed(self._partners(source, spread))
         if len(images) < 3:
             return
         plate = np.median(np.stack(images), axis=0).astype(np.uint8)
@@ -348,7 +358,7 @@ class MotionScorer(Scorer):
             if camera is not None:  # the background moved: only what moves against it counts
                 motion = moves_against_camera(previous, image, camera, self.hold_threshold)
                 self._present = False  # no fixed empty scene to hold a still person against
-            elif learn:
+            elif learn and self._watches_clutter:
                 self._clutter.learn(cv2.morphologyEx(motion, cv2.MORPH_OPEN, self._kernel), gap)
             background = self._model.getBackgroundImage() if camera is None else None
             own = self._clutter.outside(motion) if camera is None else motion
