@@ -123,7 +123,9 @@ def test_gym_shooting_every_attempt_in_a_clip_of_its_own(shared, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue 23 must-show not met yet: 3 of 5 attempts found (see docs/ball_flights.md)")
+@pytest.mark.xfail(
+    strict=True, reason="issue 23 must-show not met yet: 3 of 5 attempts found (see docs/ball_flights.md)"
+)
 def test_court_five_shots_five_attempts_in_at_least_four_clips(shared, dev_labels, tmp_path):
     video = shared / "data" / "videos" / "court_five_shots.mp4"
     manifest = run_with_no_options(video, tmp_path / "out")

@@ -13,6 +13,8 @@ acceleration, rising well above where it started. What tells it from the rest:
 * **gravity**: every flight of one recording at one distance falls with the same
   acceleration in px/s^2; it is estimated from the recording's own flights (their median)
   and paths far from it are not flights (a hand, a limb, a swaying object);
+* **one ball**: its blob size, like gravity, is about the same in every flight of the
+  recording (the median, within a factor): a blob much bigger than the ball is not it;
 * **height**: the path spans many ball sizes vertically, more than a dribble's bounce or a
   pass's flat line.
 
@@ -37,8 +39,10 @@ FLIGHT_WIDTH = 640  # px; a ball stays a few pixels wide at this size on a 1080p
 DIFF_LEVEL = 12  # grey levels a pixel must change in both neighbouring frames (above sensor noise)
 MAX_BLOB_SHARE = 0.002  # of the frame: larger moving blobs are people or their limbs, not a ball
 MIN_POINTS = 5  # samples on one path (a third of a second at FLIGHT_FPS) for a parabola to mean anything
+MIN_STRETCH_POINTS = 7  # a flight inside a longer path (before a rim bounce): half a second of it
 MIN_RISE_BALLS = 6.0  # vertical span in ball sizes: above a dribble (~4, hip to floor), below a shot's arc
 GRAVITY_SPREAD = 2.5  # a flight's fitted acceleration lies within this factor of the recording's median
+SIZE_SPREAD = 2.0  # one ball at one distance: its blob size lies within this factor of the median
 SHOT_PAD_S = 0.5  # seconds around a flight's tracked path (see shot_clips)
 
 
@@ -147,28 +151,68 @@ def _nearest(path: dict, t: float, blobs, used: set[int], reach: float) -> int |
 
 
 def ballistic(path: np.ndarray) -> Flight | None:
-    """The path as a flight when it fits a parabola in y and a line in x within about a ball size."""
+    """The path as a flight: all of it where it fits a parabola, else its longest stretch that does.
+
+    The stretch matters for shots that hit the rim or the board: the tracker follows the
+    ball on through the bounce, where the path stops being one parabola, and the free
+    flight before it is the attempt. A stretch needs ``MIN_STRETCH_POINTS`` samples.
+    """
+    if _fits(path):
+        return _flight(path)
+    best: tuple[int, int] | None = None
+    for first in range(len(path) - MIN_STRETCH_POINTS + 1):
+        last = first + MIN_STRETCH_POINTS
+        if not _fits(path[first:last]):
+            continue
+        while last < len(path) and _fits(path[first : last + 1]):
+            last += 1
+        if best is None or last - first > best[1] - best[0]:
+            best = (first, last)
+    return None if best is None else _flight(path[best[0] : best[1]])
+
+
+def _parabola(path: np.ndarray) -> tuple[np.ndarray, float]:
+    """The fitted y(t) (a parabola; x(t) is fitted as a line) and the worse RMS residual of the two, in px."""
     t = path[:, 0] - path[0, 0]
-    x, y, size = path[:, 1], path[:, 2], float(np.median(path[:, 3]))
+    x, y = path[:, 1], path[:, 2]
     fit_y, fit_x = np.polyfit(t, y, 2), np.polyfit(t, x, 1)
     residual = max(
         float(np.sqrt(np.mean((np.polyval(fit_y, t) - y) ** 2))),
         float(np.sqrt(np.mean((np.polyval(fit_x, t) - x) ** 2))),
     )
+    return fit_y, residual
+
+
+def _fits(path: np.ndarray) -> bool:
+    """Within about a ball size (at least a few pixels: blob centres jitter) of a parabola."""
+    return _parabola(path)[1] <= max(4.0, float(np.median(path[:, 3])))
+
+
+def _flight(path: np.ndarray) -> Flight | None:
+    fit_y, _ = _parabola(path)
     gravity = 2 * float(fit_y[0])  # image y grows downwards: a fall is positive
-    if gravity <= 0 or residual > max(4.0, size):
+    if gravity <= 0:
         return None
-    apex = float(np.clip(path[0, 0] - fit_y[1] / (2 * fit_y[0]), path[0, 0], path[-1, 0]))
-    return Flight(float(path[0, 0]), float(path[-1, 0]), apex, size, gravity, float(y.max() - y.min()))
+    start, end = float(path[0, 0]), float(path[-1, 0])
+    apex = float(np.clip(start - fit_y[1] / (2 * fit_y[0]), start, end))
+    y = path[:, 2]
+    return Flight(start, end, apex, float(np.median(path[:, 3])), gravity, float(y.max() - y.min()))
 
 
 def shot_flights(flights: Iterable[Flight]) -> list[Flight]:
-    """The flights that are shots: high (many ball sizes) and falling with the recording's own gravity."""
+    """The flights that are shots: high (many ball sizes), of the recording's usual ball size, falling
+    with the recording's own gravity (both medians over its high flights)."""
     high = [f for f in flights if f.rise >= MIN_RISE_BALLS * max(f.size, 3.0)]
     if not high:
         return []
     gravity = float(np.median([f.gravity for f in high]))
-    return [f for f in high if gravity / GRAVITY_SPREAD <= f.gravity <= gravity * GRAVITY_SPREAD]
+    size = float(np.median([f.size for f in high]))
+    return [
+        f
+        for f in high
+        if gravity / GRAVITY_SPREAD <= f.gravity <= gravity * GRAVITY_SPREAD
+        and size / SIZE_SPREAD <= f.size <= size * SIZE_SPREAD
+    ]
 
 
 def shot_clips(flights: Sequence[Flight], duration: float) -> list[Interval]:
