@@ -656,7 +656,8 @@ def focus_on_action(
         manifest.hints.append(
             f"someone is in view for {share:.0%} of the recording: the highlights are the "
             f"{len(manifest.shot_clips)} ball flights (shot attempts) found; to cut by a hoop instead, "
-            "mark it (`highlight region VIDEO`) and run with --region ... --preset shots"
+            "mark it (`highlight region VIDEO`) and run with --region ... --preset shots; "
+            "in a workout, --plugin pose --plugin reps makes the sets the highlights"
         )
         return list(manifest.shot_clips)
     if share >= MOST_OF_THE_RECORDING:

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from highlight.intervals import covered_share
-from highlight.pipeline import process_video
+from highlight.pipeline import process_video, recut
 from highlight.scorers.ball import find_ball_flights, shot_clips
 from highlight.settings import RunSettings
 from highlight.source import probe
@@ -111,6 +111,8 @@ def test_default_run_on_generated_court_gives_the_shots(tmp_path):
     clips = [(i.start, i.end) for i in manifest.intervals]
     assert all(any(a <= release + 0.5 <= b for a, b in clips) for release in SHOTS), clips
     assert len(clips) == len(SHOTS)
+    again = recut(tmp_path / "out", {"pad_after": 0.5})  # `highlight cut`: from the stored flights, no new pass
+    assert [(i.start, i.end) for i in again.intervals] == clips
 
 
 @pytest.mark.slow
@@ -124,7 +126,7 @@ def test_gym_shooting_every_attempt_in_a_clip_of_its_own(shared, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.xfail(
-    strict=True, reason="issue 23 must-show not met yet: 3 of 5 attempts found (see docs/ball_flights.md)"
+    strict=True, reason="issue 23 must-show not met yet: 3 of 5 attempts found (see docs/ball-flights.md)"
 )
 def test_court_five_shots_five_attempts_in_at_least_four_clips(shared, dev_labels, tmp_path):
     video = shared / "data" / "videos" / "court_five_shots.mp4"
