@@ -39,7 +39,6 @@ from highlight.layers import COMMAND_LINE, cut_layer, recorded_origins
 from highlight.options import complete
 from highlight.plugin_api import NO_FRAMES, Plugin, VideoContext, action_spans, load_plugins
 from highlight.scorers import Scorer, get_scorer
-from highlight.scorers.ball import find_ball_flights, shot_clips
 from highlight.settings import RunSettings, settings_from_dict
 from highlight.source import DecodeStats, Fingerprint, Frame, VideoInfo, VideoSource, probe
 
@@ -558,7 +557,6 @@ def process_video(
         manifest.plugins, manifest.timing = previous.plugins, previous.timing
         manifest.decode, manifest.plugin_intervals = previous.decode, previous.plugin_intervals
         manifest.applied_intervals = previous.applied_intervals
-        manifest.shot_clips = previous.shot_clips
         times, scores, refined = read_scores(out_dir / SCORES_FILE)
         extra = list(previous.plugin_intervals or [])
     else:
@@ -579,7 +577,6 @@ def process_video(
         manifest.plugin_intervals = [Interval(i.start, i.end) for i in analysis.plugin_intervals]
         extra = analysis.plugin_intervals
         _note_truncation(manifest, info, analysis)
-        manifest.shot_clips = look_for_shots(path, info, manifest, (times, scores), settings.intervals)
         manifest.save(out_dir)  # complete=False: analysis is safe, clips may follow
     applied = IntervalSettings(**manifest.applied_intervals)
     duration = playable_duration(info, manifest)
@@ -609,26 +606,6 @@ def _add_plugin_intervals(intervals: list[Interval], extra: list[Interval]) -> l
     return [peaks.get((m.start, m.end), m) for m in merged]
 
 
-def look_for_shots(
-    path: Path,
-    info: VideoInfo,
-    manifest: Manifest,
-    timeline: tuple[np.ndarray, np.ndarray],
-    settings: IntervalSettings,
-) -> list[Interval] | None:
-    """Shot attempts (ball flights), looked for only where someone is in view for most of the recording.
-
-    Only there: elsewhere presence is the highlight, and the pass (a second decode at a
-    low rate, small and grey) would only cost time. Not where the plugins already say
-    where the action is (a workout's sets).
-    """
-    duration = playable_duration(info, manifest)
-    presence = find_intervals(*timeline, settings, duration)
-    if covered_share(presence, duration) < MOST_OF_THE_RECORDING or action_spans(manifest.plugins):
-        return None
-    return shot_clips(find_ball_flights(path, info), duration)
-
-
 def focus_on_action(
     intervals: list[Interval],
     manifest: Manifest,
@@ -639,10 +616,8 @@ def focus_on_action(
     """Where someone is in view for most of the recording: the action inside, or a hint saying how to find it.
 
     The action is what the plugins' results say it is (the reps plugin's sets and
-    holds, ``action_spans``), else the shot attempts the ball-flight pass found
-    (``manifest.shot_clips``, already tight: see ``highlight.scorers.ball.shot_clips``);
-    without either the highlights stand and ``manifest.hints`` says, in one line, that
-    they are (nearly) the whole recording and what to try.
+    holds, ``action_spans``); without it the highlights stand and ``manifest.hints``
+    says, in one line, that they are (nearly) the whole recording and what to try.
     """
     manifest.hints = []
     share = covered_share(intervals, duration)
@@ -652,14 +627,6 @@ def focus_on_action(
             f"someone is in view for {share:.0%} of the recording: the highlights are the sets the plugins found"
         )
         return action
-    if share >= MOST_OF_THE_RECORDING and manifest.shot_clips:
-        manifest.hints.append(
-            f"someone is in view for {share:.0%} of the recording: the highlights are the "
-            f"{len(manifest.shot_clips)} ball flights (shot attempts) found; to cut by a hoop instead, "
-            "mark it (`highlight region VIDEO`) and run with --region ... --preset shots; "
-            "in a workout, --plugin pose --plugin reps makes the sets the highlights"
-        )
-        return list(manifest.shot_clips)
     if share >= MOST_OF_THE_RECORDING:
         manifest.hints.append(
             f"the highlights are {share:.0%} of the recording (someone is in view throughout): "

@@ -189,9 +189,6 @@ class Manifest:
     timing: dict[str, float] = field(default_factory=dict)
     decode: dict[str, Any] | None = None
     plugin_intervals: list[Interval] | None = None
-    # Shot attempts found as ball flights (highlight.scorers.ball) where someone was in view
-    # for most of the recording; None where that pass did not run.
-    shot_clips: list[Interval] | None = None
     # The highlight.toml that applied, and where each setting that differs from the default
     # came from (a file, a preset, the command line): see highlight.layers. Absent when empty.
     camera_file: str | None = None
@@ -314,8 +311,6 @@ class Manifest:
             data["decode"] = self.decode
         if self.plugin_intervals is not None:
             data["plugin_intervals"] = [[i.start, i.end] for i in self.plugin_intervals]
-        if self.shot_clips is not None:
-            data["shot_clips"] = [[i.start, i.end, i.peak_time] for i in self.shot_clips]
         if self.camera_file:
             data["camera_file"] = self.camera_file
         if self.settings_from:
@@ -328,7 +323,6 @@ class Manifest:
         known = {f.name for f in fields(cls)} - {"extra"}
         plugin_intervals = data.get("plugin_intervals")
         _check_objects(data)
-        shot_clips = data.get("shot_clips")
         return cls(
             source=source_from_dict(data.get("source") or {}),
             settings=dict(data.get("settings") or {}),
@@ -348,7 +342,6 @@ class Manifest:
             timing=dict(data.get("timing") or {}),
             decode=data.get("decode"),
             plugin_intervals=None if plugin_intervals is None else [Interval(a, b) for a, b in plugin_intervals],
-            shot_clips=None if shot_clips is None else [Interval(a, b, 1.0, peak) for a, b, peak in shot_clips],
             camera_file=data.get("camera_file"),
             settings_from={str(k): str(v) for k, v in (data.get("settings_from") or {}).items()},
             extra={k: v for k, v in data.items() if k not in known},
