@@ -124,7 +124,9 @@ def test_cancel_and_errors_are_one_line_and_add_nothing(scenario):
     report, _ = scenario
     cancel = report["cancel"]
     assert cancel["ran"] and cancel["error"] == "cancelled" and cancel["strips"] == 2 and cancel["seconds"] < 10
-    assert report["refused"]["error"] == "Invalid value for '--preset': unknown preset 'nosuch'; choose from: shots"
+    assert report["refused"]["error"] == (
+        "Invalid value for '--preset': unknown preset 'nosuch'; choose from: shots (see 'highlight run --help')"
+    )
     assert report["damaged"]["error"].endswith(
         "damaged.mp4: damaged, truncated or not a video (Invalid data found when processing input)"
     )

@@ -54,12 +54,28 @@ def _version(
 
 
 def main() -> None:
-    """The console entry point: Ctrl-C ends with status 130, anything unforeseen with 1, each with one line."""
+    """The console entry point: Ctrl-C ends with status 130, anything unforeseen with 1, each with one line.
+
+    Click handles its own errors only in standalone mode, where they come as a box of
+    several lines; here a wrong option value is one line like every other error, naming
+    what the user typed and where the help is, with click's status (2).
+    """
     try:
-        app()
-    except KeyboardInterrupt:
+        status = app(standalone_mode=False)
+    except (KeyboardInterrupt, typer.Abort):
         typer.echo("interrupted", err=True)
         sys.exit(130)
     except Exception as error:  # noqa: BLE001 - the guard of last resort (highlight/errors.py)
+        if _is_click_error(error):
+            context = getattr(error, "ctx", None)
+            command = context.command_path if context is not None else "highlight"
+            typer.echo(f"error: {' '.join(error.format_message().split())} (see '{command} --help')", err=True)
+            sys.exit(error.exit_code)
         typer.echo(f"error: {error_line(error)}", err=True)
         sys.exit(1)
+    sys.exit(status if isinstance(status, int) else 0)
+
+
+def _is_click_error(error: Exception) -> bool:
+    """A usage or parameter error of the command line (click's, or the copy of click newer typer ships)."""
+    return callable(getattr(error, "format_message", None)) and isinstance(getattr(error, "exit_code", None), int)

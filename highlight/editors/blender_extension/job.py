@@ -138,20 +138,5 @@ class Job:
         errors = [line.strip() for line in self.lines if line.strip().startswith("error:")]
         if errors:
             return errors[-1].removeprefix("error:").strip()
-        if usage := _usage_error(list(self.lines)):
-            return usage
         last = next((line.strip() for line in reversed(self.lines) if line.strip()), "")
         return last or f"highlight exited with status {self.process.returncode}"
-
-
-def _usage_error(lines: list[str]) -> str:
-    """The text of a usage error's box (an option the command refused), as one line."""
-    for start, line in enumerate(lines):
-        if line.strip().startswith("╭─ Error"):
-            inside = []
-            for row in lines[start + 1 :]:
-                if not row.strip().startswith("│"):
-                    break
-                inside.append(row.strip().strip("│").strip())
-            return " ".join(inside)
-    return ""
