@@ -28,6 +28,7 @@ SAMPLE = "phone_portrait.mp4"  # the shortest sample: 10 s, one visit
 PARSED_ONLY = {
     "highlight live": "needs a camera or a stream, and runs until stopped",
     "highlight watch": "a daemon: runs until stopped (tests/test_watch.py runs it)",
+    "highlight review": "a web server: runs until Ctrl-C (tests/test_review.py drives it in Chromium)",
     "--executor ray": "needs a Ray cluster (tests/test_executors.py starts one)",
     "highlight train": "needs labelled recordings and minutes of training (tests/test_train_model.py)",
     "highlight eval": "needs a trained model (tests/test_train_model.py)",
