@@ -8,10 +8,8 @@ someone always moving in view, and a real workout clip against its labelled reps
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 from typer.testing import CliRunner
@@ -26,6 +24,7 @@ from highlight.intervals import (
     covered_share,
 )
 from highlight.plugin_api import action_spans
+from tests.footage import write_video
 
 SETTINGS = IntervalSettings()  # the defaults: 1 s padding each side, 2 s merge gap
 
@@ -56,23 +55,18 @@ def test_action_spans_read_from_published_results_skip_other_shapes():
 
 def render_someone_always_moving(path: Path, seconds: float = 8.0, fps: int = 25) -> None:
     """A fixed camera over a textured floor; a person-sized block walks back and forth the whole time."""
-    width, height = 320, 180
     rng = np.random.default_rng(11)
     floor = np.kron(rng.integers(70, 150, (9, 16, 3)), np.ones((20, 20, 1))).astype(np.uint8)
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=Fraction(fps))
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"g": str(fps)}
+
+    def frames():
         for i in range(int(seconds * fps)):
             frame = floor.copy()
             x = int(140 + 110 * np.sin(i / fps * 1.3))
             frame[60:150, x : x + 28] = (210, 60, 50)
             noise = rng.integers(-3, 4, frame.shape)
-            frame = np.clip(frame.astype(int) + noise, 0, 255).astype(np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+            yield np.clip(frame.astype(int) + noise, 0, 255).astype(np.uint8)
+
+    write_video(path, frames(), fps, {"g": str(fps)})
 
 
 def test_a_highlight_that_is_all_of_it_says_so_and_what_to_try(tmp_path):

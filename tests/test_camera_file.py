@@ -13,10 +13,8 @@ import os
 import shutil
 import subprocess
 import sys
-from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 from typer.testing import CliRunner
@@ -28,6 +26,7 @@ from highlight.intervals import temporal_iou
 from highlight.layers import CAMERA_FILE, Layer, SettingsLayers, find_camera_file, read_camera_file
 from highlight.settings import RunSettings
 from tests.conftest import write_model_description
+from tests.footage import write_video
 
 REPO = Path(__file__).resolve().parents[1]
 TOP_RIGHT, BOTTOM_LEFT = (2.0, 5.0), (8.0, 11.0)  # when something moves there, seconds
@@ -40,10 +39,8 @@ def render_two_corners(path: Path) -> None:
     width, height, fps = 320, 180, 25
     rng = np.random.default_rng(3)
     scene = np.kron(rng.integers(60, 160, (10, 17, 3)), np.ones((20, 20, 1)))[:height, :width].astype(np.uint8)
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=Fraction(fps))
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"crf": "23", "g": str(fps)}
+
+    def frames():
         for i in range(int(SECONDS * fps)):
             t = i / fps
             frame = scene.copy()
@@ -52,10 +49,9 @@ def render_two_corners(path: Path) -> None:
                 frame[15:75, 230 + sway : 260 + sway] = (40, 200, 40)
             if BOTTOM_LEFT[0] <= t < BOTTOM_LEFT[1]:
                 frame[100:170, 50 + sway : 80 + sway] = (200, 40, 40)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+            yield frame
+
+    write_video(path, frames(), fps, {"crf": "23", "g": str(fps)})
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 
@@ -17,6 +15,7 @@ from highlight.pipeline import analyse, make_scorer
 from highlight.presets import PRESETS, with_preset
 from highlight.settings import RunSettings, settings_from_dict
 from highlight.source import VideoSource, probe
+from tests.footage import write_video
 
 REPO = Path(__file__).resolve().parents[1]
 NO_PADDING = {"pad_before": 0.0, "pad_after": 0.0}
@@ -48,10 +47,8 @@ def render_distraction(path: Path, seconds: float = 16.0, visit: tuple[float, fl
     rng = np.random.default_rng(7)
     scene = np.kron(rng.integers(60, 160, (10, 17, 3)), np.ones((20, 20, 1)))[:height, :width].astype(np.uint8)
     cars = [np.kron(rng.integers(0, 255, (3, 6, 3)), np.ones((5, 5, 1))).astype(np.uint8) for _ in range(40)]
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=Fraction(fps))
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"crf": "23", "g": str(fps)}
+
+    def frames():
         for i in range(int(seconds * fps)):
             t = i / fps
             frame = scene.copy()
@@ -62,10 +59,9 @@ def render_distraction(path: Path, seconds: float = 16.0, visit: tuple[float, fl
             if visit[0] <= t < visit[1]:
                 x = 40 + int(20 * np.sin(t * 3))
                 frame[90:170, x : x + 30] = (200, 40, 40)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+            yield frame
+
+    write_video(path, frames(), fps, {"crf": "23", "g": str(fps)})
 
 
 def test_settings_key_unchanged_without_regions_and_canonical_with():

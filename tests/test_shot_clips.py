@@ -19,6 +19,7 @@ from highlight.pipeline import analyse, make_scorer
 from highlight.presets import with_preset
 from highlight.settings import RunSettings
 from highlight.source import VideoSource, probe
+from tests.footage import write_video
 
 SHOTS = RunSettings().with_changes(with_preset("shots", {})).intervals
 # court_practice_51s: when the ball reaches the hoop, read by eye (+-0.5 s) from min-over-time
@@ -175,9 +176,8 @@ def render_shots_on_another_court(path: Path, seconds: float = 12.0, fps: int = 
     wall[120:, :] = (150, 110, 70)  # a wooden floor
     wall[30:70, 216:256] = (235, 235, 235)  # the board
     rx, ry = HOOP_AT
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=Fraction(fps))
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+
+    def frames():
         for i in range(int(seconds * fps)):
             t = i / fps
             frame = wall.copy()
@@ -197,11 +197,9 @@ def render_shots_on_another_court(path: Path, seconds: float = 12.0, fps: int = 
                     continue
                 yy, xx = np.ogrid[:height, :width]
                 frame[(xx - x) ** 2 + (yy - y) ** 2 <= 16] = (200, 90, 30)
-            frame = np.clip(frame.astype(int) + rng.integers(-4, 5, frame.shape), 0, 255).astype(np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+            yield np.clip(frame.astype(int) + rng.integers(-4, 5, frame.shape), 0, 255).astype(np.uint8)
+
+    write_video(path, frames(), fps)
 
 
 def test_generated_court_one_clip_per_shot_none_overlapping(tmp_path):

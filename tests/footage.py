@@ -1,0 +1,28 @@
+"""Small generated recordings for tests: frames drawn with numpy, written as H.264 by PyAV."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+
+def write_video(path: Path, frames: Iterable[np.ndarray], fps: int, options: Mapping[str, str] | None = None) -> None:
+    """Encode RGB ``frames`` (all one size) to ``path`` at ``fps``; ``options`` go to libx264 (crf, g)."""
+    frames = iter(frames)
+    first = next(frames)
+    height, width = first.shape[:2]
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=Fraction(fps))
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        if options:
+            stream.options = dict(options)
+        for frame in itertools.chain([first], frames):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
