@@ -454,3 +454,14 @@ def test_training_started_from_the_page_runs_to_the_end_and_its_model_cuts(brows
     assert len(browser.find_elements("css selector", 'section[data-key="court_two_shots"] tr.item')) == 1, (
         "the re-cut is shown beside the reviewed highlights, not as another recording to review"
     )
+
+
+def test_a_reviews_recut_is_not_a_recording_of_the_report(tmp_path):
+    """The Use button's re-cut (inside OUT) is shown beside the review, never listed as recordings again."""
+    from highlight.export.report import REVIEW_MODEL_DIR, video_folders
+
+    for folder in ("a", f"{REVIEW_MODEL_DIR}/recut/a"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "highlights.json").write_text("{}")
+    assert video_folders(tmp_path) == [tmp_path / "a"]
+    assert video_folders(tmp_path / REVIEW_MODEL_DIR / "recut") == [tmp_path / REVIEW_MODEL_DIR / "recut" / "a"]

@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 
 REPORT_FILE = "report.html"
 FILES_DIR = "report_files"
+# ``highlight review``'s trained model and its re-cut of the recordings: another run's outputs, inside OUT,
+# shown beside the reviewed highlights, not as recordings of their own.
+REVIEW_MODEL_DIR = "review_model"
 BATCH_FILE = "batch.json"  # in FILES_DIR: the last batch's statuses, for rebuilding the summary
 _PLOT_W, _PLOT_H, _PLOT_PAD = 1000, 170, 30
 _MAX_PLOT_POINTS = 1500
@@ -62,9 +65,14 @@ class _VideoSummary:
 
 
 def video_folders(out: Path) -> list[Path]:
-    """Every output folder below ``out`` (or ``out`` itself) holding a highlights.json."""
+    """Every output folder below ``out`` (or ``out`` itself) holding a highlights.json, but not the report's
+    own files nor a review's re-cut (``REVIEW_MODEL_DIR``)."""
     out = Path(out)
-    found = [p.parent for p in out.rglob(manifests.MANIFEST_FILE) if FILES_DIR not in p.relative_to(out).parts]
+    found = [
+        p.parent
+        for p in out.rglob(manifests.MANIFEST_FILE)
+        if not {FILES_DIR, REVIEW_MODEL_DIR} & set(p.relative_to(out).parts)
+    ]
     return sorted(found, key=lambda p: p.relative_to(out).as_posix())
 
 

@@ -44,7 +44,7 @@ from highlight.export.report import plot_svg, video_folders
 from highlight.export.scores import read_scores
 from highlight.folder_lock import folder_lock
 from highlight.review.marks import LABELS_FILE, Detected, load_marks, parse_recording_marks, save_marks
-from highlight.review.training import MODEL_DIR, OPTIONS, TrainingJob
+from highlight.review.training import OPTIONS, TrainingJob
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +76,7 @@ class Recording:
 def load_recordings(out: Path) -> dict[str, Recording]:
     """Every recording of the output folder with a readable manifest and video, by key."""
     recordings = {}
-    for folder in video_folders(out):
-        if MODEL_DIR in folder.relative_to(out).parts:  # the Use button's re-cut: shown beside, not reviewed
-            continue
+    for folder in video_folders(out):  # the Use button's re-cut is not among them: shown beside, not reviewed
         try:
             manifest = manifests.load(folder)
         except HighlightError as error:

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-MODEL_DIR = "review_model"
+from highlight.export.report import REVIEW_MODEL_DIR
+
 EVAL_FILE = "eval.json"  # in the model folder
 TRAIN_LIMIT_S = 12 * 3600.0  # past this, training is stopped as hung
 EVAL_LIMIT_S = 3600.0
@@ -105,7 +106,7 @@ class TrainingJob:
 
     def __init__(self, out: Path, labels: Path) -> None:
         self.out, self.labels = Path(out), Path(labels)
-        self.model = self.out / MODEL_DIR
+        self.model = self.out / REVIEW_MODEL_DIR
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
         self._stopped = False
