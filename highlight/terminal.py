@@ -48,7 +48,8 @@ def is_terminal(stream: TextIO | None = None) -> bool:
 
 @contextmanager
 def native_logs_silenced(enabled: bool = True) -> Iterator[None]:
-    """Descriptor 2 to /dev/null for the block, ``sys.stderr`` still on the terminal; restored after.
+    """Descriptor 2 to /dev/null for the block, ``sys.stderr`` still on the terminal; restored after,
+    with the quieting variables of ``QUIET_ENVIRONMENT`` it added.
 
     Only where ``sys.stderr`` is descriptor 2: a caller that captured it (a test runner,
     an embedding program) already decides where our lines go, and keeps them.
@@ -56,8 +57,8 @@ def native_logs_silenced(enabled: bool = True) -> Iterator[None]:
     if not enabled or not _writes_to_descriptor_2(sys.stderr):
         yield
         return
-    for name, value in QUIET_ENVIRONMENT.items():
-        os.environ.setdefault(name, value)
+    added = {name: value for name, value in QUIET_ENVIRONMENT.items() if name not in os.environ}
+    os.environ.update(added)
     sys.stderr.flush()
     terminal = os.dup(2)
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -72,6 +73,8 @@ def native_logs_silenced(enabled: bool = True) -> Iterator[None]:
         sys.stderr.flush()
         os.dup2(terminal, 2)
         sys.stderr = previous
+        for name in added:  # a program embedding us keeps its own environment once the command is over
+            os.environ.pop(name, None)
 
 
 def quiet_unless_verbose(command: Callable) -> Callable:
