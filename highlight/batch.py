@@ -194,7 +194,7 @@ def _collect(runner: Executor, tasks: list[VideoTask], quiet: bool) -> list[Vide
     no_bars = quiet or not is_terminal()  # bars move the cursor: only on a terminal; a finished line is plain text
     overall = tqdm(total=len(tasks), desc="videos", unit="video", disable=no_bars, position=0, file=sys.stderr)
     results: list[VideoResult] = []
-    display = _progress_lines if lines else functools.partial(_video_bar, quiet=no_bars)
+    display = _progress_lines if lines else functools.partial(_video_bar, hidden=no_bars)
     for result in runner.results(tasks, display):
         results.append(result)
         if not result.finished:
@@ -245,8 +245,9 @@ def _progress_lines(video: Path) -> ProgressDisplay:
     return display
 
 
-def _video_bar(video: Path, quiet: bool) -> ProgressDisplay:
-    """A progress bar per video, below the overall one, in seconds of the recording."""
+def _video_bar(video: Path, hidden: bool) -> ProgressDisplay:
+    """A progress bar per video, below the overall one, in seconds of the recording; ``hidden`` where the
+    overall bar is (quiet, or not a terminal): the caller decided once."""
 
     @contextlib.contextmanager
     def display(info: VideoInfo) -> Iterator[Progress]:
@@ -255,7 +256,7 @@ def _video_bar(video: Path, quiet: bool) -> ProgressDisplay:
             desc=printable(video.name)[:30],
             unit="s",
             leave=False,
-            disable=quiet or not is_terminal(),
+            disable=hidden,
             position=1,
             file=sys.stderr,
             bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s [{elapsed}<{remaining}]",
