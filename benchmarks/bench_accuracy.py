@@ -1,6 +1,6 @@
 """Accuracy of the default detector on the labelled real clips, beside DVR-Scan's.
 
-    python benchmarks/bench_accuracy.py [--timeout 600] [--dvr-scan PATH | --no-dvr-scan]
+    python benchmarks/bench_accuracy.py [--timeout 600] [--dvr-scan PATH | --no-dvr-scan] [--only presence|shots]
 
 Every clip with labels in ../shared/data/labels/dev.json (set HIGHLIGHT_SHARED for
 another place), by kind of label:
@@ -13,7 +13,9 @@ another place), by kind of label:
 * shot clips (basketball shots): run with ``--region`` around the hoop and
   ``--preset shots``; shots found (labelled shot times inside a clip, or for a clip
   labelled with a count only, clips up to that count) out of labelled, and clips
-  without a shot.
+  without a shot (of them, those on something labelled as not a shot: a walk-through).
+  Besides dev.json's shot clips, those in ``tests/labels/shots_by_eye.json`` (shots read
+  by eye, court_practice_51s and gym_shooting), which also gives each clip's hoop region.
 
 A presence clip labelled in two readings (``cctv_shop_door.mp4``: any body part in
 view, and the stricter ``intervals_s_body_in_main_area``) gets a row for each.
@@ -58,7 +60,7 @@ DVR_SCAN_MISSING = (
     "DVR-Scan not found: python3 -m venv VENV && VENV/bin/pip install {package}, "
     "then --dvr-scan VENV/bin/dvr-scan (or DVR_SCAN=...)"
 )
-HOOP = "0.58,0.10,0.22,0.35"  # around the hoop in both labelled court clips (they share a camera position)
+SHOTS_BY_EYE = REPO / "tests" / "labels" / "shots_by_eye.json"  # shots read by eye, and each court clip's hoop region
 # Read by eye from contact sheets of the frames: first and last frame with the visitor visible.
 EYE_PRESENCE = {"office_cdnet.mp4": [[23.3, 81.6]]}
 
@@ -136,18 +138,36 @@ def presence_row(labelled: list[list[float]], found: Result) -> str:
 
 
 def shots_row(label: dict, found: Result) -> str:
-    """Shots found out of labelled, and clips without a shot."""
+    """Shots found out of labelled, and clips without a shot (those on a labelled walk-through among them)."""
     if found.error:
         return found.error
     count = int(label["count"])
     times = label.get("ball_in_air_approx_s")
     if times:
         hit = sum(1 for t in times if any(a <= t <= b for a, b in found.spans))
-        empty = sum(1 for a, b in found.spans if not any(a <= t <= b for t in times))
+        empty = [(a, b) for a, b in found.spans if not any(a <= t <= b for t in times)]
     else:  # a count only: each clip up to the count is taken as one shot
         hit = min(count, len(found.spans))
-        empty = max(0, len(found.spans) - count)
-    return f"{hit}/{count} shots in {len(found.spans)} clips, {empty} without a shot"
+        empty = found.spans[count:]
+    not_shots = label.get("not_shots_s", {}).values()
+    walks = sum(1 for a, b in empty if any(a < end and start < b for start, end in not_shots))
+    on_walks = f" ({walks} on a walk-through)" if not_shots else ""
+    return f"{hit}/{count} shots in {len(found.spans)} clips, {len(empty)} without a shot{on_walks}"
+
+
+def shot_labels(dev: dict) -> dict[str, dict]:
+    """Every labelled shot clip: dev.json's, then those read by eye; each with its hoop ``region``."""
+    by_eye = json.loads(SHOTS_BY_EYE.read_text())["clips"]
+    labels = {name: {**label, "region": by_eye[name]["region"]} for name, label in dev.get("shots", {}).items()}
+    for name, label in by_eye.items():
+        if "shots_s" in label:
+            labels[name] = {
+                "count": len(label["shots_s"]),
+                "ball_in_air_approx_s": label["shots_s"],
+                "not_shots_s": label.get("not_shots_s", {}),
+                "region": label["region"],
+            }
+    return labels
 
 
 def main() -> None:
@@ -155,6 +175,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds each DVR-Scan run may take")
     parser.add_argument("--no-dvr-scan", action="store_true", help="only this project's detector")
     parser.add_argument("--dvr-scan", metavar="PATH", help="DVR-Scan's dvr-scan executable (default: $DVR_SCAN)")
+    parser.add_argument("--only", choices=("presence", "shots"), help="only the clips with this kind of label")
     args = parser.parse_args()
     executable = None if args.no_dvr_scan else dvr_scan_command(args.dvr_scan)
     if executable is None and not args.no_dvr_scan:
@@ -162,7 +183,6 @@ def main() -> None:
     labels = json.loads((SHARED / "data" / "labels" / "dev.json").read_text())
     videos = SHARED / "data" / "videos"
     presence_settings = RunSettings(clips=False).with_changes({"pad_before": 0.0, "pad_after": 0.0})
-    shot_settings = RunSettings(clips=False, regions=(HOOP,)).with_changes(with_preset("shots", {}))
 
     rows: list[tuple[str, str, str, str, str]] = []
     readings = [
@@ -172,6 +192,7 @@ def main() -> None:
         if key.startswith("intervals_s")
     ]
     readings += [(name, "by eye", intervals) for name, intervals in EYE_PRESENCE.items()]
+    readings = [] if args.only == "shots" else readings
     for name in dict.fromkeys(name for name, _, _ in readings):
         ours = our_highlights(videos / name, presence_settings)
         theirs = Result([], 0.0, "not run") if args.no_dvr_scan else dvr_scan(executable, videos / name, args.timeout)
@@ -185,15 +206,17 @@ def main() -> None:
                     f"{ours.seconds:.1f} / {theirs.seconds:.1f}",
                 )
             )
-    for name, label in labels.get("shots", {}).items():
+    for name, label in shot_labels(labels).items() if args.only != "presence" else ():
+        hoop = label["region"]
+        shot_settings = RunSettings(clips=False, regions=(hoop,)).with_changes(with_preset("shots", {}))
         ours = our_highlights(videos / name, shot_settings)
-        for region in (None, HOOP):
+        for region in (None, hoop):
             theirs = (
                 Result([], 0.0, "not run")
                 if args.no_dvr_scan
                 else dvr_scan(executable, videos / name, args.timeout, region)
             )
-            how = f"shots, --region {HOOP} --preset shots" + ("" if region else " (DVR-Scan: defaults, no region)")
+            how = f"shots, --region {hoop} --preset shots" + ("" if region else " (DVR-Scan: defaults, no region)")
             rows.append(
                 (
                     name,

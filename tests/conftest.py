@@ -47,6 +47,12 @@ def dev_labels(shared) -> dict:
     return json.loads((shared / "data" / "labels" / "dev.json").read_text())
 
 
+@pytest.fixture(scope="session")
+def shots_by_eye() -> dict:
+    """Per real court clip: shots read by eye, spans that are not shots, the hoop region (tests/labels)."""
+    return json.loads((REPO / "tests" / "labels" / "shots_by_eye.json").read_text())["clips"]
+
+
 @pytest.fixture
 def small_disk(tmp_path):
     """A 600 kB tmpfs (root only; skipped elsewhere, with the reason); ``mount -o remount,size=...`` resizes it."""

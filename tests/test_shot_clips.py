@@ -2,7 +2,8 @@
 second once, each clip's peak is its own shot, a short shot is kept.
 
 Checked on score timelines with planted events (pure functions), on a generated video for the
-reel, and on the real court clips against shots read by eye (``COURT_PRACTICE_SHOTS``).
+reel, and on the real court clips against shots read by eye (tests/labels/shots_by_eye.json, with
+the hoop region each clip is run with).
 """
 
 from __future__ import annotations
@@ -22,11 +23,6 @@ from highlight.source import VideoSource, probe
 from tests.footage import write_video
 
 SHOTS = RunSettings().with_changes(with_preset("shots", {})).intervals
-# court_practice_51s: when the ball reaches the hoop, read by eye (+-0.5 s) from min-over-time
-# composites of half-second windows (the ball leaves a dotted trail against the sky).
-COURT_PRACTICE_SHOTS = (0.9, 2.8, 4.9, 7.6, 10.6, 13.6, 16.7, 19.7, 22.9, 26.2, 30.5, 35.4, 37.4, 40.3, 42.9, 48.9)
-COURT_PRACTICE_HOOP = "0.45,0.12,0.16,0.32"  # the backboard and rim with room above (a user's drawing)
-COURT_HOOP = "0.58,0.10,0.22,0.35"  # court_five_shots, court_two_shots
 
 
 def planted(events: list[tuple[float, float]], seconds: float = 20.0, fps: float = 10.0):
@@ -125,8 +121,10 @@ def shot_clips(path: Path, region: str) -> list[Interval]:
 
 
 @pytest.mark.slow
-def test_court_five_shots_clips_are_disjoint_each_with_its_shot(shared, dev_labels):
-    clips = shot_clips(shared / "data" / "videos" / "court_five_shots.mp4", COURT_HOOP)
+def test_court_five_shots_clips_are_disjoint_each_with_its_shot(shared, dev_labels, shots_by_eye):
+    clips = shot_clips(
+        shared / "data" / "videos" / "court_five_shots.mp4", shots_by_eye["court_five_shots.mp4"]["region"]
+    )
     shots = dev_labels["shots"]["court_five_shots.mp4"]["ball_in_air_approx_s"]
     assert len(clips) == len(shots) and no_overlap(clips), clips
     for clip, shot in zip(clips, shots):
@@ -134,15 +132,30 @@ def test_court_five_shots_clips_are_disjoint_each_with_its_shot(shared, dev_labe
     assert sum(c.duration for c in clips) <= probe(shared / "data" / "videos" / "court_five_shots.mp4").duration
 
 
-@pytest.mark.slow
-def test_court_practice_every_shot_in_a_clip_of_its_own(shared):
-    clips = shot_clips(shared / "data" / "videos" / "court_practice_51s.mp4", COURT_PRACTICE_HOOP)
+def each_shot_in_a_clip_of_its_own(clips: list[Interval], shots: list[float]) -> list[Interval]:
+    """The clip holding each shot, checked: one clip per shot, no clip holding two, none overlapping."""
     assert no_overlap(clips), clips
-    holding = [[c for c in clips if c.start <= shot <= c.end] for shot in COURT_PRACTICE_SHOTS]
-    assert all(len(h) == 1 for h in holding), list(zip(COURT_PRACTICE_SHOTS, holding))
-    assert len({id(h[0]) for h in holding}) == len(COURT_PRACTICE_SHOTS)  # no clip holds two shots
-    last = holding[-1][0]
-    assert abs(last.peak_time - 48.9) <= 0.5  # the short last shot is kept, its peak its own
+    holding = [[c for c in clips if c.start <= shot <= c.end] for shot in shots]
+    assert all(len(h) == 1 for h in holding), list(zip(shots, holding))
+    assert len({id(h[0]) for h in holding}) == len(shots)  # no clip holds two shots
+    return [h[0] for h in holding]
+
+
+@pytest.mark.slow
+def test_court_practice_every_shot_in_a_clip_of_its_own(shared, shots_by_eye):
+    label = shots_by_eye["court_practice_51s.mp4"]
+    clips = shot_clips(shared / "data" / "videos" / "court_practice_51s.mp4", label["region"])
+    last = each_shot_in_a_clip_of_its_own(clips, label["shots_s"])[-1]
+    assert abs(last.peak_time - label["shots_s"][-1]) <= label["tolerance_s"]  # the short last shot kept, its own peak
+
+
+@pytest.mark.slow
+def test_gym_shooting_every_shot_in_a_clip_of_its_own(shared, shots_by_eye):
+    label = shots_by_eye["gym_shooting.mp4"]
+    clips = shot_clips(shared / "data" / "videos" / "gym_shooting.mp4", label["region"])
+    for clip, shot in zip(each_shot_in_a_clip_of_its_own(clips, label["shots_s"]), label["shots_s"]):
+        assert abs(clip.peak_time - shot) <= label["tolerance_s"], (clip, shot)  # its peak is its own shot
+    assert len(clips) == len(label["shots_s"]), clips  # three players in view all along: no other clip
 
 
 def test_live_shot_clips_wait_for_a_neighbour_that_could_shorten_them():
