@@ -23,8 +23,8 @@ from highlight import HighlightError
 from highlight.atomic import remove_stale_temporaries
 from highlight.export import manifest as manifests
 from highlight.export import write_outputs
-from highlight.export.manifest import Manifest
-from highlight.export.outputs import Progress
+from highlight.export.manifest import Manifest, ReelReview, spans_of
+from highlight.export.outputs import Progress, rewrite_reel
 from highlight.export.scores import SCORES_FILE, as_stored, read_scores, write_scores
 from highlight.intervals import (
     MOST_OF_THE_RECORDING,
@@ -38,6 +38,7 @@ from highlight.intervals import (
 from highlight.layers import COMMAND_LINE, cut_layer, recorded_origins
 from highlight.options import complete
 from highlight.plugin_api import NO_FRAMES, Plugin, VideoContext, action_spans, load_plugins
+from highlight.review.applied import is_reviewed, review_of, reviewed_intervals
 from highlight.scorers import Scorer, get_scorer
 from highlight.settings import RunSettings, settings_from_dict
 from highlight.source import DecodeStats, Fingerprint, Frame, VideoInfo, VideoSource, probe
@@ -662,10 +663,7 @@ def recut(out_dir: Path, settings_changes: dict[str, Any], progress: Progress | 
     camera file (highlight.toml) applies below them, as it would for a new run.
     """
     manifest = manifests.load(out_dir)
-    try:
-        settings = settings_from_dict(manifest.settings)
-    except (TypeError, ValueError) as error:  # a hand-edited value: blame the file, not the code
-        raise HighlightError(f"{manifests.manifest_path(out_dir)}: settings: {error}") from None
+    settings = _settings_of(out_dir, manifest)
     camera = cut_layer(manifest.recording(out_dir), manifest.camera_file, manifest.settings_from)
     origins = {**manifest.settings_from, **dict.fromkeys(camera.values, camera.origin)}
     origins.update(dict.fromkeys(settings_changes, COMMAND_LINE))
@@ -677,11 +675,7 @@ def recut(out_dir: Path, settings_changes: dict[str, Any], progress: Progress | 
     manifest.applied_intervals = settings.intervals.to_dict()
     manifest.settings_from = recorded_origins(settings, origins)
     manifest.camera_file = camera.origin or manifest.camera_file
-    recording = manifest.recording(out_dir)
-    fingerprint = Fingerprint.of(recording)
-    info = probe(recording)
-    if not manifest.same_source(info):
-        raise HighlightError(f"{info.path}: the recording changed since it was analysed; run `highlight run` again")
+    recording, fingerprint, info = _analysed_recording(out_dir, manifest)
     times, scores, _ = read_scores(out_dir / manifest.scores)
     _check_scores_cover(out_dir / manifest.scores, times, info)
     duration = playable_duration(info, manifest)
@@ -690,6 +684,50 @@ def recut(out_dir: Path, settings_changes: dict[str, Any], progress: Progress | 
     intervals = focus_on_action(intervals, manifest, settings.intervals, (times, scores), duration)
     check = lambda: fingerprint.check_unchanged(recording, "while its clips were cut")  # noqa: E731
     return write_outputs(info, out_dir, intervals, settings, manifest, progress=progress, check_source=check)
+
+
+def follow_review(out_dir: Path) -> bool:
+    """Make the reel again from the highlights the user kept in ``highlight review``, if it does not play them yet.
+
+    Only where the run made a reel (``--reel``), and only the reel: the clips of kept
+    highlights are the run's, and the editor timelines are written from the review
+    each time (highlight.export.timelines). A recording not (or no longer) fully
+    reviewed gets the reel of its detected highlights back. True when the reel was
+    written (or, everything rejected, removed); the manifest then says which review it follows.
+    """
+    manifest = manifests.load(out_dir)
+    settings = _settings_of(out_dir, manifest)
+    if not settings.reel:
+        return False
+    marks = review_of(out_dir)
+    wanted = spans_of(Interval(i.start, i.end) for i in reviewed_intervals(out_dir, manifest, marks))
+    reel_there = manifest.reel is not None and (out_dir / manifest.reel).is_file()
+    if manifest.reel_spans() == wanted and (reel_there or not wanted):
+        return False
+    follows = ReelReview(marks.revision, tuple(wanted)) if is_reviewed(manifest, marks) else None
+    recording, fingerprint, info = _analysed_recording(out_dir, manifest)
+    check = lambda: fingerprint.check_unchanged(recording, "while its reel was made")  # noqa: E731
+    intervals = [Interval(start, end) for start, end in wanted]
+    rewrite_reel(info, out_dir, intervals, settings, manifest, follows, check)
+    return True
+
+
+def _settings_of(out_dir: Path, manifest: Manifest) -> RunSettings:
+    """The settings a run recorded; a hand-edited value that is wrong blames the file, not the code."""
+    try:
+        return settings_from_dict(manifest.settings)
+    except (TypeError, ValueError) as error:
+        raise HighlightError(f"{manifests.manifest_path(out_dir)}: settings: {error}") from None
+
+
+def _analysed_recording(out_dir: Path, manifest: Manifest) -> tuple[Path, Fingerprint, VideoInfo]:
+    """The recording a run analysed, its fingerprint and probe; HighlightError when it changed since."""
+    recording = manifest.recording(out_dir)
+    fingerprint = Fingerprint.of(recording)
+    info = probe(recording)
+    if not manifest.same_source(info):
+        raise HighlightError(f"{info.path}: the recording changed since it was analysed; run `highlight run` again")
+    return recording, fingerprint, info
 
 
 def _check_scores_cover(path: Path, times: np.ndarray, info: VideoInfo) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import shutil
 import signal
 import subprocess
@@ -17,6 +18,8 @@ import sys
 import threading
 from pathlib import Path
 
+import av
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -29,6 +32,7 @@ from highlight.train.labels import read_labels
 from tests import test_region_ui
 
 VIDEOS = ("court_two_shots", "pushup_side")
+REEL_VIDEO = "pedestrians_cdnet"  # a fixed street camera: people crossing are the highlights
 browser = test_region_ui.browser  # the same headless Chromium fixture, skipped the same way
 
 
@@ -392,6 +396,106 @@ def test_export_takes_only_kept_and_added_highlights_once_a_recording_is_reviewe
     assert _timeline_spans(out / "pushup_side") == [], "everything rejected: no timeline"
     review.save("court_two_shots", {"added": [{"start": 0.5, "end": 1.0}]})  # #1 not marked: not reviewed yet
     assert _timeline_spans(out / "court_two_shots") == [pytest.approx((0.0, court.intervals[0].end), abs=frame)]
+
+
+def _frames(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Every frame's time and picture (grey, averaged over 8x8 blocks: enough to tell moments apart)."""
+    with av.open(str(path)) as container:
+        decoded = [(frame.time, frame.to_ndarray(format="gray")) for frame in container.decode(video=0)]
+    pictures = np.stack([picture for _, picture in decoded]).astype(np.float32)
+    count, height, width = pictures.shape
+    blocks = pictures[:, : height // 8 * 8, : width // 8 * 8].reshape(count, height // 8, 8, width // 8, 8)
+    return np.array([time for time, _ in decoded]), blocks.mean(axis=(2, 4)).reshape(count, -1)
+
+
+def _origins(reel: Path, recording: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """For each frame of the reel, the time of the recording's frame it is closest to (squared difference)."""
+    times, pictures = recording
+    _, shown = _frames(reel)
+    distance = (shown**2).sum(axis=1)[:, None] + (pictures**2).sum(axis=1)[None, :] - 2 * shown @ pictures.T
+    return times[distance.argmin(axis=1)]
+
+
+def _seconds(path: Path) -> float:
+    probed = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return float(probed.stdout)
+
+
+@pytest.fixture(scope="module")
+def reel_run(shared, tmp_path_factory) -> Path:
+    """`highlight run --reel` on a real street recording with two highlights."""
+    out = tmp_path_factory.mktemp("review_reel")
+    video = shared / "data" / "videos" / f"{REEL_VIDEO}.mp4"
+    result = CliRunner().invoke(app, ["run", str(video), "--out", str(out), "--reel", "--no-report", "-q"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _report_of(out: Path) -> tuple[list[str], bool, str]:
+    """`highlight report`, read back: the listed highlights' "from - to", whether the reel is linked, the notes."""
+    from highlight.export.report import build_report
+
+    page = build_report(out).read_text(encoding="utf-8")
+    spans = re.findall(r'<tr id="[^"]+"><td>\d+</td><td>([^<]+)<br>([^<]+)</td>', page)
+    return [f"{a}-{b}" for a, b in spans], f"{REEL_VIDEO}/reel.mp4" in page, page
+
+
+@pytest.mark.slow
+def test_reel_timelines_and_report_play_only_kept_highlights_once_reviewed(reel_run, tmp_path):
+    """Keep #1 with its edges dragged in, reject #2, add a moment before #1: the reel is made again for them."""
+    from highlight.review.server import Review
+    from highlight.units import format_timestamp
+
+    out = tmp_path / "out"
+    shutil.copytree(reel_run, out)
+    folder = out / REEL_VIDEO
+    manifest = manifests.load(folder)
+    first, second = manifest.intervals  # the recording's two walks across the street
+    assert first.start > 4.0 and first.duration > 8.0, "room for an added moment, and for edges dragged in"
+    recording = _frames(manifest.recording(folder))
+    frame = 1.0 / manifest.source.fps
+    origins = _origins(folder / manifest.reel, recording)
+    from_second = (origins >= second.start) & (origins < second.end)
+    assert from_second.sum() >= 0.9 * second.duration * manifest.source.fps, "before the review: #2 is in the reel"
+
+    kept, added = (first.start + 1.0, first.start + 7.0), (first.start - 4.0, first.start - 1.0)
+    Review(out).save(
+        REEL_VIDEO,
+        {
+            "highlights": {
+                "1": {"start": kept[0], "end": kept[1], "status": "keep"},
+                "2": {"start": second.start, "end": second.end, "status": "reject"},
+            },
+            "added": [{"start": added[0], "end": added[1]}],
+        },
+    )
+    listed, linked, page = _report_of(out)
+    assert not linked and "the reel was made before the latest review" in page, "the old reel is not the reviewed one"
+    assert listed == [f"{format_timestamp(a)}-{format_timestamp(b)}" for a, b in (added, kept)]
+
+    assert _timeline_spans(folder) == [pytest.approx(added, abs=frame), pytest.approx(kept, abs=frame)]
+    reviewed = manifests.load(folder)
+    assert reviewed.reel and reviewed.reel_review.revision == 1
+    assert reviewed.reel_review.spans == (pytest.approx(added), pytest.approx(kept))
+    assert [(i.start, i.end) for i in reviewed.intervals] == [(i.start, i.end) for i in manifest.intervals]
+    assert _seconds(folder / reviewed.reel) == pytest.approx(3.0 + 6.0, abs=2 * frame)
+    origins = _origins(folder / reviewed.reel, recording)
+    assert not ((origins >= second.start) & (origins < second.end)).any(), "a rejected highlight's frames are gone"
+    assert ((origins >= kept[0] - frame) & (origins < kept[1] + frame)).sum() >= 0.95 * 6.0 * manifest.source.fps
+    assert _report_of(out)[1], "the reel made for the review is linked"
+
+    Review(out).save(REEL_VIDEO, {"highlights": {"1": {"start": 0, "end": 1, "status": "reject"}}})  # #2 unmarked
+    assert _timeline_spans(folder) == [pytest.approx((i.start, i.end), abs=frame) for i in manifest.intervals]
+    back = manifests.load(folder)
+    assert back.reel_review is None and _seconds(folder / back.reel) == pytest.approx(
+        first.duration + second.duration, abs=2 * frame
+    ), "no longer fully reviewed: the detected highlights' reel again"
 
 
 # --- training from the page ----------------------------------------------------------------------

@@ -27,15 +27,24 @@ def export(
 ) -> None:
     """Write editor timelines of a run's highlights, referencing the original recording.
 
+    A recording reviewed in `highlight review` gets its kept highlights only, in the
+    timelines and, where the run made one (--reel), in a reel made again for them.
+
     Example: highlight export highlights/IMG_0042 --format edl,fcpxml
     """
+    from highlight.export.outputs import REEL_FILE
     from highlight.export.timelines import write_timelines
+    from highlight.folder_lock import folder_lock
+    from highlight.pipeline import follow_review
 
     formats = timeline_formats(format)
     failed = False
     for folder in folders:
         try:
             written = write_timelines(folder, formats)
+            with folder_lock(folder):  # a run or a cut writing there would race on the reel and the manifest
+                if follow_review(folder) and (folder / REEL_FILE).is_file():
+                    written.append(folder / REEL_FILE)
         except (HighlightError, OSError) as error:  # this folder fails, the others are still exported
             typer.echo(f"error: {error_line(error)}", err=True)
             failed = True

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,28 @@ def _as_type_of(default: Any, value: Any, name: str) -> Any:
     raise TypeError(f"source.{name} {value!r}: expected a {kind.__name__}")
 
 
+@dataclass(frozen=True)
+class ReelReview:
+    """Which review of the recording the reel was made from, and the spans it plays (seconds)."""
+
+    revision: int
+    spans: tuple[tuple[float, float], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"revision": self.revision, "spans": [list(span) for span in self.spans]}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ReelReview:
+        if not isinstance(data, dict):
+            raise TypeError(f"reel_review {data!r}: expected an object")
+        return cls(int(data["revision"]), tuple((float(a), float(b)) for a, b in data.get("spans") or []))
+
+
+def spans_of(intervals: Iterable[Interval]) -> list[tuple[float, float]]:
+    """What a reel of ``intervals`` plays: their union, to the millisecond, as (start, end) pairs."""
+    return [(round(span.start, 3), round(span.end, 3)) for span in union(list(intervals))]
+
+
 @dataclass
 class Manifest:
     """What one run found and wrote, field for field as ``highlights.json`` stores it.
@@ -183,6 +206,9 @@ class Manifest:
     scores: str = SCORES_FILE
     intervals: list[IntervalEntry] = field(default_factory=list)
     reel: str | None = None
+    # The review the reel follows (``highlight review``, then ``highlight export``): the
+    # recording's review revision and the spans the reel plays. None: the detected highlights.
+    reel_review: ReelReview | None = None
     plugins: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     hints: list[str] = field(default_factory=list)  # how the highlights were chosen, or what to try
@@ -244,9 +270,14 @@ class Manifest:
             if entry.slowmo_clip and slowmo:
                 seconds[entry.slowmo_clip] = (entry.end - entry.start) / float(slowmo)
         if self.reel:
-            covered = union([Interval(entry.start, entry.end) for entry in self.intervals])
-            seconds[self.reel] = sum(span.duration for span in covered)
+            seconds[self.reel] = sum(end - start for start, end in self.reel_spans())
         return seconds
+
+    def reel_spans(self) -> list[tuple[float, float]]:
+        """The stretches of the recording the reel plays: a review's, else the detected highlights' union."""
+        if self.reel_review is not None:
+            return list(self.reel_review.spans)
+        return spans_of(Interval(entry.start, entry.end) for entry in self.intervals)
 
     def intact_files(self, folder: Path) -> set[str]:
         """The listed files that are there and whole; each clip is probed, not trusted.
@@ -311,6 +342,8 @@ class Manifest:
             data["decode"] = self.decode
         if self.plugin_intervals is not None:
             data["plugin_intervals"] = [[i.start, i.end] for i in self.plugin_intervals]
+        if self.reel_review is not None:
+            data["reel_review"] = self.reel_review.to_dict()
         if self.camera_file:
             data["camera_file"] = self.camera_file
         if self.settings_from:
@@ -336,6 +369,7 @@ class Manifest:
             scores=file_in_folder(str(data.get("scores") or SCORES_FILE), "scores"),
             intervals=[_interval_entry(k, i) for k, i in enumerate(data.get("intervals") or [])],
             reel=file_in_folder(data.get("reel"), "reel"),
+            reel_review=ReelReview.from_dict(data["reel_review"]) if data.get("reel_review") else None,
             plugins=dict(data.get("plugins") or {}),
             errors=[str(e) for e in data.get("errors") or []],
             hints=[str(h) for h in data.get("hints") or []],

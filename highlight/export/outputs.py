@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from highlight.export import clips as clip_writer
 from highlight.export.clip_methods import ClipSource, method_for_plain_clips
-from highlight.export.manifest import IntervalEntry, Manifest
+from highlight.export.manifest import IntervalEntry, Manifest, ReelReview
 from highlight.export.stream_copy import ClipEdges
 from highlight.intervals import Interval
 from highlight.plugin_api import overlay_drawers
@@ -50,7 +50,7 @@ def write_outputs(
     """
     started = time.perf_counter()
     manifest.intervals = []
-    manifest.reel = None
+    manifest.reel, manifest.reel_review = None, None  # a run's or a cut's reel plays the detected highlights
     manifest.complete = False
     manifest.settings = settings.to_dict()
     manifest.settings_key = settings.key
@@ -64,6 +64,44 @@ def write_outputs(
     manifest.complete = True
     manifest.save(out_dir)
     remove_unlisted(out_dir, manifest)
+    return manifest
+
+
+def rewrite_reel(
+    info: VideoInfo,
+    out_dir: Path,
+    intervals: list[Interval],
+    settings: RunSettings,
+    manifest: Manifest,
+    follows: ReelReview | None,
+    check_source: Callable[[], None],
+) -> Manifest:
+    """The reel alone, made again from ``intervals`` (a review's), the clips left as they are.
+
+    A reel the manifest lists is always the one it says it is: the manifest stops listing
+    the old reel before anything is written, and lists the new one, with the review it
+    ``follows``, only once it is encoded, checked and renamed into place (clips.write_reel).
+    A write that fails leaves the old reel, and the manifest's word on it, as they were.
+    With no intervals (everything rejected) there is no reel.
+    """
+    before = (manifest.reel, manifest.reel_review)
+    manifest.reel, manifest.reel_review = None, None
+    manifest.save(out_dir)
+    path = out_dir / REEL_FILE
+    if intervals:
+        drawers = overlay_drawers(settings.overlay, out_dir, settings.given_plugin_options())
+        try:
+            with ClipSource(info, drawers) as source, source.moviepy() as clip:
+                clip_writer.write_reel(clip, intervals, path, settings.clip)
+        except BaseException:
+            manifest.reel, manifest.reel_review = before
+            manifest.save(out_dir)
+            raise
+    else:
+        path.unlink(missing_ok=True)
+    check_source()
+    manifest.reel, manifest.reel_review = (REEL_FILE if intervals else None), follows
+    manifest.save(out_dir)
     return manifest
 
 

@@ -13,6 +13,7 @@ reused by later rebuilds (their names carry the time they show); each video's
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import logging
@@ -33,11 +34,14 @@ from highlight import HighlightError
 from highlight.atomic import atomic_path, write_json, write_text
 from highlight.export import manifest as manifests
 from highlight.export.contact_sheet import CONTACT_SHEET_FILE, write_contact_sheet
-from highlight.export.manifest import IntervalEntry, Manifest
+from highlight.export.manifest import IntervalEntry, Manifest, spans_of
 from highlight.export.region_overlay import RegionMarks, marks_from_manifest
 from highlight.export.scores import read_scores
 from highlight.export.thumbnails import MOMENTS, THUMB_WIDTH, grab_frames, moment_times
 from highlight.export.timelines import FORMATS
+from highlight.intervals import Interval
+from highlight.review.applied import is_reviewed, review_file, review_of, reviewed_intervals
+from highlight.review.marks import KEEP
 from highlight.units import counted, format_timestamp
 
 log = logging.getLogger(__name__)
@@ -102,7 +106,7 @@ def build_report(out: Path) -> Path:
             continue
         status_entry = batch.get(str(Path(manifest.source.path).resolve()), {})
         seen.add(str(Path(manifest.source.path).resolve()))
-        section, summary = _video_section(out, folder, manifest, status_entry)
+        section, summary = _video_section(out, folder, as_reviewed(folder, manifest), status_entry)
         sections.append(section)
         summaries.append(summary)
     for path, entry in batch.items():
@@ -116,6 +120,29 @@ def build_report(out: Path) -> Path:
     path = out / REPORT_FILE
     write_text(path, page)
     return path
+
+
+def as_reviewed(folder: Path, manifest: Manifest) -> Manifest:
+    """The manifest as the report shows it: once reviewed, the kept and added highlights; the reel only if it plays them.
+
+    A reel made before the latest review (``highlight export`` makes it again) is not
+    linked as if it were the reviewed one; a note says so instead.
+    """
+    marks = review_of(folder)
+    intervals = reviewed_intervals(folder, manifest, marks)
+    shown = dataclasses.replace(manifest, intervals=intervals, hints=list(manifest.hints))
+    if is_reviewed(manifest, marks):
+        kept = sum(marks.highlights[i.index].status == KEEP for i in manifest.intervals)
+        shown.hints.append(
+            f"reviewed in `highlight review`: {kept} of {counted(len(manifest.intervals), 'highlight')} kept, "
+            f"{len(marks.added)} added"
+        )
+    if manifest.reel and manifest.reel_spans() != spans_of(Interval(i.start, i.end) for i in intervals):
+        shown.reel = None
+        shown.hints.append(
+            f"the reel was made before the latest review and is not linked: `highlight export {folder}` makes it again"
+        )
+    return shown
 
 
 def _template() -> Template:
@@ -218,8 +245,9 @@ def _stills(out: Path, folder: Path, key: str, manifest: Manifest) -> tuple[dict
     stills = {k: path for k, (_, path) in wanted.items() if path.is_file()}
     _remove_stale(target, set(stills.values()))
     sheet = folder / CONTACT_SHEET_FILE
-    manifest_mtime = (folder / manifests.MANIFEST_FILE).stat().st_mtime
-    if missing or not sheet.is_file() or sheet.stat().st_mtime < manifest_mtime:
+    review = review_file(folder)  # a highlight rejected since the sheet was made must leave it
+    newest = max(path.stat().st_mtime for path in (folder / manifests.MANIFEST_FILE, review) if path is not None)
+    if missing or not sheet.is_file() or sheet.stat().st_mtime < newest:
         peaks = {index: Image.open(path) for (index, moment), path in stills.items() if moment == "peak"}
         write_contact_sheet(folder, manifest, peaks)
     return stills, note

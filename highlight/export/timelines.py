@@ -45,7 +45,7 @@ from highlight.export import manifest as manifests
 from highlight.export import mlt
 from highlight.export.manifest import IntervalEntry, Manifest
 from highlight.export.timeline_rules import peak_name, to_frame
-from highlight.review.applied import reviewed_intervals
+from highlight.review.applied import review_of, reviewed_intervals
 from highlight.source import VideoInfo, read_start_timecode
 
 # Rates editors know; a measured average within 1% of one of them is taken to be it.
@@ -403,7 +403,8 @@ def write_timelines(folder: Path, formats: Iterable[str]) -> list[Path]:
     """
     folder = Path(folder)
     manifest = manifests.load(folder)
-    manifest.intervals = reviewed_intervals(folder, manifest)  # once reviewed: only what the user kept
+    # Once reviewed: only what the user kept.
+    manifest.intervals = reviewed_intervals(folder, manifest, review_of(folder))
     facts = source_facts(manifest, manifest.recording(folder))
     timeline = build_timeline(manifest, facts)
     written = []

@@ -1,9 +1,11 @@
 """A reviewed recording's highlights as the outputs take them: only what the user kept.
 
 Once every detected highlight of a recording has been kept or rejected in
-``highlight review``, the editor timelines (``highlight export``) list the kept ones
-with the edges the user dragged, and the moments the user added; the run's own
-highlights.json stays as the detector wrote it, so the review can be changed later.
+``highlight review``, the outputs that list highlights show the kept ones with the
+edges the user dragged, and the moments the user added: the editor timelines and the
+reel (``highlight export``, see ``pipeline.follow_review``) and the HTML report. The
+run's intervals in highlights.json stay as the detector found them, so the review can
+be changed later; the manifest only says which review its reel follows.
 A recording only partly reviewed keeps all its detected highlights: a highlight nobody
 looked at is not a rejected one.
 """
@@ -18,17 +20,22 @@ from highlight.export.manifest import IntervalEntry, Manifest
 from highlight.review.marks import KEEP, MARKS_FILE, Mark, RecordingMarks, load_marks
 
 
+def review_file(folder: Path) -> Path | None:
+    """The review.json that holds the marks of the recording whose output folder is ``folder``: the nearest above it."""
+    folder = Path(folder).resolve()
+    return next((root / MARKS_FILE for root in (folder, *folder.parents) if (root / MARKS_FILE).is_file()), None)
+
+
 def review_of(folder: Path) -> RecordingMarks | None:
     """The marks of the recording whose output folder is ``folder``, from the nearest review.json above it."""
-    folder = Path(folder).resolve()
-    for root in (folder, *folder.parents):
-        if (root / MARKS_FILE).is_file():
-            try:
-                marks = load_marks(root)
-            except HighlightError:
-                return None  # an unreadable review changes nothing; the review page says why
-            return marks.get(folder.relative_to(root).as_posix())
-    return None
+    path = review_file(folder)
+    if path is None:
+        return None
+    try:
+        marks = load_marks(path.parent)
+    except HighlightError:
+        return None  # an unreadable review changes nothing; the review page says why
+    return marks.get(Path(folder).resolve().relative_to(path.parent).as_posix())
 
 
 def is_reviewed(manifest: Manifest, marks: RecordingMarks | None) -> bool:
@@ -38,9 +45,12 @@ def is_reviewed(manifest: Manifest, marks: RecordingMarks | None) -> bool:
     return all(interval.index in marks.highlights for interval in manifest.intervals)
 
 
-def reviewed_intervals(folder: Path, manifest: Manifest) -> list[IntervalEntry]:
-    """The highlights the outputs should show: the kept and added ones once reviewed, else the detected ones."""
-    marks = review_of(folder)
+def reviewed_intervals(folder: Path, manifest: Manifest, marks: RecordingMarks | None) -> list[IntervalEntry]:
+    """The highlights the outputs should show: the kept and added ones once reviewed, else the detected ones.
+
+    ``marks``: the recording's (``review_of(folder)``), read once by the caller so that
+    what it writes and the review revision it records come from the same reading.
+    """
     if not is_reviewed(manifest, marks):
         return list(manifest.intervals)
     kept = [

@@ -47,13 +47,19 @@ class Mark:
 
 @dataclass
 class RecordingMarks:
-    """One recording's marks: detected highlights by their index, and added moments."""
+    """One recording's marks: detected highlights by their index, and added moments.
+
+    ``revision`` counts the saves of this recording's marks: the outputs made from a
+    review (the reel) say which revision they follow.
+    """
 
     highlights: dict[int, Mark] = field(default_factory=dict)
     added: list[Mark] = field(default_factory=list)
+    revision: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "revision": self.revision,
             "highlights": {str(index): mark.as_dict() for index, mark in sorted(self.highlights.items())},
             "added": [mark.as_dict() for mark in self.added],
         }
@@ -113,9 +119,15 @@ def load_marks(out: Path) -> dict[str, RecordingMarks]:
         return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return {key: parse_recording_marks(value, math.inf) for key, value in (data.get("recordings") or {}).items()}
-    except (OSError, ValueError, AttributeError) as error:
+        return {key: _saved_marks(value) for key, value in (data.get("recordings") or {}).items()}
+    except (OSError, ValueError, TypeError, AttributeError) as error:
         raise HighlightError(f"{path}: unreadable review marks ({error}); move it away to start again") from None
+
+
+def _saved_marks(data: Any) -> RecordingMarks:
+    marks = parse_recording_marks(data, math.inf)
+    marks.revision = int(data.get("revision") or 0)
+    return marks
 
 
 def save_marks(out: Path, marks: Mapping[str, RecordingMarks], detected: Mapping[str, Detected]) -> Path:

@@ -171,6 +171,8 @@ class Review:
         if unknown:
             raise ValueError(f"highlight {unknown[0]}: not one of {recording.name}'s")
         with self._saving:
+            previous = self.marks.get(key)
+            marks.revision = (previous.revision if previous else 0) + 1
             self.marks[key] = marks
             save_marks(self.out, self.marks, {k: r.detected for k, r in self.recordings.items()})
         return marks.as_dict()
