@@ -699,7 +699,7 @@ def follow_review(out_dir: Path) -> bool:
     settings = _settings_of(out_dir, manifest)
     if not settings.reel:
         return False
-    marks = review_of(out_dir)
+    marks = review_of(out_dir, manifest)
     wanted = spans_of(Interval(i.start, i.end) for i in reviewed_intervals(out_dir, manifest, marks))
     reel_there = manifest.reel is not None and (out_dir / manifest.reel).is_file()
     if manifest.reel_spans() == wanted and (reel_there or not wanted):

@@ -26,7 +26,15 @@ from typer.testing import CliRunner
 from highlight.cli import app
 from highlight.export import manifest as manifests
 from highlight.folder_lock import FolderBusy
-from highlight.review.marks import LABELS_FILE, MARKS_FILE, Detected, Mark, RecordingMarks, recording_ranges
+from highlight.review.marks import (
+    LABELS_FILE,
+    MARKS_FILE,
+    Detected,
+    Mark,
+    RecordingMarks,
+    recording_ranges,
+    still_applying,
+)
 from highlight.review.server import ReviewServer
 from highlight.train.labels import read_labels
 from tests import test_region_ui
@@ -91,6 +99,20 @@ def test_labels_cover_reviewed_moments_and_never_an_unreviewed_highlight():
         (50.0, 52.0, "highlight"),
         (52.0, 60.0, "background"),  # the recording ends before the 10 s do
     ]
+
+
+def test_a_mark_applies_only_to_the_highlight_it_was_made_on(out):
+    """A `highlight cut` numbers other highlights the same way: a rejection must not pass to them."""
+    from highlight.review.server import Review
+
+    review = Review(out)
+    spans = {i.index: (i.start, i.end) for i in manifests.load(out / "pushup_side").intervals}
+    review.save("pushup_side", {"highlights": {"1": {"start": 1.0, "end": 10.0, "status": "reject"}}})
+    saved = json.loads((out / MARKS_FILE).read_text())["recordings"]["pushup_side"]["highlights"]["1"]
+    assert saved["detected"] == list(spans[1])
+    marks = Review(out).marks["pushup_side"]
+    assert still_applying(marks, [(1, *spans[1])]).highlights == marks.highlights
+    assert still_applying(marks, [(1, spans[1][0] + 2.0, spans[1][1])]).highlights == {}, "another #1 after a cut"
 
 
 # --- refused requests ----------------------------------------------------------------------------

@@ -128,7 +128,7 @@ def as_reviewed(folder: Path, manifest: Manifest) -> Manifest:
     A reel made before the latest review (``highlight export`` makes it again) is not
     linked as if it were the reviewed one; a note says so instead.
     """
-    marks = review_of(folder)
+    marks = review_of(folder, manifest)
     intervals = reviewed_intervals(folder, manifest, marks)
     shown = dataclasses.replace(manifest, intervals=intervals, hints=list(manifest.hints))
     if is_reviewed(manifest, marks):

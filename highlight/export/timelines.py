@@ -404,7 +404,7 @@ def write_timelines(folder: Path, formats: Iterable[str]) -> list[Path]:
     folder = Path(folder)
     manifest = manifests.load(folder)
     # Once reviewed: only what the user kept.
-    manifest.intervals = reviewed_intervals(folder, manifest, review_of(folder))
+    manifest.intervals = reviewed_intervals(folder, manifest, review_of(folder, manifest))
     facts = source_facts(manifest, manifest.recording(folder))
     timeline = build_timeline(manifest, facts)
     written = []

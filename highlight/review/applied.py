@@ -17,7 +17,7 @@ from pathlib import Path
 
 from highlight import HighlightError
 from highlight.export.manifest import IntervalEntry, Manifest
-from highlight.review.marks import KEEP, MARKS_FILE, Mark, RecordingMarks, load_marks
+from highlight.review.marks import KEEP, MARKS_FILE, Mark, RecordingMarks, load_marks, still_applying
 
 
 def review_file(folder: Path) -> Path | None:
@@ -26,16 +26,22 @@ def review_file(folder: Path) -> Path | None:
     return next((root / MARKS_FILE for root in (folder, *folder.parents) if (root / MARKS_FILE).is_file()), None)
 
 
-def review_of(folder: Path) -> RecordingMarks | None:
-    """The marks of the recording whose output folder is ``folder``, from the nearest review.json above it."""
+def review_of(folder: Path, manifest: Manifest) -> RecordingMarks | None:
+    """The marks of the recording whose output folder is ``folder``, from the nearest review.json above it.
+
+    Only those that still apply to the manifest's highlights: after a ``highlight cut``
+    the marks of highlights that changed are not applied to their successors.
+    """
     path = review_file(folder)
     if path is None:
         return None
     try:
-        marks = load_marks(path.parent)
+        marks = load_marks(path.parent).get(Path(folder).resolve().relative_to(path.parent).as_posix())
     except HighlightError:
         return None  # an unreadable review changes nothing; the review page says why
-    return marks.get(Path(folder).resolve().relative_to(path.parent).as_posix())
+    if marks is None:
+        return None
+    return still_applying(marks, [(i.index, i.start, i.end) for i in manifest.intervals])
 
 
 def is_reviewed(manifest: Manifest, marks: RecordingMarks | None) -> bool:
@@ -48,7 +54,7 @@ def is_reviewed(manifest: Manifest, marks: RecordingMarks | None) -> bool:
 def reviewed_intervals(folder: Path, manifest: Manifest, marks: RecordingMarks | None) -> list[IntervalEntry]:
     """The highlights the outputs should show: the kept and added ones once reviewed, else the detected ones.
 
-    ``marks``: the recording's (``review_of(folder)``), read once by the caller so that
+    ``marks``: the recording's (``review_of(folder, manifest)``), read once by the caller so that
     what it writes and the review revision it records come from the same reading.
     """
     if not is_reviewed(manifest, marks):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ LABELS_FILE = "review_labels.csv"
 FORMAT_VERSION = 1
 KEEP, REJECT = "keep", "reject"
 BACKGROUND_AROUND_S = 10.0  # background labelled on each side of a reviewed moment
+SPAN_TOLERANCE_S = 0.002  # spans are stored to the millisecond
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,11 @@ class Mark:
     start: float
     end: float
     status: str = KEEP
+    detected: tuple[float, float] | None = None  # a detected highlight's span as it was when marked
 
     def as_dict(self) -> dict[str, Any]:
-        return {"start": self.start, "end": self.end, "status": self.status}
+        spans = {"detected": list(self.detected)} if self.detected else {}
+        return {"start": self.start, "end": self.end, "status": self.status, **spans}
 
 
 @dataclass
@@ -125,9 +128,43 @@ def load_marks(out: Path) -> dict[str, RecordingMarks]:
 
 
 def _saved_marks(data: Any) -> RecordingMarks:
+    """Marks as saved: as the page sends them, plus the revision and each mark's detected span."""
     marks = parse_recording_marks(data, math.inf)
     marks.revision = int(data.get("revision") or 0)
+    for key, value in (data.get("highlights") or {}).items():
+        span = value.get("detected")
+        if span is not None:
+            start, end = (float(t) for t in span)
+            marks.highlights[int(key)] = replace(marks.highlights[int(key)], detected=(start, end))
     return marks
+
+
+def marked_on(marks: RecordingMarks, highlights: Sequence[tuple[int, float, float]]) -> RecordingMarks:
+    """Each mark of a detected highlight with the span it was made on (``highlights``: (index, start, end))."""
+    spans = {index: (start, end) for index, start, end in highlights}
+    return replace(
+        marks,
+        highlights={i: replace(mark, detected=spans.get(i, mark.detected)) for i, mark in marks.highlights.items()},
+    )
+
+
+def still_applying(marks: RecordingMarks, highlights: Sequence[tuple[int, float, float]]) -> RecordingMarks:
+    """The marks that apply to the recording's detected ``highlights`` (index, start, end) as they are now.
+
+    Highlights are marked by their number; a ``highlight cut`` with other thresholds
+    numbers other highlights the same way. A mark made on a highlight whose span has
+    changed since is dropped (that highlight is unreviewed again), so that a rejection
+    never removes a highlight nobody rejected. Marks saved without their span apply.
+    """
+    spans = {index: (start, end) for index, start, end in highlights}
+
+    def applies(index: int, mark: Mark) -> bool:
+        if index not in spans:
+            return False
+        return mark.detected is None or all(abs(a - b) <= SPAN_TOLERANCE_S for a, b in zip(mark.detected, spans[index]))
+
+    kept = {index: mark for index, mark in marks.highlights.items() if applies(index, mark)}
+    return replace(marks, highlights=kept)
 
 
 def save_marks(out: Path, marks: Mapping[str, RecordingMarks], detected: Mapping[str, Detected]) -> Path:

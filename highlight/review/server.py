@@ -43,7 +43,15 @@ from highlight.export import manifest as manifests
 from highlight.export.report import plot_svg, video_folders
 from highlight.export.scores import read_scores
 from highlight.folder_lock import folder_lock
-from highlight.review.marks import LABELS_FILE, Detected, load_marks, parse_recording_marks, save_marks
+from highlight.review.marks import (
+    LABELS_FILE,
+    Detected,
+    load_marks,
+    marked_on,
+    parse_recording_marks,
+    save_marks,
+    still_applying,
+)
 from highlight.review.training import OPTIONS, TrainingJob
 
 log = logging.getLogger(__name__)
@@ -128,6 +136,9 @@ class Review:
         if not self.recordings:
             raise HighlightError(f"{out}: no highlights.json with a recording found (run `highlight run` first)")
         self.marks = load_marks(self.out)
+        for key, recording in self.recordings.items():  # a cut since the last review renumbers the highlights
+            if key in self.marks:
+                self.marks[key] = still_applying(self.marks[key], recording.detected.highlights)
         self._saving = threading.Lock()
         self.training = TrainingJob(self.out, self.out / LABELS_FILE)
 
@@ -172,6 +183,7 @@ class Review:
             raise ValueError(f"highlight {unknown[0]}: not one of {recording.name}'s")
         with self._saving:
             previous = self.marks.get(key)
+            marks = marked_on(marks, recording.detected.highlights)
             marks.revision = (previous.revision if previous else 0) + 1
             self.marks[key] = marks
             save_marks(self.out, self.marks, {k: r.detected for k, r in self.recordings.items()})
