@@ -700,11 +700,14 @@ def follow_review(out_dir: Path) -> bool:
     if not settings.reel:
         return False
     marks = review_of(out_dir, manifest)
+    reviewed = is_reviewed(manifest, marks)
+    if not reviewed and manifest.reel_review is None:
+        return False  # never reviewed: the reel (if the run made one) is the run's
     wanted = spans_of(Interval(i.start, i.end) for i in reviewed_intervals(out_dir, manifest, marks))
     reel_there = manifest.reel is not None and (out_dir / manifest.reel).is_file()
     if manifest.reel_spans() == wanted and (reel_there or not wanted):
         return False
-    follows = ReelReview(marks.revision, tuple(wanted)) if is_reviewed(manifest, marks) else None
+    follows = ReelReview(marks.revision, tuple(wanted)) if reviewed else None
     recording, fingerprint, info = _analysed_recording(out_dir, manifest)
     check = lambda: fingerprint.check_unchanged(recording, "while its reel was made")  # noqa: E731
     intervals = [Interval(start, end) for start, end in wanted]
