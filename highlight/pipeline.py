@@ -38,8 +38,10 @@ from highlight.intervals import (
 from highlight.layers import COMMAND_LINE, cut_layer, recorded_origins
 from highlight.options import complete
 from highlight.plugin_api import NO_FRAMES, Plugin, VideoContext, action_spans, load_plugins
+from highlight.presets import with_preset
 from highlight.review.applied import is_reviewed, review_of, reviewed_intervals
 from highlight.scorers import Scorer, get_scorer
+from highlight.scorers.hoop import Hoop, find_hoop, found_hint
 from highlight.settings import RunSettings, settings_from_dict
 from highlight.source import DecodeStats, Fingerprint, Frame, VideoInfo, VideoSource, probe
 
@@ -566,9 +568,6 @@ def process_video(
         plugins = load_plugins(settings.plugins)
         with VideoSource(path, info) as source:
             analysis = analyse(source, scorer, settings, plugins, out_dir, progress)
-        times, scores = as_stored(analysis.times, analysis.scores)
-        refined = analysis.refined
-        write_scores(out_dir / SCORES_FILE, times, scores, refined)
         manifest.plugins = analysis.plugin_results
         manifest.detector = scorer.describe()  # with what the pass found out (a moving camera)
         if manifest.detector.get("camera"):
@@ -578,6 +577,12 @@ def process_video(
         manifest.plugin_intervals = [Interval(i.start, i.end) for i in analysis.plugin_intervals]
         extra = analysis.plugin_intervals
         _note_truncation(manifest, info, analysis)
+        shots = shots_at_the_hoop(path, info, settings, analysis, playable_duration(info, manifest))
+        if shots is not None:
+            analysis = _shots_instead(analysis, shots, manifest)
+        times, scores = as_stored(analysis.times, analysis.scores)
+        refined = analysis.refined
+        write_scores(out_dir / SCORES_FILE, times, scores, refined)
         manifest.save(out_dir)  # complete=False: analysis is safe, clips may follow
     applied = IntervalSettings(**manifest.applied_intervals)
     duration = playable_duration(info, manifest)
@@ -596,6 +601,62 @@ def process_video(
         progress,
         lambda: fingerprint.check_unchanged(path, "while its clips were cut"),
     )
+
+
+# Someone is in view at least this share of the recording: look for a hoop. Below it the
+# visits are the moments (a door, a yard), and the recording is analysed once, as before.
+HOOP_SEARCH_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class ShotsAtTheHoop:
+    """A court found in a no-options run: the hoop, and the shots pass over it."""
+
+    hoop: Hoop
+    analysis: Analysis
+    settings: RunSettings
+    seconds: float
+
+
+def shots_at_the_hoop(
+    path: Path, info: VideoInfo, settings: RunSettings, presence: Analysis, duration: float
+) -> ShotsAtTheHoop | None:
+    """Where someone is in view all along, nothing told where to look and a hoop is found: the shots at it.
+
+    Only then, so every other recording is analysed as before and at the same cost: a
+    pass at ``hoop.SAMPLE_FPS`` looks for where the ball's flights end (``find_hoop``),
+    and where they end in one place, that place is scored as ``--region ... --preset
+    shots`` would score it (one clip per shot). No hoop: None, and the presence stands.
+    """
+    if settings.regions or settings.excludes or settings.model or settings.detector != "motion":
+        return None
+    intervals = find_intervals(presence.times, presence.scores, settings.intervals, duration)
+    intervals = _add_plugin_intervals(intervals, presence.plugin_intervals)
+    if covered_share(intervals, duration) < HOOP_SEARCH_SHARE:
+        return None
+    if action_spans(presence.plugin_results):  # a plugin says where the action is (sets)
+        return None
+    started = time.perf_counter()
+    with VideoSource(path, info) as source:
+        hoop = find_hoop(source)
+    if hoop is None:
+        return None
+    shot_settings = settings.with_changes(with_preset("shots", {"regions": (hoop.region,)}))
+    with VideoSource(path, info) as source:
+        shots = analyse(source, make_scorer(shot_settings), shot_settings)
+    return ShotsAtTheHoop(hoop, shots, shot_settings, time.perf_counter() - started)
+
+
+def _shots_instead(presence: Analysis, shots: ShotsAtTheHoop, manifest: Manifest) -> Analysis:
+    """The shots' scores become the run's (scores.csv, and what ``highlight cut`` re-cuts), with their settings."""
+    manifest.applied_intervals = shots.settings.intervals.to_dict()
+    manifest.detector["hoop"] = {
+        "region": shots.hoop.region,
+        "flights": shots.hoop.flights,
+        "ball": round(shots.hoop.ball, 4),
+    }
+    manifest.timing["hoop_s"] = round(shots.seconds, 3)
+    return replace(presence, times=shots.analysis.times, scores=shots.analysis.scores, refined=shots.analysis.refined)
 
 
 def _add_plugin_intervals(intervals: list[Interval], extra: list[Interval]) -> list[Interval]:
@@ -621,6 +682,9 @@ def focus_on_action(
     says, in one line, that they are (nearly) the whole recording and what to try.
     """
     manifest.hints = []
+    hoop = manifest.detector.get("hoop")
+    if hoop:
+        manifest.hints.append(found_hint(hoop["region"], hoop["flights"]))
     share = covered_share(intervals, duration)
     action = action_inside_presence(intervals, action_spans(manifest.plugins), settings, duration, timeline)
     if action is not None:

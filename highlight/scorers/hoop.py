@@ -1,0 +1,268 @@
+"""Where is the hoop? Found from where the ball goes in this recording, with no options.
+
+On a court someone is in view all the time, so presence marks the whole recording; the
+shots are the moments the ball reaches the hoop, and ``--region`` around the hoop with
+``--preset shots`` finds them. This finds that region by itself, from the ball:
+
+* The ball in flight is a small, solid, round moving blob on its own (three-frame
+  difference at ``SAMPLE_FPS``, in colour, on a picture ``WIDTH`` wide), of about the same
+  size from one sample to the next; a person's motion is a large blob, and the
+  fragments of a moving arm or leg are ragged or stuck to it.
+* Such blobs are linked into tracks (the next position near where the last velocity
+  points). A shot's track rises, passes its highest point and comes down onto the
+  rim, where the ball stops going sideways: it drops through the net or bounces back.
+  That point (the *rim point*) is kept for every track that rose, travelled sideways
+  and came down; a bounded list, one point per flight.
+* The hoop is where several flights, at separate moments, end within a couple of ball
+  widths of each other, higher in the picture than where they started. Arms, legs,
+  a dribbled ball (it comes down to the floor, below where it started) and noise
+  give no such meeting point, so a workout finds no hoop and the run behaves as
+  without this.
+
+Memory is bounded whatever the length: three small frames, the live tracks and
+one point per flight.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from highlight.source import VideoSource
+
+SAMPLE_FPS = 10.0  # a ball in flight moves a few of its widths in 0.1 s: trackable, and cheap
+WIDTH = 480  # px: a ball a few metres from the rim is still a dozen pixels at this width
+MIN_FLIGHTS = 3  # separate flights ending at one place: a hoop, not a coincidence
+DIFFERENCE = 20  # levels (of 255, in any colour) a moving ball differs from what was behind it (sensor noise is far less)
+MIN_AREA = 6  # px at WIDTH: smaller is noise
+MAX_DIAMETER = 0.08  # of the width: a ball nearer than that fills the frame like a person
+MIN_DIAMETER = 0.01  # of the width: a smaller moving speck is too few pixels to tell from noise
+SAME_FLIGHT_S = 1.0  # rim points closer in time than this are one flight (a bounce on the rim)
+
+
+@dataclass(frozen=True)
+class Ball:
+    """A ball-like blob in one sample: centre and diameter in pixels at ``WIDTH``."""
+
+    t: float
+    x: float
+    y: float
+    diameter: float
+
+
+@dataclass(frozen=True)
+class Hoop:
+    """The hoop found in a recording: the region to score with ``--preset shots``, and the evidence."""
+
+    region: str  # LEFT,TOP,WIDTH,HEIGHT in fractions of the frame
+    flights: int  # separate ball flights that ended there
+    ball: float  # the ball's diameter, in fractions of the frame's width
+
+
+@dataclass
+class _Track:
+    balls: list[Ball] = field(default_factory=list)
+    missed: int = 0  # samples since the last ball: one may be lost against a background of its colour
+
+    def predicted(self) -> tuple[float, float, float]:
+        """Where the ball should be next (its last velocity) and how far off it may be (gravity, jitter)."""
+        last = self.balls[-1]
+        if len(self.balls) < 2:
+            return last.x, last.y, 6.0 * last.diameter
+        before = self.balls[-2]
+        steps = 1 + self.missed
+        vx, vy = last.x - before.x, last.y - before.y
+        return last.x + steps * vx, last.y + steps * vy, steps * max(3.0 * last.diameter, 0.8 * math.hypot(vx, vy))
+
+
+def ball_blobs(before: np.ndarray, now: np.ndarray, after: np.ndarray, t: float) -> list[Ball]:
+    """Small solid round blobs that moved in ``now`` (different from both neighbours), apart from large motion."""
+    moved = (_difference(now, before) > DIFFERENCE) & (_difference(now, after) > DIFFERENCE)
+    count, labels, stats, centres = cv2.connectedComponentsWithStats(moved.astype(np.uint8), connectivity=8)
+    largest = (MAX_DIAMETER * now.shape[1]) ** 2
+    large = [stats[k] for k in range(1, count) if stats[k][cv2.CC_STAT_AREA] > largest]
+    balls = []
+    for k in range(1, count):
+        x, y, w, h, area = stats[k]
+        if not MIN_AREA <= area <= largest or max(w, h) > 2.0 * min(w, h) or area < 0.5 * w * h:
+            continue  # noise, a person, or a ragged fragment of one
+        cx, cy = centres[k]
+        if any(_touches(stats_k, cx, cy, max(w, h)) for stats_k in large):
+            continue  # a hand or a head moving with a body
+        balls.append(Ball(t, float(cx), float(cy), float(math.sqrt(4.0 * area / math.pi))))
+    return balls
+
+
+def _difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per pixel, the largest change of any colour: an orange ball on a wall of its brightness still shows."""
+    change = cv2.absdiff(a, b)
+    return change.max(axis=2) if change.ndim == 3 else change
+
+
+def _touches(box: np.ndarray, cx: float, cy: float, margin: float) -> bool:
+    x, y, w, h = box[:4]
+    return x - margin <= cx <= x + w + margin and y - margin <= cy <= y + h + margin
+
+
+def rim_point(track: list[Ball]) -> Ball | None:
+    """Where a flight that rose, went sideways and came down stopped going sideways; None for any other track.
+
+    The ball reaches the rim coming down; there it drops through the net (its sideways
+    speed falls away) or bounces back off the rim or board (its sideways speed turns).
+    A track lost while still coming down ends where the ball met the net or the board.
+    """
+    if len(track) < 5:
+        return None
+    size = float(np.median([b.diameter for b in track]))
+    ys = np.array([b.y for b in track])
+    xs = np.array([b.x for b in track])
+    apex = int(np.argmin(ys))
+    if ys[: apex + 1].max() - ys[apex] < 1.5 * size or apex == len(track) - 1:
+        return None  # never rose (a dribble, a swinging limb) or never came down
+    sideways = np.diff(xs)
+    flight = np.median(np.abs(sideways[: max(apex, 1)]))
+    if flight < 0.5 * size:
+        return None  # no sideways travel: not a shot's arc
+    direction = np.sign(np.sum(sideways[: max(apex, 1)]))
+    end = len(track) - 1
+    for k in range(apex, len(track) - 1):
+        if sideways[k] * direction < 0.35 * flight:
+            end = k
+            break
+    if ys[end] - ys[apex] < 0.5 * size or not is_free_flight(track[: end + 1]):
+        return None
+    return track[end]
+
+
+def is_free_flight(track: list[Ball]) -> bool:
+    """A ball of a visible size thrown through the air: sideways at a steady speed, up and down on a parabola.
+
+    The ball's own width is the yardstick: its centre may wander by about one width from
+    the fitted path (motion blur, the net behind it), not more (a limb, noise linked up).
+    """
+    if len(track) < 5:
+        return False
+    size = float(np.median([b.diameter for b in track]))
+    if size < MIN_DIAMETER * WIDTH:
+        return False
+    t = np.array([b.t for b in track]) - track[0].t
+    xs, ys = np.array([b.x for b in track]), np.array([b.y for b in track])
+    across, down = np.polyfit(t, xs, 1), np.polyfit(t, ys, 2)
+    wander = math.hypot(_rms(np.polyval(across, t) - xs), _rms(np.polyval(down, t) - ys))
+    return down[0] > 0 and wander <= 1.5 * size  # y grows downwards: gravity bends the path down
+
+
+def _rms(values: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(values))))
+
+
+@dataclass
+class HoopFinder:
+    """Watches a recording at ``SAMPLE_FPS`` and says where the ball's flights end, if they end in one place."""
+
+    frames: list[tuple[float, np.ndarray]] = field(default_factory=list)
+    tracks: list[_Track] = field(default_factory=list)
+    rim_points: list[Ball] = field(default_factory=list)
+    frame_size: tuple[int, int] = (WIDTH, WIDTH)
+
+    def add(self, t: float, image: np.ndarray) -> None:
+        """One sample (RGB or grey), ``WIDTH`` wide, in time order."""
+        self.frame_size = (image.shape[1], image.shape[0])
+        self.frames = [*self.frames[-2:], (t, image)]
+        if len(self.frames) == 3:
+            (_, before), (now_t, now), (_, after) = self.frames
+            self._follow(ball_blobs(before, now, after, now_t))
+
+    def _follow(self, balls: list[Ball]) -> None:
+        free = list(balls)
+        alive = []
+        for track in self.tracks:
+            x, y, reach = track.predicted()
+            last = track.balls[-1]
+            matches = [
+                b for b in free if math.hypot(b.x - x, b.y - y) <= reach and 0.4 <= b.diameter / last.diameter <= 2.5
+            ]
+            if matches:
+                best = min(matches, key=lambda b: math.hypot(b.x - x, b.y - y))
+                free.remove(best)
+                track.balls.append(best)
+                track.missed = 0
+                alive.append(track)
+            elif track.missed == 0 and len(track.balls) >= 2:
+                track.missed = 1
+                alive.append(track)
+            else:
+                self._end(track)
+        self.tracks = alive + [_Track([b]) for b in free]
+
+    def _end(self, track: _Track) -> None:
+        point = rim_point(track.balls)
+        if point is not None:
+            self.rim_points.append(point)
+
+    def result(self) -> Hoop | None:
+        """The hoop, when at least ``MIN_FLIGHTS`` separate flights ended within two ball widths of one place."""
+        for track in self.tracks:
+            self._end(track)
+        self.tracks = []
+        points = self.rim_points
+        if len(points) < MIN_FLIGHTS:
+            return None
+        best: list[Ball] = []
+        for centre in points:
+            near = [
+                p
+                for p in points
+                if math.hypot(p.x - centre.x, p.y - centre.y) <= 3.0 * centre.diameter
+                and 0.6 <= p.diameter / centre.diameter <= 1.6
+            ]
+            if _separate_flights(near) > _separate_flights(best):
+                best = near
+        flights = _separate_flights(best)
+        if flights < MIN_FLIGHTS:
+            return None
+        x = float(np.median([p.x for p in best]))
+        y = float(np.median([p.y for p in best]))
+        size = float(np.median([p.diameter for p in best]))
+        return Hoop(self._region_around(x, y, size), flights, size / self.frame_size[0])
+
+    def _region_around(self, x: float, y: float, size: float) -> str:
+        """The rim, the net below it and the ball's way in from above, as a user draws it around a hoop.
+
+        Measured in ball widths from the rim point, like the regions drawn by hand on the
+        courts here: 4.5 to each side, 7 above (the end of the arc), 4 below (the net).
+        """
+        width, height = self.frame_size
+        left, right = max(0.0, x - 4.5 * size), min(width, x + 4.5 * size)
+        top, bottom = max(0.0, y - 7.0 * size), min(height, y + 4.0 * size)
+        values = (left / width, top / height, (right - left) / width, (bottom - top) / height)
+        return ",".join(f"{v:.4f}".rstrip("0").rstrip(".") for v in values)
+
+
+def _separate_flights(points: list[Ball]) -> int:
+    """How many of the points are at least ``SAME_FLIGHT_S`` apart in time."""
+    count, last = 0, -math.inf
+    for t in sorted(p.t for p in points):
+        if t - last >= SAME_FLIGHT_S:
+            count, last = count + 1, t
+    return count
+
+
+def found_hint(region: str, flights: int) -> str:
+    """The run summary's line for a hoop found on its own: what was done, and how to keep that region."""
+    return (
+        f"hoop found at {region} from {flights} ball flights ending there: one clip per shot, as with "
+        f'--region {region} --preset shots (to keep it for this camera: region and preset = "shots" '
+        "in its highlight.toml, see `highlight region VIDEO --save`)"
+    )
+
+
+def find_hoop(source: VideoSource) -> Hoop | None:
+    """One pass over the recording at ``SAMPLE_FPS``: the hoop its ball flights end at, or None."""
+    finder = HoopFinder()
+    for frame, _ in source.sample([SAMPLE_FPS]):
+        finder.add(frame.time, frame.image(width=WIDTH))
+    return finder.result()

@@ -1,0 +1,171 @@
+"""With no options, a fixed camera over a court gives one clip per shot: the hoop is found from the ball.
+
+Checked on generated courts (a ball arcing to a planted rim at other places and sizes, a
+player always moving below, camera noise), on generated workouts (hands swinging high and
+fast, a dribbled ball, a skipping rope) that must find no hoop, end to end on a generated
+court, and on the real clips against the shots read by eye and the non-court clips.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from highlight.cli import app
+from highlight.export import manifest as manifests
+from highlight.regions import parse_region
+from highlight.scorers.hoop import SAMPLE_FPS, WIDTH, HoopFinder
+from tests.test_shot_clips import HOOP_AT, PLANTED_SHOTS, render_shots_on_another_court
+
+HEIGHT = WIDTH * 9 // 16
+GYM_SHOTS = (1.6, 3.6, 6.3, 9.5)  # gym_shooting: the ball in the air, read by eye (+-0.5 s)
+NOT_COURTS = (
+    "quva_020_fitness.mp4",
+    "quva_093_core_strength.mp4",
+    "squat_side.mp4",
+    "pushup_side.mp4",
+    "pushup_tutorial.mp4",
+    "jumping_jacks_three_views.mp4",
+    "office_cdnet.mp4",
+    "pedestrians_cdnet.mp4",
+    "cctv_shop_door.mp4",
+)
+
+
+def disc(image: np.ndarray, x: float, y: float, radius: float, level: int) -> None:
+    yy, xx = np.ogrid[: image.shape[0], : image.shape[1]]
+    image[(xx - x) ** 2 + (yy - y) ** 2 <= radius**2] = level
+
+
+def court_frames(rim: tuple[float, float], ball: float, shots: list[float], seconds: float, noise: float, seed: int):
+    """Grey samples at the finder's rate: a wall, a player always walking on the floor, and a ball
+    released from the player's hands that arcs (gravity, a second in the air) down onto ``rim``,
+    then drops through the net."""
+    rng = np.random.default_rng(seed)
+    wall = np.kron(rng.integers(80, 140, (9, 16)), np.ones((HEIGHT // 9 + 1, WIDTH // 16 + 1)))[:HEIGHT, :WIDTH]
+    rx, ry = rim
+    for i in range(int(seconds * SAMPLE_FPS)):
+        t = i / SAMPLE_FPS
+        frame = wall.copy()
+        px = WIDTH * (0.25 + 0.15 * np.sin(0.8 * t))  # the player never stops
+        frame[int(0.55 * HEIGHT) : int(0.95 * HEIGHT), int(px) : int(px + 0.05 * WIDTH)] = 40
+        disc(frame, px + 0.025 * WIDTH, 0.52 * HEIGHT, 0.025 * WIDTH, 40)  # the head
+        frame[int(ry) : int(ry) + 2, int(rx - ball) : int(rx + ball)] = 230  # the rim
+        for arrival in shots:
+            k = t - (arrival - 1.0)
+            x0, y0 = px + 0.025 * WIDTH, 0.5 * HEIGHT
+            if 0.0 <= k <= 1.0:
+                g = 2.0 * (y0 - ry) + 4.0 * ball * 6  # an arc that tops out above the rim
+                vy = (ry - y0 - 0.5 * g) / 1.0
+                disc(frame, x0 + (rx - x0) * k, y0 + vy * k + 0.5 * g * k * k, ball / 2, 200)
+            elif 0.0 < k - 1.0 <= 0.6:
+                disc(frame, rx, ry + 0.8 * HEIGHT * (k - 1.0), ball / 2, 200)
+        yield t, np.clip(frame + rng.normal(0, noise, frame.shape), 0, 255).astype(np.uint8)
+
+
+def found(frames) -> HoopFinder:
+    finder = HoopFinder()
+    for t, grey in frames:
+        finder.add(t, grey)
+    return finder
+
+
+@pytest.mark.parametrize(
+    "rim,ball,noise",
+    [
+        ((0.70 * WIDTH, 0.25 * HEIGHT), 10.0, 3.0),  # on the right, a ball a dozen pixels wide
+        ((0.55 * WIDTH, 0.18 * HEIGHT), 6.0, 6.0),  # further away: a smaller ball, more noise
+        ((0.85 * WIDTH, 0.30 * HEIGHT), 14.0, 2.0),  # closer, near the edge
+    ],
+)
+def test_the_hoop_is_where_the_flights_end_on_generated_courts(rim, ball, noise):
+    shots = [1.5, 4.0, 6.8, 9.5, 12.0]
+    hoop = found(court_frames(rim, ball, shots, 14.0, noise, seed=int(rim[0]))).result()
+    assert hoop is not None and hoop.flights >= 4, hoop
+    (left, top), _, (right, bottom), _ = parse_region(hoop.region).points
+    x, y = rim[0] / WIDTH, rim[1] / HEIGHT
+    assert left < x < right and top < y < bottom, (hoop, x, y)
+    assert abs(hoop.ball * WIDTH - ball) <= 0.5 * ball  # the region is measured in ball widths
+    assert (right - left) * WIDTH <= 12 * ball  # around the rim, not the court
+
+
+def test_two_flights_are_not_a_hoop():
+    hoop = found(court_frames((0.7 * WIDTH, 0.25 * HEIGHT), 10.0, [2.0, 6.0], 9.0, 3.0, seed=1)).result()
+    assert hoop is None
+
+
+def workout_frames(kind: str, seconds: float = 12.0, noise: float = 3.0):
+    """Grey samples of movement that is not a shot, fast and in the upper half of the picture."""
+    rng = np.random.default_rng(7)
+    for i in range(int(seconds * SAMPLE_FPS)):
+        t = i / SAMPLE_FPS
+        frame = np.full((HEIGHT, WIDTH), 120.0)
+        cx = 0.5 * WIDTH
+        frame[int(0.35 * HEIGHT) : int(0.9 * HEIGHT), int(cx - 15) : int(cx + 15)] = 40  # the body
+        phase = np.sin(2 * np.pi * t / 0.9)  # a rep every 0.9 s
+        if kind == "jumping jacks":  # the hands swing from the hips to high above the head, both sides
+            for side in (-1, 1):
+                angle = np.pi / 2 * (1 + phase) / 2
+                hx = cx + side * (20 + 70 * np.sin(angle))
+                hy = 0.55 * HEIGHT - 110 * (1 - np.cos(angle))
+                disc(frame, hx, hy, 6, 220)
+        elif kind == "dribble":  # the ball from the hand down to the floor and back
+            disc(frame, cx + 40, 0.6 * HEIGHT + 0.3 * HEIGHT * abs(phase), 6, 220)
+        elif kind == "rope":  # a skipping rope's handle end sweeping a circle round the body
+            disc(frame, cx + 80 * np.cos(2 * np.pi * t / 0.5), 0.55 * HEIGHT + 90 * np.sin(2 * np.pi * t / 0.5), 5, 220)
+        elif kind == "ball tossed up and caught":  # straight up and down above the head, again and again
+            k = (t % 1.2) / 1.2
+            disc(frame, cx + 5 * np.sin(t), 0.3 * HEIGHT - 4 * 90 * k * (1 - k), 6, 220)
+        yield t, np.clip(frame + rng.normal(0, noise, frame.shape), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("kind", ["jumping jacks", "dribble", "rope", "ball tossed up and caught"])
+def test_no_hoop_in_generated_workouts(kind):
+    assert found(workout_frames(kind)).result() is None
+
+
+def run_no_options(video: Path, out: Path) -> manifests.Manifest:
+    done = CliRunner().invoke(app, ["run", str(video), "--out", str(out), "--no-clips", "-q"])
+    assert done.exit_code == 0, done.output
+    return manifests.load(out / video.stem)
+
+
+def test_no_options_on_a_generated_court_one_clip_per_shot(tmp_path):
+    video = tmp_path / "other_court.mp4"
+    render_shots_on_another_court(video)
+    manifest = run_no_options(video, tmp_path / "out")
+    region = parse_region(manifest.detector["hoop"]["region"])
+    (left, top), _, (right, bottom), _ = region.points
+    assert left < HOOP_AT[0] / 320 < right and top < HOOP_AT[1] / 180 < bottom, region
+    clips = [(i.start, i.end) for i in manifest.intervals]
+    assert len(clips) == len(PLANTED_SHOTS), clips
+    assert all(a <= shot <= b for (a, b), shot in zip(clips, PLANTED_SHOTS)), clips
+    assert any(h.startswith("hoop found at") for h in manifest.hints), manifest.hints
+    # highlight cut re-cuts the shots from the stored scores, with the shots' settings
+    assert CliRunner().invoke(app, ["cut", str(tmp_path / "out" / video.stem), "--no-clips", "-q"]).exit_code == 0
+    recut = manifests.load(tmp_path / "out" / video.stem)
+    assert [(i.start, i.end) for i in recut.intervals] == clips
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["court_five_shots.mp4", "gym_shooting.mp4"])
+def test_no_options_on_real_courts_every_attempt_in_a_clip(shared, dev_labels, tmp_path, name):
+    shots = dev_labels["shots"].get(name, {}).get("ball_in_air_approx_s") or GYM_SHOTS
+    manifest = run_no_options(shared / "data" / "videos" / name, tmp_path)
+    assert manifest.detector.get("hoop"), manifest.hints
+    clips = [(i.start, i.end) for i in manifest.intervals]
+    holding = [[k for k, (a, b) in enumerate(clips) if a <= shot <= b] for shot in shots]
+    assert all(holding) and len({h[0] for h in holding}) >= len(shots) - 1, (clips, shots)
+
+
+@pytest.mark.slow
+def test_no_hoop_and_no_shot_clips_where_there_is_no_court(shared, tmp_path):
+    for name in NOT_COURTS:
+        manifest = run_no_options(shared / "data" / "videos" / name, tmp_path)
+        assert "hoop" not in manifest.detector, (name, manifest.detector)
+        settings = json.loads(json.dumps(manifest.applied_intervals))
+        assert not settings.get("separate"), name  # the presence's intervals, not the shots preset's
