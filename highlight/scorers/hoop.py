@@ -36,7 +36,7 @@ from highlight.source import VideoSource
 SAMPLE_FPS = 10.0  # a ball in flight moves a few of its widths in 0.1 s: trackable, and cheap
 WIDTH = 480  # px: a ball a few metres from the rim is still a dozen pixels at this width
 MIN_FLIGHTS = 3  # separate flights ending at one place: a hoop, not a coincidence
-DIFFERENCE = 20  # levels (of 255, in any colour) a moving ball differs from what was behind it (sensor noise is far less)
+DIFFERENCE = 20  # levels of 255, in any colour, a moving ball differs from what was behind it
 MIN_AREA = 6  # px at WIDTH: smaller is noise
 MAX_DIAMETER = 0.08  # of the width: a ball nearer than that fills the frame like a person
 MIN_DIAMETER = 0.01  # of the width: a smaller moving speck is too few pixels to tell from noise
@@ -140,7 +140,7 @@ def rim_point(track: list[Ball]) -> Ball | None:
 def is_free_flight(track: list[Ball]) -> bool:
     """A ball of a visible size thrown through the air: sideways at a steady speed, up and down on a parabola.
 
-    The ball's own width is the yardstick: its centre may wander by about one width from
+    The ball's own width is the yardstick: its centre may wander by up to two widths from
     the fitted path (motion blur, the net behind it), not more (a limb, noise linked up).
     """
     if len(track) < 5:
@@ -152,7 +152,7 @@ def is_free_flight(track: list[Ball]) -> bool:
     xs, ys = np.array([b.x for b in track]), np.array([b.y for b in track])
     across, down = np.polyfit(t, xs, 1), np.polyfit(t, ys, 2)
     wander = math.hypot(_rms(np.polyval(across, t) - xs), _rms(np.polyval(down, t) - ys))
-    return down[0] > 0 and wander <= 1.5 * size  # y grows downwards: gravity bends the path down
+    return down[0] > 0 and wander <= 2.0 * size  # y grows downwards: gravity bends the path down
 
 
 def _rms(values: np.ndarray) -> float:
