@@ -678,13 +678,16 @@ def focus_on_action(
     """Where someone is in view for most of the recording: the action inside, or a hint saying how to find it.
 
     The action is what the plugins' results say it is (the reps plugin's sets and
-    holds, ``action_spans``); without it the highlights stand and ``manifest.hints``
-    says, in one line, that they are (nearly) the whole recording and what to try.
+    holds, ``action_spans``), or the shots at a hoop the run found (``shots_at_the_hoop``:
+    the intervals are already theirs, the hint says so); without it the highlights stand
+    and ``manifest.hints`` says, in one line, that they are (nearly) the whole recording
+    and what to try.
     """
     manifest.hints = []
     hoop = manifest.detector.get("hoop")
-    if hoop:
+    if hoop:  # the highlights are the shots: however much they cover, there is nothing else to try
         manifest.hints.append(found_hint(hoop["region"], hoop["flights"]))
+        return intervals
     share = covered_share(intervals, duration)
     action = action_inside_presence(intervals, action_spans(manifest.plugins), settings, duration, timeline)
     if action is not None:

@@ -254,9 +254,8 @@ def _separate_flights(points: list[Ball]) -> int:
 def found_hint(region: str, flights: int) -> str:
     """The run summary's line for a hoop found on its own: what was done, and how to keep that region."""
     return (
-        f"hoop found at {region} from {flights} ball flights ending there: one clip per shot, as with "
-        f'--region {region} --preset shots (to keep it for this camera: region and preset = "shots" '
-        "in its highlight.toml, see `highlight region VIDEO --save`)"
+        f"hoop found at {region} from {flights} ball flights ending there: one clip per shot "
+        f"(as --region {region} --preset shots; keep them in the camera's highlight.toml)"
     )
 
 
