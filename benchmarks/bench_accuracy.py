@@ -74,6 +74,7 @@ class Result:
     spans: list[Span]
     seconds: float
     error: str | None = None
+    peaks: list[float] | None = None  # each highlight's highest score, where the tool says
 
 
 def our_highlights(video: Path, settings: RunSettings) -> Result:
@@ -82,7 +83,7 @@ def our_highlights(video: Path, settings: RunSettings) -> Result:
     with VideoSource(video, info) as source:
         analysis = analyse(source, make_scorer(settings), settings)
     found = find_intervals(analysis.times, analysis.scores, settings.intervals, info.duration)
-    return Result([(i.start, i.end) for i in found], time.perf_counter() - started)
+    return Result([(i.start, i.end) for i in found], time.perf_counter() - started, peaks=[i.peak_time for i in found])
 
 
 def dvr_scan_command(given: str | None = None) -> Path | None:
@@ -143,14 +144,16 @@ def shots_row(label: dict, found: Result) -> str:
         return found.error
     count = int(label["count"])
     times = label.get("ball_in_air_approx_s")
+    # what made each clip: its peak where the tool gives one (padding may reach over a walk-through), else all of it
+    events = [(p, p) for p in found.peaks] if found.peaks is not None else found.spans
     if times:
         hit = sum(1 for t in times if any(a <= t <= b for a, b in found.spans))
-        empty = [(a, b) for a, b in found.spans if not any(a <= t <= b for t in times)]
+        empty = [e for e, (a, b) in zip(events, found.spans) if not any(a <= t <= b for t in times)]
     else:  # a count only: each clip up to the count is taken as one shot
         hit = min(count, len(found.spans))
-        empty = found.spans[count:]
+        empty = events[count:]
     not_shots = label.get("not_shots_s", {}).values()
-    walks = sum(1 for a, b in empty if any(a < end and start < b for start, end in not_shots))
+    walks = sum(1 for a, b in empty if any(a <= end and start <= b for start, end in not_shots))
     on_walks = f" ({walks} on a walk-through)" if not_shots else ""
     return f"{hit}/{count} shots in {len(found.spans)} clips, {len(empty)} without a shot{on_walks}"
 

@@ -38,7 +38,7 @@ from highlight.intervals import (
 from highlight.layers import COMMAND_LINE, cut_layer, recorded_origins
 from highlight.options import complete
 from highlight.plugin_api import NO_FRAMES, Plugin, VideoContext, action_spans, load_plugins
-from highlight.presets import with_preset
+from highlight.presets import DETECTOR_DEFAULTS, with_preset
 from highlight.review.applied import is_reviewed, review_of, reviewed_intervals
 from highlight.scorers import Scorer, get_scorer
 from highlight.scorers.hoop import Hoop, find_hoop, found_hint
@@ -736,7 +736,10 @@ def recut(out_dir: Path, settings_changes: dict[str, Any], progress: Progress | 
     origins.update(dict.fromkeys(settings_changes, COMMAND_LINE))
     settings_changes = {**camera.values, **settings_changes}
     _check_same_regions(out_dir, settings, settings_changes)
-    settings_changes = {k: v for k, v in settings_changes.items() if k not in ("regions", "excludes")}
+    # what the scores were made with: the regions and the detector's options stay the run's
+    settings_changes = {
+        k: v for k, v in settings_changes.items() if k not in ("regions", "excludes", DETECTOR_DEFAULTS)
+    }
     applied = {**settings.intervals.to_dict(), **manifest.applied_intervals}
     settings = settings.with_changes({**applied, **settings_changes})
     manifest.applied_intervals = settings.intervals.to_dict()

@@ -11,12 +11,17 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+# A preset's changes may hold, under this name, option values for a detector: {detector: {option: value}}.
+# They fill in what nobody gave (``RunSettings.with_changes``).
+DETECTOR_DEFAULTS = "detector_defaults"
+
 
 @dataclass(frozen=True)
 class Preset:
     name: str
     description: str
-    changes: Mapping[str, Any]  # RunSettings / IntervalSettings names -> values
+    # RunSettings / IntervalSettings names -> values; DETECTOR_DEFAULTS -> {detector: {option: value}}
+    changes: Mapping[str, Any]
 
 
 PRESETS: Mapping[str, Preset] = MappingProxyType(
@@ -27,7 +32,7 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
                 "shots",
                 "one clip per shot: use with --region around the hoop; 2 s lead-in to see the release, "
                 "2 s tail for the result, shots close together kept apart (padding stops halfway "
-                "between them), short events kept; "
+                "between them), short events kept, someone walking past in front of the hoop left out; "
                 "analyses 10 frames a second throughout",
                 MappingProxyType(
                     {
@@ -46,6 +51,9 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
                         # while the region is quiet (no keyframe-only skipping), or it passes unseen
                         "sample_fps": 10.0,
                         "skip_quiet": False,
+                        # a shot is the ball at the hoop: a body passing in front of it is not
+                        # (highlight.scorers.bodies)
+                        DETECTOR_DEFAULTS: MappingProxyType({"motion": MappingProxyType({"ball_only": True})}),
                     }
                 ),
             ),

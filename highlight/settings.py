@@ -17,6 +17,7 @@ from typing import Any
 from highlight.export.clip_methods import CLIP_METHODS, DEFAULT_CLIP_METHOD
 from highlight.export.clips import ClipSettings
 from highlight.intervals import IntervalSettings
+from highlight.presets import DETECTOR_DEFAULTS
 from highlight.regions import parse_regions
 
 
@@ -97,11 +98,22 @@ class RunSettings:
         return {name: dict(values) for name, values in self.plugin_options}
 
     def with_changes(self, changes: dict[str, Any]) -> RunSettings:
-        """Apply changes by name: interval settings (``threshold``, ``pad_before``...) or run settings."""
+        """Apply changes by name: interval settings (``threshold``, ``pad_before``...) or run settings.
+
+        ``DETECTOR_DEFAULTS`` (a preset's ``{detector: {option: value}}``) fills in the
+        options of this run's detector that nobody gave: given ones win, as over any preset.
+        """
         interval_names = set(IntervalSettings.__dataclass_fields__)
         interval_changes = {k: v for k, v in changes.items() if k in interval_names and v is not None}
-        run_changes = {k: v for k, v in changes.items() if k not in interval_names and v is not None}
-        return replace(self, intervals=replace(self.intervals, **interval_changes), **run_changes)
+        run_changes = {
+            k: v for k, v in changes.items() if k not in interval_names and k != DETECTOR_DEFAULTS and v is not None
+        }
+        changed = replace(self, intervals=replace(self.intervals, **interval_changes), **run_changes)
+        defaults = (changes.get(DETECTOR_DEFAULTS) or {}).get(changed.detector, {})
+        if not defaults:
+            return changed
+        options = {**defaults, **dict(changed.detector_options)}
+        return replace(changed, detector_options=tuple(sorted(options.items())))
 
 
 def settings_from_dict(data: dict[str, Any]) -> RunSettings:

@@ -80,6 +80,10 @@ def test_preset_fills_in_what_the_user_did_not_give():
     changes = with_preset("shots", {"pad_after": 3.0, "threshold": None})
     assert changes["pad_after"] == 3.0 and changes["pad_before"] == PRESETS["shots"].changes["pad_before"]
     assert RunSettings().with_changes(changes).intervals.separate
+    # its detector option (a body walking past is not a shot) fills in too, under the options given
+    assert dict(RunSettings().with_changes(changes).detector_options) == {"ball_only": True}
+    given = RunSettings(detector_options=(("ball_only", False), ("width", 200))).with_changes(changes)
+    assert dict(given.detector_options) == {"ball_only": False, "width": 200}
     with pytest.raises(ValueError, match="unknown preset"):
         with_preset("dunks", {})
 
@@ -138,6 +142,7 @@ def test_five_shots_one_clip_each_and_cut_refuses_other_regions(shared, dev_labe
     assert result.returncode == 0, result.stderr
     manifest = json.loads((tmp_path / "court_five_shots" / "highlights.json").read_text())
     assert manifest["settings"]["regions"] == ["0.58,0.1,0.22,0.35"]
+    assert manifest["settings"]["detector_options"] == {"ball_only": True}  # the preset's, through the layers
     clips = [(i["start"], i["end"]) for i in manifest["intervals"]]
     shots = dev_labels["shots"]["court_five_shots.mp4"]["ball_in_air_approx_s"]
     assert len(clips) == len(shots) == 5, clips

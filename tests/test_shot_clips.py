@@ -8,10 +8,12 @@ the hoop region each clip is run with).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 
@@ -112,12 +114,19 @@ def test_reel_never_repeats_a_frame(tmp_path):
     assert np.all(np.diff(levels) > 0), ("a frame came back", levels)  # brightness only rises
 
 
-def shot_clips(path: Path, region: str) -> list[Interval]:
-    settings = RunSettings(clips=False, regions=(region,)).with_changes(with_preset("shots", {}))
+def shot_run(path: Path, region: str, **detector_options) -> tuple[list[Interval], np.ndarray, np.ndarray]:
+    """``--preset shots --region REGION`` (and the motion options given): clips, sample times, scores."""
+    settings = RunSettings(clips=False, regions=(region,), detector_options=tuple(detector_options.items()))
+    settings = settings.with_changes(with_preset("shots", {}))
     info = probe(path)
     with VideoSource(path, info) as source:
         analysis = analyse(source, make_scorer(settings), settings)
-    return find_intervals(analysis.times, analysis.scores, settings.intervals, info.duration)
+    clips = find_intervals(analysis.times, analysis.scores, settings.intervals, info.duration)
+    return clips, analysis.times, analysis.scores
+
+
+def shot_clips(path: Path, region: str, **detector_options) -> list[Interval]:
+    return shot_run(path, region, **detector_options)[0]
 
 
 @pytest.mark.slow
@@ -142,11 +151,15 @@ def each_shot_in_a_clip_of_its_own(clips: list[Interval], shots: list[float]) ->
 
 
 @pytest.mark.slow
-def test_court_practice_every_shot_in_a_clip_of_its_own(shared, shots_by_eye):
+def test_court_practice_every_shot_in_a_clip_of_its_own_walk_throughs_in_none(shared, shots_by_eye):
     label = shots_by_eye["court_practice_51s.mp4"]
-    clips = shot_clips(shared / "data" / "videos" / "court_practice_51s.mp4", label["region"])
+    clips, times, scores = shot_run(shared / "data" / "videos" / "court_practice_51s.mp4", label["region"])
     last = each_shot_in_a_clip_of_its_own(clips, label["shots_s"])[-1]
     assert abs(last.peak_time - label["shots_s"][-1]) <= label["tolerance_s"]  # the short last shot kept, its own peak
+    for what, (start, end) in label["not_shots_s"].items():  # the player walking through the region
+        during = (times >= start) & (times <= end)
+        assert during.any() and scores[during].max() < SHOTS.exit_threshold, (what, scores[during])
+        assert not any(start <= c.peak_time <= end for c in clips), (what, clips)
 
 
 @pytest.mark.slow
@@ -226,3 +239,136 @@ def test_generated_court_one_clip_per_shot_none_overlapping(tmp_path):
     for alone in (clips[0], clips[-1]):  # with room, the whole lead-in: the release a second before the rim
         assert alone.start <= PLANTED_SHOTS[clips.index(alone)] - 1.0
     assert clips[1].end == pytest.approx(clips[2].start)  # the close pair split the seconds between them
+
+
+# -- someone walking through the hoop region is not a shot --------------------------------
+
+FRAME = (480, 270)
+METRE = 33.0  # px per metre at the hoop when the court is filmed from nearest (scale 1)
+
+
+@dataclass(frozen=True)
+class Walker:
+    """Someone crossing the picture from left to right; ``near``: close to the camera (frame-tall)."""
+
+    start: float  # seconds when they enter the picture
+    seconds: float  # to cross it
+    near: bool = True
+    ball: bool = False  # carrying the ball in front of them
+
+
+def hoop_region(scale: float) -> tuple[tuple[int, int], str]:
+    """The rim's centre (px) and a region around the board and rim with room above, at ``scale``."""
+    hx, hy = 300, 95
+    left, top, right, bottom = (
+        hx - 1.6 * METRE * scale,
+        hy - 2.0 * METRE * scale,
+        hx + 1.6 * METRE * scale,
+        hy + 0.9 * METRE * scale,
+    )
+    width, height = FRAME
+    return (hx, hy), f"{left / width:.4f},{top / height:.4f},{(right - left) / width:.4f},{(bottom - top) / height:.4f}"
+
+
+def ball_at(t: float, arrival: float, rim: tuple[int, int], scale: float) -> tuple[float, float] | None:
+    """Where a shot reaching the rim at ``arrival`` is: released 1.4 s before from 4.5 m out, under gravity."""
+    hx, hy = rim
+    m, flight = METRE * scale, 1.4
+    k = t - (arrival - flight)
+    x0, y0, g = hx - 4.5 * m, hy + 2.4 * m, 9.8 * m  # hands 0.65 m above the floor... 3.05 m below the rim
+    if 0.0 <= k <= flight:
+        vy = (hy - y0 - 0.5 * g * flight**2) / flight
+        return x0 + (hx - x0) * k / flight, y0 + vy * k + 0.5 * g * k * k
+    if 0.0 < k - flight <= 0.5:  # through the net and down
+        return hx, hy + 0.5 * g * (k - flight) ** 2 + 2.0 * m * (k - flight)
+    return None
+
+
+def draw_person(frame: np.ndarray, x: float, top: float, height: float, t: float, ball: bool) -> None:
+    """A standing figure ``height`` tall from ``top``: head, shirt, swinging legs (and the ball held out)."""
+    head, limb = height / 8, max(1, round(height / 14))
+    cv2.circle(frame, (round(x), round(top + head / 2)), round(head / 2), (205, 160, 130), -1)
+    cv2.rectangle(
+        frame,
+        (round(x - height / 8), round(top + head)),
+        (round(x + height / 8), round(top + 0.55 * height)),
+        (70, 45, 45),
+        -1,
+    )
+    swing = 0.12 * height * np.sin(t * 9.0)
+    for side in (-1, 1):  # a leg from the hip to the foot
+        cv2.line(
+            frame,
+            (round(x), round(top + 0.55 * height)),
+            (round(x + side * swing), round(top + height)),
+            (50, 50, 60),
+            limb,
+        )
+    if ball:
+        cv2.circle(frame, (round(x + height / 6), round(top + 0.4 * height)), round(height / 14), (200, 90, 30), -1)
+
+
+def render_court_with_walkers(
+    path: Path, shots: tuple[float, ...], walkers: tuple[Walker, ...], scale: float, seconds: float
+) -> str:
+    """A fixed camera on a court (the hoop ``scale`` times its nearest size: further away when smaller),
+    shots reaching the rim at ``shots``, and ``walkers``; returns the hoop region."""
+    width, height = FRAME
+    rng = np.random.default_rng(17)
+    wall = np.kron(rng.integers(95, 135, (27, 48, 3)), np.ones((10, 10, 1))).astype(np.uint8)
+    rim, region = hoop_region(scale)
+    hx, hy = rim
+    m = METRE * scale
+    floor = int(hy + 3.05 * m)
+    wall[floor:, :] = (150, 110, 70)
+    wall[int(hy - 1.1 * m) : int(hy + 0.15 * m), int(hx - 0.9 * m) : int(hx + 0.9 * m)] = (235, 235, 235)  # the board
+    wall[int(hy - 0.25 * m) : int(hy), int(hx - 0.3 * m) : int(hx + 0.3 * m)] = (200, 40, 40)  # its square
+    wall[int(hy - 0.2 * m) : int(hy - 0.05 * m), int(hx - 0.2 * m) : int(hx + 0.2 * m)] = (235, 235, 235)
+
+    def frames():
+        for i in range(int(seconds * 30)):
+            t = i / 30
+            frame = wall.copy()
+            frame[int(hy) : int(hy) + 2, int(hx - 0.23 * m) : int(hx + 0.23 * m)] = (230, 60, 20)  # the rim
+            shooter = hx - 4.5 * m + 0.5 * m * np.sin(t * 1.3)  # always moving, out of the region
+            draw_person(frame, shooter, floor - 1.9 * m, 1.9 * m, t, ball=False)
+            for arrival in shots:
+                ball = ball_at(t, arrival, rim, scale)
+                if ball is not None:
+                    cv2.circle(frame, (round(ball[0]), round(ball[1])), max(2, round(0.12 * m)), (200, 90, 30), -1)
+            for walker in walkers:
+                k = (t - walker.start) / walker.seconds
+                if 0.0 <= k <= 1.0:
+                    if walker.near:  # from above the picture's top to below its bottom: the camera is close
+                        tall, top, x0, x1 = 1.3 * height, -0.05 * height, -0.2 * width, 1.2 * width
+                    else:  # a few metres in front of the hoop: head and shoulders through the region's bottom
+                        tall, top, x0, x1 = 2.4 * 1.9 * m, hy + 0.3 * m, hx - 3.0 * m, hx + 3.0 * m
+                    draw_person(frame, x0 + (x1 - x0) * k, top, tall, t, walker.ball)
+            yield np.clip(frame.astype(int) + rng.integers(-4, 5, frame.shape), 0, 255).astype(np.uint8)
+
+    write_video(path, frames(), 30)
+    return region
+
+
+WALKERS = (Walker(1.0, 1.2), Walker(4.0, 1.5, ball=True), Walker(7.0, 1.0, near=False))
+WALKS = tuple((w.start, w.start + w.seconds) for w in WALKERS)
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.55])  # the court filmed from nearer, and from twice as far
+def test_someone_walking_through_the_region_is_not_a_shot(tmp_path, scale):
+    video = tmp_path / "walkers.mp4"
+    region = render_court_with_walkers(video, (), WALKERS, scale, seconds=9.0)
+    assert shot_clips(video, region) == []
+    # the footage is a real test: the same region counting whatever moves makes clips of them
+    assert len(shot_clips(video, region, ball_only=False)) >= 2
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.55])
+def test_shots_and_walk_throughs_in_one_video_only_the_shots(tmp_path, scale):
+    shots = (2.8, 6.0, 10.5)  # between and beside the walkers (1-2.2, 4-5.5, 7-8 s)
+    video = tmp_path / "court.mp4"
+    region = render_court_with_walkers(video, shots, WALKERS, scale, seconds=12.5)
+    clips = shot_clips(video, region)
+    assert len(clips) == len(shots) and no_overlap(clips), clips
+    for clip, arrival in zip(clips, shots):
+        assert clip.start <= arrival <= clip.end and arrival - 0.6 <= clip.peak_time <= arrival + 0.6, (clip, arrival)

@@ -44,6 +44,10 @@ No training: the empty scene is learned from the recording itself.
   The scorer works on the regions' bounding box, scaled to ``width`` pixels (up to
   the full resolution), so a small region is seen with as much detail as a whole
   frame would be, at the same cost.
+* ``ball_only`` (the shots preset): in a region around a hoop, only what could be a ball
+  counts. The scorer also looks a ball's reach beyond the region, and an object that
+  reaches out of it further than that (someone walking past near the camera) is left
+  out (``highlight.scorers.bodies``).
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ import numpy as np
 from highlight.options import Option
 from highlight.regions import Region, parse_regions, region_mask
 from highlight.scorers.base import Scorer
+from highlight.scorers.bodies import Box, ball_reach, grown, without_bodies
 from highlight.scorers.camera import camera_motion, moves_against_camera
 from highlight.scorers.clutter import ClutterMap
 from highlight.source import Frame, VideoSource, fit_size
@@ -71,8 +76,10 @@ class _View:
     """Where the scorer looks: a crop of the upright frame scaled to a working size."""
 
     full_size: tuple[int, int]  # the whole frame at the scale the crop is taken from
-    box: tuple[int, int, int, int]  # left, top, right, bottom in that image
+    box: Box  # left, top, right, bottom in that image
     mask: np.ndarray | None  # 255 where to look inside the box; None: all of it
+    regions_box: Box | None = None  # with a ball's reach around the regions: their box inside the crop
+    reach: int = 0  # pixels of the crop around ``regions_box``: how far a ball can stick out of the regions
 
     @property
     def pixels(self) -> int:
@@ -81,9 +88,17 @@ class _View:
 
 
 def make_view(
-    include: tuple[Region, ...], exclude: tuple[Region, ...], frame_size: tuple[int, int], width: int
+    include: tuple[Region, ...],
+    exclude: tuple[Region, ...],
+    frame_size: tuple[int, int],
+    width: int,
+    ball_reach_around: bool = False,
 ) -> _View:
-    """The crop around the include regions (all the frame without one), ``width`` pixels wide."""
+    """The crop around the include regions (all the frame without one); the regions ``width`` pixels wide.
+
+    ``ball_reach_around``: the crop also holds a ball's reach around the regions
+    (``highlight.scorers.bodies``), to tell a ball in them from a body passing by.
+    """
     boxes = [region.fractions(frame_size) for region in include]
     if boxes:
         corners = np.clip(np.concatenate(boxes), 0.0, 1.0)
@@ -99,9 +114,15 @@ def make_view(
         max(int(y0 * full_h) + 2, round(y1 * full_h)),
     )
     mask = region_mask(include, exclude, frame_size, (full_w, full_h))
+    regions_box, reach = None, 0
+    if ball_reach_around and include and mask is not None:
+        reach = ball_reach(int(np.count_nonzero(mask[box[1] : box[3], box[0] : box[2]])))
+        crop = grown(box, reach, (full_w, full_h))
+        regions_box = (box[0] - crop[0], box[1] - crop[1], box[2] - crop[0], box[3] - crop[1])
+        box = crop
     if mask is not None:
         mask = np.ascontiguousarray(mask[box[1] : box[3], box[0] : box[2]])
-    return _View((full_w, full_h), box, mask)
+    return _View((full_w, full_h), box, mask, regions_box, reach)
 
 
 class MotionScorer(Scorer):
@@ -203,6 +224,13 @@ class MotionScorer(Scorer):
             "On flat areas: a blob one brightness ratio away from the background (within this spread) is light.",
             minimum=0,
         ),
+        Option(
+            "ball_only",
+            "flag",
+            False,
+            "In a --region around a hoop, count only what could be a ball: an object reaching out of the region "
+            "further than a ball could (someone walking past near the camera) is left out. On with --preset shots.",
+        ),
     )
 
     def __init__(self, sample_fps: float = 2.0, regions=(), excludes=(), **options):
@@ -246,7 +274,9 @@ class MotionScorer(Scorer):
     def prepare(self, source: VideoSource) -> None:
         self._model = self._new_model()
         frame_size = (source.info.width, source.info.height)
-        self._view = make_view(parse_regions(self.regions), parse_regions(self.excludes), frame_size, self.width)
+        self._view = make_view(
+            parse_regions(self.regions), parse_regions(self.excludes), frame_size, self.width, self.ball_only
+        )
         self._empty, self._plate, self._present, self._still_since, self._last_time = None, None, False, 0.0, None
         self._previous, self._camera_samples = None, [0, 0]
         spread = self._spread_frames(source)
@@ -466,12 +496,15 @@ class MotionScorer(Scorer):
         A blob whose pixels are the background's texture, only brighter or darker (a
         cloud's shadow, a lamp), is light, not something in view: it is not counted.
         ``person``: only blobs that could be someone count, at least ``person_height``
-        tall or cut by the edge of the picture (someone partly in view).
+        tall or cut by the edge of the picture (someone partly in view). With ``ball_only``,
+        an object reaching out of the regions further than a ball could is left out first.
         """
-        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, self._kernel)
+        mask = around = cv2.morphologyEx(mask, cv2.MORPH_OPEN, self._kernel)
         view_mask = self._view.mask if self._view is not None else None
         if view_mask is not None and view_mask.shape == mask.shape:
-            mask = cv2.bitwise_and(mask, view_mask)
+            mask = cv2.bitwise_and(around, view_mask)
+            if mask.any() and self._view.regions_box is not None:  # ball_only: what reaches out is a body
+                mask = cv2.bitwise_and(without_bodies(around, self._view.regions_box, self._view.reach), view_mask)
         if not mask.any():
             return 0.0
         looked_at = self._view.pixels if view_mask is not None else mask.size

@@ -1,0 +1,63 @@
+"""In a region drawn around a hoop: a ball passing through it, or a body passing in front of it.
+
+What makes a shot is the ball at the hoop: a small compact object. Someone walking past
+near the camera covers the region too, but they are far larger than the region can
+hold a ball: their head and shoulders in it, the rest of them below it, down to the
+floor and often to the frame's bottom. So the scorer looks a little beyond the region
+(``reach`` on each side) and leaves out every moving object that reaches out of the
+region further than a ball could: a ball half in the region sticks out of it by at most
+its own size, a body by all of itself.
+
+How far a ball can reach is measured in the region's own size, the one scale every court
+gives: a region drawn around a hoop holds at least the rim (0.45 m across) and room for
+the ball (0.24 m) to come into it, so a ball is at most about a third of the region's
+size (``BALL_SHARE``), motion blur included, whatever the camera's distance or the
+hoop's size in pixels. A player at the rim for a lay-up or a tip-in also reaches below
+the region and is left out with the ball in their hands; the ball dropping through the
+net, away from them, is the shot.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+# A ball's largest extent, as a share of the region's size (the square root of its area).
+BALL_SHARE = 1 / 3
+
+Box = tuple[int, int, int, int]  # left, top, right, bottom (right and bottom exclusive)
+
+
+def ball_reach(region_pixels: int) -> int:
+    """How far (pixels) a ball can stick out of a region of ``region_pixels``: the margin to look beyond it."""
+    return max(2, math.ceil(BALL_SHARE * math.sqrt(max(region_pixels, 0))))
+
+
+def grown(box: Box, reach: int, size: tuple[int, int]) -> Box:
+    """``box`` with ``reach`` pixels more on each side, within an image of ``size`` (width, height)."""
+    left, top, right, bottom = box
+    width, height = size
+    return max(0, left - reach), max(0, top - reach), min(width, right + reach), min(height, bottom + reach)
+
+
+def without_bodies(mask: np.ndarray, region: Box, reach: int) -> np.ndarray:
+    """``mask`` without the objects that reach further than ``reach`` out of ``region`` (its box in ``mask``).
+
+    An object is a connected part of the mask once gaps of a few pixels are closed: a
+    body's outline breaks where their shirt matches what is behind it, and its parts
+    (the ball in their hands among them) belong to it all the same.
+    """
+    if not mask.any():
+        return mask
+    joined = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    left, top, right, bottom = region
+    x, y, w, h = (stats[:, k] for k in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT))
+    beyond = np.maximum.reduce([left - x, top - y, x + w - right, y + h - bottom])
+    body = beyond >= reach
+    body[0] = False  # the background
+    if not body.any():
+        return mask
+    return np.where(body[labels], 0, mask).astype(mask.dtype)
