@@ -1,4 +1,5 @@
-"""In a region drawn around a hoop: a ball passing through it, or a body passing in front of it.
+"""In a region drawn around a hoop: a ball passing through it, or a body passing in front of it,
+or the hoop itself shaking.
 
 What makes a shot is the ball at the hoop: a small compact object. Someone walking past
 near the camera covers the region too, but they are far larger than the region can
@@ -15,6 +16,11 @@ size (``BALL_SHARE``), motion blur included, whatever the camera's distance or t
 hoop's size in pixels. A player at the rim for a lay-up or a tip-in also reaches below
 the region and is left out with the ball in their hands; the ball dropping through the
 net, away from them, is the shot.
+
+A board on a pole trembles in the wind, and so does a camera on a tripod: the strong
+edges of the board and rim then flicker as specks of "motion" a ball's size, second
+after second. They are the background moved by a pixel, and moving the background back
+by that pixel explains them (``shaken``); nothing explains a ball but the ball.
 """
 
 from __future__ import annotations
@@ -26,6 +32,10 @@ import numpy as np
 
 # A ball's largest extent, as a share of the region's size (the square root of its area).
 BALL_SHARE = 1 / 3
+
+# A blob is the background shaken when shifting the background by a pixel leaves less than
+# this share of its difference (specks on a trembling board's edges: 0.05-0.3; a ball: 0.75-1).
+SHAKE_RESIDUAL = 0.5
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom (right and bottom exclusive)
 
@@ -61,3 +71,24 @@ def without_bodies(mask: np.ndarray, region: Box, reach: int) -> np.ndarray:
     if not body.any():
         return mask
     return np.where(body[labels], 0, mask).astype(mask.dtype)
+
+
+def shaken(box: Box | tuple[int, int, int, int], image: np.ndarray, background: np.ndarray | None) -> bool:
+    """Whether the blob in ``box`` (x, y, width, height) is ``background`` moved by up to a pixel.
+
+    Compared with the background shifted by at most one pixel each way, the blob's
+    difference falls to less than ``SHAKE_RESIDUAL`` of what it is unshifted: what changed
+    there is where the background's edges are, not what is in front of them. A ball, a
+    net swinging under it, a hand, differ from every shift of what is behind them.
+    """
+    if background is None or background.shape != image.shape:
+        return False
+    x, y, w, h = box
+    height, width = image.shape[:2]
+    seen = image[y : y + h, x : x + w].astype(np.float32)
+    around = background[max(0, y - 1) : min(height, y + h + 1), max(0, x - 1) : min(width, x + w + 1)]
+    unshifted = float(np.mean((seen - background[y : y + h, x : x + w].astype(np.float32)) ** 2))
+    if seen.size == 0 or unshifted == 0.0:
+        return False
+    best = float(cv2.matchTemplate(around.astype(np.float32), seen, cv2.TM_SQDIFF).min()) / seen.size
+    return math.sqrt(best) < SHAKE_RESIDUAL * math.sqrt(unshifted)

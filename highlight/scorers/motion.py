@@ -63,7 +63,7 @@ import numpy as np
 from highlight.options import Option
 from highlight.regions import Region, parse_regions, region_mask
 from highlight.scorers.base import Scorer
-from highlight.scorers.bodies import Box, ball_reach, grown, without_bodies
+from highlight.scorers.bodies import Box, ball_reach, grown, shaken, without_bodies
 from highlight.scorers.camera import camera_motion, moves_against_camera
 from highlight.scorers.clutter import ClutterMap
 from highlight.source import Frame, VideoSource, fit_size
@@ -497,7 +497,8 @@ class MotionScorer(Scorer):
         cloud's shadow, a lamp), is light, not something in view: it is not counted.
         ``person``: only blobs that could be someone count, at least ``person_height``
         tall or cut by the edge of the picture (someone partly in view). With ``ball_only``,
-        an object reaching out of the regions further than a ball could is left out first.
+        an object reaching out of the regions further than a ball could is left out first,
+        and so is a blob that is the background shaken by a pixel (``bodies.shaken``).
         """
         mask = around = cv2.morphologyEx(mask, cv2.MORPH_OPEN, self._kernel)
         view_mask = self._view.mask if self._view is not None else None
@@ -515,8 +516,11 @@ class MotionScorer(Scorer):
             area = cv2.contourArea(contour)
             if area < smallest or (person and not self._could_be_someone(contour, mask.shape)):
                 continue
-            if not self._relit(contour, image, background):
-                total += area
+            if self._relit(contour, image, background):
+                continue
+            if self.ball_only and shaken(cv2.boundingRect(contour), image, background):
+                continue
+            total += area
         return total / looked_at
 
     def _could_be_someone(self, contour: np.ndarray, shape: tuple[int, ...]) -> bool:
