@@ -2,7 +2,7 @@
 
 Checked on generated courts (a ball arcing to a planted rim at other places and sizes, a
 player always moving below, camera noise), on generated workouts (hands swinging high and
-fast, a dribbled ball, a skipping rope) that must find no hoop, end to end on a generated
+fast, a dribbled ball, a skipping rope, passes between two players) that must find no hoop, end to end on a generated
 court, and on the real clips against the shots read by eye (dev.json, tests/labels/shots_by_eye.json)
 and the hoop regions drawn by hand there, and on the non-court clips (no hoop).
 """
@@ -117,13 +117,22 @@ def workout_frames(kind: str, seconds: float = 12.0, noise: float = 3.0):
             disc(frame, cx + 40, 0.6 * HEIGHT + 0.3 * HEIGHT * abs(phase), 6, 220)
         elif kind == "rope":  # a skipping rope's handle end sweeping a circle round the body
             disc(frame, cx + 80 * np.cos(2 * np.pi * t / 0.5), 0.55 * HEIGHT + 90 * np.sin(2 * np.pi * t / 0.5), 5, 220)
+        elif kind == "passes":  # two players throw the ball to each other in arcs, caught at the chest
+            frame[:] = 120.0
+            catchers = [0.2 * WIDTH + 12 * np.sin(1.3 * t), 0.8 * WIDTH + 12 * np.sin(1.1 * t + 1)]
+            for x in catchers:
+                frame[int(0.35 * HEIGHT) : int(0.9 * HEIGHT), int(x - 15) : int(x + 15)] = 40
+            k, throw = (t % 1.2) / 1.0, int(t // 1.2) % 2
+            if k <= 1.0:
+                x0, x1 = catchers[throw], catchers[1 - throw]
+                disc(frame, x0 + (x1 - x0) * k, 0.5 * HEIGHT - 4 * 0.3 * HEIGHT * k * (1 - k), 6, 220)
         elif kind == "ball tossed up and caught":  # straight up and down above the head, again and again
             k = (t % 1.2) / 1.2
             disc(frame, cx + 5 * np.sin(t), 0.3 * HEIGHT - 4 * 90 * k * (1 - k), 6, 220)
         yield t, np.clip(frame + rng.normal(0, noise, frame.shape), 0, 255).astype(np.uint8)
 
 
-@pytest.mark.parametrize("kind", ["jumping jacks", "dribble", "rope", "ball tossed up and caught"])
+@pytest.mark.parametrize("kind", ["jumping jacks", "dribble", "rope", "ball tossed up and caught", "passes"])
 def test_no_hoop_in_generated_workouts(kind):
     assert found(workout_frames(kind)).result() is None
 

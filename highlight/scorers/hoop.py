@@ -13,8 +13,10 @@ shots are the moments the ball reaches the hoop, and ``--region`` around the hoo
   rim, where the ball stops going sideways: it drops through the net or bounces back.
   That point (the *rim point*) is kept for every track that rose, travelled sideways
   and came down; a bounded list, one point per flight.
-* The hoop is where several flights, at separate moments, end within a couple of ball
-  widths of each other, higher in the picture than where they started. Arms, legs,
+* The hoop is where several flights, at separate moments, end within a few ball widths
+  of each other, out of the people's way (large motion is counted on a coarse grid:
+  where people move often, a flight that seems to end was caught or is a limb), and not
+  where flights also begin (a ball caught and thrown again: passes). Arms, legs,
   a dribbled ball (it comes down to the floor, below where it started) and noise
   give no such meeting point, so a workout finds no hoop and the run behaves as
   without this.
@@ -40,6 +42,8 @@ DIFFERENCE = 20  # levels of 255, in any colour, a moving ball differs from what
 MIN_AREA = 6  # px at WIDTH: smaller is noise
 MAX_DIAMETER = 0.08  # of the width: a ball nearer than that fills the frame like a person
 MIN_DIAMETER = 0.01  # of the width: a smaller moving speck is too few pixels to tell from noise
+PEOPLE_GRID = 24  # cells across and down where large motion (people) is counted
+PEOPLE_AT_RIM = 0.1  # the most samples in which large motion may be at a rim (people are below it)
 SAME_FLIGHT_S = 1.0  # rim points closer in time than this are one flight (a bounce on the rim)
 
 
@@ -78,12 +82,17 @@ class _Track:
         return last.x + steps * vx, last.y + steps * vy, steps * max(3.0 * last.diameter, 0.8 * math.hypot(vx, vy))
 
 
-def ball_blobs(before: np.ndarray, now: np.ndarray, after: np.ndarray, t: float) -> list[Ball]:
-    """Small solid round blobs that moved in ``now`` (different from both neighbours), apart from large motion."""
+def moving_blobs(before: np.ndarray, now: np.ndarray, after: np.ndarray, t: float) -> tuple[list[Ball], np.ndarray]:
+    """What moved in ``now`` (different from both neighbours): the ball-like blobs, and where large things moved.
+
+    A ball-like blob is small, solid and round, and apart from large motion; the large
+    blobs (people) are returned as a mask, to know where people are.
+    """
     moved = (_difference(now, before) > DIFFERENCE) & (_difference(now, after) > DIFFERENCE)
     count, labels, stats, centres = cv2.connectedComponentsWithStats(moved.astype(np.uint8), connectivity=8)
     largest = (MAX_DIAMETER * now.shape[1]) ** 2
-    large = [stats[k] for k in range(1, count) if stats[k][cv2.CC_STAT_AREA] > largest]
+    large_ids = [k for k in range(1, count) if stats[k][cv2.CC_STAT_AREA] > largest]
+    large = [stats[k] for k in large_ids]
     balls = []
     for k in range(1, count):
         x, y, w, h, area = stats[k]
@@ -93,7 +102,7 @@ def ball_blobs(before: np.ndarray, now: np.ndarray, after: np.ndarray, t: float)
         if any(_touches(stats_k, cx, cy, max(w, h)) for stats_k in large):
             continue  # a hand or a head moving with a body
         balls.append(Ball(t, float(cx), float(cy), float(math.sqrt(4.0 * area / math.pi))))
-    return balls
+    return balls, np.isin(labels, large_ids)
 
 
 def _difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -107,34 +116,52 @@ def _touches(box: np.ndarray, cx: float, cy: float, margin: float) -> bool:
     return x - margin <= cx <= x + w + margin and y - margin <= cy <= y + h + margin
 
 
-def rim_point(track: list[Ball]) -> Ball | None:
-    """Where a flight that rose, went sideways and came down stopped going sideways; None for any other track.
+def rim_points(track: list[Ball]) -> list[Ball]:
+    """Where a flight that rose, went sideways and came down met the rim; none for any other track.
 
-    The ball reaches the rim coming down; there it drops through the net (its sideways
-    speed falls away) or bounces back off the rim or board (its sideways speed turns).
-    A track lost while still coming down ends where the ball met the net or the board.
+    The ball reaches the rim coming down; there it leaves its parabola: it drops through
+    the net (its sideways speed falls away), bounces back off the rim or board (its
+    sideways speed turns), or is knocked off its path. The last sample before either is
+    a candidate (both, when they differ: a jittery path may seem to leave early, a swish
+    may keep its sideways speed into the net); a track lost while still on its path ends
+    where the ball met the net or the board.
     """
     if len(track) < 5:
-        return None
+        return []
+    track = track[track.index(release_point(track)) :]
+    if len(track) < 5:
+        return []
     size = float(np.median([b.diameter for b in track]))
-    ys = np.array([b.y for b in track])
     xs = np.array([b.x for b in track])
+    ys = np.array([b.y for b in track])
     apex = int(np.argmin(ys))
     if ys[: apex + 1].max() - ys[apex] < 1.5 * size or apex == len(track) - 1:
-        return None  # never rose (a dribble, a swinging limb) or never came down
+        return []  # never rose (a dribble, a swinging limb) or never came down
     sideways = np.diff(xs)
     flight = np.median(np.abs(sideways[: max(apex, 1)]))
     if flight < 0.5 * size:
-        return None  # no sideways travel: not a shot's arc
+        return []  # no sideways travel: not a shot's arc
     direction = np.sign(np.sum(sideways[: max(apex, 1)]))
-    end = len(track) - 1
-    for k in range(apex, len(track) - 1):
-        if sideways[k] * direction < 0.35 * flight:
-            end = k
-            break
-    if ys[end] - ys[apex] < 0.5 * size or not is_free_flight(track[: end + 1]):
-        return None
-    return track[end]
+    last = len(track) - 1
+    stops = next((k for k in range(apex, last) if sideways[k] * direction < 0.35 * flight), last)
+    leaves = next((k for k in range(max(apex, 4), last) if _leaves_path(track[: k + 1], track[k + 1], size)), last)
+    ends = sorted({stops, leaves})
+    return [track[end] for end in ends if ys[end] - ys[apex] >= 0.5 * size and is_free_flight(track[: end + 1])]
+
+
+def release_point(track: list[Ball]) -> Ball:
+    """Where a flight began: its lowest point before the top (the ball leaving the hands)."""
+    ys = [b.y for b in track]
+    return track[int(np.argmax(ys[: int(np.argmin(ys)) + 1]))]
+
+
+def _leaves_path(flight: list[Ball], after: Ball, size: float) -> bool:
+    """``after`` is more than two ball widths off the path the flight so far was on (it hit something)."""
+    t = np.array([b.t for b in flight]) - flight[0].t
+    across = np.polyfit(t, [b.x for b in flight], 1)
+    down = np.polyfit(t, [b.y for b in flight], 2)
+    later = after.t - flight[0].t
+    return math.hypot(np.polyval(across, later) - after.x, np.polyval(down, later) - after.y) > 2.0 * size
 
 
 def is_free_flight(track: list[Ball]) -> bool:
@@ -166,7 +193,10 @@ class HoopFinder:
     frames: list[tuple[float, np.ndarray]] = field(default_factory=list)
     tracks: list[_Track] = field(default_factory=list)
     rim_points: list[Ball] = field(default_factory=list)
+    releases: list[Ball] = field(default_factory=list)  # where those flights began
     frame_size: tuple[int, int] = (WIDTH, WIDTH)
+    people: np.ndarray = field(default_factory=lambda: np.zeros((PEOPLE_GRID, PEOPLE_GRID)))
+    samples: int = 0
 
     def add(self, t: float, image: np.ndarray) -> None:
         """One sample (RGB or grey), ``WIDTH`` wide, in time order."""
@@ -174,7 +204,11 @@ class HoopFinder:
         self.frames = [*self.frames[-2:], (t, image)]
         if len(self.frames) == 3:
             (_, before), (now_t, now), (_, after) = self.frames
-            self._follow(ball_blobs(before, now, after, now_t))
+            balls, large = moving_blobs(before, now, after, now_t)
+            self._follow(balls)
+            cells = cv2.resize(large.astype(np.float32), (PEOPLE_GRID, PEOPLE_GRID), interpolation=cv2.INTER_AREA)
+            self.people += cells > 0.0
+            self.samples += 1
 
     def _follow(self, balls: list[Ball]) -> None:
         free = list(balls)
@@ -199,16 +233,19 @@ class HoopFinder:
         self.tracks = alive + [_Track([b]) for b in free]
 
     def _end(self, track: _Track) -> None:
-        point = rim_point(track.balls)
-        if point is not None:
-            self.rim_points.append(point)
+        ends = rim_points(track.balls)
+        if ends:
+            self.rim_points.extend(ends)
+            self.releases.append(release_point(track.balls))
 
     def result(self) -> Hoop | None:
         """The hoop, when at least ``MIN_FLIGHTS`` separate flights ended within two ball widths of one place."""
         for track in self.tracks:
             self._end(track)
         self.tracks = []
-        points = self.rim_points
+        # A rim is out of people's way: where they move in more than a sample in ten, a flight
+        # that seems to stop was caught (a pass, a rebound) or is a limb.
+        points = [p for p in self.rim_points if self.people_share(p.x, p.y) <= PEOPLE_AT_RIM]
         if len(points) < MIN_FLIGHTS:
             return None
         best: list[Ball] = []
@@ -227,7 +264,19 @@ class HoopFinder:
         x = float(np.median([p.x for p in best]))
         y = float(np.median([p.y for p in best]))
         size = float(np.median([p.diameter for p in best]))
+        # the first sample of a thrown ball is a step (a few of its widths) away from the hands
+        thrown_from = [r for r in self.releases if math.hypot(r.x - x, r.y - y) <= 6.0 * size]
+        if 2 * _separate_flights(thrown_from) >= flights:
+            return None  # the ball is caught there and thrown again (passes): hands, not a rim
         return Hoop(self._region_around(x, y, size), flights, size / self.frame_size[0])
+
+    def people_share(self, x: float, y: float) -> float:
+        """The share of the samples in which large motion (people) was at (x, y) or in a cell next to it."""
+        width, height = self.frame_size
+        column = min(PEOPLE_GRID - 1, int(x / width * PEOPLE_GRID))
+        row = min(PEOPLE_GRID - 1, int(y / height * PEOPLE_GRID))
+        near = self.people[max(0, row - 1) : row + 2, max(0, column - 1) : column + 2]
+        return float(near.max()) / max(1, self.samples)
 
     def _region_around(self, x: float, y: float, size: float) -> str:
         """The rim, the net below it and the ball's way in from above, as a user draws it around a hoop.
