@@ -627,6 +627,7 @@ def shots_at_the_hoop(
     pass at ``hoop.SAMPLE_FPS`` looks for where the ball's flights end (``find_hoop``),
     and where they end in one place, that place is scored as ``--region ... --preset
     shots`` would score it (one clip per shot). No hoop: None, and the presence stands.
+    The search's seconds go into the presence's timing (``hoop_search_s``), found or not.
     """
     if settings.regions or settings.excludes or settings.model or settings.detector != "motion":
         return None
@@ -639,8 +640,10 @@ def shots_at_the_hoop(
     started = time.perf_counter()
     with VideoSource(path, info) as source:
         hoop = find_hoop(source)
+    presence.timing["hoop_search_s"] = round(time.perf_counter() - started, 3)
     if hoop is None:
         return None
+    started = time.perf_counter()
     shot_settings = settings.with_changes(with_preset("shots", {"regions": (hoop.region,)}))
     with VideoSource(path, info) as source:
         shots = analyse(source, make_scorer(shot_settings), shot_settings)
@@ -655,7 +658,7 @@ def _shots_instead(presence: Analysis, shots: ShotsAtTheHoop, manifest: Manifest
         "flights": shots.hoop.flights,
         "ball": round(shots.hoop.ball, 4),
     }
-    manifest.timing["hoop_s"] = round(shots.seconds, 3)
+    manifest.timing["shots_s"] = round(shots.seconds, 3)
     return replace(presence, times=shots.analysis.times, scores=shots.analysis.scores, refined=shots.analysis.refined)
 
 

@@ -21,8 +21,9 @@ shots are the moments the ball reaches the hoop, and ``--region`` around the hoo
   give no such meeting point, so a workout finds no hoop and the run behaves as
   without this.
 
-Memory is bounded whatever the length: three small frames, the live tracks and
-one point per flight.
+Memory is bounded whatever the length: three small frames, the live tracks, a coarse
+grid and a point or two per flight. The search stops as soon as ``CERTAIN_FLIGHTS``
+flights ended at one place (checked every minute of the recording).
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ MAX_DIAMETER = 0.08  # of the width: a ball nearer than that fills the frame lik
 MIN_DIAMETER = 0.01  # of the width: a smaller moving speck is too few pixels to tell from noise
 PEOPLE_GRID = 24  # cells across and down where large motion (people) is counted
 PEOPLE_AT_RIM = 0.1  # the most samples in which large motion may be at a rim (people are below it)
+CERTAIN_FLIGHTS = 10  # separate flights ending at one place that leave no doubt: the search stops
+CHECK_EVERY_S = 60.0  # how often (recording time) the search looks whether it can stop
 SAME_FLIGHT_S = 1.0  # rim points closer in time than this are one flight (a bounce on the rim)
 
 
@@ -239,10 +242,14 @@ class HoopFinder:
             self.releases.append(release_point(track.balls))
 
     def result(self) -> Hoop | None:
-        """The hoop, when at least ``MIN_FLIGHTS`` separate flights ended within two ball widths of one place."""
+        """At the end of the recording: the hoop, from every flight (those still in the air end here)."""
         for track in self.tracks:
             self._end(track)
         self.tracks = []
+        return self.hoop()
+
+    def hoop(self) -> Hoop | None:
+        """The hoop so far: where at least ``MIN_FLIGHTS`` separate flights ended within three ball widths."""
         # A rim is out of people's way: where they move in more than a sample in ten, a flight
         # that seems to stop was caught (a pass, a rebound) or is a limb.
         points = [p for p in self.rim_points if self.people_share(p.x, p.y) <= PEOPLE_AT_RIM]
@@ -311,6 +318,12 @@ def found_hint(region: str, flights: int) -> str:
 def find_hoop(source: VideoSource) -> Hoop | None:
     """One pass over the recording at ``SAMPLE_FPS``: the hoop its ball flights end at, or None."""
     finder = HoopFinder()
+    checked = 0.0
     for frame, _ in source.sample([SAMPLE_FPS]):
         finder.add(frame.time, frame.image(width=WIDTH))
+        if frame.time - checked >= CHECK_EVERY_S:
+            checked = frame.time
+            hoop = finder.hoop()
+            if hoop is not None and hoop.flights >= CERTAIN_FLIGHTS:
+                return hoop  # a long recording need not be searched to its end
     return finder.result()
