@@ -9,10 +9,10 @@ shots are the moments the ball reaches the hoop, and ``--region`` around the hoo
   size from one sample to the next; a person's motion is a large blob, and the
   fragments of a moving arm or leg are ragged or stuck to it.
 * Such blobs are linked into tracks (the next position near where the last velocity
-  points). A shot's track rises, passes its highest point and comes down onto the
-  rim, where the ball stops going sideways: it drops through the net or bounces back.
-  That point (the *rim point*) is kept for every track that rose, travelled sideways
-  and came down; a bounded list, one point per flight.
+  points). A shot's track leaves the hands, rises on a parabola, passes its highest
+  point and comes down onto the rim, where the ball stops going sideways or leaves its
+  path: it drops through the net, bounces back or is knocked off. That point (the *rim
+  point*) is kept for every track that rose, travelled sideways and came down.
 * The hoop is where several flights, at separate moments, end within a few ball widths
   of each other, out of the people's way (large motion is counted on a coarse grid:
   where people move often, a flight that seems to end was caught or is a limb), and not
