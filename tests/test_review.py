@@ -207,9 +207,17 @@ def test_a_second_review_of_the_folder_is_refused(server, out):
         ReviewServer(out)
 
 
+# A background job of a shell script (`... &`) starts with SIGINT ignored, and Python then
+# raises no KeyboardInterrupt: the review must end on Ctrl-C all the same.
+_STARTED_AS_BACKGROUND_JOB = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+    "os.execv(sys.executable, [sys.executable, '-m', 'highlight', *sys.argv[1:]])"
+)
+
+
 def test_command_prints_the_address_first_and_ends_on_ctrl_c(out):
     process = subprocess.Popen(
-        [sys.executable, "-m", "highlight", "review", str(out), "--no-browser"],
+        [sys.executable, "-c", _STARTED_AS_BACKGROUND_JOB, "review", str(out), "--no-browser"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -231,7 +239,8 @@ def test_command_prints_the_address_first_and_ends_on_ctrl_c(out):
         assert second.stderr.startswith("error: busy: ") and "Traceback" not in second.stderr
         process.send_signal(signal.SIGINT)
         _, errors = process.communicate(timeout=20)
-        assert process.returncode == 0 and "Traceback" not in errors
+        assert process.returncode == 0 and "Traceback" not in errors and "review ended" in errors
+        assert not (out / ".highlight.lock").exists()  # the folder let go
     finally:
         if process.poll() is None:
             process.kill()

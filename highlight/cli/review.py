@@ -22,24 +22,27 @@ def review(
 
     Example: highlight review highlights/
     """
+    import threading
     import webbrowser
 
     from highlight.review.marks import LABELS_FILE
     from highlight.review.server import ReviewServer
+    from highlight.stop_signals import stopped_by_signals
 
-    try:
-        server = ReviewServer(out, port)
-    except HighlightError as error:
-        fail(error)
-    except OSError as error:
-        fail(f"cannot listen on 127.0.0.1:{port} ({error.strerror or error})")
-    typer.echo(server.url)
-    typer.echo(f"marks: {server.review.out / LABELS_FILE} (Ctrl-C ends the review)", err=True)
-    if not no_browser:
-        webbrowser.open(server.url)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        typer.echo("review ended", err=True)
-    finally:
-        server.close()
+    stop = threading.Event()
+    with stopped_by_signals(stop, "ending the review"):  # whatever SIGINT was when started (`&`: ignored)
+        try:
+            server = ReviewServer(out, port)
+        except HighlightError as error:
+            fail(error)
+        except OSError as error:
+            fail(f"cannot listen on 127.0.0.1:{port} ({error.strerror or error})")
+        try:
+            typer.echo(server.url)
+            typer.echo(f"marks: {server.review.out / LABELS_FILE} (Ctrl-C ends the review)", err=True)
+            if not no_browser:  # a console browser would hold the thread until it quits: never the one that stops
+                threading.Thread(target=webbrowser.open, args=(server.url,), name="browser", daemon=True).start()
+            server.serve_until(stop)
+        finally:
+            server.close()
+    typer.echo("review ended", err=True)

@@ -211,6 +211,22 @@ class ReviewServer(ThreadingHTTPServer):
     def url(self) -> str:
         return f"http://{HOST}:{self.server_port}/?token={self.token}"
 
+    def serve_until(self, stop: threading.Event, poll_s: float = 0.5) -> None:
+        """Serve on a thread of its own until ``stop`` is set (``highlight review``: by Ctrl-C or SIGTERM).
+
+        The calling (main) thread only waits, so the signal handler that sets ``stop`` runs
+        whatever a request is doing. Ending never relies on KeyboardInterrupt: a process
+        started as a background job (``&``) inherits SIGINT ignored, and Python then never
+        raises it, so a review started that way could not be ended by SIGINT at all.
+        """
+        serving = threading.Thread(target=self.serve_forever, args=(poll_s,), name="review server", daemon=True)
+        serving.start()
+        try:
+            while serving.is_alive() and not stop.wait(poll_s):
+                pass
+        finally:
+            self.shutdown()  # back once serve_forever has returned: at most one poll
+
     def close(self) -> None:
         """Stop listening, end a running training and let go of the folder."""
         self.review.training.stop()
