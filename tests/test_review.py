@@ -389,14 +389,19 @@ def test_play_seeks_the_recording_to_the_highlight(browser, server, out):
 # --- the outputs take the review -----------------------------------------------------------------
 
 
-def _timeline_spans(folder: Path) -> list[tuple[float, float]]:
-    """`highlight export --format otio`, read back: each clip's span of the recording (none: no timeline)."""
+def _timeline_spans(folder: Path, exported: Path | None = None) -> list[tuple[float, float]]:
+    """`highlight export --format otio` (of ``exported``: the recording's folder unless given), read back."""
+    result = CliRunner().invoke(app, ["export", str(exported or folder), "--format", "otio", "-q"])
+    assert result.exit_code == 0, result.output
+    return _otio_spans(folder)
+
+
+def _otio_spans(folder: Path) -> list[tuple[float, float]]:
+    """The recording's OpenTimelineIO timeline, read back: each clip's span of the recording (none: no timeline)."""
     import opentimelineio as otio
 
     from highlight.export.timelines import FORMATS
 
-    result = CliRunner().invoke(app, ["export", str(folder), "--format", "otio", "-q"])
-    assert result.exit_code == 0, result.output
     path = folder / FORMATS["otio"].filename
     if not path.is_file():
         return []
@@ -427,6 +432,31 @@ def test_export_takes_only_kept_and_added_highlights_once_a_recording_is_reviewe
     assert _timeline_spans(out / "pushup_side") == [], "everything rejected: no timeline"
     review.save("court_two_shots", {"added": [{"start": 0.5, "end": 1.0}]})  # #1 not marked: not reviewed yet
     assert _timeline_spans(out / "court_two_shots") == [pytest.approx((0.0, court.intervals[0].end), abs=frame)]
+
+
+def test_export_of_the_run_folder_exports_every_recording_and_goes_on_past_a_broken_one(out, tmp_path):
+    from highlight.export.timelines import FORMATS
+    from highlight.review.server import Review
+
+    court, pushup = (manifests.load(out / name) for name in VIDEOS)
+    frame = 1.0 / pushup.source.fps
+    Review(out).save("pushup_side", {"highlights": {"1": {"start": 1.0, "end": 10.0, "status": "keep"}}})
+    result = CliRunner().invoke(app, ["export", str(out), "--format", "otio"])
+    assert result.exit_code == 0, result.output
+    assert result.output.split() == [str(out / name / FORMATS["otio"].filename) for name in VIDEOS]
+    assert _otio_spans(out / "court_two_shots") == [pytest.approx((0.0, court.intervals[0].end), abs=frame)]
+    assert _otio_spans(out / "pushup_side") == [pytest.approx((1.0, 10.0), abs=frame)], "as reviewed"
+
+    broken = out / "court_two_shots" / manifests.MANIFEST_FILE
+    broken.write_text("{", encoding="utf-8")
+    (out / "pushup_side" / FORMATS["otio"].filename).unlink()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(app, ["export", str(empty), str(out), "--format", "otio", "-q"])
+    errors = [line for line in result.output.splitlines() if line.startswith("error: ")]
+    assert result.exit_code == 1 and len(errors) == 2 and "Traceback" not in result.output, result.output
+    assert str(empty) in errors[0] and str(broken) in errors[1]
+    assert _otio_spans(out / "pushup_side") == [pytest.approx((1.0, 10.0), abs=frame)], "the batch went on"
 
 
 def _frames(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -510,7 +540,8 @@ def test_reel_timelines_and_report_play_only_kept_highlights_once_reviewed(reel_
     assert not linked and "the reel was made before the latest review" in page, "the old reel is not the reviewed one"
     assert listed == [f"{format_timestamp(a)}-{format_timestamp(b)}" for a, b in (added, kept)]
 
-    assert _timeline_spans(folder) == [pytest.approx(added, abs=frame), pytest.approx(kept, abs=frame)]
+    exported = _timeline_spans(folder, exported=out)  # the run's folder: its recordings, this one among them
+    assert exported == [pytest.approx(added, abs=frame), pytest.approx(kept, abs=frame)]
     reviewed = manifests.load(folder)
     assert reviewed.reel and reviewed.reel_review.revision == 1
     assert reviewed.reel_review.spans == (pytest.approx(added), pytest.approx(kept))

@@ -14,7 +14,10 @@ from highlight.errors import error_line
 
 
 def export(
-    folders: Annotated[list[Path], typer.Argument(help="Output folders of earlier runs (OUT/<video>).")],
+    folders: Annotated[
+        list[Path],
+        typer.Argument(help="Output folders of earlier runs: OUT (every recording in it) or OUT/<video>."),
+    ],
     format: Annotated[
         str,
         typer.Option(
@@ -27,19 +30,33 @@ def export(
 ) -> None:
     """Write editor timelines of a run's highlights, referencing the original recording.
 
+    Given the run's output folder, every recording in it (one that fails is one error
+    line; the others are still exported); or recordings' own folders (OUT/<video>).
+
     A recording reviewed in `highlight review` gets its kept highlights only, in the
     timelines and, where the run made one (--reel), in a reel made again for them.
 
-    Example: highlight export highlights/IMG_0042 --format edl,fcpxml
+    Example: highlight export highlights/ --format edl,fcpxml
     """
     from highlight.export.outputs import REEL_FILE
+    from highlight.export.report import video_folders
     from highlight.export.timelines import write_timelines
     from highlight.folder_lock import folder_lock
     from highlight.pipeline import follow_review
 
     formats = timeline_formats(format)
     failed = False
-    for folder in folders:
+    recordings = []
+    for folder in folders:  # OUT as `report` and `review` take it, or one recording's folder
+        found = video_folders(folder) if folder.is_dir() else []
+        if not found:
+            typer.echo(
+                f"error: {printable(folder)}: no highlights.json in it or below (give a folder `highlight run` wrote)",
+                err=True,
+            )
+            failed = True
+        recordings += [recording for recording in found if recording not in recordings]
+    for folder in recordings:
         try:
             written = write_timelines(folder, formats)
             with folder_lock(folder):  # a run or a cut writing there would race on the reel and the manifest
