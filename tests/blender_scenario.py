@@ -6,7 +6,7 @@ Installs and enables the extension, then in fresh scenes: finds highlights on a 
 strip of RECORDING (the real command in the background, followed by calling the
 timer's function, as Blender's event loop would), cancels a second run, provokes the
 command's errors, imports the resulting highlights.json at source times and cut into
-the original strip, and renders a few frames. Everything seen is written to
+the original strip, imports a reviewed recording's (WORK_DIR/reviewed), and renders a few frames. Everything seen is written to
 WORK_DIR/scenario.json for the test to check; nothing is judged here.
 """
 
@@ -172,6 +172,24 @@ def main() -> None:
         str(s["start"] + 1): path
         for s, path in zip(cut_movies[:1], render(scene, [s["start"] + 1 for s in cut_movies[:1]], "cut"))
     }
+    # A recording reviewed in highlight review (WORK_DIR/reviewed, made by the test): only what was kept ...
+    reviewed = next((WORK / "reviewed").rglob("highlights.json"))
+    scene = new_scene("reviewed", at=101)
+    with bpy.context.temp_override(scene=scene):
+        report["reviewed"] = {
+            "result": sorted(bpy.ops.sequencer.highlight_import(filepath=str(reviewed), layout="SOURCE_TIMES"))
+        }
+    report["reviewed"].update(strips=strips(scene), markers=markers(scene))
+    # ... and without the command that applies the review: one line, nothing added (not the detected highlights).
+    preferences.highlight_path = str(WORK / "no-such-highlight")
+    scene = new_scene("reviewed_without_command")
+    try:
+        with bpy.context.temp_override(scene=scene):
+            bpy.ops.sequencer.highlight_import(filepath=str(reviewed))
+        report["reviewed_without_command"] = {"raised": ""}
+    except RuntimeError as error:
+        report["reviewed_without_command"] = {"raised": str(error), "strips": len(strips(scene))}
+    preferences.highlight_path = COMMAND
     # A manifest that is not there: one line, nothing added.
     scene = new_scene("bad_manifest")
     try:

@@ -23,7 +23,9 @@ import av
 import numpy as np
 import pytest
 from PIL import Image
+from typer.testing import CliRunner
 
+from highlight.cli import app
 from highlight.editors.blender import build_extension
 from highlight.export import manifest as manifests
 from highlight.export.timeline_rules import peak_name
@@ -43,6 +45,7 @@ def scenario(shared, tmp_path_factory):
             pytest.fail(message)
         pytest.skip(message)
     work = tmp_path_factory.mktemp("blender")
+    _reviewed_run(shared / "data" / "videos" / CLIP, work / "reviewed")
     extension = build_extension(work / "dist")
     command = Path(sys.executable).with_name("highlight")
     command = command if command.exists() else Path(shutil.which("highlight") or "highlight")
@@ -60,6 +63,27 @@ def scenario(shared, tmp_path_factory):
     manifest = manifests.load(Path(report["manifest"]))
     assert len(manifest.intervals) >= 2, "the clip must give more than one highlight to lay out"
     return report, manifest
+
+
+def _reviewed_run(recording: Path, out: Path) -> None:
+    """`highlight run` on the recording, reviewed: #1 kept with its edges dragged in, #2 rejected, a moment added."""
+    from highlight.review.server import Review
+
+    result = CliRunner().invoke(app, ["run", str(recording), "--out", str(out), "--no-clips", "--no-report", "-q"])
+    assert result.exit_code == 0, result.output
+    (key,) = Review(out).recordings
+    first, second, *_ = manifests.load(out / key).intervals
+    assert first.end + 6.0 < second.start, "room for an added moment between the two"
+    Review(out).save(
+        key,
+        {
+            "highlights": {
+                "1": {"start": first.start + 1.0, "end": first.end - 2.0, "status": "keep"},
+                "2": {"start": second.start, "end": second.end, "status": "reject"},
+            },
+            "added": [{"start": first.end + 2.0, "end": first.end + 5.0}],
+        },
+    )
 
 
 def _expected(manifest, placed_at):
@@ -118,6 +142,41 @@ def test_import_at_source_times_and_into_the_original(scenario):
     originals = [s["name"] for s in report["source_times"]["strips"] if s["name"].startswith("original")]
     assert originals == ["original", "original sound"]  # kept beside the highlights
     assert not [s for s in report["cut"]["strips"] if s["name"].startswith("original")]  # cut down to them
+
+
+def test_a_reviewed_recording_is_laid_out_as_export_takes_it(scenario, tmp_path):
+    """Only the kept highlight (its edges as dragged) and the added moment: the same function as export's."""
+    from highlight.review.applied import review_of, reviewed_intervals
+
+    report, _ = scenario
+    folder = Path(report["manifest"]).parents[2] / "reviewed" / Path(report["manifest"]).parent.name
+    manifest = manifests.load(folder)
+    detected = list(manifest.intervals)
+    manifest.intervals = reviewed_intervals(folder, manifest, review_of(folder, manifest))
+    assert [i.index for i in manifest.intervals] == [1, len(detected) + 1], "#1 kept, #2 rejected, one added"
+    assert (manifest.intervals[0].start, manifest.intervals[0].end) == (detected[0].start + 1.0, detected[0].end - 2.0)
+    assert report["reviewed"]["result"] == ["FINISHED"]
+    _check_layout(report["reviewed"], manifest, lambda first, before: 101 + first, movie_channel=3)
+    without = report["reviewed_without_command"]
+    assert without["strips"] == 2 and "reviewed in highlight review" in without["raised"], without
+    assert "\n" not in without["raised"].strip()
+
+
+def test_the_addon_asks_the_tool_for_a_reviewed_recordings_highlights(tmp_path, shared):
+    """The add-on's pure-Python side (no Blender): `highlight editor highlights` gives export's intervals."""
+    from highlight.editors.blender_extension import job
+    from highlight.review.applied import review_of, reviewed_intervals
+
+    out = tmp_path / "out"
+    _reviewed_run(shared / "data" / "videos" / CLIP, out)
+    folder = next(out.rglob("highlights.json")).parent
+    assert job.is_reviewed(folder) and not job.is_reviewed(tmp_path)
+    manifest = manifests.load(folder)
+    command = str(Path(sys.executable).with_name("highlight"))
+    taken = job.reviewed_highlights(command, folder)
+    assert taken == [i.to_dict() for i in reviewed_intervals(folder, manifest, review_of(folder, manifest))]
+    with pytest.raises(RuntimeError, match="highlights.json"):
+        job.reviewed_highlights(command, tmp_path)
 
 
 def test_cancel_and_errors_are_one_line_and_add_nothing(scenario):

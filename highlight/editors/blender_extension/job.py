@@ -11,6 +11,7 @@ is stopped and that is the error.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -24,6 +25,8 @@ from pathlib import Path
 # The run's progress lines on a pipe (HIGHLIGHT_PROGRESS=lines): "progress: NAME T/TOTAL s".
 PROGRESS = re.compile(r"^progress: .* (\d+)/(\d+) s$")
 STOP_GRACE_S = 5.0
+REVIEW_FILE = "review.json"  # highlight review's marks, in the run's output folder (above each recording's)
+ASK_LIMIT_S = 60.0  # `highlight editor highlights` reads two files: seconds, even on a busy machine
 
 
 def find_command(configured: str) -> str:
@@ -53,6 +56,47 @@ def run_arguments(
     for plugin in filter(None, (p.strip() for p in plugins.split(","))):
         arguments += ["--plugin", plugin]
     return arguments
+
+
+def is_reviewed(folder: Path) -> bool:
+    """Whether a ``highlight review`` of the run may apply to the recording whose output folder is ``folder``.
+
+    Only whether to ask: what a review keeps is the tool's to say (``reviewed_highlights``).
+    """
+    folder = Path(folder).resolve()
+    return any((root / REVIEW_FILE).is_file() for root in (folder, *folder.parents))
+
+
+def reviewed_highlights(command: str, folder: Path) -> list[dict]:
+    """The highlights an editor takes from ``folder`` once reviewed, as ``highlight export`` does (kept, dragged, added).
+
+    Asked of the tool (``highlight editor highlights``), never worked out here, so the
+    review applies in Blender as in every other timeline. RuntimeError: its one-line reason.
+    """
+    try:
+        done = subprocess.run(
+            [command, "editor", "highlights", str(folder)],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=ASK_LIMIT_S,
+        )
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"highlight editor highlights ran longer than {ASK_LIMIT_S:.0f} s and was stopped") from None
+    except OSError as error:
+        raise RuntimeError(f"cannot start {command}: {error}") from None
+    if done.returncode != 0:
+        lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+        last = next((line for line in reversed(lines) if line.startswith("error:")), lines[-1] if lines else "")
+        raise RuntimeError(last.removeprefix("error:").strip() or f"highlight exited with status {done.returncode}")
+    try:
+        intervals = json.loads(done.stdout)["intervals"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise RuntimeError(f"highlight editor highlights gave no highlights ({error})") from None
+    if not isinstance(intervals, list):
+        raise RuntimeError("highlight editor highlights gave no list of highlights")
+    return intervals
 
 
 @dataclass

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import bpy
 
+from .job import is_reviewed, reviewed_highlights
 from .timeline_rules import peak_name, to_frame
 
 LAYOUTS = (
@@ -63,8 +64,13 @@ def _highlight(entry: dict, number: int, plugins: dict) -> Highlight:
     return Highlight(index, start, end, peak, peak_time, peak_name(plugins, start, end, peak_time, index, peak))
 
 
-def read_manifest(path: str | Path) -> Manifest:
-    """The parts of ``highlights.json`` the sequencer needs; ManifestError says in one line what is wrong."""
+def read_manifest(path: str | Path, command: str | None = None) -> Manifest:
+    """The parts of ``highlights.json`` the sequencer needs; ManifestError says in one line what is wrong.
+
+    A recording reviewed in ``highlight review`` is laid out as every other timeline takes
+    it (only the kept highlights, with their dragged edges, and the moments added): the
+    ``highlight`` ``command`` says which (``job.reviewed_highlights``); without it, an error.
+    """
     path = Path(path)
     if path.is_dir():
         path = path / "highlights.json"
@@ -72,7 +78,10 @@ def read_manifest(path: str | Path) -> Manifest:
         data = json.loads(path.read_text(encoding="utf-8"))
         source = data["source"]
         plugins = data.get("plugins") or {}
-        highlights = [_highlight(entry, number, plugins) for number, entry in enumerate(data.get("intervals") or [], 1)]
+        intervals = data.get("intervals") or []
+        if is_reviewed(path.parent):
+            intervals = _reviewed(path, command)
+        highlights = [_highlight(entry, number, plugins) for number, entry in enumerate(intervals, 1)]
         recording = Path(source["path"])
     except FileNotFoundError:
         raise ManifestError(f"{path}: not found") from None
@@ -81,6 +90,19 @@ def read_manifest(path: str | Path) -> Manifest:
     if not recording.is_file():
         raise ManifestError(f"{path}: its recording {recording} is not there")
     return Manifest(path, recording, bool(source.get("has_audio")), highlights)
+
+
+def _reviewed(path: Path, command: str | None) -> list[dict]:
+    """The highlights of a reviewed recording, asked of the highlight command."""
+    if command is None:
+        raise ManifestError(
+            f"{path}: reviewed in highlight review; the highlight command, which applies the review, "
+            "is needed (set its path in the add-on's preferences)"
+        )
+    try:
+        return reviewed_highlights(command, path.parent)
+    except RuntimeError as error:
+        raise ManifestError(f"{path}: {error}") from None
 
 
 def scene_rate(scene) -> Fraction:

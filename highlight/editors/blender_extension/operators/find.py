@@ -114,7 +114,7 @@ def poll_job(scene_name: str, recordings: list[str]) -> float | None:
         try:
             count = sum(
                 len(lay_out(scene, manifest, settings.layout, settings.cut_original))
-                for manifest in _manifests(job.out, recordings)
+                for manifest in _manifests(job.out, recordings, job.command[0])
             )
             settings.status = f"{count} highlights found"
         except ManifestError as problem:
@@ -126,18 +126,20 @@ def poll_job(scene_name: str, recordings: list[str]) -> float | None:
     return None
 
 
-def _manifests(out: Path, recordings: list[str]):
-    """The manifests the run wrote for ``recordings``, in their order."""
-    by_recording = {}
+def _manifests(out: Path, recordings: list[str], command: str):
+    """The manifests the run wrote for ``recordings``, in their order (reviewed ones as ``command`` applies the review)."""
+    by_recording, unread = {}, []
     for path in sorted(out.rglob("highlights.json")):
         try:
-            manifest = read_manifest(path)
-        except ManifestError:
+            manifest = read_manifest(path, command)
+        except ManifestError as error:
+            unread.append(str(error))
             continue
         by_recording[str(manifest.recording.resolve())] = manifest
     missing = [r for r in recordings if r not in by_recording]
     if missing:
-        raise ManifestError(f"{out}: no highlights.json for {', '.join(missing)}")
+        why = f" ({unread[0]})" if unread else ""
+        raise ManifestError(f"{out}: no highlights.json for {', '.join(missing)}{why}")
     return [by_recording[r] for r in recordings]
 
 

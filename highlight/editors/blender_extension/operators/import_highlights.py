@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import bpy
 
+from ..job import find_command
+from ..settings import preferences
 from ..timeline import LAYOUTS, ManifestError, lay_out, read_manifest
 
 
@@ -30,8 +32,12 @@ class SEQUENCER_OT_highlight_import(bpy.types.Operator):
 
     def execute(self, context):
         settings = context.scene.highlight
+        try:  # a reviewed recording needs it (read_manifest); another reads without
+            command = find_command(preferences(context).highlight_path)
+        except FileNotFoundError:
+            command = None
         try:
-            manifest = read_manifest(bpy.path.abspath(self.filepath))
+            manifest = read_manifest(bpy.path.abspath(self.filepath), command)
         except ManifestError as error:
             settings.error = str(error)
             self.report({"ERROR"}, str(error))
