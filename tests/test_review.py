@@ -115,6 +115,47 @@ def test_a_mark_applies_only_to_the_highlight_it_was_made_on(out):
     assert still_applying(marks, [(1, spans[1][0] + 2.0, spans[1][1])]).highlights == {}, "another #1 after a cut"
 
 
+def test_the_labels_keep_every_mark_after_a_cut_changed_its_highlight(shared, tmp_path):
+    """Review, cut with a longer tail: #1's mark no longer applies (outputs, page) but stays a training label."""
+    from highlight.review.server import Review
+
+    out, key = tmp_path / "out", "cctv_shop_door"
+    video = shared / "data" / "videos" / f"{key}.mp4"
+    result = CliRunner().invoke(app, ["run", str(video), "--out", str(out), "--no-clips", "--no-report", "-q"])
+    assert result.exit_code == 0, result.output
+    first, second = manifests.load(out / key).intervals  # a shop door: someone comes in, later someone leaves
+    kept = (first.start + 1.0, first.end - 2.0)
+    Review(out).save(
+        key,
+        {
+            "highlights": {
+                "1": {"start": kept[0], "end": kept[1], "status": "keep"},
+                "2": {"start": second.start, "end": second.end, "status": "reject"},
+            }
+        },
+    )
+    result = CliRunner().invoke(app, ["cut", str(out / key), "--pad-after", "3s", "-q"])
+    assert result.exit_code == 0, result.output
+    cut = manifests.load(out / key).intervals
+    assert cut[0].end > first.end and (cut[1].start, cut[1].end) == (second.start, second.end), "only #1 changed"
+    assert _timeline_spans(out / key) == [pytest.approx((i.start, i.end), abs=0.04) for i in cut], "#1 unreviewed"
+
+    again = Review(out)  # the page shows #1 unmarked, #2 still rejected; the user adds a moment
+    assert list(again.marks[key].highlights) == [2]
+    again.save(
+        key, {"highlights": {"2": {"start": second.start, "end": second.end, "status": "reject"}}, "added": [ADDED]}
+    )
+    rows = [(r.start, r.end, r.label) for r in read_labels(out / LABELS_FILE)]
+    highlights = [(start, end) for start, end, label in rows if label == "highlight"]
+    assert highlights == [pytest.approx(kept, abs=0.002), pytest.approx((ADDED["start"], ADDED["end"]))], rows
+    assert any(s <= second.start and e >= second.end and label == "background" for s, e, label in rows), rows
+    saved = json.loads((out / MARKS_FILE).read_text())["recordings"][key]
+    assert [(m["start"], m["end"], m["status"]) for m in saved["earlier"]] == [(*kept, "keep")]
+
+
+ADDED = {"start": 40.0, "end": 42.0}  # cctv_shop_door: a moment between its two highlights
+
+
 # --- refused requests ----------------------------------------------------------------------------
 
 

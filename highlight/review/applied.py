@@ -45,8 +45,8 @@ def review_of(folder: Path, manifest: Manifest) -> RecordingMarks | None:
 
 
 def is_reviewed(manifest: Manifest, marks: RecordingMarks | None) -> bool:
-    """Every detected highlight marked (or, with none detected, a moment added)."""
-    if marks is None or marks.is_empty():
+    """Every detected highlight marked (or, with none detected, a moment added); earlier marks do not count."""
+    if marks is None or not (marks.highlights or marks.added):
         return False
     return all(interval.index in marks.highlights for interval in manifest.intervals)
 

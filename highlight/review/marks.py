@@ -5,12 +5,15 @@ closed tab loses nothing and a second review continues where the first stopped:
 
 - ``review.json``: the marks themselves (per recording: each detected highlight kept or
   rejected with its edges, and the moments the user added). Labels alone cannot say
-  which detected highlight was rejected, so the marks are kept as they were made.
+  which detected highlight was rejected, so the marks are kept as they were made; marks
+  of highlights a ``highlight cut`` has changed since are kept too (``earlier``).
 - ``review_labels.csv``: the project's labels format (``video,start,end,label``, see
   highlight/train/labels.py), ready for ``highlight train``. Kept and added moments are
   ``highlight``; the stretch around each reviewed moment is ``background``, because a
   model learns "not it" best from the same scene and light just before and after.
-  Detected highlights nobody has looked at yet are left out: they are neither.
+  Detected highlights nobody has looked at yet are left out: they are neither. Every mark
+  the user made is here, on the span it was made on, including those no longer applied
+  to the outputs after a cut: what the user said of those seconds is still true.
 """
 
 from __future__ import annotations
@@ -53,22 +56,27 @@ class RecordingMarks:
     """One recording's marks: detected highlights by their index, and added moments.
 
     ``revision`` counts the saves of this recording's marks: the outputs made from a
-    review (the reel) say which revision they follow.
+    review (the reel) say which revision they follow. ``earlier``: marks of highlights
+    whose span a ``highlight cut`` has changed since; no longer applied to the outputs
+    nor shown on the page, but still training labels (``recording_ranges``).
     """
 
     highlights: dict[int, Mark] = field(default_factory=dict)
     added: list[Mark] = field(default_factory=list)
     revision: int = 0
+    earlier: list[Mark] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
+        earlier = {"earlier": [mark.as_dict() for mark in self.earlier]} if self.earlier else {}
         return {
             "revision": self.revision,
             "highlights": {str(index): mark.as_dict() for index, mark in sorted(self.highlights.items())},
             "added": [mark.as_dict() for mark in self.added],
+            **earlier,
         }
 
     def is_empty(self) -> bool:
-        return not self.highlights and not self.added
+        return not self.highlights and not self.added and not self.earlier
 
 
 @dataclass(frozen=True)
@@ -128,15 +136,24 @@ def load_marks(out: Path) -> dict[str, RecordingMarks]:
 
 
 def _saved_marks(data: Any) -> RecordingMarks:
-    """Marks as saved: as the page sends them, plus the revision and each mark's detected span."""
+    """Marks as saved: as the page sends them, plus the revision, each mark's detected span and the earlier marks."""
     marks = parse_recording_marks(data, math.inf)
     marks.revision = int(data.get("revision") or 0)
     for key, value in (data.get("highlights") or {}).items():
-        span = value.get("detected")
-        if span is not None:
-            start, end = (float(t) for t in span)
-            marks.highlights[int(key)] = replace(marks.highlights[int(key)], detected=(start, end))
+        marks.highlights[int(key)] = replace(marks.highlights[int(key)], detected=_detected_span(value))
+    marks.earlier = [
+        replace(_parse_mark(value, math.inf, allowed=(KEEP, REJECT)), detected=_detected_span(value))
+        for value in data.get("earlier") or []
+    ]
     return marks
+
+
+def _detected_span(value: Mapping) -> tuple[float, float] | None:
+    span = value.get("detected")
+    if span is None:
+        return None
+    start, end = (float(t) for t in span)
+    return (start, end)
 
 
 def marked_on(marks: RecordingMarks, highlights: Sequence[tuple[int, float, float]]) -> RecordingMarks:
@@ -153,8 +170,9 @@ def still_applying(marks: RecordingMarks, highlights: Sequence[tuple[int, float,
 
     Highlights are marked by their number; a ``highlight cut`` with other thresholds
     numbers other highlights the same way. A mark made on a highlight whose span has
-    changed since is dropped (that highlight is unreviewed again), so that a rejection
-    never removes a highlight nobody rejected. Marks saved without their span apply.
+    changed since no longer applies (that highlight is unreviewed again), so that a
+    rejection never removes a highlight nobody rejected; it moves to ``earlier``, where
+    only the training labels read it. Marks saved without their span apply.
     """
     spans = {index: (start, end) for index, start, end in highlights}
 
@@ -164,7 +182,8 @@ def still_applying(marks: RecordingMarks, highlights: Sequence[tuple[int, float,
         return mark.detected is None or all(abs(a - b) <= SPAN_TOLERANCE_S for a, b in zip(mark.detected, spans[index]))
 
     kept = {index: mark for index, mark in marks.highlights.items() if applies(index, mark)}
-    return replace(marks, highlights=kept)
+    gone = [mark for index, mark in marks.highlights.items() if not applies(index, mark)]
+    return replace(marks, highlights=kept, earlier=[*marks.earlier, *gone])
 
 
 def save_marks(out: Path, marks: Mapping[str, RecordingMarks], detected: Mapping[str, Detected]) -> Path:
@@ -190,18 +209,25 @@ def recording_ranges(detected: Detected, marks: RecordingMarks) -> list[Labelled
     """One recording's labelled ranges: kept and added moments as highlight, the background around them.
 
     The background reaches ``BACKGROUND_AROUND_S`` either side of every reviewed moment
-    (kept, rejected or added), never into a detected highlight nobody has reviewed.
+    (kept, rejected or added), never into a detected highlight nobody has reviewed. The
+    earlier marks (made before a cut changed their highlight) label their own seconds
+    too, where no mark applying now says otherwise: a later word wins.
     """
-    reviewed = list(marks.highlights.values()) + list(marks.added)
+    current = list(marks.highlights.values()) + list(marks.added)
+    reviewed = current + list(marks.earlier)
     if not reviewed:
         return []
-    positives = _joined((m.start, m.end) for m in reviewed if m.status == KEEP)
+    said_now = _joined((m.start, m.end) for m in current)
+    positives = _joined(
+        [(m.start, m.end) for m in current if m.status == KEEP]
+        + _without(_joined((m.start, m.end) for m in marks.earlier if m.status == KEEP), said_now)
+    )
     windows = _joined(
         (max(m.start - BACKGROUND_AROUND_S, 0.0), min(m.end + BACKGROUND_AROUND_S, detected.duration)) for m in reviewed
     )
     unreviewed = _joined((start, end) for index, start, end in detected.highlights if index not in marks.highlights)
     ranges: list[LabelledRange] = []
-    for start, end in _without(windows, unreviewed):
+    for start, end in _without(windows, _without(unreviewed, _joined((m.start, m.end) for m in reviewed))):
         ranges += covering_ranges(detected.video, positives, start, end)
     return ranges
 

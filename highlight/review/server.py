@@ -185,6 +185,7 @@ class Review:
             previous = self.marks.get(key)
             marks = marked_on(marks, recording.detected.highlights)
             marks.revision = (previous.revision if previous else 0) + 1
+            marks.earlier = list(previous.earlier) if previous else []  # not on the page, still labels
             self.marks[key] = marks
             save_marks(self.out, self.marks, {k: r.detected for k, r in self.recordings.items()})
         return marks.as_dict()
