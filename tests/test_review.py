@@ -101,6 +101,23 @@ def test_labels_cover_reviewed_moments_and_never_an_unreviewed_highlight():
     ]
 
 
+def test_earlier_marks_label_their_own_seconds_and_a_later_mark_wins():
+    """Marks set aside by a cut: a kept stretch inside a new unreviewed highlight is still labelled; a later reject wins."""
+    detected = Detected(Path("/v.mp4"), 60.0, [(1, 0.0, 12.0), (2, 30.0, 40.0)])  # after a cut: both unreviewed
+    marks = RecordingMarks(earlier=[Mark(2.0, 8.0, "keep"), Mark(32.0, 38.0, "keep")])
+    got = [(r.start, r.end, r.label) for r in recording_ranges(detected, marks)]
+    assert got == [
+        (2.0, 8.0, "highlight"),
+        (12.0, 18.0, "background"),  # 10 s around, but never the unreviewed seconds beside them
+        (22.0, 30.0, "background"),
+        (32.0, 38.0, "highlight"),
+        (40.0, 48.0, "background"),
+    ]
+    marks.highlights = {2: Mark(30.0, 40.0, "reject")}
+    got = [(r.start, r.end, r.label) for r in recording_ranges(detected, marks)]
+    assert got[-1] == (20.0, 50.0, "background"), "rejected since: the kept stretch inside is background now"
+
+
 def test_a_mark_applies_only_to_the_highlight_it_was_made_on(out):
     """A `highlight cut` numbers other highlights the same way: a rejection must not pass to them."""
     from highlight.review.server import Review
