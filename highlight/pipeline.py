@@ -111,7 +111,7 @@ class _Timeline:
         """One regular sample's score, in time order; a crossing since the last one is refined first."""
         started = time.perf_counter()
         if self.times and self._crosses(self.scores[-1], score):
-            self._refine(self.times[-1], t)
+            self._refine(self._refine_from(), t)
         self.times.append(t)
         self.scores.append(score)
         self.refined.append(False)
@@ -141,6 +141,21 @@ class _Timeline:
     def _crosses(self, before: float, after: float) -> bool:
         return (before >= self.edge_threshold) != (after >= self.edge_threshold)
 
+    def _refine_from(self) -> float:
+        """Where the frames to score before a crossing start: the last sample, or earlier if the scorer says so.
+
+        A rise can come from something seen for a few samples before it was sure to be
+        someone (``Scorer.began_at``: a person at the frame's edge is one once they have
+        walked a few steps); then the frames from the regular sample before it was first
+        seen are scored too, so the start lands where they came into view.
+        """
+        last = self.times[-1]
+        began = self.scorer.began_at() if self.scores[-1] < self.edge_threshold else None
+        if began is None or began > last:
+            return last
+        before = [t for t, refined in zip(self.times, self.refined) if not refined and t < began]
+        return before[-1] if before else last
+
     def _refine(self, start: float, end: float) -> None:
         """Score frames strictly between two samples, so an edge lands on the right frame.
 
@@ -149,7 +164,8 @@ class _Timeline:
         The scorer's state is not updated by these frames (``learn=False``): they are
         out of order, and the regular samples alone drive the background model.
         """
-        frames = [f for f in self.source.window(start, end) if start < f.time < end]
+        scored = {t for t in self.times if start < t < end}  # regular samples there, where it starts further back
+        frames = [f for f in self.source.window(start, end) if start < f.time < end and f.time not in scored]
         every = max(1, self.scorer.refine_every)
         chosen = frames[every - 1 :: every] if len(frames) >= every else frames
         for k in range(0, len(chosen), max(1, self.scorer.batch_size)):

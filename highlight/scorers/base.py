@@ -87,6 +87,16 @@ class Scorer(ABC):
         go on working.
         """
 
+    def began_at(self) -> float | None:
+        """When what raised the last regular sample's score was first seen, where that was at an earlier sample.
+
+        A detector that needs a few samples to be sure (someone at the frame's edge is
+        one once they have walked a few steps) says so here; the pipeline then scores
+        the frames since then as well, so that the highlight starts where they came into
+        view. None (the default): the rise is this sample's own.
+        """
+        return None
+
     def describe(self) -> dict[str, Any]:
         """Name, every option's value and the regions, stored in the manifest so a result can be traced back."""
         described = {"name": self.name, **{option.name: getattr(self, option.name) for option in self.options}}

@@ -34,7 +34,7 @@ class ClutterMap:
 
     def seed(self, pairs: list[tuple[np.ndarray, np.ndarray]]) -> None:
         """Start from how often each pixel moved between the two frames of each pair."""
-        masks = [self._not_people(_moved(a, b)) for a, b in pairs if a.shape == b.shape == self.share.shape]
+        masks = [self._not_people(moved_between(a, b)) for a, b in pairs if a.shape == b.shape == self.share.shape]
         if masks:
             self.share = np.mean(np.stack(masks), axis=0).astype(np.float32)
 
@@ -49,24 +49,35 @@ class ClutterMap:
         """The motion mask without the clutter (and the margin leaves swing into)."""
         if motion.shape != self.share.shape:
             return motion
+        return cv2.bitwise_and(motion, cv2.bitwise_not(self.mask()))
+
+    def mask(self) -> np.ndarray:
+        """255 where the clutter is, and the margin leaves swing into."""
         busy = (self.share >= CLUTTER_SHARE).astype(np.uint8) * 255
-        clutter = cv2.dilate(busy, np.ones((REACH, REACH), np.uint8))
-        return cv2.bitwise_and(motion, cv2.bitwise_not(clutter))
+        return cv2.dilate(busy, np.ones((REACH, REACH), np.uint8))
 
     def _not_people(self, moved: np.ndarray) -> np.ndarray:
         """``moved`` (1 = moved) without the blobs shaped like a standing person."""
         contours = imutils.grab_contours(cv2.findContours(moved, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE))
-        tall = self.person_height * moved.shape[0]
         for contour in contours:
-            _, _, width, height = cv2.boundingRect(contour)
-            if height >= tall and height >= UPRIGHT * width:
+            if is_upright(cv2.boundingRect(contour), moved.shape[0], self.person_height):
                 cv2.drawContours(moved, [contour], -1, 0, thickness=-1)
         return moved
 
 
-def _moved(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """1 where the two frames differ by more than ``NOISE_SIGMAS`` of the camera's noise (most pixels are still)."""
+def is_upright(box: tuple[int, int, int, int], picture_height: int, person_height: float) -> bool:
+    """A bounding box (x, y, width, height) with the shape of someone standing: tall enough, taller than wide."""
+    _, _, width, height = box
+    return height >= person_height * picture_height and height >= UPRIGHT * width
+
+
+def moved_between(a: np.ndarray, b: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+    """1 where the two frames differ by more than ``NOISE_SIGMAS`` of the camera's noise (most pixels are still).
+
+    ``where`` (non-zero = these pixels): measure the noise there only.
+    """
     difference = cv2.absdiff(a, b)
-    noise = max(1.0, 1.4826 * float(np.median(difference)))  # the median absolute difference, as a sigma
+    looked_at = difference if where is None else difference[where > 0]
+    noise = max(1.0, 1.4826 * float(np.median(looked_at)))  # the median absolute difference, as a sigma
     moved = cv2.threshold(difference, NOISE_SIGMAS * noise, 1, cv2.THRESH_BINARY)[1]
     return cv2.morphologyEx(moved, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))

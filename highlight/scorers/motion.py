@@ -65,10 +65,14 @@ from highlight.regions import Region, parse_regions, region_mask
 from highlight.scorers.base import Scorer
 from highlight.scorers.bodies import Box, ball_reach, grown, shaken, without_bodies
 from highlight.scorers.camera import camera_motion, moves_against_camera
-from highlight.scorers.clutter import ClutterMap
+from highlight.scorers.clutter import REACH, ClutterMap
+from highlight.scorers.edges import DETAIL, EdgeWatch
+from highlight.scorers.light import relit
+from highlight.scorers.sway import SwayWatch
 from highlight.source import Frame, VideoSource, fit_size
 
 CAMERA_MOTION_AREA = 0.05  # share of the picture that must change between two samples for a moving camera
+MAX_BORDERS = 64  # border images made by ``image_for`` waiting for ``score``
 
 
 @dataclass(frozen=True)
@@ -244,10 +248,18 @@ class MotionScorer(Scorer):
         self._next_times: list[float] = []  # of the images of the next ``score`` call (``expect_times``)
         self._model = self._new_model()
         self._clutter = ClutterMap((1, 1), self.history, self.person_height)
+        self._sway = SwayWatch(self.person_height)
+        self._edges: EdgeWatch | None = None  # the border band in detail; None inside a --region
+        self._borders: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # id(image) -> (image, its border strip)
         self._kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
         self._brightness = 128.0
         self._previous: np.ndarray | None = None  # the last regular sample, to measure the camera's motion
         self._camera_samples = [0, 0]  # regular samples in which the camera moved, of all
+
+    @property
+    def _watches_edges(self) -> bool:
+        """Whether people partly in view at the frame's edges are looked for: not inside a region (no frame edge)."""
+        return not self.regions
 
     @property
     def _watches_clutter(self) -> bool:
@@ -279,13 +291,25 @@ class MotionScorer(Scorer):
         )
         self._empty, self._plate, self._present, self._still_since, self._last_time = None, None, False, 0.0, None
         self._previous, self._camera_samples = None, [0, 0]
+        self._sway, self._borders = SwayWatch(self.person_height), {}
+        self._edges = None
+        if self._watches_edges:
+            detail = fit_size(frame_size, min(frame_size[0], DETAIL * self.width), None)
+            reach = max(1, round(REACH * detail[0] / self._view.full_size[0]))
+            self._edges = EdgeWatch(
+                detail, self.min_blob, self.hold_threshold, self.hold, self._light, self.history, reach
+            )
         spread = self._spread_frames(source)
-        images = [image for _, image in spread]
+        images = [image for _, image, _ in spread]
         self._clutter = ClutterMap(images[0].shape if images else (1, 1), self.history, self.person_height)
+        pairs = self._partners(source, spread)
         if self._watches_clutter:
-            self._clutter.seed(self._partners(source, spread))
+            self._clutter.seed([(small, partner) for small, partner, _ in pairs])
         if len(images) < 3:
             return
+        if self._edges is not None:
+            borders = [border for _, _, border in spread if border is not None]
+            self._edges.seed(borders, [(border, partner) for _, _, (border, partner) in pairs if border is not None])
         plate = np.median(np.stack(images), axis=0).astype(np.uint8)
         self._brightness = float(plate.mean()) or 128.0
         self._empty = plate  # until a sample with nothing moving is seen
@@ -300,22 +324,25 @@ class MotionScorer(Scorer):
             self._model.apply(self._normalise(image), learningRate=rate)
         self._model.apply(plate, learningRate=rate)
 
-    def _spread_frames(self, source: VideoSource) -> list[tuple[float, np.ndarray]]:
-        """Distinct frames spread evenly over the video: (time, small grey image)."""
+    def _spread_frames(self, source: VideoSource) -> list[tuple[float, np.ndarray, np.ndarray | None]]:
+        """Distinct frames spread evenly over the video: (time, small grey image, its border strip)."""
         duration = source.info.duration
         if duration <= 0 or self.plate_frames < 3:
             return []
         targets = [duration * (k + 0.5) / self.plate_frames for k in range(self.plate_frames)]
-        chosen: dict[float, tuple[float, np.ndarray]] = {}  # target -> (its frame's time, the frame, small)
+        chosen: dict[float, tuple[float, np.ndarray, np.ndarray | None]] = {}  # target -> (time, small, border)
         for t in targets:
             frame = source.frame_near(t)  # a keyframe: cheap
-            if frame is not None and frame.time not in {time for time, _ in chosen.values()}:
-                chosen[t] = (frame.time, self._small_grey(frame))
+            if frame is not None and frame.time not in {time for time, _, _ in chosen.values()}:
+                chosen[t] = (frame.time, self._small_grey(frame), self._border(frame))
         self._decode_up_to(source, [t for t in targets if t not in chosen], chosen)
         return [chosen[t] for t in targets if t in chosen]
 
     def _decode_up_to(
-        self, source: VideoSource, targets: list[float], chosen: dict[float, tuple[float, np.ndarray]]
+        self,
+        source: VideoSource,
+        targets: list[float],
+        chosen: dict[float, tuple[float, np.ndarray, np.ndarray | None]],
     ) -> None:
         """The first frame in [t, t + 1 s] for each target whose keyframe was taken already, in one forward pass.
 
@@ -327,30 +354,31 @@ class MotionScorer(Scorer):
         pending = sorted(targets)
         if not pending:
             return
-        taken = {time for time, _ in chosen.values()}
+        taken = {time for time, _, _ in chosen.values()}
         for frame in source.window(pending[0], pending[-1] + 1.0):
             while pending and frame.time > pending[0] + 1.0:  # no frame within a second of it
                 pending.pop(0)
             if pending and frame.time >= pending[0] - 1e-6 and frame.time not in taken:
-                chosen[pending.pop(0)] = (frame.time, self._small_grey(frame))
+                chosen[pending.pop(0)] = (frame.time, self._small_grey(frame), self._border(frame))
                 taken.add(frame.time)
             if not pending:
                 return
 
     def _partners(
-        self, source: VideoSource, spread: list[tuple[float, np.ndarray]]
-    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        self, source: VideoSource, spread: list[tuple[float, np.ndarray, np.ndarray | None]]
+    ) -> list[tuple[np.ndarray, np.ndarray, tuple[np.ndarray | None, np.ndarray | None]]]:
         """Beside each spread frame, the next keyframe where it comes 0.2 to 2 s later: what moves at that moment.
 
-        The pairs seed the clutter map. Where keyframes are far apart there are no
+        (small image, its partner's, (their border strips where edges are watched)).
+        The pairs seed the clutter map and the edge watch's. Where keyframes are far apart there are no
         pairs (decoding up to a partner would cost what ``_decode_up_to`` saves): the
         map then learns during the pass alone.
         """
         pairs = []
-        for time, image in spread:
+        for time, image, border in spread:
             partner = source.frame_near(time + 1.0)
             if partner is not None and time + 0.2 <= partner.time <= time + 2.0:
-                pairs.append((image, self._small_grey(partner)))
+                pairs.append((image, self._small_grey(partner), (border, self._border(partner))))
         return pairs
 
     def _small_grey(self, frame: Frame) -> np.ndarray:
@@ -359,11 +387,23 @@ class MotionScorer(Scorer):
         grey = frame.image(width=view.full_size[0], height=view.full_size[1], fmt="gray")[top:bottom, left:right]
         return cv2.GaussianBlur(grey, (5, 5), 0)
 
-    def image_for(self, frame: Frame) -> np.ndarray:
-        return self._normalise(self._small_grey(frame))
+    def _border(self, frame: Frame) -> np.ndarray | None:
+        """The frame's border band in detail (``highlight.scorers.edges``), where edges are watched."""
+        return self._edges.strip(frame.luma()) if self._edges is not None else None
 
-    def _normalise(self, grey: np.ndarray) -> np.ndarray:
-        mean = float(grey.mean())
+    def image_for(self, frame: Frame) -> np.ndarray:
+        small = self._small_grey(frame)
+        image = self._normalise(small)
+        border = self._border(frame)
+        if border is not None:
+            if len(self._borders) >= MAX_BORDERS:  # made and never scored: keep the newest only
+                self._borders.pop(next(iter(self._borders)))
+            self._borders[id(image)] = (image, self._normalise(border, float(small.mean())))
+        return image
+
+    def _normalise(self, grey: np.ndarray, mean: float | None = None) -> np.ndarray:
+        """Brightness scaled to the plate's (``mean``: the small image's, for its detail)."""
+        mean = float(grey.mean()) if mean is None else mean
         if mean > 1.0:
             grey = cv2.convertScaleAbs(grey, alpha=self._brightness / mean)
         return grey
@@ -392,15 +432,40 @@ class MotionScorer(Scorer):
                 self._clutter.learn(cv2.morphologyEx(motion, cv2.MORPH_OPEN, self._kernel), gap)
             background = self._model.getBackgroundImage() if camera is None else None
             own = self._clutter.outside(motion) if camera is None else motion
-            moving_own = self._blob_area(own, image, background)  # what can start a presence
-            moving = self._blob_area(motion, image, background) if self._present else moving_own
+            moving_own = self._blob_area(own, image, background)  # what can keep a presence
+            travels = self._may_start(own, t, learn) if camera is None else own
+            starting = moving_own if travels is own else self._blob_area(travels, image, background)  # can start one
+            moving = self._blob_area(motion, image, background) if self._present else starting
             held = self._differs_from_empty(image) if self._present else None
             still = self._blob_area(held, image, self._empty, person=True) if held is not None else 0.0
             if learn:
-                self._follow_presence(image, moving_own, still, self._moves_near(motion, held, still), gap)
+                near = self._moves_near(motion, held, still)
+                self._follow_presence(image, starting, moving_own, still, near, gap)
                 self._last_time = t
-            scores[k] = 1.0 - math.exp(-max(moving, still) / self.reference_area)
+            at_edge = self._someone_at_edge(image, t, learn) if camera is None else False
+            seen = max(moving, still, self.reference_area if at_edge else 0.0)
+            scores[k] = 1.0 - math.exp(-seen / self.reference_area)
         return scores
+
+    def _may_start(self, own: np.ndarray, t: float, learn: bool) -> np.ndarray:
+        """``own`` motion less what swings in place (``highlight.scorers.sway``)."""
+        opened = cv2.morphologyEx(own, cv2.MORPH_OPEN, self._kernel)
+        allowed = self._sway.may_start(opened, t, learn, self.min_blob * own.size)
+        return own if allowed is opened else allowed
+
+    def _someone_at_edge(self, image: np.ndarray, t: float, learn: bool) -> bool:
+        """Someone partly in view travels along or through the frame's edge (``highlight.scorers.edges``).
+
+        Counted as a person of ``reference_area``: whatever part of them shows, someone is there.
+        """
+        border = self._borders.pop(id(image), (None, None))[1]
+        if self._edges is None or border is None:
+            return False
+        ignore = self._clutter.mask()
+        if self._view is not None and self._view.mask is not None and self._view.mask.shape == ignore.shape:
+            ignore = cv2.bitwise_or(ignore, cv2.bitwise_not(self._view.mask))
+        ignore = self._edges.strip_of_mask(ignore) if ignore.any() else None
+        return self._edges.follow(border, t, ignore) if learn else self._edges.sees(border, t, ignore)
 
     def _camera_moved(self, previous: np.ndarray | None, image: np.ndarray) -> np.ndarray | None:
         """The camera's motion since the last regular sample (``camera``), counted for the manifest's note.
@@ -429,6 +494,15 @@ class MotionScorer(Scorer):
             "measured against the previous sample moved as the camera moved (tracked corners), "
             "and nobody standing still is held"
         )
+
+    def began_at(self) -> float | None:
+        """When someone who was sure to be someone only at the last sample was first seen (see ``Scorer``).
+
+        A walker partly in view at the edge, or something new that had to travel before
+        it could be told from a swaying thing.
+        """
+        times = [t for t in (self._sway.began, self._edges.began if self._edges else None) if t is not None]
+        return min(times, default=None)
 
     def describe(self) -> dict:
         described = super().describe()
@@ -468,10 +542,13 @@ class MotionScorer(Scorer):
             )
         return unlike
 
-    def _follow_presence(self, image: np.ndarray, moving: float, still: float, moves_near: bool, gap: float) -> None:
+    def _follow_presence(
+        self, image: np.ndarray, starting: float, moving: float, still: float, moves_near: bool, gap: float
+    ) -> None:
         """Update, on regular samples only, whether someone is in view and what empty looks like.
 
-        An entry is motion of at least ``reference_area``; a presence lasts while a
+        An entry is motion of at least ``reference_area`` that does not swing in place
+        (``starting``); a presence lasts while a
         person-sized part of the picture differs from the empty scene, and gives up
         after ``hold`` seconds with nothing moving there (something left behind is part
         of the scene now). With nothing moving and nobody held, this sample is the
@@ -479,7 +556,7 @@ class MotionScorer(Scorer):
         """
         self._still_since = 0.0 if moves_near or not self._present else self._still_since + gap
         if not self._present:
-            if moving >= self.reference_area:
+            if starting >= self.reference_area:
                 self._present = True
             elif moving == 0.0:
                 self._empty = image.copy()
@@ -535,28 +612,15 @@ class MotionScorer(Scorer):
         return at_edge or h >= self.person_height * shape[0]
 
     def _relit(self, contour: np.ndarray, image: np.ndarray, background: np.ndarray | None) -> bool:
-        """The blob is the background under other light: its texture correlates with the background's.
-
-        Light multiplies what is there, so the correlation of the two images over the
-        blob stays high; a person hides the background's texture behind their own. Over
-        an area with too little texture for a correlation (a bare wall), light shows
-        as one brightness ratio across the whole blob, while a person's blob takes in
-        their outline and shading: a ratio that varies.
-        """
+        """The blob is the background under other light (``highlight.scorers.light``), not something in view."""
         if background is None or background.shape != image.shape:
             return False
         x, y, w, h = cv2.boundingRect(contour)
         inside = np.zeros((h, w), np.uint8)
         cv2.drawContours(inside, [contour - [x, y]], -1, 1, thickness=-1)
         select = inside.astype(bool)
-        seen = image[y : y + h, x : x + w][select].astype(np.float32)
-        empty = background[y : y + h, x : x + w][select].astype(np.float32)
-        if seen.size < 8:
-            return False
-        if empty.std() < self.texture_std:
-            ratio = (seen + 1.0) / (empty + 1.0)
-            return float(ratio.std()) <= self.relit_ratio_spread * float(ratio.mean())
-        if seen.std() < 1e-3:  # a flat patch where there was texture: something covers it
-            return False
-        correlation = float(np.corrcoef(seen, empty)[0, 1])
-        return correlation >= self.relit_correlation
+        return self._light(image[y : y + h, x : x + w][select], background[y : y + h, x : x + w][select])
+
+    def _light(self, seen: np.ndarray, empty: np.ndarray) -> bool:
+        """``relit`` with this detector's options."""
+        return relit(seen, empty, self.texture_std, self.relit_correlation, self.relit_ratio_spread)

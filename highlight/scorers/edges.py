@@ -1,0 +1,211 @@
+"""People partly in view at the frame's edges: feet along the top, half a body at a side.
+
+Someone walking past just outside the picture shows only a sliver of themselves: legs
+a few pixels tall along the top edge of a camera looking down, a shoulder at a side.
+At the motion detector's working size (160 pixels wide) that is a speck, and specks are
+noise. So the border band (``BAND`` of the height, all around) is looked at with
+``DETAIL`` times the detail, cut straight from the full-resolution frame: unrolled into
+one strip (``unroll_border``), row 0 the frame's edge, a column a place along the
+perimeter. What differs there from the empty scene and is cut by the frame's edge is
+followed from sample to sample along the perimeter.
+
+What makes it a person is that it *travels*: someone walking past moves along or
+through the edge, ``TRAVEL`` of the width or more from where they were first seen,
+within ``SWAY_SECONDS``. Something that swings in place (a plant, a flag, a door)
+comes back to where it started, and what moves between almost any two samples (leaves)
+is clutter there, learned as the clutter map learns it. A track that travelled counts
+for as long as it is seen, standing still too (someone waiting at the edge), up to the
+motion detector's ``hold``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from highlight.scorers.clutter import CLUTTER_SHARE, moved_between
+
+BAND = 0.06  # the border band, as a fraction of the picture's height: a sliver of someone
+DETAIL = 4  # the band is looked at this many times the detector's working width (up to the full frame)
+TRAVEL = 0.03  # a person walks this fraction of the width along the edge within SWAY_SECONDS; a swing does not
+SWAY_SECONDS = 3.0  # a track that has not travelled by then swings in place
+LINK_SECONDS = 1.5  # a track not seen for longer has left (samples can be a keyframe, a second, apart)
+LINK = 0.15  # of the width a second: as far from a track's last place as a walker gets, a blob continues it
+SMALLEST = 0.25  # of the detector's ``min_blob``: at the edge a foot is all there may be
+LONGEST = 0.25  # of the picture's shorter side: a blob longer than this along the edge is light or the camera
+SEED_PAIRS = 8  # pairs of frames a second apart needed to seed how often the band moves
+
+
+def unroll_border(grey: np.ndarray, size: tuple[int, int], band: int) -> np.ndarray:
+    """The border band of ``grey`` (any resolution), ``band`` pixels deep at ``size``, as one strip.
+
+    Top, right, bottom and left side by side, each turned so that row 0 is the frame's
+    edge and the columns run clockwise from the top-left corner: a column is a place on
+    the perimeter. The top and bottom take the corners. Cut from the full frame and
+    shrunk (area averaging), the band costs a fraction of converting the whole frame.
+    """
+    full_h, full_w = grey.shape[:2]
+    width, height = size
+    deep_y, deep_x = max(1, round(band * full_h / height)), max(1, round(band * full_w / width))
+    side = max(1, height - 2 * band)
+
+    def shrink(part: np.ndarray, w: int, h: int) -> np.ndarray:
+        return cv2.resize(np.ascontiguousarray(part), (w, h), interpolation=cv2.INTER_AREA)
+
+    top = shrink(grey[:deep_y], width, band)
+    right = shrink(grey[deep_y : full_h - deep_y, full_w - deep_x :], band, side).T[::-1]
+    bottom = shrink(grey[full_h - deep_y :], width, band)[::-1, ::-1]
+    left = shrink(grey[deep_y : full_h - deep_y, :deep_x], band, side).T[:, ::-1]
+    return np.ascontiguousarray(np.hstack([top, right, bottom, left]))
+
+
+@dataclass
+class _Track:
+    born: float
+    seen: float
+    start: float  # place on the perimeter (a column of the strip) where first seen
+    place: float  # and now
+    moved: float  # last time it moved
+    travelled: bool = False
+
+
+class EdgeWatch:
+    """Follows what is cut by the frame's edge in the border band; says whether a travelled one is in view.
+
+    ``size``: the picture's size at which the band is looked at; ``light(seen, empty)``
+    says whether pixels differ from the empty scene's only by light; ``memory`` (s):
+    how long clutter is remembered; ``reach``: the margin around clutter it swings into.
+    """
+
+    def __init__(
+        self,
+        size: tuple[int, int],
+        min_blob: float,
+        threshold: float,
+        hold: float,
+        light: Callable[[np.ndarray, np.ndarray], bool],
+        memory: float,
+        reach: int,
+    ):
+        self.size = size
+        self.width, self.height = size
+        self.threshold, self.hold, self.light = threshold, hold, light
+        self.memory, self._reach = memory, np.ones((reach, reach), np.uint8)
+        self.smallest = SMALLEST * min_blob * self.width * self.height
+        self.textured = min_blob * self.width * self.height  # smaller blobs have too few pixels to tell light by
+        self.band = max(2, round(BAND * self.height))
+        self.margin = self.band // 2  # a blob this close to the edge is cut by it (its rim blurs below the threshold)
+        self.perimeter = 2 * self.width + 2 * max(1, self.height - 2 * self.band)  # the strip's length
+        self.longest = LONGEST * min(self.width, self.height)
+        self.plate: np.ndarray | None = None
+        self.share = np.zeros((self.band, self.perimeter), np.float32)  # how often each place moves
+        self._previous: tuple[float, np.ndarray] | None = None  # the last regular sample
+        self.tracks: list[_Track] = []
+        self.began: float | None = None  # when the tracks that travelled at the last sample were first seen
+        self._kernel = np.ones((3, 3), np.uint8)
+
+    def strip(self, grey: np.ndarray) -> np.ndarray:
+        """The band of a full-resolution grey frame, unrolled and blurred (compression blocks, noise)."""
+        return cv2.GaussianBlur(unroll_border(grey, self.size, self.band), (5, 5), 0)
+
+    def strip_of_mask(self, mask: np.ndarray) -> np.ndarray:
+        """A mask of the picture (any resolution, non-zero = set) as a strip: 255 where any of it is set."""
+        return ((unroll_border(mask, self.size, self.band) > 0) * 255).astype(np.uint8)
+
+    def seed(self, strips: list[np.ndarray], pairs: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        """The empty border (the median of strips spread over the video) and how often each place moves.
+
+        ``pairs``: strips about a second apart, spread over the video, as the clutter map
+        is seeded with: a plant swaying at the edge from the first frame is known as
+        such from the first frame. Fewer than ``SEED_PAIRS`` (keyframes far apart) say
+        too little of how often a place moves (a place someone happened to be in at two
+        of three moments is not clutter): the share is then learned during the pass alone.
+        """
+        usable = [strip for strip in strips if strip.shape == self.share.shape]
+        self.plate = np.median(np.stack(usable), axis=0).astype(np.uint8) if len(usable) >= 3 else None
+        masks = [moved_between(a, b) for a, b in pairs if a.shape == b.shape == self.share.shape]
+        if len(masks) >= SEED_PAIRS:
+            self.share = np.mean(np.stack(masks), axis=0).astype(np.float32)
+
+    def follow(self, strip: np.ndarray, t: float, ignore: np.ndarray | None) -> bool:
+        """Learn from a regular sample at ``t``: whether a travelled track is in view (and moved within ``hold``).
+
+        ``ignore``: a strip, non-zero where not to look (the detector's clutter, excluded areas).
+        """
+        self._learn_clutter(strip, t)
+        places = self._places(strip, ignore)
+        self.began = None
+        self.tracks = [track for track in self.tracks if t - track.seen <= LINK_SECONDS]
+        in_view = False
+        for place in places:
+            track = self._nearest(place, t)
+            if track is None:
+                track = _Track(born=t, seen=t, start=place, place=place, moved=t)
+                self.tracks.append(track)
+            if self._distance(place, track.place) >= 1.0:
+                track.moved = t
+            track.seen, track.place = t, place
+            if not track.travelled and t - track.born <= SWAY_SECONDS:
+                track.travelled = self._distance(place, track.start) >= TRAVEL * self.width
+                if track.travelled:
+                    self.began = min(track.born, self.began if self.began is not None else track.born)
+            in_view |= track.travelled and t - track.moved <= self.hold
+        return in_view
+
+    def sees(self, strip: np.ndarray, t: float, ignore: np.ndarray | None) -> bool:
+        """Whether a frame between samples (at ``t``, not learned from) shows a travelled track near where it was."""
+        return any(
+            (track := self._nearest(place, t)) is not None and track.travelled for place in self._places(strip, ignore)
+        )
+
+    def _learn_clutter(self, strip: np.ndarray, t: float) -> None:
+        """Follow how often each place moves between regular samples, over ``memory`` seconds.
+
+        Leaves at the edge move between almost any two samples; a path people walk
+        along moves only while someone's foot is on that place.
+        """
+        if self._previous is not None and self._previous[1].shape == strip.shape == self.share.shape:
+            rate = min(1.0, max(t - self._previous[0], 0.0) / self.memory)
+            cv2.accumulateWeighted(moved_between(self._previous[1], strip).astype(np.float32), self.share, rate)
+        self._previous = (t, strip)
+
+    def _places(self, strip: np.ndarray, ignore: np.ndarray | None) -> list[float]:
+        """Places on the perimeter of the blobs that differ from the empty border and are cut by the edge."""
+        if self.plate is None or strip.shape != self.plate.shape:
+            return []
+        differs = cv2.threshold(cv2.absdiff(strip, self.plate), self.threshold, 255, cv2.THRESH_BINARY)[1]
+        if not differs.any():
+            return []
+        busy = cv2.dilate((self.share >= CLUTTER_SHARE).astype(np.uint8) * 255, self._reach)
+        if ignore is not None and ignore.shape == busy.shape:
+            busy = cv2.bitwise_or(busy, ignore)
+        differs = cv2.morphologyEx(cv2.bitwise_and(differs, cv2.bitwise_not(busy)), cv2.MORPH_OPEN, self._kernel)
+        count, labels, stats, centres = cv2.connectedComponentsWithStats(differs)
+        places = []
+        for k in range(1, count):
+            x, y, w, h, area = stats[k]
+            if area < self.smallest or y > self.margin or w > self.longest:
+                continue
+            inside = labels[y : y + h, x : x + w] == k
+            if area >= self.textured and self.light(
+                strip[y : y + h, x : x + w][inside], self.plate[y : y + h, x : x + w][inside]
+            ):
+                continue
+            places.append(float(centres[k][0]))
+        return places
+
+    def _distance(self, a: float, b: float) -> float:
+        gap = abs(a - b) % self.perimeter
+        return min(gap, self.perimeter - gap)
+
+    def _nearest(self, place: float, t: float) -> _Track | None:
+        """The track ``place`` continues: the nearest within a walk (``LINK``) of where it was last seen."""
+        near = [
+            track
+            for track in self.tracks
+            if self._distance(place, track.place) <= LINK * self.width * max(abs(t - track.seen), 0.5)
+        ]
+        return min(near, key=lambda track: self._distance(place, track.place), default=None)

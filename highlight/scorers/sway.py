@@ -1,0 +1,176 @@
+"""Swaying things are not people: motion that swings in place cannot start a visit.
+
+Balloons in a window, a plant, a flag, a sign in the wind can start to move some time
+into a recording, so the clutter map (``highlight.scorers.clutter``), which knows what
+moves most of the time, does not know them yet. What tells them from a person is that
+they swing around a fixed place: over a few seconds, where they move comes back to where
+it was. A person travels: a walker covers about their own width every half second,
+near the camera or far from it.
+
+So motion is grouped into objects (pieces within ``REACH`` of each other), each followed
+from sample to sample (by overlap, or to a piece within ``NEARBY`` of its size: a
+walker sampled a second apart). A new object may start a presence at once when it
+comes in through the frame's edge or has the shape of someone standing (the clutter
+map's ``is_upright``, for the whole object and its largest blob: players and people
+working out move in place; a bunch of round balloons is upright, if at all, in one
+part or as a loose whole). Any other starts one only once its centre has moved by
+``TRAVEL`` of the extent it covered in the last ``SWAY_SECONDS``: a swing stays inside
+the extent it sweeps. The pipeline then scores the frames since the sample before
+(``Scorer.began_at``), so the visit starts where they came into view. Once someone is
+in view this does not matter: the presence is held by what differs from the empty scene.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from highlight.scorers.clutter import REACH, is_upright
+
+SWAY_SECONDS = 3.0  # long enough for a swing to come back (balloons, leaves: a second or two), short for a walk
+LINK_SECONDS = 1.5  # an object not seen for longer is gone (quiet stretches are sampled a keyframe apart)
+TRAVEL = 0.5  # of the extent it covered: a walker has walked their width by then; a swing stays inside
+NEARBY = 2.0  # of its size: where a walker can be a second later (they cover about their width a half second)
+GROWN = 3.0  # an object this many times larger or smaller than at its last sample is another one
+
+
+@dataclass(eq=False)
+class _Object:
+    footprint: np.ndarray  # where it moved at its last sample, widened by REACH (255)
+    born: float
+    seen: float
+    path: list[tuple[float, ...]] = field(default_factory=list)  # (time, x, y of its centre, its box x, y, w, h)
+    area: int = 0  # moving pixels at its last sample
+    may_start: bool = False  # the verdict at its last sample
+
+
+class SwayWatch:
+    """Follows moving objects; keeps those that swing in place from starting a presence."""
+
+    def __init__(self, person_height: float):
+        self.person_height = person_height
+        self.objects: list[_Object] = []
+        self.began: float | None = None  # when the objects that travelled at the last sample were first seen
+        self._reach = np.ones((REACH, REACH), np.uint8)
+
+    def may_start(self, motion: np.ndarray, t: float, learn: bool, smallest: float) -> np.ndarray:
+        """The part of ``motion`` (255 = moving, clutter removed) that may start a presence.
+
+        ``learn``: a regular sample, in time order, that updates the objects; frames
+        between samples are judged by the objects' verdicts at the last sample (motion
+        not seen then is let through, as before there was this test). Objects of fewer
+        than ``smallest`` moving pixels are let through: the detector's blob filter
+        drops them. ``motion`` itself is returned where nothing is held back.
+        """
+        if learn:
+            self.began = None
+            self.objects = [o for o in self.objects if t - o.seen <= LINK_SECONDS and o.footprint.shape == motion.shape]
+        if not motion.any():
+            return motion
+        allowed, held_back = np.zeros_like(motion), False
+        count, labels = cv2.connectedComponents(cv2.dilate(motion, self._reach))
+        pieces: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}  # id(object) or -k (new) -> (region, piece)
+        known_by_id: dict[int, _Object] = {}
+        for k in range(1, count):
+            region = (labels == k).astype(np.uint8) * 255
+            piece = cv2.bitwise_and(motion, region)
+            if cv2.countNonZero(piece) < smallest:
+                allowed = cv2.bitwise_or(allowed, piece)
+                continue
+            known = self._overlapping(region) or self._nearby(piece)
+            if known is not None:
+                known_by_id[id(known)] = known
+            pieces.setdefault(id(known) if known is not None else -k, []).append((region, piece))
+        for key, parts in pieces.items():
+            region, piece = parts[0]
+            for other_region, other_piece in parts[1:]:  # the pieces of one object: a bunch, a body in parts
+                region, piece = cv2.bitwise_or(region, other_region), cv2.bitwise_or(piece, other_piece)
+            if learn:
+                ok = self._learn(known_by_id.get(key), piece, region, t)
+            else:
+                ok = key < 0 or known_by_id[key].may_start
+            if ok:
+                allowed = cv2.bitwise_or(allowed, piece)
+            held_back |= not ok
+        return allowed if held_back else motion
+
+    def _learn(self, known: _Object | None, piece: np.ndarray, region: np.ndarray, t: float) -> bool:
+        """Follow ``known`` (None: a new object) to ``piece``, where it moves now, and give its verdict."""
+        box = cv2.boundingRect(piece)
+        moments = cv2.moments(piece, binaryImage=True)
+        centre = (moments["m10"] / moments["m00"], moments["m01"] / moments["m00"])
+        area = cv2.countNonZero(piece)
+        if known is not None and not known.area / GROWN <= area <= GROWN * known.area:  # a speck, then something else
+            self.objects.remove(known)
+            known = None
+        if known is None:  # someone coming in through the frame's edge, or standing, may start at once
+            entering = self._standing(piece, box) or _cut_by_edge(box, piece.shape)
+            self.objects.append(_Object(region, t, t, [(t, *centre, *box)], area, may_start=entering))
+            return entering
+        known.area = area
+        known.path = [p for p in known.path if t - p[0] <= SWAY_SECONDS] + [(t, *centre, *box)]
+        travelled = self._travelled(known.path)
+        if travelled and not known.may_start:  # since the sample before: what swung there before is not them
+            since = known.path[-2][0] if len(known.path) > 1 else t
+            self.began = since if self.began is None else min(since, self.began)
+        known.may_start = travelled
+        known.footprint, known.seen = region, t
+        return travelled
+
+    def _standing(self, piece: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+        """Shaped like someone standing (``clutter.is_upright``): the whole object, and its largest blob.
+
+        A body is one upright blob with perhaps an arm or a head beside it; a bunch of
+        balloons or a plant is upright, if at all, as a whole of round pieces or in one
+        of its parts.
+        """
+        contours, _ = cv2.findContours(piece, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        largest = cv2.boundingRect(max(contours, key=cv2.contourArea))
+        return is_upright(box, piece.shape[0], self.person_height) and is_upright(
+            largest, piece.shape[0], self.person_height
+        )
+
+    @staticmethod
+    def _travelled(path: list[tuple[float, ...]]) -> bool:
+        """The last centre is ``TRAVEL`` of the object's extent (all it covered in the path) from an earlier one.
+
+        A swing stays inside the extent it sweeps; a walk makes the extent as long as the
+        way walked, plus the walker: half of it is their own width once they have
+        walked it.
+        """
+        left = min(p[3] for p in path)
+        top = min(p[4] for p in path)
+        right = max(p[3] + p[5] for p in path)
+        bottom = max(p[4] + p[6] for p in path)
+        extent = max(right - left, bottom - top)
+        _, x, y = path[-1][:3]
+        return max(np.hypot(p[1] - x, p[2] - y) for p in path) >= TRAVEL * extent
+
+    def _nearby(self, piece: np.ndarray) -> _Object | None:
+        """The followed object whose last centre is within ``NEARBY`` of the piece's size: it walked on.
+
+        A walker sampled a keyframe (a second) apart has left their last footprint.
+        """
+        x, y, w, h = cv2.boundingRect(piece)
+        centre = (x + w / 2, y + h / 2)
+        near = [(np.hypot(o.path[-1][1] - centre[0], o.path[-1][2] - centre[1]), o) for o in self.objects]
+        near = [(distance, o) for distance, o in near if distance <= NEARBY * max(w, h)]
+        return min(near, key=lambda pair: pair[0])[1] if near else None
+
+    def _overlapping(self, region: np.ndarray) -> _Object | None:
+        """The followed object whose last footprint overlaps ``region`` most."""
+        best, most = None, 0
+        for known in self.objects:
+            if known.footprint.shape == region.shape:
+                shared = cv2.countNonZero(cv2.bitwise_and(known.footprint, region))
+                if shared > most:
+                    best, most = known, shared
+        return best
+
+
+def _cut_by_edge(box: tuple[int, int, int, int], shape: tuple[int, ...]) -> bool:
+    """The box touches the picture's border: what is there comes in from outside it (someone entering)."""
+    x, y, w, h = box
+    return x <= 0 or y <= 0 or x + w >= shape[1] or y + h >= shape[0]
