@@ -243,6 +243,7 @@ class MotionScorer(Scorer):
         self._empty: np.ndarray | None = None  # the last sample with nothing in view
         self._plate: np.ndarray | None = None  # the scene as it looks most of the time (median over the video)
         self._present = False
+        self._ended = False  # the last regular sample ended a presence
         self._still_since: float = 0.0  # seconds since the adaptive model last saw motion
         self._last_time: float | None = None  # of the last regular (learning) sample
         self._next_times: list[float] = []  # of the images of the next ``score`` call (``expect_times``)
@@ -263,7 +264,7 @@ class MotionScorer(Scorer):
 
     @property
     def _watches_clutter(self) -> bool:
-        """Whether repeated motion in one place is clutter: not inside a region drawn around the action."""
+        """Whether repeated motion in one place is clutter, or swaying: not inside a region drawn around the action."""
         return not self.regions
 
     def _new_model(self):
@@ -290,7 +291,7 @@ class MotionScorer(Scorer):
             parse_regions(self.regions), parse_regions(self.excludes), frame_size, self.width, self.ball_only
         )
         self._empty, self._plate, self._present, self._still_since, self._last_time = None, None, False, 0.0, None
-        self._previous, self._camera_samples = None, [0, 0]
+        self._previous, self._camera_samples, self._ended = None, [0, 0], False
         self._sway, self._borders = SwayWatch(self.person_height), {}
         self._edges = None
         if self._watches_edges:
@@ -433,14 +434,19 @@ class MotionScorer(Scorer):
             background = self._model.getBackgroundImage() if camera is None else None
             own = self._clutter.outside(motion) if camera is None else motion
             moving_own = self._blob_area(own, image, background)  # what can keep a presence
-            travels = self._may_start(own, t, learn) if camera is None else own
+            travels = self._may_start(own, t, learn) if camera is None and self._watches_clutter else own
             starting = moving_own if travels is own else self._blob_area(travels, image, background)  # can start one
-            moving = self._blob_area(motion, image, background) if self._present else starting
+            if self._present:
+                moving = self._blob_area(motion, image, background)
+            else:  # between samples at the end of a visit, the visit's own motion places the end, as it did
+                moving = moving_own if not learn and self._ended else starting
             held = self._differs_from_empty(image) if self._present else None
             still = self._blob_area(held, image, self._empty, person=True) if held is not None else 0.0
             if learn:
                 near = self._moves_near(motion, held, still)
+                self._ended = self._present
                 self._follow_presence(image, starting, moving_own, still, near, gap)
+                self._ended &= not self._present
                 self._last_time = t
             at_edge = self._someone_at_edge(image, t, learn) if camera is None else False
             seen = max(moving, still, self.reference_area if at_edge else 0.0)

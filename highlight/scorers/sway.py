@@ -8,12 +8,11 @@ it was. A person travels: a walker covers about their own width every half secon
 near the camera or far from it.
 
 So motion is grouped into objects (pieces within ``REACH`` of each other), each followed
-from sample to sample (by overlap, or to a piece within ``NEARBY`` of its size: a
-walker sampled a second apart). A new object may start a presence at once when it
+from sample to sample (by overlap, or to the nearest piece as far as someone walks
+in the time between, ``NEARBY``). A new object may start a presence at once when it
 comes in through the frame's edge or has the shape of someone standing (the clutter
-map's ``is_upright``, for the whole object and its largest blob: players and people
-working out move in place; a bunch of round balloons is upright, if at all, in one
-part or as a loose whole). Any other starts one only once its centre has moved by
+map's ``is_upright``, its largest blob and most of it: players and people working
+out move in place; a bunch of round balloons is upright, if at all, in a small part). Any other starts one only once its centre has moved by
 ``TRAVEL`` of the extent it covered in the last ``SWAY_SECONDS``: a swing stays inside
 the extent it sweeps. The pipeline then scores the frames since the sample before
 (``Scorer.began_at``), so the visit starts where they came into view. Once someone is
@@ -32,7 +31,7 @@ from highlight.scorers.clutter import REACH, is_upright
 SWAY_SECONDS = 3.0  # long enough for a swing to come back (balloons, leaves: a second or two), short for a walk
 LINK_SECONDS = 1.5  # an object not seen for longer is gone (quiet stretches are sampled a keyframe apart)
 TRAVEL = 0.5  # of the extent it covered: a walker has walked their width by then; a swing stays inside
-NEARBY = 2.0  # of its size: where a walker can be a second later (they cover about their width a half second)
+NEARBY = 0.5  # of the width a second: how fast someone close to the camera crosses the picture
 GROWN = 3.0  # an object this many times larger or smaller than at its last sample is another one
 
 
@@ -79,7 +78,7 @@ class SwayWatch:
             if cv2.countNonZero(piece) < smallest:
                 allowed = cv2.bitwise_or(allowed, piece)
                 continue
-            known = self._overlapping(region) or self._nearby(piece)
+            known = self._overlapping(region) or self._nearby(piece, t)
             if known is not None:
                 known_by_id[id(known)] = known
             pieces.setdefault(id(known) if known is not None else -k, []).append((region, piece))
@@ -106,7 +105,7 @@ class SwayWatch:
             self.objects.remove(known)
             known = None
         if known is None:  # someone coming in through the frame's edge, or standing, may start at once
-            entering = self._standing(piece, box) or _cut_by_edge(box, piece.shape)
+            entering = self._standing(piece) or _cut_by_edge(box, piece.shape)
             self.objects.append(_Object(region, t, t, [(t, *centre, *box)], area, may_start=entering))
             return entering
         known.area = area
@@ -119,18 +118,18 @@ class SwayWatch:
         known.footprint, known.seen = region, t
         return travelled
 
-    def _standing(self, piece: np.ndarray, box: tuple[int, int, int, int]) -> bool:
-        """Shaped like someone standing (``clutter.is_upright``): the whole object, and its largest blob.
+    def _standing(self, piece: np.ndarray) -> bool:
+        """Shaped like someone standing: its largest blob upright (``clutter.is_upright``) and most of it.
 
-        A body is one upright blob with perhaps an arm or a head beside it; a bunch of
-        balloons or a plant is upright, if at all, as a whole of round pieces or in one
-        of its parts.
+        A body is one upright blob, perhaps with an arm or a shadow beside it; a bunch of
+        balloons or a plant is a cluster of round pieces, any upright one a small part.
         """
         contours, _ = cv2.findContours(piece, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        largest = cv2.boundingRect(max(contours, key=cv2.contourArea))
-        return is_upright(box, piece.shape[0], self.person_height) and is_upright(
-            largest, piece.shape[0], self.person_height
-        )
+        largest = max(contours, key=cv2.contourArea)
+        body = np.zeros_like(piece)
+        cv2.drawContours(body, [largest], -1, 255, thickness=-1)
+        most = 2 * cv2.countNonZero(cv2.bitwise_and(body, piece)) >= cv2.countNonZero(piece)
+        return most and is_upright(cv2.boundingRect(largest), piece.shape[0], self.person_height)
 
     @staticmethod
     def _travelled(path: list[tuple[float, ...]]) -> bool:
@@ -148,15 +147,17 @@ class SwayWatch:
         _, x, y = path[-1][:3]
         return max(np.hypot(p[1] - x, p[2] - y) for p in path) >= TRAVEL * extent
 
-    def _nearby(self, piece: np.ndarray) -> _Object | None:
-        """The followed object whose last centre is within ``NEARBY`` of the piece's size: it walked on.
+    def _nearby(self, piece: np.ndarray, t: float) -> _Object | None:
+        """The followed object whose last centre is as near as someone can walk since (``NEARBY``): the nearest.
 
-        A walker sampled a keyframe (a second) apart has left their last footprint.
+        Samples can be a keyframe (a second) apart: a walker near the camera has left
+        their last footprint far behind by then.
         """
         x, y, w, h = cv2.boundingRect(piece)
         centre = (x + w / 2, y + h / 2)
+        reach = NEARBY * piece.shape[1]
         near = [(np.hypot(o.path[-1][1] - centre[0], o.path[-1][2] - centre[1]), o) for o in self.objects]
-        near = [(distance, o) for distance, o in near if distance <= NEARBY * max(w, h)]
+        near = [(distance, o) for distance, o in near if distance <= reach * max(t - o.seen, 0.5)]
         return min(near, key=lambda pair: pair[0])[1] if near else None
 
     def _overlapping(self, region: np.ndarray) -> _Object | None:
