@@ -8,6 +8,9 @@ another place), by kind of label:
 * presence clips (when someone is in view): the tIoU of each labelled interval with
   the best highlight, and false highlights (ones that overlap no labelled interval).
   Run with default settings and no padding (``--margin 0``): the edges are compared.
+  Where the labels are finer than the default interval settings (visits closer than
+  the 2 s merge gap, or shorter than the 1 s minimum: ``cctv_shop_door.mp4``), a second
+  row cuts the same analysis at ``FINE`` (``--merge-gap 0.5 --min-duration 0.5``).
   ``office_cdnet.mp4`` is added with its visit read by eye from the frames (not in
   dev.json): the visitor stands still reading for seconds at a time.
 * shot clips (basketball shots): run with ``--region`` around the hoop and
@@ -63,6 +66,7 @@ DVR_SCAN_MISSING = (
 SHOTS_BY_EYE = REPO / "tests" / "labels" / "shots_by_eye.json"  # shots read by eye, and each court clip's hoop region
 # Read by eye from contact sheets of the frames: first and last frame with the visitor visible.
 EYE_PRESENCE = {"office_cdnet.mp4": [[23.3, 81.6]]}
+FINE = {"merge_gap": 0.5, "min_duration": 0.5}  # interval settings as fine as labels a second apart
 
 Span = tuple[float, float]
 
@@ -77,13 +81,31 @@ class Result:
     peaks: list[float] | None = None  # each highlight's highest score, where the tool says
 
 
-def our_highlights(video: Path, settings: RunSettings) -> Result:
+def our_highlights(video: Path, settings: RunSettings, recut: dict | None = None) -> tuple[Result, Result | None]:
+    """The highlights with ``settings``, and (``recut``: interval settings changed) from the same analysis."""
     started = time.perf_counter()
     info = probe(video)
     with VideoSource(video, info) as source:
         analysis = analyse(source, make_scorer(settings), settings)
-    found = find_intervals(analysis.times, analysis.scores, settings.intervals, info.duration)
-    return Result([(i.start, i.end) for i in found], time.perf_counter() - started, peaks=[i.peak_time for i in found])
+    seconds = time.perf_counter() - started
+
+    def cut(intervals) -> Result:
+        found = find_intervals(analysis.times, analysis.scores, intervals, info.duration)
+        return Result([(i.start, i.end) for i in found], seconds, peaks=[i.peak_time for i in found])
+
+    return cut(settings.intervals), (cut(settings.with_changes(recut).intervals) if recut else None)
+
+
+def finer_than(labelled: list[list[float]], settings: RunSettings) -> bool:
+    """Labels with visits closer together than the merge gap, or shorter than the minimum duration.
+
+    No detector reproduces those at those settings: such a clip gets a row at ``FINE``.
+    """
+    spans = sorted(labelled)
+    gaps = [b[0] - a[1] for a, b in zip(spans, spans[1:])]
+    return any(g < settings.intervals.merge_gap for g in gaps) or any(
+        end - start < settings.intervals.min_duration for start, end in spans
+    )
 
 
 def dvr_scan_command(given: str | None = None) -> Path | None:
@@ -197,22 +219,28 @@ def main() -> None:
     readings += [(name, "by eye", intervals) for name, intervals in EYE_PRESENCE.items()]
     readings = [] if args.only == "shots" else readings
     for name in dict.fromkeys(name for name, _, _ in readings):
-        ours = our_highlights(videos / name, presence_settings)
+        own = [reading for reading in readings if reading[0] == name]
+        fine = any(finer_than(intervals, presence_settings) for _, _, intervals in own)
+        ours, ours_fine = our_highlights(videos / name, presence_settings, FINE if fine else None)
         theirs = Result([], 0.0, "not run") if args.no_dvr_scan else dvr_scan(executable, videos / name, args.timeout)
-        for _, source, intervals in (reading for reading in readings if reading[0] == name):
-            rows.append(
-                (
-                    f"{name} ({source})",
-                    "presence, default, margin 0",
-                    presence_row(intervals, ours),
-                    presence_row(intervals, theirs),
-                    f"{ours.seconds:.1f} / {theirs.seconds:.1f}",
+        variants = [("default", ours)]
+        if ours_fine is not None:
+            variants.append((" ".join(f"--{key.replace('_', '-')} {value}" for key, value in FINE.items()), ours_fine))
+        for _, source, intervals in own:
+            for how, found in variants:
+                rows.append(
+                    (
+                        f"{name} ({source})",
+                        f"presence, {how}, margin 0",
+                        presence_row(intervals, found),
+                        presence_row(intervals, theirs),
+                        f"{found.seconds:.1f} / {theirs.seconds:.1f}",
+                    )
                 )
-            )
     for name, label in shot_labels(labels).items() if args.only != "presence" else ():
         hoop = label["region"]
         shot_settings = RunSettings(clips=False, regions=(hoop,)).with_changes(with_preset("shots", {}))
-        ours = our_highlights(videos / name, shot_settings)
+        ours, _ = our_highlights(videos / name, shot_settings)
         for region in (None, hoop):
             theirs = (
                 Result([], 0.0, "not run")
