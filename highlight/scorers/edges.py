@@ -53,7 +53,8 @@ def unroll_border(grey: np.ndarray, size: tuple[int, int], band: int) -> np.ndar
     side = max(1, height - 2 * band)
 
     def shrink(part: np.ndarray, w: int, h: int) -> np.ndarray:
-        return cv2.resize(np.ascontiguousarray(part), (w, h), interpolation=cv2.INTER_AREA)
+        part = part if part.strides[-1] == part.itemsize else np.ascontiguousarray(part)  # a turned frame's view
+        return cv2.resize(part, (w, h), interpolation=cv2.INTER_AREA)
 
     top = shrink(grey[:deep_y], width, band)
     right = shrink(grey[deep_y : full_h - deep_y, full_w - deep_x :], band, side).T[::-1]
