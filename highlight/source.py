@@ -329,18 +329,18 @@ class Frame:
                 self._cache[key] = _upright_and_contiguous(array, self._rotation)
             return self._cache[key]
 
-    def luma(self) -> np.ndarray:
+    def luma(self) -> np.ndarray | None:
         """The brightness plane at full resolution, upright: a view on the decoded frame, not a copy.
 
         For looking at a small part of the picture in full detail (the border band, see
         ``highlight.scorers.edges``): converting the whole frame at that detail costs
         three times the small picture the detectors look at. 8-bit YUV frames (what
-        cameras write) have the plane already; other formats are converted to ``gray``.
-        Slice what you need and copy it (``np.ascontiguousarray``): rows are padded and
-        a turned frame is a strided view.
+        cameras write) have the plane; other formats (10-bit, RGB) None: convert with
+        ``image``. Slice what you need and copy it (``np.ascontiguousarray``): rows are
+        padded and a turned frame is a strided view.
         """
         if self._frame.format.name not in _LUMA_FIRST:
-            return self.image(fmt="gray")
+            return None
         plane = self._frame.planes[0]
         rows = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, : plane.width]
         return np.rot90(rows, k=self._rotation // 90) if self._rotation else rows

@@ -140,3 +140,16 @@ def test_a_misread_picture_would_fail_the_content_check(videos):
     misread = padded.reshape(-1)[: HEIGHT * 648].reshape(HEIGHT, 216, 3).astype(int)
     reference = _ffmpeg_first_frame(path, 216, HEIGHT).astype(int)
     assert np.abs(misread - reference).mean() > 20.0
+
+
+@pytest.mark.parametrize("degrees", [0, 90, 180, 270])
+@pytest.mark.parametrize("width", [216, 1366, 217])
+def test_luma_is_the_upright_brightness_at_full_size(videos, width, degrees):
+    """The border watch cuts its band from ``luma``: the same picture as FFmpeg's, upright, every pixel."""
+    path = videos[width, degrees]
+    frame, _ = next(VideoSource(path).sample([None]))
+    luma = frame.luma()
+    upright_h, upright_w = frame.image().shape[:2]
+    assert luma is not None and luma.shape == (upright_h, upright_w)
+    reference = np.asarray(Image.fromarray(_ffmpeg_first_frame(path, upright_w, upright_h)).convert("L"), float)
+    assert np.corrcoef(luma.astype(float).ravel(), reference.ravel())[0, 1] > 0.99

@@ -27,12 +27,11 @@ import cv2
 import numpy as np
 
 from highlight.scorers.clutter import CLUTTER_SHARE, moved_between
+from highlight.scorers.sway import LINK_SECONDS, SWAY_SECONDS
 
 BAND = 0.06  # the border band, as a fraction of the picture's height: a sliver of someone
 DETAIL = 4  # the band is looked at this many times the detector's working width (up to the full frame)
 TRAVEL = 0.03  # a person walks this fraction of the width along the edge within SWAY_SECONDS; a swing does not
-SWAY_SECONDS = 3.0  # a track that has not travelled by then swings in place
-LINK_SECONDS = 1.5  # a track not seen for longer has left (samples can be a keyframe, a second, apart)
 LINK = 0.15  # of the width a second: as far from a track's last place as a walker gets, a blob continues it
 SMALLEST = 0.25  # of the detector's ``min_blob``: at the edge a foot is all there may be
 LONGEST = 0.25  # of the picture's shorter side: a blob longer than this along the edge is light or the camera

@@ -36,6 +36,13 @@ No training: the empty scene is learned from the recording itself.
   moves again and again is the action (a ball through the net, shot after shot: a
   quarter to half of a practice's seconds); ``--exclude`` is how to ignore a swaying
   thing there.
+* Swaying things cannot start a presence (``highlight.scorers.sway``): new motion must
+  come in through the frame's edge, stand like a person, or travel; balloons or a plant
+  that start to sway partway through swing in place. A start that is sure only a
+  sample or two late is placed where they came into view (``began_at``).
+* People partly in view at the frame's edges (``highlight.scorers.edges``): the border
+  band in 4 times the detail, cut from the full frame; what is cut by the edge and
+  travels along it counts as someone (``reference_area``), feet along the top too.
 * A moving camera (``highlight.scorers.camera``): where most of the picture moves
   together, only what moves against it counts, and the manifest's detector entry
   says so in one line (``camera``).
@@ -390,7 +397,12 @@ class MotionScorer(Scorer):
 
     def _border(self, frame: Frame) -> np.ndarray | None:
         """The frame's border band in detail (``highlight.scorers.edges``), where edges are watched."""
-        return self._edges.strip(frame.luma()) if self._edges is not None else None
+        if self._edges is None:
+            return None
+        grey = frame.luma()
+        if grey is None:  # no brightness plane to cut from: the whole frame at the band's detail
+            grey = frame.image(width=self._edges.width, height=self._edges.height, fmt="gray")
+        return self._edges.strip(grey)
 
     def image_for(self, frame: Frame) -> np.ndarray:
         small = self._small_grey(frame)
@@ -403,7 +415,7 @@ class MotionScorer(Scorer):
         return image
 
     def _normalise(self, grey: np.ndarray, mean: float | None = None) -> np.ndarray:
-        """Brightness scaled to the plate's (``mean``: the small image's, for its detail)."""
+        """Brightness scaled to the plate's (``mean``: the small image's, for its border strip)."""
         mean = float(grey.mean()) if mean is None else mean
         if mean > 1.0:
             grey = cv2.convertScaleAbs(grey, alpha=self._brightness / mean)
