@@ -123,13 +123,13 @@ def balloons(sway_from: float, seed: int = 9):
 
 
 def walker(start: float, end: float):
-    """Someone walking in from the left edge and across the picture, at the bottom."""
+    """Someone walking in from the right edge, across the bottom of the picture (away from the balloons)."""
 
     def draw(frame: np.ndarray, t: float) -> bool:
         if not start <= t < end:
             return False
         height, width = int(0.4 * HEIGHT), int(0.12 * HEIGHT)
-        x = int(-width + (t - start) / (end - start) * (WIDTH + width))
+        x = int(WIDTH - (t - start) / (end - start) * 0.7 * WIDTH)
         frame[HEIGHT - 10 - height : HEIGHT - 10, max(x, 0) : max(x + width, 0)] = (170, 40, 50)
         return x + width > 0 and x < WIDTH
 

@@ -30,7 +30,7 @@ from highlight.scorers.clutter import REACH, is_upright
 
 SWAY_SECONDS = 3.0  # long enough for a swing to come back (balloons, leaves: a second or two), short for a walk
 LINK_SECONDS = 1.5  # an object not seen for longer is gone (quiet stretches are sampled a keyframe apart)
-TRAVEL = 0.5  # of the extent it covered: a walker has walked their width by then; a swing stays inside
+TRAVEL = 0.3  # of the extent it covered: a walker gets there in a stride or two; a swing stays near its middle
 NEARBY = 0.5  # of the width a second: how fast someone close to the camera crosses the picture
 GROWN = 3.0  # an object this many times larger or smaller than at its last sample is another one
 
@@ -135,9 +135,9 @@ class SwayWatch:
     def _travelled(path: list[tuple[float, ...]]) -> bool:
         """The last centre is ``TRAVEL`` of the object's extent (all it covered in the path) from an earlier one.
 
-        A swing stays inside the extent it sweeps; a walk makes the extent as long as the
-        way walked, plus the walker: half of it is their own width once they have
-        walked it.
+        A swing's centre stays near the middle of the extent it sweeps; a walk makes the
+        extent as long as the way walked plus the walker, and the centre goes from one
+        end of it to the other: a third of it once they have walked half their width.
         """
         left = min(p[3] for p in path)
         top = min(p[4] for p in path)
