@@ -584,6 +584,7 @@ def process_video(
         plugins = load_plugins(settings.plugins)
         with VideoSource(path, info) as source:
             analysis = analyse(source, scorer, settings, plugins, out_dir, progress)
+        fingerprint.check_unchanged(path, "while it was analysed")  # before a second look (the hoop search)
         manifest.plugins = analysis.plugin_results
         manifest.detector = scorer.describe()  # with what the pass found out (a moving camera)
         if manifest.detector.get("camera"):

@@ -33,7 +33,7 @@ from highlight.export.timelines import exact_frame_rate, to_frame
 from tests.conftest import REPO
 
 BPY_PYTHON = REPO / ".venv-bpy" / "bin" / "python"
-CLIP = "cctv_shop_door.mp4"  # 29.97 fps with sound; two highlights, one inside the recording
+CLIP = "cctv_shop_door.mp4"  # 29.97 fps with sound; more than one highlight
 
 
 @pytest.fixture(scope="module")
@@ -66,22 +66,21 @@ def scenario(shared, tmp_path_factory):
 
 
 def _reviewed_run(recording: Path, out: Path) -> None:
-    """`highlight run` on the recording, reviewed: #1 kept with its edges dragged in, #2 rejected, a moment added."""
+    """`highlight run` on the recording, reviewed: #1 kept with its edges dragged in, the others rejected, a moment
+    added between #1 and #2."""
     from highlight.review.server import Review
 
     result = CliRunner().invoke(app, ["run", str(recording), "--out", str(out), "--no-clips", "--no-report", "-q"])
     assert result.exit_code == 0, result.output
     (key,) = Review(out).recordings
-    first, second, *_ = manifests.load(out / key).intervals
-    assert first.end + 6.0 < second.start, "room for an added moment between the two"
+    first, second, *later = manifests.load(out / key).intervals
+    assert second.start - first.end > 3.0, "room for an added moment between the two"
+    rejected = {str(i.index): {"start": i.start, "end": i.end, "status": "reject"} for i in (second, *later)}
     Review(out).save(
         key,
         {
-            "highlights": {
-                "1": {"start": first.start + 1.0, "end": first.end - 2.0, "status": "keep"},
-                "2": {"start": second.start, "end": second.end, "status": "reject"},
-            },
-            "added": [{"start": first.end + 2.0, "end": first.end + 5.0}],
+            "highlights": {"1": {"start": first.start + 1.0, "end": first.end - 2.0, "status": "keep"}, **rejected},
+            "added": [{"start": first.end + 0.5, "end": first.end + 2.5}],
         },
     )
 
@@ -153,7 +152,7 @@ def test_a_reviewed_recording_is_laid_out_as_export_takes_it(scenario, tmp_path)
     manifest = manifests.load(folder)
     detected = list(manifest.intervals)
     manifest.intervals = reviewed_intervals(folder, manifest, review_of(folder, manifest))
-    assert [i.index for i in manifest.intervals] == [1, len(detected) + 1], "#1 kept, #2 rejected, one added"
+    assert [i.index for i in manifest.intervals] == [1, len(detected) + 1], "#1 kept, the others rejected, one added"
     assert (manifest.intervals[0].start, manifest.intervals[0].end) == (detected[0].start + 1.0, detected[0].end - 2.0)
     assert report["reviewed"]["result"] == ["FINISHED"]
     _check_layout(report["reviewed"], manifest, lambda first, before: 101 + first, movie_channel=3)

@@ -133,44 +133,43 @@ def test_a_mark_applies_only_to_the_highlight_it_was_made_on(out):
 
 
 def test_the_labels_keep_every_mark_after_a_cut_changed_its_highlight(shared, tmp_path):
-    """Review, cut with a longer tail: #1's mark no longer applies (outputs, page) but stays a training label."""
+    """Review, cut with a longer lead-in: #2's mark no longer applies (outputs, page) but stays a training label."""
     from highlight.review.server import Review
 
     out, key = tmp_path / "out", "cctv_shop_door"
     video = shared / "data" / "videos" / f"{key}.mp4"
     result = CliRunner().invoke(app, ["run", str(video), "--out", str(out), "--no-clips", "--no-report", "-q"])
     assert result.exit_code == 0, result.output
-    first, second = manifests.load(out / key).intervals  # a shop door: someone comes in, later someone leaves
-    kept = (first.start + 1.0, first.end - 2.0)
+    first, second, *_ = manifests.load(out / key).intervals  # a shop door: #1 starts with the recording
+    assert first.start == 0.0 and second.start - first.end > 3.0, "#1 at the start, room after it"
+    kept = (second.start + 0.5, second.end - 0.5)
     Review(out).save(
         key,
         {
             "highlights": {
-                "1": {"start": kept[0], "end": kept[1], "status": "keep"},
-                "2": {"start": second.start, "end": second.end, "status": "reject"},
+                "1": {"start": first.start, "end": first.end, "status": "reject"},
+                "2": {"start": kept[0], "end": kept[1], "status": "keep"},
             }
         },
     )
-    result = CliRunner().invoke(app, ["cut", str(out / key), "--pad-after", "3s", "-q"])
+    result = CliRunner().invoke(app, ["cut", str(out / key), "--pad-before", "2s", "--merge-gap", "1s", "-q"])
     assert result.exit_code == 0, result.output
     cut = manifests.load(out / key).intervals
-    assert cut[0].end > first.end and (cut[1].start, cut[1].end) == (second.start, second.end), "only #1 changed"
-    assert _timeline_spans(out / key) == [pytest.approx((i.start, i.end), abs=0.04) for i in cut], "#1 unreviewed"
+    assert (cut[0].start, cut[0].end) == (first.start, first.end) and cut[1].start < second.start, "only #2 changed"
+    assert _timeline_spans(out / key) == [pytest.approx((i.start, i.end), abs=0.04) for i in cut], "#2 unreviewed"
 
-    again = Review(out)  # the page shows #1 unmarked, #2 still rejected; the user adds a moment
-    assert list(again.marks[key].highlights) == [2]
+    again = Review(out)  # the page shows #2 unmarked, #1 still rejected; the user adds a moment
+    assert list(again.marks[key].highlights) == [1]
+    added = {"start": first.end + 0.2, "end": first.end + 1.2}
     again.save(
-        key, {"highlights": {"2": {"start": second.start, "end": second.end, "status": "reject"}}, "added": [ADDED]}
+        key, {"highlights": {"1": {"start": first.start, "end": first.end, "status": "reject"}}, "added": [added]}
     )
     rows = [(r.start, r.end, r.label) for r in read_labels(out / LABELS_FILE)]
     highlights = [(start, end) for start, end, label in rows if label == "highlight"]
-    assert highlights == [pytest.approx(kept, abs=0.002), pytest.approx((ADDED["start"], ADDED["end"]))], rows
-    assert any(s <= second.start and e >= second.end and label == "background" for s, e, label in rows), rows
+    assert highlights == [pytest.approx((added["start"], added["end"])), pytest.approx(kept, abs=0.002)], rows
+    assert any(s <= first.start and e >= first.end and label == "background" for s, e, label in rows), rows
     saved = json.loads((out / MARKS_FILE).read_text())["recordings"][key]
     assert [(m["start"], m["end"], m["status"]) for m in saved["earlier"]] == [(*kept, "keep")]
-
-
-ADDED = {"start": 40.0, "end": 42.0}  # cctv_shop_door: a moment between its two highlights
 
 
 # --- refused requests ----------------------------------------------------------------------------

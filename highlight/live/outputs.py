@@ -78,6 +78,17 @@ class LivePart:
             self.scores.extend(scores)
             self.refined.extend(refined)
 
+    def hand_over(self, after: float) -> tuple[list[float], list[float], list[bool]]:
+        """Take out the samples later than ``after`` (times, scores, refined): the next part's first ones."""
+        with self._lock:
+            staying = [t <= after for t in self.times]
+            columns = (self.times, self.scores, self.refined)
+            later = tuple([v for v, stays in zip(column, staying) if not stays] for column in columns)
+            self.times, self.scores, self.refined = (
+                [v for v, stays in zip(column, staying) if stays] for column in columns
+            )
+        return later
+
     def record_clip(
         self, index: int, interval: Interval, clip: str | None, edges: ClipEdges | None, latency: float | None
     ) -> None:

@@ -121,6 +121,7 @@ class LiveSession:
         self.part: LivePart | None = None
         self.writer: ClipWriter | None = None
         self.latest_score = 0.0
+        self.look_back = 0.0  # the scorer's (``Scorer.look_back``)
         self._plugin_results: dict = {}
         self._plugin_results_at = -float("inf")
         self._saved_at = time.monotonic()
@@ -133,6 +134,7 @@ class LiveSession:
     def _run(self) -> LivePart:
         options = self.options
         scorer = make_scorer(self.settings)
+        self.look_back = scorer.look_back
         timer = threading.Timer(options.duration, self.stop.set) if options.duration else None
         if timer:  # from now: waiting for a stream that never comes counts too
             timer.daemon = True
@@ -211,15 +213,32 @@ class LiveSession:
         self.source.ring.keep_from(min(needed))
 
     def _roll_over_if_due(self) -> None:
-        """A new output folder each ``roll_over`` seconds, between highlights."""
+        """A new output folder each ``roll_over`` seconds, between highlights.
+
+        The parts meet at a regular sample ``look_back`` behind the stream, and the old
+        part hands its later samples to the new one: a visit confirmed a few samples
+        late (someone walking in along the frame's edge) is scored back to where it
+        began, and that is then inside the new part, whose start is the meeting point.
+        """
         if self.now - self.part.start < self.options.roll_over or self.intervals.earliest_needed() is not None:
             return
+        boundary = self._part_boundary()
+        if boundary - self.part.start < self.options.roll_over:
+            return
+        later = self.part.hand_over(after=boundary)
         self._note_stats(self.part)
         self.part.close()  # complete once a clip still being written is on disk
         self.part = LivePart(
-            self.options.out, self.source.info, self.settings, self.part.manifest.detector, start=self.now
+            self.options.out, self.source.info, self.settings, self.part.manifest.detector, start=boundary
         )
+        self.part.add_scores(*later)
         log.info("live: new part %s", self.part.folder)
+
+    def _part_boundary(self) -> float:
+        """The latest regular sample of this part earlier than ``look_back`` behind the stream (else its start)."""
+        reach = self.now - self.look_back
+        regular = [t for t, refined in zip(self.part.times, self.part.refined) if not refined and t < reach]
+        return max(regular, default=self.part.start)
 
     def live_plugin_results(self) -> dict:
         """The plugins' results so far (``Plugin.live_results``), refreshed every few seconds.

@@ -47,6 +47,10 @@ class Scorer(ABC):
     # weighted median still sees the stretch densely, where a noisy score wavers around
     # the threshold (halving, 5 frames a second, followed one frame's noise there).
     refine_every: ClassVar[int] = 1
+    # The furthest ``began_at`` reaches behind the latest regular sample, in seconds: a
+    # live session cuts its parts at least this far behind the stream, so a start that
+    # is confirmed late still lands in one part.
+    look_back: ClassVar[float] = 0.0
     batch_size: int = 1
 
     def __init__(

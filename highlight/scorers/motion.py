@@ -75,7 +75,7 @@ from highlight.scorers.camera import camera_motion, moves_against_camera
 from highlight.scorers.clutter import REACH, ClutterMap
 from highlight.scorers.edges import DETAIL, EdgeWatch
 from highlight.scorers.light import relit
-from highlight.scorers.sway import SwayWatch
+from highlight.scorers.sway import LINK_SECONDS, SWAY_SECONDS, SwayWatch
 from highlight.source import Frame, VideoSource, fit_size
 
 CAMERA_MOTION_AREA = 0.05  # share of the picture that must change between two samples for a moving camera
@@ -140,6 +140,9 @@ class MotionScorer(Scorer):
     name = "motion"
     description = "Someone (something) in view of a fixed camera; no training, learns the empty scene"
     supports_regions = True
+    # An edge track starts within SWAY_SECONDS of its birth; a swaying object that
+    # travels, from its previous sighting (at most LINK_SECONDS before).
+    look_back = max(SWAY_SECONDS, LINK_SECONDS)
     options = (
         Option("width", "integer", 160, "Width the frames (or the region) are analysed at.", unit="px", minimum=16),
         Option(
