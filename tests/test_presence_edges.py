@@ -2,8 +2,8 @@
 
 Generated recordings with planted ground truth: a passer-by of whom only the feet show
 along the top edge, someone half out of the picture at the right edge, a bunch of
-balloons that starts to sway partway through (alone, then with someone walking in), each
-under camera noise; and the real shop-door clip against its labels in dev.json.
+balloons that starts to sway partway through (alone, then with someone walking in), someone
+walking right past swaying balloons and out, each under camera noise; and the real shop-door clip against its labels in dev.json.
 """
 
 from __future__ import annotations
@@ -136,6 +136,20 @@ def walker(start: float, end: float):
     return draw
 
 
+def walker_past_the_balloons(start: float, end: float):
+    """Someone walking from the right edge out through the left one, right past the balloons (in front of them)."""
+
+    def draw(frame: np.ndarray, t: float) -> bool:
+        if not start <= t < end:
+            return False
+        height, width = int(0.4 * HEIGHT), int(0.12 * HEIGHT)
+        x = int(WIDTH - (t - start) / (end - start) * 1.1 * WIDTH)
+        frame[int(0.2 * HEIGHT) : int(0.2 * HEIGHT) + height, max(x, 0) : max(x + width, 0)] = (170, 40, 50)
+        return x + width > 0 and x < WIDTH
+
+    return draw
+
+
 def both(*draws):
     return lambda frame, t: any([draw(frame, t) for draw in draws])
 
@@ -168,6 +182,19 @@ def test_the_visit_after_the_sway_starts_at_the_person(tmp_path):
     found = highlights(path)
     assert len(found) == 1, (found, truth)
     assert abs(found[0][0] - truth[0][0]) <= 0.3 and temporal_iou(found[0], truth[0]) >= 0.8, (found, truth)
+
+
+@pytest.mark.parametrize("sway_from", [0.0, 4.0], ids=["swaying-all-along", "swaying-since-5-s-before"])
+def test_a_visit_past_swaying_balloons_ends_when_the_walker_leaves(tmp_path, sway_from):
+    """Balloons that were swaying before someone came in do not hold their visit after they go.
+
+    Before, the balloons differed from the empty scene and moved where the walker had been: the visit lasted to
+    the end of the recording. (Balloons that began to sway only a few seconds before the visit are not clutter
+    yet, and still hold it.)"""
+    path = tmp_path / "walker_past_balloons.mp4"
+    truth = record(path, 16.0, both(balloons(sway_from=sway_from), walker_past_the_balloons(9.0, 14.0)), 2.5)
+    found = highlights(path)
+    assert len(found) == 1 and temporal_iou(found[0], truth[0]) >= 0.9, (found, truth)
 
 
 def test_shop_door_edges_and_balloons(shared, dev_labels):

@@ -12,6 +12,12 @@ working out) move there as often as leaves do, but what moves is shaped like a p
 standing: at least ``person_height`` of the picture tall and taller than wide. Such
 blobs are not learned as clutter; a flag, a plant or a screen is as wide as it is
 tall or wider, or in pieces.
+
+Clutter cannot hold a presence either, where it was seen moving with nobody in view
+in the seconds before the visit began (``moved_before``): balloons or leaves swaying
+where a walker passed differ from the empty scene long after the walker has gone.
+Someone working out in one place for most of the recording makes that place clutter
+too, but it does not move while nobody is there.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ CLUTTER_SHARE = 0.4  # moving this share of the time or more, in the same place:
 NOISE_SIGMAS = 5.0  # what differs by this many of the noise's standard deviations moved (MOG2's default too)
 REACH = 7  # pixels (of the analysed picture) around a busy one that clutter may swing into
 UPRIGHT = 1.5  # someone standing is at least this many times taller than wide (blurred, in action: 1.5-4)
+SWEPT_SECONDS = 10.0  # clutter sweeps its whole swing within this (swings of 1-3 s, sampled a second apart)
 
 
 class ClutterMap:
@@ -31,6 +38,7 @@ class ClutterMap:
         self.share = np.zeros(shape[:2], np.float32)
         self.memory = memory
         self.person_height = person_height
+        self._idle = np.full(self.share.shape, -np.inf, np.float32)  # when clutter last moved with nobody in view
 
     def seed(self, pairs: list[tuple[np.ndarray, np.ndarray]]) -> None:
         """Start from how often each pixel moved between the two frames of each pair."""
@@ -55,6 +63,24 @@ class ClutterMap:
         """255 where the clutter is, and the margin leaves swing into."""
         busy = (self.share >= CLUTTER_SHARE).astype(np.uint8) * 255
         return cv2.dilate(busy, np.ones((REACH, REACH), np.uint8))
+
+    def note_idle(self, motion: np.ndarray, t: float) -> None:
+        """This regular sample's motion (255 = moving), taken with nobody in view: where clutter moved then."""
+        if motion.shape == self.share.shape:
+            self._idle[cv2.bitwise_and(motion, self.mask()) > 0] = t
+
+    def moved_before(self, start: float) -> np.ndarray | None:
+        """Where clutter moved with nobody in view in the ``SWEPT_SECONDS`` before ``start`` (255), or None.
+
+        Taken as a visit begins: where things were swaying before the visitor came. Each
+        place is filled to its convex hull: a plain balloon shifted by a few pixels moves
+        at its rim only, and its middle, shifted too, differs from the empty scene as much.
+        """
+        moved = ((self._idle >= start - SWEPT_SECONDS) & (self._idle < start)).astype(np.uint8) * 255
+        if not moved.any():
+            return None
+        outlines, _ = cv2.findContours(moved, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        return cv2.drawContours(moved, [cv2.convexHull(outline) for outline in outlines], -1, 255, thickness=-1)
 
     def _not_people(self, moved: np.ndarray) -> np.ndarray:
         """``moved`` (1 = moved) without the blobs shaped like a standing person."""

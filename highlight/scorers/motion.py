@@ -28,7 +28,9 @@ No training: the empty scene is learned from the recording itself.
   with nobody in view (normalised brightness, a model that follows it) does not; and
   after ``hold`` seconds with nothing moving where they are (motion elsewhere, noise,
   leaves, a clock, does not count), what is left (a moved chair) becomes part of the
-  scene.
+  scene. Clutter seen moving with nobody in view in the seconds before the entry
+  (``ClutterMap.moved_before``) does not hold a presence: balloons swaying where a
+  walker passed and left.
 * Clutter cannot start a presence (``highlight.scorers.clutter``): what moves in the
   same place whenever one looks (leaves, a flag, an escalator, a TV), measured over
   the whole recording before the pass and followed during it. Not inside a
@@ -253,6 +255,7 @@ class MotionScorer(Scorer):
         self._empty: np.ndarray | None = None  # the last sample with nothing in view
         self._plate: np.ndarray | None = None  # the scene as it looks most of the time (median over the video)
         self._present = False
+        self._clutter_before: np.ndarray | None = None  # where clutter moved in the seconds before this presence
         self._ended = False  # the last regular sample ended a presence
         self._still_since: float = 0.0  # seconds since the adaptive model last saw motion
         self._last_time: float | None = None  # of the last regular (learning) sample
@@ -301,6 +304,7 @@ class MotionScorer(Scorer):
             parse_regions(self.regions), parse_regions(self.excludes), frame_size, self.width, self.ball_only
         )
         self._empty, self._plate, self._present, self._still_since, self._last_time = None, None, False, 0.0, None
+        self._clutter_before = None
         self._previous, self._camera_samples, self._ended = None, [0, 0], False
         self._sway, self._borders = SwayWatch(self.person_height), {}
         self._edges = None
@@ -451,22 +455,38 @@ class MotionScorer(Scorer):
             moving_own = self._blob_area(own, image, background)  # what can keep a presence
             travels = self._may_start(own, t, learn) if camera is None and self._watches_clutter else own
             starting = moving_own if travels is own else self._blob_area(travels, image, background)  # can start one
-            if self._present:
+            if self._present:  # clutter that was moving before the visit does not hold it
+                motion, own = self._visitors_own(motion), self._visitors_own(own)
+                moving_own = self._blob_area(own, image, background)
                 moving = self._blob_area(motion, image, background)
             else:  # between samples at the end of a visit, the visit's own motion places the end, as it did
                 moving = moving_own if not learn and self._ended else starting
-            held = self._differs_from_empty(image) if self._present else None
+            held = self._visitors_own(self._differs_from_empty(image)) if self._present else None
             still = self._blob_area(held, image, self._empty, person=True) if held is not None else 0.0
+            if learn and not self._present and self._watches_clutter:
+                self._clutter.note_idle(cv2.morphologyEx(motion, cv2.MORPH_OPEN, self._kernel), t)
             if learn:
                 near = self._moves_near(motion, held, still)
                 self._ended = self._present
                 self._follow_presence(image, starting, moving_own, still, near, gap)
+                if self._present and not self._ended:
+                    self._clutter_before = self._clutter.moved_before(t)
                 self._ended &= not self._present
                 self._last_time = t
             at_edge = self._someone_at_edge(image, t, learn) if camera is None else False
             seen = max(moving, still, self.reference_area if at_edge else 0.0)
             scores[k] = 1.0 - math.exp(-seen / self.reference_area)
         return scores
+
+    def _visitors_own(self, mask: np.ndarray) -> np.ndarray:
+        """``mask`` less where clutter moved with nobody in view before the visit began (``ClutterMap.moved_before``).
+
+        Balloons or a plant that were swaying when someone came in differ from the empty
+        scene and move all along: they must not keep the visit going once that person has left.
+        """
+        if self._clutter_before is None or self._clutter_before.shape != mask.shape:
+            return mask
+        return cv2.bitwise_and(mask, cv2.bitwise_not(self._clutter_before))
 
     def _may_start(self, own: np.ndarray, t: float, learn: bool) -> np.ndarray:
         """``own`` motion less what swings in place (``highlight.scorers.sway``)."""
