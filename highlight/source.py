@@ -54,6 +54,10 @@ _MAX_BUFFERED_PACKETS = 600
 # Keyframes decoded at once ahead of the pass (frame threads); more cores than this gain little
 # on one keyframe stream, and each holds a decoded picture.
 _KEYFRAME_THREADS = 4
+# The pass keeps about this much of what it decoded last, for windows just behind it
+# (``_RecentFrames``), and never more than this many bytes of pictures (4K: ten frames).
+_RECENT_SECONDS = 1.0
+_RECENT_BYTES = 128 * 2**20
 # Frame rates outside this range are artefacts of broken timestamps, not recordings
 # (time-lapse at 1 fps is the slowest real rate; 1000 fps the fastest phone slow motion).
 MIN_PLAUSIBLE_FPS, MAX_PLAUSIBLE_FPS = 1.0, 1000.0
@@ -469,7 +473,15 @@ class VideoSource:
         return next(self._seek_and_decode(t), None)
 
     def window(self, start: float, end: float) -> Iterator[Frame]:
-        """Every frame with ``start <= time <= end``, found by seeking (frames near a transition)."""
+        """Every frame with ``start <= time <= end`` (frames near a transition).
+
+        Taken from what the running pass has just decoded where it holds them all
+        (``_RecentFrames``), else found by seeking to the keyframe before and decoding.
+        """
+        recent = self._decoder.recent.between(start, end) if self._decoder is not None else None
+        if recent is not None:
+            yield from recent
+            return
         for frame in self._seek_and_decode(start):
             if frame.time > end + 1e-6:
                 break
@@ -493,6 +505,7 @@ class VideoSource:
             return
 
     def close(self) -> None:
+        self._decoder = None  # and the frames it kept (``_RecentFrames``)
         if self._window_container is not None:
             self._window_container.close()
             self._window_container = None
@@ -572,6 +585,46 @@ class _KeyframesAhead:
         return len(frames)
 
 
+class _RecentFrames:
+    """The frames the pass decoded last, in order and without a gap: windows just behind it are read from them.
+
+    An edge between two samples is placed by scoring every frame between them
+    (``VideoSource.window``). Where the pass has just decoded through them (a ball at
+    a hoop sampled 10 times a second, action in long GOPs), seeking back to the keyframe
+    before and decoding them again was a large part of the pass: the shots pass over a
+    5-minute 1080p court took 70 s, 51 s without it. Where the pass reads keyframes only,
+    the window still seeks. A frame that does not follow the last one (the pass skipped
+    the rest of a GOP) starts the run again. The scorer may read a window on another thread (a classifier
+    behind the motion gate): the frames are handed out as a copied list.
+    """
+
+    def __init__(self, fps: float):
+        self._frames: deque[tuple[Frame, int]] = deque()
+        self._bytes = 0
+        self._spacing = 1.5 / fps  # further apart than this, a frame was not decoded in between
+        self._lock = threading.Lock()
+
+    def add(self, frame: Frame, size: int) -> None:
+        with self._lock:
+            if self._frames and not 0 < frame.time - self._frames[-1][0].time <= self._spacing:
+                self._frames.clear()
+                self._bytes = 0
+            self._frames.append((frame, size))
+            self._bytes += size
+            while len(self._frames) > 1 and (
+                self._bytes > _RECENT_BYTES or frame.time - self._frames[0][0].time > _RECENT_SECONDS
+            ):
+                self._bytes -= self._frames.popleft()[1]
+
+    def between(self, start: float, end: float) -> list[Frame] | None:
+        """Every frame with ``start <= time <= end``, where all of them are here; else None."""
+        with self._lock:
+            frames = [frame for frame, _ in self._frames]
+        if not frames or frames[0].time > start + 1e-6 or frames[-1].time < end - 1e-6:
+            return None
+        return [frame for frame in frames if start - 1e-6 <= frame.time <= end + 1e-6]
+
+
 class _GopDecoder:
     """Feeds the decoder GOP by GOP, stopping each GOP once nothing more is wanted from it.
 
@@ -591,6 +644,7 @@ class _GopDecoder:
         self.needs_flush = False
         self.gop_seconds = math.inf  # length of the GOP being decoded
         self.ahead = _KeyframesAhead(stream, min(os.cpu_count() or 1, _KEYFRAME_THREADS))
+        self.recent = _RecentFrames(fps)
         self.keyframe_was_enough = False  # the last GOP needed only its keyframe
 
     def run(self, packets) -> Iterator[tuple[Frame, tuple[bool, ...]]]:
@@ -691,9 +745,11 @@ class _GopDecoder:
             return
         t = float(frame.pts * self.time_base)
         wanted = tuple(s.wants(t) for s in self.schedules)
+        decoded = Frame(frame, t, round(t * self.fps), self.rotation)
+        self.recent.add(decoded, sum(plane.buffer_size for plane in frame.planes))
         if any(wanted):
             self.stats.delivered += 1
-            yield Frame(frame, t, round(t * self.fps), self.rotation), wanted
+            yield decoded, wanted
 
     def _time(self, packet, default: float = math.inf) -> float:
         pts = packet.pts if packet.pts is not None else packet.dts

@@ -85,6 +85,27 @@ def test_window_returns_every_frame_in_range(samples):
     assert [f.index for f in again] == [30, 31, 32, 33]
 
 
+def test_a_window_just_behind_the_pass_is_what_it_decoded(samples, monkeypatch):
+    """Frames the pass has just decoded through are handed out again, not decoded a second time; the same
+    frames as seeking gives. Behind a GOP the pass skipped, the window seeks as before."""
+    folder, _ = samples
+    with VideoSource(folder / "court.mp4") as seeking:
+        expected = [(f.time, f.image(width=64, fmt="gray")) for f in seeking.window(5.1, 5.5)]
+    with VideoSource(folder / "court.mp4") as source:
+        seeks = []
+        real_seek = source._seek_and_decode
+        monkeypatch.setattr(source, "_seek_and_decode", lambda t: seeks.append(t) or real_seek(t))
+        for frame, _ in source.sample([2.0]):
+            if frame.time >= 5.5 - 1e-6:
+                break
+        behind = [(f.time, f.image(width=64, fmt="gray")) for f in source.window(5.1, 5.5)]
+        assert not seeks, "served from what the pass decoded"
+        list(source.window(2.6, 2.9))  # seconds ago: no longer kept
+        assert seeks == [2.6]
+    assert [t for t, _ in behind] == [t for t, _ in expected]
+    assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(behind, expected))
+
+
 def test_variable_frame_rate_keeps_presentation_times(tmp_path):
     path = tmp_path / "vfr.mp4"
     rng = np.random.default_rng(3)
