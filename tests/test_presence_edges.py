@@ -122,29 +122,17 @@ def balloons(sway_from: float, seed: int = 9):
     return draw
 
 
-def walker(start: float, end: float):
-    """Someone walking in from the right edge, across the bottom of the picture (away from the balloons)."""
+def walker(start: float, end: float, top: float | None = None, across: float = 0.7):
+    """Someone walking in from the right edge, ``across`` of the width in the time: by default along the bottom
+    of the picture (away from the balloons); ``top`` (a fraction of the height) puts them right past them."""
 
     def draw(frame: np.ndarray, t: float) -> bool:
         if not start <= t < end:
             return False
         height, width = int(0.4 * HEIGHT), int(0.12 * HEIGHT)
-        x = int(WIDTH - (t - start) / (end - start) * 0.7 * WIDTH)
-        frame[HEIGHT - 10 - height : HEIGHT - 10, max(x, 0) : max(x + width, 0)] = (170, 40, 50)
-        return x + width > 0 and x < WIDTH
-
-    return draw
-
-
-def walker_past_the_balloons(start: float, end: float):
-    """Someone walking from the right edge out through the left one, right past the balloons (in front of them)."""
-
-    def draw(frame: np.ndarray, t: float) -> bool:
-        if not start <= t < end:
-            return False
-        height, width = int(0.4 * HEIGHT), int(0.12 * HEIGHT)
-        x = int(WIDTH - (t - start) / (end - start) * 1.1 * WIDTH)
-        frame[int(0.2 * HEIGHT) : int(0.2 * HEIGHT) + height, max(x, 0) : max(x + width, 0)] = (170, 40, 50)
+        x = int(WIDTH - (t - start) / (end - start) * across * WIDTH)
+        first_row = HEIGHT - 10 - height if top is None else int(top * HEIGHT)
+        frame[first_row : first_row + height, max(x, 0) : max(x + width, 0)] = (170, 40, 50)
         return x + width > 0 and x < WIDTH
 
     return draw
@@ -192,7 +180,7 @@ def test_a_visit_past_swaying_balloons_ends_when_the_walker_leaves(tmp_path, swa
     the end of the recording. (Balloons that began to sway only a few seconds before the visit are not clutter
     yet, and still hold it.)"""
     path = tmp_path / "walker_past_balloons.mp4"
-    truth = record(path, 16.0, both(balloons(sway_from=sway_from), walker_past_the_balloons(9.0, 14.0)), 2.5)
+    truth = record(path, 16.0, both(balloons(sway_from=sway_from), walker(9.0, 14.0, top=0.2, across=1.1)), 2.5)
     found = highlights(path)
     assert len(found) == 1 and temporal_iou(found[0], truth[0]) >= 0.9, (found, truth)
 
