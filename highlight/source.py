@@ -594,8 +594,8 @@ class _RecentFrames:
     before and decoding them again was a large part of the pass: the shots pass over a
     5-minute 1080p court took 70 s, 51 s without it. Where the pass reads keyframes only,
     the window still seeks. A frame that does not follow the last one (the pass skipped
-    the rest of a GOP) starts the run again. The scorer may read a window on another thread (a classifier
-    behind the motion gate): the frames are handed out as a copied list.
+    the rest of a GOP) starts the run again. The scorer may read a window on another
+    thread (a classifier behind the motion gate): the frames are handed out as a copied list.
     """
 
     def __init__(self, fps: float):

@@ -455,9 +455,10 @@ class MotionScorer(Scorer):
             moving_own = self._blob_area(own, image, background)  # what can keep a presence
             travels = self._may_start(own, t, learn) if camera is None and self._watches_clutter else own
             starting = moving_own if travels is own else self._blob_area(travels, image, background)  # can start one
-            if self._present:  # clutter that was moving before the visit does not hold it
-                motion, own = self._visitors_own(motion), self._visitors_own(own)
-                moving_own = self._blob_area(own, image, background)
+            if self._present:
+                if self._clutter_before is not None:  # clutter that was moving before the visit does not hold it
+                    motion, own = self._visitors_own(motion), self._visitors_own(own)
+                    moving_own = self._blob_area(own, image, background)
                 moving = self._blob_area(motion, image, background)
             else:  # between samples at the end of a visit, the visit's own motion places the end, as it did
                 moving = moving_own if not learn and self._ended else starting
