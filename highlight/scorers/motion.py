@@ -241,6 +241,13 @@ class MotionScorer(Scorer):
             minimum=0,
         ),
         Option(
+            "texture_spread",
+            "number",
+            0.1,
+            "On textured areas: how far light's brightness ratio may spread (texture edges blur), besides the correlation.",
+            minimum=0,
+        ),
+        Option(
             "ball_only",
             "flag",
             False,
@@ -665,4 +672,11 @@ class MotionScorer(Scorer):
 
     def _light(self, seen: np.ndarray, empty: np.ndarray) -> bool:
         """``relit`` with this detector's options."""
-        return relit(seen, empty, self.texture_std, self.relit_correlation, self.relit_ratio_spread)
+        return relit(
+            seen,
+            empty,
+            self.texture_std,
+            self.relit_correlation,
+            self.relit_ratio_spread,
+            self.texture_spread,
+        )
