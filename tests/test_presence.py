@@ -185,6 +185,16 @@ def test_players_who_stay_in_one_place_are_people_not_clutter(shared, tmp_path, 
     assert in_view.mean() >= 0.9, analysis.scores[regular]
 
 
+@pytest.mark.slow
+def test_someone_jumping_rope_on_one_spot_all_along_is_in_view_all_along(shared):
+    # quva_060: one man jumping rope in every frame, never leaving his spot. His motion
+    # comes in pieces (arms, rope, the hem of his shorts), none shaped like someone
+    # standing, so the place was all clutter and the recording had no highlight at all
+    found = highlights(shared / "data" / "videos" / "quva_060_jumping_rope.mp4")
+    duration = probe(shared / "data" / "videos" / "quva_060_jumping_rope.mp4").duration
+    assert sum(end - start for start, end in found) >= 0.9 * duration, found
+
+
 def _wall_foot(size: int = 24) -> np.ndarray:
     """A dark wall over a bright floor, blurred as the detector sees it."""
     import cv2

@@ -11,7 +11,9 @@ People who stay in one place and keep moving (players taking turns to shoot, som
 working out) move there as often as leaves do, but what moves is shaped like a person
 standing: at least ``person_height`` of the picture tall and taller than wide. Such
 blobs are not learned as clutter; a flag, a plant or a screen is as wide as it is
-tall or wider, or in pieces.
+tall or wider, or in pieces. Where someone's motion comes in pieces too (jumping rope:
+arms, rope, the hem of their shorts), a people detector tells the place is theirs
+(``highlight.scorers.people``, ``spare``).
 
 Clutter cannot hold a presence either, where it was seen moving with nobody in view
 in the seconds before the visit began (``moved_before``): balloons or leaves swaying
@@ -39,6 +41,7 @@ class ClutterMap:
         self.memory = memory
         self.person_height = person_height
         self._idle = np.full(self.share.shape, -np.inf, np.float32)  # when clutter last moved with nobody in view
+        self._people: np.ndarray | None = None  # where someone was seen working out in place (255): never clutter
 
     def seed(self, pairs: list[tuple[np.ndarray, np.ndarray]]) -> None:
         """Start from how often each pixel moved between the two frames of each pair."""
@@ -62,7 +65,19 @@ class ClutterMap:
     def mask(self) -> np.ndarray:
         """255 where the clutter is, and the margin leaves swing into."""
         busy = (self.share >= CLUTTER_SHARE).astype(np.uint8) * 255
-        return cv2.dilate(busy, np.ones((REACH, REACH), np.uint8))
+        busy = cv2.dilate(busy, np.ones((REACH, REACH), np.uint8))
+        return busy if self._people is None else cv2.bitwise_and(busy, cv2.bitwise_not(self._people))
+
+    def spare(self, people: np.ndarray) -> None:
+        """Where someone was seen working out in place (255, ``highlight.scorers.people``): not clutter."""
+        if people.shape == self.share.shape and people.any():
+            self._people = people
+
+    def spared(self, motion: np.ndarray) -> np.ndarray | None:
+        """The part of ``motion`` (255 = moving) where someone works out in place; None where there is no such place."""
+        if self._people is None or motion.shape != self._people.shape:
+            return None
+        return cv2.bitwise_and(motion, self._people)
 
     def note_idle(self, motion: np.ndarray, t: float) -> None:
         """This regular sample's motion (255 = moving), taken with nobody in view: where clutter moved then."""

@@ -33,7 +33,9 @@ No training: the empty scene is learned from the recording itself.
   walker passed and left.
 * Clutter cannot start a presence (``highlight.scorers.clutter``): what moves in the
   same place whenever one looks (leaves, a flag, an escalator, a TV), measured over
-  the whole recording before the pass and followed during it. Not inside a
+  the whole recording before the pass and followed during it. A place where a people
+  detector sees someone standing in the frames spread over the recording is someone
+  working out on one spot, not clutter (``highlight.scorers.people``). Not inside a
   ``--region``: the user drew it around where the action happens, and there what
   moves again and again is the action (a ball through the net, shot after shot: a
   quarter to half of a practice's seconds); ``--exclude`` is how to ignore a swaying
@@ -64,6 +66,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import cv2
 import imutils
@@ -77,6 +80,7 @@ from highlight.scorers.camera import camera_motion, moves_against_camera
 from highlight.scorers.clutter import REACH, ClutterMap
 from highlight.scorers.edges import DETAIL, EdgeWatch
 from highlight.scorers.light import relit
+from highlight.scorers.people import people_places
 from highlight.scorers.sway import LINK_SECONDS, SWAY_SECONDS, SwayWatch
 from highlight.source import Frame, VideoSource, fit_size
 
@@ -136,6 +140,15 @@ def make_view(
     if mask is not None:
         mask = np.ascontiguousarray(mask[box[1] : box[3], box[0] : box[2]])
     return _View((full_w, full_h), box, mask, regions_box, reach)
+
+
+class _Spread(NamedTuple):
+    """A frame spread over the video, as ``prepare`` learns the scene from it."""
+
+    time: float
+    small: np.ndarray  # the grey image the detector works on
+    border: np.ndarray | None  # its border band in detail, where edges are watched
+    detail: np.ndarray | None  # the whole picture in the band's detail (grey), where clutter is watched
 
 
 class MotionScorer(Scorer):
@@ -322,15 +335,16 @@ class MotionScorer(Scorer):
                 detail, self.min_blob, self.hold_threshold, self.hold, self._light, self.history, reach
             )
         spread = self._spread_frames(source)
-        images = [image for _, image, _ in spread]
+        images = [frame.small for frame in spread]
         self._clutter = ClutterMap(images[0].shape if images else (1, 1), self.history, self.person_height)
         pairs = self._partners(source, spread)
         if self._watches_clutter:
             self._clutter.seed([(small, partner) for small, partner, _ in pairs])
+            self._spare_people(spread)
         if len(images) < 3:
             return
         if self._edges is not None:
-            borders = [border for _, _, border in spread if border is not None]
+            borders = [frame.border for frame in spread if frame.border is not None]
             self._edges.seed(borders, [(border, partner) for _, _, (border, partner) in pairs if border is not None])
         plate = np.median(np.stack(images), axis=0).astype(np.uint8)
         self._brightness = float(plate.mean()) or 128.0
@@ -346,17 +360,17 @@ class MotionScorer(Scorer):
             self._model.apply(self._normalise(image), learningRate=rate)
         self._model.apply(plate, learningRate=rate)
 
-    def _spread_frames(self, source: VideoSource) -> list[tuple[float, np.ndarray, np.ndarray | None]]:
-        """Distinct frames spread evenly over the video: (time, small grey image, its border strip)."""
+    def _spread_frames(self, source: VideoSource) -> list[_Spread]:
+        """Distinct frames spread evenly over the video."""
         duration = source.info.duration
         if duration <= 0 or self.plate_frames < 3:
             return []
         targets = [duration * (k + 0.5) / self.plate_frames for k in range(self.plate_frames)]
-        chosen: dict[float, tuple[float, np.ndarray, np.ndarray | None]] = {}  # target -> (time, small, border)
+        chosen: dict[float, _Spread] = {}  # target -> the frame taken for it
         for t in targets:
             frame = source.frame_near(t)  # a keyframe: cheap
-            if frame is not None and frame.time not in {time for time, _, _ in chosen.values()}:
-                chosen[t] = (frame.time, self._small_grey(frame), self._border(frame))
+            if frame is not None and frame.time not in {spread.time for spread in chosen.values()}:
+                chosen[t] = self._spread(frame)
         self._decode_up_to(source, [t for t in targets if t not in chosen], chosen)
         return [chosen[t] for t in targets if t in chosen]
 
@@ -364,7 +378,7 @@ class MotionScorer(Scorer):
         self,
         source: VideoSource,
         targets: list[float],
-        chosen: dict[float, tuple[float, np.ndarray, np.ndarray | None]],
+        chosen: dict[float, _Spread],
     ) -> None:
         """The first frame in [t, t + 1 s] for each target whose keyframe was taken already, in one forward pass.
 
@@ -376,18 +390,31 @@ class MotionScorer(Scorer):
         pending = sorted(targets)
         if not pending:
             return
-        taken = {time for time, _, _ in chosen.values()}
+        taken = {spread.time for spread in chosen.values()}
         for frame in source.window(pending[0], pending[-1] + 1.0):
             while pending and frame.time > pending[0] + 1.0:  # no frame within a second of it
                 pending.pop(0)
             if pending and frame.time >= pending[0] - 1e-6 and frame.time not in taken:
-                chosen[pending.pop(0)] = (frame.time, self._small_grey(frame), self._border(frame))
+                chosen[pending.pop(0)] = self._spread(frame)
                 taken.add(frame.time)
             if not pending:
                 return
 
+    def _spare_people(self, spread: list[_Spread]) -> None:
+        """Places of clutter where someone stands in enough of the spread frames are theirs (``scorers.people``)."""
+        pictures = [frame.detail for frame in spread if frame.detail is not None]
+        if pictures:
+            smallest = self.person_height * spread[0].small.shape[0]
+            self._clutter.spare(people_places(self._clutter.mask(), pictures, smallest))
+
+    def _spread(self, frame: Frame) -> _Spread:
+        detail = None
+        if self._watches_clutter and self._edges is not None:  # people working out in place: looked at in detail
+            detail = frame.image(width=self._edges.width, height=self._edges.height, fmt="gray")
+        return _Spread(frame.time, self._small_grey(frame), self._border(frame), detail)
+
     def _partners(
-        self, source: VideoSource, spread: list[tuple[float, np.ndarray, np.ndarray | None]]
+        self, source: VideoSource, spread: list[_Spread]
     ) -> list[tuple[np.ndarray, np.ndarray, tuple[np.ndarray | None, np.ndarray | None]]]:
         """Beside each spread frame, the next keyframe where it comes 0.2 to 2 s later: what moves at that moment.
 
@@ -397,7 +424,7 @@ class MotionScorer(Scorer):
         map then learns during the pass alone.
         """
         pairs = []
-        for time, image, border in spread:
+        for time, image, border, _ in spread:
             partner = source.frame_near(time + 1.0)
             if partner is not None and time + 0.2 <= partner.time <= time + 2.0:
                 pairs.append((image, self._small_grey(partner), (border, self._border(partner))))
@@ -497,9 +524,17 @@ class MotionScorer(Scorer):
         return cv2.bitwise_and(mask, cv2.bitwise_not(self._clutter_before))
 
     def _may_start(self, own: np.ndarray, t: float, learn: bool) -> np.ndarray:
-        """``own`` motion less what swings in place (``highlight.scorers.sway``)."""
+        """``own`` motion less what swings in place (``highlight.scorers.sway``).
+
+        Where someone was seen working out in place (``ClutterMap.spare``), what moves is them.
+        """
         opened = cv2.morphologyEx(own, cv2.MORPH_OPEN, self._kernel)
+        spared = self._clutter.spared(opened)
+        if spared is not None:
+            opened = cv2.bitwise_and(opened, cv2.bitwise_not(spared))
         allowed = self._sway.may_start(opened, t, learn, self.min_blob * own.size)
+        if spared is not None:
+            return cv2.bitwise_or(allowed, spared)
         return own if allowed is opened else allowed
 
     def _someone_at_edge(self, image: np.ndarray, t: float, learn: bool) -> bool:
