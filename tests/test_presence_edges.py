@@ -193,8 +193,9 @@ def test_shop_door_edges_and_balloons(shared, dev_labels):
     """
     labels = dev_labels["presence"]["cctv_shop_door.mp4"]["intervals_s"]
     found = highlights(shared / "data" / "videos" / "cctv_shop_door.mp4")
-    edge_visit, last_visit = labels[1], labels[-1]
-    covered = sum(max(0.0, min(b, edge_visit[1]) - max(a, edge_visit[0])) for a, b in found)
-    assert covered >= 0.9 * (edge_visit[1] - edge_visit[0]), found
+    first_visit, edge_visit, last_visit = labels[0], labels[1], labels[-1]
+    # the edge visit is a highlight of its own, 1.1 s after the first (it once ran on from it: tIoU 0.56 / 0.42)
+    assert max(temporal_iou(tuple(first_visit), f) for f in found) >= 0.8, found
+    assert max(temporal_iou(tuple(edge_visit), f) for f in found) >= 0.8, found
     assert not any(54.75 - 0.25 <= a < last_visit[0] - 0.25 for a, _ in found), found  # nothing starts on balloons
     assert max(temporal_iou(tuple(last_visit), f) for f in found) >= 0.8, found

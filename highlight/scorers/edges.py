@@ -101,6 +101,7 @@ class EdgeWatch:
         self.perimeter = 2 * self.width + 2 * max(1, self.height - 2 * self.band)  # the strip's length
         self.longest = LONGEST * min(self.width, self.height)
         self.plate: np.ndarray | None = None
+        self.empty: np.ndarray | None = None  # the band at the last sample with nothing moving and nobody at the edge
         self.share = np.zeros((self.band, self.perimeter), np.float32)  # how often each place moves
         self._previous: tuple[float, np.ndarray] | None = None  # the last regular sample
         self.tracks: list[_Track] = []
@@ -130,10 +131,13 @@ class EdgeWatch:
         if len(masks) >= SEED_PAIRS:
             self.share = np.mean(np.stack(masks), axis=0).astype(np.float32)
 
-    def follow(self, strip: np.ndarray, t: float, ignore: np.ndarray | None) -> bool:
+    def follow(self, strip: np.ndarray, t: float, ignore: np.ndarray | None, quiet: bool = False) -> bool:
         """Learn from a regular sample at ``t``: whether a travelled track is in view (and moved within ``hold``).
 
         ``ignore``: a strip, non-zero where not to look (the detector's clutter, excluded areas).
+        ``quiet``: nothing moved in the picture at this sample; with nobody at the edge
+        either, nor anything new there that may yet travel, the band is the newest picture
+        of the empty border.
         """
         self._learn_clutter(strip, t)
         places = self._places(strip, ignore)
@@ -148,11 +152,13 @@ class EdgeWatch:
             if self._distance(place, track.place) >= 1.0:
                 track.moved = t
             track.seen, track.place = t, place
-            if not track.travelled and t - track.born <= SWAY_SECONDS:
+            if self._may_travel(track, t):
                 track.travelled = self._distance(place, track.start) >= TRAVEL * self.width
                 if track.travelled:
                     self.began = min(track.born, self.began if self.began is not None else track.born)
             in_view |= track.travelled and t - track.moved <= self.hold
+        if quiet and not in_view and not any(self._may_travel(track, t) for track in self.tracks):
+            self.empty = strip
         return in_view
 
     def sees(self, strip: np.ndarray, t: float, ignore: np.ndarray | None) -> bool:
@@ -160,6 +166,11 @@ class EdgeWatch:
         return any(
             (track := self._nearest(place, t)) is not None and track.travelled for place in self._places(strip, ignore)
         )
+
+    @staticmethod
+    def _may_travel(track: _Track, t: float) -> bool:
+        """Whether the track is new enough to travel yet (``SWAY_SECONDS``), and has not."""
+        return not track.travelled and t - track.born <= SWAY_SECONDS
 
     def _learn_clutter(self, strip: np.ndarray, t: float) -> None:
         """Follow how often each place moves between regular samples, over ``memory`` seconds.
@@ -173,10 +184,21 @@ class EdgeWatch:
         self._previous = (t, strip)
 
     def _places(self, strip: np.ndarray, ignore: np.ndarray | None) -> list[float]:
-        """Places on the perimeter of the blobs that differ from the empty border and are cut by the edge."""
+        """Places on the perimeter of the blobs that differ from the empty border and are cut by the edge.
+
+        The empty border is known twice, as the detector knows the empty scene: the median of
+        the band over the video (``plate``) and the band at the last quiet sample (``empty``).
+        A place where people stood for much of the recording is in the median: with nobody
+        there the band differs from it, and a track that travelled there stayed "in view"
+        after they had gone (the shop door's first visitors held the 1.1 s gap to the next
+        ones, and the next ones' first 3 s). Someone in view differs from both.
+        """
         if self.plate is None or strip.shape != self.plate.shape:
             return []
         differs = cv2.threshold(cv2.absdiff(strip, self.plate), self.threshold, 255, cv2.THRESH_BINARY)[1]
+        if self.empty is not None and self.empty.shape == strip.shape and differs.any():
+            unlike_empty = cv2.threshold(cv2.absdiff(strip, self.empty), self.threshold, 255, cv2.THRESH_BINARY)[1]
+            differs = cv2.bitwise_and(differs, unlike_empty)
         if not differs.any():
             return []
         busy = cv2.dilate((self.share >= CLUTTER_SHARE).astype(np.uint8) * 255, self._reach)

@@ -500,15 +500,16 @@ class MotionScorer(Scorer):
             still = self._blob_area(held, image, self._empty, person=True) if held is not None else 0.0
             if learn and not self._present and self._watches_clutter:
                 self._clutter.note_idle(cv2.morphologyEx(motion, cv2.MORPH_OPEN, self._kernel), t)
+            quiet = False  # this sample is the newest picture of the empty scene
             if learn:
                 near = self._moves_near(motion, held, still)
                 self._ended = self._present
-                self._follow_presence(image, starting, moving_own, still, near, gap)
+                quiet = self._follow_presence(image, starting, moving_own, still, near, gap)
                 if self._present and not self._ended:
                     self._clutter_before = self._clutter.moved_before(t)
                 self._ended &= not self._present
                 self._last_time = t
-            at_edge = self._someone_at_edge(image, t, learn) if camera is None else False
+            at_edge = self._someone_at_edge(image, t, learn, quiet) if camera is None else False
             seen = max(moving, still, self.reference_area if at_edge else 0.0)
             scores[k] = 1.0 - math.exp(-seen / self.reference_area)
         return scores
@@ -537,7 +538,7 @@ class MotionScorer(Scorer):
             return cv2.bitwise_or(allowed, spared)
         return own if allowed is opened else allowed
 
-    def _someone_at_edge(self, image: np.ndarray, t: float, learn: bool) -> bool:
+    def _someone_at_edge(self, image: np.ndarray, t: float, learn: bool, quiet: bool) -> bool:
         """Someone partly in view travels along or through the frame's edge (``highlight.scorers.edges``).
 
         Counted as a person of ``reference_area``: whatever part of them shows, someone is there.
@@ -549,7 +550,7 @@ class MotionScorer(Scorer):
         if self._view is not None and self._view.mask is not None and self._view.mask.shape == ignore.shape:
             ignore = cv2.bitwise_or(ignore, cv2.bitwise_not(self._view.mask))
         ignore = self._edges.strip_of_mask(ignore) if ignore.any() else None
-        return self._edges.follow(border, t, ignore) if learn else self._edges.sees(border, t, ignore)
+        return self._edges.follow(border, t, ignore, quiet) if learn else self._edges.sees(border, t, ignore)
 
     def _camera_moved(self, previous: np.ndarray | None, image: np.ndarray) -> np.ndarray | None:
         """The camera's motion since the last regular sample (``camera``), counted for the manifest's note.
@@ -628,8 +629,10 @@ class MotionScorer(Scorer):
 
     def _follow_presence(
         self, image: np.ndarray, starting: float, moving: float, still: float, moves_near: bool, gap: float
-    ) -> None:
+    ) -> bool:
         """Update, on regular samples only, whether someone is in view and what empty looks like.
+
+        Returns whether this sample is the newest picture of the empty scene.
 
         An entry is motion of at least ``reference_area`` that does not swing in place
         (``starting``); a presence lasts while a
@@ -639,15 +642,15 @@ class MotionScorer(Scorer):
         newest empty scene: it follows the light as the day goes on.
         """
         self._still_since = 0.0 if moves_near or not self._present else self._still_since + gap
-        if not self._present:
-            if starting >= self.reference_area:
-                self._present = True
-            elif moving == 0.0:
-                self._empty = image.copy()
-        elif (still == 0.0 and moving < self.reference_area) or self._still_since > self.hold:
+        if self._present and ((still == 0.0 and moving < self.reference_area) or self._still_since > self.hold):
             self._present = False
-            if moving == 0.0:
-                self._empty = image.copy()
+        elif not self._present and starting >= self.reference_area:
+            self._present = True
+            return False
+        if self._present or moving > 0.0:
+            return False
+        self._empty = image.copy()
+        return True
 
     def _blob_area(
         self, mask: np.ndarray, image: np.ndarray, background: np.ndarray | None, person: bool = False
