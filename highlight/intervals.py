@@ -273,3 +273,34 @@ def action_inside_presence(
     t, raw = _as_timeline(*timeline)
     runs = [_with_peak(run, t, raw) for run in runs]
     return pad_and_clamp(runs, settings.pad_before, settings.pad_after, duration)
+
+
+def holding_the_action(
+    presence: Sequence[Interval],
+    action: Sequence[tuple[float, float]],
+    settings: IntervalSettings,
+    duration: float,
+    timeline: tuple[Sequence[float], Sequence[float]] = ((), ()),
+) -> list[Interval] | None:
+    """The highlights grown to hold every action span whole; None where they all do already.
+
+    The plugins can see someone work out where the detector saw nobody move (someone
+    working out on one spot, learned as part of the scene): a set the user asked the
+    reps plugin for is action whether or not it moved the picture enough. A span that
+    no highlight holds is padded like any and joins the highlights it overlaps; on its
+    own it is a highlight of its own. Each keeps the highest peak of ``timeline`` in it.
+    """
+    t, raw = _as_timeline(*timeline)
+    runs = [Interval(max(0.0, start), min(duration, end)) for start, end in sorted(action) if end > start]
+    unheld = [
+        run for run in merge_close(runs, 0.0) if not any(h.start <= run.start and run.end <= h.end for h in presence)
+    ]
+    if not unheld:
+        return None
+    padded = [
+        _with_peak(
+            Interval(max(0.0, run.start - settings.pad_before), min(duration, run.end + settings.pad_after)), t, raw
+        )
+        for run in unheld
+    ]
+    return merge_close(sorted([*presence, *padded], key=lambda interval: interval.start), 0.0)

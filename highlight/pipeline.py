@@ -33,6 +33,7 @@ from highlight.intervals import (
     action_inside_presence,
     covered_share,
     find_intervals,
+    holding_the_action,
     merge_close,
 )
 from highlight.layers import COMMAND_LINE, cut_layer, recorded_origins
@@ -699,7 +700,8 @@ def focus_on_action(
 
     The action is what the plugins' results say it is (the reps plugin's sets and
     holds, ``action_spans``), or the shots at a hoop the run found (``shots_at_the_hoop``:
-    the intervals are already theirs, the hint says so); without it the highlights stand
+    the intervals are already theirs, the hint says so). Sets where the detector saw
+    nobody are held whole (``holding_the_action``). Without any, the highlights stand
     and ``manifest.hints`` says, in one line, that they are (nearly) the whole recording
     and what to try.
     """
@@ -709,12 +711,17 @@ def focus_on_action(
         manifest.hints.append(found_hint(hoop["region"], hoop["flights"]))
         return intervals
     share = covered_share(intervals, duration)
-    action = action_inside_presence(intervals, action_spans(manifest.plugins), settings, duration, timeline)
+    spans = action_spans(manifest.plugins)
+    action = action_inside_presence(intervals, spans, settings, duration, timeline)
     if action is not None:
         manifest.hints.append(
             f"someone is in view for {share:.0%} of the recording: the highlights are the sets the plugins found"
         )
         return action
+    holding = holding_the_action(intervals, spans, settings, duration, timeline)
+    if holding is not None:
+        manifest.hints.append("the plugins found sets where the detector saw nobody moving: the highlights hold them")
+        return holding
     if share >= MOST_OF_THE_RECORDING:
         manifest.hints.append(
             f"the highlights are {share:.0%} of the recording (someone is in view throughout): "

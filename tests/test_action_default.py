@@ -22,6 +22,7 @@ from highlight.intervals import (
     IntervalSettings,
     action_inside_presence,
     covered_share,
+    holding_the_action,
 )
 from highlight.plugin_api import action_spans
 from tests.footage import write_video
@@ -105,3 +106,16 @@ def test_workout_highlights_are_the_sets(shared, dev_labels, tmp_path, monkeypat
     again = manifests.load(tmp_path / "squat_side")  # re-cut from the stored scores and results: still the sets
     ends = [min(s["end"] + 0.5, again.source.duration) for s in sets]
     assert [i.end for i in again.intervals] == pytest.approx(ends, abs=0.05)
+
+
+def test_sets_where_the_detector_saw_nobody_are_held_whole():
+    # someone jumping rope on one spot, learned as part of the scene: the presence has a
+    # visit at 39-51 s only; the reps plugin found two sets, one inside the visit
+    presence = [Interval(39.0, 51.0)]
+    found = holding_the_action(presence, [(5.0, 20.0), (42.0, 48.0)], SETTINGS, 60.0, ([10.0, 45.0], [0.9, 0.8]))
+    assert [(i.start, i.end, i.peak_time) for i in found] == [(4.0, 21.0, 10.0), (39.0, 51.0, 0.0)]
+    # a set the presence holds only in parts: one highlight from its start to its end
+    parts = [Interval(0.0, 13.4), Interval(27.6, 37.8)]
+    assert [(i.start, i.end) for i in holding_the_action(parts, [(0.4, 37.5)], SETTINGS, 37.8)] == [(0.0, 37.8)]
+    assert holding_the_action(presence, [(42.0, 48.0)], SETTINGS, 60.0) is None
+    assert holding_the_action(presence, [], SETTINGS, 60.0) is None
