@@ -119,3 +119,23 @@ def test_sets_where_the_detector_saw_nobody_are_held_whole():
     assert [(i.start, i.end) for i in holding_the_action(parts, [(0.4, 37.5)], SETTINGS, 37.8)] == [(0.0, 37.8)]
     assert holding_the_action(presence, [(42.0, 48.0)], SETTINGS, 60.0) is None
     assert holding_the_action(presence, [], SETTINGS, 60.0) is None
+
+
+@pytest.mark.slow
+def test_a_set_the_detector_cannot_see_is_a_highlight(shared, tmp_path, monkeypatch):
+    """quva_060 (someone jumping rope on one spot all along) with the jumper excluded from the detector.
+
+    The detector sees nobody; the reps plugin, which looks at the whole picture, finds the
+    set, and the set is the highlight (it once gave 63 reps and no highlight).
+    """
+    video = shared / "data" / "videos" / "quva_060_jumping_rope.mp4"
+    monkeypatch.setenv("HIGHLIGHT_POSE_MODEL", str(shared / "models" / "pose_landmarker_lite.task"))
+    args = ["run", str(video), "-o", str(tmp_path), "-q", "--no-clips", "--no-report", "--exclude", "0,0,1,1"]
+    result = CliRunner().invoke(app, [*args, "--plugin", "pose", "--plugin", "reps"])
+    assert result.exit_code == 0, result.output
+    manifest = manifests.load(tmp_path / video.stem)
+    sets = manifest.plugins["reps"]["sets"]
+    assert sets and sum(entry["reps"] for entry in sets) >= 40, sets  # he jumps all along
+    for entry in sets:
+        assert any(i.start <= entry["start"] and entry["end"] <= i.end for i in manifest.intervals), manifest.intervals
+    assert "hold them" in manifest.hints[0], manifest.hints

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import subprocess
 from fractions import Fraction
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from highlight.intervals import find_intervals, temporal_iou
 from highlight.pipeline import analyse, make_scorer
 from highlight.settings import RunSettings
 from highlight.source import VideoSource, probe
+from tests.footage import reencoded
 
 REPO = Path(__file__).resolve().parents[1]
 NO_PADDING = RunSettings(clips=False).with_changes({"pad_before": 0.0, "pad_after": 0.0})
@@ -154,16 +154,6 @@ def test_someone_seen_only_at_the_edge_of_the_picture_counts(tmp_path):
     assert len(found) == 1 and temporal_iou(found[0], truth[0]) >= 0.8, (found, truth)
 
 
-def _reencoded(source: Path, path: Path, keyframes: int, video_filter: str) -> Path:
-    """``source`` as another phone or app would have written it: x264, ``keyframes`` frames apart, filtered."""
-    import imageio_ffmpeg
-
-    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(source), "-vf", video_filter, "-an"]
-    command += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-g", str(keyframes), str(path)]
-    subprocess.run(command, check=True, timeout=120)
-    return path
-
-
 RECORDED_AGAIN = {"as-filmed": None, "re-encoded-long-gop": (250, "null"), "mirrored": (30, "hflip")}
 
 
@@ -176,7 +166,7 @@ def test_players_who_stay_in_one_place_are_people_not_clutter(shared, tmp_path, 
     # same footage encoded again must hold them as well (it once fell to 28%: taken for light)
     video = shared / "data" / "videos" / "gym_shooting.mp4"
     if again:
-        video = _reencoded(video, tmp_path / "gym_shooting.mp4", *again)
+        video = reencoded(video, tmp_path / "gym_shooting.mp4", *again)
     info = probe(video)
     with VideoSource(info.path, info) as source:
         analysis = analyse(source, make_scorer(NO_PADDING), NO_PADDING)
