@@ -29,11 +29,11 @@ def write_video(path: Path, frames: Iterable[np.ndarray], fps: int, options: Map
             out.mux(packet)
 
 
-def reencoded(source: Path, path: Path, keyframes: int, video_filter: str) -> Path:
-    """``source`` as another phone or app would have written it: x264, ``keyframes`` frames apart, filtered."""
+def reencoded(source: Path, path: Path, keyframes: int, video_filter: str, quality: int = 20) -> Path:
+    """``source`` as another phone or app would have written it: x264 at constant ``quality`` (crf), filtered."""
     import imageio_ffmpeg
 
     command = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-i", str(source), "-vf", video_filter, "-an"]
-    command += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-g", str(keyframes), str(path)]
+    command += ["-c:v", "libx264", "-preset", "veryfast", "-crf", str(quality), "-g", str(keyframes), str(path)]
     subprocess.run(command, check=True, timeout=120)
     return path

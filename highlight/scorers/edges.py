@@ -137,8 +137,12 @@ class EdgeWatch:
         ``ignore``: a strip, non-zero where not to look (the detector's clutter, excluded areas).
         ``quiet``: nothing moved in the picture at this sample; with nobody at the edge
         either, nor anything new there that may yet travel, the band is the newest picture
-        of the empty border.
+        of the empty border. A recording that starts with nothing moving starts empty: what
+        differs there from the median (someone who stands there later, for most of it) is
+        not someone, however its outline shifts from sample to sample.
         """
+        if quiet and self._previous is None:
+            self.empty = strip
         self._learn_clutter(strip, t)
         places = self._places(strip, ignore)
         self.began = None
