@@ -28,7 +28,9 @@ No training: the empty scene is learned from the recording itself.
   with nobody in view (normalised brightness, a model that follows it) does not; and
   after ``hold`` seconds with nothing moving where they are (motion elsewhere, noise,
   leaves, a clock, does not count), what is left (a moved chair) becomes part of the
-  scene. Clutter seen moving with nobody in view in the seconds before the entry
+  scene. Someone working out on one spot is in the plate: when they pause, the presence
+  ends, and their motion where they were last seen, within ``SWAY_SECONDS``, starts it
+  again. Clutter seen moving with nobody in view in the seconds before the entry
   (``ClutterMap.moved_before``) does not hold a presence: balloons swaying where a
   walker passed and left.
 * Clutter cannot start a presence (``highlight.scorers.clutter``): what moves in the
@@ -277,6 +279,8 @@ class MotionScorer(Scorer):
         self._present = False
         self._clutter_before: np.ndarray | None = None  # where clutter moved in the seconds before this presence
         self._ended = False  # the last regular sample ended a presence
+        self._where: np.ndarray | None = None  # where the one present was last seen (their motion, what held them)
+        self._left_at = -math.inf  # when that presence ended
         self._still_since: float = 0.0  # seconds since the adaptive model last saw motion
         self._last_time: float | None = None  # of the last regular (learning) sample
         self._next_times: list[float] = []  # of the images of the next ``score`` call (``expect_times``)
@@ -326,6 +330,7 @@ class MotionScorer(Scorer):
         self._empty, self._plate, self._present, self._still_since, self._last_time = None, None, False, 0.0, None
         self._clutter_before = None
         self._previous, self._camera_samples, self._ended = None, [0, 0], False
+        self._where, self._left_at = None, -math.inf
         self._sway, self._borders = SwayWatch(self.person_height), {}
         self._edges = None
         if self._watches_edges:
@@ -489,6 +494,8 @@ class MotionScorer(Scorer):
             moving_own = self._blob_area(own, image, background)  # what can keep a presence
             travels = self._may_start(own, t, learn) if camera is None and self._watches_clutter else own
             starting = moving_own if travels is own else self._blob_area(travels, image, background)  # can start one
+            if not self._present and travels is not own and t - self._left_at <= SWAY_SECONDS:
+                starting = max(starting, self._blob_area(self._where_they_were(own), image, background))
             if self._present:
                 if self._clutter_before is not None:  # clutter that was moving before the visit does not hold it
                     motion, own = self._visitors_own(motion), self._visitors_own(own)
@@ -508,6 +515,7 @@ class MotionScorer(Scorer):
                 if self._present and not self._ended:
                     self._clutter_before = self._clutter.moved_before(t)
                 self._ended &= not self._present
+                self._note_where(own, held, t)
                 self._last_time = t
             at_edge = self._someone_at_edge(image, t, learn, quiet) if camera is None else False
             seen = max(moving, still, self.reference_area if at_edge else 0.0)
@@ -523,6 +531,30 @@ class MotionScorer(Scorer):
         if self._clutter_before is None or self._clutter_before.shape != mask.shape:
             return mask
         return cv2.bitwise_and(mask, cv2.bitwise_not(self._clutter_before))
+
+    def _note_where(self, own: np.ndarray, held: np.ndarray | None, t: float) -> None:
+        """Remember where the one present is (a regular sample), or when they were last seen."""
+        if self._ended:
+            self._left_at = t
+        if not self._present:
+            return
+        where = cv2.morphologyEx(own, cv2.MORPH_OPEN, self._kernel)
+        if held is not None and held.shape == where.shape:
+            where = cv2.bitwise_or(where, held)
+        # a pause shows little of them (the top of a push-up): the last full sight is where they are
+        if cv2.countNonZero(where) >= self.reference_area * where.size:
+            self._where = cv2.dilate(where, np.ones((REACH, REACH), np.uint8))
+
+    def _where_they_were(self, own: np.ndarray) -> np.ndarray:
+        """``own`` motion where the one present a moment ago was last seen: them, moving again.
+
+        Someone working out on one spot is part of the median plate: pausing at the top of
+        a push-up they differ from nothing, and the presence ends. Moving again in place,
+        they neither come in nor travel; but they move where they just were.
+        """
+        if self._where is None or self._where.shape != own.shape:
+            return np.zeros_like(own)
+        return cv2.bitwise_and(own, self._where)
 
     def _may_start(self, own: np.ndarray, t: float, learn: bool) -> np.ndarray:
         """``own`` motion less what swings in place (``highlight.scorers.sway``).
