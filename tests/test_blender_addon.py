@@ -74,13 +74,14 @@ def _reviewed_run(recording: Path, out: Path) -> None:
     assert result.exit_code == 0, result.output
     (key,) = Review(out).recordings
     first, second, *later = manifests.load(out / key).intervals
-    assert second.start - first.end > 3.0, "room for an added moment between the two"
+    gap = second.start - first.end
+    assert gap > 1.0, "room for an added moment between the two"
     rejected = {str(i.index): {"start": i.start, "end": i.end, "status": "reject"} for i in (second, *later)}
     Review(out).save(
         key,
         {
             "highlights": {"1": {"start": first.start + 1.0, "end": first.end - 2.0, "status": "keep"}, **rejected},
-            "added": [{"start": first.end + 0.5, "end": first.end + 2.5}],
+            "added": [{"start": first.end + gap / 4, "end": first.end + 3 * gap / 4}],
         },
     )
 
