@@ -268,10 +268,8 @@ def action_inside_presence(
     """
     if covered_share(presence, duration) < MOST_OF_THE_RECORDING or not action:
         return None
-    runs = [Interval(max(0.0, start), min(duration, end)) for start, end in sorted(action) if end > start]
-    runs = merge_close(runs, 0.0)
     t, raw = _as_timeline(*timeline)
-    runs = [_with_peak(run, t, raw) for run in runs]
+    runs = [_with_peak(run, t, raw) for run in _action_runs(action, duration)]
     return pad_and_clamp(runs, settings.pad_before, settings.pad_after, duration)
 
 
@@ -290,13 +288,11 @@ def holding_the_action(
     no highlight holds is padded like any and joins the highlights it overlaps; on its
     own it is a highlight of its own. Each keeps the highest peak of ``timeline`` in it.
     """
-    t, raw = _as_timeline(*timeline)
-    runs = [Interval(max(0.0, start), min(duration, end)) for start, end in sorted(action) if end > start]
-    unheld = [
-        run for run in merge_close(runs, 0.0) if not any(h.start <= run.start and run.end <= h.end for h in presence)
-    ]
+    runs = _action_runs(action, duration)
+    unheld = [run for run in runs if not any(h.start <= run.start and run.end <= h.end for h in presence)]
     if not unheld:
         return None
+    t, raw = _as_timeline(*timeline)
     padded = [
         _with_peak(
             Interval(max(0.0, run.start - settings.pad_before), min(duration, run.end + settings.pad_after)), t, raw
@@ -304,3 +300,9 @@ def holding_the_action(
         for run in unheld
     ]
     return merge_close(sorted([*presence, *padded], key=lambda interval: interval.start), 0.0)
+
+
+def _action_runs(action: Sequence[tuple[float, float]], duration: float) -> list[Interval]:
+    """The action spans (start, end) inside the recording, in order, overlapping ones joined."""
+    runs = [Interval(max(0.0, start), min(duration, end)) for start, end in sorted(action) if end > start]
+    return merge_close(runs, 0.0)
