@@ -82,7 +82,7 @@ from highlight.scorers.camera import camera_motion, moves_against_camera
 from highlight.scorers.clutter import REACH, ClutterMap
 from highlight.scorers.edges import DETAIL, EdgeWatch
 from highlight.scorers.light import relit
-from highlight.scorers.people import people_places
+from highlight.scorers.people import SEEN_SHARE, people_places
 from highlight.scorers.sway import LINK_SECONDS, SWAY_SECONDS, SwayWatch
 from highlight.source import Frame, VideoSource, fit_size
 
@@ -406,11 +406,23 @@ class MotionScorer(Scorer):
                 return
 
     def _spare_people(self, spread: list[_Spread]) -> None:
-        """Places of clutter where someone stands in enough of the spread frames are theirs (``scorers.people``)."""
+        """Places where someone stands in enough of the spread frames are theirs (``scorers.people``).
+
+        Looked at: the clutter, and where the spread frames differ from their median in
+        ``SEEN_SHARE`` of them or more (someone who stays there, moving; where keyframes are
+        far apart the clutter map has no pairs to learn from before the pass).
+        """
         pictures = [frame.detail for frame in spread if frame.detail is not None]
-        if pictures:
-            smallest = self.person_height * spread[0].small.shape[0]
-            self._clutter.spare(people_places(self._clutter.mask(), pictures, smallest))
+        if not pictures:
+            return
+        places = self._clutter.mask()
+        if len(spread) >= 3:
+            smalls = np.stack([frame.small for frame in spread])
+            differs = np.abs(smalls.astype(np.int16) - np.median(smalls, axis=0)) > self.hold_threshold
+            often = (differs.mean(axis=0) >= SEEN_SHARE).astype(np.uint8) * 255
+            places = cv2.bitwise_or(places, cv2.dilate(often, np.ones((REACH, REACH), np.uint8)))
+        smallest = self.person_height * spread[0].small.shape[0]
+        self._clutter.spare(people_places(places, pictures, smallest))
 
     def _spread(self, frame: Frame) -> _Spread:
         detail = None

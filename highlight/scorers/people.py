@@ -7,15 +7,17 @@ motion comes in pieces (arms, a rope, the hem of their shorts as they bob), no p
 shaped like someone standing, so the whole place would be clutter and nobody would ever
 be in view. What tells them from a plant is what is there: a person.
 
-So each place of clutter tall enough to be someone is looked at in the frames spread over
-the recording, in more detail than the motion detector's, with OpenCV's people detector
-(histograms of oriented gradients, Dalal and Triggs 2005; its model is built into
-OpenCV: nothing to train or download). Where it finds someone standing in at least
-``SEEN_SHARE`` of those frames, the place is someone's. The place is where they move,
-body, arms and rope, so the person found there fills most of its height (``FILLS``): a
-screen or a poster showing people shows them smaller than itself. The detector knows upright
-people only: someone doing push-ups is not found, but their motion is one large blob
-that the clutter map does not take for clutter anyway.
+So each place tall enough to be someone where the picture keeps moving (clutter, or
+where the frames spread over the recording differ from their median in a quarter of them
+or more) is looked at in those frames, in more detail than the motion detector's, with
+OpenCV's people detector (histograms of oriented gradients, Dalal and Triggs 2005; its
+model is built into OpenCV: nothing to train or download). Where it finds someone
+standing in at least ``SEEN_SHARE`` of those frames, the place is someone's. The place
+is where they move (body, arms and rope, or their arms only: the detector also looks a
+place's height above and below it), so the person found there is at least ``FILLS`` of
+its height: a screen or a poster showing people shows them smaller than itself. The
+detector knows upright people only: someone doing push-ups is not found, but their
+motion is one large blob that the clutter map does not take for clutter anyway.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ WINDOW_HEIGHT = 128  # the people detector's window (64 x 128 pixels): a person 
 LOOK_HEIGHT = 144  # a place is looked at this many pixels tall: a person filling it fits the window
 MOST_UPSCALED = 2.0  # a place needing more enlargement than this is too small to tell anyone in it
 AROUND = 0.25  # of the place's size on each side: the detector needs some background round a person
+ABOVE_AND_BELOW = 1.0  # of the place's height: the rest of someone whose arms alone move (legs, head)
 FILLS = 0.5  # of the place's height: the least a person working out there is tall (their reach adds the rest)
 MOST_PLACES = 4  # the largest places only: each costs a detection per spread frame
 
@@ -68,13 +71,20 @@ def _people_detector() -> cv2.HOGDescriptor:
 def _someone_in(detector: cv2.HOGDescriptor, picture: np.ndarray, box: tuple[int, ...]) -> bool:
     """Whether the detector finds a person in ``box`` (x, y, width, height) of ``picture``, filling its height.
 
-    In it: the middle of the person's box; filling it: their box at least ``FILLS`` of its height.
+    In it: the middle of the person's box; filling it: their box at least ``FILLS`` of its
+    height. Looked for twice: with a little background around the place (all of them
+    moves there), and with a place's height above and below it (only their arms move:
+    their legs and head are beyond it).
     """
+    return any(_someone_in_crop(detector, picture, box, round(reach * box[3])) for reach in (AROUND, ABOVE_AND_BELOW))
+
+
+def _someone_in_crop(detector: cv2.HOGDescriptor, picture: np.ndarray, box: tuple[int, ...], margin_y: int) -> bool:
     x, y, width, height = box
     zoom = LOOK_HEIGHT / max(height, 1)
     if zoom > MOST_UPSCALED:
         return False
-    margin_x, margin_y = round(AROUND * width), round(AROUND * height)
+    margin_x = round(AROUND * width)
     left, top = max(0, x - margin_x), max(0, y - margin_y)
     right, bottom = min(picture.shape[1], x + width + margin_x), min(picture.shape[0], y + height + margin_y)
     crop = cv2.resize(
