@@ -112,6 +112,20 @@ def is_upright(box: tuple[int, int, int, int], picture_height: int, person_heigh
     return height >= person_height * picture_height and height >= UPRIGHT * width
 
 
+def unlike_each(image: np.ndarray, pictures: tuple[np.ndarray | None, ...], threshold: float) -> np.ndarray:
+    """255 where ``image`` differs by more than ``threshold`` grey levels from each of ``pictures``.
+
+    A picture that is None or of another size is not compared. Someone in view differs from
+    every picture of the empty scene (the median over the video, the last quiet sample).
+    """
+    unlike = np.full(image.shape, 255, np.uint8)
+    for picture in pictures:
+        if picture is not None and picture.shape == image.shape:
+            differs = cv2.threshold(cv2.absdiff(image, picture), threshold, 255, cv2.THRESH_BINARY)[1]
+            unlike = cv2.bitwise_and(unlike, differs)
+    return unlike
+
+
 def moved_between(a: np.ndarray, b: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
     """1 where the two frames differ by more than ``NOISE_SIGMAS`` of the camera's noise (most pixels are still).
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from highlight.scorers.clutter import CLUTTER_SHARE, moved_between
+from highlight.scorers.clutter import CLUTTER_SHARE, moved_between, unlike_each
 from highlight.scorers.sway import LINK_SECONDS, SWAY_SECONDS
 
 BAND = 0.06  # the border band, as a fraction of the picture's height: a sliver of someone
@@ -199,10 +199,7 @@ class EdgeWatch:
         """
         if self.plate is None or strip.shape != self.plate.shape:
             return []
-        differs = cv2.threshold(cv2.absdiff(strip, self.plate), self.threshold, 255, cv2.THRESH_BINARY)[1]
-        if self.empty is not None and self.empty.shape == strip.shape and differs.any():
-            unlike_empty = cv2.threshold(cv2.absdiff(strip, self.empty), self.threshold, 255, cv2.THRESH_BINARY)[1]
-            differs = cv2.bitwise_and(differs, unlike_empty)
+        differs = unlike_each(strip, (self.plate, self.empty), self.threshold)
         if not differs.any():
             return []
         busy = cv2.dilate((self.share >= CLUTTER_SHARE).astype(np.uint8) * 255, self._reach)

@@ -79,7 +79,7 @@ from highlight.regions import Region, parse_regions, region_mask
 from highlight.scorers.base import Scorer
 from highlight.scorers.bodies import Box, ball_reach, grown, shaken, without_bodies
 from highlight.scorers.camera import camera_motion, moves_against_camera
-from highlight.scorers.clutter import REACH, ClutterMap
+from highlight.scorers.clutter import REACH, ClutterMap, unlike_each
 from highlight.scorers.edges import DETAIL, EdgeWatch
 from highlight.scorers.light import relit
 from highlight.scorers.people import SEEN_SHARE, people_places
@@ -341,17 +341,18 @@ class MotionScorer(Scorer):
             )
         spread = self._spread_frames(source)
         images = [frame.small for frame in spread]
+        median = np.median(np.stack(images), axis=0) if len(images) >= 3 else None
         self._clutter = ClutterMap(images[0].shape if images else (1, 1), self.history, self.person_height)
         pairs = self._partners(source, spread)
         if self._watches_clutter:
             self._clutter.seed([(small, partner) for small, partner, _ in pairs])
-            self._spare_people(spread)
-        if len(images) < 3:
+            self._spare_people(spread, median)
+        if median is None:
             return
         if self._edges is not None:
             borders = [frame.border for frame in spread if frame.border is not None]
             self._edges.seed(borders, [(border, partner) for _, _, (border, partner) in pairs if border is not None])
-        plate = np.median(np.stack(images), axis=0).astype(np.uint8)
+        plate = median.astype(np.uint8)
         self._brightness = float(plate.mean()) or 128.0
         self._empty = plate  # until a sample with nothing moving is seen
         self._plate = plate
@@ -405,20 +406,21 @@ class MotionScorer(Scorer):
             if not pending:
                 return
 
-    def _spare_people(self, spread: list[_Spread]) -> None:
+    def _spare_people(self, spread: list[_Spread], median: np.ndarray | None) -> None:
         """Places where someone stands in enough of the spread frames are theirs (``scorers.people``).
 
-        Looked at: the clutter, and where the spread frames differ from their median in
-        ``SEEN_SHARE`` of them or more (someone who stays there, moving; where keyframes are
-        far apart the clutter map has no pairs to learn from before the pass).
+        Looked at: the clutter, and where the spread frames differ from their ``median``
+        (None: fewer than 3 of them) in ``SEEN_SHARE`` of them or more (someone who stays
+        there, moving; where keyframes are far apart the clutter map has no pairs to learn
+        from before the pass).
         """
         pictures = [frame.detail for frame in spread if frame.detail is not None]
         if not pictures:
             return
         places = self._clutter.mask()
-        if len(spread) >= 3:
+        if median is not None:
             smalls = np.stack([frame.small for frame in spread])
-            differs = np.abs(smalls.astype(np.int16) - np.median(smalls, axis=0)) > self.hold_threshold
+            differs = np.abs(smalls.astype(np.int16) - median) > self.hold_threshold
             often = (differs.mean(axis=0) >= SEEN_SHARE).astype(np.uint8) * 255
             places = cv2.bitwise_or(places, cv2.dilate(often, np.ones((REACH, REACH), np.uint8)))
         smallest = self.person_height * spread[0].small.shape[0]
@@ -663,13 +665,7 @@ class MotionScorer(Scorer):
         """
         if self._empty is None or self._empty.shape != image.shape:
             return np.zeros_like(image)
-        unlike = cv2.threshold(cv2.absdiff(image, self._empty), self.hold_threshold, 255, cv2.THRESH_BINARY)[1]
-        if self._plate is not None and self._plate.shape == image.shape:
-            unlike_plate = cv2.absdiff(image, self._plate)
-            unlike = cv2.bitwise_and(
-                unlike, cv2.threshold(unlike_plate, self.hold_threshold, 255, cv2.THRESH_BINARY)[1]
-            )
-        return unlike
+        return unlike_each(image, (self._empty, self._plate), self.hold_threshold)
 
     def _follow_presence(
         self, image: np.ndarray, starting: float, moving: float, still: float, moves_near: bool, gap: float
