@@ -186,18 +186,22 @@ def test_players_who_stay_in_one_place_are_people_not_clutter(shared, tmp_path, 
     assert in_view.mean() >= 0.9, analysis.scores[regular]
 
 
+ROPE_AGAIN = {"as-filmed": None, "mirrored-2s-keyframes": "hflip", "grainy": "noise=alls=12:allf=t:all_seed=5"}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("mirrored", [False, True], ids=["as-filmed", "mirrored-2s-keyframes"])
-def test_someone_jumping_rope_on_one_spot_all_along_is_in_view_all_along(shared, tmp_path, mirrored):
+@pytest.mark.parametrize("again", ROPE_AGAIN.values(), ids=ROPE_AGAIN.keys())
+def test_someone_jumping_rope_on_one_spot_all_along_is_in_view_all_along(shared, tmp_path, again):
     # quva_060: one man jumping rope in every frame, never leaving his spot. His motion
     # comes in pieces (arms, rope, the hem of his shorts), none shaped like someone
     # standing, so the place was all clutter and the recording had no highlight at all.
     # Mirrored with keyframes 2 s apart there are no frame pairs to learn clutter from
     # before the pass (60% of the clip): the place is found where the frames spread over
-    # the recording differ from their median, and only his arms move there
+    # the recording differ from their median, and only his arms move there. With grain
+    # (a dim gym) the people detector found him in 2 of 15 frames: it looks again smoothed
     video = shared / "data" / "videos" / "quva_060_jumping_rope.mp4"
-    if mirrored:
-        video = reencoded(video, tmp_path / "rope.mp4", 30, "hflip")
+    if again:
+        video = reencoded(video, tmp_path / "rope.mp4", 30, again)
     found = highlights(video)
     assert sum(end - start for start, end in found) >= 0.9 * probe(video).duration, found
 

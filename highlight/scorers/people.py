@@ -15,7 +15,9 @@ model is built into OpenCV: nothing to train or download). Where it finds someon
 standing in at least ``SEEN_SHARE`` of those frames, the place is someone's. The place
 is where they move (body, arms and rope, or their arms only: the detector also looks a
 place's height above and below it), so the person found there is at least ``FILLS`` of
-its height: a screen or a poster showing people shows them smaller than itself. The
+its height: a screen or a poster showing people shows them smaller than itself. Grain
+(a dim gym, a cheap sensor) breaks up the gradients the detector reads: where it finds
+nobody, it looks again at the picture smoothed over ``GRAIN_BLUR`` pixels. The
 detector knows upright people only: someone doing push-ups is not found, but their
 motion is one large blob that the clutter map does not take for clutter anyway.
 """
@@ -36,6 +38,7 @@ MOST_UPSCALED = 2.0  # a place needing more enlargement than this is too small t
 AROUND = 0.25  # of the place's size on each side: the detector needs some background round a person
 ABOVE_AND_BELOW = 1.0  # of the place's height: the rest of someone whose arms alone move (legs, head)
 FILLS = 0.5  # of the place's height: the least a person working out there is tall (their reach adds the rest)
+GRAIN_BLUR = 1.0  # px (Gaussian sigma) at the window's scale: averages grain out, keeps a body's outline (cells of 8)
 MOST_PLACES = 4  # the largest places only: each costs a detection per spread frame
 
 
@@ -97,12 +100,15 @@ def _someone_in_crop(detector: cv2.HOGDescriptor, picture: np.ndarray, box: tupl
     short_by = (max(0, WINDOW_HEIGHT - crop.shape[0]), max(0, WINDOW_HEIGHT // 2 - crop.shape[1]))
     if any(short_by):  # a place at the frame's edge: the window must fit
         crop = cv2.copyMakeBorder(crop, 0, short_by[0], 0, short_by[1], cv2.BORDER_REPLICATE)
-    people, _ = detector.detectMultiScale(crop, winStride=(8, 8), padding=(16, 16), scale=1.1)
     inside_left, inside_top = (x - left) * zoom, (y - top) * zoom
     inside_right, inside_bottom = inside_left + width * zoom, inside_top + height * zoom
-    return any(
-        inside_left <= px + pw / 2 <= inside_right
-        and inside_top <= py + ph / 2 <= inside_bottom
-        and ph >= FILLS * height * zoom
-        for px, py, pw, ph in people
-    )
+    for look in (crop, cv2.GaussianBlur(crop, (0, 0), GRAIN_BLUR)):
+        people, _ = detector.detectMultiScale(look, winStride=(8, 8), padding=(16, 16), scale=1.1)
+        if any(
+            inside_left <= px + pw / 2 <= inside_right
+            and inside_top <= py + ph / 2 <= inside_bottom
+            and ph >= FILLS * height * zoom
+            for px, py, pw, ph in people
+        ):
+            return True
+    return False
