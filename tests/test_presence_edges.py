@@ -172,17 +172,23 @@ def test_the_visit_after_the_sway_starts_at_the_person(tmp_path):
     assert abs(found[0][0] - truth[0][0]) <= 0.3 and temporal_iou(found[0], truth[0]) >= 0.8, (found, truth)
 
 
-@pytest.mark.parametrize("sway_from", [0.0, 4.0], ids=["swaying-all-along", "swaying-since-5-s-before"])
+SWAYING_SINCE = {"all-along": 0.0, "5-s-before": 4.0, "2-s-before": 7.0, "1-s-before": 8.0}
+
+
+@pytest.mark.parametrize("sway_from", SWAYING_SINCE.values(), ids=SWAYING_SINCE.keys())
 def test_a_visit_past_swaying_balloons_ends_when_the_walker_leaves(tmp_path, sway_from):
     """Balloons that were swaying before someone came in do not hold their visit after they go.
 
     Before, the balloons differed from the empty scene and moved where the walker had been: the visit lasted to
-    the end of the recording. (Balloons that began to sway only a few seconds before the visit are not clutter
-    yet, and still hold it.)"""
+    the end of the recording. Balloons that began to sway only a second or two before are not clutter yet: they
+    held it to the end too, until whatever moved with nobody in view (not only clutter) was kept from holding it."""
     path = tmp_path / "walker_past_balloons.mp4"
     truth = record(path, 16.0, both(balloons(sway_from=sway_from), walker(9.0, 14.0, top=0.2, across=1.1)), 2.5)
     found = highlights(path)
-    assert len(found) == 1 and temporal_iou(found[0], truth[0]) >= 0.9, (found, truth)
+    assert len(found) == 1 and abs(found[0][1] - truth[0][1]) <= 0.5, (found, truth)
+    # a sway that began a moment before, seen at two samples a second apart, can look like a walk: the start
+    # may land a sample early then
+    assert temporal_iou(found[0], truth[0]) >= (0.9 if sway_from < 7.0 else 0.8), (found, truth)
 
 
 def test_shop_door_edges_and_balloons(shared, dev_labels):

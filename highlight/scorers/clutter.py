@@ -15,11 +15,12 @@ tall or wider, or in pieces. Where someone's motion comes in pieces too (jumping
 arms, rope, the hem of their shorts), a people detector tells the place is theirs
 (``highlight.scorers.people``, ``spare``).
 
-Clutter cannot hold a presence either, where it was seen moving with nobody in view
-in the seconds before the visit began (``moved_before``): balloons or leaves swaying
-where a walker passed differ from the empty scene long after the walker has gone.
-Someone working out in one place for most of the recording makes that place clutter
-too, but it does not move while nobody is there.
+Nor can what was seen moving with nobody in view in the seconds before the visit began
+(``moved_before``), clutter or not, hold a presence: balloons or leaves swaying where a
+walker passed differ from the empty scene long after the walker has gone, also when
+they began to sway a second before he came, too new to be clutter. What starts the
+visit, and what moved where it starts, is the visitor: someone working out in one place
+moves there between their sets too.
 """
 
 from __future__ import annotations
@@ -80,22 +81,35 @@ class ClutterMap:
         return cv2.bitwise_and(motion, self._people)
 
     def note_idle(self, motion: np.ndarray, t: float) -> None:
-        """This regular sample's motion (255 = moving), taken with nobody in view: where clutter moved then."""
-        if motion.shape == self.share.shape:
-            self._idle[cv2.bitwise_and(motion, self.mask()) > 0] = t
+        """This regular sample's motion (255 = moving), taken with nobody in view: where things moved then.
 
-    def moved_before(self, start: float) -> np.ndarray | None:
-        """Where clutter moved with nobody in view in the ``SWEPT_SECONDS`` before ``start`` (255), or None.
+        Clutter or not: balloons that began to sway a moment before someone came, too new
+        to be clutter yet, are as much not the visitor as clutter is.
+        """
+        if motion.shape == self.share.shape:
+            self._idle[motion > 0] = t
+
+    def moved_before(self, start: float, theirs: np.ndarray | None = None) -> np.ndarray | None:
+        """Where things moved with nobody in view in the ``SWEPT_SECONDS`` before ``start`` (255), or None.
 
         Taken as a visit begins: where things were swaying before the visitor came. Each
-        place is filled to its convex hull: a plain balloon shifted by a few pixels moves
-        at its rim only, and its middle, shifted too, differs from the empty scene as much.
+        place, with what is within ``REACH`` of it (a bunch, whichever of it moved), is
+        filled to its convex hull: a plain balloon shifted by a few pixels moves at its
+        rim only, and its middle, shifted too, differs from the empty scene as much.
+        A place that reaches what starts the visit (``theirs``, 255) is the visitor's own:
+        someone who moved there a moment before they were sure to be someone.
         """
         moved = ((self._idle >= start - SWEPT_SECONDS) & (self._idle < start)).astype(np.uint8) * 255
         if not moved.any():
             return None
+        moved = cv2.dilate(moved, np.ones((REACH, REACH), np.uint8))
         outlines, _ = cv2.findContours(moved, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        return cv2.drawContours(moved, [cv2.convexHull(outline) for outline in outlines], -1, 255, thickness=-1)
+        places = np.zeros_like(moved)
+        for outline in outlines:
+            place = cv2.drawContours(np.zeros_like(moved), [cv2.convexHull(outline)], -1, 255, thickness=-1)
+            if theirs is None or theirs.shape != place.shape or not cv2.bitwise_and(place, theirs).any():
+                places = cv2.bitwise_or(places, place)
+        return places if places.any() else None
 
     def _not_people(self, moved: np.ndarray) -> np.ndarray:
         """``moved`` (1 = moved) without the blobs shaped like a standing person."""

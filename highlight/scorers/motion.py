@@ -30,9 +30,10 @@ No training: the empty scene is learned from the recording itself.
   leaves, a clock, does not count), what is left (a moved chair) becomes part of the
   scene. Someone working out on one spot is in the plate: when they pause, the presence
   ends, and their motion where they were last seen, within ``SWAY_SECONDS``, starts it
-  again. Clutter seen moving with nobody in view in the seconds before the entry
-  (``ClutterMap.moved_before``) does not hold a presence: balloons swaying where a
-  walker passed and left.
+  again. What was seen moving with nobody in view in the seconds before the entry,
+  clutter or not, and apart from what starts it (``ClutterMap.moved_before``), does
+  not hold a presence: balloons swaying where a walker passed and left, also when
+  they began to sway only a second before.
 * Clutter cannot start a presence (``highlight.scorers.clutter``): what moves in the
   same place whenever one looks (leaves, a flag, an escalator, a TV), measured over
   the whole recording before the pass and followed during it. A place where a people
@@ -277,7 +278,7 @@ class MotionScorer(Scorer):
         self._empty: np.ndarray | None = None  # the last sample with nothing in view
         self._plate: np.ndarray | None = None  # the scene as it looks most of the time (median over the video)
         self._present = False
-        self._clutter_before: np.ndarray | None = None  # where clutter moved in the seconds before this presence
+        self._moved_before: np.ndarray | None = None  # where things moved in the seconds before this presence
         self._ended = False  # the last regular sample ended a presence
         self._where: np.ndarray | None = None  # where the one present was last seen (their motion, what held them)
         self._left_at = -math.inf  # when that presence ended
@@ -328,7 +329,7 @@ class MotionScorer(Scorer):
             parse_regions(self.regions), parse_regions(self.excludes), frame_size, self.width, self.ball_only
         )
         self._empty, self._plate, self._present, self._still_since, self._last_time = None, None, False, 0.0, None
-        self._clutter_before = None
+        self._moved_before = None
         self._previous, self._camera_samples, self._ended = None, [0, 0], False
         self._where, self._left_at = None, -math.inf
         self._sway, self._borders = SwayWatch(self.person_height), {}
@@ -511,7 +512,7 @@ class MotionScorer(Scorer):
             if not self._present and travels is not own and t - self._left_at <= SWAY_SECONDS:
                 starting = max(starting, self._blob_area(self._where_they_were(own), image, background))
             if self._present:
-                if self._clutter_before is not None:  # clutter that was moving before the visit does not hold it
+                if self._moved_before is not None:  # what was moving before the visit does not hold it
                     motion, own = self._visitors_own(motion), self._visitors_own(own)
                     moving_own = self._blob_area(own, image, background)
                 moving = self._blob_area(motion, image, background)
@@ -527,7 +528,8 @@ class MotionScorer(Scorer):
                 self._ended = self._present
                 quiet = self._follow_presence(image, starting, moving_own, still, near, gap)
                 if self._present and not self._ended:
-                    self._clutter_before = self._clutter.moved_before(t)
+                    theirs = self._largest(cv2.bitwise_or(travels, self._where_they_were(own)))  # what started it
+                    self._moved_before = self._clutter.moved_before(t, theirs)
                 self._ended &= not self._present
                 self._note_where(own, held, t)
                 self._last_time = t
@@ -536,15 +538,26 @@ class MotionScorer(Scorer):
             scores[k] = 1.0 - math.exp(-seen / self.reference_area)
         return scores
 
+    def _largest(self, motion: np.ndarray) -> np.ndarray:
+        """The blobs of ``motion`` of a person's size (``reference_area``), or all of it where none is.
+
+        What starts a visit is someone, as a whole or in pieces; a speck beside them is not.
+        """
+        opened = cv2.morphologyEx(motion, cv2.MORPH_OPEN, self._kernel)
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(opened)
+        looked_at = self._view.pixels if self._view is not None and self._view.mask is not None else opened.size
+        large = [k for k in range(1, count) if stats[k, cv2.CC_STAT_AREA] >= self.reference_area * looked_at]
+        return (np.isin(labels, large) * 255).astype(np.uint8) if large else opened
+
     def _visitors_own(self, mask: np.ndarray) -> np.ndarray:
-        """``mask`` less where clutter moved with nobody in view before the visit began (``ClutterMap.moved_before``).
+        """``mask`` less where things moved with nobody in view before the visit began (``ClutterMap.moved_before``).
 
         Balloons or a plant that were swaying when someone came in differ from the empty
         scene and move all along: they must not keep the visit going once that person has left.
         """
-        if self._clutter_before is None or self._clutter_before.shape != mask.shape:
+        if self._moved_before is None or self._moved_before.shape != mask.shape:
             return mask
-        return cv2.bitwise_and(mask, cv2.bitwise_not(self._clutter_before))
+        return cv2.bitwise_and(mask, cv2.bitwise_not(self._moved_before))
 
     def _note_where(self, own: np.ndarray, held: np.ndarray | None, t: float) -> None:
         """Remember where the one present is (a regular sample), or when they were last seen."""
