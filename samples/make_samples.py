@@ -108,6 +108,7 @@ def render(
     sway: tuple[float, float, float, float] | None = None,
     pan: float = 0.0,
     edge: bool = False,
+    screen: tuple[float, float, float, float] | None = None,
 ) -> list[list[float]]:
     """Encode the sample; return the intervals in which the player is in view, in seconds.
 
@@ -120,6 +121,8 @@ def render(
     view because of it. ``pan``: the camera pans right by this fraction of the width a
     second, following the player (who then stays near the middle of the picture).
     ``edge``: the player walks along the top edge with only their legs in view.
+    ``screen`` (left, top, width, height as fractions): a TV there, on all the time, with
+    cuts between shots and a figure walking across in each, with nobody in view because of it.
     """
     visible: list[bool] = []
     rng = np.random.default_rng(seed + 1)
@@ -143,6 +146,8 @@ def render(
             frame = scene[:, left : left + width] * light + grain[rng.integers(len(grain))]
             if sway is not None:
                 _draw_flag(frame, sway, t)
+            if screen is not None:
+                _draw_screen(frame, screen, t, seed)
             in_view = False
             for visit in visits:
                 x = _player_x(t, visit, width, still)
@@ -171,6 +176,24 @@ def _draw_flag(frame: np.ndarray, box: tuple[float, float, float, float], t: flo
     wave = 0.15 * h * np.sin(2 * np.pi * (0.8 * t - xs / max(w, 1))) * (xs / max(w, 1))
     stripe = (((ys + wave) // max(h // 5, 1)) % 2).astype(bool)
     frame[y0 : y0 + h, x0 : x0 + w] = np.where(stripe[..., np.newaxis], (230, 230, 240), (200, 30, 40))
+
+
+SHOT_SECONDS = 1.7  # a TV programme's shots: a cut this often
+
+
+def _draw_screen(frame: np.ndarray, box: tuple[float, float, float, float], t: float, seed: int) -> None:
+    """A TV in ``box`` (fractions): each shot a backdrop of its own colours, and someone walking across it."""
+    height, width = frame.shape[:2]
+    x0, y0 = int(box[0] * width), int(box[1] * height)
+    w, h = max(int(box[2] * width), 4), max(int(box[3] * height), 4)
+    shot = int(t // SHOT_SECONDS)
+    colours = np.random.default_rng((seed, shot)).integers(20, 235, (3, 3))
+    frame[y0 : y0 + h, x0 : x0 + w] = colours[0]
+    frame[y0 + h // 2 : y0 + h, x0 : x0 + w] = colours[1]  # a floor
+    across = (t - shot * SHOT_SECONDS) / SHOT_SECONDS
+    figure_w, figure_h = max(w // 10, 2), int(0.6 * h)
+    fx = x0 + int(across * (w - figure_w)) if shot % 2 else x0 + int((1 - across) * (w - figure_w))
+    frame[y0 + h - figure_h - h // 8 : y0 + h - h // 8, fx : fx + figure_w] = colours[2]
 
 
 def _runs(flags: list[bool], fps: Fraction) -> list[list[float]]:

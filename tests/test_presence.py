@@ -145,6 +145,18 @@ def test_a_visit_among_noise_or_clutter_is_one_highlight_that_ends_when_they_lea
     assert len(found) == 1 and temporal_iou(found[0], truth[0]) >= 0.9, (found, truth)
 
 
+TV_IN_THE_WAY = (0.3, 0.45, 0.3, 0.3)  # a TV (cuts, someone walking across in each shot) where the walker passes
+
+
+@pytest.mark.parametrize("visits", [[], [(12.0, 20.0)]], ids=["tv-alone", "walker-past-the-tv"])
+def test_a_tv_on_all_along_is_nobody_and_a_visit_past_it_ends_when_they_leave(tmp_path, visits):
+    # once the visitor had been in front of the screen, the screen held the visit to the end of the
+    # recording (what moved with nobody in view before was taken for the visitor's own)
+    path, truth = render_small(tmp_path, "tv.mp4", seconds=30.0, visits=visits, screen=TV_IN_THE_WAY)
+    found, _ = analysed(path)
+    assert len(found) == len(truth) and all(temporal_iou(f, v) >= 0.9 for f, v in zip(found, truth)), (found, truth)
+
+
 def test_a_walker_followed_by_a_panning_camera_is_seen_and_the_manifest_says_the_camera_moved(tmp_path):
     path, truth = render_small(tmp_path, "pan.mp4", seconds=8.0, visits=[(0.0, 8.0)], pan=0.1)
     found, detector = analysed(path)

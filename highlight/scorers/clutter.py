@@ -19,8 +19,9 @@ Nor can what was seen moving with nobody in view in the seconds before the visit
 (``moved_before``), clutter or not, hold a presence: balloons or leaves swaying where a
 walker passed differ from the empty scene long after the walker has gone, also when
 they began to sway a second before he came, too new to be clutter. What starts the
-visit, and what moved where it starts, is the visitor: someone working out in one place
-moves there between their sets too.
+visit, and what moved where it starts, is the visitor (someone working out in one place
+moves there between their sets too), unless it is clutter: a TV the visitor walks past
+went on before them and goes on after they leave.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class ClutterMap:
         self.memory = memory
         self.person_height = person_height
         self._idle = np.full(self.share.shape, -np.inf, np.float32)  # when clutter last moved with nobody in view
+        self._idle_other = np.full(self.share.shape, -np.inf, np.float32)  # and anything else
         self._people: np.ndarray | None = None  # where someone was seen working out in place (255): never clutter
 
     def seed(self, pairs: list[tuple[np.ndarray, np.ndarray]]) -> None:
@@ -87,7 +89,9 @@ class ClutterMap:
         to be clutter yet, are as much not the visitor as clutter is.
         """
         if motion.shape == self.share.shape:
-            self._idle[motion > 0] = t
+            clutter = self.mask()
+            self._idle[cv2.bitwise_and(motion, clutter) > 0] = t
+            self._idle_other[cv2.bitwise_and(motion, cv2.bitwise_not(clutter)) > 0] = t
 
     def moved_before(self, start: float, theirs: np.ndarray | None = None) -> np.ndarray | None:
         """Where things moved with nobody in view in the ``SWEPT_SECONDS`` before ``start`` (255), or None.
@@ -96,20 +100,15 @@ class ClutterMap:
         place, with what is within ``REACH`` of it (a bunch, whichever of it moved), is
         filled to its convex hull: a plain balloon shifted by a few pixels moves at its
         rim only, and its middle, shifted too, differs from the empty scene as much.
-        A place that reaches what starts the visit (``theirs``, 255) is the visitor's own:
-        someone who moved there a moment before they were sure to be someone.
+        What is not clutter and reaches what starts the visit (``theirs``, 255) is the
+        visitor's own: someone who moved there a moment before they were sure to be
+        someone. Clutter is not: it moved there before them, and goes on after they leave.
         """
-        moved = ((self._idle >= start - SWEPT_SECONDS) & (self._idle < start)).astype(np.uint8) * 255
-        if not moved.any():
-            return None
-        moved = cv2.dilate(moved, np.ones((REACH, REACH), np.uint8))
-        outlines, _ = cv2.findContours(moved, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        places = np.zeros_like(moved)
-        for outline in outlines:
-            place = cv2.drawContours(np.zeros_like(moved), [cv2.convexHull(outline)], -1, 255, thickness=-1)
+        places = _hulls(self._idle, start)  # the clutter mask takes in the margin leaves swing into already
+        for place in _hulls(np.maximum(self._idle, self._idle_other), start, REACH):  # a bunch, whichever moved
             if theirs is None or theirs.shape != place.shape or not cv2.bitwise_and(place, theirs).any():
-                places = cv2.bitwise_or(places, place)
-        return places if places.any() else None
+                places.append(place)
+        return np.bitwise_or.reduce(places) if places else None
 
     def _not_people(self, moved: np.ndarray) -> np.ndarray:
         """``moved`` (1 = moved) without the blobs shaped like a standing person."""
@@ -118,6 +117,18 @@ class ClutterMap:
             if is_upright(cv2.boundingRect(contour), moved.shape[0], self.person_height):
                 cv2.drawContours(moved, [contour], -1, 0, thickness=-1)
         return moved
+
+
+def _hulls(last_moved: np.ndarray, start: float, reach: int = 1) -> list[np.ndarray]:
+    """Each place that moved in the ``SWEPT_SECONDS`` before ``start`` (``last_moved``: when each pixel
+    last did), with what is within ``reach`` pixels of it, filled to its convex hull: one mask (255) each."""
+    moved = ((last_moved >= start - SWEPT_SECONDS) & (last_moved < start)).astype(np.uint8) * 255
+    if not moved.any():
+        return []
+    moved = cv2.dilate(moved, np.ones((reach, reach), np.uint8))
+    outlines, _ = cv2.findContours(moved, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    blank = np.zeros_like(moved)
+    return [cv2.drawContours(blank.copy(), [cv2.convexHull(outline)], -1, 255, thickness=-1) for outline in outlines]
 
 
 def is_upright(box: tuple[int, int, int, int], picture_height: int, person_height: float) -> bool:
