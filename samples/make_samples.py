@@ -109,6 +109,9 @@ def render(
     pan: float = 0.0,
     edge: bool = False,
     screen: tuple[float, float, float, float] | None = None,
+    flicker: float = 0.0,
+    clock: bool = False,
+    escalator: tuple[float, float, float, float] | None = None,
 ) -> list[list[float]]:
     """Encode the sample; return the intervals in which the player is in view, in seconds.
 
@@ -123,6 +126,10 @@ def render(
     ``edge``: the player walks along the top edge with only their legs in view.
     ``screen`` (left, top, width, height as fractions): a TV there, on all the time, with
     cuts between shots and a figure walking across in each, with nobody in view because of it.
+    ``flicker``: lamps on the mains beating with the frame rate: the brightness swings by
+    this fraction, about once a second. ``clock``: a burned-in date and time at the top
+    left, as CCTV writes it, ticking every second. ``escalator`` (left, top, width, height):
+    steps moving up there all the time.
     """
     visible: list[bool] = []
     rng = np.random.default_rng(seed + 1)
@@ -142,12 +149,17 @@ def render(
         for i in range(n_frames):
             t = float(i / fps)
             light = _light(t, seconds, exposure_jump, exposure_step) * _cloud_shade(t, cloud, width, height)
+            light *= 1.0 + flicker * np.sin(2 * np.pi * FLICKER_HZ * t)
             left = int(pan * width * t)
             frame = scene[:, left : left + width] * light + grain[rng.integers(len(grain))]
             if sway is not None:
                 _draw_flag(frame, sway, t)
             if screen is not None:
                 _draw_screen(frame, screen, t, seed)
+            if escalator is not None:
+                _draw_escalator(frame, escalator, t)
+            if clock:
+                _draw_clock(frame, t)
             in_view = False
             for visit in visits:
                 x = _player_x(t, visit, width, still)
@@ -179,6 +191,38 @@ def _draw_flag(frame: np.ndarray, box: tuple[float, float, float, float], t: flo
 
 
 SHOT_SECONDS = 1.7  # a TV programme's shots: a cut this often
+FLICKER_HZ = 1.1  # mains lamps (100 Hz) beating with a 33 fps exposure: a slow swing, not a blink
+STEP_SPEED = 0.5  # an escalator's steps rise this many metres a second (a step is about 0.4 m)
+
+
+def _draw_escalator(frame: np.ndarray, box: tuple[float, float, float, float], t: float) -> None:
+    """Steps in ``box`` (fractions): dark treads and bright edges, rising all the time."""
+    height, width = frame.shape[:2]
+    x0, y0 = int(box[0] * width), int(box[1] * height)
+    w, h = max(int(box[2] * width), 4), max(int(box[3] * height), 4)
+    step = max(h // 6, 3)
+    rows = (np.arange(h)[:, np.newaxis] + int(t * STEP_SPEED / 0.4 * step)) % step
+    frame[y0 : y0 + h, x0 : x0 + w] = np.where(rows < step // 4, 190.0, 60.0)[..., np.newaxis]
+
+
+def _draw_clock(frame: np.ndarray, t: float) -> None:
+    """A burned-in date and time at the top left, white on the picture, ticking every second."""
+    import cv2
+
+    height = frame.shape[0]
+    seconds = 12 * 3600 + 48 * 60 + int(t)
+    text = f"16-03-2017 {seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    scale = height / 450
+    cv2.putText(
+        frame,
+        text,
+        (int(0.02 * height), int(0.07 * height)),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        scale,
+        (255, 255, 255),
+        max(1, round(2 * scale)),
+        cv2.LINE_AA,
+    )
 
 
 def _draw_screen(frame: np.ndarray, box: tuple[float, float, float, float], t: float, seed: int) -> None:
