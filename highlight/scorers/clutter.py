@@ -97,15 +97,16 @@ class ClutterMap:
         """Where things moved with nobody in view in the ``SWEPT_SECONDS`` before ``start`` (255), or None.
 
         Taken as a visit begins: where things were swaying before the visitor came. Each
-        place, with what is within ``REACH`` of it (a bunch, whichever of it moved), is
-        filled to its convex hull: a plain balloon shifted by a few pixels moves at its
-        rim only, and its middle, shifted too, differs from the empty scene as much.
+        place is filled to its convex hull (a plain balloon shifted by a few pixels moves
+        at its rim only, and its middle, shifted too, differs from the empty scene as
+        much), and what is not clutter with what is within ``REACH`` of it (a bunch,
+        whichever of it moved; the clutter mask takes in that margin already).
         What is not clutter and reaches what starts the visit (``theirs``, 255) is the
         visitor's own: someone who moved there a moment before they were sure to be
         someone. Clutter is not: it moved there before them, and goes on after they leave.
         """
-        places = _hulls(self._idle, start)  # the clutter mask takes in the margin leaves swing into already
-        for place in _hulls(np.maximum(self._idle, self._idle_other), start, REACH):  # a bunch, whichever moved
+        places = _hulls(self._idle, start)
+        for place in _hulls(np.maximum(self._idle, self._idle_other), start, REACH):
             if theirs is None or theirs.shape != place.shape or not cv2.bitwise_and(place, theirs).any():
                 places.append(place)
         return np.bitwise_or.reduce(places) if places else None

@@ -528,7 +528,7 @@ class MotionScorer(Scorer):
                 self._ended = self._present
                 quiet = self._follow_presence(image, starting, moving_own, still, near, gap)
                 if self._present and not self._ended:
-                    theirs = self._largest(cv2.bitwise_or(travels, self._where_they_were(own)))  # what started it
+                    theirs = self._person_sized(cv2.bitwise_or(travels, self._where_they_were(own)))  # what started it
                     self._moved_before = self._clutter.moved_before(t, theirs)
                 self._ended &= not self._present
                 self._note_where(own, held, t)
@@ -538,7 +538,7 @@ class MotionScorer(Scorer):
             scores[k] = 1.0 - math.exp(-seen / self.reference_area)
         return scores
 
-    def _largest(self, motion: np.ndarray) -> np.ndarray:
+    def _person_sized(self, motion: np.ndarray) -> np.ndarray:
         """The blobs of ``motion`` of a person's size (``reference_area``), or all of it where none is.
 
         What starts a visit is someone, as a whole or in pieces; a speck beside them is not.
