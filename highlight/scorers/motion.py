@@ -545,8 +545,8 @@ class MotionScorer(Scorer):
         """
         opened = cv2.morphologyEx(motion, cv2.MORPH_OPEN, self._kernel)
         count, labels, stats, _ = cv2.connectedComponentsWithStats(opened)
-        looked_at = self._view.pixels if self._view is not None and self._view.mask is not None else opened.size
-        large = [k for k in range(1, count) if stats[k, cv2.CC_STAT_AREA] >= self.reference_area * looked_at]
+        smallest = self.reference_area * self._pixels_looked_at(opened)
+        large = [k for k in range(1, count) if stats[k, cv2.CC_STAT_AREA] >= smallest]
         return (np.isin(labels, large) * 255).astype(np.uint8) if large else opened
 
     def _visitors_own(self, mask: np.ndarray) -> np.ndarray:
@@ -725,7 +725,7 @@ class MotionScorer(Scorer):
                 mask = cv2.bitwise_and(without_bodies(around, self._view.regions_box, self._view.reach), view_mask)
         if not mask.any():
             return 0.0
-        looked_at = self._view.pixels if view_mask is not None else mask.size
+        looked_at = self._pixels_looked_at(mask)
         contours = imutils.grab_contours(cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE))
         smallest = self.min_blob * looked_at
         total = 0.0
@@ -739,6 +739,11 @@ class MotionScorer(Scorer):
                 continue
             total += area
         return total / looked_at
+
+    def _pixels_looked_at(self, mask: np.ndarray) -> int:
+        """The pixels areas are a fraction of: those of the regions less the excluded ones, else the whole picture."""
+        view_mask = self._view.mask if self._view is not None else None
+        return self._view.pixels if view_mask is not None and view_mask.shape == mask.shape else mask.size
 
     def _could_be_someone(self, contour: np.ndarray, shape: tuple[int, ...]) -> bool:
         """Tall enough to be a person (``person_height`` of the picture), or cut by its edge.
