@@ -39,6 +39,7 @@ from highlight.train import dataset as ds
 from highlight.train.distribute import WorkerCluster, make_strategy, resolve_cluster
 from highlight.train.labels import LabelSet, label_set, read_labels
 from highlight.train.model import Phase, build_model, plan_phases, recalibrate_batchnorm, set_trainable
+from highlight.train.watchdog import StallWatch
 
 THRESHOLD_RULE = (
     "the threshold in 0.05..0.95 (steps of 0.01) with the highest F1 of the positive label on the "
@@ -87,8 +88,15 @@ def train(config: TrainConfig, echo: Echo = print) -> dict[str, Any]:
     """Train and write the model folder; returns the contents of ``model.json``.
 
     On a worker other than the chief (several machines) nothing is written to ``out``
-    and the result is empty: the chief writes the folder.
+    and the result is empty: the chief writes the folder. A training that stops making
+    progress ends the process in one line (``highlight.train.watchdog``).
     """
+    with StallWatch() as watch:
+        return _train(config, watch.reporting(echo), watch)
+
+
+def _train(config: TrainConfig, echo: Echo, watch: StallWatch) -> dict[str, Any]:
+    """``train``; ``echo``'s lines and the batches are the progress ``watch`` sees."""
     started = time.perf_counter()
     out = Path(config.out)
     _check_image_size(config.image_size)
@@ -102,6 +110,7 @@ def train(config: TrainConfig, echo: Echo = print) -> dict[str, Any]:
     prepare_folder(work, config)
 
     strategy = make_strategy(config.replicas, config.all_reduce, cluster)  # before other TensorFlow work
+    progress = watch.keras_callback()
     import keras
     import tensorflow as tf
 
@@ -129,7 +138,9 @@ def train(config: TrainConfig, echo: Echo = print) -> dict[str, Any]:
     with strategy.scope():
         model, backbone = build_model(n_outputs, size, config.weights)
     phases = plan_phases(config.weights, config.epochs, config.learning_rate)
-    history = _run_phases(model, backbone, phases, strategy, train_data, validation_data, labels, work, config, echo)
+    history = _run_phases(
+        model, backbone, phases, strategy, train_data, validation_data, labels, work, config, echo, progress
+    )
 
     trained = plain_copy(model)  # every worker: reading distributed variables may need all of them
     if not is_chief:
@@ -137,7 +148,7 @@ def train(config: TrainConfig, echo: Echo = print) -> dict[str, Any]:
         echo(f"trained; worker 0 ({cluster.hosts[0]}) writes the model folder; scratch folder {work} removed")
         return {}
     every_validation_frame = make_tf_dataset(split.validation, labels, weights, global_batch, training=False)
-    probabilities = trained.predict(every_validation_frame, verbose=0)
+    probabilities = trained.predict(every_validation_frame, verbose=0, callbacks=[progress])
     validation = validation_metrics(probabilities, split.validation.labels, labels)
     threshold = validation.get("threshold")
     save_keras(trained, out / KERAS_FILE)
@@ -346,6 +357,7 @@ def _run_phases(
     work: Path,
     config: TrainConfig,
     echo: Echo,
+    progress,
 ) -> list[dict[str, Any]]:
     """Train phase after phase; a phase finished in an earlier (interrupted) run is not redone.
 
@@ -381,6 +393,7 @@ def _run_phases(
             keras.callbacks.BackupAndRestore(str(checkpoints / phase.name)),
             keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=True),
             _EpochEcho(echo, f"phase {number}/{len(phases)} {phase.name}", phase.epochs),
+            progress,
         ]
         if phase.trainable == "all":  # before EarlyStopping sees val_loss: evaluate() calls on_test_begin first
             callbacks.insert(0, _RecalibrateBatchNorm(backbone, train_data, config.batch_size))
