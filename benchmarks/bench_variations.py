@@ -1,0 +1,142 @@
+"""Presence on the real clips recorded again: the default detector on files it was not tuned on.
+
+    python benchmarks/bench_variations.py [--jobs 2] [--only NAME ...]
+
+A method right on the clips as they are and wrong on the same scenes written otherwise
+is fitted to the files, not to what is in them. Each real clip in
+``../shared/data/videos`` with presence labels (``dev.json``, and the office visit read
+by eye) or with someone working out in it (``WORKOUTS``) is encoded again four ways, as
+other cameras and apps write the same scene:
+
+* ``long-gop``: x264's default keyframe interval (250 frames, 8 s at 30 fps), as an
+  editor's export makes it: seeking and keyframe-only analysis see far fewer pictures;
+* ``mirrored``: flipped left to right, a keyframe a second: the same scene from the
+  other side (nothing moves in time);
+* ``grain``: sensor noise of 12 grey levels, a keyframe a second: a dim gym, a cheap sensor;
+* ``small``: 360 lines at crf 26, a keyframe every 2 s: a messaging app's copy.
+
+The encodings are made once with ffmpeg (supervised: a time limit, the exit status
+checked, its last line of stderr shown on failure) under ``benchmarks/out/variations``,
+each as a temporary file renamed when complete. Each recording is analysed with the
+default settings and no padding (``--margin 0``), as ``bench_accuracy.py`` does, and
+scored against the clip's labels: the tIoU of each labelled interval with the best
+highlight, and false highlights (and those on someone in view that the labels leave out,
+read by eye: ``bench_accuracy.SEEN_BY_EYE_UNLABELLED``). A workout clip has no interval labels: its row gives
+the share of it in highlights, to compare across the encodings (someone is in view
+for most of each; where the labels say when, ``dev.json``'s notes give it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from bench_accuracy import (
+    EYE_PRESENCE,
+    OUT,
+    SEEN_BY_EYE_UNLABELLED,
+    SHARED,
+    Result,
+    our_highlights,
+    presence_row,
+)
+
+from highlight.settings import RunSettings
+from highlight.source import probe
+
+VARIATIONS = {  # name -> ffmpeg video options after the input
+    "long-gop": ["-c:v", "libx264", "-preset", "veryfast", "-crf", "22"],
+    "mirrored": ["-vf", "hflip", "-c:v", "libx264", "-preset", "veryfast", "-crf", "22", "-g", "30"],
+    "grain": ["-vf", "noise=alls=12:allf=t:all_seed=5", "-c:v", "libx264", "-preset", "veryfast", "-crf", "22"]
+    + ["-g", "30"],
+    "small": ["-vf", "scale=-2:'min(360,ih)'", "-c:v", "libx264", "-preset", "veryfast", "-crf", "26", "-g", "60"],
+}
+WORKOUTS = (  # someone working out in view for most of each clip
+    "squat_side.mp4",
+    "pushup_side.mp4",
+    "pushup_gym_side.mp4",
+    "pushup_tutorial.mp4",
+    "jumping_jacks_three_views.mp4",
+    "quva_020_fitness.mp4",
+    "quva_022_fitness.mp4",
+    "quva_023_fitness.mp4",
+    "quva_027_fitness.mp4",
+    "quva_038_monkey_bars.mp4",
+    "quva_060_jumping_rope.mp4",
+    "quva_093_core_strength.mp4",
+)
+ENCODE_LIMIT_S = 600.0
+SETTINGS = RunSettings(clips=False).with_changes({"pad_before": 0.0, "pad_after": 0.0})
+
+
+def encoded(video: Path, variation: str, folder: Path) -> Path:
+    """``video`` encoded as ``variation`` in ``folder`` (made once); RuntimeError with ffmpeg's reason."""
+    target = folder / f"{video.stem}~{variation}.mp4"
+    if target.is_file():
+        return target
+    partial = target.with_name(f".{target.name}.part.mp4")
+    command = ["ffmpeg", "-v", "error", "-y", "-i", str(video), "-an", *VARIATIONS[variation], str(partial)]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=ENCODE_LIMIT_S)
+    except subprocess.TimeoutExpired:
+        partial.unlink(missing_ok=True)
+        raise RuntimeError(f"ffmpeg took longer than {ENCODE_LIMIT_S:.0f} s") from None
+    if done.returncode != 0 or not partial.is_file() or partial.stat().st_size == 0:
+        partial.unlink(missing_ok=True)
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"ffmpeg failed (exit status {done.returncode}): {last}")
+    partial.replace(target)
+    return target
+
+
+def row(job: tuple[Path, str, list[list[float]] | None, Path]) -> tuple[str, str, str]:
+    """(clip, variation, result) for one recording: scored against ``labelled``, or its share in highlights."""
+    video, variation, labelled, folder = job
+    try:
+        path = video if variation == "as filmed" else encoded(video, variation, folder)
+        found, _ = our_highlights(path, SETTINGS)
+    except (RuntimeError, OSError) as error:
+        found = Result([], 0.0, f"failed: {error}")
+    if labelled is not None:
+        unlabelled = list(SEEN_BY_EYE_UNLABELLED.get((video.name, "intervals_s"), {}).values())
+        return video.name, variation, presence_row(labelled, found, unlabelled)
+    if found.error:
+        return video.name, variation, found.error
+    length = probe(path).duration
+    share = sum(end - start for start, end in found.spans) / length if length else 0.0
+    spans = ", ".join(f"{start:.1f}-{end:.1f}" for start, end in found.spans) or "none"
+    return video.name, variation, f"{share:.0%} in highlights ({spans} of {length:.1f} s)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="recordings analysed at once")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="only these clips (file names)")
+    args = parser.parse_args()
+    dev = json.loads((SHARED / "data" / "labels" / "dev.json").read_text())
+    labels = {name: label["intervals_s"] for name, label in dev.get("presence", {}).items() if "intervals_s" in label}
+    labels.update(EYE_PRESENCE)
+    clips = {**labels, **dict.fromkeys(WORKOUTS)}
+    videos = SHARED / "data" / "videos"
+    folder = OUT / "variations"
+    folder.mkdir(parents=True, exist_ok=True)
+    jobs = [
+        (videos / name, variation, labelled, folder)
+        for name, labelled in clips.items()
+        if (videos / name).is_file() and (not args.only or name in args.only)
+        for variation in ("as filmed", *VARIATIONS)
+    ]
+    with ProcessPoolExecutor(max(1, args.jobs)) as pool:
+        rows = list(pool.map(row, jobs))
+    print("| clip | recorded | highlights (default, margin 0) |")
+    print("|---|---|---|")
+    for clip, variation, result in rows:
+        print(f"| {clip} | {variation} | {result} |")
+
+
+if __name__ == "__main__":
+    main()
