@@ -662,7 +662,7 @@ def shots_at_the_hoop(
     if hoop is None:
         return None
     started = time.perf_counter()
-    shot_settings = settings.with_changes(with_preset("shots", {"regions": (hoop.region,)}))
+    shot_settings = settings.with_changes(with_preset("shots", {**settings.given(), "regions": (hoop.region,)}))
     with VideoSource(path, info) as source:
         shots = analyse(source, make_scorer(shot_settings), shot_settings)
     return ShotsAtTheHoop(hoop, shots, shot_settings, time.perf_counter() - started)

@@ -32,7 +32,8 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
                 "shots",
                 "one clip per shot: use with --region around the hoop; 2 s lead-in to see the release, "
                 "2 s tail for the result, shots close together kept apart (padding stops halfway "
-                "between them), short events kept, someone walking past in front of the hoop left out; "
+                "between them) while a ball back at the hoop within 0.8 s (a bounce on the rim) stays "
+                "with its shot, short events kept, someone walking past in front of the hoop left out; "
                 "analyses 10 frames a second throughout",
                 MappingProxyType(
                     {
@@ -40,8 +41,10 @@ PRESETS: Mapping[str, Preset] = MappingProxyType(
                         "pad_before": 2.0,
                         # the result (in, rim, rebound) is over within two seconds of the ball leaving the hoop area
                         "pad_after": 2.0,
-                        # two attempts can reach the hoop well under a second apart (a tip-in)
-                        "merge_gap": 0.0,
+                        # a ball back in the region within 0.8 s bounced on the rim or the board: rising
+                        # 0.8 m beyond the region and falling back takes that long (2 sqrt(2h / g)). It is
+                        # the same attempt, its result; a new one needs a catch and a release, over a second
+                        "merge_gap": 0.8,
                         "separate": True,
                         # a ball crossing a hoop region is in it for a fraction of a second: what
                         # outlasts the 0.3 s median below is a ball, however short

@@ -90,6 +90,19 @@ class RunSettings:
         origins = tuple(sorted((provenance.get("settings_from") or {}).items()))
         return replace(self, origins=origins, camera_file=provenance.get("camera_file"))
 
+    def given(self) -> dict[str, Any]:
+        """The values somebody gave (on the command line, in a highlight.toml: ``origins``), by name.
+
+        What a preset applied on the way (a hoop found in a no-options run) must leave as given.
+        """
+        values = {}
+        for name, _ in self.origins:
+            if name in IntervalSettings.__dataclass_fields__:
+                values[name] = getattr(self.intervals, name)
+            elif name in RunSettings.__dataclass_fields__:
+                values[name] = getattr(self, name)
+        return values
+
     def with_intervals(self, **changes: Any) -> RunSettings:
         return replace(self, intervals=replace(self.intervals, **changes))
 

@@ -160,6 +160,21 @@ def test_no_options_on_a_generated_court_one_clip_per_shot(tmp_path):
     assert [(i.start, i.end) for i in recut.intervals] == clips
 
 
+def test_options_given_win_over_the_shots_preset_a_hoop_brings(tmp_path):
+    """As with ``--region ... --preset shots --pad-before 0.5s``: what the user gave is kept, and recorded."""
+    video = tmp_path / "other_court.mp4"
+    render_shots_on_another_court(video)
+    given = ["--pad-before", "0.5s", "--merge-gap", "0.1s"]
+    done = CliRunner().invoke(app, ["run", str(video), "--out", str(tmp_path / "out"), "--no-clips", "-q", *given])
+    assert done.exit_code == 0, done.output
+    manifest = manifests.load(tmp_path / "out" / video.stem)
+    assert manifest.detector.get("hoop"), manifest.hints
+    applied = manifest.applied_intervals
+    assert (applied["pad_before"], applied["merge_gap"], applied["pad_after"]) == (0.5, 0.1, 2.0), applied
+    assert applied["separate"], "the shots preset's other settings still apply"
+    assert manifest.settings_from["pad_before"] == manifest.settings_from["merge_gap"] == "command line"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["court_five_shots.mp4", "gym_shooting.mp4", "court_practice_51s.mp4"])
 def test_no_options_on_real_courts_the_attempts_are_in_clips(shared, dev_labels, shots_by_eye, tmp_path, name):

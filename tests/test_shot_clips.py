@@ -52,6 +52,14 @@ def test_shots_close_together_split_the_seconds_between_them():
         assert a - 0.05 <= clip.peak_time <= b + 0.05, (clip, a, b)  # its own shot, not the neighbour's
 
 
+def test_a_ball_back_at_the_hoop_after_a_bounce_on_the_rim_stays_in_its_shots_clip():
+    """court_practice_51s at 7.6 s: the ball leaves the region 0.4 s, bouncing on the rim, and comes back."""
+    events = [(7.3, 7.87), (8.27, 8.47), (12.0, 12.4)]
+    clips = find_intervals(*planted(events), SHOTS, duration=20.0)
+    assert len(clips) == 2 and no_overlap(clips), clips
+    assert clips[0].start < 7.3 and clips[0].end > 8.47 and 7.3 <= clips[0].peak_time <= 8.47, clips[0]
+
+
 def test_peak_is_the_event_not_a_louder_neighbour_in_the_padding():
     times, scores = planted([(3.0, 3.4), (4.6, 5.0)])
     scores[(times >= 3.0) & (times <= 3.4)] = 0.7  # the first shot scores lower than the second
