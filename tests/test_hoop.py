@@ -190,6 +190,7 @@ def test_no_options_on_real_courts_the_attempts_are_in_clips(shared, dev_labels,
     holding = [[k for k, (a, b) in enumerate(clips) if a <= shot <= b] for shot in shots]
     assert sum(1 for h in holding if h) >= 0.8 * len(shots), (clips, shots)
     assert len({h[0] for h in holding if h}) >= 0.8 * len(shots), (clips, shots)  # mostly a clip each
+    assert all(any(a <= shot <= b for shot in shots) for a, b in clips), "a clip without an attempt (a rim bounce?)"
 
 
 @pytest.mark.slow
