@@ -724,7 +724,7 @@ def focus_on_action(
         return holding
     if share >= MOST_OF_THE_RECORDING:
         manifest.hints.append(
-            f"the highlights are {share:.0%} of the recording (someone is in view throughout): "
+            f"the highlights are {share:.0%} of the recording (someone is in view most of the time): "
             "on a court, mark the hoop (`highlight region VIDEO`) and run with --region ... --preset shots; "
             "in a workout, --plugin pose --plugin reps makes the sets the highlights"
         )
