@@ -249,7 +249,9 @@ def test_class_weights_balance_the_classes():
 def test_frames_sampled_from_ranges_and_cached(tmp_path, clip):
     labels = _write(tmp_path / "l.csv", f"video,start,end,label\n{clip},1,3,background\n{clip},5,6,highlight\n")
     ranges = read_labels(labels)
-    first = load_frames(ranges, label_set(ranges), (32, 32), 4.0, tmp_path / "cache")
+    taken = []  # the training's stall watch sees each frame taken: a long video is sampled for minutes
+    first = load_frames(ranges, label_set(ranges), (32, 32), 4.0, tmp_path / "cache", on_frame=lambda: taken.append(1))
+    assert len(taken) == len(first) == 12
     assert first.images.shape[1:] == (32, 32, 3) and first.images.dtype == np.uint8
     assert first.counts(label_set(ranges)) == {"background": 8, "highlight": 4}
     assert np.all(((first.times >= 1) & (first.times < 3)) | ((first.times >= 5) & (first.times < 6)))

@@ -54,9 +54,17 @@ class Frames:
 
 
 def sample_range_frames(
-    source: VideoSource, ranges: Sequence[LabelledRange], size: tuple[int, int], sample_fps: float
+    source: VideoSource,
+    ranges: Sequence[LabelledRange],
+    size: tuple[int, int],
+    sample_fps: float,
+    on_frame: Callable[[], None] | None = None,
 ) -> list[tuple[float, str, np.ndarray]]:
-    """(time, label, image) every ``1/sample_fps`` seconds inside each range."""
+    """(time, label, image) every ``1/sample_fps`` seconds inside each range; ``on_frame`` after each one taken.
+
+    Every frame of a range is decoded: hours of labelled 4K take many minutes, and
+    ``on_frame`` is how a caller sees that this is still going (``highlight.train.watchdog``).
+    """
     period = 1.0 / sample_fps
     tolerance = 0.25 / max(source.info.fps, 1.0)
     found = []
@@ -67,6 +75,8 @@ def sample_range_frames(
                 break
             if frame.time + tolerance >= next_time:
                 found.append((frame.time, r.label, frame_to_input(frame, size)))
+                if on_frame:
+                    on_frame()
                 steps = math.floor((frame.time + tolerance - r.start) / period) + 1
                 next_time = r.start + steps * period
     return found
@@ -79,8 +89,12 @@ def load_frames(
     sample_fps: float,
     cache_dir: Path | None,
     progress: Callable[[str], None] | None = None,
+    on_frame: Callable[[], None] | None = None,
 ) -> Frames:
-    """Frames of every labelled range, from the shard cache where it is current."""
+    """Frames of every labelled range, from the shard cache where it is current.
+
+    ``progress``: a line for each video sampled; ``on_frame``: called after each frame taken.
+    """
     parts = []
     groups = group_by_video(ranges)
     for number, (video, own) in enumerate(groups.items()):
@@ -91,7 +105,7 @@ def load_frames(
             if progress:
                 progress(f"sampling {video.name} ({sum(r.duration for r in own):.0f} s labelled)")
             with VideoSource(video) as source:
-                found = sample_range_frames(source, own, size, sample_fps)
+                found = sample_range_frames(source, own, size, sample_fps, on_frame)
             if not found:
                 raise HighlightError(f"{video}: no frames decoded inside its labelled ranges")
             data = {

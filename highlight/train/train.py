@@ -116,7 +116,9 @@ def _train(config: TrainConfig, echo: Echo, watch: StallWatch) -> dict[str, Any]
 
     keras.utils.set_random_seed(config.seed)
     size = (config.image_size, config.image_size)
-    frames = ds.load_frames(ranges, labels, size, config.sample_fps, work / CACHE, progress=echo)
+    frames = ds.load_frames(
+        ranges, labels, size, config.sample_fps, work / CACHE, progress=echo, on_frame=watch.progressed
+    )
     split = ds.split_frames(frames, config.split)
     weights = ds.class_weights(split.train.labels, len(labels.labels))
     replicas = strategy.num_replicas_in_sync  # across all workers

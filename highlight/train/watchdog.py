@@ -4,7 +4,7 @@ A step that never returns (a deadlock in a library's threads: seen once on CI, a
 training from the review page that used 14 s of CPU in 16 minutes, before its first
 epoch ended) would leave ``highlight train`` waiting forever, and the page, the
 terminal or the cluster job with it. Progress is what the training reports as it
-goes: a video sampled, a batch trained or validated, an epoch, a stage begun. When
+goes: a frame sampled, a batch trained or validated, an epoch, a stage begun. When
 none comes for ``limit_s``, every thread's stack is written to a file (for a bug
 report), one line on stderr names it, and the process exits with ``EXIT_STATUS``.
 
