@@ -89,6 +89,7 @@ class Result:
     seconds: float
     error: str | None = None
     peaks: list[float] | None = None  # each highlight's highest score, where the tool says
+    duration: float | None = None  # of the recording, where the tool read it
 
 
 def our_highlights(video: Path, settings: RunSettings, recut: dict | None = None) -> tuple[Result, Result | None]:
@@ -101,7 +102,9 @@ def our_highlights(video: Path, settings: RunSettings, recut: dict | None = None
 
     def cut(intervals) -> Result:
         found = find_intervals(analysis.times, analysis.scores, intervals, info.duration)
-        return Result([(i.start, i.end) for i in found], seconds, peaks=[i.peak_time for i in found])
+        return Result(
+            [(i.start, i.end) for i in found], seconds, peaks=[i.peak_time for i in found], duration=info.duration
+        )
 
     return cut(settings.intervals), (cut(settings.with_changes(recut).intervals) if recut else None)
 

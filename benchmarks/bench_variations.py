@@ -46,14 +46,21 @@ from bench_accuracy import (
 )
 
 from highlight.settings import RunSettings
-from highlight.source import probe
+
+
+def _x264(crf: int, keyframes: int | None = None, filters: str | None = None) -> list[str]:
+    """ffmpeg's video options: ``filters``, then H.264 at ``crf`` with a keyframe every ``keyframes`` frames
+    (None: x264's default, 250)."""
+    filtered = ["-vf", filters] if filters else []
+    spaced = ["-g", str(keyframes)] if keyframes else []
+    return [*filtered, "-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf), *spaced]
+
 
 VARIATIONS = {  # name -> ffmpeg video options after the input
-    "long-gop": ["-c:v", "libx264", "-preset", "veryfast", "-crf", "22"],
-    "mirrored": ["-vf", "hflip", "-c:v", "libx264", "-preset", "veryfast", "-crf", "22", "-g", "30"],
-    "grain": ["-vf", "noise=alls=12:allf=t:all_seed=5", "-c:v", "libx264", "-preset", "veryfast", "-crf", "22"]
-    + ["-g", "30"],
-    "small": ["-vf", "scale=-2:'min(360,ih)'", "-c:v", "libx264", "-preset", "veryfast", "-crf", "26", "-g", "60"],
+    "long-gop": _x264(22),
+    "mirrored": _x264(22, 30, "hflip"),
+    "grain": _x264(22, 30, "noise=alls=12:allf=t:all_seed=5"),
+    "small": _x264(26, 60, "scale=-2:'min(360,ih)'"),
 }
 WORKOUTS = (  # someone working out in view for most of each clip
     "squat_side.mp4",
@@ -106,7 +113,7 @@ def row(job: tuple[Path, str, list[list[float]] | None, Path]) -> tuple[str, str
         return video.name, variation, presence_row(labelled, found, unlabelled)
     if found.error:
         return video.name, variation, found.error
-    length = probe(path).duration
+    length = found.duration
     share = sum(end - start for start, end in found.spans) / length if length else 0.0
     spans = ", ".join(f"{start:.1f}-{end:.1f}" for start, end in found.spans) or "none"
     return video.name, variation, f"{share:.0%} in highlights ({spans} of {length:.1f} s)"
