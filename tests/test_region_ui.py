@@ -253,7 +253,7 @@ def test_unreadable_region_is_a_note_in_the_report(court_report, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def chromium():
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
         pytest.skip("needs Debian's chromium and chromium-driver (bash tests/install.sh installs both)")
     from selenium import webdriver
@@ -274,6 +274,18 @@ def browser():
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     yield driver
     driver.quit()
+
+
+@pytest.fixture
+def browser(chromium):
+    """The module's Chromium, left on a blank page after each test.
+
+    A page left open keeps running after its test: a video it played, requests to a
+    server the test has stopped. Once a renderer was seen spinning a core for 26 minutes
+    that way while the next test ran.
+    """
+    yield chromium
+    chromium.get("about:blank")
 
 
 def _open_still(browser, report: Path, moment: str):

@@ -41,7 +41,7 @@ from tests import test_region_ui
 
 VIDEOS = ("court_two_shots", "pushup_side")
 REEL_VIDEO = "pedestrians_cdnet"  # a fixed street camera: people crossing are the highlights
-browser = test_region_ui.browser  # the same headless Chromium fixture, skipped the same way
+chromium, browser = test_region_ui.chromium, test_region_ui.browser  # the same headless Chromium, skipped the same way
 
 
 @pytest.fixture(scope="module")
