@@ -38,7 +38,7 @@ from highlight.scorers.classifier import KERAS_FILE, MODEL_JSON, MODEL_KIND, TFL
 from highlight.train import dataset as ds
 from highlight.train.distribute import WorkerCluster, make_strategy, resolve_cluster
 from highlight.train.labels import LabelSet, label_set, read_labels
-from highlight.train.model import Phase, build_model, plan_phases, recalibrate_batchnorm, set_trainable
+from highlight.train.model import BatchNormRecalibration, Phase, build_model, plan_phases, set_trainable
 from highlight.train.watchdog import StallWatch
 
 THRESHOLD_RULE = (
@@ -434,9 +434,11 @@ class _RecalibrateBatchNorm:
                 for start in range(0, int(images.shape[0]), replica_batch):
                     yield images[start : start + replica_batch]
 
+        recalibrate = BatchNormRecalibration(network)
+
         class RecalibrateBatchNorm(keras.callbacks.Callback):
             def on_test_begin(self, logs=None):
-                recalibrate_batchnorm(network, replica_batches())
+                recalibrate(replica_batches())
 
         return RecalibrateBatchNorm()
 
