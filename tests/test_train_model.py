@@ -434,6 +434,24 @@ def test_batchnorm_recalibration_makes_inference_match_training():
     assert [layer.momentum for layer in batchnorm_layers(network)] == [0.99]
 
 
+def test_batchnorm_recalibration_averages_the_statistics_of_its_batches():
+    """Two batches of different sizes: the moving statistics are the mean of each batch's, momentum kept."""
+    import keras
+
+    from highlight.train.model import BatchNormRecalibration
+
+    network = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization(momentum=0.9)])
+    rng = np.random.default_rng(1)
+    batches = [rng.normal(2.0, 3.0, (8, 3)).astype(np.float32), rng.normal(-1.0, 0.5, (5, 3)).astype(np.float32)]
+    recalibrate = BatchNormRecalibration(network)
+    recalibrate(batches)
+    recalibrate(batches)  # again, compiled once: the same result
+    layer = network.layers[0]
+    assert np.allclose(layer.moving_mean.numpy(), np.mean([b.mean(axis=0) for b in batches], axis=0), atol=1e-5)
+    assert np.allclose(layer.moving_variance.numpy(), np.mean([b.var(axis=0) for b in batches], axis=0), atol=1e-4)
+    assert layer.momentum == 0.9
+
+
 def test_biases_before_batchnorm_stay_fixed_in_every_phase():
     """Their gradient is rounding noise (BatchNormalization removes them); Adam must not turn it into steps.
 
