@@ -143,9 +143,16 @@ def run_no_options(video: Path, out: Path) -> manifests.Manifest:
     return manifests.load(out / video.stem)
 
 
-def test_no_options_on_a_generated_court_one_clip_per_shot(tmp_path):
-    video = tmp_path / "other_court.mp4"
+@pytest.fixture(scope="module")
+def other_court(tmp_path_factory) -> Path:
+    """The generated court with its planted shots, rendered once: the tests only read it."""
+    video = tmp_path_factory.mktemp("hoop") / "other_court.mp4"
     render_shots_on_another_court(video)
+    return video
+
+
+def test_no_options_on_a_generated_court_one_clip_per_shot(other_court, tmp_path):
+    video = other_court
     manifest = run_no_options(video, tmp_path / "out")
     region = parse_region(manifest.detector["hoop"]["region"])
     (left, top), _, (right, bottom), _ = region.points
@@ -160,10 +167,9 @@ def test_no_options_on_a_generated_court_one_clip_per_shot(tmp_path):
     assert [(i.start, i.end) for i in recut.intervals] == clips
 
 
-def test_options_given_win_over_the_shots_preset_a_hoop_brings(tmp_path):
+def test_options_given_win_over_the_shots_preset_a_hoop_brings(other_court, tmp_path):
     """As with ``--region ... --preset shots --pad-before 0.5s``: what the user gave is kept, and recorded."""
-    video = tmp_path / "other_court.mp4"
-    render_shots_on_another_court(video)
+    video = other_court
     given = ["--pad-before", "0.5s", "--merge-gap", "0.1s"]
     done = CliRunner().invoke(app, ["run", str(video), "--out", str(tmp_path / "out"), "--no-clips", "-q", *given])
     assert done.exit_code == 0, done.output
