@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 # One OpenBLAS thread in the test process (and the commands it starts), set before numpy loads.
-# This process also runs TensorFlow, Ray and a browser beside it on CI's two cores. There a
-# threaded matrix product (tests/test_review.py's reel check) once spun for 26 minutes:
-# OpenBLAS's threads wait for each other by busy-waiting. pytest's timeout could not stop it
-# in C code. The product's own matrices are too small for OpenBLAS to thread.
+# This process also runs TensorFlow, Ray and a browser beside it on CI's two cores. With a
+# browser's renderer spinning a core, a threaded matrix product (tests/test_review.py's reel
+# check) once spun for 26 minutes: OpenBLAS's threads busy-wait for each other, and pytest's
+# timeout cannot stop C code. The product's own matrices are too small for OpenBLAS to thread.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from highlight.checkout import use_checkout_plugins

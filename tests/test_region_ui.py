@@ -281,8 +281,7 @@ def browser(chromium):
     """The module's Chromium, left on a blank page after each test.
 
     A page left open keeps running after its test: a video it played, requests to a
-    server the test has stopped. Once a renderer was seen spinning a core for 26 minutes
-    that way while the next test ran.
+    server the test has stopped; the next test should not share the CPU with it.
     """
     yield chromium
     chromium.get("about:blank")

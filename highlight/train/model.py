@@ -189,24 +189,24 @@ class BatchNormRecalibration:
         if not self.layers:
             return
         momenta = [layer.momentum for layer in self.layers]
-        sums, count = None, 0
+        sums = [(np.zeros(layer.moving_mean.shape), np.zeros(layer.moving_variance.shape)) for layer in self.layers]
+        count = 0
         try:
             for layer in self.layers:
                 layer.momentum = 0.0
             for batch in itertools.islice(batches, max_batches):
                 self._forward_pass(batch)
-                statistics = [(layer.moving_mean.numpy(), layer.moving_variance.numpy()) for layer in self.layers]
-                if sums is None:
-                    sums = [(mean.astype(np.float64), variance.astype(np.float64)) for mean, variance in statistics]
-                else:
-                    sums = [(a + mean, b + variance) for (a, b), (mean, variance) in zip(sums, statistics)]
+                for (mean, variance), layer in zip(sums, self.layers):
+                    mean += layer.moving_mean.numpy()
+                    variance += layer.moving_variance.numpy()
                 count += 1
         finally:
             for layer, momentum in zip(self.layers, momenta):
                 layer.momentum = momentum
-        for layer, (mean, variance) in zip(self.layers, sums or []):
-            layer.moving_mean.assign((mean / count).astype(np.float32))
-            layer.moving_variance.assign((variance / count).astype(np.float32))
+        if count:
+            for layer, (mean, variance) in zip(self.layers, sums):
+                layer.moving_mean.assign((mean / count).astype(np.float32))
+                layer.moving_variance.assign((variance / count).astype(np.float32))
 
     def _forward_pass(self, batch) -> None:
         """The network in training mode on ``batch``, compiled at the first call for any batch size."""
