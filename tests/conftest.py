@@ -19,6 +19,7 @@ import pytest
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from highlight.checkout import use_checkout_plugins
+from tests.headless_chromium import CHROMEDRIVER, CHROMIUM, HeadlessChromium
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("HIGHLIGHT_SHARED", REPO.parent / "shared"))
@@ -74,6 +75,27 @@ def small_disk(tmp_path):
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
     yield mount_point
     subprocess.run(["umount", str(mount_point)], check=False)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> HeadlessChromium:
+    """One headless Chromium per test module (tests/headless_chromium.py says why it is watched)."""
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.skip("needs Debian's chromium and chromium-driver (bash tests/install.sh installs both)")
+    browser = HeadlessChromium()
+    yield browser
+    browser.quit()
+
+
+@pytest.fixture
+def browser(chromium):
+    """The module's Chromium for one test: it starts on a blank page with no renderer spinning, ends on one.
+
+    A page left open keeps running after its test (a video it played, requests to a server
+    the test has stopped); the next test should not share the CPU with it.
+    """
+    yield chromium.ready()
+    chromium.driver.get("about:blank")
 
 
 def write_model_description(folder: Path, size: int = 32) -> None:

@@ -8,9 +8,12 @@ opened in headless Chromium.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import re
 import shutil
+import signal
 import subprocess
 import xml.etree.ElementTree as ET
 from fractions import Fraction
@@ -25,9 +28,7 @@ from highlight.export import manifest as manifests
 from highlight.export.timelines import FORMATS, exact_frame_rate, parse_formats, to_frame
 from highlight.settings import RunSettings
 from tests.conftest import REPO, load_sample_maker
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
+from tests.headless_chromium import CHROMIUM
 
 # --- pure functions -----------------------------------------------------------------------------
 
@@ -198,33 +199,39 @@ def test_contact_sheets(exported):
 
 def _chromium(url: str, tmp_path: Path, *extra: str) -> tuple[str, list[str]]:
     """(stdout, console messages) of headless Chromium on ``url``."""
-    if not Path(CHROMIUM).exists():
+    if not CHROMIUM.exists():
         pytest.fail("chromium not found (bash tests/install.sh installs Debian's chromium)")
     profile = tmp_path / f"chromium-profile-{len(list(tmp_path.iterdir()))}"
-    result = subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--user-data-dir={profile}",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--virtual-time-budget=8000",
-            "--window-size=1280,6000",
-            *extra,
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=90,
+    command = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--virtual-time-budget=8000",
+        "--window-size=1280,6000",
+        *extra,
+        url,
+    ]
+    # Its own process group, killed whole at the end: a renderer left behind (the browser timed
+    # out, or exited before it) can spin a core for the rest of the suite.
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
-    console = [line for line in result.stderr.splitlines() if ":CONSOLE" in line]
-    return result.stdout, console
+    try:
+        stdout, stderr = process.communicate(timeout=90)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    console = [line for line in stderr.splitlines() if ":CONSOLE" in line]
+    return stdout, console
 
 
 def _check_report_in_browser(out: Path, tmp_path: Path) -> None:

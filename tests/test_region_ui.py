@@ -35,8 +35,6 @@ from highlight.export.report import FILES_DIR, build_report
 from highlight.export.thumbnails import grab_frames
 from highlight.regions import parse_region
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 HOOP = "0.58,0.1,0.22,0.35"
 CORNER = "0,0.8,0.3,0.2"
 
@@ -250,41 +248,6 @@ def test_unreadable_region_is_a_note_in_the_report(court_report, tmp_path):
 
 
 # --- the report's picker, in a browser ------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.skip("needs Debian's chromium and chromium-driver (bash tests/install.sh installs both)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--window-size=1280,1200",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    yield driver
-    driver.quit()
-
-
-@pytest.fixture
-def browser(chromium):
-    """The module's Chromium, left on a blank page after each test.
-
-    A page left open keeps running after its test: a video it played, requests to a
-    server the test has stopped; the next test should not share the CPU with it.
-    """
-    yield chromium
-    chromium.get("about:blank")
 
 
 def _open_still(browser, report: Path, moment: str):

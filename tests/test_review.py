@@ -37,11 +37,9 @@ from highlight.review.marks import (
 )
 from highlight.review.server import ReviewServer
 from highlight.train.labels import read_labels
-from tests import test_region_ui
 
 VIDEOS = ("court_two_shots", "pushup_side")
 REEL_VIDEO = "pedestrians_cdnet"  # a fixed street camera: people crossing are the highlights
-chromium, browser = test_region_ui.chromium, test_region_ui.browser  # the same headless Chromium, skipped the same way
 
 
 @pytest.fixture(scope="module")
