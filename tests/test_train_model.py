@@ -9,10 +9,11 @@ The same recipe is trained again by two worker processes on localhost
 (``MultiWorkerMirroredStrategy``, one CPU replica each: the same global batch and
 per-replica BatchNormalization batch as ``--replicas 2``). It must evaluate within 0.05
 held-out frame F1 of the one-machine model, and write one complete model folder, on the
-chief. The two set-ups are the same computation step for step
-(tests/first_training_step.py): the same batches per replica, the same initial weights,
-and, since Grappler's dependency optimizer is off (``distribute``), the same rounding,
-so the two models come out bit-identical. Before that, one machine rounded its gradients
+chief. The two set-ups are the same computation step for step: the same batches per
+replica, the same initial weights, and, since Grappler's dependency optimizer is off
+(``distribute``), the same rounding, so the two models come out bit-identical. Where
+they do not, tests/first_training_step.py is run to say whether the first step already
+differs, and in what. With the optimizer on, one machine rounded its gradients
 differently in the last bits, Adam made learning-rate-sized steps of them, and the
 held-out F1 of the two fell as far apart as the recipe's own seed-to-seed spread
 (0.822 against 0.926 at seed 2; benchmarks/bench_train_workers.py).
@@ -172,6 +173,8 @@ def test_two_workers_write_one_complete_model_folder_on_the_chief(two_workers):
     chief_output, worker_output = two_workers["outputs"]
     assert chief_output.count("model written to") == 1 and "model written to" not in worker_output
     assert "[worker 1 of 2]" in worker_output and "epoch 4/4" in worker_output
+    silent = f"a worker silent for {HEARTBEAT_TIMEOUT_S} s stops the training on every worker"
+    assert silent in chief_output and silent in worker_output  # as configured, read back from TensorFlow
     chief, other = two_workers["outs"]
     assert sorted(path.name for path in chief.iterdir()) == ["cache", "model.json", "model.keras", "model.tflite"]
     assert not other.exists()  # worker 1 wrote nothing where a model would go
@@ -193,15 +196,14 @@ def test_two_workers_train_the_model_one_machine_trains(two_workers, trained, he
         keras.saving.load_model(folder / "model.keras", compile=False, safe_mode=True) for folder in (chief, trained)
     ]
     weights = [model.get_weights() for model in models]
-    assert all(np.array_equal(a, b) for a, b in zip(*weights))  # the same rounding: the same model, bit for bit
+    if not all(np.array_equal(a, b) for a, b in zip(*weights)):  # the same rounding: the same model, bit for bit
+        pytest.fail("two workers trained another model than one machine; " + where_first_steps_part(footage, chief))
     infos = [json.loads((folder / "model.json").read_text()) for folder in (chief, trained)]
     assert infos[0]["threshold"] == infos[1]["threshold"] and infos[0]["validation"] == infos[1]["validation"]
 
 
-@pytest.fixture(scope="module")
-def first_steps(footage, tmp_path_factory) -> dict:
+def first_steps(footage, folder: Path) -> dict:
     """tests/first_training_step.py's reports: one machine with two replicas, then worker 0 and worker 1."""
-    folder = tmp_path_factory.mktemp("first_steps")
     reports = {name: folder / f"{name}.json" for name in ("one_machine", "worker0", "worker1")}
     step = FIRST_STEP + [str(footage["train"])]
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
@@ -222,18 +224,39 @@ def first_steps(footage, tmp_path_factory) -> dict:
     return {name: json.loads(path.read_text()) for name, path in reports.items()}
 
 
-@pytest.mark.slow
-def test_two_workers_compute_what_one_machine_computes(first_steps):
-    one, worker0, worker1 = first_steps["one_machine"], first_steps["worker0"], first_steps["worker1"]
-    assert one["replicas"] == worker0["replicas"] == worker1["replicas"] == 2
+def where_they_part(one: dict, worker0: dict, worker1: dict) -> str | None:
+    """The first of the first step's fingerprints where one machine and two workers differ; None if none does."""
     for step, halves in enumerate(one["batches"]):  # one machine's replica k gets what worker k gets
-        assert [worker0["batches"][step][0], worker1["batches"][step][0]] == halves, step
-    assert one["initial_weights"] == worker0["initial_weights"] == worker1["initial_weights"]  # chief's broadcast
-    assert one["first_loss"] == worker0["first_loss"]
-    assert worker0["first_loss"] == worker1["first_loss"]  # the loss is reduced across workers
-    assert worker0["trained_weights"] == worker1["trained_weights"]  # the same all-reduced gradients
-    assert one["trained_weights"] == worker0["trained_weights"]  # rounded alike: the same step, bit for bit
-    assert worker0["heartbeat_timeout_ms"] == worker1["heartbeat_timeout_ms"] == HEARTBEAT_TIMEOUT_S * 1000
+        if [worker0["batches"][step][0], worker1["batches"][step][0]] != halves:
+            return f"batch {step} of a replica differs"
+    checks = [
+        ("the initial weights (the chief's broadcast)", "initial_weights"),
+        ("the first loss (reduced across workers)", "first_loss"),
+        ("the weights after one step", "trained_weights"),
+    ]
+    for what, key in checks:
+        if not one[key] == worker0[key] == worker1[key]:
+            return f"{what}: one machine {one[key]}, workers {worker0[key]} and {worker1[key]}"
+    return None
+
+
+def where_first_steps_part(footage, chief: Path) -> str:
+    """Where the first step already differs (tests/first_training_step.py): run only once the models differ."""
+    folder = chief.parent / "first_steps"
+    folder.mkdir(exist_ok=True)
+    reports = first_steps(footage, folder)
+    parted = where_they_part(reports["one_machine"], reports["worker0"], reports["worker1"])
+    return f"their first step already differs: {parted}" if parted else "their first steps are bit-identical"
+
+
+def test_the_first_step_comparison_names_where_two_set_ups_part():
+    one = {"batches": [["a", "b"], ["c", "d"]], "initial_weights": "w", "first_loss": 0.7, "trained_weights": "v"}
+    worker0 = {"batches": [["a"], ["c"]], "initial_weights": "w", "first_loss": 0.7, "trained_weights": "v"}
+    worker1 = {"batches": [["b"], ["d"]], "initial_weights": "w", "first_loss": 0.7, "trained_weights": "v"}
+    assert where_they_part(one, worker0, worker1) is None
+    assert where_they_part(one, worker0, {**worker1, "batches": [["b"], ["e"]]}) == "batch 1 of a replica differs"
+    rounded = where_they_part(one, worker0, {**worker1, "trained_weights": "u"})
+    assert rounded == "the weights after one step: one machine v, workers v and u"
 
 
 @pytest.mark.slow

@@ -285,6 +285,13 @@ def _configure_coordination_service(tf) -> None:
     )
 
 
+def heartbeat_timeout_s() -> float:
+    """The heartbeat timeout TensorFlow's coordination service runs with in this process (after ``make_strategy``)."""
+    from tensorflow.python.eager import context
+
+    return context.context().config.experimental.coordination_config.heartbeat_timeout_in_ms / 1000
+
+
 def _keras_multi_worker_strategy_class(tf):
     """MultiWorkerMirroredStrategy with a ``reduce`` that Keras 3's ``model.fit`` can use.
 

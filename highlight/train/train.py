@@ -36,7 +36,7 @@ from highlight import HighlightError, __version__
 from highlight.atomic import atomic_path, write_json
 from highlight.scorers.classifier import KERAS_FILE, MODEL_JSON, MODEL_KIND, TFLITE_FILE, preprocess
 from highlight.train import dataset as ds
-from highlight.train.distribute import WorkerCluster, make_strategy, resolve_cluster
+from highlight.train.distribute import WorkerCluster, heartbeat_timeout_s, make_strategy, resolve_cluster
 from highlight.train.labels import LabelSet, label_set, read_labels
 from highlight.train.model import BatchNormRecalibration, Phase, build_model, plan_phases, set_trainable
 from highlight.train.watchdog import StallWatch
@@ -129,6 +129,8 @@ def _train(config: TrainConfig, echo: Echo, watch: StallWatch) -> dict[str, Any]
         f"train {_counts(split.train, labels)}, validation {_counts(split.validation, labels)}; "
         f"{replicas} replica(s) on {workers} worker(s), batch {global_batch}"
     )
+    if cluster:
+        echo(f"a worker silent for {heartbeat_timeout_s():.0f} s stops the training on every worker")
     train_data = make_tf_dataset(
         split.train, labels, weights, global_batch, training=True, seed=config.seed, replicas=replicas
     )
