@@ -62,7 +62,6 @@ def first_step(labels_file: Path, replicas: int | None, worker_hosts: str | None
     cluster = resolve_cluster(worker_hosts, worker_index)
     strategy = make_strategy(replicas, "auto", cluster)
     import keras
-    from tensorflow.python.eager import context
 
     keras.utils.set_random_seed(config.seed)
     ranges = read_labels(labels_file)
@@ -87,14 +86,12 @@ def first_step(labels_file: Path, replicas: int | None, worker_hosts: str | None
         )
     initial = fingerprint(model.get_weights())
     fit = model.fit(train_data, epochs=1, steps_per_epoch=1, shuffle=False, verbose=0)
-    coordination = context.context().config.experimental.coordination_config
     return {
         "replicas": replicas,
         "batches": batches,  # [epoch and step][local replica]
         "initial_weights": initial,
         "first_loss": float(fit.history["loss"][0]),
         "trained_weights": fingerprint([np.asarray(v) for v in model.trainable_weights]),
-        "heartbeat_timeout_ms": int(coordination.heartbeat_timeout_in_ms),
     }
 
 
