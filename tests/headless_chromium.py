@@ -109,19 +109,21 @@ class HeadlessChromium:
         A new browser's renderers work for well under a second after the launch; a spinning
         one stays at a full core for minutes. Renderers idle in any window are let go at once.
         """
-        busy = {pid: 1.0 for pid in _descendants(self.driver.service.process.pid) if _is_renderer(pid)}
+        renderers = [pid for pid in _descendants(self.driver.service.process.pid) if _is_renderer(pid)]
+        busy: dict[int, float] = {}
         for _ in range(round(WATCH_SECONDS / WINDOW_SECONDS)):
-            if not busy:
+            if not renderers:
                 break
-            before = {pid: _cpu_seconds(pid) for pid in busy}
+            before = {pid: _cpu_seconds(pid) for pid in renderers}
             time.sleep(WINDOW_SECONDS)
-            after = {pid: _cpu_seconds(pid) for pid in busy}
-            busy = {
+            after = {pid: _cpu_seconds(pid) for pid in renderers}
+            shares = {
                 pid: (after[pid] - before[pid]) / WINDOW_SECONDS
-                for pid in busy
-                if before[pid] is not None and after[pid] is not None
+                for pid in renderers
+                if None not in (before[pid], after[pid])
             }
-            busy = {pid: share for pid, share in busy.items() if share >= SPINNING_SHARE}
+            busy = {pid: share for pid, share in shares.items() if share >= SPINNING_SHARE}
+            renderers = list(busy)
         return sorted(busy.items())
 
     def ready(self):
