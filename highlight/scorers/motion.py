@@ -46,7 +46,9 @@ No training: the empty scene is learned from the recording itself.
 * Swaying things cannot start a presence (``highlight.scorers.sway``): new motion must
   come in through the frame's edge, stand like a person, or travel; balloons or a plant
   that start to sway partway through swing in place. A start that is sure only a
-  sample or two late is placed where they came into view (``began_at``).
+  sample or two late is placed where they came into view (``began_at``). Where
+  something was held back so, with nobody in view and where nobody has been, it is
+  remembered: a flag in a later gust starts nothing there, nor holds a visit.
 * People partly in view at the frame's edges (``highlight.scorers.edges``): the border
   band in 4 times the detail, cut from the full frame; what is cut by the edge and
   travels along it counts as someone (``reference_area``), feet along the top too.
@@ -281,6 +283,7 @@ class MotionScorer(Scorer):
         self._moved_before: np.ndarray | None = None  # where things moved in the seconds before this presence
         self._ended = False  # the last regular sample ended a presence
         self._where: np.ndarray | None = None  # where the one present was last seen (their motion, what held them)
+        self._been: np.ndarray | None = None  # everywhere someone was seen present, all recording long
         self._left_at = -math.inf  # when that presence ended
         self._still_since: float = 0.0  # seconds since the adaptive model last saw motion
         self._last_time: float | None = None  # of the last regular (learning) sample
@@ -331,7 +334,7 @@ class MotionScorer(Scorer):
         self._empty, self._plate, self._present, self._still_since, self._last_time = None, None, False, 0.0, None
         self._moved_before = None
         self._previous, self._camera_samples, self._ended = None, [0, 0], False
-        self._where, self._left_at = None, -math.inf
+        self._where, self._been, self._left_at = None, None, -math.inf
         self._sway, self._borders = SwayWatch(self.person_height), {}
         self._edges = None
         if self._watches_edges:
@@ -529,7 +532,9 @@ class MotionScorer(Scorer):
                 quiet = self._follow_presence(image, starting, moving_own, still, near, gap)
                 if self._present and not self._ended:
                     theirs = self._person_sized(cv2.bitwise_or(travels, self._where_they_were(own)))  # what started it
-                    self._moved_before = self._clutter.moved_before(t, theirs)
+                    self._moved_before = _either(
+                        self._clutter.moved_before(t, theirs), self._sway.swayed_places(theirs)
+                    )
                 self._ended &= not self._present
                 self._note_where(own, held, t)
                 self._last_time = t
@@ -565,12 +570,13 @@ class MotionScorer(Scorer):
             self._left_at = t
         if not self._present:
             return
-        where = cv2.morphologyEx(own, cv2.MORPH_OPEN, self._kernel)
+        where = cv2.morphologyEx(self._visitors_own(own), cv2.MORPH_OPEN, self._kernel)  # not a flag swinging by them
         if held is not None and held.shape == where.shape:
             where = cv2.bitwise_or(where, held)
         # a pause shows little of them (the top of a push-up): the last full sight is where they are
         if cv2.countNonZero(where) >= self.reference_area * where.size:
             self._where = cv2.dilate(where, np.ones((REACH, REACH), np.uint8))
+            self._been = self._where.copy() if self._been is None else cv2.bitwise_or(self._been, self._where)
 
     def _where_they_were(self, own: np.ndarray) -> np.ndarray:
         """``own`` motion where the one present a moment ago was last seen: them, moving again.
@@ -592,10 +598,19 @@ class MotionScorer(Scorer):
         spared = self._clutter.spared(opened)
         if spared is not None:
             opened = cv2.bitwise_and(opened, cv2.bitwise_not(spared))
-        allowed = self._sway.may_start(opened, t, learn, self.min_blob * own.size)
+        allowed = self._sway.may_start(opened, t, learn, self.min_blob * own.size, self._may_remember_swaying(own))
         if spared is not None:
             return cv2.bitwise_or(allowed, spared)
         return own if allowed is opened else allowed
+
+    def _may_remember_swaying(self, own: np.ndarray) -> np.ndarray | None:
+        """Where what is held back now may be remembered as a swaying thing (255): with nobody in view, and not
+        where anyone was (someone who works out on a spot rests there, moving a little, and starts again there)."""
+        if self._present:
+            return None
+        if self._been is None or self._been.shape != own.shape:
+            return np.full_like(own, 255)
+        return cv2.bitwise_not(self._been)
 
     def _someone_at_edge(self, image: np.ndarray, t: float, learn: bool, quiet: bool) -> bool:
         """Someone partly in view travels along or through the frame's edge (``highlight.scorers.edges``).
@@ -776,3 +791,10 @@ class MotionScorer(Scorer):
             self.relit_ratio_spread,
             self.texture_spread,
         )
+
+
+def _either(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
+    """The union of two masks (255), either of which may be None (nowhere)."""
+    if a is None or b is None or a.shape != b.shape:
+        return a if b is None or (a is not None and a.shape != b.shape) else b
+    return cv2.bitwise_or(a, b)

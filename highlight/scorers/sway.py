@@ -17,6 +17,12 @@ out move in place; a bunch of round balloons is upright, if at all, in a small p
 the extent it sweeps. The pipeline then scores the frames since the sample before
 (``Scorer.began_at``), so the visit starts where they came into view. Once someone is
 in view this does not matter: the presence is held by what differs from the empty scene.
+
+Wind comes in gusts, and between them a flag hangs still for longer than an object is
+followed (``LINK_SECONDS``). So where objects were held back, with nobody in view, is
+remembered for the rest of the recording (``swayed``): motion mostly there
+(``SWAYED_THERE``) is the same thing swinging again and starts nothing, however it is
+shaped or shifts, and ``swayed_places`` keeps it from holding a visit.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ LINK_SECONDS = 1.5  # an object not seen for longer is gone (quiet stretches are
 TRAVEL = 0.3  # of the extent it covered: a walker gets there in a stride or two; a swing stays near its middle
 NEARBY = 0.5  # of the width a second: how fast someone close to the camera crosses the picture
 GROWN = 3.0  # an object this many times larger or smaller than at its last sample is another one
+SWAYED_THERE = 0.5  # of a new motion's pixels: where something swayed before, it is that thing swinging again
 
 
 @dataclass(eq=False)
@@ -52,16 +59,22 @@ class SwayWatch:
         self.person_height = person_height
         self.objects: list[_Object] = []
         self.began: float | None = None  # when the objects that travelled at the last sample were first seen
+        self.swayed: np.ndarray | None = None  # 255 where objects were held back as swaying, all recording long
         self._reach = np.ones((REACH, REACH), np.uint8)
 
-    def may_start(self, motion: np.ndarray, t: float, learn: bool, smallest: float) -> np.ndarray:
+    def may_start(
+        self, motion: np.ndarray, t: float, learn: bool, smallest: float, remember: np.ndarray | None = None
+    ) -> np.ndarray:
         """The part of ``motion`` (255 = moving, clutter removed) that may start a presence.
 
         ``learn``: a regular sample, in time order, that updates the objects; frames
         between samples are judged by the objects' verdicts at the last sample (motion
         not seen then is let through, as before there was this test). Objects of fewer
         than ``smallest`` moving pixels are let through: the detector's blob filter
-        drops them. ``motion`` itself is returned where nothing is held back.
+        drops them. ``motion`` itself is returned where nothing is held back. ``remember``
+        (255): where objects held back now may be remembered as swaying things; None:
+        nowhere. Not while someone is in view, nor where anyone was: what they do,
+        pausing or turning on the spot, resting between sets, is not a swaying thing.
         """
         if learn:
             self.began = None
@@ -88,6 +101,8 @@ class SwayWatch:
                 region, piece = cv2.bitwise_or(region, other_region), cv2.bitwise_or(piece, other_piece)
             if learn:
                 ok = self._learn(known_by_id.get(key), piece, region, t)
+                if remember is not None and not ok:
+                    self._note_swayed(cv2.bitwise_and(region, remember))
             else:
                 ok = key < 0 or known_by_id[key].may_start
             if ok:
@@ -104,19 +119,57 @@ class SwayWatch:
         if known is not None and not known.area / GROWN <= area <= GROWN * known.area:  # a speck, then something else
             self.objects.remove(known)
             known = None
+        again = self._swayed_there(piece)
         if known is None:  # someone coming in through the frame's edge, or standing, may start at once
-            entering = self._standing(piece) or _cut_by_edge(box, piece.shape)
+            entering = _cut_by_edge(box, piece.shape) or (self._standing(piece) and not again)
             self.objects.append(_Object(region, t, t, [(t, *centre, *box)], area, may_start=entering))
             return entering
         known.area = area
         known.path = [p for p in known.path if t - p[0] <= SWAY_SECONDS] + [(t, *centre, *box)]
-        travelled = self._travelled(known.path)
+        travelled = self._travelled(known.path) and not again
         if travelled and not known.may_start:  # since the sample before: what swung there before is not them
             since = known.path[-2][0] if len(known.path) > 1 else t
             self.began = since if self.began is None else min(since, self.began)
         known.may_start = travelled
         known.footprint, known.seen = region, t
         return travelled
+
+    def _note_swayed(self, region: np.ndarray) -> None:
+        """Remember where an object was held back as swaying (``region``: where it moves, widened by ``REACH``)."""
+        if self.swayed is None or self.swayed.shape != region.shape:
+            self.swayed = np.zeros_like(region)
+        cv2.bitwise_or(self.swayed, region, dst=self.swayed)
+
+    def swayed_places(self, theirs: np.ndarray) -> np.ndarray | None:
+        """Where things were held back as swaying, as a visit begins, less the places that reach ``theirs`` (255).
+
+        A flag that hung still when someone came in, and swings in a gust while they are
+        in view, is not them: it must not keep the visit going after they have left. A
+        place reaching what starts the visit is theirs (someone who stood a moment, held
+        back, where they then set off from).
+        """
+        if self.swayed is None or self.swayed.shape != theirs.shape:
+            return None
+        count, labels = cv2.connectedComponents(self.swayed)
+        touched = np.unique(labels[(theirs > 0) & (labels > 0)])
+        places = (labels > 0) & ~np.isin(labels, touched)
+        return (places * 255).astype(np.uint8) if places.any() else None
+
+    def _swayed_there(self, piece: np.ndarray) -> bool:
+        """Most of ``piece`` moves where something swayed before: a flag or a plant in a new gust.
+
+        Wind comes in gusts: between them a flag hangs still, long enough to be neither
+        clutter (it moves a third of the time) nor remembered by its object (gone after
+        ``LINK_SECONDS``). Each gust, what moves first is the loose end (an upright strip)
+        and then the wave running along the cloth (a centre that shifts): the shape of
+        someone standing, and travel. But it moves where it swayed, and was held back,
+        in the gusts before. Someone coming in moves out of any such place within a
+        stride or two, and starts there.
+        """
+        if self.swayed is None or self.swayed.shape != piece.shape:
+            return False
+        inside = cv2.countNonZero(cv2.bitwise_and(piece, self.swayed))
+        return inside >= SWAYED_THERE * cv2.countNonZero(piece)
 
     def _standing(self, piece: np.ndarray) -> bool:
         """Shaped like someone standing: its largest blob upright (``clutter.is_upright``) and most of it.
