@@ -87,7 +87,7 @@ def find_intervals(
     if t.size == 0:
         return []
     end_of_video = float(duration) if duration is not None else float(t[-1])
-    smoothed = smooth_scores(t, raw, settings.smooth)
+    smoothed = smooth_scores(t, raw, settings.smooth, end_of_video)
     runs = hysteresis(t, smoothed, settings.threshold, settings.exit_threshold, end_of_video)
     padding = 0.0 if settings.separate else settings.pad_before + settings.pad_after
     runs = merge_close(runs, settings.merge_gap + padding)
@@ -105,16 +105,24 @@ def _as_timeline(times: Sequence[float], scores: Sequence[float]) -> tuple[np.nd
     return t[order], np.clip(s[order], 0.0, 1.0)
 
 
-def smooth_scores(times: np.ndarray, scores: np.ndarray, window: float) -> np.ndarray:
+def smooth_scores(
+    times: np.ndarray, scores: np.ndarray, window: float, end_of_video: float | None = None
+) -> np.ndarray:
     """Running median over ``window`` seconds centred on each sample, taken over time.
 
     Each sample stands for the stretch halfway to its neighbours, and counts by how
     much of that stretch lies inside the window: a quiet keyframe standing for half a
-    second outweighs a dense refined frame, but only inside the window.
+    second outweighs a dense refined frame, but only inside the window. The last one
+    stands for the rest of the video (``end_of_video``), as ``hysteresis`` takes it:
+    nothing later was seen. Without that, someone who leaves a second before the end,
+    seen leaving in a few dense frames after seconds of samples in view, would be in
+    view to the end of the video.
     """
     if window <= 0 or scores.size < 3:
         return scores.copy()
     cell_lo, cell_hi = sample_cells(times)
+    if end_of_video is not None:
+        cell_hi[-1] = max(cell_hi[-1], end_of_video)
     first = np.searchsorted(cell_hi, times - window / 2, side="right")
     last = np.searchsorted(cell_lo, times + window / 2, side="left")
     smoothed = np.empty_like(scores)

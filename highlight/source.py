@@ -12,7 +12,8 @@ two cores), so the source decodes as little as it can:
   in one swscale call. Full-resolution RGB is never made unless asked for.
 * A consumer may ``pause`` until the next keyframe: the highlight scorer does when a
   GOP's keyframe shows a quiet scene, so the hours of an empty court cost one decoded
-  frame per GOP, while action is analysed at the full sampling rate.
+  frame per GOP, while action is analysed at the full sampling rate. Not in the last
+  GOP: no keyframe follows it to look at the recording's last seconds.
 * While the pass needs nothing but keyframes, they are decoded a few GOPs ahead by a
   second decoder on FFmpeg's frame threads: keyframes are independent of each other,
   so they decode on every core while the pass scores the ones before.
@@ -463,10 +464,12 @@ class VideoSource:
 
         Ignored when the GOP is longer than ``longest_gop`` seconds: skipping to a
         keyframe ten seconds away (many encoders' default) would leave the consumer
-        blind for too long.
+        blind for too long. Ignored in the last GOP too: no keyframe follows to look
+        at, and whoever comes into view in the recording's last seconds would be missed.
         """
-        if self._decoder is not None and self._decoder.gop_seconds <= longest_gop:
-            self._decoder.schedules[consumer].paused = True
+        decoder = self._decoder
+        if decoder is not None and decoder.gop_seconds <= longest_gop and not decoder.in_last_gop:
+            decoder.schedules[consumer].paused = True
 
     def frame_near(self, t: float) -> Frame | None:
         """The keyframe at or before ``t``: the cheapest frame to reach by seeking."""
@@ -643,6 +646,7 @@ class _GopDecoder:
         self.fps = fps
         self.needs_flush = False
         self.gop_seconds = math.inf  # length of the GOP being decoded
+        self.in_last_gop = False  # the GOP being decoded is the stream's last: no keyframe after it
         self.ahead = _KeyframesAhead(stream, min(os.cpu_count() or 1, _KEYFRAME_THREADS))
         self.recent = _RecentFrames(fps)
         self.keyframe_was_enough = False  # the last GOP needed only its keyframe
@@ -698,6 +702,8 @@ class _GopDecoder:
             schedule.paused = False
         last = gop_end if math.isfinite(gop_end) else max(self._time(p, 0.0) for p in packets) + 1.0 / self.fps
         self.gop_seconds = last - self._time(packets[0])
+        self.in_last_gop = gop_end == math.inf
+        gop_end = last  # the last GOP ends with its last frame: nothing wanted after it is decoded for
         self.keyframe_was_enough = True
         if self._nothing_wanted_before(gop_end):
             self.stats.skipped_gops += 1

@@ -142,6 +142,17 @@ def test_smoothing_is_time_weighted_on_irregular_timelines():
     assert smoothed[5] == 1.0
 
 
+def test_the_last_sample_stands_for_the_rest_of_the_video():
+    """Someone seen leaving in a few dense frames a second before the end: their run ends there, not at the end.
+
+    The dense frames after the leaving are 0.12 s of zeros against 0.6 s of ones inside the window; standing only
+    for themselves they were outvoted and the run reached the end of the video, a second after the last sample."""
+    t = np.concatenate([np.arange(30.0, 32.0, 0.5), np.arange(32.0, 33.01, 0.04)])
+    s = np.where(t < 32.87, 1.0, 0.0)
+    (run,) = find_intervals(t, s, IntervalSettings(pad_before=0.0, pad_after=0.0, min_duration=0.0), duration=34.0)
+    assert run.end == pytest.approx(32.88, abs=0.03)
+
+
 def test_sample_spans_reach_halfway_to_each_neighbour():
     t = np.array([0.0, 1.0, 1.5, 4.0])
     # inner samples: halfway to each side; end samples: their inner half, mirrored
