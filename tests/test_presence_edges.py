@@ -45,8 +45,9 @@ def scene(seed: int) -> np.ndarray:
     return floor
 
 
-def record(path: Path, seconds: float, draw, noise: float, seed: int = 5) -> list[list[float]]:
-    """Encode ``seconds`` of the scene with ``draw(frame, t) -> bool`` (someone in view) on it; the true visits."""
+def record(path: Path, seconds: float, draw, noise: float, seed: int = 5, gop: float = 1.0) -> list[list[float]]:
+    """Encode ``seconds`` of the scene with ``draw(frame, t) -> bool`` (someone in view) on it, a keyframe every
+    ``gop`` seconds; the true visits."""
     rng = np.random.default_rng(seed + 1)
     background = scene(seed)
     shown: list[bool] = []
@@ -58,7 +59,7 @@ def record(path: Path, seconds: float, draw, noise: float, seed: int = 5) -> lis
             frame += rng.normal(0.0, noise, frame.shape)
             yield np.clip(frame, 0, 255).astype(np.uint8)
 
-    write_video(path, frames(), FPS, {"g": str(FPS), "crf": "23", "preset": "veryfast"})
+    write_video(path, frames(), FPS, {"g": str(round(gop * FPS)), "crf": "23", "preset": "veryfast"})
     return runs(shown)
 
 
@@ -268,3 +269,14 @@ def test_people_passing_a_flag_in_gusty_wind_are_the_visits(tmp_path, box):
     assert len(found) == 2, (found, truth)
     for visit, highlight in zip(truth, found):
         assert abs(highlight[1] - visit[1]) <= 0.5 and temporal_iou(highlight, visit) >= 0.9, (found, truth)
+
+
+def test_someone_coming_in_after_the_last_keyframe_is_seen(tmp_path):
+    """A keyframe every 2 s, the last at 8 s of 10, and someone walking in at 8.4 s: the last GOP is looked at.
+
+    While the scene is quiet only keyframes are analysed; no keyframe follows the last GOP, and the walker
+    was never seen: no highlight at all."""
+    path = tmp_path / "late.mp4"
+    truth = record(path, 10.0, walker(8.4, 10.0, across=0.6), 2.5, gop=2.0)
+    found = highlights(path)
+    assert len(found) == 1 and temporal_iou(found[0], truth[0]) >= 0.7, (found, truth)
