@@ -794,7 +794,9 @@ class MotionScorer(Scorer):
 
 
 def _either(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
-    """The union of two masks (255), either of which may be None (nowhere)."""
-    if a is None or b is None or a.shape != b.shape:
-        return a if b is None or (a is not None and a.shape != b.shape) else b
+    """The union of two masks (255), either of which may be None (nowhere); ``a`` alone where sizes differ."""
+    if a is None:
+        return b
+    if b is None or b.shape != a.shape:
+        return a
     return cv2.bitwise_or(a, b)

@@ -150,7 +150,7 @@ class SwayWatch:
         """
         if self.swayed is None or self.swayed.shape != theirs.shape:
             return None
-        count, labels = cv2.connectedComponents(self.swayed)
+        _, labels = cv2.connectedComponents(self.swayed)
         touched = np.unique(labels[(theirs > 0) & (labels > 0)])
         places = (labels > 0) & ~np.isin(labels, touched)
         return (places * 255).astype(np.uint8) if places.any() else None
