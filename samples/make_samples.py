@@ -16,8 +16,11 @@ walks in, moves around, and leaves. ``truth.json`` lists each file's action inte
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 
@@ -294,7 +297,7 @@ def moving_square(
     times = list(frame_times) if frame_times is not None else [k / fps for k in range(frames)]
     times += [last_frame_at] if last_frame_at else []
     time_base = Fraction(1, 1000) if frame_times is not None else Fraction(1, fps)
-    with av.open(str(path), "w") as container:
+    with _scheduling_kept(), av.open(str(path), "w") as container:
         stream = container.add_stream(codec, rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.codec_context.time_base = time_base
@@ -312,6 +315,26 @@ def moving_square(
         if sound is not None:
             _write_audio(container, sound, max(times) + 1 / fps, [])
     return path
+
+
+@contextmanager
+def _scheduling_kept() -> Iterator[None]:
+    """Put back the calling thread's CPU scheduling after an encoder has changed it.
+
+    SVT-AV1 (``libsvtav1``), run as root, sets the thread that opens it to real-time
+    scheduling (SCHED_FIFO, priority 99) and leaves it so. Every process started from that
+    thread afterwards inherits it: a test browser whose renderer then spins is never
+    preempted, and starves everything else on the machine, the test that waits on it too.
+    """
+    if not hasattr(os, "sched_getscheduler"):  # not Linux
+        yield
+        return
+    policy, param = os.sched_getscheduler(0), os.sched_getparam(0)
+    try:
+        yield
+    finally:
+        if (os.sched_getscheduler(0), os.sched_getparam(0)) != (policy, param):
+            os.sched_setscheduler(0, policy, param)
 
 
 def rotate_metadata(src: Path, dst: Path, degrees: int) -> None:

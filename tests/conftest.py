@@ -13,9 +13,10 @@ import pytest
 
 # One OpenBLAS thread in the test process (and the commands it starts), set before numpy loads.
 # This process also runs TensorFlow, Ray and a browser beside it on CI's two cores. With a
-# browser's renderer spinning a core, a threaded matrix product (tests/test_review.py's reel
-# check) once spun for 26 minutes: OpenBLAS's threads busy-wait for each other, and pytest's
-# timeout cannot stop C code. The product's own matrices are too small for OpenBLAS to thread.
+# browser's renderer spinning a core (at real-time priority: see ``scheduling_unchanged``), a
+# threaded matrix product (tests/test_review.py's reel check) once spun for 26 minutes:
+# OpenBLAS's threads busy-wait for each other, and pytest's timeout cannot stop C code. The
+# product's own matrices are too small for OpenBLAS to thread.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from highlight.checkout import use_checkout_plugins
@@ -75,6 +76,25 @@ def small_disk(tmp_path):
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
     yield mount_point
     subprocess.run(["umount", str(mount_point)], check=False)
+
+
+@pytest.fixture(autouse=True)
+def scheduling_unchanged():
+    """No test may leave the test process at another CPU scheduling: every later process inherits it.
+
+    An AV1 encoder run in the test process as root once left it at real-time priority
+    (``make_samples._scheduling_kept``); the browsers and trainings started after it then
+    spun unpreempted and starved CI's two cores (a 30-minute hang). Put back, and named.
+    """
+    if not hasattr(os, "sched_getscheduler"):
+        yield
+        return
+    before = (os.sched_getscheduler(0), os.sched_getparam(0))
+    yield
+    after = (os.sched_getscheduler(0), os.sched_getparam(0))
+    if after != before:
+        os.sched_setscheduler(0, *before)
+        pytest.fail(f"the test changed the test process's CPU scheduling from {before} to {after} (put back)")
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,13 @@
 On CI's two cores, Chromium 156's headless renderers (the page's, and the browser's own
 ``--top-chrome-webui`` one) have several times spun at 100% of a core each from the
 browser's launch, with nothing loaded: a training the page started then starved and the
-test timed out. It comes and goes (never reproduced on demand), so rather than trust a
-flag, the page tests check before each test that no renderer of their browser is busy on
-a blank page, and start a fresh browser when one is, saying so.
+test timed out. The cause found: the test process had been left at real-time scheduling
+(SCHED_FIFO 99) by an AV1 encoder the fault corpus ran in it as root, and the browser
+inherited it; a renderer that waits by yielding never lets anything else run then
+(``make_samples._scheduling_kept`` and conftest's ``scheduling_unchanged`` keep that from
+happening again). The watch stays: the page tests check before each test that no
+renderer of their browser is busy on a blank page, and start a fresh browser when one
+is, saying so.
 """
 
 from __future__ import annotations

@@ -843,3 +843,12 @@ def test_a_manifest_of_the_wrong_shape_is_one_line_blaming_it(recording, tmp_pat
         _kind(f"manifest {what}", clean)
         assert clean, (what, lines)
     manifest_file.write_text(json.dumps(original))
+
+
+@pytest.mark.skipif("libsvtav1" not in av.codecs_available, reason="no SVT-AV1 encoder in this PyAV")
+def test_encoding_av1_for_the_corpus_leaves_the_test_process_scheduling_as_it_was(tmp_path):
+    """SVT-AV1 run as root sets the encoding thread to real-time priority and leaves it so; every browser
+    and training the suite starts after it inherited that, and a spinning renderer starved CI."""
+    before = (os.sched_getscheduler(0), os.sched_getparam(0))
+    load_sample_maker().moving_square(tmp_path / "av1.mkv", (320, 240), 30, "libsvtav1")
+    assert (os.sched_getscheduler(0), os.sched_getparam(0)) == before
