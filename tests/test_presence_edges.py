@@ -239,7 +239,7 @@ def test_shop_door_edges_and_balloons(shared, dev_labels):
 
 GUSTS = [(2.0, 5.5), (11.0, 14.0), (20.0, 24.0), (29.0, 32.0)]
 # flags (left, top, width, height) that gusts used to start visits with, or held visits past the walker leaving
-FLAGS = {"high-left": (0.6, 0.3, 0.15, 0.2), "middle": (0.2, 0.25, 0.2, 0.25), "high-right": (0.45, 0.12, 0.28, 0.25)}
+FLAGS = {"small-right": (0.6, 0.3, 0.15, 0.2), "left": (0.2, 0.25, 0.2, 0.25), "wide-top": (0.45, 0.12, 0.28, 0.25)}
 
 
 @pytest.mark.parametrize("box", FLAGS.values(), ids=FLAGS.keys())
@@ -247,8 +247,8 @@ def test_a_flag_in_gusty_wind_starts_nothing_once_it_has_swung(tmp_path, box):
     """Between gusts the flag hangs still long enough to be neither clutter nor remembered as a moving thing.
 
     Each gust, its loose end swings up first (an upright strip, shaped like someone standing) and the wave then
-    runs along the cloth (a centre that shifts, like a walk): before, later gusts started visits (1 to 3 of these
-    flags' 4 gusts). Where it swayed and was held back in the gusts before, it is that flag again. The first gust
+    runs along the cloth (a centre that shifts, like a walk): before, 1 to 3 of each of these flags' 4 gusts
+    started visits, later ones among them. Where it swayed and was held back in the gusts before, it is that flag again. The first gust
     of a flag never seen moving may still start one."""
     path = tmp_path / "flag.mp4"
     record(path, 37.0, flag_in_gusts(GUSTS, box), 2.5)
@@ -256,9 +256,9 @@ def test_a_flag_in_gusty_wind_starts_nothing_once_it_has_swung(tmp_path, box):
     assert not any(end > GUSTS[1][0] for _, end in found), found
 
 
-@pytest.mark.parametrize("box", [FLAGS["middle"], FLAGS["high-right"]], ids=["middle", "high-right"])
+@pytest.mark.parametrize("box", [FLAGS["left"], FLAGS["wide-top"]], ids=["left", "wide-top"])
 def test_people_passing_a_flag_in_gusty_wind_are_the_visits(tmp_path, box):
-    """One walker passes as a gust ends, the next as one begins: each is a visit, and the gusts are not.
+    """Each of two walkers passes while a gust blows: each is a visit, and the gusts are not.
 
     Before, a gust started a visit of its own, or the flap nearest the second walker (who came in between two
     samples) was taken for them: their visit began with the gust, 0.4 s early."""
