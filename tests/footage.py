@@ -37,3 +37,15 @@ def reencoded(source: Path, path: Path, keyframes: int, video_filter: str, quali
     command += ["-c:v", "libx264", "-preset", "veryfast", "-crf", str(quality), "-g", str(keyframes), str(path)]
     subprocess.run(command, check=True, timeout=120)
     return path
+
+
+def concatenated(sources: Iterable[Path], path: Path) -> Path:
+    """The recordings one after the other in one file, their packets copied (ffmpeg's concat demuxer)."""
+    import imageio_ffmpeg
+
+    listing = path.with_suffix(".txt")
+    listing.write_text("".join(f"file '{source}'\n" for source in sources))
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "concat", "-safe", "0"]
+    command += ["-i", str(listing), "-c", "copy", str(path)]
+    subprocess.run(command, check=True, timeout=120)
+    return path

@@ -25,7 +25,7 @@ from highlight.intervals import (
     holding_the_action,
 )
 from highlight.plugin_api import action_spans
-from tests.footage import write_video
+from tests.footage import concatenated, write_video
 
 SETTINGS = IntervalSettings()  # the defaults: 1 s padding each side, 2 s merge gap
 
@@ -106,6 +106,31 @@ def test_workout_highlights_are_the_sets(shared, dev_labels, tmp_path, monkeypat
     again = manifests.load(tmp_path / "squat_side")  # re-cut from the stored scores and results: still the sets
     ends = [min(s["end"] + 0.5, again.source.duration) for s in sets]
     assert [i.end for i in again.intervals] == pytest.approx(ends, abs=0.05)
+
+
+@pytest.mark.slow
+def test_both_sets_are_highlights_when_the_person_left_the_picture_between_them(
+    shared, dev_labels, tmp_path, monkeypatch
+):
+    """pushup_gym_side twice in one file: they walk in, do 10 push-ups, get up, and (out of
+    the picture for a second) walk in again for 10 more. The pose tracker loses them in
+    between; the second set was once someone else's: neither counted nor a highlight."""
+    clip = shared / "data" / "videos" / "pushup_gym_side.mp4"
+    video = concatenated([clip, clip], tmp_path / "two_sets.mp4")
+    monkeypatch.setenv("HIGHLIGHT_POSE_MODEL", str(shared / "models" / "pose_landmarker_lite.task"))
+    args = ["run", str(video), "-o", str(tmp_path / "out"), "-q", "--no-clips", "--no-report"]
+    result = CliRunner().invoke(app, [*args, "--plugin", "pose", "--plugin", "reps"])
+    assert result.exit_code == 0, result.output
+    manifest = manifests.load(tmp_path / "out" / "two_sets")
+    truth = dev_labels["reps"]["pushup_gym_side.mp4"]
+    sets = manifest.plugins["reps"]["sets"]
+    assert [entry["exercise"] for entry in sets] == ["pushup", "pushup"]
+    assert all(abs(entry["reps"] - truth["count"]) <= 1 for entry in sets), sets
+    assert len(manifest.intervals) == 2
+    copy_starts_at = manifest.source.duration / 2
+    for offset in (0.0, copy_starts_at):
+        for bottom in truth["bottom_approx_s"]:
+            assert any(i.start <= offset + bottom <= i.end for i in manifest.intervals), offset + bottom
 
 
 def test_sets_where_the_detector_saw_nobody_are_held_whole():

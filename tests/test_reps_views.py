@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from highlight_plugins.pose.landmarks import PeopleTrack, PoseTrack, joined_across_cuts, moving_people
+from highlight_plugins.pose.landmarks import PeopleTrack, PoseTrack, moving_people
+from highlight_plugins.pose.tracking import joined_in_turn
 from highlight_plugins.reps import count_person
 from highlight_plugins.reps.counter import CounterSettings
 
@@ -168,8 +169,53 @@ def test_a_cut_that_moves_the_person_does_not_start_another_person():
     before[:cut] = landmarks[:cut]
     after[cut + 2 :] = landmarks[cut + 2 :]
     after[cut + 2 :, :, 0] += 0.3  # moved a third of the picture, after two frames of dissolve
-    people = joined_across_cuts(PeopleTrack(times, np.stack([before, after], axis=1)))
+    people = joined_in_turn(PeopleTrack(times, np.stack([before, after], axis=1)))
     assert people.people == 1
     assert counted(times, people.landmarks[:, 0])["count"] == 6
     two_at_once = PeopleTrack(times, np.stack([landmarks, landmarks + 0.2], axis=1))
-    assert joined_across_cuts(two_at_once).people == 2
+    assert joined_in_turn(two_at_once).people == 2
+
+
+def away_between_sets(seconds: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """5 squats, ``seconds`` out of the picture, 4 squats: the tracker's two tracks, (frames, 2, 33, 4)."""
+    _, first = squat(reps=5)
+    _, second = squat(reps=4)
+    gone = np.full((int(seconds * FPS), *first.shape[1:]), np.nan, np.float32)
+    times, landmarks = joined(first, gone, second)
+    tracks = np.full((len(times), 2, *first.shape[1:]), np.nan, np.float32)
+    tracks[: len(first), 0] = first
+    tracks[len(first) + len(gone) :, 1] = second
+    return times, tracks, landmarks
+
+
+def test_someone_back_after_a_rest_out_of_view_is_the_same_person_with_two_sets():
+    """The tracker loses them while they are away (a drink, 20 s): left as two people, the
+    second set was someone else's, and neither counted nor made a highlight."""
+    times, tracks, _ = away_between_sets(20.0)
+    people = joined_in_turn(PeopleTrack(times, tracks))
+    assert people.people == 1
+    result = counted(times, people.landmarks[:, 0])
+    assert [(entry["exercise"], entry["reps"]) for entry in result["sets"]] == [("squat", 5), ("squat", 4)]
+    assert result["sets"][0]["end"] <= 12.5 + 0.5 and result["sets"][1]["start"] >= 12.5 + 20.0 - 0.5
+
+
+def test_a_set_stops_when_its_person_leaves_even_for_less_than_a_rest():
+    """3 s away is shorter than a rest between sets (5 s), but nobody does reps out of the picture."""
+    times, _, landmarks = away_between_sets(3.0)
+    result = counted(times, landmarks)
+    assert [entry["reps"] for entry in result["sets"]] == [5, 4]
+
+
+def test_who_comes_back_continues_whoever_was_last_seen_nearest():
+    """Two people leave together (one to the left, one to the right) and come back each on their own side."""
+    times, tracks, _ = away_between_sets(20.0)
+    left, right = tracks.copy(), tracks.copy()
+    left[..., 0] -= 0.3
+    right[..., 0] += 0.3
+    both = np.concatenate([left, right], axis=1)[:, [0, 2, 3, 1]]  # columns: left, right, right back, left back
+    people = joined_in_turn(PeopleTrack(times, both))
+    assert people.people == 2
+    seen = np.isfinite(people.landmarks[:, :, 0, 0])
+    for k in range(2):
+        xs = people.landmarks[seen[:, k], k, 23, 0]
+        assert xs.max() - xs.min() < 0.3  # each stayed on their own side

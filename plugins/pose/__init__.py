@@ -23,13 +23,12 @@ from highlight_plugins.pose.landmarks import (
     POSE_FILE,
     PeopleTrack,
     headline_person,
-    joined_across_cuts,
     load,
     moving_people,
     save,
 )
 from highlight_plugins.pose.people import PeopleLandmarker
-from highlight_plugins.pose.tracking import PoseTracker
+from highlight_plugins.pose.tracking import PoseTracker, joined_in_turn
 
 from highlight import HighlightError
 from highlight.options import Option
@@ -194,7 +193,7 @@ class PosePlugin(Plugin):
     def end_video(self) -> dict[str, Any]:
         self.landmarker.close()
         tracked = PeopleTrack(np.asarray(self.times, np.float64), self.tracker.landmarks())
-        people = joined_across_cuts(moving_people(tracked))
+        people = joined_in_turn(moving_people(tracked))
         save(self.context.out_dir / POSE_FILE, people)
         headline = headline_person(people, self.context.options["person"])
         self.context.shared["people"] = people

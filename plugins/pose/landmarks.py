@@ -150,42 +150,6 @@ def _moves_like_a_person(landmarks: np.ndarray) -> bool:
     return bool(np.isfinite(spread) and height > 0 and spread >= MIN_PERSON_MOVEMENT * height)
 
 
-CUT_GAP_S = 1.0  # a track starting this soon after the only one that ended continues it
-
-
-def joined_across_cuts(people: PeopleTrack, max_gap_s: float = CUT_GAP_S) -> PeopleTrack:
-    """Tracks that follow one another as one person: a track that starts within ``max_gap_s``
-    after another ended, when that one is the only track to have ended then.
-
-    A cut or a change of camera moves a person across the picture from one frame to the
-    next, too far for the tracker to follow (``tracking``), so it starts a new track; their
-    set goes on in it. Several tracks ending at once leave it ambiguous: they stay apart.
-    """
-    seen = np.isfinite(people.landmarks[:, :, 0, 0])
-    spans = sorted(
-        (int(np.argmax(seen[:, k])), int(len(seen) - 1 - np.argmax(seen[::-1, k])), k)
-        for k in range(people.people)
-        if seen[:, k].any()
-    )
-    chains: list[list[int]] = []
-    ends: list[int] = []
-    for first, last, column in spans:
-        ended = [
-            c for c, end in enumerate(ends) if end < first and people.times[first] - people.times[end] <= max_gap_s
-        ]
-        if len(ended) == 1:
-            chains[ended[0]].append(column)
-            ends[ended[0]] = last
-        else:
-            chains.append([column])
-            ends.append(last)
-    landmarks = np.full((len(people.times), len(chains), LANDMARK_COUNT, 4), np.nan, np.float32)
-    for k, chain in enumerate(chains):
-        for column in chain:
-            landmarks[seen[:, column], k] = people.landmarks[seen[:, column], column]
-    return PeopleTrack(people.times, landmarks)
-
-
 def headline_person(people: PeopleTrack, chosen: int | None) -> int | None:
     """The column the headline (the rep count in the summary) is for.
 

@@ -14,6 +14,9 @@ gives each person a column of their own for the whole video:
 * A track not seen for ``max_missed`` samples is closed (the person left, or was
   hidden long enough that a return is as likely someone else); a pose matching no open
   track starts a new one.
+* At the end, tracks that follow one another are one person (``joined_in_turn``):
+  someone who steps out of the picture between sets and comes back, or whom a cut
+  moved across it.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from highlight_plugins.pose.landmarks import LANDMARK_COUNT, MIN_VISIBILITY
+from highlight_plugins.pose.landmarks import LANDMARK_COUNT, MIN_VISIBILITY, PeopleTrack
 
 MIN_IOU = 0.2  # boxes of the same person half a step apart overlap far more than this
 MAX_RELATIVE_DISTANCE = 0.5  # mean landmark shift, in box heights, still taken as the same person
@@ -126,3 +129,47 @@ class PoseTracker:
             for column, pose in row.items():
                 out[k, column] = pose
         return out
+
+
+def joined_in_turn(people: PeopleTrack) -> PeopleTrack:
+    """Tracks that follow one another as one person: each track that starts after others ended continues one.
+
+    A phone on a tripod films one person working out; between sets they step out of the
+    picture (a drink, a rest on the floor out of view) and come back, and a cut in an
+    edited video moves them across it from one frame to the next. Either way the tracker
+    loses them and starts a new track, and their workout goes on in it: left apart, the
+    second set would be someone else's and not counted. So a track continues a person
+    whose track ended before it began: the only one, or, where several have (two people
+    who both left, a reflection in a mirror with its person), the one last seen nearest
+    to where it comes in, in body heights (one comes back to where they work out).
+    Tracks in view at the same time are different people.
+    """
+    seen = np.isfinite(people.landmarks[:, :, 0, 0])
+    spans = sorted(
+        (int(np.argmax(seen[:, k])), int(len(seen) - 1 - np.argmax(seen[::-1, k])), k)
+        for k in range(people.people)
+        if seen[:, k].any()
+    )
+    chains: list[list[int]] = []
+    last_seen: list[tuple[int, np.ndarray]] = []  # each chain's last frame and box
+    for first, last, column in spans:
+        box = pose_box(people.landmarks[first, column])
+        ended = [c for c, (end, _) in enumerate(last_seen) if end < first]
+        if ended:
+            nearest = min(ended, key=lambda c: _heights_apart(last_seen[c][1], box))
+            chains[nearest].append(column)
+            last_seen[nearest] = (last, pose_box(people.landmarks[last, column]))
+        else:
+            chains.append([column])
+            last_seen.append((last, pose_box(people.landmarks[last, column])))
+    landmarks = np.full((len(people.times), len(chains), LANDMARK_COUNT, 4), np.nan, np.float32)
+    for k, chain in enumerate(chains):
+        for column in chain:
+            landmarks[seen[:, column], k] = people.landmarks[seen[:, column], column]
+    return PeopleTrack(people.times, landmarks)
+
+
+def _heights_apart(a: np.ndarray, b: np.ndarray) -> float:
+    """How far apart the centres of two (x0, y0, x1, y1) boxes are, in the taller one's heights."""
+    height = max(a[3] - a[1], b[3] - b[1], 1e-3)
+    return float(np.hypot((a[0] + a[2] - b[0] - b[2]) / 2, (a[1] + a[3] - b[1] - b[3]) / 2) / height)

@@ -43,7 +43,7 @@ from highlight_plugins.reps.exercises import (
     rep_form,
 )
 from highlight_plugins.reps.phases import count_phase_cycles
-from highlight_plugins.reps.sets import find_sets
+from highlight_plugins.reps.sets import find_sets, in_sight
 
 from highlight import HighlightError
 from highlight.intervals import Interval
@@ -240,16 +240,24 @@ def count_person(track: PoseTrack, named: str, settings: CounterSettings) -> Cou
     measures = body_measures(track.landmarks)
     signals = pose_signals(track.landmarks)
     times = track.times
+    stretches = in_sight(times, np.isfinite(track.landmarks[:, 0, 0]))
     if named != "auto":
         exercise = EXERCISES[named]
         if exercise.hold:
             return Counted(named, named, held=holds(named, times, measures))
-        choice, reps = count_by_vote(times, signals, exercise.signals, settings)
-        parts = [(named, choice, reps)] if reps else []
+        parts = []
+        for stretch in stretches:
+            choice, reps = count_by_vote(times[stretch], _within(signals, stretch), exercise.signals, settings)
+            parts += [(named, choice, reps)] if reps else []
         return _counted(named, named, track, measures, signals, parts, [], settings)
     held = holds("plank", times, measures)
     parts = []
-    for found in find_sets(times, signals, measures["tilt"], settings):
+    sets = [
+        found
+        for stretch in stretches
+        for found in find_sets(times[stretch], _within(signals, stretch), measures["tilt"][stretch], settings)
+    ]
+    for found in sets:
         exercise = recognise_between(times, measures, found.reps[0].start, found.reps[-1].end, found.reps)
         if exercise == UNKNOWN and not found.first:
             continue  # searched for another exercise, found some other movement
@@ -290,6 +298,10 @@ def _counted(
         set_exercises=[exercise for exercise, _, _ in parts],
         set_signals=[choice.signal if choice else None for _, choice, _ in parts],
     )
+
+
+def _within(signals: dict[str, np.ndarray], stretch: slice) -> dict[str, np.ndarray]:
+    return {name: values[stretch] for name, values in signals.items()}
 
 
 def _one_line(result: dict[str, Any]) -> str:

@@ -34,6 +34,7 @@ POSTURE_CHANGE_DEG = 30.0  # a cycle ends within this of the torso angle it bega
 POSTURE_BAND_DEG = 25.0  # a set's stretch runs while the torso stays within this of the set's own range
 POSTURE_SMOOTH_FRAMES = 5  # the torso angle is read through a median over this many frames (half a second)
 POSTURE_AROUND_S = 0.25  # the posture at a moment: the median within this many seconds of it
+AWAY_S = 1.0  # out of the picture for longer than a cut's dissolve: the set has stopped
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,27 @@ def find_sets(
             inside = (times > before) & (times < after)
             found += find_sets(times[inside], _within(signals, inside), tilt[inside], settings, depth - 1)
     return sorted(found, key=lambda entry: entry.start)
+
+
+def in_sight(times: np.ndarray, seen: np.ndarray) -> list[slice]:
+    """A person's track cut where they were out of the picture for longer than ``AWAY_S``.
+
+    Someone who steps out of view between sets (a drink, a rest out of shot) and comes
+    back is one person (``pose.tracking.joined_in_turn``), but no set goes on while they
+    are gone: each piece is searched for sets on its own, as the recording of that piece
+    alone would be. A cut's dissolve hides them for less: a set goes on across it. The
+    pieces meet halfway through each time away and together cover the whole track: a
+    track without such a time is one piece, all of it. ``seen``: per frame, whether the
+    person was seen.
+    """
+    frames = np.flatnonzero(seen)
+    cuts = [
+        int((before + after + 1) // 2)
+        for before, after in zip(frames[:-1], frames[1:])
+        if times[after] - times[before] > AWAY_S
+    ]
+    bounds = [0, *cuts, len(times)]
+    return [slice(start, end) for start, end in zip(bounds[:-1], bounds[1:])]
 
 
 def posture_at(times: np.ndarray, tilt: np.ndarray, moment: float) -> float:
