@@ -80,6 +80,19 @@ def test_getting_down_and_getting_up_are_not_reps():
     assert result["sets"][0]["start"] >= 3.0 and result["sets"][0]["end"] <= 3.5 + 6 * 2.5 + 0.5
 
 
+@pytest.mark.parametrize("rise_s", [1.5, 2.5])
+def test_pushing_up_from_the_floor_into_the_plank_is_no_rep(rise_s):
+    """Standing, down onto the floor, lying there half a second, pushing up into a plank
+    (slower than a push-up's 2.5 s cycle takes to rise), 6 push-ups. Pushing up from lying
+    ends in the set's posture and within its swing: it was counted as a 7th rep."""
+    _, standing = figure(2.0, 180, 0, 0, 0, 0)
+    _, pushups = pushup(reps=6)
+    lying = pushups[int(1.25 * FPS)]  # the bottom of a push-up: chest on the floor
+    pieces = (between(standing[-1], lying, 1.5), np.repeat(lying[None], 5, axis=0), between(lying, pushups[0], rise_s))
+    result = counted(*joined(standing, *pieces, pushups))
+    assert [(entry["exercise"], entry["reps"]) for entry in result["sets"]] == [("pushup", 6)]
+
+
 def walking(seconds: float, stride_s: float = 1.0, speed: float = 0.5) -> np.ndarray:
     """Landmarks of a figure walking across the picture: legs swinging in turn, ``speed`` frame widths a second."""
 

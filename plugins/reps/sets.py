@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from highlight_plugins.reps.body import rolling_median
-from highlight_plugins.reps.counter import Choice, CounterSettings, Rep, count_by_vote
+from highlight_plugins.reps.counter import MIN_TYPICAL, Choice, CounterSettings, Rep, count_by_vote
 
 FIND_DEPTH = 3  # the time outside the sets found is searched again, this many times over
 MIN_SET_REPS = 3  # fewer cycles in a row are not told apart from moving about
@@ -34,6 +34,7 @@ POSTURE_CHANGE_DEG = 30.0  # a cycle ends within this of the torso angle it bega
 POSTURE_BAND_DEG = 25.0  # a set's stretch runs while the torso stays within this of the set's own range
 POSTURE_SMOOTH_FRAMES = 5  # the torso angle is read through a median over this many frames (half a second)
 POSTURE_AROUND_S = 0.25  # the posture at a moment: the median within this many seconds of it
+SLOWER = 2.0  # a first rep taking this many times as long as the set's typical one is getting into position
 AWAY_S = 1.0  # out of the picture for longer than a cut's dissolve: the set has stopped
 
 
@@ -73,7 +74,7 @@ def find_sets(
         start, end = posture_stretch(times, tilt, run, settings.rest_s)
         inside = (times >= start) & (times <= end)
         choice, again = count_by_vote(times[inside], _within(signals, inside), None, settings)
-        again = [rep for rep in again if choice and is_cycle(times, tilt, rep, choice.period_s)]
+        again = in_tempo([rep for rep in again if choice and is_cycle(times, tilt, rep, choice.period_s)])
         if len(again) >= MIN_SET_REPS:
             found.append(FoundSet(choice, again, start, end, depth == FIND_DEPTH))
     edges = [times[0] - 1.0] + [t for entry in found for t in (entry.start, entry.end)] + [times[-1] + 1.0]
@@ -103,6 +104,21 @@ def in_sight(times: np.ndarray, seen: np.ndarray) -> list[slice]:
     ]
     bounds = [0, *cuts, len(times)]
     return [slice(start, end) for start, end in zip(bounds[:-1], bounds[1:])]
+
+
+def in_tempo(reps: list[Rep]) -> list[Rep]:
+    """The set's reps without a first one that takes more than ``SLOWER`` times as long as the typical one.
+
+    A set keeps a rhythm, and getting into position (down onto the floor, then pushing up
+    into a plank) is one slow cycle that may end in the set's posture, and whether it
+    swings outside the reps' band (``counter.in_rhythm``) depends on which frames were
+    analysed. Typical is the median of the next ``MIN_TYPICAL`` reps. Only the first: the
+    last rep of a hard set may grind slowly, and getting up after it ends standing.
+    """
+    if len(reps) <= MIN_TYPICAL:
+        return reps
+    typical = float(np.median([rep.end - rep.start for rep in reps[1 : 1 + MIN_TYPICAL]]))
+    return reps[1:] if reps[0].end - reps[0].start > SLOWER * typical else reps
 
 
 def posture_at(times: np.ndarray, tilt: np.ndarray, moment: float) -> float:
