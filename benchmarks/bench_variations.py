@@ -32,6 +32,7 @@ import argparse
 import json
 import os
 import subprocess
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -100,11 +101,14 @@ def encoded(video: Path, variation: str, folder: Path) -> Path:
     return target
 
 
-def row(job: tuple[Path, str, list[list[float]] | None, Path]) -> tuple[str, str, str]:
+Encoder = Callable[[Path, str, Path], Path]  # (clip, way, folder) -> the clip recorded that way, made there once
+
+
+def row(job: tuple[Path, str, list[list[float]] | None, Path, Encoder]) -> tuple[str, str, str]:
     """(clip, variation, result) for one recording: scored against ``labelled``, or its share in highlights."""
-    video, variation, labelled, folder = job
+    video, variation, labelled, folder, encode = job
     try:
-        path = video if variation == "as filmed" else encoded(video, variation, folder)
+        path = video if variation == "as filmed" else encode(video, variation, folder)
         found, _ = our_highlights(path, SETTINGS)
     except (RuntimeError, OSError) as error:
         found = Result([], 0.0, f"failed: {error}")
@@ -119,30 +123,53 @@ def row(job: tuple[Path, str, list[list[float]] | None, Path]) -> tuple[str, str
     return video.name, variation, f"{share:.0%} in highlights ({spans} of {length:.1f} s)"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="recordings analysed at once")
-    parser.add_argument("--only", nargs="+", metavar="NAME", help="only these clips (file names)")
-    args = parser.parse_args()
+def presence_labels() -> dict[str, list[list[float]]]:
+    """Each clip's labelled visits: ``dev.json``'s ``intervals_s``, and the office visit read by eye."""
     dev = json.loads((SHARED / "data" / "labels" / "dev.json").read_text())
     labels = {name: label["intervals_s"] for name, label in dev.get("presence", {}).items() if "intervals_s" in label}
-    labels.update(EYE_PRESENCE)
-    clips = {**labels, **dict.fromkeys(WORKOUTS)}
-    videos = SHARED / "data" / "videos"
-    folder = OUT / "variations"
-    folder.mkdir(parents=True, exist_ok=True)
-    jobs = [
-        (videos / name, variation, labelled, folder)
-        for name, labelled in clips.items()
-        if (videos / name).is_file() and (not args.only or name in args.only)
-        for variation in ("as filmed", *VARIATIONS)
-    ]
-    with ProcessPoolExecutor(max(1, args.jobs)) as pool:
-        rows = list(pool.map(row, jobs))
-    print("| clip | recorded | highlights (default, margin 0) |")
+    return {**labels, **EYE_PRESENCE}
+
+
+def options(description: str | None) -> argparse.Namespace:
+    """``--jobs`` and ``--only``, as this benchmark and ``bench_weather.py`` take them."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="recordings analysed at once")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="only these clips (file names)")
+    return parser.parse_args()
+
+
+def print_table(rows: list[tuple[str, str, str]], how: str) -> None:
+    """One row per recording: the clip, ``how`` it was recorded, and its highlights against the labels."""
+    print(f"| clip | {how} | highlights (default, margin 0) |")
     print("|---|---|---|")
     for clip, variation, result in rows:
         print(f"| {clip} | {variation} | {result} |")
+
+
+def recorded_each_way(
+    clips: dict[str, list[list[float]] | None],
+    ways: Iterable[str],
+    folder: Path,
+    encode: Encoder,
+    args: argparse.Namespace,
+) -> list[tuple[str, str, str]]:
+    """Each clip as filmed and recorded each of ``ways`` (``encode``, in ``folder``), scored ``--jobs`` at a time."""
+    videos = SHARED / "data" / "videos"
+    folder.mkdir(parents=True, exist_ok=True)
+    jobs = [
+        (videos / name, way, labelled, folder, encode)
+        for name, labelled in clips.items()
+        if (videos / name).is_file() and (not args.only or name in args.only)
+        for way in ("as filmed", *ways)
+    ]
+    with ProcessPoolExecutor(max(1, args.jobs)) as pool:
+        return list(pool.map(row, jobs))
+
+
+def main() -> None:
+    args = options(__doc__)
+    clips = {**presence_labels(), **dict.fromkeys(WORKOUTS)}
+    print_table(recorded_each_way(clips, VARIATIONS, OUT / "variations", encoded, args), "recorded")
 
 
 if __name__ == "__main__":

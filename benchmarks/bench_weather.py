@@ -24,23 +24,17 @@ The weather is drawn with fixed seeds: every run encodes the same recordings.
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import cv2
 import numpy as np
-from bench_accuracy import EYE_PRESENCE, OUT, SEEN_BY_EYE_UNLABELLED, SHARED, Result, our_highlights, presence_row
-
-from highlight.settings import RunSettings
+from bench_accuracy import OUT, SHARED
+from bench_variations import options, presence_labels, print_table, recorded_each_way
 
 ENCODE_LIMIT_S = 600.0
-SETTINGS = RunSettings(clips=False).with_changes({"pad_before": 0.0, "pad_after": 0.0})
 
 
 class Rain:
@@ -132,43 +126,11 @@ def encoded(video: Path, weather: str, folder: Path) -> Path:
     return target
 
 
-def row(job: tuple[Path, str, list[list[float]], Path]) -> tuple[str, str, str]:
-    """(clip, weather, tIoU per labelled interval and false highlights) for one recording."""
-    video, weather, labelled, folder = job
-    try:
-        path = video if weather == "as filmed" else encoded(video, weather, folder)
-        found, _ = our_highlights(path, SETTINGS)
-    except (RuntimeError, OSError) as error:
-        found = Result([], 0.0, f"failed: {error}")
-    unlabelled = list(SEEN_BY_EYE_UNLABELLED.get((video.name, "intervals_s"), {}).values())
-    return video.name, weather, presence_row(labelled, found, unlabelled)
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="recordings analysed at once")
-    parser.add_argument("--only", nargs="+", metavar="NAME", help="only these clips (file names)")
-    args = parser.parse_args()
-    dev = json.loads((SHARED / "data" / "labels" / "dev.json").read_text())
-    labels = {name: label["intervals_s"] for name, label in dev.get("presence", {}).items() if "intervals_s" in label}
-    labels.update(EYE_PRESENCE)
-    videos = SHARED / "data" / "videos"
-    if not videos.is_dir():
-        sys.exit(f"bench_weather: {videos} is missing (set HIGHLIGHT_SHARED)")
-    folder = OUT / "weather"
-    folder.mkdir(parents=True, exist_ok=True)
-    jobs = [
-        (videos / name, weather, labelled, folder)
-        for name, labelled in labels.items()
-        if (videos / name).is_file() and (not args.only or name in args.only)
-        for weather in ("as filmed", *WEATHER)
-    ]
-    with ProcessPoolExecutor(max(1, args.jobs)) as pool:
-        rows = list(pool.map(row, jobs))
-    print("| clip | weather | highlights (default, margin 0) |")
-    print("|---|---|---|")
-    for clip, weather, result in rows:
-        print(f"| {clip} | {weather} | {result} |")
+    args = options(__doc__)
+    if not (SHARED / "data" / "videos").is_dir():
+        sys.exit(f"bench_weather: {SHARED / 'data' / 'videos'} is missing (set HIGHLIGHT_SHARED)")
+    print_table(recorded_each_way(presence_labels(), WEATHER, OUT / "weather", encoded, args), "weather")
 
 
 if __name__ == "__main__":
