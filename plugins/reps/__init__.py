@@ -43,7 +43,7 @@ from highlight_plugins.reps.exercises import (
     rep_form,
 )
 from highlight_plugins.reps.phases import count_phase_cycles
-from highlight_plugins.reps.sets import find_sets, in_sight
+from highlight_plugins.reps.sets import find_sets, in_sight, within
 
 from highlight import HighlightError
 from highlight.intervals import Interval
@@ -247,7 +247,7 @@ def count_person(track: PoseTrack, named: str, settings: CounterSettings) -> Cou
             return Counted(named, named, held=holds(named, times, measures))
         parts = []
         for stretch in stretches:
-            choice, reps = count_by_vote(times[stretch], _within(signals, stretch), exercise.signals, settings)
+            choice, reps = count_by_vote(times[stretch], within(signals, stretch), exercise.signals, settings)
             parts += [(named, choice, reps)] if reps else []
         return _counted(named, named, track, measures, signals, parts, [], settings)
     held = holds("plank", times, measures)
@@ -255,7 +255,7 @@ def count_person(track: PoseTrack, named: str, settings: CounterSettings) -> Cou
     sets = [
         found
         for stretch in stretches
-        for found in find_sets(times[stretch], _within(signals, stretch), measures["tilt"][stretch], settings)
+        for found in find_sets(times[stretch], within(signals, stretch), measures["tilt"][stretch], settings)
     ]
     for found in sets:
         exercise = recognise_between(times, measures, found.reps[0].start, found.reps[-1].end, found.reps)
@@ -298,10 +298,6 @@ def _counted(
         set_exercises=[exercise for exercise, _, _ in parts],
         set_signals=[choice.signal if choice else None for _, choice, _ in parts],
     )
-
-
-def _within(signals: dict[str, np.ndarray], stretch: slice) -> dict[str, np.ndarray]:
-    return {name: values[stretch] for name, values in signals.items()}
 
 
 def _one_line(result: dict[str, Any]) -> str:

@@ -73,7 +73,7 @@ def find_sets(
             continue
         start, end = posture_stretch(times, tilt, run, settings.rest_s)
         inside = (times >= start) & (times <= end)
-        choice, again = count_by_vote(times[inside], _within(signals, inside), None, settings)
+        choice, again = count_by_vote(times[inside], within(signals, inside), None, settings)
         again = in_tempo([rep for rep in again if choice and is_cycle(times, tilt, rep, choice.period_s)])
         if len(again) >= MIN_SET_REPS:
             found.append(FoundSet(choice, again, start, end, depth == FIND_DEPTH))
@@ -81,7 +81,7 @@ def find_sets(
     for before, after in zip(edges[::2], edges[1::2]):
         if found and after - before > settings.rest_s:  # a gap a set could fit in, away from the sets found
             inside = (times > before) & (times < after)
-            found += find_sets(times[inside], _within(signals, inside), tilt[inside], settings, depth - 1)
+            found += find_sets(times[inside], within(signals, inside), tilt[inside], settings, depth - 1)
     return sorted(found, key=lambda entry: entry.start)
 
 
@@ -189,5 +189,6 @@ def posture_stretch(times: np.ndarray, tilt: np.ndarray, run: list[Rep], rest_s:
     return float(times[first]), float(times[last])
 
 
-def _within(signals: Mapping[str, np.ndarray], inside: np.ndarray) -> dict[str, np.ndarray]:
+def within(signals: Mapping[str, np.ndarray], inside: np.ndarray | slice) -> dict[str, np.ndarray]:
+    """Each signal at the frames ``inside`` (a mask or a slice) only."""
     return {name: values[inside] for name, values in signals.items()}
