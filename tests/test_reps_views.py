@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from highlight_plugins.pose.landmarks import PeopleTrack, PoseTrack, moving_people
-from highlight_plugins.pose.tracking import joined_in_turn
+from highlight_plugins.pose.tracking import joined_in_turn, who_is_who
 from highlight_plugins.reps import count_person
 from highlight_plugins.reps.counter import CounterSettings
 
@@ -210,6 +210,17 @@ def test_someone_back_after_a_rest_out_of_view_is_the_same_person_with_two_sets(
     result = counted(times, people.landmarks[:, 0])
     assert [(entry["exercise"], entry["reps"]) for entry in result["sets"]] == [("squat", 5), ("squat", 4)]
     assert result["sets"][0]["end"] <= 12.5 + 0.5 and result["sets"][1]["start"] >= 12.5 + 20.0 - 0.5
+
+
+def test_the_people_are_the_tracks_that_move_like_a_person_joined_in_turn():
+    """What the pose plugin reports, at the end and to a live status line: a bench the pose model
+    sees all along is nobody, and the one who left and came back is one person."""
+    times, tracks, _ = away_between_sets(20.0)
+    _, bench = figure(times[-1] + 1 / FPS, 180, 0, 0, 0, 0, seed=1)  # a standing shape that never moves
+    people = who_is_who(PeopleTrack(times, np.concatenate([tracks, bench[: len(times), None]], axis=1)))
+    assert (
+        people.people == 1 and np.isfinite(people.landmarks[:, 0, 0, 0]).sum() == np.isfinite(tracks[:, :, 0, 0]).sum()
+    )
 
 
 def test_a_set_stops_when_its_person_leaves_even_for_less_than_a_rest():

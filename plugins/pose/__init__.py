@@ -24,11 +24,10 @@ from highlight_plugins.pose.landmarks import (
     PeopleTrack,
     headline_person,
     load,
-    moving_people,
     save,
 )
 from highlight_plugins.pose.people import PeopleLandmarker
-from highlight_plugins.pose.tracking import PoseTracker, joined_in_turn
+from highlight_plugins.pose.tracking import PoseTracker, who_is_who
 
 from highlight import HighlightError
 from highlight.options import Option
@@ -184,7 +183,8 @@ class PosePlugin(Plugin):
     def people_so_far(self) -> tuple[PeopleTrack, int | None]:
         """Everyone tracked up to now and the headline person, while a live stream goes on."""
         with self._lock:
-            people = PeopleTrack(np.asarray(self.times, np.float64), self.tracker.landmarks())
+            tracked = PeopleTrack(np.asarray(self.times, np.float64), self.tracker.landmarks())
+        people = who_is_who(tracked)  # as at the end: someone back from a drink keeps their count
         try:
             return people, headline_person(people, self.context.options["person"])
         except HighlightError:  # --person N before N people have been seen
@@ -193,7 +193,7 @@ class PosePlugin(Plugin):
     def end_video(self) -> dict[str, Any]:
         self.landmarker.close()
         tracked = PeopleTrack(np.asarray(self.times, np.float64), self.tracker.landmarks())
-        people = joined_in_turn(moving_people(tracked))
+        people = who_is_who(tracked)
         save(self.context.out_dir / POSE_FILE, people)
         headline = headline_person(people, self.context.options["person"])
         self.context.shared["people"] = people

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from highlight_plugins.pose.landmarks import LANDMARK_COUNT, MIN_VISIBILITY, PeopleTrack
+from highlight_plugins.pose.landmarks import LANDMARK_COUNT, MIN_VISIBILITY, PeopleTrack, moving_people
 
 MIN_IOU = 0.2  # boxes of the same person half a step apart overlap far more than this
 MAX_RELATIVE_DISTANCE = 0.5  # mean landmark shift, in box heights, still taken as the same person
@@ -129,6 +129,13 @@ class PoseTracker:
             for column, pose in row.items():
                 out[k, column] = pose
         return out
+
+
+def who_is_who(tracked: PeopleTrack) -> PeopleTrack:
+    """The people in a recording from the tracker's tracks, at its end and while a live stream goes on:
+    the tracks that move like a person (``landmarks.moving_people``), each person's tracks joined
+    (``joined_in_turn``)."""
+    return joined_in_turn(moving_people(tracked))
 
 
 def joined_in_turn(people: PeopleTrack) -> PeopleTrack:
