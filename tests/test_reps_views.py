@@ -15,7 +15,7 @@ import pytest
 from highlight_plugins.pose.landmarks import PeopleTrack, PoseTrack, moving_people
 from highlight_plugins.pose.tracking import joined_in_turn, who_is_who
 from highlight_plugins.reps import count_person
-from highlight_plugins.reps.counter import CounterSettings
+from highlight_plugins.reps.counter import CounterSettings, count_by_vote, pose_signals
 
 from tests.test_exercises import EXAMPLES, FPS, LENGTH, figure, pushup, squat
 
@@ -49,6 +49,16 @@ def filmed_moving(times: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     shift_y = 0.05 * np.sin(2 * np.pi * times / 11.0 + 1.0)
     for axis, shift in ((0, shift_x), (1, shift_y)):
         out[:, :, axis] = 0.5 + scale[:, None] * (landmarks[:, :, axis] - 0.5) + shift[:, None]
+    return out
+
+
+def coming_closer(times: np.ndarray, landmarks: np.ndarray, nearest: float, horizon: float = 0.3) -> np.ndarray:
+    """Someone walking toward the camera: steadily growing to ``nearest`` times their first size in
+    the picture, about the horizon (the camera's height), as perspective draws them."""
+    out = landmarks.copy()
+    scale = (1.0 + (nearest - 1.0) * times / times[-1])[:, None] / nearest
+    for axis, centre in ((0, 0.5), (1, horizon)):
+        out[:, :, axis] = centre + scale * (landmarks[:, :, axis] - centre)
     return out
 
 
@@ -153,6 +163,26 @@ def test_a_moving_camera_changes_neither_name_nor_count(name):
     moving = counted(times, filmed_moving(times, landmarks))
     assert still["sets"][0]["exercise"] == name
     assert moving["sets"][0]["exercise"] == name and moving["count"] == still["count"]
+
+
+def test_a_dip_measures_the_same_near_the_camera_as_far_from_it():
+    """Walking lunges toward the camera, three times as big at the end: the hips dip as far, in torso lengths."""
+    times, landmarks = EXAMPLES["lunge"]()
+    hips = pose_signals(coming_closer(times, landmarks, nearest=3.0))["both_hip_height"]
+    first, last = times < 2.5, times >= times[-1] - 2.5  # a rep each
+    assert np.ptp(hips[last]) == pytest.approx(np.ptp(hips[first]), rel=0.25)
+
+
+@pytest.mark.parametrize("name", ["lunge", "jump", "squat"])
+def test_the_hips_of_someone_coming_closer_count_every_rep(name):
+    """Five times as big at the end, with the pose model's jitter: counted on the hips' height alone."""
+    times, landmarks = EXAMPLES[name]()
+    planted = counted(times, landmarks)["count"]
+    for seed in range(6):
+        jittered = coming_closer(times, landmarks, nearest=5.0)
+        jittered[:, :, :2] += np.random.default_rng(seed).normal(0.0, 0.005, jittered[:, :, :2].shape)
+        _, reps = count_by_vote(times, pose_signals(jittered), ("hip_height",))
+        assert len(reps) == planted, seed
 
 
 def test_a_camera_walking_around_squats_still_sees_squats():

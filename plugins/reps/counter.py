@@ -69,23 +69,44 @@ def pose_signals(landmarks: np.ndarray, min_visibility: float = 0.3) -> dict[str
 
     ``landmarks`` is (frames, 33, 4): normalised x, y, z, visibility, NaN where no person
     was found. Points the model is unsure of (visibility below ``min_visibility``) are
-    NaN, and so is every signal they take part in. Heights are in the body's typical
-    size over the recording (``body.body_scale``, the same in any view); counting takes
-    out what drifts slower than a rep (a camera panning or zooming, a person walking closer).
+    NaN, and so is every signal they take part in. Heights are in torso lengths
+    (``body.body_scale``, the same in any view), each step in the body's size at that
+    moment (``climbed``); counting takes out what drifts slower than a rep (a camera
+    panning or zooming, a person walking closer).
     """
     points = joint_points(landmarks, min_visibility)
     sizes = body_scale(points)
-    scale = float(np.nanmedian(sizes)) if np.isfinite(sizes).any() else np.nan
     signals: dict[str, np.ndarray] = {}
     for side in SIDES:
         point = {name: points[f"{side}_{name}"] for name in JOINTS}
         for joint, (a, vertex, b) in JOINT_ANGLES.items():
             signals[f"{side}_{joint}_angle"] = joint_angle(point[a], point[vertex], point[b])
         for name in HEIGHTS:
-            signals[f"{side}_{name}_height"] = -point[name][:, 1] / scale
+            signals[f"{side}_{name}_height"] = climbed(point[name][:, 1], sizes)
     for kind in [f"{joint}_angle" for joint in JOINT_ANGLES] + [f"{name}_height" for name in HEIGHTS]:
         signals[f"both_{kind}"] = mean_of_sides(signals[f"left_{kind}"], signals[f"right_{kind}"])
     return signals
+
+
+def climbed(image_y: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """A point's height in torso lengths: where it was first seen, then each step up or
+    down measured in the body's size at that moment (NaN where the point is unknown).
+
+    Someone doing walking lunges toward the camera doubles in size in the picture: in
+    pixels, or in the body's size over the whole recording, their last lunge dips twice
+    as deep as their first, and the thresholds, set by the deepest, pass over the first.
+    Measured step by step in the size the body has when it takes the step, every lunge
+    dips alike. For a person who stays where they are it is the plain height.
+    """
+    height = np.full(image_y.shape, np.nan)
+    known = np.flatnonzero(np.isfinite(image_y) & np.isfinite(sizes))
+    if known.size == 0:
+        return height
+    step_size = (sizes[known][1:] + sizes[known][:-1]) / 2.0
+    rises = -np.diff(image_y[known]) / step_size
+    first = -image_y[known[0]] / sizes[known[0]]
+    height[known] = first + np.concatenate([[0.0], np.cumsum(rises)])
+    return height
 
 
 def joint_angle(a: np.ndarray, vertex: np.ndarray, b: np.ndarray) -> np.ndarray:
