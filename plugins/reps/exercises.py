@@ -59,10 +59,16 @@ class Within:
     low: float = -np.inf
     high: float = np.inf
     why: str = ""
+    # Whether it holds where the feature cannot be measured in this view (NaN): a rule that
+    # rules out what would show (the knees split) holds where the part that would show it
+    # is hidden all along; one that needs something seen does not.
+    unseen_holds: bool = False
 
     def holds(self, features: Mapping[str, float]) -> bool:
         value = features.get(self.feature, np.nan)
-        return bool(np.isfinite(value) and self.low <= value <= self.high)
+        if not np.isfinite(value):
+            return self.unseen_holds
+        return bool(self.low <= value <= self.high)
 
 
 @dataclass(frozen=True)
@@ -273,7 +279,12 @@ EXERCISES: dict[str, Exercise] = {
             ("knee_angle", "hip_angle", "hip_height"),
             looks=(
                 UPRIGHT,
-                Within("knee_split", high=0.25, why="both knees bend alike (a lunge splits them)"),
+                Within(
+                    "knee_split",
+                    high=0.25,
+                    why="both knees bend alike (a lunge splits them; side on, the far knee may hide behind the near one all along)",
+                    unseen_holds=True,
+                ),
                 Within("drop_swing", low=0.4, why="the hips sink well toward the feet each rep, seen from any side"),
                 Within("hands_overhead", high=0.5, why="not hanging from a bar"),
             ),
