@@ -42,6 +42,7 @@ from highlight.checkout import use_checkout_plugins  # noqa: E402
 
 use_checkout_plugins()  # the plugins measured are this checkout's
 
+from bench_variations import VARIATIONS, encoded  # noqa: E402  (this folder, sys.path[0])
 from highlight_plugins.pose import DEFAULT_FPS  # noqa: E402
 
 from highlight.export.manifest import Manifest  # noqa: E402
@@ -85,38 +86,63 @@ COCO_TO_MEDIAPIPE = [0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 
 
 
 def run_reps(videos: Path, labels: dict, model: Path, pose_fps: float, clips: list[str]) -> list[dict]:
-    rows = []
-    for name in clips:
-        truth = labels["reps"].get(name, {})
-        settings = RunSettings(
-            plugins=("pose", "reps"),
-            clips=False,
-            plugin_options=plugin_options_tuple({"pose": {"model": str(model), "fps": pose_fps}}),
-        )
-        with tempfile.TemporaryDirectory() as out:
-            manifest = process_video(videos / name, Path(out), settings, force=True)
-        reps, pose = manifest.plugins["reps"], manifest.plugins["pose"]
-        if "error" in reps:
-            raise SystemExit(f"{name}: {reps['error']}")
-        rows.append(
-            {
-                "clip": name,
-                "what": truth.get("what", "").split(",")[0][:20],
-                "truth": truth.get("count"),
-                "named": reps["recognised"],
-                "true_name": true_exercise(truth) if truth else None,
-                "people": pose["people"],
-                "seen": f"{pose['detected_frames']}/{pose['frames']}",
-                "person": reps["person"],
-                "count": reps["count"],
-                "counts": "/".join(str(p["count"]) for p in reps["people"]),
-                "exercises": ", ".join(s["exercise"] for s in reps["sets"]) or reps["recognised"],
-                "held": sum(h["seconds"] for h in reps.get("holds", [])),
-                "form": ", ".join(f"{n} {flag}" for flag, n in reps.get("form", {}).items()) or "-",
-                "tempo": reps["seconds_per_rep"],
-            }
-        )
-    return rows
+    return [reps_row(videos / name, name, labels, model, pose_fps) for name in clips]
+
+
+def reps_row(video: Path, name: str, labels: dict, model: Path, pose_fps: float) -> dict:
+    """The reps plugin's result on ``video`` (clip ``name`` as filmed, or recorded otherwise), with its labels."""
+    truth = labels["reps"].get(name, {})
+    settings = RunSettings(
+        plugins=("pose", "reps"),
+        clips=False,
+        plugin_options=plugin_options_tuple({"pose": {"model": str(model), "fps": pose_fps}}),
+    )
+    with tempfile.TemporaryDirectory() as out:
+        manifest = process_video(video, Path(out), settings, force=True)
+    reps, pose = manifest.plugins["reps"], manifest.plugins["pose"]
+    if "error" in reps:
+        raise SystemExit(f"{video.name}: {reps['error']}")
+    return {
+        "clip": name,
+        "what": truth.get("what", "").split(",")[0][:20],
+        "truth": truth.get("count"),
+        "named": reps["recognised"],
+        "true_name": true_exercise(truth) if truth else None,
+        "people": pose["people"],
+        "seen": f"{pose['detected_frames']}/{pose['frames']}",
+        "person": reps["person"],
+        "count": reps["count"],
+        "counts": "/".join(str(p["count"]) for p in reps["people"]),
+        "exercises": ", ".join(s["exercise"] for s in reps["sets"]) or reps["recognised"],
+        "held": sum(h["seconds"] for h in reps.get("holds", [])),
+        "form": ", ".join(f"{n} {flag}" for flag, n in reps.get("form", {}).items()) or "-",
+        "tempo": reps["seconds_per_rep"],
+    }
+
+
+def print_recorded(videos: Path, labels: dict, model: Path) -> None:
+    """The labelled clips recorded again each way ``bench_variations.py`` records them: count and exercise.
+
+    Re-encoding changes nothing a person does, so every way should give the labelled
+    count and exercise; what differs is the picture the pose model sees (noise, size,
+    the other side), and so the landmarks' jitter.
+    """
+    ways = ("as filmed", *VARIATIONS)
+    folder = CACHE / "variations"
+    folder.mkdir(parents=True, exist_ok=True)
+    cells = [["clip", "truth", *ways]]
+    right = dict.fromkeys(ways, 0)
+    for name in labels["reps"]:
+        truth = labels["reps"][name]
+        cells.append([name, f"{truth['count']} {true_exercise(truth)}"])
+        for way in ways:
+            video = videos / name if way == "as filmed" else encoded(videos / name, way, folder)
+            row = reps_row(video, name, labels, model, DEFAULT_FPS)
+            cells[-1].append(f"{row['count']} {row['named']}")
+            right[way] += row["count"] == row["truth"] and row["named"] == row["true_name"]
+    print(f"## Reps on the labelled clips recorded otherwise (bench_variations.py's ways), pose at {DEFAULT_FPS:g} fps")
+    print(table(cells))
+    print("count and exercise right: " + ", ".join(f"{way} {n}/{len(cells) - 1}" for way, n in right.items()) + "\n")
 
 
 def print_reps(rows: list[dict], pose_fps: float) -> None:
@@ -327,7 +353,9 @@ def main() -> None:
         "--model", type=Path, help="pose .task bundle [default: SHARED/models/pose_landmarker_lite.task]"
     )
     parser.add_argument(
-        "--only", choices=("reps", "cost", "pck"), help="one part of the benchmark (reps: the full rate only)"
+        "--only",
+        choices=("reps", "recorded", "cost", "pck"),
+        help="one part of the benchmark (reps: the full rate only; recorded: the labelled clips re-encoded)",
     )
     args = parser.parse_args()
     model = (args.model or args.shared / "models" / "pose_landmarker_lite.task").resolve()
@@ -342,6 +370,8 @@ def main() -> None:
         print_reps(run_reps(videos, labels, model, DEFAULT_FPS, labelled + list(EXERCISE_CLIPS)), DEFAULT_FPS)
     if args.only is None:
         print_reps(run_reps(videos, labels, model, DEFAULT_FPS / 2, labelled), DEFAULT_FPS / 2)
+    if args.only in (None, "recorded"):
+        print_recorded(videos, labels, model)
     if args.only in (None, "cost"):
         print_costs(videos, labels, model)
     if args.only in (None, "pck"):
