@@ -187,6 +187,21 @@ def test_a_squat_side_on_with_the_far_knee_hidden_all_along_is_a_squat():
     assert recognised(times, landmarks) == "squat"
 
 
+def test_a_kipping_pull_up_is_no_burpee():
+    """Hanging from a bar, the torso swinging 70 degrees and the knees driving up each rep (as
+    in quva_022, re-encoded): the torso and hips move as in a burpee, but the hands never leave the bar."""
+    times, landmarks = figure(
+        10.0,
+        wave(180, 110, 2.0),
+        wave(0, 100, 2.0),
+        wave(0, 30, 2.0),
+        wave(180, 120, 2.0),
+        wave(180, 250, 2.0),
+        hang=True,
+    )
+    assert recognised(times, landmarks) == "pullup"
+
+
 def test_standing_still_and_waving_are_unknown():
     times, landmarks = figure(10.0, 180, 0, 0, 0, 0)  # standing at ease
     assert recognised(times, landmarks) == UNKNOWN

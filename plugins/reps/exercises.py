@@ -130,6 +130,11 @@ EXERCISES: dict[str, Exercise] = {
                 Within("tilt", high=80, why="standing or on hands and feet, never head down"),
                 Within("tilt_swing", low=50, why="the torso goes from upright to horizontal every rep"),
                 Within("drop_swing", low=0.8, why="the hips drop from standing to the floor and come back up"),
+                Within(
+                    "hands_overhead",
+                    high=0.5,
+                    why="the hands go down to the floor every rep (hanging from a bar they stay above the head)",
+                ),
             ),
             form=(KNEE_LOCKOUT,),
         ),
