@@ -202,6 +202,14 @@ def test_a_kipping_pull_up_is_no_burpee():
     assert recognised(times, landmarks) == "pullup"
 
 
+def test_back_extensions_over_a_bench_are_no_push_ups():
+    """Hips on the pad, the torso folding from level to hanging 80 degrees lower, the hands
+    reaching toward the floor (quva_027, mirrored, was push-ups): a push-up's torso pivots
+    about the feet by tens of degrees, never that far."""
+    times, landmarks = figure(12.5, wave(115, 35, 2.5), -85, -85, wave(25, -55, 2.5), wave(25, -55, 2.5))
+    assert recognised(times, landmarks) == UNKNOWN
+
+
 def test_standing_still_and_waving_are_unknown():
     times, landmarks = figure(10.0, 180, 0, 0, 0, 0)  # standing at ease
     assert recognised(times, landmarks) == UNKNOWN

@@ -162,6 +162,12 @@ EXERCISES: dict[str, Exercise] = {
                 Within(
                     "press_swing", low=0.25, why="the shoulders come down toward the hands and push back up each rep"
                 ),
+                Within(
+                    "tilt_swing",
+                    high=60,
+                    why="the body pivots about the feet as one plank: the torso tilts by tens of degrees (15-40 measured);"
+                    " folding over a bench (back extensions) swings it 100",
+                ),
             ),
             form=(
                 FormRule(
