@@ -24,6 +24,10 @@ highlight, and false highlights (and those on someone in view that the labels le
 read by eye: ``bench_accuracy.SEEN_BY_EYE_UNLABELLED``). A workout clip has no interval labels: its row gives
 the share of it in highlights, to compare across the encodings (someone is in view
 for most of each; where the labels say when, ``dev.json``'s notes give it).
+
+The labelled court clips (``bench_accuracy.shot_labels``) are run with no options at all,
+as a new user runs them: whether the hoop is found from the ball's flights, the labelled
+shots inside clips, clips without a shot, and the share of the recording in clips.
 """
 
 from __future__ import annotations
@@ -32,9 +36,11 @@ import argparse
 import json
 import os
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from bench_accuracy import (
     EYE_PRESENCE,
@@ -44,8 +50,13 @@ from bench_accuracy import (
     Result,
     our_highlights,
     presence_row,
+    shot_labels,
+    shots_row,
 )
 
+from highlight import HighlightError
+from highlight.intervals import Interval, covered_share
+from highlight.pipeline import process_video
 from highlight.settings import RunSettings
 
 
@@ -123,6 +134,22 @@ def row(job: tuple[Path, str, list[list[float]] | None, Path, Encoder]) -> tuple
     return video.name, variation, f"{share:.0%} in highlights ({spans} of {length:.1f} s)"
 
 
+def court_row(job: tuple[Path, str, dict, Path, Encoder]) -> tuple[str, str, str]:
+    """(clip, variation, result) for a labelled court clip run with no options: the hoop, and the shots in clips."""
+    video, variation, label, folder, encode = job
+    try:
+        path = video if variation == "as filmed" else encode(video, variation, folder)
+        with tempfile.TemporaryDirectory() as out:
+            manifest = process_video(path, Path(out), RunSettings(clips=False), force=True)
+    except (RuntimeError, OSError, HighlightError) as error:
+        return video.name, variation, f"failed: {error}"
+    found = Result([(i.start, i.end) for i in manifest.intervals], 0.0, peaks=[i.peak_time for i in manifest.intervals])
+    hoop = manifest.detector.get("hoop")
+    how = f"hoop from {hoop['flights']} flights" if hoop else "no hoop"
+    share = covered_share([Interval(i.start, i.end) for i in manifest.intervals], manifest.source.duration or 0.0)
+    return video.name, variation, f"{how}: {shots_row(label, found)}, {share:.0%} of it in clips"
+
+
 def presence_labels() -> dict[str, list[list[float]]]:
     """Each clip's labelled visits: ``dev.json``'s ``intervals_s``, and the office visit read by eye."""
     dev = json.loads((SHARED / "data" / "labels" / "dev.json").read_text())
@@ -147,13 +174,15 @@ def print_table(rows: list[tuple[str, str, str]], how: str) -> None:
 
 
 def recorded_each_way(
-    clips: dict[str, list[list[float]] | None],
+    clips: dict[str, Any],
     ways: Iterable[str],
     folder: Path,
     encode: Encoder,
     args: argparse.Namespace,
+    score: Callable[[tuple], tuple[str, str, str]] = row,
 ) -> list[tuple[str, str, str]]:
-    """Each clip as filmed and recorded each of ``ways`` (``encode``, in ``folder``), scored ``--jobs`` at a time."""
+    """Each clip as filmed and recorded each of ``ways`` (``encode``, in ``folder``), scored ``--jobs`` at a time
+    by ``score`` against the clip's labels (``clips``' values)."""
     videos = SHARED / "data" / "videos"
     folder.mkdir(parents=True, exist_ok=True)
     jobs = [
@@ -163,13 +192,17 @@ def recorded_each_way(
         for way in ("as filmed", *ways)
     ]
     with ProcessPoolExecutor(max(1, args.jobs)) as pool:
-        return list(pool.map(row, jobs))
+        return list(pool.map(score, jobs))
 
 
 def main() -> None:
     args = options(__doc__)
     clips = {**presence_labels(), **dict.fromkeys(WORKOUTS)}
-    print_table(recorded_each_way(clips, VARIATIONS, OUT / "variations", encoded, args), "recorded")
+    folder = OUT / "variations"
+    rows = recorded_each_way(clips, VARIATIONS, folder, encoded, args)
+    courts = shot_labels(json.loads((SHARED / "data" / "labels" / "dev.json").read_text()))
+    rows += recorded_each_way(courts, VARIATIONS, folder, encoded, args, score=court_row)
+    print_table(rows, "recorded")
 
 
 if __name__ == "__main__":
