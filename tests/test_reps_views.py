@@ -128,6 +128,19 @@ def test_walking_in_is_no_set_and_walking_alone_no_reps():
     assert counted(*joined(walking(8.0)))["count"] == 0
 
 
+@pytest.mark.parametrize("rest_s", [8.0, 30.0])
+def test_two_sets_with_a_rest_standing_between_are_counted_once_each(rest_s):
+    """The commonest workout: a set, a rest standing where the set was done, another set.
+    Standing is the squats' own posture: each set was counted over both, and twice (18 of 9)."""
+    _, first = squat(reps=5)
+    _, second = squat(reps=4)
+    _, standing = figure(rest_s, 180, 0, 0, 0, 0)
+    result = counted(*joined(standing[:20], first, standing, second, standing[:20]))
+    assert result["count"] == 9
+    assert [(entry["exercise"], entry["reps"]) for entry in result["sets"]] == [("squat", 5), ("squat", 4)]
+    assert result["sets"][0]["end"] < 2.0 + 5 * 2.5 + 0.5 < 2.0 + 5 * 2.5 + rest_s - 0.5 < result["sets"][1]["start"]
+
+
 def test_squats_then_down_into_push_ups_split_into_two_sets():
     """Dropping from the last squat into a push-up position is neither a squat nor a push-up."""
     _, squats = squat(reps=5)

@@ -12,8 +12,9 @@ of exercise). A whole period, not the rep's own start and end: those are where t
 counted signal crosses its thresholds, and in a back extension or a burpee the torso
 is then at different points of its own swing.
 
-A set's stretch is then widened to every frame around it in the same posture and
-counted again there, on the signal most periodic over that stretch alone: the signal
+A set's stretch is then widened to every frame around it in the same posture (but at
+most halfway to the next set: resting standing between two sets of squats is the squats'
+own posture) and counted again there, on the signal most periodic over that stretch alone: the signal
 that first found the reps was the most periodic over the whole recording, which a walk
 in or a getting down may have won for it (hip height), while within a push-up set the
 elbows or shoulders repeat best.
@@ -68,10 +69,15 @@ def find_sets(
     tilt = rolling_median(tilt, POSTURE_SMOOTH_FRAMES)
     choice, reps = count_by_vote(times, signals, None, settings)
     found = []
-    for run in runs_of_cycles(times, tilt, reps, choice.period_s if choice else 0.0, settings.rest_s):
-        if len(run) < MIN_SET_REPS:
-            continue
+    runs = runs_of_cycles(times, tilt, reps, choice.period_s if choice else 0.0, settings.rest_s)
+    runs = [run for run in runs if len(run) >= MIN_SET_REPS]
+    # A stretch is widened at most halfway to the next run, never into it: standing between
+    # two sets of squats is the squats' posture, and each would be counted over both (twice).
+    halfway = [(before[-1].end + after[0].start) / 2.0 for before, after in zip(runs, runs[1:])]
+    for k, run in enumerate(runs):
         start, end = posture_stretch(times, tilt, run, settings.rest_s)
+        start = max(start, halfway[k - 1]) if k else start
+        end = min(end, halfway[k]) if k < len(halfway) else end
         inside = (times >= start) & (times <= end)
         choice, again = count_by_vote(times[inside], within(signals, inside), None, settings)
         again = in_tempo([rep for rep in again if choice and is_cycle(times, tilt, rep, choice.period_s)])
