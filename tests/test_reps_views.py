@@ -141,6 +141,19 @@ def test_two_sets_with_a_rest_standing_between_are_counted_once_each(rest_s):
     assert result["sets"][0]["end"] < 2.0 + 5 * 2.5 + 0.5 < 2.0 + 5 * 2.5 + rest_s - 0.5 < result["sets"][1]["start"]
 
 
+def test_another_exercise_after_a_rest_in_the_same_posture_is_found_too():
+    """Squats and jumping jacks are both done standing, and so is the rest between them: the set
+    found first was widened over all of it, and the other exercise was never searched for."""
+    _, squats = squat(reps=5)
+    _, jacks = EXAMPLES["jumping_jack"]()
+    _, standing = figure(10.0, 180, 0, 0, 0, 0)
+    result = counted(*joined(standing[:20], squats, standing, jacks, standing[:20]))
+    assert [(entry["exercise"], entry["reps"]) for entry in result["sets"]] == [("squat", 5), ("jumping_jack", 10)]
+    result = counted(*joined(standing[:20], jacks, standing, squats, standing[:20]))
+    assert [entry["exercise"] for entry in result["sets"]] == ["jumping_jack", "squat"]
+    assert result["sets"][1]["reps"] == 5 and result["sets"][0]["reps"] >= 9  # the first jack begins from standing
+
+
 def test_squats_then_down_into_push_ups_split_into_two_sets():
     """Dropping from the last squat into a push-up position is neither a squat nor a push-up."""
     _, squats = squat(reps=5)

@@ -82,6 +82,9 @@ def find_sets(
         choice, again = count_by_vote(times[inside], within(signals, inside), None, settings)
         again = in_tempo([rep for rep in again if choice and is_cycle(times, tilt, rep, choice.period_s)])
         if len(again) >= MIN_SET_REPS:
+            # what lies more than a rest beyond its reps is searched again (jacks before a rest
+            # standing, then squats: one posture, another exercise)
+            start, end = max(start, again[0].start - settings.rest_s), min(end, again[-1].end + settings.rest_s)
             found.append(FoundSet(choice, again, start, end, depth == FIND_DEPTH))
     edges = [times[0] - 1.0] + [t for entry in found for t in (entry.start, entry.end)] + [times[-1] + 1.0]
     for before, after in zip(edges[::2], edges[1::2]):
