@@ -12,12 +12,14 @@ of exercise). A whole period, not the rep's own start and end: those are where t
 counted signal crosses its thresholds, and in a back extension or a burpee the torso
 is then at different points of its own swing.
 
-A set's stretch is then widened to every frame around it in the same posture (but at
-most halfway to the next set: resting standing between two sets of squats is the squats'
-own posture) and counted again there, on the signal most periodic over that stretch alone: the signal
-that first found the reps was the most periodic over the whole recording, which a walk
-in or a getting down may have won for it (hip height), while within a push-up set the
-elbows or shoulders repeat best.
+A set's stretch is then widened to every frame around it in the same posture, but at
+most halfway to the next set (a rest standing between two sets of squats is the squats'
+own posture), and counted again there, on the signal most periodic over that stretch
+alone: the signal that first found the reps was the most periodic over the whole
+recording, which a walk in or a getting down may have won for it (hip height), while
+within a push-up set the elbows or shoulders repeat best. What the stretch holds more
+than a rest beyond the reps counted there is searched again, with the time before,
+between and after the sets (another exercise done in the same posture).
 """
 
 from __future__ import annotations
