@@ -82,18 +82,36 @@ def find_sets(
         end = min(end, halfway[k]) if k < len(halfway) else end
         inside = (times >= start) & (times <= end)
         choice, again = count_by_vote(times[inside], within(signals, inside), None, settings)
-        again = in_tempo([rep for rep in again if choice and is_cycle(times, tilt, rep, choice.period_s)])
-        if len(again) >= MIN_SET_REPS:
-            # what lies more than a rest beyond its reps is searched again (jacks before a rest
-            # standing, then squats: one posture, another exercise)
-            start, end = max(start, again[0].start - settings.rest_s), min(end, again[-1].end + settings.rest_s)
-            found.append(FoundSet(choice, again, start, end, depth == FIND_DEPTH))
+        cycles = [rep for rep in again if choice and is_cycle(times, tilt, rep, choice.period_s)]
+        for part in apart_at_rests(cycles, choice.period_s if choice else 0.0, settings.rest_s):
+            part = in_tempo(part)
+            if len(part) >= MIN_SET_REPS:
+                # what lies more than a rest beyond its reps is searched again (jacks before a
+                # rest standing, then squats: one posture, another exercise)
+                lo, hi = max(start, part[0].start - settings.rest_s), min(end, part[-1].end + settings.rest_s)
+                found.append(FoundSet(choice, part, lo, hi, depth == FIND_DEPTH))
     edges = [times[0] - 1.0] + [t for entry in found for t in (entry.start, entry.end)] + [times[-1] + 1.0]
     for before, after in zip(edges[::2], edges[1::2]):
         if found and after - before > settings.rest_s:  # a gap a set could fit in, away from the sets found
             inside = (times > before) & (times < after)
             found += find_sets(times[inside], within(signals, inside), tilt[inside], settings, depth - 1)
     return sorted(found, key=lambda entry: entry.start)
+
+
+def apart_at_rests(reps: list[Rep], period_s: float, rest_s: float) -> list[list[Rep]]:
+    """The reps split where one holds a rest: a "rep" longer than ``rest_s`` beyond the period.
+
+    Jumps begin and end standing, between a jump's crouch and its flight: the counted
+    height then leaves its top at the last landing of a set and comes back at the next
+    set's first flight, one cycle across the rest. It is no rep, and the sets are two.
+    """
+    parts: list[list[Rep]] = [[]]
+    for rep in reps:
+        if rep.end - rep.start > period_s + rest_s:
+            parts.append([])
+        else:
+            parts[-1].append(rep)
+    return [part for part in parts if part]
 
 
 def in_sight(times: np.ndarray, seen: np.ndarray) -> list[slice]:
