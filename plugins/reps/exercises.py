@@ -427,15 +427,23 @@ PHASES = 10  # a rep's course is compared at this many points from its start to 
 
 def repeating_swing(times: np.ndarray, values: np.ndarray, reps: Sequence[Rep]) -> float:
     """The swing of the part of ``values`` that repeats with the reps: each rep resampled
-    at ``PHASES`` points of its course, less its own mean (a slow drift), averaged over
-    the reps, peak to peak. Motion out of step with the reps averages away."""
+    at ``PHASES`` points of its whole cycle, less its own mean (a slow drift), averaged over
+    the reps, peak to peak. Motion out of step with the reps averages away.
+
+    A whole cycle runs from a rep's start to the next one's (the typical rep's length for
+    the last): a rep itself ends as the counted signal comes back to its top, and a jump
+    counted on the shoulders' height is at its top while in the air, the feet highest."""
     known = np.isfinite(values)
+    if not reps:
+        return np.nan
+    typical = float(np.median([rep.end - rep.start for rep in reps]))
     courses = []
-    for rep in reps:
-        inside = known & (times >= rep.start) & (times <= rep.end)
+    for rep, after in zip(reps, [*reps[1:], None]):
+        end = min(after.start, rep.start + 2.0 * typical) if after else rep.start + max(typical, rep.end - rep.start)
+        inside = known & (times >= rep.start) & (times <= end)
         if inside.sum() < 3:
             continue
-        course = np.interp(np.linspace(rep.start, rep.end, PHASES), times[inside], values[inside])
+        course = np.interp(np.linspace(rep.start, end, PHASES), times[inside], values[inside])
         courses.append(course - course.mean())
     return float(np.ptp(np.mean(courses, axis=0))) if courses else np.nan
 
