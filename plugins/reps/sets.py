@@ -82,8 +82,10 @@ def find_sets(
         end = min(end, halfway[k]) if k < len(halfway) else end
         inside = (times >= start) & (times <= end)
         choice, again = count_by_vote(times[inside], within(signals, inside), None, settings)
-        cycles = [rep for rep in again if choice and is_cycle(times, tilt, rep, choice.period_s)]
-        for part in apart_at_rests(cycles, choice.period_s if choice else 0.0, settings.rest_s):
+        if choice is None:
+            continue
+        cycles = [rep for rep in again if is_cycle(times, tilt, rep, choice.period_s)]
+        for part in apart_at_rests(cycles, choice.period_s, settings.rest_s):
             part = in_tempo(part)
             if len(part) >= MIN_SET_REPS:
                 # what lies more than a rest beyond its reps is searched again (jacks before a
