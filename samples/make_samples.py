@@ -115,6 +115,8 @@ def render(
     flicker: float = 0.0,
     clock: bool = False,
     escalator: tuple[float, float, float, float] | None = None,
+    shake: float = 0.0,
+    furniture: bool = False,
 ) -> list[list[float]]:
     """Encode the sample; return the intervals in which the player is in view, in seconds.
 
@@ -132,12 +134,16 @@ def render(
     ``flicker``: lamps on the mains beating with the frame rate: the brightness swings by
     this fraction, about once a second. ``clock``: a burned-in date and time at the top
     left, as CCTV writes it, ticking every second. ``escalator`` (left, top, width, height):
-    steps moving up there all the time.
+    steps moving up there all the time. ``shake``: the camera wobbles in place by up to this
+    fraction of the width each way, a few times a second (a phone on a tripod in the wind).
+    ``furniture``: a room's strong edges on the wall: dark door frames and shelves, a white board.
     """
     visible: list[bool] = []
     rng = np.random.default_rng(seed + 1)
     scene_width = width + (int(np.ceil(pan * width * seconds)) + 1 if pan else 0)  # the camera's path
     scene = _scene(scene_width, height, seed).astype(np.float32)
+    if furniture:
+        _draw_furniture(scene)
     grain = rng.normal(0, noise, (8, height, width, 3)).astype(np.float32)  # sensor noise, drawn once
     with av.open(str(path), "w") as out:
         video = out.add_stream("libx264", rate=fps)
@@ -171,6 +177,8 @@ def render(
                 if x is not None:
                     in_view |= _draw_player(frame, x, height * (0.1 if edge else 0.85), 1.0)
             visible.append(in_view)
+            if shake:
+                frame = _shaken(frame, shake, t)
             image = av.VideoFrame.from_ndarray(np.clip(frame, 0, 255).astype(np.uint8), format="rgb24")
             for packet in video.encode(image):
                 out.mux(packet)
@@ -179,6 +187,32 @@ def render(
         if sound is not None:
             _write_audio(out, sound, seconds, visits)
     return _runs(visible, fps)
+
+
+def _draw_furniture(scene: np.ndarray) -> None:
+    """A room's strong edges on the wall, some cut by the frame's edges as a room's are: dark door frames and
+    shelves, a white board (150 grey levels against the wall)."""
+    height, width = scene.shape[:2]
+    wall = int(height * 0.6)
+    for left, right in ((0.04, 0.22), (0.55, 0.75)):  # two door frames: posts and a lintel
+        x0, x1 = int(left * width), int(right * width)
+        scene[int(0.15 * height) : wall, [*range(x0, x0 + 4), *range(x1 - 4, x1)]] = 25
+        scene[int(0.15 * height) : int(0.15 * height) + 4, x0:x1] = 25
+    for y in (0.3, 0.45):  # shelves from the left edge to the second door, and from it to the right edge
+        scene[int(y * height) : int(y * height) + 3, : int(0.52 * width)] = 30
+        scene[int(y * height) : int(y * height) + 3, int(0.78 * width) :] = 30
+    scene[: int(0.25 * height), int(0.8 * width) : int(0.95 * width)] = 240  # a white board up to the ceiling
+
+
+def _shaken(frame: np.ndarray, shake: float, t: float) -> np.ndarray:
+    """``frame`` as a camera wobbling by up to ``shake`` of the width each way saw it at ``t`` (two beating swings)."""
+    import cv2
+
+    height, width = frame.shape[:2]
+    dx = shake * width * (0.6 * np.sin(2 * np.pi * 2.3 * t) + 0.4 * np.sin(2 * np.pi * 0.7 * t + 1.0))
+    dy = shake * width * (0.6 * np.sin(2 * np.pi * 1.9 * t + 2.0) + 0.4 * np.sin(2 * np.pi * 0.5 * t))
+    matrix = np.float32([[1, 0, dx], [0, 1, dy]])
+    return cv2.warpAffine(frame, matrix, (width, height), borderMode=cv2.BORDER_REFLECT)
 
 
 def _draw_flag(frame: np.ndarray, box: tuple[float, float, float, float], t: float) -> None:

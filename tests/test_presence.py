@@ -175,6 +175,43 @@ def test_a_fixed_camera_is_not_taken_for_a_moving_one(tmp_path):
     assert "camera" not in detector, detector
 
 
+SHAKE = 0.005  # a phone on a tripod in the wind: up to half a percent of the width each way, a few times a second
+
+
+def test_a_camera_shaking_in_place_with_nobody_in_view_is_no_highlight(tmp_path):
+    path, _ = render_small(tmp_path, "shaking.mp4", seconds=8.0, visits=[], shake=SHAKE, furniture=True)
+    found, detector = analysed(path)
+    assert found == [], found
+    assert "shook in place" in detector.get("camera", ""), detector
+
+
+def test_a_visit_seen_by_a_camera_shaking_in_place_ends_when_they_leave(tmp_path):
+    # every strong edge of a room moves by a pixel or two against the empty scene (the real clips below:
+    # the visit held to the end, or from the start); the visitor stands still between walking in and out
+    path, truth = render_small(
+        tmp_path, "shaking-visit.mp4", seconds=20.0, visits=[(4.0, 12.0)], shake=SHAKE, furniture=True, still=True
+    )
+    found, _ = analysed(path)
+    assert len(found) == 1 and temporal_iou(found[0], truth[0]) >= 0.9, (found, truth)
+
+
+WOBBLE = (  # the real clips as a camera wobbling by up to 0.8% of the width saw them (ffmpeg's crop, moving)
+    "crop=w=iw*0.992:h=ih*0.992:x=iw*0.004*(1+0.6*sin(2*PI*2.3*t)+0.4*sin(2*PI*0.7*t+1))"
+    ":y=ih*0.004*(1+0.6*sin(2*PI*1.9*t+2)+0.4*sin(2*PI*0.5*t)),scale=trunc(iw/0.992/2)*2:-2"
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["office_cdnet.mp4", "pedestrians_cdnet.mp4"])
+def test_real_visits_filmed_by_a_wobbling_camera_are_the_labelled_ones(shared, dev_labels, tmp_path, name):
+    truth = dev_labels["presence"].get(name, {}).get("intervals_s") or [(23.3, 81.6)]  # the office visit by eye
+    path = reencoded(shared / "data" / "videos" / name, tmp_path / name, 30, WOBBLE)
+    found, detector = analysed(path)
+    assert len(found) == len(truth), (found, truth)
+    assert all(temporal_iou(f, v) >= 0.9 for f, v in zip(found, truth)), (found, truth)
+    assert "shook in place" in detector.get("camera", ""), detector
+
+
 def test_someone_seen_only_at_the_edge_of_the_picture_counts(tmp_path):
     # only their legs, along the top edge (the rest of them is out of the picture)
     path, truth = render_small(tmp_path, "edge.mp4", seconds=10.0, visits=[(3.0, 8.0)], edge=True)

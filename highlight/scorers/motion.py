@@ -86,6 +86,7 @@ from highlight.scorers.clutter import REACH, ClutterMap, unlike_each
 from highlight.scorers.edges import DETAIL, EdgeWatch
 from highlight.scorers.light import relit
 from highlight.scorers.people import SEEN_SHARE, people_places
+from highlight.scorers.steady import Steadier, displacement, shakes_in_place, steadied, uncovered
 from highlight.scorers.sway import LINK_SECONDS, SWAY_SECONDS, SwayWatch
 from highlight.source import Frame, VideoSource, fit_size
 
@@ -154,6 +155,12 @@ class _Spread(NamedTuple):
     small: np.ndarray  # the grey image the detector works on
     border: np.ndarray | None  # its border band in detail, where edges are watched
     detail: np.ndarray | None  # the whole picture in the band's detail (grey), where clutter is watched
+    shift: np.ndarray | None  # how the picture moved since the first of them (``scorers.steady``)
+    steady: tuple[np.ndarray, np.ndarray | None] | None  # (small, border) lined up with the first, where it shook
+
+    def steadied(self) -> _Spread:
+        """The frame lined up with the first of them, where it shook."""
+        return self if self.steady is None else self._replace(small=self.steady[0], border=self.steady[1])
 
 
 class MotionScorer(Scorer):
@@ -292,11 +299,14 @@ class MotionScorer(Scorer):
         self._clutter = ClutterMap((1, 1), self.history, self.person_height)
         self._sway = SwayWatch(self.person_height)
         self._edges: EdgeWatch | None = None  # the border band in detail; None inside a --region
-        self._borders: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # id(image) -> (image, its border strip)
+        # id(image) -> (image, its border strip, where that shows nothing of the frame: the camera shook)
+        self._borders: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}
         self._kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
         self._brightness = 128.0
         self._previous: np.ndarray | None = None  # the last regular sample, to measure the camera's motion
         self._camera_samples = [0, 0]  # regular samples in which the camera moved, of all
+        self._steadier: Steadier | None = None  # lines a camera shaking in place up with the empty scene
+        self._shook = 0.0  # how far it shook, as a fraction of the width (0: it did not)
 
     @property
     def _watches_edges(self) -> bool:
@@ -336,7 +346,7 @@ class MotionScorer(Scorer):
         self._previous, self._camera_samples, self._ended = None, [0, 0], False
         self._where, self._been, self._left_at = None, None, -math.inf
         self._sway, self._borders = SwayWatch(self.person_height), {}
-        self._edges = None
+        self._edges, self._steadier, self._shook = None, None, 0.0
         if self._watches_edges:
             detail = fit_size(frame_size, min(frame_size[0], DETAIL * self.width), None)
             reach = max(1, round(REACH * detail[0] / self._view.full_size[0]))
@@ -344,6 +354,9 @@ class MotionScorer(Scorer):
                 detail, self.min_blob, self.hold_threshold, self.hold, self._light, self.history, reach
             )
         spread = self._spread_frames(source)
+        self._steadier = self._steadier_for(spread)
+        if self._steadier is not None:
+            spread = [frame.steadied() for frame in spread]
         images = [frame.small for frame in spread]
         median = np.median(np.stack(images), axis=0) if len(images) >= 3 else None
         self._clutter = ClutterMap(images[0].shape if images else (1, 1), self.history, self.person_height)
@@ -357,6 +370,8 @@ class MotionScorer(Scorer):
             borders = [frame.border for frame in spread if frame.border is not None]
             self._edges.seed(borders, [(border, partner) for _, _, (border, partner) in pairs if border is not None])
         plate = median.astype(np.uint8)
+        if self._steadier is not None:  # the plate is in the first spread frame's place, and has nobody in it
+            self._steadier = Steadier.of(plate, least=0.0)
         self._brightness = float(plate.mean()) or 128.0
         self._empty = plate  # until a sample with nothing moving is seen
         self._plate = plate
@@ -369,6 +384,18 @@ class MotionScorer(Scorer):
         for image in images:
             self._model.apply(self._normalise(image), learningRate=rate)
         self._model.apply(plate, learningRate=rate)
+
+    def _steadier_for(self, spread: list[_Spread]) -> Steadier | None:
+        """What lines the samples up with the spread frames' reference (the first taken), where those frames say
+        the camera shakes in place; None for a fixed camera (nothing is moved, nor spent on it in the pass)."""
+        if self._steadier is None:
+            return None
+        width = self._steadier.reference.shape[1]
+        shifts = [frame.shift for frame in spread]
+        if not shakes_in_place(shifts, width):
+            return None
+        self._shook = max(displacement(shift) for shift in shifts if shift is not None) / width
+        return Steadier.of(self._steadier.reference, least=0.0)
 
     def _spread_frames(self, source: VideoSource) -> list[_Spread]:
         """Distinct frames spread evenly over the video."""
@@ -434,7 +461,13 @@ class MotionScorer(Scorer):
         detail = None
         if self._watches_clutter and self._edges is not None:  # people working out in place: looked at in detail
             detail = frame.image(width=self._edges.width, height=self._edges.height, fmt="gray")
-        return _Spread(frame.time, self._small_grey(frame), self._border(frame), detail)
+        small = self._small_grey(frame)
+        if self._steadier is None and self._watches_edges:  # the first spread frame: the others are lined up with it
+            self._steadier = Steadier.of(small)
+        shift = self._steadier.shift(small) if self._steadier is not None else None
+        shake = self._steadier.within(shift, small.shape[1]) if self._steadier is not None else None
+        steady = None if shake is None else (steadied(small, shake), self._border(frame, shake))
+        return _Spread(frame.time, small, self._border(frame), detail, shift, steady)
 
     def _partners(
         self, source: VideoSource, spread: list[_Spread]
@@ -447,10 +480,11 @@ class MotionScorer(Scorer):
         map then learns during the pass alone.
         """
         pairs = []
-        for time, image, border, _ in spread:
+        for time, image, border, *_ in spread:
             partner = source.frame_near(time + 1.0)
             if partner is not None and time + 0.2 <= partner.time <= time + 2.0:
-                pairs.append((image, self._small_grey(partner), (border, self._border(partner))))
+                small, shake = self._steady(self._small_grey(partner))
+                pairs.append((image, small, (border, self._border(partner, shake))))
         return pairs
 
     def _small_grey(self, frame: Frame) -> np.ndarray:
@@ -459,23 +493,40 @@ class MotionScorer(Scorer):
         grey = frame.image(width=view.full_size[0], height=view.full_size[1], fmt="gray")[top:bottom, left:right]
         return cv2.GaussianBlur(grey, (5, 5), 0)
 
-    def _border(self, frame: Frame) -> np.ndarray | None:
-        """The frame's border band in detail (``highlight.scorers.edges``), where edges are watched."""
+    def _steady(self, small: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """``small`` lined up with the empty scene where the camera shook in place (``scorers.steady``), and
+        the shake (None: it did not, or it moved away, or nothing to line up with: inside a region)."""
+        shake = self._steadier.shake(small) if self._steadier is not None else None
+        return (small, None) if shake is None else (steadied(small, shake), shake)
+
+    def _border(self, frame: Frame, shake: np.ndarray | None = None) -> np.ndarray | None:
+        """The frame's border band in detail (``highlight.scorers.edges``), where edges are watched; of the
+        frame lined up with the empty scene where the camera shook (``shake``, measured on the small picture)."""
         if self._edges is None:
             return None
-        grey = frame.luma()
-        if grey is None:  # no brightness plane to cut from: the whole frame at the band's detail
+        grey = frame.luma() if shake is None else None
+        if grey is None:  # no brightness plane to cut from, or to line up: the whole frame at the band's detail
             grey = frame.image(width=self._edges.width, height=self._edges.height, fmt="gray")
+        if shake is not None and self._view is not None:
+            grey = steadied(grey, shake, self._edges.width / self._view.full_size[0])
         return self._edges.strip(grey)
 
+    def _unseen_band(self, shake: np.ndarray | None) -> np.ndarray | None:
+        """Where the border band lined up after ``shake`` shows nothing of the frame (a strip, 255), or None."""
+        if shake is None or self._edges is None or self._view is None:
+            return None
+        size = (self._edges.height, self._edges.width)
+        unseen = uncovered(size, shake, self._edges.width / self._view.full_size[0])
+        return self._edges.strip_of_mask(unseen) if unseen.any() else None
+
     def image_for(self, frame: Frame) -> np.ndarray:
-        small = self._small_grey(frame)
+        small, shake = self._steady(self._small_grey(frame))
         image = self._normalise(small)
-        border = self._border(frame)
+        border = self._border(frame, shake)
         if border is not None:
             if len(self._borders) >= MAX_BORDERS:  # made and never scored: keep the newest only
                 self._borders.pop(next(iter(self._borders)))
-            self._borders[id(image)] = (image, self._normalise(border, float(small.mean())))
+            self._borders[id(image)] = (image, self._normalise(border, float(small.mean())), self._unseen_band(shake))
         return image
 
     def _normalise(self, grey: np.ndarray, mean: float | None = None) -> np.ndarray:
@@ -617,13 +668,13 @@ class MotionScorer(Scorer):
 
         Counted as a person of ``reference_area``: whatever part of them shows, someone is there.
         """
-        border = self._borders.pop(id(image), (None, None))[1]
+        _, border, unseen = self._borders.pop(id(image), (None, None, None))
         if self._edges is None or border is None:
             return False
         ignore = self._clutter.mask()
         if self._view is not None and self._view.mask is not None and self._view.mask.shape == ignore.shape:
             ignore = cv2.bitwise_or(ignore, cv2.bitwise_not(self._view.mask))
-        ignore = self._edges.strip_of_mask(ignore) if ignore.any() else None
+        ignore = _either(self._edges.strip_of_mask(ignore) if ignore.any() else None, unseen)
         return self._edges.follow(border, t, ignore, quiet) if learn else self._edges.sees(border, t, ignore)
 
     def _camera_moved(self, previous: np.ndarray | None, image: np.ndarray) -> np.ndarray | None:
@@ -644,15 +695,21 @@ class MotionScorer(Scorer):
         return motion
 
     def camera_note(self) -> str | None:
-        """One line for the manifest when the camera moved: what the scorer did about it."""
+        """One line for the manifest when the camera moved or shook: what the scorer did about it."""
         moved, seen = self._camera_samples
-        if not moved:
-            return None
-        return (
-            f"the camera moved in {moved} of {seen} samples ({100 * moved / max(seen, 1):.0f}%): there, motion was "
-            "measured against the previous sample moved as the camera moved (tracked corners), "
-            "and nobody standing still is held"
-        )
+        notes = []
+        if self._steadier is not None:
+            notes.append(
+                f"the camera shook in place (by up to {100 * self._shook:.1f}% of the width): each sample was "
+                "lined up with the empty scene (tracked corners) before it was compared with it"
+            )
+        if moved:
+            notes.append(
+                f"the camera moved in {moved} of {seen} samples ({100 * moved / max(seen, 1):.0f}%): there, motion "
+                "was measured against the previous sample moved as the camera moved (tracked corners), "
+                "and nobody standing still is held"
+            )
+        return "; ".join(notes) or None
 
     def began_at(self) -> float | None:
         """When someone who was sure to be someone only at the last sample was first seen (see ``Scorer``).

@@ -1,0 +1,122 @@
+"""A camera that shakes in place: each picture lined up with the empty scene's before it is compared.
+
+A phone on a tripod in the wind, on a railing or held still by hand wobbles by a few
+pixels. The detector compares every sample with the empty scene, so a wobble of a
+pixel at its small size leaves a line of difference along every strong edge in the
+picture (a door frame, a shelf): as tall as a person, and it never leaves. The border
+band, looked at in four times the detail, sees the same wobble four pixels wide, along
+the whole frame's edge.
+
+The wobble is the one motion the fixed things in the picture agree on: corners of the
+empty scene, tracked into each sample (pyramidal Lucas-Kanade), and the similarity
+(shift, turn, zoom) that most of them fit (RANSAC); a person moving is an outlier of it.
+Each sample is moved back by it before anything else looks at it. A camera that pans or
+is carried away moves further than ``MAX_SHAKE`` of the width from where it was: that is
+``highlight.scorers.camera``'s case, and the sample is left as it is. Below
+``MIN_SHAKE_PX`` the shift is the tracking's own noise on a fixed camera (up to 0.26
+pixels on the real fixed-camera clips, with people moving in them), and the picture is
+left untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+MIN_SHAKE_PX = 0.3  # pixels of the small picture: less is the tracking's noise on a fixed camera
+SHAKEN_PX = 0.5  # a frame spread over the recording this far from the first: the camera shakes
+SHAKEN_FRAMES = 2  # so many of them: once is a bump, and the camera may stay where it was bumped to
+MAX_SHAKE = 0.015  # of the width: further from the empty scene is a camera moved, not one shaking in place
+MIN_CORNERS = 12  # fewer corners of the empty scene than this: too little texture to tell
+AGREE_PX = 1.0  # a corner within this of the corners' median shift moves with the camera
+AGREEING = 0.3  # share of the tracked corners that must fit the one motion (people and repeated texture do not)
+
+
+@dataclass(frozen=True)
+class Steadier:
+    """Lines pictures up with ``reference`` (the empty scene, small and grey). Read-only once made.
+
+    ``least``: a shake smaller than this (pixels) is left alone. ``MIN_SHAKE_PX`` while it
+    is not known whether the camera shakes; once it is, every shake is undone (a third of
+    a pixel at the small size is more than a pixel in the border band's detail).
+    """
+
+    reference: np.ndarray
+    corners: np.ndarray | None
+    least: float = MIN_SHAKE_PX
+
+    @classmethod
+    def of(cls, reference: np.ndarray, least: float = MIN_SHAKE_PX) -> Steadier:
+        corners = cv2.goodFeaturesToTrack(reference, maxCorners=120, qualityLevel=0.01, minDistance=5)
+        return cls(reference, corners if corners is not None and len(corners) >= MIN_CORNERS else None, least)
+
+    def shake(self, image: np.ndarray) -> np.ndarray | None:
+        """The shift (a 2x3 matrix) taking the reference's places to ``image``'s, where the camera shook in place.
+
+        None where it did not move (less than ``least``), moved away (more than
+        ``MAX_SHAKE`` of the width), or it cannot be told (too few corners agree).
+        """
+        return self.within(self.shift(image), image.shape[1])
+
+    def within(self, shift: np.ndarray | None, width: int) -> np.ndarray | None:
+        """``shift`` (of a picture ``width`` wide) where it is a shake to undo, else None (see ``shake``)."""
+        if shift is None or not self.least <= displacement(shift) <= MAX_SHAKE * width:
+            return None
+        return shift
+
+    def shift(self, image: np.ndarray) -> np.ndarray | None:
+        """How the fixed things of the reference moved in ``image`` (a 2x3 matrix), however far; None where most
+        of its corners do not agree on one shift (a new view, or too little texture to tell)."""
+        if self.corners is None or image.shape != self.reference.shape:
+            return None
+        tracked, found, _ = cv2.calcOpticalFlowPyrLK(
+            self.reference, image, self.corners, None, winSize=(15, 15), maxLevel=2
+        )
+        ok = found.ravel() == 1
+        if ok.sum() < MIN_CORNERS:
+            return None
+        moves = (tracked[ok] - self.corners[ok]).reshape(-1, 2)
+        agreeing = np.hypot(*(moves - np.median(moves, axis=0)).T) <= AGREE_PX
+        if agreeing.sum() < max(MIN_CORNERS, AGREEING * ok.sum()):
+            return None
+        dx, dy = moves[agreeing].mean(axis=0)
+        return np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]], np.float32)
+
+
+def displacement(shift: np.ndarray) -> float:
+    """How far (pixels) a ``shift`` moves the picture."""
+    return float(np.hypot(shift[0, 2], shift[1, 2]))
+
+
+def shakes_in_place(shifts: list[np.ndarray | None], width: int) -> bool:
+    """Whether the frames spread over a recording (their ``shifts`` from the first, None: not told) say the
+    camera shakes in place: some of them away from the first, and none further than a shake goes."""
+    away = [displacement(shift) for shift in shifts if shift is not None and displacement(shift) >= SHAKEN_PX]
+    return len(away) >= SHAKEN_FRAMES and max(away) <= MAX_SHAKE * width
+
+
+def steadied(
+    image: np.ndarray, shake: np.ndarray, scale: float = 1.0, border: int = cv2.BORDER_REPLICATE
+) -> np.ndarray:
+    """``image`` moved back by ``shake`` onto the reference's places (the edges it uncovers repeated).
+
+    ``scale``: ``image`` is that many times the size of the pictures ``shake`` was measured on.
+    """
+    height, width = image.shape[:2]
+    matrix = shake.copy()
+    matrix[:, 2] *= scale
+    return cv2.warpAffine(
+        image, matrix, (width, height), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=border
+    )
+
+
+def uncovered(shape: tuple[int, ...], shake: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """255 where a picture of ``shape`` moved back by ``shake`` (see ``steadied``) shows nothing of the frame.
+
+    The frame's edge moved into the picture: what ``steadied`` repeats there is no new
+    thing cut by the edge, and is not looked at.
+    """
+    frame = np.full(shape[:2], 255, np.uint8)
+    return cv2.bitwise_not(steadied(frame, shake, scale, border=cv2.BORDER_CONSTANT))
