@@ -5,15 +5,17 @@
 A method right on the clips as they are and wrong on the same scenes written otherwise
 is fitted to the files, not to what is in them. Each real clip in
 ``../shared/data/videos`` with presence labels (``dev.json``, and the office visit read
-by eye) or with someone working out in it (``WORKOUTS``) is encoded again four ways, as
-other cameras and apps write the same scene:
+by eye) or with someone working out in it (``WORKOUTS``) is encoded again five ways, as
+other cameras and apps write the same scene, or another camera filmed it:
 
 * ``long-gop``: x264's default keyframe interval (250 frames, 8 s at 30 fps), as an
   editor's export makes it: seeking and keyframe-only analysis see far fewer pictures;
 * ``mirrored``: flipped left to right, a keyframe a second: the same scene from the
   other side (nothing moves in time);
 * ``grain``: sensor noise of 12 grey levels, a keyframe a second: a dim gym, a cheap sensor;
-* ``small``: 360 lines at crf 26, a keyframe every 2 s: a messaging app's copy.
+* ``small``: 360 lines at crf 26, a keyframe every 2 s: a messaging app's copy;
+* ``wobble``: the camera wobbling in place by up to 0.8% of the width, a few times a
+  second (a phone on a tripod in the wind), a keyframe a second.
 
 The encodings are made once with ffmpeg (supervised: a time limit, the exit status
 checked, its last line of stderr shown on failure) under ``benchmarks/out/variations``,
@@ -68,11 +70,16 @@ def _x264(crf: int, keyframes: int | None = None, filters: str | None = None) ->
     return [*filtered, "-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf), *spaced]
 
 
+WOBBLE = (  # a moving crop 0.8% smaller than the frame, scaled back: two beating swings, up to 0.4% each way
+    "crop=w=iw*0.992:h=ih*0.992:x=iw*0.004*(1+0.6*sin(2*PI*2.3*t)+0.4*sin(2*PI*0.7*t+1))"
+    ":y=ih*0.004*(1+0.6*sin(2*PI*1.9*t+2)+0.4*sin(2*PI*0.5*t)),scale=trunc(iw/0.992/2)*2:-2"
+)
 VARIATIONS = {  # name -> ffmpeg video options after the input
     "long-gop": _x264(22),
     "mirrored": _x264(22, 30, "hflip"),
     "grain": _x264(22, 30, "noise=alls=12:allf=t:all_seed=5"),
     "small": _x264(26, 60, "scale=-2:'min(360,ih)'"),
+    "wobble": _x264(22, 30, WOBBLE),
 }
 WORKOUTS = (  # someone working out in view for most of each clip
     "squat_side.mp4",

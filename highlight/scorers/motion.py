@@ -52,9 +52,12 @@ No training: the empty scene is learned from the recording itself.
 * People partly in view at the frame's edges (``highlight.scorers.edges``): the border
   band in 4 times the detail, cut from the full frame; what is cut by the edge and
   travels along it counts as someone (``reference_area``), feet along the top too.
+* A camera shaking in place (``highlight.scorers.steady``; a phone on a tripod in the
+  wind): where the frames spread over the recording say so, each sample, and its border
+  band, is lined up with the empty scene before it is compared with it.
 * A moving camera (``highlight.scorers.camera``): where most of the picture moves
   together, only what moves against it counts, and the manifest's detector entry
-  says so in one line (``camera``).
+  says so in one line (``camera``), as it does for a shaking one.
 * Regions (``--region``/``--exclude``): only the looked-at pixels count, and areas are
   fractions of them, not of the frame: a ball in a hoop region is a blob of the region.
   The scorer works on the regions' bounding box, scaled to ``width`` pixels (up to

@@ -7,15 +7,20 @@ picture (a door frame, a shelf): as tall as a person, and it never leaves. The b
 band, looked at in four times the detail, sees the same wobble four pixels wide, along
 the whole frame's edge.
 
-The wobble is the one motion the fixed things in the picture agree on: corners of the
-empty scene, tracked into each sample (pyramidal Lucas-Kanade), and the similarity
-(shift, turn, zoom) that most of them fit (RANSAC); a person moving is an outlier of it.
-Each sample is moved back by it before anything else looks at it. A camera that pans or
-is carried away moves further than ``MAX_SHAKE`` of the width from where it was: that is
-``highlight.scorers.camera``'s case, and the sample is left as it is. Below
-``MIN_SHAKE_PX`` the shift is the tracking's own noise on a fixed camera (up to 0.26
-pixels on the real fixed-camera clips, with people moving in them), and the picture is
-left untouched.
+The wobble is the one shift the fixed things in the picture agree on: corners of the
+empty scene, tracked into each sample (pyramidal Lucas-Kanade); the shift is the mean
+of those within ``AGREE_PX`` of their median, so a person moving is left out of it. A
+tripod's wobble turns the camera by a fraction of a degree, which at this size is a
+shift.
+
+Whether the camera shakes is decided once, from the frames spread over the recording
+(``prepare``): some of them away from the first by ``SHAKEN_PX`` or more, and none
+further than ``MAX_SHAKE`` of the width (further is a camera moved or carried, which is
+``highlight.scorers.camera``'s case). On a fixed camera the tracking's own noise is up
+to 0.26 pixels (the real fixed-camera clips, people moving in them), and nothing is
+moved nor spent in the pass. On a shaking one every sample is moved back before anything
+else looks at it; the strip of the picture a shake uncovers shows nothing of the frame and
+is not looked at along the border.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import numpy as np
 
 MIN_SHAKE_PX = 0.3  # pixels of the small picture: less is the tracking's noise on a fixed camera
 SHAKEN_PX = 0.5  # a frame spread over the recording this far from the first: the camera shakes
-SHAKEN_FRAMES = 2  # so many of them: once is a bump, and the camera may stay where it was bumped to
+SHAKEN_FRAMES = 2  # so many of them: the camera stays where a bump left it, and is then lined up as well
 MAX_SHAKE = 0.015  # of the width: further from the empty scene is a camera moved, not one shaking in place
 MIN_CORNERS = 12  # fewer corners of the empty scene than this: too little texture to tell
 AGREE_PX = 1.0  # a corner within this of the corners' median shift moves with the camera
