@@ -595,7 +595,8 @@ def process_video(
         manifest.plugin_intervals = [Interval(i.start, i.end) for i in analysis.plugin_intervals]
         extra = analysis.plugin_intervals
         _note_truncation(manifest, info, analysis)
-        shots = shots_at_the_hoop(path, info, settings, analysis, playable_duration(info, manifest))
+        length = playable_duration(info, manifest)
+        shots = shots_at_the_hoop(path, info, settings, analysis, length, steady=scorer.camera_shakes)
         if shots is not None:
             analysis = _shots_instead(analysis, shots, manifest)
         times, scores = as_stored(analysis.times, analysis.scores)
@@ -637,7 +638,7 @@ class ShotsAtTheHoop:
 
 
 def shots_at_the_hoop(
-    path: Path, info: VideoInfo, settings: RunSettings, presence: Analysis, duration: float
+    path: Path, info: VideoInfo, settings: RunSettings, presence: Analysis, duration: float, steady: bool = False
 ) -> ShotsAtTheHoop | None:
     """Where someone is in view all along, nothing told where to look and a hoop is found: the shots at it.
 
@@ -646,6 +647,7 @@ def shots_at_the_hoop(
     and where they end in one place, that place is scored as ``--region ... --preset
     shots`` would score it (one clip per shot). No hoop: None, and the presence stands.
     The search's seconds go into the presence's timing (``hoop_search_s``), found or not.
+    ``steady``: the presence pass found the camera shaking in place; the search lines its samples up too.
     """
     if settings.regions or settings.excludes or settings.model or settings.detector != "motion":
         return None
@@ -657,7 +659,7 @@ def shots_at_the_hoop(
         return None
     started = time.perf_counter()
     with VideoSource(path, info) as source:
-        hoop = find_hoop(source)
+        hoop = find_hoop(source, steady)
     presence.timing["hoop_search_s"] = round(time.perf_counter() - started, 3)
     if hoop is None:
         return None

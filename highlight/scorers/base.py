@@ -101,6 +101,12 @@ class Scorer(ABC):
         """
         return None
 
+    @property
+    def camera_shakes(self) -> bool:
+        """Whether the pass found the camera shaking in place and lined its samples up (``scorers.steady``):
+        another look at the same recording (the hoop search) does the same. False unless a scorer says so."""
+        return False
+
     def describe(self) -> dict[str, Any]:
         """Name, every option's value and the regions, stored in the manifest so a result can be traced back."""
         described = {"name": self.name, **{option.name: getattr(self, option.name) for option in self.options}}

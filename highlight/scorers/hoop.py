@@ -21,6 +21,10 @@ shots are the moments the ball reaches the hoop, and ``--region`` around the hoo
   give no such meeting point, so a workout finds no hoop and the run behaves as
   without this.
 
+Where the presence pass found the camera shaking in place, each sample is first lined up
+with the first one (``highlight.scorers.steady``): the board's edges moving by a pixel are
+otherwise large motion at the rim in every sample.
+
 Memory is bounded whatever the length: three small frames, the live tracks, a coarse
 grid and a point or two per flight. The search stops as soon as ``CERTAIN_FLIGHTS``
 flights ended at one place (checked every minute of the recording).
@@ -34,6 +38,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from highlight.scorers.steady import Steadier, measured, steadied
 from highlight.source import VideoSource
 
 SAMPLE_FPS = 10.0  # a ball in flight moves a few of its widths in 0.1 s: trackable, and cheap
@@ -202,9 +207,12 @@ class HoopFinder:
     frame_size: tuple[int, int] = (WIDTH, WIDTH)
     people: np.ndarray = field(default_factory=lambda: np.zeros((PEOPLE_GRID, PEOPLE_GRID)))
     samples: int = 0
+    steady: bool = False  # the camera shakes in place: line each sample up with the first
+    steadier: Steadier | None = None  # what does it
 
     def add(self, t: float, image: np.ndarray) -> None:
         """One sample (RGB or grey), ``WIDTH`` wide, in time order; each difference is taken once."""
+        image = self._steady(image)
         self.frame_size = (image.shape[1], image.shape[0])
         if self.previous is not None:
             then, before = self.previous
@@ -217,6 +225,22 @@ class HoopFinder:
                 self.samples += 1
             self.change = change
         self.previous = (t, image)
+
+    def _steady(self, image: np.ndarray) -> np.ndarray:
+        """``image`` lined up with the first sample, where the camera shakes (``highlight.scorers.steady``).
+
+        A tripod wobbling by a pixel moves the board's and the poles' edges between any two
+        samples: large motion at the rim in every one, and no hoop. A fixed camera's samples
+        are left as they are.
+        """
+        if not self.steady:
+            return image
+        small = measured(image)
+        if self.steadier is None:
+            self.steadier = Steadier.of(small, least=0.0)
+            return image
+        shake = self.steadier.shake(small)
+        return image if shake is None else steadied(image, shake, image.shape[1] / small.shape[1])
 
     def _follow(self, balls: list[Ball]) -> None:
         free = list(balls)
@@ -320,9 +344,12 @@ def found_hint(region: str, flights: int) -> str:
     )
 
 
-def find_hoop(source: VideoSource) -> Hoop | None:
-    """One pass over the recording at ``SAMPLE_FPS``: the hoop its ball flights end at, or None."""
-    finder = HoopFinder()
+def find_hoop(source: VideoSource, steady: bool = False) -> Hoop | None:
+    """One pass over the recording at ``SAMPLE_FPS``: the hoop its ball flights end at, or None.
+
+    ``steady``: the camera shakes in place (the presence pass found so): line the samples up.
+    """
+    finder = HoopFinder(steady=steady)
     checked = 0.0
     for frame, _ in source.sample([SAMPLE_FPS]):
         finder.add(frame.time, frame.image(width=WIDTH))

@@ -374,7 +374,7 @@ class MotionScorer(Scorer):
             self._edges.seed(borders, [(border, partner) for _, _, (border, partner) in pairs if border is not None])
         plate = median.astype(np.uint8)
         if self._steadier is not None:  # the plate is in the first spread frame's place, and has nobody in it
-            self._steadier = Steadier.of(plate, least=0.0)
+            self._steadier = Steadier.of(plate, least=0.0, frame_width=self._steadier.frame_width)
         self._brightness = float(plate.mean()) or 128.0
         self._empty = plate  # until a sample with nothing moving is seen
         self._plate = plate
@@ -393,12 +393,12 @@ class MotionScorer(Scorer):
         the camera shakes in place; None for a fixed camera (nothing is moved, nor spent on it in the pass)."""
         if self._steadier is None:
             return None
-        width = self._steadier.reference.shape[1]
+        width = self._steadier.frame_width
         shifts = [frame.shift for frame in spread]
         if not shakes_in_place(shifts, width):
             return None
         self._shook = max(displacement(shift) for shift in shifts if shift is not None) / width
-        return Steadier.of(self._steadier.reference, least=0.0)
+        return Steadier.of(self._steadier.reference, least=0.0, frame_width=width)
 
     def _spread_frames(self, source: VideoSource) -> list[_Spread]:
         """Distinct frames spread evenly over the video."""
@@ -465,10 +465,10 @@ class MotionScorer(Scorer):
         if self._watches_clutter and self._edges is not None:  # people working out in place: looked at in detail
             detail = frame.image(width=self._edges.width, height=self._edges.height, fmt="gray")
         small = self._small_grey(frame)
-        if self._steadier is None and self._watches_edges:  # the first spread frame: the others are lined up with it
-            self._steadier = Steadier.of(small)
+        if self._steadier is None:  # the first spread frame: the others are lined up with it
+            self._steadier = Steadier.of(small, frame_width=self._view.full_size[0] if self._view else None)
         shift = self._steadier.shift(small) if self._steadier is not None else None
-        shake = self._steadier.within(shift, small.shape[1]) if self._steadier is not None else None
+        shake = self._steadier.within(shift) if self._steadier is not None else None
         steady = None if shake is None else (steadied(small, shake), self._border(frame, shake))
         return _Spread(frame.time, small, self._border(frame), detail, shift, steady)
 
@@ -498,7 +498,7 @@ class MotionScorer(Scorer):
 
     def _steady(self, small: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """``small`` lined up with the empty scene where the camera shook in place (``scorers.steady``), and
-        the shake (None: it did not, or it moved away, or nothing to line up with: inside a region)."""
+        the shake (None: it did not, or it moved away)."""
         shake = self._steadier.shake(small) if self._steadier is not None else None
         return (small, None) if shake is None else (steadied(small, shake), shake)
 
@@ -696,6 +696,10 @@ class MotionScorer(Scorer):
         motion = camera_motion(previous, image, self.camera_shift * image.shape[1])
         self._camera_samples[0] += motion is not None
         return motion
+
+    @property
+    def camera_shakes(self) -> bool:
+        return self._steadier is not None
 
     def camera_note(self) -> str | None:
         """One line for the manifest when the camera moved or shook: what the scorer did about it."""

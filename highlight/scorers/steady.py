@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+MEASURED_WIDTH = 160  # px: a shake is measured on a grey picture this wide (the pixels below are of it)
 MIN_SHAKE_PX = 0.3  # pixels of the small picture: less is the tracking's noise on a fixed camera
 SHAKEN_PX = 0.5  # a frame spread over the recording this far from the first: the camera shakes
 SHAKEN_FRAMES = 2  # so many of them: the camera stays where a bump left it, and is then lined up as well
@@ -51,23 +52,25 @@ class Steadier:
     reference: np.ndarray
     corners: np.ndarray | None
     least: float = MIN_SHAKE_PX
+    frame_width: int = 0  # the whole frame's width in the reference's pixels (a region's picture is part of it)
 
     @classmethod
-    def of(cls, reference: np.ndarray, least: float = MIN_SHAKE_PX) -> Steadier:
+    def of(cls, reference: np.ndarray, least: float = MIN_SHAKE_PX, frame_width: int | None = None) -> Steadier:
         corners = cv2.goodFeaturesToTrack(reference, maxCorners=120, qualityLevel=0.01, minDistance=5)
-        return cls(reference, corners if corners is not None and len(corners) >= MIN_CORNERS else None, least)
+        corners = corners if corners is not None and len(corners) >= MIN_CORNERS else None
+        return cls(reference, corners, least, frame_width or reference.shape[1])
 
     def shake(self, image: np.ndarray) -> np.ndarray | None:
         """The shift (a 2x3 matrix) taking the reference's places to ``image``'s, where the camera shook in place.
 
         None where it did not move (less than ``least``), moved away (more than
-        ``MAX_SHAKE`` of the width), or it cannot be told (too few corners agree).
+        ``MAX_SHAKE`` of the frame's width), or it cannot be told (too few corners agree).
         """
-        return self.within(self.shift(image), image.shape[1])
+        return self.within(self.shift(image))
 
-    def within(self, shift: np.ndarray | None, width: int) -> np.ndarray | None:
-        """``shift`` (of a picture ``width`` wide) where it is a shake to undo, else None (see ``shake``)."""
-        if shift is None or not self.least <= displacement(shift) <= MAX_SHAKE * width:
+    def within(self, shift: np.ndarray | None) -> np.ndarray | None:
+        """``shift`` where it is a shake to undo, else None (see ``shake``)."""
+        if shift is None or not self.least <= displacement(shift) <= MAX_SHAKE * self.frame_width:
             return None
         return shift
 
@@ -90,6 +93,13 @@ class Steadier:
         return np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]], np.float32)
 
 
+def measured(image: np.ndarray) -> np.ndarray:
+    """``image`` (RGB or grey, any size) as the small grey picture a shake is measured on (``MEASURED_WIDTH``)."""
+    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
+    height = max(1, round(grey.shape[0] * MEASURED_WIDTH / grey.shape[1]))
+    return cv2.resize(grey, (MEASURED_WIDTH, height), interpolation=cv2.INTER_AREA)
+
+
 def displacement(shift: np.ndarray) -> float:
     """How far (pixels) a ``shift`` moves the picture."""
     return float(np.hypot(shift[0, 2], shift[1, 2]))
@@ -97,7 +107,8 @@ def displacement(shift: np.ndarray) -> float:
 
 def shakes_in_place(shifts: list[np.ndarray | None], width: int) -> bool:
     """Whether the frames spread over a recording (their ``shifts`` from the first, None: not told) say the
-    camera shakes in place: some of them away from the first, and none further than a shake goes."""
+    camera shakes in place: some of them away from the first, and none further than a shake goes (of the
+    frame's ``width``, in the pixels the shifts are in)."""
     away = [displacement(shift) for shift in shifts if shift is not None and displacement(shift) >= SHAKEN_PX]
     return len(away) >= SHAKEN_FRAMES and max(away) <= MAX_SHAKE * width
 
