@@ -103,6 +103,12 @@ def test_version_1_manifest_reads_as_typed_fields(tmp_path):
     assert manifest.detector_name == "motion" and manifest.interval_settings["threshold"] == 0.5
 
 
+def test_what_was_done_about_a_moving_or_shaking_camera_is_a_note_beside_the_counts(tmp_path):
+    manifest = manifests.load(write_version_1(tmp_path / "court"))
+    manifest.detector["camera"] = "the camera shook in place (by up to 0.6% of the width): each sample was lined up"
+    assert manifest.notes()[:2] == ["3 corrupt packets skipped", manifest.detector["camera"]]
+
+
 def test_saving_keeps_every_field_name_value_and_order_and_bumps_the_version(tmp_path):
     folder = write_version_1(tmp_path / "court")
     manifests.load(folder).save(folder)

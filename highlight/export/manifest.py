@@ -298,10 +298,12 @@ class Manifest:
         return intact
 
     def notes(self) -> list[str]:
-        """What a person should read beside the counts: errors, hints, plugin failures, then plugin summaries."""
+        """What a person should read beside the counts: errors, hints, what was done about a camera that moved
+        or shook, plugin failures, then plugin summaries."""
         results = {name: r for name, r in self.plugins.items() if isinstance(r, dict)}
+        camera = [self.detector["camera"]] if self.detector.get("camera") else []
         return (
-            [*self.errors, *self.hints]
+            [*self.errors, *self.hints, *camera]
             + [f"plugin {name}: {r['error']}" for name, r in results.items() if "error" in r]
             + [f"{name}: {r['summary']}" for name, r in results.items() if r.get("summary")]
         )
