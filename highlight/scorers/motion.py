@@ -395,7 +395,7 @@ class MotionScorer(Scorer):
             return None
         width = self._steadier.frame_width
         shifts = [frame.shift for frame in spread]
-        if not shakes_in_place(shifts, width):
+        if not shakes_in_place(shifts, [frame.time for frame in spread], width):
             return None
         self._shook = max(displacement(shift) for shift in shifts if shift is not None) / width
         return Steadier.of(self._steadier.reference, least=0.0, frame_width=width)
