@@ -73,7 +73,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import cv2
@@ -398,7 +398,7 @@ class MotionScorer(Scorer):
         if not shakes_in_place(shifts, [frame.time for frame in spread], width):
             return None
         self._shook = max(displacement(shift) for shift in shifts if shift is not None) / width
-        return Steadier.of(self._steadier.reference, least=0.0, frame_width=width)
+        return replace(self._steadier, least=0.0)  # the same reference and corners: every shake is undone now
 
     def _spread_frames(self, source: VideoSource) -> list[_Spread]:
         """Distinct frames spread evenly over the video."""
