@@ -344,7 +344,9 @@ def analyse(
     if gate is not None:
         gate.prepare(source)
     prepare_seconds = time.perf_counter() - started
-    runner = _PluginRunner(plugins, source.info, out_dir or Path("."), settings.given_plugin_options())
+    runner = _PluginRunner(
+        plugins, source.info, out_dir or Path("."), settings.given_plugin_options(), scorer.camera_shakes
+    )
     if gate is not None:
         intervals = settings.intervals
         timeline = _GatedTimeline(
@@ -456,7 +458,14 @@ class _PluginRunner:
 
     QUEUED_FRAMES = 8  # bounds memory: each holds a decoded picture
 
-    def __init__(self, plugins: list[Plugin], info: VideoInfo, out_dir: Path, given: dict[str, dict[str, Any]]):
+    def __init__(
+        self,
+        plugins: list[Plugin],
+        info: VideoInfo,
+        out_dir: Path,
+        given: dict[str, dict[str, Any]],
+        camera_shakes: bool = False,
+    ):
         self.plugins = list(plugins)
         self.errors: dict[str, str] = {}
         self.seconds = 0.0  # in plugin hooks, on either thread
@@ -464,7 +473,8 @@ class _PluginRunner:
         shared: dict[str, Any] = {}
         for plugin in self.plugins:
             # The host gives the context, so a start_video that skips super() still has it.
-            plugin.context = VideoContext(info, out_dir, complete(plugin.options, given.get(plugin.name, {})), shared)
+            options = complete(plugin.options, given.get(plugin.name, {}))
+            plugin.context = VideoContext(info, out_dir, options, shared, camera_shakes)
             self._call(plugin, "start_video", plugin.context)
             if plugin.name in self.errors:  # asked for and never ran: the video must not say "done"
                 raise HighlightError(f"{info.path}: plugin {plugin.name} could not start ({self.errors[plugin.name]})")

@@ -100,6 +100,7 @@ class VideoContext:
     out_dir: Path  # the video's output folder: a plugin may write files here (atomically)
     options: dict[str, Any]  # this plugin's options, every one with its value (parsed; defaults filled in)
     shared: dict[str, Any] = field(default_factory=dict)  # results earlier plugins publish for later ones
+    camera_shakes: bool = False  # the detector found the camera shaking in place (``highlight.scorers.steady``)
 
 
 class Plugin:

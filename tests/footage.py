@@ -29,6 +29,12 @@ def write_video(path: Path, frames: Iterable[np.ndarray], fps: int, options: Map
             out.mux(packet)
 
 
+WOBBLE = (  # a recording as a camera wobbling by up to 0.8% of the width saw them (ffmpeg's crop, moving)
+    "crop=w=iw*0.992:h=ih*0.992:x=iw*0.004*(1+0.6*sin(2*PI*2.3*t)+0.4*sin(2*PI*0.7*t+1))"
+    ":y=ih*0.004*(1+0.6*sin(2*PI*1.9*t+2)+0.4*sin(2*PI*0.5*t)),scale=trunc(iw/0.992/2)*2:-2"
+)
+
+
 def reencoded(source: Path, path: Path, keyframes: int, video_filter: str, quality: int = 20) -> Path:
     """``source`` as another phone or app would have written it: x264 at constant ``quality`` (crf), filtered."""
     import imageio_ffmpeg

@@ -20,8 +20,7 @@ from highlight.cli import app
 from highlight.export import manifest as manifests
 from highlight.regions import parse_region
 from highlight.scorers.hoop import SAMPLE_FPS, WIDTH, HoopFinder
-from tests.footage import reencoded
-from tests.test_presence import WOBBLE
+from tests.footage import WOBBLE, reencoded
 from tests.test_shot_clips import HOOP_AT, PLANTED_SHOTS, render_shots_on_another_court
 
 HEIGHT = WIDTH * 9 // 16

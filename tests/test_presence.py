@@ -13,7 +13,7 @@ from highlight.intervals import find_intervals, temporal_iou
 from highlight.pipeline import analyse, make_scorer
 from highlight.settings import RunSettings
 from highlight.source import VideoSource, probe
-from tests.footage import reencoded
+from tests.footage import WOBBLE, reencoded
 
 REPO = Path(__file__).resolve().parents[1]
 NO_PADDING = RunSettings(clips=False).with_changes({"pad_before": 0.0, "pad_after": 0.0})
@@ -193,12 +193,6 @@ def test_a_visit_seen_by_a_camera_shaking_in_place_ends_when_they_leave(tmp_path
     )
     found, _ = analysed(path)
     assert len(found) == 1 and temporal_iou(found[0], truth[0]) >= 0.9, (found, truth)
-
-
-WOBBLE = (  # the real clips as a camera wobbling by up to 0.8% of the width saw them (ffmpeg's crop, moving)
-    "crop=w=iw*0.992:h=ih*0.992:x=iw*0.004*(1+0.6*sin(2*PI*2.3*t)+0.4*sin(2*PI*0.7*t+1))"
-    ":y=ih*0.004*(1+0.6*sin(2*PI*1.9*t+2)+0.4*sin(2*PI*0.5*t)),scale=trunc(iw/0.992/2)*2:-2"
-)
 
 
 @pytest.mark.slow

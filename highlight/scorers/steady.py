@@ -59,8 +59,16 @@ class Steadier:
     frame_width: int = 0  # the whole frame's width in the reference's pixels (a region's picture is part of it)
 
     @classmethod
-    def of(cls, reference: np.ndarray, least: float = MIN_SHAKE_PX, frame_width: int | None = None) -> Steadier:
-        corners = cv2.goodFeaturesToTrack(reference, maxCorners=120, qualityLevel=0.01, minDistance=5)
+    def of(
+        cls,
+        reference: np.ndarray,
+        least: float = MIN_SHAKE_PX,
+        frame_width: int | None = None,
+        fixed: np.ndarray | None = None,
+    ) -> Steadier:
+        """``fixed``: where in ``reference`` the fixed things may be (nonzero); default everywhere. Someone in
+        view in the reference is left out of it, or their corners would be taken for the scene's."""
+        corners = cv2.goodFeaturesToTrack(reference, maxCorners=120, qualityLevel=0.01, minDistance=5, mask=fixed)
         corners = corners if corners is not None and len(corners) >= MIN_CORNERS else None
         return cls(reference, corners, least, frame_width or reference.shape[1])
 
@@ -78,15 +86,22 @@ class Steadier:
             return None
         return shift
 
-    def shift(self, image: np.ndarray) -> np.ndarray | None:
+    def shift(self, image: np.ndarray, hidden: np.ndarray | None = None) -> np.ndarray | None:
         """How the fixed things of the reference moved in ``image`` (a 2x3 matrix), however far; None where most
-        of its corners do not agree on one shift (a new view, or too little texture to tell)."""
+        of its corners do not agree on one shift (a new view, or too little texture to tell).
+
+        ``hidden``: where in ``image`` something stands in front of the scene (nonzero), such as a person
+        found there: the corners there are not looked for.
+        """
         if self.corners is None or image.shape != self.reference.shape:
             return None
         tracked, found, _ = cv2.calcOpticalFlowPyrLK(
             self.reference, image, self.corners, None, winSize=(15, 15), maxLevel=2
         )
         ok = found.ravel() == 1
+        if hidden is not None:
+            x, y = np.round(self.corners.reshape(-1, 2)).astype(int).T
+            ok &= hidden[np.clip(y, 0, hidden.shape[0] - 1), np.clip(x, 0, hidden.shape[1] - 1)] == 0
         if ok.sum() < MIN_CORNERS:
             return None
         moves = (tracked[ok] - self.corners[ok]).reshape(-1, 2)

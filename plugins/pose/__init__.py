@@ -2,10 +2,11 @@
 
 Finds everyone in view (up to 4; ``people`` keeps that as cheap as one person when one
 is in view), at ``--pose-fps`` (10 by default: enough for a rep every half second),
-gives each person a column of their own over the video (``tracking``), writes
-``pose.npz`` to the video's output folder and publishes ``context.shared["people"]``
-(everyone) and ``context.shared["pose"]`` (the headline person: ``--person N``, else
-the one who moves most) for later plugins (``reps``).
+gives each person a column of their own over the video (``tracking``), measures a
+camera shaking in place (``camera``), writes ``pose.npz`` to the video's output folder
+and publishes ``context.shared["people"]`` (everyone) and ``context.shared["pose"]``
+(the headline person: ``--person N``, else the one who moves most) for later plugins
+(``reps``), measured as if the camera stood still.
 MediaPipe is imported only when this plugin runs.
 """
 
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from highlight_plugins.pose.camera import CameraShake, steadied
 from highlight_plugins.pose.landmarks import (
     POSE_FILE,
     PeopleTrack,
@@ -147,17 +149,20 @@ class PosePlugin(Plugin):
         self.last_ms = -1
         self._lock = threading.Lock()  # on_frame (plugin thread) vs people_so_far (a live status line)
         self._latest: tuple[float, list[np.ndarray]] = (-1.0, [])  # the last frame's poses, for live_overlay
+        self.shake = CameraShake() if context.camera_shakes else None
         context.shared["people_so_far"] = self.people_so_far
 
     def on_frame(self, frame: Frame) -> None:
         import mediapipe as mp
 
         width = min(INPUT_WIDTH, frame.size[0])
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.image(width=width))
+        picture = frame.image(width=width)
         timestamp_ms = max(round(frame.time * 1000), self.last_ms + 1)  # must strictly increase
         self.last_ms = timestamp_ms
-        poses = self.landmarker.detect(image, timestamp_ms)
+        poses = self.landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=picture), timestamp_ms)
         with self._lock:
+            if self.shake is not None:
+                self.shake.add(picture, poses)
             self.tracker.add(poses)
             self.times.append(frame.time)
             self._latest = (frame.time, poses)
@@ -184,7 +189,8 @@ class PosePlugin(Plugin):
         """Everyone tracked up to now and the headline person, while a live stream goes on."""
         with self._lock:
             tracked = PeopleTrack(np.asarray(self.times, np.float64), self.tracker.landmarks())
-        people = who_is_who(tracked)  # as at the end: someone back from a drink keeps their count
+            shifts = self.shake.shifts() if self.shake is not None else None
+        people = steadied(who_is_who(tracked), shifts)  # as at the end: someone back from a drink keeps their count
         try:
             return people, headline_person(people, self.context.options["person"])
         except HighlightError:  # --person N before N people have been seen
@@ -194,7 +200,9 @@ class PosePlugin(Plugin):
         self.landmarker.close()
         tracked = PeopleTrack(np.asarray(self.times, np.float64), self.tracker.landmarks())
         people = who_is_who(tracked)
-        save(self.context.out_dir / POSE_FILE, people)
+        shifts = self.shake.shifts() if self.shake is not None else None
+        save(self.context.out_dir / POSE_FILE, people, camera=shifts)
+        people = steadied(people, shifts)  # measured as if the camera stood still
         headline = headline_person(people, self.context.options["person"])
         self.context.shared["people"] = people
         self.context.shared["pose"] = people.person_or_nobody(headline)
@@ -205,7 +213,7 @@ class PosePlugin(Plugin):
         summary = f"person in {detected}/{len(people.times)} analysed frames"
         if people.people > 1:
             summary = f"{people.people} people, someone in {detected}/{len(people.times)} analysed frames"
-        return {
+        result = {
             "file": POSE_FILE,
             "model": self.model.name,
             "fps": self.sample_fps,
@@ -218,3 +226,9 @@ class PosePlugin(Plugin):
             "mean_visibility": round(float(visibility.mean()), 3) if visibility.size else None,
             "summary": summary,
         }
+        if shifts is not None:
+            result["camera"] = (
+                f"the camera shook in place (by up to {100 * np.abs(shifts).max():.1f}% of the picture): "
+                "the landmarks were measured against the first frame's scene (pose.npz: camera)"
+            )
+        return result

@@ -4,7 +4,9 @@
 ``times`` (n,) seconds of the source, and ``landmarks`` (n, people, 33, 4) float32:
 normalised x, y (0-1 across the upright frame), z (relative depth) and visibility, NaN
 where that person was not found. A person is one column for the whole video (see
-``tracking``). Files written before there was a person axis hold (n, 33, 4); ``load``
+``tracking``). Where the camera shook in place, ``camera`` (n, 2) is how far the picture
+had moved from the first frame's, in the units of x and y: the landmarks are where they
+are in the picture, and minus ``camera`` where they were against the scene. Files written before there was a person axis hold (n, 33, 4); ``load``
 reads both and always returns the new layout. Landmark order is MediaPipe's (0 nose ...
 32 right foot index).
 """
@@ -163,12 +165,14 @@ def headline_person(people: PeopleTrack, chosen: int | None) -> int | None:
     return int(chosen) - 1
 
 
-def save(path: Path, people: PeopleTrack) -> None:
-    """pose.npz, compressed, without pickle (np.load reads it safely), written atomically."""
+def save(path: Path, people: PeopleTrack, camera: np.ndarray | None = None) -> None:
+    """pose.npz, compressed, without pickle (np.load reads it safely), written atomically; ``camera``: each
+    frame's shake (``pose.camera``), stored where the camera shook."""
+    arrays = {"times": people.times.astype(np.float64), "landmarks": people.landmarks.astype(np.float32)}
+    if camera is not None:
+        arrays["camera"] = camera.astype(np.float32)
     with atomic_path(path) as tmp, open(tmp, "wb") as handle:
-        np.savez_compressed(
-            handle, times=people.times.astype(np.float64), landmarks=people.landmarks.astype(np.float32)
-        )
+        np.savez_compressed(handle, **arrays)
 
 
 def load(path: Path) -> PeopleTrack:
