@@ -134,10 +134,12 @@ class _Timeline:
         """The last two samples are below the exit threshold: nothing is going on.
 
         Skipping the rest of a GOP then loses nothing that matters: if the next keyframe
-        is busy again, the crossing between the two is refined frame by frame.
+        is busy again, the crossing between the two is refined frame by frame. Not while
+        the scorer is watching something (``Scorer.watching``).
         """
         recent = self.scores[-2:]
-        return bool(recent) and not self.pending_images and max(recent) < self.edge_threshold
+        quiet = bool(recent) and not self.pending_images and max(recent) < self.edge_threshold
+        return quiet and not self.scorer.watching
 
     def _crosses(self, before: float, after: float) -> bool:
         return (before >= self.edge_threshold) != (after >= self.edge_threshold)
@@ -270,7 +272,7 @@ class _GatedTimeline:
 
     def is_quiet(self) -> bool:
         """The motion detector saw nothing in the last two samples (the classifier need not have answered)."""
-        return len(self.recent_gate) == 2 and max(self.recent_gate) == 0.0
+        return len(self.recent_gate) == 2 and max(self.recent_gate) == 0.0 and not self.gate.watching
 
     def _put(self, item) -> None:
         if self._error is not None:

@@ -16,6 +16,7 @@ import pytest
 
 from highlight.intervals import find_intervals, temporal_iou
 from highlight.pipeline import analyse, make_scorer
+from highlight.scorers.sway import SwayWatch
 from highlight.settings import RunSettings
 from highlight.source import VideoSource, probe
 from tests.footage import write_video
@@ -280,3 +281,24 @@ def test_someone_coming_in_after_the_last_keyframe_is_seen(tmp_path):
     truth = record(path, 10.0, walker(8.4, 10.0, across=0.6), 2.5, gop=2.0)
     found = highlights(path)
     assert len(found) == 1 and temporal_iou(found[0], truth[0]) >= 0.7, (found, truth)
+
+
+def seen_at(watch: SwayWatch, x: int, t: float) -> None:
+    """A round thing moving at ``x`` in the middle of the picture (not cut by an edge, not upright), at ``t``."""
+    motion = np.zeros((90, 160), np.uint8)
+    motion[40:50, x : x + 10] = 255
+    watch.may_start(motion, t, learn=True, smallest=20)
+
+
+def test_something_new_that_has_yet_to_travel_is_watched_until_it_does_or_swings_long_enough():
+    """Motion that must travel before it starts a presence is told only by samples close enough to follow it:
+    while one is undecided the pass samples at the regular rate rather than a keyframe apart."""
+    walker = SwayWatch(person_height=0.3)
+    seen_at(walker, 70, 0.0)
+    assert walker.undecided(0.0)
+    seen_at(walker, 90, 0.5)  # it travelled: it may start a presence, and nothing is left to tell
+    assert not walker.undecided(0.5)
+    swinging = SwayWatch(person_height=0.3)
+    for k in range(9):  # in place for longer than SWAY_SECONDS
+        seen_at(swinging, 70 + k % 2, 0.5 * k)
+        assert swinging.undecided(0.5 * k) == (0.5 * k <= 3.0)

@@ -102,6 +102,13 @@ class Scorer(ABC):
         return None
 
     @property
+    def watching(self) -> bool:
+        """Whether the scorer follows something that only samples at the regular rate can tell about (motion
+        that may yet turn out to be someone): the pass does not skip a quiet stretch's frames then. False unless
+        a scorer says so."""
+        return False
+
+    @property
     def camera_shakes(self) -> bool:
         """Whether the pass found the camera shaking in place and lined its samples up (``scorers.steady``):
         another look at the same recording (the hoop search) does the same. False unless a scorer says so."""

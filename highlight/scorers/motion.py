@@ -46,9 +46,13 @@ No training: the empty scene is learned from the recording itself.
 * Swaying things cannot start a presence (``highlight.scorers.sway``): new motion must
   come in through the frame's edge, stand like a person, or travel; balloons or a plant
   that start to sway partway through swing in place. A start that is sure only a
-  sample or two late is placed where they came into view (``began_at``). Where
-  something was held back so, with nobody in view and where nobody has been, it is
-  remembered: a flag in a later gust starts nothing there, nor holds a visit.
+  sample or two late is placed where they came into view (``began_at``). Only samples
+  close enough to follow it tell whether it travels: while something is undecided so,
+  or someone paused where they work out a moment ago, the pass does not skip a quiet
+  stretch's frames (``watching``), which a keyframe apart (two seconds in a messaging
+  app's copy) sees each sight of it alone. Where something was held back so, with
+  nobody in view and where nobody has been, it is remembered: a flag in a later gust
+  starts nothing there, nor holds a visit.
 * People partly in view at the frame's edges (``highlight.scorers.edges``): the border
   band in 4 times the detail, cut from the full frame; what is cut by the edge and
   travels along it counts as someone (``reference_area``), feet along the top too.
@@ -696,6 +700,17 @@ class MotionScorer(Scorer):
         motion = camera_motion(previous, image, self.camera_shift * image.shape[1])
         self._camera_samples[0] += motion is not None
         return motion
+
+    @property
+    def watching(self) -> bool:
+        """While motion seen at the last sample may yet start a presence: something new that has to travel first
+        (``SwayWatch.undecided``), or, for ``SWAY_SECONDS`` after a presence ended, someone who paused on the spot
+        they work out on and may move there again (``_where_they_were``). Either is told only by samples close
+        enough to follow it (``LINK_SECONDS``); a quiet stretch sampled a keyframe apart (two seconds in a
+        messaging app's copy) sees each sight of it alone, and the far player on a court never starts."""
+        if self._present or self._last_time is None:
+            return False
+        return self._last_time - self._left_at <= SWAY_SECONDS or self._sway.undecided(self._last_time)
 
     @property
     def camera_shakes(self) -> bool:

@@ -50,6 +50,7 @@ class _Object:
     path: list[tuple[float, ...]] = field(default_factory=list)  # (time, x, y of its centre, its box x, y, w, h)
     area: int = 0  # moving pixels at its last sample
     may_start: bool = False  # the verdict at its last sample
+    swayed_there: bool = False  # where something swayed before: it starts nothing, however it moves
 
 
 class SwayWatch:
@@ -110,6 +111,13 @@ class SwayWatch:
             held_back |= not ok
         return allowed if held_back else motion
 
+    def undecided(self, t: float) -> bool:
+        """Whether an object seen at the sample at ``t`` is held back so far but new enough to travel yet
+        (``SWAY_SECONDS``), and not where something swayed: the samples that follow it tell whether it is someone."""
+        return any(
+            o.seen == t and not o.may_start and not o.swayed_there and t - o.born <= SWAY_SECONDS for o in self.objects
+        )
+
     def _learn(self, known: _Object | None, piece: np.ndarray, region: np.ndarray, t: float) -> bool:
         """Follow ``known`` (None: a new object) to ``piece``, where it moves now, and give its verdict."""
         box = cv2.boundingRect(piece)
@@ -122,7 +130,7 @@ class SwayWatch:
         again = self._swayed_there(piece)
         if known is None:  # someone coming in through the frame's edge, or standing, may start at once
             entering = _cut_by_edge(box, piece.shape) or (self._standing(piece) and not again)
-            self.objects.append(_Object(region, t, t, [(t, *centre, *box)], area, may_start=entering))
+            self.objects.append(_Object(region, t, t, [(t, *centre, *box)], area, entering, again))
             return entering
         known.area = area
         known.path = [p for p in known.path if t - p[0] <= SWAY_SECONDS] + [(t, *centre, *box)]
@@ -130,7 +138,7 @@ class SwayWatch:
         if travelled and not known.may_start:  # since the sample before: what swung there before is not them
             since = known.path[-2][0] if len(known.path) > 1 else t
             self.began = since if self.began is None else min(since, self.began)
-        known.may_start = travelled
+        known.may_start, known.swayed_there = travelled, again
         known.footprint, known.seen = region, t
         return travelled
 
