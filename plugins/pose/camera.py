@@ -53,8 +53,9 @@ class CameraShake:
 
 
 def filled(shifts: list[tuple[float, float] | None]) -> np.ndarray:
-    """``shifts`` as an array, a frame not told (None) taking its neighbours' (interpolated in time; zeros where
-    none was told): a frame the pose model found people in was seen through the same camera."""
+    """``shifts`` as an array, a frame not told (None) taking its neighbours' (interpolated between the nearest
+    told before and after it; zeros where none was told): a tripod's wobble swings a few times a second, and
+    the pose frames are a tenth of a second apart."""
     told = [k for k, shift in enumerate(shifts) if shift is not None]
     if not told:
         return np.zeros((len(shifts), 2))
