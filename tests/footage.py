@@ -35,6 +35,13 @@ WOBBLE = (  # a recording as a camera wobbling by up to 0.8% of the width saw th
 )
 
 
+HANDHELD = (  # a recording as a camera held by hand saw it: slow sways of up to 3% of the width each way, a tremor
+    "crop=w=iw*0.94:h=ih*0.94"
+    ":x=iw*0.03*(1+0.7*sin(2*PI*0.13*t)+0.2*sin(2*PI*0.31*t+1)+0.1*sin(2*PI*2.3*t))"
+    ":y=ih*0.03*(1+0.6*sin(2*PI*0.11*t+2)+0.3*sin(2*PI*0.37*t)+0.1*sin(2*PI*1.9*t+1)),scale=trunc(iw/0.94/2)*2:-2"
+)
+
+
 def reencoded(source: Path, path: Path, keyframes: int, video_filter: str, quality: int = 20) -> Path:
     """``source`` as another phone or app would have written it: x264 at constant ``quality`` (crf), filtered."""
     import imageio_ffmpeg

@@ -20,7 +20,7 @@ from highlight.cli import app
 from highlight.export import manifest as manifests
 from highlight.regions import parse_region
 from highlight.scorers.hoop import SAMPLE_FPS, WIDTH, HoopFinder
-from tests.footage import WOBBLE, reencoded
+from tests.footage import HANDHELD, WOBBLE, reencoded
 from tests.test_shot_clips import HOOP_AT, PLANTED_SHOTS, render_shots_on_another_court
 
 HEIGHT = WIDTH * 9 // 16
@@ -190,6 +190,8 @@ COURTS_FILMED = {  # id -> (clip, how to record it again: a keyframe every so ma
     # at the rim in every one, and no hoop (the shots were then one clip: court_five_shots 5 in 1)
     "court_five_shots-wobbling": ("court_five_shots.mp4", (30, WOBBLE)),
     "gym_shooting-wobbling": ("gym_shooting.mp4", (30, WOBBLE)),
+    # held by hand, swaying by up to 3% of the width each way: taken for a moving camera, no hoop was found
+    "court_five_shots-hand-held": ("court_five_shots.mp4", (30, HANDHELD)),
     # a messaging app's copy, a keyframe every 2 s: the far player, moving again after a pause, was seen a
     # keyframe at a time, never twice close enough to be followed, and never started (30% in view, no search)
     "court_practice_51s-messaging-copy": ("court_practice_51s.mp4", (60, "scale=-2:'min(360,ih)'", 26)),

@@ -13,7 +13,7 @@ from highlight.intervals import find_intervals, temporal_iou
 from highlight.pipeline import analyse, make_scorer
 from highlight.settings import RunSettings
 from highlight.source import VideoSource, probe
-from tests.footage import WOBBLE, reencoded
+from tests.footage import HANDHELD, WOBBLE, reencoded
 
 REPO = Path(__file__).resolve().parents[1]
 NO_PADDING = RunSettings(clips=False).with_changes({"pad_before": 0.0, "pad_after": 0.0})
@@ -195,11 +195,17 @@ def test_a_visit_seen_by_a_camera_shaking_in_place_ends_when_they_leave(tmp_path
     assert len(found) == 1 and temporal_iou(found[0], truth[0]) >= 0.9, (found, truth)
 
 
+SHAKING = {"wobbling": WOBBLE, "hand-held": HANDHELD}  # a tripod in the wind; a hand swaying by up to 3% each way
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("shaking", SHAKING.values(), ids=SHAKING.keys())
 @pytest.mark.parametrize("name", ["office_cdnet.mp4", "pedestrians_cdnet.mp4"])
-def test_real_visits_filmed_by_a_wobbling_camera_are_the_labelled_ones(shared, dev_labels, tmp_path, name):
+def test_real_visits_filmed_by_a_shaking_camera_are_the_labelled_ones(shared, dev_labels, tmp_path, name, shaking):
+    """Shaking further than 1.5% of the width was taken for a moving camera: the office visit began with the
+    recording (tIoU 0.71), the pedestrians were one highlight (0.36 / 0.20)."""
     truth = dev_labels["presence"].get(name, {}).get("intervals_s") or [(23.3, 81.6)]  # the office visit by eye
-    path = reencoded(shared / "data" / "videos" / name, tmp_path / name, 30, WOBBLE)
+    path = reencoded(shared / "data" / "videos" / name, tmp_path / name, 30, shaking)
     found, detector = analysed(path)
     assert len(found) == len(truth), (found, truth)
     assert all(temporal_iou(f, v) >= 0.9 for f, v in zip(found, truth)), (found, truth)

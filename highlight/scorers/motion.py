@@ -57,8 +57,9 @@ No training: the empty scene is learned from the recording itself.
   band in 4 times the detail, cut from the full frame; what is cut by the edge and
   travels along it counts as someone (``reference_area``), feet along the top too.
 * A camera shaking in place (``highlight.scorers.steady``; a phone on a tripod in the
-  wind): where the frames spread over the recording say so, each sample, and its border
-  band, is lined up with the empty scene before it is compared with it.
+  wind, or held by hand on a scene): where the frames spread over the recording say so,
+  each sample, and its border band, is lined up with the empty scene before it is
+  compared with it; what the shake uncovered shows the empty scene.
 * A moving camera (``highlight.scorers.camera``): where most of the picture moves
   together, only what moves against it counts, and the manifest's detector entry
   says so in one line (``camera``), as it does for a shaking one.
@@ -502,9 +503,19 @@ class MotionScorer(Scorer):
 
     def _steady(self, small: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """``small`` lined up with the empty scene where the camera shook in place (``scorers.steady``), and
-        the shake (None: it did not, or it moved away)."""
+        the shake (None: it did not, or it moved away).
+
+        The strip the shake uncovered shows the empty scene (the plate, once there is one): the frame's
+        edge pixels repeated there differ from it, and a shake of a few pixels made of them a strip cut
+        by the frame's edge, taken for someone coming in (a hand-held camera swaying by 3-4% of the width).
+        """
         shake = self._steadier.shake(small) if self._steadier is not None else None
-        return (small, None) if shake is None else (steadied(small, shake), shake)
+        if shake is None:
+            return small, None
+        lined_up = steadied(small, shake)
+        if self._plate is not None and self._plate.shape == lined_up.shape:
+            lined_up = np.where(uncovered(lined_up.shape, shake) == 255, self._plate, lined_up)  # wholly uncovered
+        return lined_up, shake
 
     def _border(self, frame: Frame, shake: np.ndarray | None = None) -> np.ndarray | None:
         """The frame's border band in detail (``highlight.scorers.edges``), where edges are watched; of the

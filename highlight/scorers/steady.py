@@ -15,15 +15,16 @@ shift.
 
 Whether the camera shakes is decided once, from the frames spread over the recording
 (``prepare``): some of them away from the first by ``SHAKEN_PX`` or more, none further
-than ``MAX_SHAKE`` of the width (further is a camera moved or carried, which is
-``highlight.scorers.camera``'s case), and coming back: a shake scatters them around one
+than ``MAX_SHAKE`` of the width (further is a camera pointed elsewhere or carried, which is
+``highlight.scorers.camera``'s case; a hand holding a phone on a scene sways it by a few
+percent, and so does a tripod on a railing), and coming back: a shake scatters them around one
 place, while a camera that drifts one way (a slow turn, a produced video's dolly) puts
 them along a line in time (``drifts``; on the wobbling recordings a line explains at most
 a quarter of their scatter, on two produced videos 0.61-0.72). On a fixed camera the tracking's own noise is up
 to 0.26 pixels (the real fixed-camera clips, people moving in them), and nothing is
 moved nor spent in the pass. On a shaking one every sample is moved back before anything
-else looks at it; the strip of the picture a shake uncovers shows nothing of the frame and
-is not looked at along the border.
+else looks at it; the strip of the picture a shake uncovers shows nothing of the frame: it
+is given the empty scene's picture there, and is not looked at along the border.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ MEASURED_WIDTH = 160  # px: a shake is measured on a grey picture this wide (the
 MIN_SHAKE_PX = 0.3  # pixels of the small picture: less is the tracking's noise on a fixed camera
 SHAKEN_PX = 0.5  # a frame spread over the recording this far from the first: the camera shakes
 SHAKEN_FRAMES = 2  # so many of them: the camera stays where a bump left it, and is then lined up as well
-MAX_SHAKE = 0.015  # of the width: further from the empty scene is a camera moved, not one shaking in place
+MAX_SHAKE = 0.1  # of the width: further from the empty scene is a camera pointed elsewhere, not one shaking in place
 DRIFT_SHARE = 0.5  # of the spread frames' scatter a straight line in time explains: the camera drifts, not shakes
 MIN_CORNERS = 12  # fewer corners of the empty scene than this: too little texture to tell
 AGREE_PX = 1.0  # a corner within this of the corners' median shift moves with the camera
