@@ -171,6 +171,11 @@ class EdgeWatch:
             (track := self._nearest(place, t)) is not None and track.travelled for place in self._places(strip, ignore)
         )
 
+    def undecided(self, t: float) -> bool:
+        """Whether something seen at the sample at ``t`` is new enough to travel yet and has not: the samples that
+        follow it (``LINK_SECONDS`` apart at most) tell whether it is someone."""
+        return any(track.seen == t and self._may_travel(track, t) for track in self.tracks)
+
     @staticmethod
     def _may_travel(track: _Track, t: float) -> bool:
         """Whether the track is new enough to travel yet (``SWAY_SECONDS``), and has not."""
