@@ -715,11 +715,11 @@ class MotionScorer(Scorer):
     @property
     def watching(self) -> bool:
         """While motion seen at the last sample may yet start a presence: something new that has to travel first
-        (``SwayWatch.undecided``, ``EdgeWatch.undecided`` along the frame's edge), or, for ``SWAY_SECONDS`` after
-        a presence ended, someone who paused on the spot
-        they work out on and may move there again (``_where_they_were``). Either is told only by samples close
-        enough to follow it (``LINK_SECONDS``); a quiet stretch sampled a keyframe apart (two seconds in a
-        messaging app's copy) sees each sight of it alone, and the far player on a court never starts."""
+        (``SwayWatch.undecided``; ``EdgeWatch.undecided`` along the frame's edge), or, for ``SWAY_SECONDS`` after
+        a presence ended, someone who paused on the spot they work out on and may move there again
+        (``_where_they_were``). Each is told only by samples close enough to follow it (``LINK_SECONDS``); a
+        quiet stretch sampled a keyframe apart (two seconds in a messaging app's copy) sees each sight of it
+        alone, and the far player on a court, or the people along a shop door's edges, never start."""
         if self._present or self._last_time is None:
             return False
         t = self._last_time
