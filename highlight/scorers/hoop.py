@@ -21,6 +21,14 @@ shots are the moments the ball reaches the hoop, and ``--region`` around the hoo
   give no such meeting point, so a workout finds no hoop and the run behaves as
   without this.
 
+Filmed from behind the shooter, a shot flies along the camera's line of sight: it hardly
+goes sideways, but the ball shrinks on its way to the rim (``flew_in_depth``), and where
+its fall is stopped, by the rim or the net, is the rim point (``caught``). Near the top of
+its arc such a ball barely moves in the picture and is not seen for a few samples: the
+track that comes down there, then, goes on from the one lost there (``goes_on``). A ball
+caught and thrown again where flights end is thrown there at the same distance (the same
+size); a larger one was thrown from nearer the camera, in front of the hoop in the picture.
+
 Where the presence pass found the camera shaking in place, each sample is first lined up
 with the first one (``highlight.scorers.steady``): the board's edges moving by a pixel are
 otherwise large motion at the rim in every sample.
@@ -53,6 +61,12 @@ PEOPLE_AT_RIM = 0.1  # the most samples in which large motion may be at a rim (p
 CERTAIN_FLIGHTS = 10  # separate flights ending at one place that leave no doubt: the search stops
 CHECK_EVERY_S = 60.0  # how often (recording time) the search looks whether it can stop
 SAME_FLIGHT_S = 1.0  # rim points closer in time than this are one flight (a bounce on the rim)
+HANG_S = 0.5  # a ball flying away from (or toward) the camera hangs at the top of its arc in the picture this long
+KEEP_HANGING_S = 5.0  # a flight lost at its top waits this long for the track it goes on as (a ball's whole fall)
+DEEPER = 1.3  # a ball this many times smaller (or larger) at its flight's end than at its start flew away (or toward)
+PARTIAL = 0.7  # of a track's typical ball size: a blob this much smaller shows only part of the ball
+STOPPED = 0.7  # falling freely, each step down is longer than the last: one this much shorter was stopped
+NEARER = 1.4  # a ball this many times larger (or smaller) than at the rim is nearer the camera (or farther)
 
 
 @dataclass(frozen=True)
@@ -78,6 +92,7 @@ class Hoop:
 class _Track:
     balls: list[Ball] = field(default_factory=list)
     missed: int = 0  # samples since the last ball: one may be lost against a background of its colour
+    hung: bool = False  # seen again coming down after it hung, unseen, at the top of its arc (``goes_on``)
 
     def predicted(self) -> tuple[float, float, float]:
         """Where the ball should be next (its last velocity) and how far off it may be (gravity, jitter)."""
@@ -125,15 +140,18 @@ def _touches(box: np.ndarray, cx: float, cy: float, margin: float) -> bool:
     return x - margin <= cx <= x + w + margin and y - margin <= cy <= y + h + margin
 
 
-def rim_points(track: list[Ball]) -> list[Ball]:
-    """Where a flight that rose, went sideways and came down met the rim; none for any other track.
+def rim_points(track: list[Ball], hung: bool = False) -> list[Ball]:
+    """Where a flight that rose, travelled and came down met the rim; none for any other track.
 
     The ball reaches the rim coming down; there it leaves its parabola: it drops through
     the net (its sideways speed falls away), bounces back off the rim or board (its
     sideways speed turns), or is knocked off its path. The last sample before either is
     a candidate (both, when they differ: a jittery path may seem to leave early, a swish
     may keep its sideways speed into the net); a track lost while still on its path ends
-    where the ball met the net or the board.
+    where the ball met the net or the board. A flight along the camera's line of sight
+    (``flew_in_depth``) has no sideways speed to lose: it met the rim where its fall was
+    stopped (``caught``). So does one that ``hung`` at its top: a ball going sideways never
+    hangs there (a hand at the top of its swing does, and comes back down).
     """
     if len(track) < 5:
         return []
@@ -148,20 +166,99 @@ def rim_points(track: list[Ball]) -> list[Ball]:
         return []  # never rose (a dribble, a swinging limb) or never came down
     sideways = np.diff(xs)
     flight = np.median(np.abs(sideways[: max(apex, 1)]))
-    if flight < 0.5 * size:
-        return []  # no sideways travel: not a shot's arc
-    direction = np.sign(np.sum(sideways[: max(apex, 1)]))
     last = len(track) - 1
-    stops = next((k for k in range(apex, last) if sideways[k] * direction < 0.35 * flight), last)
-    leaves = next((k for k in range(max(apex, 4), last) if _leaves_path(track[: k + 1], track[k + 1], size)), last)
-    ends = sorted({stops, leaves})
+    if flight >= 0.5 * size and not hung:
+        direction = np.sign(np.sum(sideways[: max(apex, 1)]))
+        stops = next((k for k in range(apex, last) if sideways[k] * direction < 0.35 * flight), last)
+        leaves = next((k for k in range(max(apex, 4), last) if _leaves_path(track[: k + 1], track[k + 1], size)), last)
+        ends = sorted({stops, leaves})
+    elif (stopped := caught(track, apex)) is not None and flew_in_depth(track[: stopped + 1]):
+        ends = [stopped]
+    else:
+        return []  # no travel, sideways or in depth: not a shot's arc (a dribble, a toss caught again)
     return [track[end] for end in ends if ys[end] - ys[apex] >= 0.5 * size and is_free_flight(track[: end + 1])]
+
+
+def caught(track: list[Ball], apex: int) -> int | None:
+    """The first sample after the top at which the falling ball was stopped: the rim or the net; None if never.
+
+    Falling, a ball only speeds up: each step down is longer than the one before. The rim
+    or the net stops it: the next step is less than ``STOPPED`` of the last one (the net
+    holds it), or goes up (it bounced off the rim). Only a ball falling by half its width a
+    sample or more counts: slower, at the top of its arc, its steps are its jitter.
+    """
+    for k in range(max(apex, 1), len(track) - 1):
+        before, here, after = track[k - 1], track[k], track[k + 1]
+        falling = (here.y - before.y) / max(here.t - before.t, 1e-6)
+        then = (after.y - here.y) / max(after.t - here.t, 1e-6)
+        if (here.y - before.y) >= 0.5 * here.diameter and then < STOPPED * falling:
+            return k
+    return None
 
 
 def release_point(track: list[Ball]) -> Ball:
     """Where a flight began: its lowest point before the top (the ball leaving the hands)."""
     ys = [b.y for b in track]
     return track[int(np.argmax(ys[: int(np.argmin(ys)) + 1]))]
+
+
+def near_the_top(track: list[Ball]) -> bool:
+    """The ball rose, and was last seen at the top of its path or one or two samples past it."""
+    top = _top(track)
+    return len(track) >= 2 and top >= len(track) - 3 and track[0].y > track[top].y
+
+
+def _top(track: list[Ball]) -> int:
+    return int(np.argmin([b.y for b in track]))
+
+
+def goes_on(track: list[Ball], ball: Ball) -> bool:
+    """``ball`` is the ball of ``track`` coming down after it hung at the top of its arc, unseen.
+
+    A ball flying away from the camera barely moves in the picture near the top of its
+    arc, for a few samples: a ball that moves less than its width between samples
+    hardly differs from both neighbours, and is not seen (or in pieces). Where it comes
+    down it is the same flight if it shows up whole within ``HANG_S`` where it could be
+    by then: sideways at its speed, up or down no further than its speed carries it.
+    """
+    top = _top(track)
+    before, last = track[max(0, top - 1)], track[top]
+    gap, step = ball.t - last.t, last.t - before.t
+    if not 0 < gap <= HANG_S or step <= 0 or not 0.5 <= ball.diameter / last.diameter <= 2.0:
+        return False
+    across = last.x + (last.x - before.x) * gap / step
+    upward = abs(last.y - before.y) * gap / step
+    return abs(ball.x - across) <= 2.0 * last.diameter and abs(ball.y - last.y) <= upward + 2.0 * last.diameter
+
+
+def thrown(track: list[Ball]) -> bool:
+    """The ball rose by more than its width and a half from its lowest point before its top: thrown from there."""
+    if len(track) < 3:
+        return False
+    top = _top(track)
+    size = float(np.median([b.diameter for b in track]))
+    return top > 0 and max(b.y for b in track[: top + 1]) - track[top].y >= 1.5 * size
+
+
+def flew_in_depth(track: list[Ball]) -> bool:
+    """The ball ended ``DEEPER`` times smaller or larger than it started: it flew away from the camera or toward it.
+
+    Filmed from behind the shooter (or from behind the hoop), a shot goes mostly along
+    the camera's line of sight: little sideways travel, but the ball's apparent size
+    falls (or grows) with its distance, the same ball seen from farther away. A dribble
+    or a ball tossed up and caught stays at one distance. The size is one over the
+    distance, and the distance changes at a steady speed in flight: one over the size is
+    fitted with a line in time, and its two ends compared. Samples showing only part of
+    the ball (less than ``PARTIAL`` of the typical size) are left out of the fit.
+    """
+    typical = float(np.median([b.diameter for b in track])) if track else 0.0
+    whole = [b for b in track if b.diameter >= PARTIAL * typical]
+    if len(whole) < 5:
+        return False
+    times = np.array([b.t for b in whole])
+    slope, offset = np.polyfit(times, [1.0 / b.diameter for b in whole], 1)
+    first, last = offset + slope * times[0], offset + slope * times[-1]
+    return min(first, last) > 0 and max(first, last) >= DEEPER * min(first, last)
 
 
 def _leaves_path(flight: list[Ball], after: Ball, size: float) -> bool:
@@ -204,6 +301,7 @@ class HoopFinder:
     tracks: list[_Track] = field(default_factory=list)
     rim_points: list[Ball] = field(default_factory=list)
     releases: list[Ball] = field(default_factory=list)  # where those flights began
+    hanging: list[_Track] = field(default_factory=list)  # lost near their top: the fall may come as another track
     frame_size: tuple[int, int] = (WIDTH, WIDTH)
     people: np.ndarray = field(default_factory=lambda: np.zeros((PEOPLE_GRID, PEOPLE_GRID)))
     samples: int = 0
@@ -265,10 +363,29 @@ class HoopFinder:
         self.tracks = alive + [_Track([b]) for b in free]
 
     def _end(self, track: _Track) -> None:
-        ends = rim_points(track.balls)
-        if ends:
-            self.rim_points.extend(ends)
+        self._join_hanging(track)
+        if near_the_top(track.balls):
+            self.hanging.append(track)  # it may be seen again coming down, as another track
+        if thrown(track.balls):  # wherever it went: a ball is thrown from hands, never from a rim
             self.releases.append(release_point(track.balls))
+        self.rim_points.extend(rim_points(track.balls, track.hung))
+
+    def _join_hanging(self, track: _Track) -> None:
+        """Put in front of ``track`` the flight it continues after the ball hung, unseen, at its top (``goes_on``).
+
+        Its first samples may be pieces of the ball, still hanging: the flight goes on at
+        the first of the first three that ``goes_on`` it. Tracks lost near their top are
+        kept ``KEEP_HANGING_S`` (tracks end in the order of their last sample, not their first).
+        """
+        now = track.balls[-1].t
+        self.hanging = [h for h in self.hanging if now - h.balls[-1].t <= KEEP_HANGING_S]
+        for earlier in self.hanging:
+            first = next((k for k, b in enumerate(track.balls[:3]) if goes_on(earlier.balls, b)), None)
+            if first is not None:
+                track.balls[:first] = earlier.balls[: _top(earlier.balls) + 1]
+                track.hung = True
+                self.hanging.remove(earlier)
+                return
 
     def result(self) -> Hoop | None:
         """At the end of the recording: the hoop, from every flight (those still in the air end here)."""
@@ -301,7 +418,12 @@ class HoopFinder:
         y = float(np.median([p.y for p in best]))
         size = float(np.median([p.diameter for p in best]))
         # the first sample of a thrown ball is a step (a few of its widths) away from the hands
-        thrown_from = [r for r in self.releases if math.hypot(r.x - x, r.y - y) <= 6.0 * size]
+        # ... at the rim's distance from the camera: a ball much larger there was thrown from nearer (behind the shooter)
+        thrown_from = [
+            r
+            for r in self.releases
+            if math.hypot(r.x - x, r.y - y) <= 6.0 * size and 1 / NEARER <= r.diameter / size <= NEARER
+        ]
         if 2 * _separate_flights(thrown_from) >= flights:
             return None  # the ball is caught there and thrown again (passes): hands, not a rim
         return Hoop(self._region_around(x, y, size), flights, size / self.frame_size[0])
