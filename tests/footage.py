@@ -109,7 +109,7 @@ class BehindTheShooter:
         return u, v
 
     def scene(self, seed: int = 0) -> np.ndarray:
-        """The empty court (RGB): a wall with posters, the floor, and the backboard."""
+        """The empty court (RGB): a wall in patches of grey, the floor, and the backboard."""
         width, height = self.size
         rng = np.random.default_rng(seed)
         picture = np.kron(rng.integers(90, 140, (9, 16, 1)), np.ones((height // 9 + 1, width // 16 + 1, 3)))
@@ -132,11 +132,15 @@ class BehindTheShooter:
         for shot in self.shots:
             ball = self._ball(shot, t)
             if ball is not None:
-                x, y, distance = self.project(*ball)
-                radius = self.focal * self.size[0] * 0.12 / distance
-                rows, columns = np.ogrid[: self.size[1], : self.size[0]]
-                picture[(columns - x) ** 2 + (rows - y) ** 2 <= radius**2] = (200, 90, 30)
+                self.draw_ball(picture, ball)
         return picture
+
+    def draw_ball(self, picture: np.ndarray, where: tuple[float, float, float]) -> None:
+        """A basketball (0.24 m across) at ``where`` (x across, y up, z ahead, metres)."""
+        x, y, distance = self.project(*where)
+        radius = self.focal * self.size[0] * 0.12 / distance
+        rows, columns = np.ogrid[: self.size[1], : self.size[0]]
+        picture[(columns - x) ** 2 + (rows - y) ** 2 <= radius**2] = (200, 90, 30)
 
     def draw_person(self, picture: np.ndarray, across: float, depth: float, top: float) -> None:
         """Someone 0.5 m wide from the floor to ``top`` (the hands when shooting), in patches like clothes and

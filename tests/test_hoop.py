@@ -184,11 +184,7 @@ def passes_along_the_line_of_sight(seconds: float = 14.0):
         share, throw = (t % 1.4) / 1.2, int(t // 1.4) % 2
         if share <= 1.0:  # chest to chest, 1.5 m above them at the top
             (x0, z0), (x1, z1) = players[throw], players[1 - throw]
-            ball = (x0 + (x1 - x0) * share, 1.3 + 6.0 * share * (1 - share), z0 + (z1 - z0) * share)
-            u, v, distance = view.project(*ball)
-            rows, columns = np.ogrid[: view.size[1], : view.size[0]]
-            radius = view.focal * view.size[0] * 0.12 / distance
-            picture[(columns - u) ** 2 + (rows - v) ** 2 <= radius**2] = (200, 90, 30)
+            view.draw_ball(picture, (x0 + (x1 - x0) * share, 1.3 + 6.0 * share * (1 - share), z0 + (z1 - z0) * share))
         yield t, np.clip(picture + rng.normal(0, 3.0, picture.shape), 0, 255).astype(np.uint8)
 
 
