@@ -161,8 +161,8 @@ def rim_points(track: list[Ball], hung: bool = False) -> list[Ball]:
     size = float(np.median([b.diameter for b in track]))
     xs = np.array([b.x for b in track])
     ys = np.array([b.y for b in track])
-    apex = int(np.argmin(ys))
-    if ys[: apex + 1].max() - ys[apex] < 1.5 * size or apex == len(track) - 1:
+    apex = _top(track)
+    if not thrown(track) or apex == len(track) - 1:
         return []  # never rose (a dribble, a swinging limb) or never came down
     sideways = np.diff(xs)
     flight = np.median(np.abs(sideways[: max(apex, 1)]))
@@ -199,7 +199,7 @@ def caught(track: list[Ball], apex: int) -> int | None:
 def release_point(track: list[Ball]) -> Ball:
     """Where a flight began: its lowest point before the top (the ball leaving the hands)."""
     ys = [b.y for b in track]
-    return track[int(np.argmax(ys[: int(np.argmin(ys)) + 1]))]
+    return track[int(np.argmax(ys[: _top(track) + 1]))]
 
 
 def near_the_top(track: list[Ball]) -> bool:
