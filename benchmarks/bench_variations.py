@@ -5,7 +5,7 @@
 A method right on the clips as they are and wrong on the same scenes written otherwise
 is fitted to the files, not to what is in them. Each real clip in
 ``../shared/data/videos`` with presence labels (``dev.json``, and the office visit read
-by eye) or with someone working out in it (``WORKOUTS``) is encoded again six ways, as
+by eye) or with someone working out in it (``WORKOUTS``) is encoded again seven ways, as
 other cameras and apps write the same scene, or another camera filmed it:
 
 * ``long-gop``: x264's default keyframe interval (250 frames, 8 s at 30 fps), as an
@@ -17,7 +17,9 @@ other cameras and apps write the same scene, or another camera filmed it:
 * ``wobble``: the camera wobbling in place by up to 0.8% of the width, a few times a
   second (a phone on a tripod in the wind), a keyframe a second;
 * ``handheld``: the camera held by hand, swaying slowly by up to 3% of the width each way
-  (6% from one side to the other), with a tremor, a keyframe a second.
+  (6% from one side to the other), with a tremor, a keyframe a second;
+* ``turned``: the camera turned to one side, its far edge 16% shorter than its near one
+  (a keystone): another view of the same scene, a keyframe a second.
 
 The encodings are made once with ffmpeg (supervised: a time limit, the exit status
 checked, its last line of stderr shown on failure) under ``benchmarks/out/variations``,
@@ -62,6 +64,7 @@ from highlight import HighlightError
 from highlight.intervals import Interval, covered_share
 from highlight.pipeline import process_video
 from highlight.settings import RunSettings
+from tests.footage import HANDHELD, TURNED, WOBBLE  # the ways tests record footage again (REPO is on sys.path)
 
 
 def _x264(crf: int, keyframes: int | None = None, filters: str | None = None) -> list[str]:
@@ -72,15 +75,6 @@ def _x264(crf: int, keyframes: int | None = None, filters: str | None = None) ->
     return [*filtered, "-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf), *spaced]
 
 
-WOBBLE = (  # a moving crop 0.8% smaller than the frame, scaled back: two beating swings, up to 0.4% each way
-    "crop=w=iw*0.992:h=ih*0.992:x=iw*0.004*(1+0.6*sin(2*PI*2.3*t)+0.4*sin(2*PI*0.7*t+1))"
-    ":y=ih*0.004*(1+0.6*sin(2*PI*1.9*t+2)+0.4*sin(2*PI*0.5*t)),scale=trunc(iw/0.992/2)*2:-2"
-)
-HANDHELD = (  # a moving crop 6% smaller than the frame, scaled back: slow sways of up to 3% each way, and a tremor
-    "crop=w=iw*0.94:h=ih*0.94"
-    ":x=iw*0.03*(1+0.7*sin(2*PI*0.13*t)+0.2*sin(2*PI*0.31*t+1)+0.1*sin(2*PI*2.3*t))"
-    ":y=ih*0.03*(1+0.6*sin(2*PI*0.11*t+2)+0.3*sin(2*PI*0.37*t)+0.1*sin(2*PI*1.9*t+1)),scale=trunc(iw/0.94/2)*2:-2"
-)
 VARIATIONS = {  # name -> ffmpeg video options after the input
     "long-gop": _x264(22),
     "mirrored": _x264(22, 30, "hflip"),
@@ -88,6 +82,7 @@ VARIATIONS = {  # name -> ffmpeg video options after the input
     "small": _x264(26, 60, "scale=-2:'min(360,ih)'"),
     "wobble": _x264(22, 30, WOBBLE),
     "handheld": _x264(22, 30, HANDHELD),
+    "turned": _x264(22, 30, TURNED),
 }
 WORKOUTS = (  # someone working out in view for most of each clip
     "squat_side.mp4",

@@ -20,7 +20,7 @@ from highlight.cli import app
 from highlight.export import manifest as manifests
 from highlight.regions import parse_region
 from highlight.scorers.hoop import SAMPLE_FPS, WIDTH, HoopFinder
-from tests.footage import HANDHELD, WOBBLE, BehindTheShooter, Shot, reencoded, write_video
+from tests.footage import HANDHELD, TURNED, WOBBLE, BehindTheShooter, Shot, reencoded, write_video
 from tests.test_shot_clips import HOOP_AT, PLANTED_SHOTS, render_shots_on_another_court
 
 HEIGHT = WIDTH * 9 // 16
@@ -270,6 +270,9 @@ COURTS_FILMED = {  # id -> (clip, how to record it again: a keyframe every so ma
     # a messaging app's copy, a keyframe every 2 s: the far player, moving again after a pause, was seen a
     # keyframe at a time, never twice close enough to be followed, and never started (30% in view, no search)
     "court_practice_51s-messaging-copy": ("court_practice_51s.mp4", (60, "scale=-2:'min(360,ih)'", 26)),
+    # a camera turned to one side (360p, to keep it quick): the far player, in view from the first frame in two
+    # pieces, was held back as a swaying thing and remembered so, then never started (9% in view, no search)
+    "court_practice_51s-turned": ("court_practice_51s.mp4", (30, TURNED + ",scale=-2:360", 22)),
 }
 
 

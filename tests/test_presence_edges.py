@@ -305,6 +305,31 @@ def seen_at(watch: SwayWatch, x: int, t: float) -> None:
     watch.may_start(motion, t, learn=True, smallest=20)
 
 
+def moving(*boxes: tuple[int, int, int, int]) -> np.ndarray:
+    """A motion mask of the picture's size (90 x 160), moving in each of ``boxes`` (left, top, width, height)."""
+    motion = np.zeros((90, 160), np.uint8)
+    for left, top, width, height in boxes:
+        motion[top : top + height, left : left + width] = 255
+    return motion
+
+
+def test_someone_seen_in_pieces_at_first_starts_when_they_show_whole_but_a_flag_there_again_does_not():
+    """In view from the first frame, a far player is two pieces (a dark shirt against a dark fence: head and
+    shoulders, and legs with the ball beside them, as wide as tall): held back, and remembered as a swaying
+    thing. A second later they show whole, upright, where they were: before, that place was the swaying
+    thing's, and nothing started there all recording. A flag that swung there before and is seen again,
+    whatever shape it then has, still starts nothing."""
+    everywhere = np.full((90, 160), 255, np.uint8)
+    in_pieces, whole = moving((72, 20, 8, 10), (66, 40, 22, 24)), moving((70, 22, 11, 40))
+    player = SwayWatch(person_height=0.3)
+    assert not player.may_start(in_pieces, 0.0, True, 20, everywhere).any()
+    assert player.may_start(whole, 1.0, True, 20, everywhere).any()
+    flag = SwayWatch(person_height=0.3)
+    assert not flag.may_start(in_pieces, 0.0, True, 20, everywhere).any()
+    assert not flag.may_start(in_pieces, 5.0, True, 20, everywhere).any()  # gone for a while, then there again
+    assert not flag.may_start(whole, 5.5, True, 20, everywhere).any()
+
+
 def test_something_new_that_has_yet_to_travel_is_watched_until_it_does_or_swings_long_enough():
     """Motion that must travel before it starts a presence is told only by samples close enough to follow it:
     while one is undecided the pass samples at the regular rate rather than a keyframe apart."""

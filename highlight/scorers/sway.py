@@ -12,7 +12,10 @@ from sample to sample (by overlap, or to the nearest piece as far as someone wal
 in the time between, ``NEARBY``). A new object may start a presence at once when it
 comes in through the frame's edge or has the shape of someone standing (the clutter
 map's ``is_upright``, its largest blob and most of it: players and people working
-out move in place; a bunch of round balloons is upright, if at all, in a small part). Any other starts one only once its centre has moved by
+out move in place; a bunch of round balloons is upright, if at all, in a small part),
+and so may a followed object once it has that shape: someone in view
+from the first frame, seen in pieces there (a dark shirt against a dark fence), shows
+whole a moment later. Any other starts one only once its centre has moved by
 ``TRAVEL`` of the extent it covered in the last ``SWAY_SECONDS``: a swing stays inside
 the extent it sweeps. The pipeline then scores the frames since the sample before
 (``Scorer.began_at``), so the visit starts where they came into view. Once someone is
@@ -22,7 +25,9 @@ Wind comes in gusts, and between them a flag hangs still for longer than an obje
 followed (``LINK_SECONDS``). So where objects were held back, with nobody in view, is
 remembered for the rest of the recording (``swayed``): motion mostly there
 (``SWAYED_THERE``) is the same thing swinging again and starts nothing, however it is
-shaped or shifts, and ``swayed_places`` keeps it from holding a visit.
+shaped or shifts, and ``swayed_places`` keeps it from holding a visit. An object first
+seen anywhere else is not that thing: where it was itself held back since does not
+keep its shape from counting.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ class _Object:
     area: int = 0  # moving pixels at its last sample
     may_start: bool = False  # the verdict at its last sample
     swayed_there: bool = False  # where something swayed before: it starts nothing, however it moves
+    born_where_swayed: bool = False  # first seen where something else swayed before: that thing, not someone
 
 
 class SwayWatch:
@@ -130,17 +136,21 @@ class SwayWatch:
         again = self._swayed_there(piece)
         if known is None:  # someone coming in through the frame's edge, or standing, may start at once
             entering = _cut_by_edge(box, piece.shape) or (self._standing(piece) and not again)
-            self.objects.append(_Object(region, t, t, [(t, *centre, *box)], area, entering, again))
+            self.objects.append(_Object(region, t, t, [(t, *centre, *box)], area, entering, again, again))
             return entering
         known.area = area
         known.path = [p for p in known.path if t - p[0] <= SWAY_SECONDS] + [(t, *centre, *box)]
-        travelled = self._travelled(known.path) and not again
-        if travelled and not known.may_start:  # since the sample before: what swung there before is not them
+        # someone in view from the first sample, moving in pieces there, shows whole at a later one; what it
+        # swayed as itself since it was first seen is no other thing swinging again (``born_where_swayed``)
+        may_start = (self._travelled(known.path) and not again) or (
+            self._standing(piece) and not known.born_where_swayed
+        )
+        if may_start and not known.may_start:  # since the sample before: what swung there before is not them
             since = known.path[-2][0] if len(known.path) > 1 else t
             self.began = since if self.began is None else min(since, self.began)
-        known.may_start, known.swayed_there = travelled, again
+        known.may_start, known.swayed_there = may_start, again
         known.footprint, known.seen = region, t
-        return travelled
+        return may_start
 
     def _note_swayed(self, region: np.ndarray) -> None:
         """Remember where an object was held back as swaying (``region``: where it moves, widened by ``REACH``)."""
