@@ -134,12 +134,15 @@ class SwayWatch:
             self.objects.remove(known)
             known = None
         again = self._swayed_there(piece)
+        point = (t, *centre, *box)
         if known is None:  # someone coming in through the frame's edge, or standing, may start at once
             entering = _cut_by_edge(box, piece.shape) or (self._standing(piece) and not again)
-            self.objects.append(_Object(region, t, t, [(t, *centre, *box)], area, entering, again, again))
+            self.objects.append(
+                _Object(region, t, t, [point], area, entering, swayed_there=again, born_where_swayed=again)
+            )
             return entering
         known.area = area
-        known.path = [p for p in known.path if t - p[0] <= SWAY_SECONDS] + [(t, *centre, *box)]
+        known.path = [p for p in known.path if t - p[0] <= SWAY_SECONDS] + [point]
         # someone in view from the first sample, moving in pieces there, shows whole at a later one; what it
         # swayed as itself since it was first seen is no other thing swinging again (``born_where_swayed``)
         may_start = (self._travelled(known.path) and not again) or (
