@@ -16,9 +16,10 @@ out move in place; a bunch of round balloons is upright, if at all, in a small p
 and so may a followed object once it has that shape: someone in view from the first
 frame, seen in pieces there (a dark shirt against a dark fence), shows whole a moment
 later. Any other starts one only once its centre has moved by ``TRAVEL`` of the extent
-it covered in the last ``SWAY_SECONDS``: a swing stays inside the extent it sweeps. The pipeline then scores the frames since the sample before
-(``Scorer.began_at``), so the visit starts where they came into view. Once someone is
-in view this does not matter: the presence is held by what differs from the empty scene.
+it covered in the last ``SWAY_SECONDS``: a swing stays inside the extent it sweeps. The
+pipeline then scores the frames since the sample before (``Scorer.began_at``), so the
+visit starts where they came into view. Once someone is in view this does not matter:
+the presence is held by what differs from the empty scene.
 
 Wind comes in gusts, and between them a flag hangs still for longer than an object is
 followed (``LINK_SECONDS``). So where objects were held back, with nobody in view, is
