@@ -4,7 +4,9 @@ Generated recordings with planted ground truth: a passer-by of whom only the fee
 along the top edge, someone half out of the picture at the right edge, a bunch of
 balloons that starts to sway partway through (alone, then with someone walking in), someone
 walking right past swaying balloons and out, a flag in gusty wind (alone, and with people
-walking past while it flaps), each under camera noise; and the real shop-door clip against its labels in dev.json.
+walking past while it flaps), leaves swaying at the top edge from the first frame of a
+recording with one keyframe, each under camera noise; and the real shop-door clip against
+its labels in dev.json.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pytest
 
 from highlight.intervals import find_intervals, temporal_iou
 from highlight.pipeline import analyse, make_scorer
+from highlight.scorers.clutter import SEED_PAIRS, MovingShare
 from highlight.scorers.sway import SwayWatch
 from highlight.settings import RunSettings
 from highlight.source import VideoSource, probe
@@ -165,6 +168,22 @@ def flag_in_gusts(gusts: list[tuple[float, float]], box=(0.3, 0.15, 0.25, 0.27))
         patch[:] = np.where(inside[..., np.newaxis], stripes, patch)
         frame[y0 - 4 : y0 + 2 * h, x0 - 3 : x0] = (90, 90, 90)  # the pole
         return False  # a flag is nobody
+
+    return draw
+
+
+def leaves_at_the_top(seed: int = 4):
+    """A plant hanging into the picture at the top left: leaves cut by the top edge, swaying from the first frame."""
+    rng = np.random.default_rng(seed)
+    anchors = np.column_stack([rng.uniform(0.05, 0.4, 8) * WIDTH, rng.uniform(-0.02, 0.12, 8) * HEIGHT])
+    shades, phases, periods = rng.uniform(0.6, 1.0, 8), rng.uniform(0, 2 * np.pi, 8), rng.uniform(0.8, 1.6, 8)
+    yy, xx = np.ogrid[:HEIGHT, :WIDTH]
+
+    def draw(frame: np.ndarray, t: float) -> bool:
+        for (x, y), shade, phase, period in zip(anchors, shades, phases, periods):
+            dx = 8 * np.sin(2 * np.pi * t / period + phase)
+            frame[((yy - y) / 9.0) ** 2 + ((xx - (x + dx)) / 14.0) ** 2 <= 1] = (40 * shade, 110 * shade, 45 * shade)
+        return False  # leaves are nobody
 
     return draw
 
@@ -342,3 +361,33 @@ def test_something_new_that_has_yet_to_travel_is_watched_until_it_does_or_swings
     for k in range(9):  # in place for longer than SWAY_SECONDS
         seen_at(swinging, 70 + k % 2, 0.5 * k)
         assert swinging.undecided(0.5 * k) == (0.5 * k <= 3.0)
+
+
+def test_leaves_at_the_edge_from_the_first_frame_do_not_last_where_keyframes_are_far_apart(tmp_path):
+    """One keyframe for the whole recording (x264's default is one every 250 frames): no pairs of keyframes a
+    second apart tell the edge watch, before the pass, that the leaves at the top move all the time. Before,
+    they travelled along the edge in the first samples and were someone at the edge for the whole recording:
+    one highlight, 0-16 s. Now the pass's own first looks tell (``SEED_PAIRS`` of them, two a second): until
+    then the leaves may be someone, never after, and the walker is the visit."""
+    path = tmp_path / "leaves_one_keyframe.mp4"
+    truth = record(path, 16.0, both(leaves_at_the_top(), walker(9.0, 13.0, across=1.1)), 2.5, gop=20.0)
+    found = highlights(path)
+    told_by = SEED_PAIRS / 2.0 + 1.0  # s: the looks, and a second of smoothing
+    visits = [highlight for highlight in found if highlight[1] > told_by]
+    assert len(visits) == 1 and temporal_iou(visits[0], truth[0]) >= 0.9, (found, truth)
+
+
+def test_how_often_a_place_moves_is_told_by_enough_looks_only():
+    """One pair of frames a second apart says nothing of how often a place moves: whatever moved then (someone
+    squatting in place, in view from the first frame of a recording with one keyframe) was clutter, at a share of
+    1, and nothing moving there started a visit for a minute (squat_side so recorded: 11% in highlights, not 91%).
+    Without a seed the pass's own looks tell, as soon as there are enough of them, not a minute later."""
+    moved, still = np.ones((4, 4), np.uint8), np.zeros((4, 4), np.uint8)
+    seeded_once = MovingShare((4, 4), memory=120.0)
+    seeded_once.seed([moved])
+    assert not seeded_once.busy().any()
+    leaves, walker = MovingShare((4, 4), memory=120.0), MovingShare((4, 4), memory=120.0)
+    for look in range(SEED_PAIRS):
+        leaves.learn(moved if look % 4 else still, gap=0.5)  # moving in most looks
+        walker.learn(moved if look in (2, 3) else still, gap=0.5)  # passing by once
+    assert leaves.busy().all() and not walker.busy().any()

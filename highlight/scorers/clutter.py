@@ -2,10 +2,11 @@
 
 A person comes and goes; swaying leaves, a waving flag, an escalator or a TV move in
 the same place whenever one looks. The map keeps, per pixel, the share of the time
-it was seen moving: seeded before the pass from pairs of frames about a second apart
-spread over the whole recording (so clutter that moves from the first frame is known
-from the first frame), then followed over ``memory`` seconds. Motion there cannot
-start a presence: only motion elsewhere, or someone already held, can.
+it was seen moving (``MovingShare``): seeded before the pass from pairs of frames about
+a second apart spread over the whole recording (so clutter that moves from the first
+frame is known from the first frame), then followed over ``memory`` seconds; where
+keyframes are too far apart for such pairs, learned from the pass's first looks.
+Motion there cannot start a presence: only motion elsewhere, or someone already held, can.
 
 People who stay in one place and keep moving (players taking turns to shoot, someone
 working out) move there as often as leaves do, but what moves is shaped like a person
@@ -35,45 +36,87 @@ NOISE_SIGMAS = 5.0  # what differs by this many of the noise's standard deviatio
 REACH = 7  # pixels (of the analysed picture) around a busy one that clutter may swing into
 UPRIGHT = 1.5  # someone standing is at least this many times taller than wide (blurred, in action: 1.5-4)
 SWEPT_SECONDS = 10.0  # clutter sweeps its whole swing within this (swings of 1-3 s, sampled a second apart)
+SEED_PAIRS = 8  # pairs of frames a second apart needed to seed how often a place moves
+
+
+class MovingShare:
+    """How often each place (pixel) is seen moving: seeded from pairs of frames, then followed over ``memory`` seconds.
+
+    A place is busy (clutter) where it moved in ``CLUTTER_SHARE`` of the looks or more,
+    once ``SEED_PAIRS`` looks were taken: from one pair, whatever moved then (someone
+    squatting, a passer-by) would be busy at a share of 1, and nothing moving there could
+    start a visit for the next minute. Where the pairs are too few (keyframes far apart:
+    x264's default of one every 250 frames, or one for the whole recording) the share is
+    the mean of the pass's own looks until ``memory`` seconds of them are in, then their
+    average over the last ``memory`` seconds: leaves swaying from the first frame are
+    known a few seconds in, not a minute (an average from 0 over 120 s takes 60 s to reach 0.4).
+    """
+
+    def __init__(self, shape: tuple[int, ...], memory: float):
+        self.share = np.zeros(shape[:2], np.float32)
+        self.memory = memory
+        self.looks = 0
+        self.seconds = 0.0  # of the pass's looks learned from, up to ``memory``
+
+    def seed(self, masks: list[np.ndarray]) -> None:
+        """Start from the pairs' motion (1 = moved), spread over the recording; too few say nothing."""
+        masks = [mask for mask in masks if mask.shape == self.share.shape]
+        if len(masks) >= SEED_PAIRS:
+            self.share = np.mean(np.stack(masks), axis=0).astype(np.float32)
+            self.looks, self.seconds = len(masks), self.memory  # the whole recording, looked at evenly
+
+    def learn(self, moved: np.ndarray, gap: float) -> None:
+        """One more look (1 = moved), ``gap`` seconds after the last."""
+        if moved.shape != self.share.shape:
+            return
+        self.seconds = min(self.memory, self.seconds + max(gap, 0.0))
+        rate = min(1.0, max(gap, 0.0) / self.seconds) if self.seconds > 0 else 1.0
+        cv2.accumulateWeighted(moved.astype(np.float32), self.share, rate)
+        self.looks += 1
+
+    def known(self) -> bool:
+        """Whether enough looks were taken to tell a busy place (``SEED_PAIRS``)."""
+        return self.looks >= SEED_PAIRS
+
+    def busy(self) -> np.ndarray:
+        """255 where the place moves ``CLUTTER_SHARE`` of the time or more (nothing before it is ``known``)."""
+        if not self.known():
+            return np.zeros(self.share.shape, np.uint8)
+        return (self.share >= CLUTTER_SHARE).astype(np.uint8) * 255
 
 
 class ClutterMap:
     def __init__(self, shape: tuple[int, ...], memory: float, person_height: float):
-        self.share = np.zeros(shape[:2], np.float32)
-        self.memory = memory
+        self.moving = MovingShare(shape, memory)
+        self.shape = self.moving.share.shape
         self.person_height = person_height
-        self._idle = np.full(self.share.shape, -np.inf, np.float32)  # when clutter last moved with nobody in view
-        self._idle_other = np.full(self.share.shape, -np.inf, np.float32)  # and anything else
+        self._idle = np.full(self.shape, -np.inf, np.float32)  # when clutter last moved with nobody in view
+        self._idle_other = np.full(self.shape, -np.inf, np.float32)  # and anything else
         self._people: np.ndarray | None = None  # where someone was seen working out in place (255): never clutter
 
     def seed(self, pairs: list[tuple[np.ndarray, np.ndarray]]) -> None:
-        """Start from how often each pixel moved between the two frames of each pair."""
-        masks = [self._not_people(moved_between(a, b)) for a, b in pairs if a.shape == b.shape == self.share.shape]
-        if masks:
-            self.share = np.mean(np.stack(masks), axis=0).astype(np.float32)
+        """Start from how often each pixel moved between the two frames of each pair (``MovingShare.seed``)."""
+        self.moving.seed([self._not_people(moved_between(a, b)) for a, b in pairs if a.shape == b.shape == self.shape])
 
     def learn(self, motion: np.ndarray, gap: float) -> None:
-        """Follow the share over ``memory`` seconds with this sample's motion mask (255 = moving)."""
-        if motion.shape != self.share.shape:
-            return
-        rate = min(1.0, max(gap, 0.0) / self.memory)
-        cv2.accumulateWeighted(self._not_people((motion > 0).astype(np.uint8)).astype(np.float32), self.share, rate)
+        """Follow the share with this sample's motion mask (255 = moving), ``gap`` seconds after the last."""
+        if motion.shape == self.shape:
+            self.moving.learn(self._not_people((motion > 0).astype(np.uint8)), gap)
 
     def outside(self, motion: np.ndarray) -> np.ndarray:
         """The motion mask without the clutter (and the margin leaves swing into)."""
-        if motion.shape != self.share.shape:
+        if motion.shape != self.shape:
             return motion
         return cv2.bitwise_and(motion, cv2.bitwise_not(self.mask()))
 
     def mask(self) -> np.ndarray:
         """255 where the clutter is, and the margin leaves swing into."""
-        busy = (self.share >= CLUTTER_SHARE).astype(np.uint8) * 255
-        busy = cv2.dilate(busy, np.ones((REACH, REACH), np.uint8))
+        busy = cv2.dilate(self.moving.busy(), np.ones((REACH, REACH), np.uint8))
         return busy if self._people is None else cv2.bitwise_and(busy, cv2.bitwise_not(self._people))
 
     def spare(self, people: np.ndarray) -> None:
         """Where someone was seen working out in place (255, ``highlight.scorers.people``): not clutter."""
-        if people.shape == self.share.shape and people.any():
+        if people.shape == self.shape and people.any():
             self._people = people
 
     def spared(self, motion: np.ndarray) -> np.ndarray | None:
@@ -88,7 +131,7 @@ class ClutterMap:
         Clutter or not: balloons that began to sway a moment before someone came, too new
         to be clutter yet, are as much not the visitor as clutter is.
         """
-        if motion.shape == self.share.shape:
+        if motion.shape == self.shape:
             clutter = self.mask()
             self._idle[cv2.bitwise_and(motion, clutter) > 0] = t
             self._idle_other[cv2.bitwise_and(motion, cv2.bitwise_not(clutter)) > 0] = t

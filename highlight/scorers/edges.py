@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from highlight.scorers.clutter import CLUTTER_SHARE, moved_between, unlike_each
+from highlight.scorers.clutter import MovingShare, moved_between, unlike_each
 from highlight.scorers.sway import LINK_SECONDS, SWAY_SECONDS
 
 BAND = 0.06  # the border band, as a fraction of the picture's height: a sliver of someone
@@ -35,7 +35,6 @@ TRAVEL = 0.03  # a person walks this fraction of the width along the edge within
 LINK = 0.15  # of the width a second: as far from a track's last place as a walker gets, a blob continues it
 SMALLEST = 0.25  # of the detector's ``min_blob``: at the edge a foot is all there may be
 LONGEST = 0.25  # of the picture's shorter side: a blob longer than this along the edge is light or the camera
-SEED_PAIRS = 8  # pairs of frames a second apart needed to seed how often the band moves
 
 
 def unroll_border(grey: np.ndarray, size: tuple[int, int], band: int) -> np.ndarray:
@@ -70,6 +69,13 @@ class _Track:
     place: float  # and now
     moved: float  # last time it moved
     travelled: bool = False
+    # First seen before how often the band moves was known (``MovingShare.known``: keyframes far
+    # apart, nothing seeded it). Leaves at the edge sway far enough along it to travel in those
+    # first looks, and would then count as someone for as long as they are seen: such a track is
+    # forgotten once it is known, and what is still there is followed again, judged. Until then
+    # it counts: someone at the edge from the first frame (a workout filmed with the head cut
+    # off) is someone from the first frame; leaves there are a highlight for those few seconds.
+    unjudged: bool = False
 
 
 class EdgeWatch:
@@ -102,7 +108,7 @@ class EdgeWatch:
         self.longest = LONGEST * min(self.width, self.height)
         self.plate: np.ndarray | None = None
         self.empty: np.ndarray | None = None  # the band at the last sample with nothing moving and nobody at the edge
-        self.share = np.zeros((self.band, self.perimeter), np.float32)  # how often each place moves
+        self.moving = MovingShare((self.band, self.perimeter), memory)  # how often each place moves
         self._previous: tuple[float, np.ndarray] | None = None  # the last regular sample
         self.tracks: list[_Track] = []
         self.began: float | None = None  # when the tracks that travelled at the last sample were first seen
@@ -120,16 +126,12 @@ class EdgeWatch:
         """The empty border (the median of strips spread over the video) and how often each place moves.
 
         ``pairs``: strips about a second apart, spread over the video, as the clutter map
-        is seeded with: a plant swaying at the edge from the first frame is known as
-        such from the first frame. Fewer than ``SEED_PAIRS`` (keyframes far apart) say
-        too little of how often a place moves (a place someone happened to be in at two
-        of three moments is not clutter): the share is then learned during the pass alone.
+        is seeded with, and as few of them say as little (``clutter.SEED_PAIRS``): a plant
+        swaying at the edge from the first frame is known as such from the first frame.
         """
-        usable = [strip for strip in strips if strip.shape == self.share.shape]
+        usable = [strip for strip in strips if strip.shape == self.moving.share.shape]
         self.plate = np.median(np.stack(usable), axis=0).astype(np.uint8) if len(usable) >= 3 else None
-        masks = [moved_between(a, b) for a, b in pairs if a.shape == b.shape == self.share.shape]
-        if len(masks) >= SEED_PAIRS:
-            self.share = np.mean(np.stack(masks), axis=0).astype(np.float32)
+        self.moving.seed([moved_between(a, b) for a, b in pairs if a.shape == b.shape])
 
     def follow(self, strip: np.ndarray, t: float, ignore: np.ndarray | None, quiet: bool = False) -> bool:
         """Learn from a regular sample at ``t``: whether a travelled track is in view (and moved within ``hold``).
@@ -146,12 +148,16 @@ class EdgeWatch:
         self._learn_clutter(strip, t)
         places = self._places(strip, ignore)
         self.began = None
-        self.tracks = [track for track in self.tracks if t - track.seen <= LINK_SECONDS]
+        known = self.moving.known()
+        # what was followed before the band's clutter was known is followed again from now (``_Track.unjudged``)
+        self.tracks = [
+            track for track in self.tracks if t - track.seen <= LINK_SECONDS and not (known and track.unjudged)
+        ]
         in_view = False
         for place in places:
             track = self._nearest(place, t)
             if track is None:
-                track = _Track(born=t, seen=t, start=place, place=place, moved=t)
+                track = _Track(born=t, seen=t, start=place, place=place, moved=t, unjudged=not known)
                 self.tracks.append(track)
             if self._distance(place, track.place) >= 1.0:
                 track.moved = t
@@ -187,9 +193,8 @@ class EdgeWatch:
         Leaves at the edge move between almost any two samples; a path people walk
         along moves only while someone's foot is on that place.
         """
-        if self._previous is not None and self._previous[1].shape == strip.shape == self.share.shape:
-            rate = min(1.0, max(t - self._previous[0], 0.0) / self.memory)
-            cv2.accumulateWeighted(moved_between(self._previous[1], strip).astype(np.float32), self.share, rate)
+        if self._previous is not None and self._previous[1].shape == strip.shape:
+            self.moving.learn(moved_between(self._previous[1], strip), t - self._previous[0])
         self._previous = (t, strip)
 
     def _places(self, strip: np.ndarray, ignore: np.ndarray | None) -> list[float]:
@@ -207,7 +212,7 @@ class EdgeWatch:
         differs = unlike_each(strip, (self.plate, self.empty), self.threshold)
         if not differs.any():
             return []
-        busy = cv2.dilate((self.share >= CLUTTER_SHARE).astype(np.uint8) * 255, self._reach)
+        busy = cv2.dilate(self.moving.busy(), self._reach)
         if ignore is not None and ignore.shape == busy.shape:
             busy = cv2.bitwise_or(busy, ignore)
         differs = cv2.morphologyEx(cv2.bitwise_and(differs, cv2.bitwise_not(busy)), cv2.MORPH_OPEN, self._kernel)
