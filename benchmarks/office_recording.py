@@ -1,6 +1,6 @@
 """Long office recordings with known visits, made from the real CDnet office clip.
 
-    python benchmarks/office_recording.py OUT.mp4 [--minutes 10] [--size 1920x1080] [--foliage]
+    python benchmarks/office_recording.py OUT.mp4 [--minutes 10] [--size 1920x1080] [--foliage] [--keyframes 1]
 
 ``../shared/bench/make_long_office.py`` lays out the real clip's empty room (with its
 camera noise) and its visit, three times, and writes the ground truth beside the video.
@@ -13,7 +13,9 @@ ground truth) and adds what that script does not do:
 * ``--foliage``: a plant in the foreground over the lower-left quarter of the frame,
   its leaves swaying in the wind all the time (each leaf on its own phase, with gusts),
   drawn at the source's resolution before the upscale so it looks as filmed. Nobody is
-  in view because of it: the ground truth stays the visits.
+  in view because of it: the ground truth stays the visits;
+* ``--keyframes``: seconds between keyframes (1 by default, as the script's; x264's own
+  default is 250 frames, 8.3 s, and some cameras write one GOP for the whole recording).
 
 The ground truth is written to ``OUT.json`` in the script's format
 (``gt_presence_intervals_s``), and the video to a temporary name renamed when done.
@@ -104,8 +106,11 @@ class Foliage:
         return out
 
 
-def build(output: Path, minutes: float, size: tuple[int, int], foliage: bool) -> list[list[float]]:
-    """Encode the recording; returns the ground truth visits [start, end) in seconds."""
+def build(
+    output: Path, minutes: float, size: tuple[int, int], foliage: bool, keyframes: float = 1.0
+) -> list[list[float]]:
+    """Encode the recording, a keyframe every ``keyframes`` seconds; returns the ground truth visits [start, end)
+    in seconds."""
     maker = office_maker()
     maker.W, maker.H = size  # its framing functions read these
     frames = read_frames(OFFICE)
@@ -124,7 +129,8 @@ def build(output: Path, minutes: float, size: tuple[int, int], foliage: bool) ->
     command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo"]
     command += ["-pix_fmt", "bgr24", "-s", f"{size[0]}x{size[1]}", "-r", str(maker.OUT_FPS), "-i", "-", "-an"]
     command += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"]
-    command += ["-g", str(maker.OUT_FPS), "-keyint_min", str(maker.OUT_FPS), "-sc_threshold", "0", str(tmp)]
+    gop = str(max(1, round(keyframes * maker.OUT_FPS)))
+    command += ["-g", gop, "-keyint_min", gop, "-sc_threshold", "0", str(tmp)]
     encoder = subprocess.Popen(command, stdin=subprocess.PIPE)
     try:
         for k in range(n_out):
@@ -140,6 +146,7 @@ def build(output: Path, minutes: float, size: tuple[int, int], foliage: bool) ->
             encoder.kill()
     tmp.rename(output)
     about = {"gt_presence_intervals_s": truth, "size": list(size), "minutes": minutes, "foliage": foliage}
+    about["keyframes_s"] = keyframes
     output.with_suffix(".json").write_text(json.dumps(about, indent=1))
     return truth
 
@@ -155,10 +162,13 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--size", type=parse_size, default=(1920, 1080), help="WIDTHxHEIGHT")
     parser.add_argument("--foliage", action="store_true", help="a swaying plant over the lower-left quarter")
+    parser.add_argument(
+        "--keyframes", type=float, default=1.0, help="seconds between keyframes (x264's default: 250 frames, 8.3 s)"
+    )
     args = parser.parse_args()
     if not OFFICE.is_file() or not MAKER.is_file():
         sys.exit(f"office_recording: {OFFICE} or {MAKER} is missing (set HIGHLIGHT_SHARED)")
-    truth = build(args.output, args.minutes, args.size, args.foliage)
+    truth = build(args.output, args.minutes, args.size, args.foliage, args.keyframes)
     print(f"wrote {args.output}; visits (s): {truth}")
 
 
