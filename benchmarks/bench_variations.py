@@ -1,6 +1,6 @@
 """Presence on the real clips recorded again: the default detector on files it was not tuned on.
 
-    python benchmarks/bench_variations.py [--jobs 2] [--only NAME ...]
+    python benchmarks/bench_variations.py [--jobs 2] [--only NAME ...] [--ways WAY ...]
 
 A method right on the clips as they are and wrong on the same scenes written otherwise
 is fitted to the files, not to what is in them. Each real clip in
@@ -20,6 +20,11 @@ other cameras and apps write the same scene, or another camera filmed it:
   (6% from one side to the other), with a tremor, a keyframe a second;
 * ``turned``: the camera turned to one side, its far edge 16% shorter than its near one
   (a keystone): another view of the same scene, a keyframe a second.
+
+``--ways`` runs only the ways named, among them four more that are not run by default
+(``MORE_VARIATIONS``): ``hevc-10bit`` (an iPhone's format, x265's default keyframes),
+``15-fps``, ``60-fps-repeated`` (each frame twice) and ``dusk`` (darker, half the contrast,
+the noise of a sensor turned up).
 
 The encodings are made once with ffmpeg (supervised: a time limit, the exit status
 checked, its last line of stderr shown on failure) under ``benchmarks/out/variations``,
@@ -84,6 +89,17 @@ VARIATIONS = {  # name -> ffmpeg video options after the input
     "handheld": _x264(22, 30, HANDHELD),
     "turned": _x264(22, 30, TURNED),
 }
+MORE_VARIATIONS = {  # not run by default (nor by bench_plugins.py): ``--ways`` names them
+    # an iPhone's format: HEVC in 10 bits, x265's default keyframes (250 frames)
+    "hevc-10bit": [
+        *("-c:v", "libx265", "-preset", "veryfast", "-crf", "26", "-pix_fmt", "yuv420p10le"),
+        *("-tag:v", "hvc1", "-x265-params", "log-level=error"),
+    ],
+    "15-fps": _x264(22, 15, "fps=15"),
+    "60-fps-repeated": _x264(22, 60, "fps=60"),  # each frame twice: no motion between neighbours
+    # dusk: darker, half the contrast, the noise of a sensor turned up
+    "dusk": _x264(24, 30, "eq=brightness=-0.18:contrast=0.55:gamma=0.8,noise=alls=10:allf=t:all_seed=3"),
+}
 WORKOUTS = (  # someone working out in view for most of each clip
     "squat_side.mp4",
     "pushup_side.mp4",
@@ -108,7 +124,8 @@ def encoded(video: Path, variation: str, folder: Path) -> Path:
     if target.is_file():
         return target
     partial = target.with_name(f".{target.name}.part.mp4")
-    command = ["ffmpeg", "-v", "error", "-y", "-i", str(video), "-an", *VARIATIONS[variation], str(partial)]
+    video_options = {**VARIATIONS, **MORE_VARIATIONS}[variation]
+    command = ["ffmpeg", "-v", "error", "-y", "-i", str(video), "-an", *video_options, str(partial)]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=ENCODE_LIMIT_S)
     except subprocess.TimeoutExpired:
@@ -167,11 +184,13 @@ def presence_labels() -> dict[str, list[list[float]]]:
     return {**labels, **EYE_PRESENCE}
 
 
-def options(description: str | None) -> argparse.Namespace:
-    """``--jobs`` and ``--only``, as this benchmark and ``bench_weather.py`` take them."""
+def options(description: str | None, ways: Iterable[str] = ()) -> argparse.Namespace:
+    """``--jobs`` and ``--only``, as this benchmark and ``bench_weather.py`` take them; ``--ways`` among ``ways``."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="recordings analysed at once")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="only these clips (file names)")
+    if ways:
+        parser.add_argument("--ways", nargs="+", choices=list(ways), metavar="WAY", help="only these ways")
     return parser.parse_args()
 
 
@@ -206,12 +225,13 @@ def recorded_each_way(
 
 
 def main() -> None:
-    args = options(__doc__)
+    args = options(__doc__, [*VARIATIONS, *MORE_VARIATIONS])
+    ways = args.ways or list(VARIATIONS)
     clips = {**presence_labels(), **dict.fromkeys(WORKOUTS)}
     folder = OUT / "variations"
-    rows = recorded_each_way(clips, VARIATIONS, folder, encoded, args)
+    rows = recorded_each_way(clips, ways, folder, encoded, args)
     courts = shot_labels(json.loads((SHARED / "data" / "labels" / "dev.json").read_text()))
-    rows += recorded_each_way(courts, VARIATIONS, folder, encoded, args, score=court_row)
+    rows += recorded_each_way(courts, ways, folder, encoded, args, score=court_row)
     print_table(rows, "recorded")
 
 
