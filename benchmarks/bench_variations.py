@@ -100,6 +100,7 @@ MORE_VARIATIONS = {  # not run by default (nor by bench_plugins.py): ``--ways`` 
     # dusk: darker, half the contrast, the noise of a sensor turned up
     "dusk": _x264(24, 30, "eq=brightness=-0.18:contrast=0.55:gamma=0.8,noise=alls=10:allf=t:all_seed=3"),
 }
+ALL_VARIATIONS = {**VARIATIONS, **MORE_VARIATIONS}
 WORKOUTS = (  # someone working out in view for most of each clip
     "squat_side.mp4",
     "pushup_side.mp4",
@@ -124,8 +125,7 @@ def encoded(video: Path, variation: str, folder: Path) -> Path:
     if target.is_file():
         return target
     partial = target.with_name(f".{target.name}.part.mp4")
-    video_options = {**VARIATIONS, **MORE_VARIATIONS}[variation]
-    command = ["ffmpeg", "-v", "error", "-y", "-i", str(video), "-an", *video_options, str(partial)]
+    command = ["ffmpeg", "-v", "error", "-y", "-i", str(video), "-an", *ALL_VARIATIONS[variation], str(partial)]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=ENCODE_LIMIT_S)
     except subprocess.TimeoutExpired:
@@ -225,7 +225,7 @@ def recorded_each_way(
 
 
 def main() -> None:
-    args = options(__doc__, [*VARIATIONS, *MORE_VARIATIONS])
+    args = options(__doc__, ALL_VARIATIONS)
     ways = args.ways or list(VARIATIONS)
     clips = {**presence_labels(), **dict.fromkeys(WORKOUTS)}
     folder = OUT / "variations"

@@ -96,7 +96,7 @@ class ClutterMap:
 
     def seed(self, pairs: list[tuple[np.ndarray, np.ndarray]]) -> None:
         """Start from how often each pixel moved between the two frames of each pair (``MovingShare.seed``)."""
-        self.moving.seed([self._not_people(moved_between(a, b)) for a, b in pairs if a.shape == b.shape == self.shape])
+        self.moving.seed([self._not_people(moved_between(a, b)) for a, b in pairs if a.shape == b.shape])
 
     def learn(self, motion: np.ndarray, gap: float) -> None:
         """Follow the share with this sample's motion mask (255 = moving), ``gap`` seconds after the last."""

@@ -99,7 +99,7 @@ class EdgeWatch:
         self.size = size
         self.width, self.height = size
         self.threshold, self.hold, self.light = threshold, hold, light
-        self.memory, self._reach = memory, np.ones((reach, reach), np.uint8)
+        self._reach = np.ones((reach, reach), np.uint8)
         self.smallest = SMALLEST * min_blob * self.width * self.height
         self.textured = min_blob * self.width * self.height  # smaller blobs have too few pixels to tell light by
         self.band = max(2, round(BAND * self.height))
