@@ -37,6 +37,7 @@ from highlight.export import manifest as manifests
 from highlight.intervals import temporal_iou
 from highlight.train.distribute import HEARTBEAT_TIMEOUT_S, local_worker_hosts, run_local_workers
 from highlight.train.labels import covering_ranges, write_labels
+from highlight.train.train import PARITY_MAX_DIFF
 from tests.conftest import REPO, write_model_description
 
 VIDEO = "pedestrians_cdnet.mp4"
@@ -279,9 +280,11 @@ def test_tflite_matches_keras(trained, footage):
         images = [lite.image_for(frame) for frame, _ in source.sample([1.0])]
     a, b = lite.score(images), keras_scorer.score(images)
     assert a.shape == b.shape == (len(images),)
-    threshold = lite.default_threshold
-    assert np.mean((a >= threshold) == (b >= threshold)) >= 0.95
-    assert np.max(np.abs(a - b)) < 0.25
+    # The export's parity rule, on frames it did not check. Not the share of frames decided alike: a
+    # briefly trained model scores many empty frames within a hundredth of its threshold (0.29-0.32
+    # against 0.32), where the quantisation's few thousandths decide; only its size says the files agree.
+    differences = np.abs(a - b)
+    assert differences.max() <= 2 * PARITY_MAX_DIFF and differences.mean() <= PARITY_MAX_DIFF / 2, differences
 
 
 @pytest.mark.slow
