@@ -69,7 +69,7 @@ from highlight import HighlightError
 from highlight.intervals import Interval, covered_share
 from highlight.pipeline import process_video
 from highlight.settings import RunSettings
-from tests.footage import HANDHELD, TURNED, WOBBLE  # the ways tests record footage again (REPO is on sys.path)
+from tests.footage import DUSK, HANDHELD, TURNED, WOBBLE  # the ways tests record footage again (REPO is on sys.path)
 
 
 def _x264(crf: int, keyframes: int | None = None, filters: str | None = None) -> list[str]:
@@ -97,8 +97,7 @@ MORE_VARIATIONS = {  # not run by default (nor by bench_plugins.py): ``--ways`` 
     ],
     "15-fps": _x264(22, 15, "fps=15"),
     "60-fps-repeated": _x264(22, 60, "fps=60"),  # each frame twice: no motion between neighbours
-    # dusk: darker, half the contrast, the noise of a sensor turned up
-    "dusk": _x264(24, 30, "eq=brightness=-0.18:contrast=0.55:gamma=0.8,noise=alls=10:allf=t:all_seed=3"),
+    "dusk": _x264(24, 30, DUSK),
 }
 ALL_VARIATIONS = {**VARIATIONS, **MORE_VARIATIONS}
 WORKOUTS = (  # someone working out in view for most of each clip

@@ -600,8 +600,8 @@ def process_video(
         fingerprint.check_unchanged(path, "while it was analysed")  # before a second look (the hoop search)
         manifest.plugins = analysis.plugin_results
         manifest.detector = scorer.describe()  # with what the pass found out (a moving camera)
-        if manifest.detector.get("camera"):
-            log.info("%s: %s", path.name, manifest.detector["camera"])
+        for note in manifest.detector_notes():
+            log.info("%s: %s", path.name, note)
         manifest.timing = analysis.timing
         manifest.decode = analysis.decode_stats
         manifest.plugin_intervals = [Interval(i.start, i.end) for i in analysis.plugin_intervals]

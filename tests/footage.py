@@ -48,6 +48,9 @@ HANDHELD = (  # a recording as a camera held by hand saw it: slow sways of up to
 # a recording as a camera turned to one side saw it: the far (right) edge 16% shorter than the near one, a keystone
 TURNED = "perspective=x0=0:y0=0:x1=W:y1=0.08*H:x2=0:y2=H:x3=W:y3=0.92*H:sense=destination"
 
+# a recording made at dusk: darker, half the contrast, the noise of a sensor turned up
+DUSK = "eq=brightness=-0.18:contrast=0.55:gamma=0.8,noise=alls=10:allf=t:all_seed=3"
+
 
 def reencoded(source: Path, path: Path, keyframes: int, video_filter: str, quality: int = 20) -> Path:
     """``source`` as another phone or app would have written it: x264 at constant ``quality`` (crf), filtered."""

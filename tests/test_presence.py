@@ -6,14 +6,16 @@ import importlib.util
 from fractions import Fraction
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
 from highlight.intervals import find_intervals, temporal_iou
 from highlight.pipeline import analyse, make_scorer
+from highlight.scorers.exposure import MAX_GAIN, MID_GREY, WHITE, exposure_gain, gain_table
 from highlight.settings import RunSettings
 from highlight.source import VideoSource, probe
-from tests.footage import HANDHELD, WOBBLE, reencoded
+from tests.footage import DUSK, HANDHELD, WOBBLE, reencoded
 
 REPO = Path(__file__).resolve().parents[1]
 NO_PADDING = RunSettings(clips=False).with_changes({"pad_before": 0.0, "pad_after": 0.0})
@@ -61,10 +63,47 @@ def test_the_standing_sample_without_holding_would_split(tmp_path):
     assert np.median(analysis.scores[middle]) < settings.intervals.exit_threshold
 
 
+@pytest.mark.parametrize("dusk", [False, True], ids=["", "at-dusk"])
 @pytest.mark.parametrize("change", [{"exposure_step": 6.0}, {"cloud": (4.0, 14.0)}], ids=["exposure-step", "cloud"])
-def test_lighting_change_with_nobody_in_view_is_no_highlight(tmp_path, change):
+def test_lighting_change_with_nobody_in_view_is_no_highlight(tmp_path, change, dusk):
+    # At dusk the picture is lifted (scorers.exposure) and its noise with it: lifted, the
+    # border band's speckles along the cloud's shadow were someone at the edge for 6 s
+    # (the band, looked at in more detail, is not lifted).
     path, _ = render(tmp_path, "light.mp4", seconds=18.0, visits=[], seed=4, **change)
-    assert highlights(path) == []
+    assert highlights(reencoded(path, tmp_path / "dusk.mp4", 25, DUSK) if dusk else path) == []
+
+
+def test_someone_standing_still_at_dusk_is_one_highlight_and_the_manifest_says_the_picture_was_lifted(tmp_path):
+    # At dusk a camera runs out of exposure: darker, half the contrast, more noise.
+    # Someone standing still then differs from the empty scene by less than
+    # hold_threshold, and the visit was no highlight at all; lifted as a camera exposing
+    # on its own would have lifted it (scorers.exposure), it is.
+    path, truth = render(tmp_path, "still.mp4", seconds=24.0, visits=[(4.0, 17.0)], still=True, seed=3)
+    dark = reencoded(path, tmp_path / "dusk.mp4", 25, DUSK)
+    settings = NO_PADDING
+    scorer = make_scorer(settings)
+    with VideoSource(dark, probe(dark)) as source:
+        analysis = analyse(source, scorer, settings)
+    found = find_intervals(analysis.times, analysis.scores, settings.intervals, probe(dark).duration)
+    assert len(found) == 1 and temporal_iou((found[0].start, found[0].end), truth[0]) >= 0.9, (found, truth)
+    assert "multiplied by" in scorer.describe()["exposure"]
+
+
+def test_exposure_gain_lifts_a_dark_picture_as_a_camera_would_and_leaves_an_exposed_one_alone():
+    scene = np.tile(np.arange(256, dtype=np.uint8), (90, 1))  # black to white, its average mid grey: exposed
+    dark = (scene * 0.5).astype(np.uint8)
+    assert exposure_gain([scene] * 3) == 1.0 and gain_table(1.0) is None
+    assert exposure_gain([dark] * 3) == pytest.approx(MID_GREY / dark.mean())  # to a mid-grey average
+    assert exposure_gain([dark, dark, np.zeros_like(dark)]) == exposure_gain([dark] * 3)  # one black frame: the same
+    window = dark.copy()
+    window[:, -8:] = 250  # a dark gym with a bright window: the camera kept the window
+    assert exposure_gain([window] * 3) == pytest.approx(WHITE / 250)
+    court = np.full((90, 160), 118, np.uint8)
+    court[10:13, 70:80] = 235  # a grey court with a white board: exposed, and the board is not made white
+    assert exposure_gain([court] * 3) == 1.0
+    assert exposure_gain([(scene * 0.1).astype(np.uint8)] * 3) == MAX_GAIN  # night: lifting more lifts the noise
+    lifted = cv2.LUT(dark, gain_table(1.5))
+    assert lifted[0, 100] == 75 and cv2.LUT(scene, gain_table(1.5))[0, 255] == 255  # multiplied, white kept white
 
 
 def test_lighting_change_while_someone_stands_does_not_keep_them_forever(tmp_path):
@@ -240,7 +279,12 @@ def test_players_who_stay_in_one_place_are_people_not_clutter(shared, tmp_path, 
     assert in_view.mean() >= 0.9, analysis.scores[regular]
 
 
-ROPE_AGAIN = {"as-filmed": None, "mirrored-2s-keyframes": "hflip", "grainy": "noise=alls=12:allf=t:all_seed=5"}
+ROPE_AGAIN = {
+    "as-filmed": None,
+    "mirrored-2s-keyframes": "hflip",
+    "grainy": "noise=alls=12:allf=t:all_seed=5",
+    "at-dusk": DUSK,
+}
 
 
 @pytest.mark.slow
@@ -252,7 +296,9 @@ def test_someone_jumping_rope_on_one_spot_all_along_is_in_view_all_along(shared,
     # Mirrored with keyframes 2 s apart there are no frame pairs to learn clutter from
     # before the pass (60% of the clip): the place is found where the frames spread over
     # the recording differ from their median, and only his arms move there. With grain
-    # (a dim gym) the people detector found him in 2 of 15 frames: it looks again smoothed
+    # (a dim gym) the people detector found him in 2 of 15 frames: it looks again smoothed.
+    # At dusk (darker, half the contrast) he differed from his spot's median by less than
+    # hold_threshold and was never in view: the picture is lifted first (scorers.exposure).
     video = shared / "data" / "videos" / "quva_060_jumping_rope.mp4"
     if again:
         video = reencoded(video, tmp_path / "rope.mp4", 30, again)

@@ -37,6 +37,8 @@ from highlight.source import VideoInfo
 MANIFEST_FILE = "highlights.json"
 FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)
+# the detector's description's keys holding one line each on what it did about the recording
+DETECTOR_NOTES = ("camera", "exposure")
 LIVE_EXTRA = "live"  # the key of ``extra`` a live session's part keeps its own facts under
 
 
@@ -298,15 +300,18 @@ class Manifest:
         return intact
 
     def notes(self) -> list[str]:
-        """What a person should read beside the counts: errors, hints, what was done about a camera that moved
-        or shook, plugin failures, then plugin summaries."""
+        """What a person should read beside the counts: errors, hints, what the detector did about the recording
+        (a camera that moved or shook, a dark picture), plugin failures, then plugin summaries."""
         results = {name: r for name, r in self.plugins.items() if isinstance(r, dict)}
-        camera = [self.detector["camera"]] if self.detector.get("camera") else []
         return (
-            [*self.errors, *self.hints, *camera]
+            [*self.errors, *self.hints, *self.detector_notes()]
             + [f"plugin {name}: {r['error']}" for name, r in results.items() if "error" in r]
             + [f"{name}: {r['summary']}" for name, r in results.items() if r.get("summary")]
         )
+
+    def detector_notes(self) -> list[str]:
+        """The detector's lines on what it did about the recording (``DETECTOR_NOTES``), where it said any."""
+        return [str(self.detector[key]) for key in DETECTOR_NOTES if self.detector.get(key)]
 
     @property
     def detector_name(self) -> str:

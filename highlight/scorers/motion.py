@@ -9,7 +9,9 @@ No training: the empty scene is learned from the recording itself.
 * A Gaussian mixture per pixel (OpenCV MOG2) then follows slow lighting change; its
   per-pixel variance absorbs sensor noise.
 * Each frame is scaled to a small grey image, blurred (compression blocks and noise),
-  and its brightness normalised to the plate's (auto exposure, clouds).
+  and its brightness normalised to the plate's (auto exposure, clouds). A recording
+  left dark (dusk) is lifted first, as a camera exposing on its own would have lifted
+  it (``highlight.scorers.exposure``): the grey-level thresholds are for an exposed picture.
 * The foreground mask is opened (isolated pixels are noise, not people), and only blobs
   of at least ``min_blob`` of the frame count: scattered specks of noise or leaves add
   up to an area, but never to a person. The score is ``1 - exp(-area / reference_area)``:
@@ -92,6 +94,7 @@ from highlight.scorers.bodies import Box, ball_reach, grown, shaken, without_bod
 from highlight.scorers.camera import camera_motion, moves_against_camera
 from highlight.scorers.clutter import REACH, ClutterMap, unlike_each
 from highlight.scorers.edges import DETAIL, EdgeWatch
+from highlight.scorers.exposure import exposure_gain, gain_table
 from highlight.scorers.light import relit
 from highlight.scorers.people import SEEN_SHARE, people_places
 from highlight.scorers.steady import Steadier, displacement, shakes_in_place, steadied, uncovered
@@ -100,6 +103,7 @@ from highlight.source import Frame, VideoSource, fit_size
 
 CAMERA_MOTION_AREA = 0.05  # share of the picture that must change between two samples for a moving camera
 MAX_BORDERS = 64  # border images made by ``image_for`` waiting for ``score``
+EXPOSURE_PROBES = 3  # keyframes spread over the video that tell how it was exposed
 
 
 @dataclass(frozen=True)
@@ -315,6 +319,8 @@ class MotionScorer(Scorer):
         self._camera_samples = [0, 0]  # regular samples in which the camera moved, of all
         self._steadier: Steadier | None = None  # lines a camera shaking in place up with the empty scene
         self._shook = 0.0  # how far it shook, as a fraction of the width (0: it did not)
+        self._gain = 1.0  # every grey level is multiplied by it: a recording left dark (``scorers.exposure``)
+        self._lift: np.ndarray | None = None  # its lookup table (None: 1.0)
 
     @property
     def _watches_edges(self) -> bool:
@@ -355,6 +361,8 @@ class MotionScorer(Scorer):
         self._where, self._been, self._left_at = None, None, -math.inf
         self._sway, self._borders = SwayWatch(self.person_height), {}
         self._edges, self._steadier, self._shook = None, None, 0.0
+        self._gain = self._exposure(source)
+        self._lift = gain_table(self._gain)
         if self._watches_edges:
             detail = fit_size(frame_size, min(frame_size[0], DETAIL * self.width), None)
             reach = max(1, round(REACH * detail[0] / self._view.full_size[0]))
@@ -392,6 +400,21 @@ class MotionScorer(Scorer):
         for image in images:
             self._model.apply(self._normalise(image), learningRate=rate)
         self._model.apply(plate, learningRate=rate)
+
+    def _exposure(self, source: VideoSource) -> float:
+        """The gain that lifts a recording left dark (``highlight.scorers.exposure``), from the whole picture in
+        ``EXPOSURE_PROBES`` keyframes (not a region's crop: the camera exposed for all of it), as decoded;
+        1.0 for a live stream (no duration to spread them over)."""
+        duration = source.info.duration
+        if duration <= 0 or not math.isfinite(duration):
+            return 1.0
+        times = [duration * (k + 0.5) / EXPOSURE_PROBES for k in range(EXPOSURE_PROBES)]
+        frames = [frame for frame in map(source.frame_near, times) if frame is not None]
+        return exposure_gain([frame.image(width=self.width, fmt="gray") for frame in frames])
+
+    def _lifted(self, grey: np.ndarray) -> np.ndarray:
+        """``grey`` with the recording's exposure gain applied (itself where it needs none)."""
+        return grey if self._lift is None else cv2.LUT(grey, self._lift)
 
     def _steadier_for(self, spread: list[_Spread]) -> Steadier | None:
         """What lines the samples up with the spread frames' reference (the first taken), where those frames say
@@ -468,7 +491,7 @@ class MotionScorer(Scorer):
     def _spread(self, frame: Frame) -> _Spread:
         detail = None
         if self._watches_clutter and self._edges is not None:  # people working out in place: looked at in detail
-            detail = frame.image(width=self._edges.width, height=self._edges.height, fmt="gray")
+            detail = self._lifted(frame.image(width=self._edges.width, height=self._edges.height, fmt="gray"))
         small = self._small_grey(frame)
         if self._steadier is None:  # the first spread frame: the others are lined up with it
             self._steadier = Steadier.of(small, frame_width=self._view.full_size[0] if self._view else None)
@@ -499,7 +522,7 @@ class MotionScorer(Scorer):
         view = self._view or make_view((), (), frame.size, self.width)
         left, top, right, bottom = view.box
         grey = frame.image(width=view.full_size[0], height=view.full_size[1], fmt="gray")[top:bottom, left:right]
-        return cv2.GaussianBlur(grey, (5, 5), 0)
+        return self._lifted(cv2.GaussianBlur(grey, (5, 5), 0))
 
     def _steady(self, small: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """``small`` lined up with the empty scene where the camera shook in place (``scorers.steady``), and
@@ -519,7 +542,12 @@ class MotionScorer(Scorer):
 
     def _border(self, frame: Frame, shake: np.ndarray | None = None) -> np.ndarray | None:
         """The frame's border band in detail (``highlight.scorers.edges``), where edges are watched; of the
-        frame lined up with the empty scene where the camera shook (``shake``, measured on the small picture)."""
+        frame lined up with the empty scene where the camera shook (``shake``, measured on the small picture).
+
+        Not lifted by the exposure gain: in that detail a dark picture's noise is several grey levels,
+        and lifted with it, speckles along a cloud's shadow at dusk differed from the empty border by
+        ``hold_threshold`` and were someone at the edge for six seconds.
+        """
         if self._edges is None:
             return None
         grey = frame.luma() if shake is None else None
@@ -761,6 +789,12 @@ class MotionScorer(Scorer):
         note = self.camera_note()
         if note:
             described["camera"] = note
+        if self._gain > 1.0:
+            described["exposure"] = (
+                f"the recording was left dark (dusk, a dim hall): its grey levels were multiplied by {self._gain:.2f}, "
+                "as a camera exposing on its own would have (to a mid-grey average, short of making anything white), "
+                "before it was compared with the empty scene"
+            )
         return described
 
     def _moves_near(self, motion: np.ndarray, held: np.ndarray | None, still: float) -> bool:
