@@ -32,12 +32,14 @@ MID_GREY = 118.0  # 18% grey in sRGB: where a camera's meter puts a picture's av
 WHITE = 255.0
 BRIGHTEST_PERCENTILE = 99.9  # the picture's brightest part: a thousandth of it (not one hot pixel)
 MAX_GAIN = 2.5  # more lifts the sensor's noise, not the scene
+LEAST_GAIN = 1.1  # less is what auto exposure drifts by in any recording (the brightness normalisation follows it)
 
 
 def exposure_gain(pictures: Sequence[np.ndarray]) -> float:
     """The factor a camera exposing on its own would have lifted ``pictures`` (grey, spread over the
     recording) by: to a mid-grey average, or until their brightest part is white, whichever comes first;
-    1.0 for pictures exposed already (or none given), at most ``MAX_GAIN``.
+    1.0 for pictures exposed already (or none given), or short of it by less than ``LEAST_GAIN`` (the long
+    office recording's empty room, a few percent under mid grey, is no dusk); at most ``MAX_GAIN``.
 
     Medians over the pictures: a flash or a frame gone black in one of them changes nothing.
     """
@@ -45,7 +47,8 @@ def exposure_gain(pictures: Sequence[np.ndarray]) -> float:
         return 1.0
     average = float(np.median([picture.mean() for picture in pictures]))
     brightest = float(np.median([np.percentile(picture, BRIGHTEST_PERCENTILE) for picture in pictures]))
-    return min(MAX_GAIN, max(1.0, min(MID_GREY / max(average, 1.0), WHITE / max(brightest, 1.0))))
+    gain = min(MAX_GAIN, MID_GREY / max(average, 1.0), WHITE / max(brightest, 1.0))
+    return gain if gain >= LEAST_GAIN else 1.0
 
 
 def gain_table(gain: float) -> np.ndarray | None:
