@@ -79,14 +79,9 @@ def test_someone_standing_still_at_dusk_is_one_highlight_and_the_manifest_says_t
     # hold_threshold, and the visit was no highlight at all; lifted as a camera exposing
     # on its own would have lifted it (scorers.exposure), it is.
     path, truth = render(tmp_path, "still.mp4", seconds=24.0, visits=[(4.0, 17.0)], still=True, seed=3)
-    dark = reencoded(path, tmp_path / "dusk.mp4", 25, DUSK)
-    settings = NO_PADDING
-    scorer = make_scorer(settings)
-    with VideoSource(dark, probe(dark)) as source:
-        analysis = analyse(source, scorer, settings)
-    found = find_intervals(analysis.times, analysis.scores, settings.intervals, probe(dark).duration)
-    assert len(found) == 1 and temporal_iou((found[0].start, found[0].end), truth[0]) >= 0.9, (found, truth)
-    assert "multiplied by" in scorer.describe()["exposure"]
+    found, detector = analysed(reencoded(path, tmp_path / "dusk.mp4", 25, DUSK))
+    assert len(found) == 1 and temporal_iou(found[0], truth[0]) >= 0.9, (found, truth)
+    assert "multiplied by" in detector["exposure"]
 
 
 def test_exposure_gain_lifts_a_dark_picture_as_a_camera_would_and_leaves_an_exposed_one_alone():
