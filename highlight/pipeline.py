@@ -657,7 +657,9 @@ def shots_at_the_hoop(
     Only then, so every other recording is analysed as before and at the same cost: a
     pass at ``hoop.SAMPLE_FPS`` looks for where the ball's flights end (``find_hoop``),
     and where they end in one place, that place is scored as ``--region ... --preset
-    shots`` would score it (one clip per shot). No hoop: None, and the presence stands.
+    shots`` would score it (one clip per shot), each clip from just before its release to
+    just after its result, as long as this court's flights take (``Hoop.clip_padding``);
+    padding somebody gave wins. No hoop: None, and the presence stands.
     The search's seconds go into the presence's timing (``hoop_search_s``), found or not.
     ``steady``: the presence pass found the camera shaking in place; the search lines its samples up too.
     """
@@ -676,7 +678,8 @@ def shots_at_the_hoop(
     if hoop is None:
         return None
     started = time.perf_counter()
-    shot_settings = settings.with_changes(with_preset("shots", {**settings.given(), "regions": (hoop.region,)}))
+    measured = {**hoop.clip_padding(), **settings.given(), "regions": (hoop.region,)}  # what was given wins
+    shot_settings = settings.with_changes(with_preset("shots", measured))
     with VideoSource(path, info) as source:
         shots = analyse(source, make_scorer(shot_settings), shot_settings)
     return ShotsAtTheHoop(hoop, shots, shot_settings, time.perf_counter() - started)
@@ -689,6 +692,7 @@ def _shots_instead(presence: Analysis, shots: ShotsAtTheHoop, manifest: Manifest
         "region": shots.hoop.region,
         "flights": shots.hoop.flights,
         "ball": round(shots.hoop.ball, 4),
+        "flight_s": round(shots.hoop.flight_s, 2),
     }
     manifest.timing["shots_s"] = round(shots.seconds, 3)
     return replace(presence, times=shots.analysis.times, scores=shots.analysis.scores, refined=shots.analysis.refined)
@@ -722,7 +726,7 @@ def focus_on_action(
     manifest.hints = []
     hoop = manifest.detector.get("hoop")
     if hoop:  # the highlights are the shots: however much they cover, there is nothing else to try
-        manifest.hints.append(found_hint(hoop["region"], hoop["flights"]))
+        manifest.hints.append(found_hint(hoop["region"], hoop["flights"], manifest.applied_intervals))
         return intervals
     share = covered_share(intervals, duration)
     spans = action_spans(manifest.plugins)

@@ -19,9 +19,10 @@ from typer.testing import CliRunner
 from highlight.cli import app
 from highlight.export import manifest as manifests
 from highlight.regions import parse_region
-from highlight.scorers.hoop import SAMPLE_FPS, WIDTH, HoopFinder
+from highlight.scorers.hoop import RESULT_S, SAMPLE_FPS, WIDTH, HoopFinder
+from highlight.source import probe
 from tests.footage import HANDHELD, TURNED, WOBBLE, BehindTheShooter, Shot, reencoded, write_video
-from tests.test_shot_clips import HOOP_AT, PLANTED_SHOTS, render_shots_on_another_court
+from tests.test_shot_clips import HOOP_AT, PLANTED_FLIGHT_S, PLANTED_SHOTS, render_shots_on_another_court
 
 HEIGHT = WIDTH * 9 // 16
 NOT_COURTS = (
@@ -92,6 +93,8 @@ def test_the_hoop_is_where_the_flights_end_on_generated_courts(rim, ball, noise)
     assert left < x < right and top < y < bottom, (hoop, x, y)
     assert abs(hoop.ball * WIDTH - ball) <= 0.5 * ball  # the region is measured in ball widths
     assert (right - left) * WIDTH <= 12 * ball  # around the rim, not the court
+    # a second from the hands to the rim: seen from a sample or two after the release
+    assert 1.0 - 3 / SAMPLE_FPS <= hoop.flight_s <= 1.0, hoop
 
 
 def test_two_flights_are_not_a_hoop():
@@ -236,7 +239,16 @@ def test_no_options_on_a_generated_court_one_clip_per_shot(other_court, tmp_path
     clips = [(i.start, i.end) for i in manifest.intervals]
     assert len(clips) == len(PLANTED_SHOTS), clips
     assert all(a <= shot <= b for (a, b), shot in zip(clips, PLANTED_SHOTS)), clips
+    # from the release (a second before the rim) to the ball through the net, not the time between shots;
+    # the third is released while the second is still at the rim (1.6 s apart): its clip starts halfway
+    room = [shot - before >= 2 * PLANTED_FLIGHT_S for before, shot in zip((-np.inf, *PLANTED_SHOTS), PLANTED_SHOTS)]
+    assert room == [True, True, False, True]
+    assert all(a <= shot - PLANTED_FLIGHT_S for (a, _), shot, free in zip(clips, PLANTED_SHOTS, room) if free), clips
+    assert all(shot + 0.3 <= b <= shot + PLANTED_FLIGHT_S for (_, b), shot in zip(clips, PLANTED_SHOTS)), clips
+    assert all(b - a <= PLANTED_FLIGHT_S + 1.0 for a, b in clips), clips  # the flight, and a second about the rim
     assert len(manifest.hints) == 1 and manifest.hints[0].startswith("hoop found at"), manifest.hints
+    padding = f"--pad-before {manifest.applied_intervals['pad_before']:g}s --pad-after {RESULT_S:g}s"
+    assert f"--preset shots {padding}" in manifest.hints[0], "the options that give the same clips"
     # highlight cut re-cuts the shots from the stored scores, with the shots' settings
     assert CliRunner().invoke(app, ["cut", str(tmp_path / "out" / video.stem), "--no-clips", "-q"]).exit_code == 0
     recut = manifests.load(tmp_path / "out" / video.stem)
@@ -252,8 +264,8 @@ def test_options_given_win_over_the_shots_preset_a_hoop_brings(other_court, tmp_
     manifest = manifests.load(tmp_path / "out" / video.stem)
     assert manifest.detector.get("hoop"), manifest.hints
     applied = manifest.applied_intervals
-    assert (applied["pad_before"], applied["merge_gap"], applied["pad_after"]) == (0.5, 0.1, 2.0), applied
-    assert applied["separate"], "the shots preset's other settings still apply"
+    assert (applied["pad_before"], applied["merge_gap"], applied["pad_after"]) == (0.5, 0.1, RESULT_S), applied
+    assert applied["separate"], "the shots preset's other settings still apply, and the measured tail"
     assert manifest.settings_from["pad_before"] == manifest.settings_from["merge_gap"] == "command line"
 
 
@@ -294,6 +306,8 @@ def test_no_options_on_real_courts_the_attempts_are_in_clips(shared, dev_labels,
     assert sum(1 for h in holding if h) >= 0.8 * len(shots), (clips, shots)
     assert len({h[0] for h in holding if h}) >= 0.8 * len(shots), (clips, shots)  # mostly a clip each
     assert all(any(a <= shot <= b for shot in shots) for a, b in clips), "a clip without an attempt (a rim bounce?)"
+    if name == "court_practice_51s.mp4":  # 16 shots in 51 s: the clips are the shots, not the retrievals between
+        assert sum(b - a for a, b in clips) <= 0.6 * probe(video).duration, clips
 
 
 @pytest.mark.slow

@@ -198,6 +198,7 @@ def test_live_shot_clips_wait_for_a_neighbour_that_could_shorten_them():
 
 HOOP_AT = (236, 58)  # rim centre in the generated frame (px)
 PLANTED_SHOTS = (1.6, 4.2, 5.8, 9.4)  # when each ball reaches the rim; the middle two 1.6 s apart
+PLANTED_FLIGHT_S = 1.0  # seconds from release to the rim
 
 
 def render_shots_on_another_court(path: Path, seconds: float = 12.0, fps: int = 30) -> None:
@@ -219,7 +220,7 @@ def render_shots_on_another_court(path: Path, seconds: float = 12.0, fps: int = 
             frame[95:165, px : px + 18] = (40, 40, 160)
             frame[ry : ry + 2, rx - 9 : rx + 9] = (230, 60, 20)  # the rim
             for arrival in PLANTED_SHOTS:
-                flight = 1.0  # seconds from release to the rim
+                flight = PLANTED_FLIGHT_S
                 k = t - (arrival - flight)
                 if 0.0 <= k <= flight:  # x linear, y a parabola from the hands (px+9, 100) to the rim
                     x0, y0, g = px + 9, 100.0, 300.0

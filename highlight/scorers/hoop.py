@@ -67,6 +67,12 @@ DEEPER = 1.3  # a ball this many times smaller (or larger) at its flight's end t
 PARTIAL = 0.7  # of a track's typical ball size: a blob this much smaller shows only part of the ball
 STOPPED = 0.7  # falling freely, each step down is longer than the last: one this much shorter was stopped
 NEARER = 1.4  # a ball this many times larger (or smaller) than at the rim is nearer the camera (or farther)
+# A shot's clip at a hoop found on its own runs from just before the release to just after the result:
+# a ball still in the hands is part of the body's blob, so a flight is seen from a sample or two after the release
+RELEASE_UNSEEN_S = 2.0 / SAMPLE_FPS
+# the region reaches four ball widths (a metre) below the rim: a ball leaving it has gone through the net or off
+# the rim, and in half a second more it falls about as far again, or is seen going away: where it went is seen
+RESULT_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,18 @@ class Hoop:
     region: str  # LEFT,TOP,WIDTH,HEIGHT in fractions of the frame
     flights: int  # separate ball flights that ended there
     ball: float  # the ball's diameter, in fractions of the frame's width
+    flight_s: float  # the typical time of those flights, from where the ball was first seen in flight to the rim
+
+    def clip_padding(self) -> dict[str, float]:
+        """``pad_before`` and ``pad_after`` that hold each shot from its release to its result.
+
+        A shot is scored from when the ball comes into the region, before the rim: a lead-in
+        as long as this court's flights (``flight_s``), plus what was not seen of them
+        (``RELEASE_UNSEEN_S``), starts its clip just before the release, whether the
+        shots are lay-ups or from far out. Practice shots a few seconds apart then get clips
+        of their own, not one after another with the retrieval in between.
+        """
+        return {"pad_before": round(self.flight_s + RELEASE_UNSEEN_S, 2), "pad_after": RESULT_S}
 
 
 @dataclass
@@ -300,6 +318,7 @@ class HoopFinder:
     change: np.ndarray | None = None  # where it differs from the one before it
     tracks: list[_Track] = field(default_factory=list)
     rim_points: list[Ball] = field(default_factory=list)
+    flight_times: dict[Ball, float] = field(default_factory=dict)  # rim point -> seconds since its flight's release
     releases: list[Ball] = field(default_factory=list)  # where those flights began
     hanging: list[_Track] = field(default_factory=list)  # lost near their top: the fall may come as another track
     frame_size: tuple[int, int] = (WIDTH, WIDTH)
@@ -368,7 +387,9 @@ class HoopFinder:
             self.hanging.append(track)  # it may be seen again coming down, as another track
         if thrown(track.balls):  # wherever it went: a ball is thrown from hands, never from a rim
             self.releases.append(release_point(track.balls))
-        self.rim_points.extend(rim_points(track.balls, track.hung))
+        for rim in rim_points(track.balls, track.hung):
+            self.rim_points.append(rim)
+            self.flight_times[rim] = rim.t - release_point(track.balls).t
 
     def _join_hanging(self, track: _Track) -> None:
         """Put in front of ``track`` the flight it continues after the ball hung, unseen, at its top (``goes_on``).
@@ -426,7 +447,8 @@ class HoopFinder:
         ]
         if 2 * _separate_flights(thrown_from) >= flights:
             return None  # the ball is caught there and thrown again (passes): hands, not a rim
-        return Hoop(self._region_around(x, y, size), flights, size / self.frame_size[0])
+        flight_s = float(np.median([self.flight_times[p] for p in best]))
+        return Hoop(self._region_around(x, y, size), flights, size / self.frame_size[0], flight_s)
 
     def people_share(self, x: float, y: float) -> float:
         """The share of the samples in which large motion (people) was at (x, y) or in a cell next to it."""
@@ -458,11 +480,12 @@ def _separate_flights(points: list[Ball]) -> int:
     return count
 
 
-def found_hint(region: str, flights: int) -> str:
-    """The run summary's line for a hoop found on its own: what was done, and how to keep that region."""
+def found_hint(region: str, flights: int, padding: dict[str, float]) -> str:
+    """The run summary's line for a hoop found on its own: what was done, and how to keep it (the same options)."""
+    pads = f"--pad-before {padding['pad_before']:g}s --pad-after {padding['pad_after']:g}s"
     return (
-        f"hoop found at {region} from {flights} ball flights ending there: one clip per shot "
-        f"(as --region {region} --preset shots; keep them in the camera's highlight.toml)"
+        f"hoop found at {region} from {flights} ball flights ending there: one clip per shot, from the release "
+        f"to the result (as --region {region} --preset shots {pads}; keep them in the camera's highlight.toml)"
     )
 
 
