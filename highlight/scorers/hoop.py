@@ -385,11 +385,12 @@ class HoopFinder:
         self._join_hanging(track)
         if near_the_top(track.balls):
             self.hanging.append(track)  # it may be seen again coming down, as another track
+        release = release_point(track.balls)
         if thrown(track.balls):  # wherever it went: a ball is thrown from hands, never from a rim
-            self.releases.append(release_point(track.balls))
+            self.releases.append(release)
         for rim in rim_points(track.balls, track.hung):
             self.rim_points.append(rim)
-            self.flight_times[rim] = rim.t - release_point(track.balls).t
+            self.flight_times[rim] = rim.t - release.t
 
     def _join_hanging(self, track: _Track) -> None:
         """Put in front of ``track`` the flight it continues after the ball hung, unseen, at its top (``goes_on``).
