@@ -637,6 +637,10 @@ def process_video(
 # Someone is in view at least this share of the recording: look for a hoop. Below it the
 # visits are the moments (a door, a yard), and the recording is analysed once, as before.
 HOOP_SEARCH_SHARE = 0.5
+# A player far across a court is a few pixels wide to the presence pass, seen while they run
+# and lost while they set up a shot: seen again within this, they were there all along
+# (shots in a practice come seconds apart; visits to a door or a room, minutes).
+STILL_AROUND_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -654,7 +658,8 @@ def shots_at_the_hoop(
 ) -> ShotsAtTheHoop | None:
     """Where someone is in view all along, nothing told where to look and a hoop is found: the shots at it.
 
-    Only then, so every other recording is analysed as before and at the same cost: a
+    Someone is in view if seen again within ``STILL_AROUND_S``. Only then, so every other
+    recording is analysed as before and at the same cost: a
     pass at ``hoop.SAMPLE_FPS`` looks for where the ball's flights end (``find_hoop``),
     and where they end in one place, that place is scored as ``--region ... --preset
     shots`` would score it (one clip per shot), each clip from just before its release to
@@ -667,7 +672,7 @@ def shots_at_the_hoop(
         return None
     intervals = find_intervals(presence.times, presence.scores, settings.intervals, duration)
     intervals = _add_plugin_intervals(intervals, presence.plugin_intervals)
-    if covered_share(intervals, duration) < HOOP_SEARCH_SHARE:
+    if covered_share(merge_close(intervals, STILL_AROUND_S), duration) < HOOP_SEARCH_SHARE:
         return None
     if action_spans(presence.plugin_results):  # a plugin says where the action is (sets)
         return None
