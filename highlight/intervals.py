@@ -252,11 +252,22 @@ def temporal_iou(a: tuple[float, float], b: tuple[float, float]) -> float:
 MOST_OF_THE_RECORDING = 0.8
 
 
+# Someone seen again within this was around in between: a player far across a court is a few
+# pixels wide to the presence pass, seen while running and lost while setting up each shot
+# (shots in a practice come seconds apart). Visits to a door or a room are minutes apart.
+STILL_AROUND_S = 10.0
+
+
 def covered_share(intervals: Sequence[Interval], duration: float) -> float:
     """The share of the recording the intervals cover (each second once)."""
     if duration <= 0:
         return 0.0
     return min(1.0, sum(span.duration for span in union(intervals)) / duration)
+
+
+def around_share(presence: Sequence[Interval], duration: float) -> float:
+    """The share of the recording someone is around: in view, or seen again within ``STILL_AROUND_S``."""
+    return covered_share(merge_close(sorted(presence, key=lambda span: span.start), STILL_AROUND_S), duration)
 
 
 def action_inside_presence(
@@ -266,7 +277,7 @@ def action_inside_presence(
     duration: float,
     timeline: tuple[Sequence[float], Sequence[float]] = ((), ()),
 ) -> list[Interval] | None:
-    """The action spans as highlights, padded like any, where presence covers most of the recording.
+    """The action spans as highlights, padded like any, where someone is around for most of the recording.
 
     None where presence is a moment of the recording (it is the highlight), or where no
     action inside it is known: the presence stands, and the run says how to find more.
@@ -274,7 +285,7 @@ def action_inside_presence(
     short the rest between them, and their padding stops halfway into it. Each one's
     peak is the highest score of ``timeline`` (times, scores) inside it.
     """
-    if covered_share(presence, duration) < MOST_OF_THE_RECORDING or not action:
+    if around_share(presence, duration) < MOST_OF_THE_RECORDING or not action:
         return None
     t, raw = _as_timeline(*timeline)
     runs = [_with_peak(run, t, raw) for run in _action_runs(action, duration)]

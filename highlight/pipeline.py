@@ -31,6 +31,7 @@ from highlight.intervals import (
     Interval,
     IntervalSettings,
     action_inside_presence,
+    around_share,
     covered_share,
     find_intervals,
     holding_the_action,
@@ -634,13 +635,9 @@ def process_video(
     )
 
 
-# Someone is in view at least this share of the recording: look for a hoop. Below it the
+# Someone is around (``around_share``) at least this share of the recording: look for a hoop. Below it the
 # visits are the moments (a door, a yard), and the recording is analysed once, as before.
 HOOP_SEARCH_SHARE = 0.5
-# A player far across a court is a few pixels wide to the presence pass, seen while they run
-# and lost while they set up a shot: seen again within this, they were there all along
-# (shots in a practice come seconds apart; visits to a door or a room, minutes).
-STILL_AROUND_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -658,7 +655,7 @@ def shots_at_the_hoop(
 ) -> ShotsAtTheHoop | None:
     """Where someone is in view all along, nothing told where to look and a hoop is found: the shots at it.
 
-    Someone is in view if seen again within ``STILL_AROUND_S``. Only then, so every other
+    Someone is around if seen again within ``intervals.STILL_AROUND_S``. Only then, so every other
     recording is analysed as before and at the same cost: a
     pass at ``hoop.SAMPLE_FPS`` looks for where the ball's flights end (``find_hoop``),
     and where they end in one place, that place is scored as ``--region ... --preset
@@ -672,7 +669,7 @@ def shots_at_the_hoop(
         return None
     intervals = find_intervals(presence.times, presence.scores, settings.intervals, duration)
     intervals = _add_plugin_intervals(intervals, presence.plugin_intervals)
-    if covered_share(merge_close(intervals, STILL_AROUND_S), duration) < HOOP_SEARCH_SHARE:
+    if around_share(intervals, duration) < HOOP_SEARCH_SHARE:
         return None
     if action_spans(presence.plugin_results):  # a plugin says where the action is (sets)
         return None
@@ -719,7 +716,7 @@ def focus_on_action(
     timeline: tuple[np.ndarray, np.ndarray],
     duration: float,
 ) -> list[Interval]:
-    """Where someone is in view for most of the recording: the action inside, or a hint saying how to find it.
+    """Where someone is around for most of the recording (``around_share``): the action inside, or a hint.
 
     The action is what the plugins' results say it is (the reps plugin's sets and
     holds, ``action_spans``), or the shots at a hoop the run found (``shots_at_the_hoop``:
@@ -734,6 +731,7 @@ def focus_on_action(
         manifest.hints.append(found_hint(hoop["region"], hoop["flights"], manifest.applied_intervals))
         return intervals
     share = covered_share(intervals, duration)
+    around = around_share(intervals, duration)
     spans = action_spans(manifest.plugins)
     action = action_inside_presence(intervals, spans, settings, duration, timeline)
     if action is not None:
@@ -745,7 +743,7 @@ def focus_on_action(
     if holding is not None:
         manifest.hints.append("the plugins found sets where the detector saw nobody moving: the highlights hold them")
         return holding
-    if share >= MOST_OF_THE_RECORDING:
+    if around >= MOST_OF_THE_RECORDING:
         manifest.hints.append(
             f"the highlights are {share:.0%} of the recording (someone is in view most of the time): "
             "on a court, mark the hoop (`highlight region VIDEO`) and run with --region ... --preset shots; "

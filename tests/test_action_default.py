@@ -21,6 +21,7 @@ from highlight.intervals import (
     Interval,
     IntervalSettings,
     action_inside_presence,
+    around_share,
     covered_share,
     holding_the_action,
 )
@@ -42,6 +43,17 @@ def test_sets_replace_a_presence_that_spans_the_recording():
 def test_a_visit_that_is_a_moment_of_the_recording_stands():
     assert action_inside_presence([Interval(10.0, 20.0)], [(12.0, 15.0)], SETTINGS, 60.0) is None
     assert action_inside_presence([Interval(0.0, 60.0)], [], SETTINGS, 60.0) is None
+
+
+def test_someone_seen_again_within_seconds_was_around_in_between():
+    """A player far away, seen while moving and lost for seconds at a time, is around all along; the
+    visits of the long office recording, two minutes apart, are moments of it."""
+    seen = [Interval(float(t), t + 5.0) for t in range(0, 60, 9)]  # 5 s seen, 4 s lost, again and again
+    assert covered_share(seen, 60.0) < MOST_OF_THE_RECORDING <= around_share(seen, 60.0)
+    assert action_inside_presence(seen, [(10.0, 45.0)], SETTINGS, 60.0) == [Interval(9.0, 46.0)]
+    visits = [Interval(120.0, 178.0), Interval(300.0, 358.0), Interval(480.0, 538.0)]
+    assert around_share(visits, 600.0) == covered_share(visits, 600.0)
+    assert action_inside_presence(visits, [(130.0, 170.0)], SETTINGS, 600.0) is None
 
 
 def test_action_spans_read_from_published_results_skip_other_shapes():
