@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from highlight.cli import app
 from highlight.export import manifest as manifests
 from highlight.regions import parse_region
-from highlight.scorers.hoop import RESULT_S, SAMPLE_FPS, WIDTH, HoopFinder
+from highlight.scorers.hoop import DIFFERENCE, RESULT_S, SAMPLE_FPS, WIDTH, HoopFinder, changed
 from highlight.source import probe
 from tests.footage import HANDHELD, TURNED, WOBBLE, BehindTheShooter, Shot, reencoded, write_video
 from tests.test_shot_clips import HOOP_AT, PLANTED_FLIGHT_S, PLANTED_SHOTS, render_shots_on_another_court
@@ -95,6 +95,31 @@ def test_the_hoop_is_where_the_flights_end_on_generated_courts(rim, ball, noise)
     assert (right - left) * WIDTH <= 12 * ball  # around the rim, not the court
     # a second from the hands to the rim: seen from a sample or two after the release
     assert 1.0 - 3 / SAMPLE_FPS <= hoop.flight_s <= 1.0, hoop
+
+
+def test_grain_alone_is_not_motion_and_a_ball_still_is():
+    """Grain of 12 levels changes a third of the pixels by more than ``DIFFERENCE`` between two samples: each
+    was a ball-like speck to follow (350 a sample, three minutes to search a 38 s workout). A clean picture
+    keeps ``DIFFERENCE``: a ball only 25 levels off its background still shows."""
+    rng = np.random.default_rng(7)
+    sky = np.kron(rng.integers(-10, 10, (9, 16, 1)), np.ones((HEIGHT // 9 + 1, WIDTH // 16 + 1, 1)))[:HEIGHT, :WIDTH]
+    scene = sky + (150, 190, 230)  # a blue sky with some cloud
+    yy, xx = np.ogrid[:HEIGHT, :WIDTH]
+    ball = (xx - 200) ** 2 + (yy - 80) ** 2 <= 25
+    with_ball = scene.copy()
+    with_ball[ball] = (220, 110, 40)  # an orange ball in front of it
+
+    def grainy(picture: np.ndarray) -> np.ndarray:
+        return np.clip(picture + rng.normal(0, 12, picture.shape), 0, 255).astype(np.uint8)
+
+    before, after = grainy(scene), grainy(with_ball)
+    plain = np.abs(before.astype(int) - after).max(axis=2) > DIFFERENCE
+    assert plain[~ball].mean() > 0.3
+    moved = changed(before, after)
+    assert moved[~ball].mean() < 0.001 and moved[ball].mean() > 0.9
+    faint = scene.copy()
+    faint[ball] += 25
+    assert changed(scene.astype(np.uint8), faint.astype(np.uint8))[ball].all()
 
 
 def test_two_flights_are_not_a_hoop():

@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from highlight.scorers.clutter import NOISE_SIGMAS
 from highlight.scorers.steady import Steadier, measured, steadied
 from highlight.source import VideoSource
 
@@ -53,6 +54,10 @@ SAMPLE_FPS = 10.0  # a ball in flight moves a few of its widths in 0.1 s: tracka
 WIDTH = 480  # px: a ball a few metres from the rim is still a dozen pixels at this width
 MIN_FLIGHTS = 3  # separate flights ending at one place: a hoop, not a coincidence
 DIFFERENCE = 20  # levels of 255, in any colour, a moving ball differs from what was behind it
+# Of still pixels' changes between two samples, the median is this many of the noise's standard deviation:
+# of one grey level's absolute change, and of the largest of three colours' ((2 Phi(m) - 1)^3 = 1/2)
+MEDIAN_OF_ONE = 0.674
+MEDIAN_OF_THE_LARGEST = 1.265
 MIN_AREA = 6  # px at WIDTH: smaller is noise
 MAX_DIAMETER = 0.08  # of the width: a ball nearer than that fills the frame like a person
 MIN_DIAMETER = 0.01  # of the width: a smaller moving speck is too few pixels to tell from noise
@@ -146,11 +151,21 @@ def moving_blobs(moved: np.ndarray, t: float) -> tuple[list[Ball], np.ndarray]:
 
 
 def changed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Where any colour changed by more than ``DIFFERENCE``: an orange ball on a wall of its brightness still shows."""
+    """Where any colour changed by more than ``DIFFERENCE``: an orange ball on a wall of its brightness still shows.
+
+    In a grainy picture (a dim gym, a cheap sensor) the camera's noise alone changes pixels
+    by that much: there, by more than ``NOISE_SIGMAS`` of the noise. Most pixels are still
+    between two samples, so the median change is the noise's; a clean picture's is 0 or 1
+    level, and its threshold stays ``DIFFERENCE``. Grain of 12 levels made 350 ball-like
+    specks a sample, and a 38 s workout took three minutes to search.
+    """
     change = cv2.absdiff(a, b)
+    median_of_noise = MEDIAN_OF_ONE
     if change.ndim == 3:  # the largest of the three (numpy's max over an axis is ten times slower)
         change = np.maximum(np.maximum(change[..., 0], change[..., 1]), change[..., 2])
-    return change > DIFFERENCE
+        median_of_noise = MEDIAN_OF_THE_LARGEST
+    noise = float(np.median(change[::4, ::4])) / median_of_noise
+    return change > max(DIFFERENCE, NOISE_SIGMAS * noise)
 
 
 def _touches(box: np.ndarray, cx: float, cy: float, margin: float) -> bool:
@@ -401,7 +416,11 @@ class HoopFinder:
         """
         now = track.balls[-1].t
         self.hanging = [h for h in self.hanging if now - h.balls[-1].t <= KEEP_HANGING_S]
+        begins, third = track.balls[0].t, track.balls[:3][-1].t
         for earlier in self.hanging:
+            # its top is among its last three samples: one too long before, or not yet before, cannot be gone on from
+            if begins - earlier.balls[-1].t > HANG_S or earlier.balls[-3:][0].t >= third:
+                continue
             first = next((k for k, b in enumerate(track.balls[:3]) if goes_on(earlier.balls, b)), None)
             if first is not None:
                 track.balls[:first] = earlier.balls[: _top(earlier.balls) + 1]
