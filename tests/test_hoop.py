@@ -19,8 +19,9 @@ from typer.testing import CliRunner
 from highlight.cli import app
 from highlight.export import manifest as manifests
 from highlight.regions import parse_region
+from highlight.scorers import hoop as hoop_search
 from highlight.scorers.hoop import DIFFERENCE, RESULT_S, SAMPLE_FPS, WIDTH, HoopFinder, changed
-from highlight.source import probe
+from highlight.source import VideoSource, probe
 from tests.footage import HANDHELD, TURNED, WOBBLE, BehindTheShooter, Shot, reencoded, write_video
 from tests.test_shot_clips import HOOP_AT, PLANTED_FLIGHT_S, PLANTED_SHOTS, render_shots_on_another_court
 
@@ -278,6 +279,30 @@ def test_no_options_on_a_generated_court_one_clip_per_shot(other_court, tmp_path
     assert CliRunner().invoke(app, ["cut", str(tmp_path / "out" / video.stem), "--no-clips", "-q"]).exit_code == 0
     recut = manifests.load(tmp_path / "out" / video.stem)
     assert [(i.start, i.end) for i in recut.intervals] == clips
+
+
+def test_a_long_recording_is_searched_in_stretches_spread_over_it(other_court, monkeypatch):
+    """Scaled down, as five minutes of two hours: five stretches of 2 s spread over the 12 s court, and only
+    those are looked at (decoding all of it ten times a second cost a workout most of an hour for no hoop);
+    the flights in them find the hoop."""
+    monkeypatch.setattr(hoop_search, "STRETCH_S", 2.0)
+    stretches = hoop_search.search_stretches(12.0)
+    assert [(round(a, 2), round(b, 2)) for a, b in stretches] == [
+        (0.2, 2.2),
+        (2.6, 4.6),
+        (5.0, 7.0),
+        (7.4, 9.4),
+        (9.8, 11.8),
+    ]
+    assert hoop_search.search_stretches(10.0) is None  # no longer than five stretches: all of it
+    looked_at = []
+    add = HoopFinder.add
+    monkeypatch.setattr(HoopFinder, "add", lambda finder, t, image: (looked_at.append(t), add(finder, t, image)))
+    with VideoSource(other_court) as source:
+        hoop = hoop_search.find_hoop(source)
+    assert hoop is not None and hoop.flights >= 3, hoop
+    assert all(any(a - 0.05 <= t <= b + 0.05 for a, b in stretches) for t in looked_at), looked_at
+    assert len(looked_at) <= 5 * 2.0 * SAMPLE_FPS + 5
 
 
 def test_options_given_win_over_the_shots_preset_a_hoop_brings(other_court, tmp_path):

@@ -35,12 +35,15 @@ otherwise large motion at the rim in every sample.
 
 Memory is bounded whatever the length: three small frames, the live tracks, a coarse
 grid and a point or two per flight. The search stops as soon as ``CERTAIN_FLIGHTS``
-flights ended at one place (checked every minute of the recording).
+flights ended at one place (checked every minute of the recording). Time is bounded too:
+a recording longer than five minutes is searched in five one-minute stretches spread over
+it (``search_stretches``), since looking ten times a second means decoding every frame.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import cv2
@@ -48,7 +51,7 @@ import numpy as np
 
 from highlight.scorers.clutter import NOISE_SIGMAS
 from highlight.scorers.steady import Steadier, measured, steadied
-from highlight.source import VideoSource
+from highlight.source import Frame, Schedule, VideoSource
 
 SAMPLE_FPS = 10.0  # a ball in flight moves a few of its widths in 0.1 s: trackable, and cheap
 WIDTH = 480  # px: a ball a few metres from the rim is still a dozen pixels at this width
@@ -65,6 +68,10 @@ PEOPLE_GRID = 24  # cells across and down where large motion (people) is counted
 PEOPLE_AT_RIM = 0.1  # the most samples in which large motion may be at a rim (people are below it)
 CERTAIN_FLIGHTS = 10  # separate flights ending at one place that leave no doubt: the search stops
 CHECK_EVERY_S = 60.0  # how often (recording time) the search looks whether it can stop
+# A long recording is searched in this many stretches spread over it, each this long: a court in
+# use shows shots seconds to a minute apart, and a workout none however long it is watched
+SEARCH_STRETCHES = 5
+STRETCH_S = 60.0
 SAME_FLIGHT_S = 1.0  # rim points closer in time than this are one flight (a bounce on the rim)
 HANG_S = 0.5  # a ball flying away from (or toward) the camera hangs at the top of its arc in the picture this long
 KEEP_HANGING_S = 5.0  # a flight lost at its top waits this long for the track it goes on as (a ball's whole fall)
@@ -430,10 +437,16 @@ class HoopFinder:
 
     def result(self) -> Hoop | None:
         """At the end of the recording: the hoop, from every flight (those still in the air end here)."""
+        self.skip()
+        return self.hoop()
+
+    def skip(self) -> None:
+        """The next sample comes after a stretch not looked at: the flights in the air end, nothing is compared
+        across it."""
         for track in self.tracks:
             self._end(track)
         self.tracks = []
-        return self.hoop()
+        self.previous = self.change = None
 
     def hoop(self) -> Hoop | None:
         """The hoop so far: where at least ``MIN_FLIGHTS`` separate flights ended within three ball widths."""
@@ -510,17 +523,49 @@ def found_hint(region: str, flights: int, padding: dict[str, float]) -> str:
 
 
 def find_hoop(source: VideoSource, steady: bool = False) -> Hoop | None:
-    """One pass over the recording at ``SAMPLE_FPS``: the hoop its ball flights end at, or None.
+    """The hoop the ball flights of the recording end at, or None: looked for at ``SAMPLE_FPS``.
 
-    ``steady``: the camera shakes in place (the presence pass found so): line the samples up.
+    A recording up to ``SEARCH_STRETCHES`` x ``STRETCH_S`` long is searched whole; a longer
+    one in those stretches, spread over it (``search_stretches``). Every frame is decoded
+    to look ten times a second, as long as the recording lasts: two hours of a workout at
+    1080p would cost about 20 minutes to find no hoop, and five minutes of a court in use
+    hold enough flights. ``steady``: the camera shakes in place (the presence pass
+    found so): line the samples up.
     """
     finder = HoopFinder(steady=steady)
+    stretches = search_stretches(source.info.duration)
+    samples = (
+        ((frame.time, frame) for frame, _ in source.sample([SAMPLE_FPS]))
+        if stretches is None
+        else _sampled_stretches(source, stretches, finder)
+    )
     checked = 0.0
-    for frame, _ in source.sample([SAMPLE_FPS]):
-        finder.add(frame.time, frame.image(width=WIDTH))
-        if frame.time - checked >= CHECK_EVERY_S:
-            checked = frame.time
+    for time, frame in samples:
+        finder.add(time, frame.image(width=WIDTH))
+        if time - checked >= CHECK_EVERY_S:
+            checked = time
             hoop = finder.hoop()
             if hoop is not None and hoop.flights >= CERTAIN_FLIGHTS:
                 return hoop  # a long recording need not be searched to its end
     return finder.result()
+
+
+def search_stretches(duration: float) -> list[tuple[float, float]] | None:
+    """The stretches (start, end) a recording of ``duration`` is searched in; None: all of it."""
+    if not math.isfinite(duration) or duration <= SEARCH_STRETCHES * STRETCH_S:
+        return None
+    step = duration / SEARCH_STRETCHES
+    starts = [k * step + (step - STRETCH_S) / 2 for k in range(SEARCH_STRETCHES)]
+    return [(start, start + STRETCH_S) for start in starts]
+
+
+def _sampled_stretches(
+    source: VideoSource, stretches: list[tuple[float, float]], finder: HoopFinder
+) -> Iterator[tuple[float, Frame]]:
+    """(time, frame) at ``SAMPLE_FPS`` within each stretch, the finder told of the gap before each."""
+    for start, end in stretches:
+        finder.skip()
+        schedule = Schedule(SAMPLE_FPS, source.info.fps)
+        for frame in source.window(start, end):
+            if schedule.wants(frame.time):
+                yield frame.time, frame
