@@ -105,6 +105,19 @@ def test_unreadable_region_in_a_manifest_names_it():
     assert marks_from_manifest(Manifest.from_dict({"source": {}, "settings": {}})).tag == ""  # manifests before regions
 
 
+def test_the_stills_show_the_hoop_a_run_found_on_its_own():
+    """No --region was given; the shots were scored around the hoop the run found: that is drawn, as a region."""
+    found = {
+        "source": {"width": 640, "height": 360},
+        "settings": {},
+        "detector": {"hoop": {"region": "0.43,0.13,0.14,0.3"}},
+    }
+    marks = marks_from_manifest(Manifest.from_dict(found))
+    assert [str(region) for region in marks.included] == ["0.43,0.13,0.14,0.3"] and marks.tag
+    given = {**found, "settings": {"regions": ["0.5,0.1,0.2,0.3"]}}
+    assert [str(region) for region in marks_from_manifest(Manifest.from_dict(given)).included] == ["0.5,0.1,0.2,0.3"]
+
+
 # --- highlight region ----------------------------------------------------------------------------
 
 

@@ -65,8 +65,16 @@ class RegionMarks:
 
 
 def marks_from_manifest(manifest: Manifest) -> RegionMarks:
-    """The regions of a manifest's settings over its recording's upright frame; ValueError if one is unreadable."""
+    """The regions the run looked at, over its recording's upright frame; ValueError if one is unreadable.
+
+    Those of its settings, or the hoop it found on its own (``detector.hoop.region``): its
+    shots were scored there, as with ``--region``, and a user sees on every still where
+    that is before keeping it in the camera's highlight.toml.
+    """
     included, excluded = regions_of(manifest.settings or {})
+    found = ((manifest.detector or {}).get("hoop") or {}).get("region")
+    if found and not included:
+        included = regions_of({"regions": [found]})[0]
     return RegionMarks(included, excluded, (int(manifest.source.width or 1), int(manifest.source.height or 1)))
 
 
