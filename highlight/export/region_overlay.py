@@ -74,7 +74,7 @@ def marks_from_manifest(manifest: Manifest) -> RegionMarks:
     included, excluded = regions_of(manifest.settings or {})
     found = ((manifest.detector or {}).get("hoop") or {}).get("region")
     if found and not included:
-        included = regions_of({"regions": [found]})[0]
+        included = (parse_region(found),)
     return RegionMarks(included, excluded, (int(manifest.source.width or 1), int(manifest.source.height or 1)))
 
 
