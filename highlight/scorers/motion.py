@@ -26,7 +26,9 @@ No training: the empty scene is learned from the recording itself.
   pictures of the empty scene: the last sample in which nothing moved, taken just
   before they came in, and the plate. It ends when the picture is back to either
   (they left): a door that was already opening in that last quiet sample does not
-  keep a visit alive for good. Only an entry starts a presence, so a lighting change
+  keep a visit alive for good. On clutter, a difference holds it only where they were
+  last seen (``_continuing``): leaves at the frame's edge differ from the empty scene
+  as they sway. Only an entry starts a presence, so a lighting change
   with nobody in view (normalised brightness, a model that follows it) does not; and
   after ``hold`` seconds with nothing moving where they are (motion elsewhere, noise,
   leaves, a clock, does not count), what is left (a moved chair) becomes part of the
@@ -618,7 +620,7 @@ class MotionScorer(Scorer):
                 moving = self._blob_area(motion, image, background)
             else:  # between samples at the end of a visit, the visit's own motion places the end, as it did
                 moving = moving_own if not learn and self._ended else starting
-            held = self._visitors_own(self._differs_from_empty(image)) if self._present else None
+            held = self._continuing(self._visitors_own(self._differs_from_empty(image))) if self._present else None
             still = self._blob_area(held, image, self._empty, person=True) if held is not None else 0.0
             if learn and not self._present and self._watches_clutter:
                 self._clutter.note_idle(cv2.morphologyEx(motion, cv2.MORPH_OPEN, self._kernel), t)
@@ -629,6 +631,7 @@ class MotionScorer(Scorer):
                 quiet = self._follow_presence(image, starting, moving_own, still, near, gap)
                 if self._present and not self._ended:
                     theirs = self._person_sized(cv2.bitwise_or(travels, self._where_they_were(own)))  # what started it
+                    self._where = cv2.dilate(theirs, np.ones((REACH, REACH), np.uint8)) if theirs.any() else None
                     self._moved_before = _either(
                         self._clutter.moved_before(t, theirs), self._sway.swayed_places(theirs)
                     )
@@ -674,6 +677,24 @@ class MotionScorer(Scorer):
         if cv2.countNonZero(where) >= self.reference_area * where.size:
             self._where = cv2.dilate(where, np.ones((REACH, REACH), np.uint8))
             self._been = self._where.copy() if self._been is None else cv2.bitwise_or(self._been, self._where)
+
+    def _continuing(self, held: np.ndarray) -> np.ndarray:
+        """``held`` less its blobs on clutter (``ClutterMap.mask``) that do not reach where the one present was
+        last seen (``_where``): what differs there is the clutter, not someone standing still.
+
+        Leaves cut by the frame's edge differ from the empty scene as they sway, and are
+        shaped like someone partly in view: they held a walker's visit until the end of
+        the recording, long after the walker had gone. A blob elsewhere is kept as it is:
+        someone who walked a few steps between two samples a second apart and stopped.
+        """
+        clutter = self._clutter.mask()
+        if not held.any() or clutter.shape != held.shape or not clutter.any():
+            return held
+        _, labels = cv2.connectedComponents(held)
+        on_clutter = np.unique(labels[(clutter > 0) & (labels > 0)])
+        if self._where is not None and self._where.shape == held.shape:
+            on_clutter = np.setdiff1d(on_clutter, labels[self._where > 0])
+        return np.where(np.isin(labels, on_clutter), 0, held).astype(np.uint8)
 
     def _where_they_were(self, own: np.ndarray) -> np.ndarray:
         """``own`` motion where the one present a moment ago was last seen: them, moving again.
