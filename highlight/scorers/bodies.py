@@ -37,6 +37,10 @@ BALL_SHARE = 1 / 3
 # this share of its difference (specks on a trembling board's edges: 0.05-0.3; a ball: 0.75-1).
 SHAKE_RESIDUAL = 0.5
 
+# How far apart the pieces of one body may lie, as a share of a ball's reach: a quarter of a ball
+# across, both ways together. A ball leaves the hands by that within a frame or two.
+PIECES_APART = 1 / 8
+
 Box = tuple[int, int, int, int]  # left, top, right, bottom (right and bottom exclusive)
 
 
@@ -55,13 +59,18 @@ def grown(box: Box, reach: int, size: tuple[int, int]) -> Box:
 def without_bodies(mask: np.ndarray, region: Box, reach: int) -> np.ndarray:
     """``mask`` without the objects that reach further than ``reach`` out of ``region`` (its box in ``mask``).
 
-    An object is a connected part of the mask once gaps of a few pixels are closed: a
-    body's outline breaks where their shirt matches what is behind it, and its parts
-    (the ball in their hands among them) belong to it all the same.
+    An object is a connected part of the mask once gaps of up to a quarter of a ball are
+    closed (``PIECES_APART`` of ``reach`` each way, 2 pixels at least): a body's outline
+    breaks where their shirt matches what is behind it, a patterned shirt into pieces
+    inches apart, and its parts (the ball in their hands among them) belong to it all
+    the same. Closed by a fixed 2 pixels, a shooter seen from behind walking to the rim
+    after the shot was pieces inside the region, each a ball's size, and the clip's
+    peak was on them, not on the shot.
     """
     if not mask.any():
         return mask
-    joined = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
+    across = 2 * max(2, round(PIECES_APART * reach)) + 1
+    joined = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (across, across)))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     left, top, right, bottom = region
     x, y, w, h = (stats[:, k] for k in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT))
