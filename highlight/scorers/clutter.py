@@ -37,6 +37,10 @@ REACH = 7  # pixels (of the analysed picture) around a busy one that clutter may
 UPRIGHT = 1.5  # someone standing is at least this many times taller than wide (blurred, in action: 1.5-4)
 SWEPT_SECONDS = 10.0  # clutter sweeps its whole swing within this (swings of 1-3 s, sampled a second apart)
 SEED_PAIRS = 8  # pairs of frames a second apart needed to seed how often a place moves
+# Of still pixels' absolute changes between two samples, the median is this many of the noise's standard
+# deviation: of one grey level's change, and of the largest of three colours' ((2 Phi(m) - 1)^3 = 1/2)
+MEDIAN_OF_ONE = 0.6745
+MEDIAN_OF_THE_LARGEST = 1.265
 
 
 class MovingShare:
@@ -195,13 +199,19 @@ def unlike_each(image: np.ndarray, pictures: tuple[np.ndarray | None, ...], thre
     return unlike
 
 
+def noise_of(change: np.ndarray, median_of_noise: float = MEDIAN_OF_ONE) -> float:
+    """The camera noise's standard deviation, from the absolute changes between two frames (``median_of_noise``:
+    which changes, one grey level's or the largest of three colours'). Most pixels are still between two samples,
+    so the median change is the noise's."""
+    return float(np.median(change)) / median_of_noise
+
+
 def moved_between(a: np.ndarray, b: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
     """1 where the two frames differ by more than ``NOISE_SIGMAS`` of the camera's noise (most pixels are still).
 
     ``where`` (non-zero = these pixels): measure the noise there only.
     """
     difference = cv2.absdiff(a, b)
-    looked_at = difference if where is None else difference[where > 0]
-    noise = max(1.0, 1.4826 * float(np.median(looked_at)))  # the median absolute difference, as a sigma
+    noise = max(1.0, noise_of(difference if where is None else difference[where > 0]))
     moved = cv2.threshold(difference, NOISE_SIGMAS * noise, 1, cv2.THRESH_BINARY)[1]
     return cv2.morphologyEx(moved, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))

@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from highlight.scorers.clutter import NOISE_SIGMAS
+from highlight.scorers.clutter import MEDIAN_OF_ONE, MEDIAN_OF_THE_LARGEST, NOISE_SIGMAS, noise_of
 from highlight.scorers.steady import Steadier, measured, steadied
 from highlight.source import Frame, Schedule, VideoSource
 
@@ -57,10 +57,6 @@ SAMPLE_FPS = 10.0  # a ball in flight moves a few of its widths in 0.1 s: tracka
 WIDTH = 480  # px: a ball a few metres from the rim is still a dozen pixels at this width
 MIN_FLIGHTS = 3  # separate flights ending at one place: a hoop, not a coincidence
 DIFFERENCE = 20  # levels of 255, in any colour, a moving ball differs from what was behind it
-# Of still pixels' changes between two samples, the median is this many of the noise's standard deviation:
-# of one grey level's absolute change, and of the largest of three colours' ((2 Phi(m) - 1)^3 = 1/2)
-MEDIAN_OF_ONE = 0.674
-MEDIAN_OF_THE_LARGEST = 1.265
 MIN_AREA = 6  # px at WIDTH: smaller is noise
 MAX_DIAMETER = 0.08  # of the width: a ball nearer than that fills the frame like a person
 MIN_DIAMETER = 0.01  # of the width: a smaller moving speck is too few pixels to tell from noise
@@ -171,7 +167,7 @@ def changed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if change.ndim == 3:  # the largest of the three (numpy's max over an axis is ten times slower)
         change = np.maximum(np.maximum(change[..., 0], change[..., 1]), change[..., 2])
         median_of_noise = MEDIAN_OF_THE_LARGEST
-    noise = float(np.median(change[::4, ::4])) / median_of_noise
+    noise = noise_of(change[::4, ::4], median_of_noise)
     return change > max(DIFFERENCE, NOISE_SIGMAS * noise)
 
 
