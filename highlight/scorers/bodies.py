@@ -37,8 +37,8 @@ BALL_SHARE = 1 / 3
 # this share of its difference (specks on a trembling board's edges: 0.05-0.3; a ball: 0.75-1).
 SHAKE_RESIDUAL = 0.5
 
-# How far apart the pieces of one body may lie, as a share of a ball's reach: a quarter of a ball
-# across, both ways together. A ball leaves the hands by that within a frame or two.
+# How far each piece of one body is grown to meet the others, as a share of a ball's reach: pieces up to
+# a quarter of a ball apart (6 cm) are one. A ball leaves the hands by that within a frame or two.
 PIECES_APART = 1 / 8
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom (right and bottom exclusive)
@@ -62,7 +62,7 @@ def without_bodies(mask: np.ndarray, region: Box, reach: int) -> np.ndarray:
     An object is a connected part of the mask once gaps of up to a quarter of a ball are
     closed (``PIECES_APART`` of ``reach`` each way, 2 pixels at least): a body's outline
     breaks where their shirt matches what is behind it, a patterned shirt into pieces
-    inches apart, and its parts (the ball in their hands among them) belong to it all
+    centimetres apart, and its parts (the ball in their hands among them) belong to it all
     the same. Closed by a fixed 2 pixels, a shooter seen from behind walking to the rim
     after the shot was pieces inside the region, each a ball's size, and the clip's
     peak was on them, not on the shot.
