@@ -381,7 +381,7 @@ def test_leaves_at_the_edge_do_not_hold_a_visit_after_the_walker_leaves(tmp_path
     """Leaves hanging in at the top, swaying from the first frame (known as clutter from the first looks), and a
     walker along the bottom. The leaves differ from the empty scene as they sway and are cut by the frame's edge,
     shaped like someone partly in view: they held the visit 2.3 s past the walker's leaving (9.0-15.2 s for a
-    walk of 9.0-12.9 s). A still part of the picture holds a visit only where the visitor was, off clutter."""
+    walk of 9.0-12.9 s). On clutter, a still part of the picture holds a visit only where the visitor was."""
     path = tmp_path / "leaves_walker.mp4"
     truth = record(path, 16.0, both(leaves_at_the_top(), walker(9.0, 13.0, across=1.1)), 2.5)
     found = highlights(path)
