@@ -686,6 +686,7 @@ class MotionScorer(Scorer):
         shaped like someone partly in view: they held a walker's visit until the end of
         the recording, long after the walker had gone. A blob elsewhere is kept as it is:
         someone who walked a few steps between two samples a second apart and stopped.
+        Where the one present was never seen whole (no ``_where``), no blob on clutter is theirs.
         """
         clutter = self._clutter.mask()
         if not held.any() or clutter.shape != held.shape or not clutter.any():
