@@ -1,6 +1,7 @@
 """Long office recordings with known visits, made from the real CDnet office clip.
 
-    python benchmarks/office_recording.py OUT.mp4 [--minutes 10] [--size 1920x1080] [--foliage] [--keyframes 1]
+    python benchmarks/office_recording.py OUT.mp4 [--minutes 10] [--size 1920x1080] [--foliage]
+        [--flag right|middle|low-left] [--keyframes 1]
 
 ``../shared/bench/make_long_office.py`` lays out the real clip's empty room (with its
 camera noise) and its visit, three times, and writes the ground truth beside the video.
@@ -14,6 +15,10 @@ ground truth) and adds what that script does not do:
   its leaves swaying in the wind all the time (each leaf on its own phase, with gusts),
   drawn at the source's resolution before the upscale so it looks as filmed. Nobody is
   in view because of it: the ground truth stays the visits;
+* ``--flag``: a striped flag on a pole in gusty wind, about a quarter of the frame, where
+  ``FLAG_PLACES`` says (clear of the visitor, in front of them, or beside them): calm,
+  breeze and gusts in spells of 4 to 40 s, so that it starts to flap with nobody in
+  view and while someone is;
 * ``--keyframes``: seconds between keyframes (1 by default, as the script's; x264's own
   default is 250 frames, 8.3 s, and some cameras write one GOP for the whole recording).
 
@@ -106,8 +111,65 @@ class Foliage:
         return out
 
 
+FLAG_PLACES = {  # where a flag hangs (left, top, width, height of the cloth at rest, fractions of the frame)
+    "right": (0.55, 0.16, 0.4, 0.35),  # over the bookcase, clear of where the visitor stands
+    "middle": (0.2, 0.2, 0.4, 0.35),  # in front of where the visitor stands and reads
+    "low-left": (0.05, 0.45, 0.4, 0.35),  # over the desk, by the visitor's side
+}
+
+
+class Flag:
+    """A striped flag on a pole in gusty wind (``place``: one of ``FLAG_PLACES``): clutter that comes and goes.
+
+    The wind blows in spells of 4 to 40 s, each calm (the cloth hangs, its loose end
+    drooping), a breeze or a gust, reached within half a second: the flag may hang still
+    for longer than anything remembers it moving, then flap again with nobody in view,
+    or start to flap while someone is. Flapping, the loose end swings up and down on a
+    wave running along the cloth, as ``tests/test_presence_edges.flag_in_gusts`` draws it.
+    """
+
+    def __init__(self, frame_size: tuple[int, int], minutes: float, place: str, seed: int = 11):
+        width, height = frame_size
+        left, top, cloth_width, cloth_height = FLAG_PLACES[place]
+        self.box = (round(left * width), round(top * height), round(cloth_width * width), round(cloth_height * height))
+        rng = np.random.default_rng(seed)
+        self.spells: list[tuple[float, float]] = []  # (start s, the wind's strength: 0 calm, 1 a gust)
+        start = 0.0
+        while start < minutes * 60:
+            self.spells.append((start, float(rng.choice([0.0, 0.4, 1.0], p=[0.4, 0.3, 0.3]))))
+            start += float(rng.uniform(4.0, 40.0))
+        self.strength, self.phase, self.last = self.spells[0][1], 0.0, 0.0
+
+    def wind(self, t: float) -> float:
+        return next(strength for start, strength in reversed(self.spells) if start <= t)
+
+    def draw(self, frame: np.ndarray, t: float) -> np.ndarray:
+        step, self.last = max(t - self.last, 0.0), t
+        self.strength += (self.wind(t) - self.strength) * min(1.0, step / 0.5)
+        self.phase += self.strength * 1.2 * step
+        left, top, width, height = self.box
+        margin = min(top, round(0.35 * height) + 2)  # the loose end swings this far above its hem
+        rows = np.arange(-margin, height + margin)[:, np.newaxis]
+        along = np.arange(width)[np.newaxis, :] / width
+        lift = self.strength * 0.2 * height * np.sin(2 * np.pi * (self.phase - along)) * along
+        cloth = rows - lift - (1 - self.strength) * 0.3 * height * along**2  # at rest the loose end droops
+        inside = (cloth >= 0) & (cloth < height * (1 - 0.3 * (1 - self.strength) * along))
+        stripes = np.where(((cloth // max(1, height // 5)) % 2 == 1)[..., np.newaxis], (240, 230, 230), (40, 30, 200))
+        out = frame.copy()
+        patch = out[top - margin : top + height + margin, left : left + width]  # cut by the frame's bottom, right
+        rows, columns = patch.shape[:2]
+        patch[:] = np.where(inside[:rows, :columns, np.newaxis], stripes[:rows, :columns], patch)
+        out[max(0, top - 4) : top + 2 * height, max(0, left - 3) : left] = (90, 90, 90)  # the pole
+        return out
+
+
 def build(
-    output: Path, minutes: float, size: tuple[int, int], foliage: bool, keyframes: float = 1.0
+    output: Path,
+    minutes: float,
+    size: tuple[int, int],
+    foliage: bool,
+    keyframes: float = 1.0,
+    flag: str | None = None,
 ) -> list[list[float]]:
     """Encode the recording, a keyframe every ``keyframes`` seconds; returns the ground truth visits [start, end)
     in seconds."""
@@ -123,6 +185,7 @@ def build(
     present = in_block & (source_of >= maker.PERSON_FIRST) & (source_of <= maker.PERSON_LAST)
     truth = [[s / maker.OUT_FPS, e / maker.OUT_FPS] for s, e in maker.runs(present)]
     plant = Foliage((frames[0].shape[1], frames[0].shape[0])) if foliage else None
+    cloth = Flag((frames[0].shape[1], frames[0].shape[0]), minutes, flag) if flag else None
     import imageio_ffmpeg
 
     tmp = output.with_name(output.stem + ".tmp" + output.suffix)
@@ -137,6 +200,8 @@ def build(
             frame = frames[int(source_of[k])]
             if plant is not None:
                 frame = plant.draw(frame, k / maker.OUT_FPS)
+            if cloth is not None:
+                frame = cloth.draw(frame, k / maker.OUT_FPS)
             encoder.stdin.write(maker.fit_frame(frame, "pad").tobytes())
         encoder.stdin.close()
         if encoder.wait(timeout=600) != 0:
@@ -145,7 +210,7 @@ def build(
         if encoder.poll() is None:
             encoder.kill()
     tmp.rename(output)
-    about = {"gt_presence_intervals_s": truth, "size": list(size), "minutes": minutes, "foliage": foliage}
+    about = {"gt_presence_intervals_s": truth, "size": list(size), "minutes": minutes, "foliage": foliage, "flag": flag}
     about["keyframes_s"] = keyframes
     output.with_suffix(".json").write_text(json.dumps(about, indent=1))
     return truth
@@ -162,13 +227,14 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--size", type=parse_size, default=(1920, 1080), help="WIDTHxHEIGHT")
     parser.add_argument("--foliage", action="store_true", help="a swaying plant over the lower-left quarter")
+    parser.add_argument("--flag", choices=list(FLAG_PLACES), help="a flag in gusty wind there (FLAG_PLACES)")
     parser.add_argument(
         "--keyframes", type=float, default=1.0, help="seconds between keyframes (x264's default: 250 frames, 8.3 s)"
     )
     args = parser.parse_args()
     if not OFFICE.is_file() or not MAKER.is_file():
         sys.exit(f"office_recording: {OFFICE} or {MAKER} is missing (set HIGHLIGHT_SHARED)")
-    truth = build(args.output, args.minutes, args.size, args.foliage, args.keyframes)
+    truth = build(args.output, args.minutes, args.size, args.foliage, args.keyframes, args.flag)
     print(f"wrote {args.output}; visits (s): {truth}")
 
 
