@@ -23,8 +23,10 @@ other cameras and apps write the same scene, or another camera filmed it:
 
 ``--ways`` runs only the ways named, among them four more that are not run by default
 (``MORE_VARIATIONS``): ``hevc-10bit`` (an iPhone's format, x265's default keyframes),
-``15-fps``, ``60-fps-repeated`` (each frame twice) and ``dusk`` (darker, half the contrast,
-the noise of a sensor turned up).
+``15-fps``, ``60-fps-repeated`` (each frame twice), ``dusk`` (darker, half the contrast,
+the noise of a sensor turned up) and ``phone-30-fps`` (30 fps, a keyframe a second, as most
+phones write it: at 25 or 29.97 fps the other ways' 30-frame keyframes are 1.2 or 1.001 s
+apart, and no pairs of keyframes a second apart seed the clutter map; at 30 fps they do).
 
 The encodings are made once with ffmpeg (supervised: a time limit, the exit status
 checked, its last line of stderr shown on failure) under ``benchmarks/out/variations``,
@@ -96,6 +98,7 @@ MORE_VARIATIONS = {  # not run by default (nor by bench_plugins.py): ``--ways`` 
         *("-tag:v", "hvc1", "-x265-params", "log-level=error"),
     ],
     "15-fps": _x264(22, 15, "fps=15"),
+    "phone-30-fps": _x264(22, 30, "fps=30"),  # keyframes exactly a second apart, whatever the clip's rate
     "60-fps-repeated": _x264(22, 60, "fps=60"),  # each frame twice: no motion between neighbours
     "dusk": _x264(24, 30, DUSK),
 }
