@@ -21,7 +21,7 @@ other cameras and apps write the same scene, or another camera filmed it:
 * ``turned``: the camera turned to one side, its far edge 16% shorter than its near one
   (a keystone): another view of the same scene, a keyframe a second.
 
-``--ways`` runs only the ways named, among them four more that are not run by default
+``--ways`` runs only the ways named, among them five more that are not run by default
 (``MORE_VARIATIONS``): ``hevc-10bit`` (an iPhone's format, x265's default keyframes),
 ``15-fps``, ``60-fps-repeated`` (each frame twice), ``dusk`` (darker, half the contrast,
 the noise of a sensor turned up) and ``phone-30-fps`` (30 fps, a keyframe a second, as most

@@ -149,10 +149,10 @@ class Flag:
         self.phase += self.strength * 1.2 * step
         left, top, width, height = self.box
         margin = min(top, round(0.35 * height) + 2)  # the loose end swings this far above its hem
-        rows = np.arange(-margin, height + margin)[:, np.newaxis]
+        below_top = np.arange(-margin, height + margin)[:, np.newaxis]  # each row of the patch, from the top hem
         along = np.arange(width)[np.newaxis, :] / width
         lift = self.strength * 0.2 * height * np.sin(2 * np.pi * (self.phase - along)) * along
-        cloth = rows - lift - (1 - self.strength) * 0.3 * height * along**2  # at rest the loose end droops
+        cloth = below_top - lift - (1 - self.strength) * 0.3 * height * along**2  # at rest the loose end droops
         inside = (cloth >= 0) & (cloth < height * (1 - 0.3 * (1 - self.strength) * along))
         stripes = np.where(((cloth // max(1, height // 5)) % 2 == 1)[..., np.newaxis], (240, 230, 230), (40, 30, 200))
         out = frame.copy()
