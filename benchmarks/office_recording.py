@@ -41,6 +41,9 @@ import cv2
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from tests.footage import FlappingFlag  # noqa: E402  (the repository, now on sys.path)
+
 SHARED = Path(os.environ.get("HIGHLIGHT_SHARED", REPO.parent / "shared"))
 OFFICE = SHARED / "data" / "videos" / "office_cdnet.mp4"
 MAKER = SHARED / "bench" / "make_long_office.py"
@@ -124,8 +127,8 @@ class Flag:
     The wind blows in spells of 4 to 40 s, each calm (the cloth hangs, its loose end
     drooping), a breeze or a gust, reached within half a second: the flag may hang still
     for longer than anything remembers it moving, then flap again with nobody in view,
-    or start to flap while someone is. Flapping, the loose end swings up and down on a
-    wave running along the cloth, as ``tests/test_presence_edges.flag_in_gusts`` draws it.
+    or start to flap while someone is. The cloth is ``tests.footage.FlappingFlag``, as the
+    tests' flags are.
     """
 
     def __init__(self, frame_size: tuple[int, int], minutes: float, place: str, seed: int = 11):
@@ -138,23 +141,17 @@ class Flag:
         while start < minutes * 60:
             self.spells.append((start, float(rng.choice([0.0, 0.4, 1.0], p=[0.4, 0.3, 0.3]))))
             start += float(rng.uniform(4.0, 40.0))
-        self.strength, self.phase, self.last = self.spells[0][1], 0.0, 0.0
+        self.cloth = FlappingFlag(self.spells[0][1])
 
     def wind(self, t: float) -> float:
         return next(strength for start, strength in reversed(self.spells) if start <= t)
 
     def draw(self, frame: np.ndarray, t: float) -> np.ndarray:
-        step, self.last = max(t - self.last, 0.0), t
-        self.strength += (self.wind(t) - self.strength) * min(1.0, step / 0.5)
-        self.phase += self.strength * 1.2 * step
+        self.cloth.blow(t, self.wind(t))
         left, top, width, height = self.box
         margin = min(top, round(0.35 * height) + 2)  # the loose end swings this far above its hem
-        below_top = np.arange(-margin, height + margin)[:, np.newaxis]  # each row of the patch, from the top hem
-        along = np.arange(width)[np.newaxis, :] / width
-        lift = self.strength * 0.2 * height * np.sin(2 * np.pi * (self.phase - along)) * along
-        cloth = below_top - lift - (1 - self.strength) * 0.3 * height * along**2  # at rest the loose end droops
-        inside = (cloth >= 0) & (cloth < height * (1 - 0.3 * (1 - self.strength) * along))
-        stripes = np.where(((cloth // max(1, height // 5)) % 2 == 1)[..., np.newaxis], (240, 230, 230), (40, 30, 200))
+        inside, second = self.cloth.cloth(width, height, margin)
+        stripes = np.where(second[..., np.newaxis], (240, 230, 230), (40, 30, 200))
         out = frame.copy()
         patch = out[top - margin : top + height + margin, left : left + width]  # cut by the frame's bottom, right
         rows, columns = patch.shape[:2]

@@ -52,6 +52,35 @@ TURNED = "perspective=x0=0:y0=0:x1=W:y1=0.08*H:x2=0:y2=H:x3=W:y3=0.92*H:sense=de
 DUSK = "eq=brightness=-0.18:contrast=0.55:gamma=0.8,noise=alls=10:allf=t:all_seed=3"
 
 
+class FlappingFlag:
+    """A striped flag's cloth in gusty wind: how strongly it flaps, and where the cloth is.
+
+    The wind's strength (0 calm, 1 a gust) is reached within half a second. Flapping, the
+    cloth's loose end swings up and down on a wave running along it; at rest it droops.
+    ``tests/test_presence_edges`` and ``benchmarks/office_recording.py`` draw their flags with it.
+    """
+
+    def __init__(self, strength: float = 0.0):
+        self.strength, self.phase, self.t = strength, 0.0, 0.0
+
+    def blow(self, t: float, wind: float) -> None:
+        """The wind at ``t`` is ``wind`` (0 to 1): the cloth follows it from the last time blown."""
+        step, self.t = t - self.t, t
+        self.strength += (wind - self.strength) * min(1.0, step / 0.5)
+        self.phase += self.strength * 1.2 * step
+
+    def cloth(self, width: int, height: int, margin: int) -> tuple[np.ndarray, np.ndarray]:
+        """Where the cloth (``width`` x ``height`` at rest) is, in a patch ``margin`` rows taller above and below
+        it, and which of its five stripes are the second colour: two masks of the patch's shape."""
+        below_top = np.arange(-margin, height + margin)[:, np.newaxis]  # each row of the patch, from the top hem
+        along = np.arange(width)[np.newaxis, :] / width
+        strength = self.strength
+        lift = strength * 0.2 * height * np.sin(2 * np.pi * (self.phase - along)) * along
+        cloth = below_top - lift - (1 - strength) * 0.3 * height * along**2  # at rest the loose end droops
+        inside = (cloth >= 0) & (cloth < height * (1 - 0.3 * (1 - strength) * along))
+        return inside, (cloth // max(1, height // 5)) % 2 == 1
+
+
 def reencoded(source: Path, path: Path, keyframes: int, video_filter: str, quality: int = 20) -> Path:
     """``source`` as another phone or app would have written it: x264 at constant ``quality`` (crf), filtered."""
     import imageio_ffmpeg

@@ -22,7 +22,7 @@ from highlight.scorers.clutter import SEED_PAIRS, MovingShare
 from highlight.scorers.sway import SwayWatch
 from highlight.settings import RunSettings
 from highlight.source import VideoSource, probe
-from tests.footage import reencoded, write_video
+from tests.footage import FlappingFlag, reencoded, write_video
 
 WIDTH, HEIGHT, FPS = 320, 180, 25
 # The labels' granularity (visits 1.1 s apart, one of 0.8 s): fine interval settings, no padding
@@ -150,20 +150,12 @@ def flag_in_gusts(gusts: list[tuple[float, float]], box=(0.3, 0.15, 0.25, 0.27))
     along it, rising to full strength in half a second and settling as long after."""
     x0, y0, w, h = int(box[0] * WIDTH), int(box[1] * HEIGHT), int(box[2] * WIDTH), int(box[3] * HEIGHT)
     margin = int(0.35 * h) + 2
-    rows = np.arange(-margin, h + margin)[:, np.newaxis]
-    along = np.arange(w)[np.newaxis, :] / w
-    state = {"t": 0.0, "strength": 0.0, "phase": 0.0}
+    flag = FlappingFlag()
 
     def draw(frame: np.ndarray, t: float) -> bool:
-        step, state["t"] = t - state["t"], t
-        target = 1.0 if any(a <= t < b for a, b in gusts) else 0.0
-        state["strength"] += (target - state["strength"]) * min(1.0, step / 0.5)
-        state["phase"] += state["strength"] * 1.2 * step
-        strength = state["strength"]
-        lift = strength * 0.2 * h * np.sin(2 * np.pi * (state["phase"] - along)) * along
-        cloth = rows - lift - (1 - strength) * 0.3 * h * along**2  # at rest the loose end droops
-        inside = (cloth >= 0) & (cloth < h * (1 - 0.3 * (1 - strength) * along))
-        stripes = np.where(((cloth // (h // 5)) % 2 == 1)[..., np.newaxis], (230, 230, 240), (200, 30, 40))
+        flag.blow(t, 1.0 if any(a <= t < b for a, b in gusts) else 0.0)
+        inside, second = flag.cloth(w, h, margin)
+        stripes = np.where(second[..., np.newaxis], (230, 230, 240), (200, 30, 40))
         patch = frame[y0 - margin : y0 + h + margin, x0 : x0 + w]
         patch[:] = np.where(inside[..., np.newaxis], stripes, patch)
         frame[y0 - 4 : y0 + 2 * h, x0 - 3 : x0] = (90, 90, 90)  # the pole
