@@ -203,7 +203,8 @@ class SwayWatch:
         body = np.zeros_like(piece)
         cv2.drawContours(body, [largest], -1, 255, thickness=-1)
         most = 2 * cv2.countNonZero(cv2.bitwise_and(body, piece)) >= cv2.countNonZero(piece)
-        return most and is_upright(cv2.boundingRect(largest), piece.shape[0], self.person_height)
+        upright = is_upright(cv2.boundingRect(largest), piece.shape[0], self.person_height)
+        return most and upright and is_upright(_with_what_touches(body, piece), piece.shape[0], self.person_height)
 
     @staticmethod
     def _travelled(path: list[tuple[float, ...]]) -> bool:
@@ -243,6 +244,20 @@ class SwayWatch:
                 if shared > most:
                     best, most = known, shared
         return best
+
+
+def _with_what_touches(body: np.ndarray, piece: np.ndarray) -> tuple[int, int, int, int]:
+    """The box of ``body`` (a blob of ``piece``) with the blobs of ``piece`` a pixel from it, and theirs.
+
+    A wave running along a flag's cloth moves it in bands, a pixel-wide line that did not
+    change between them where the wave's node is: a band can be taller than wide, the shape
+    of someone standing, and the cloth it is part of wider than tall. A body's arm or
+    shadow beside it leaves it taller than wide; a bunch of round balloons has no upright blob.
+    """
+    joined = cv2.dilate(piece, np.ones((3, 3), np.uint8))
+    _, labels = cv2.connectedComponents(joined)
+    touching = np.isin(labels, np.unique(labels[body > 0])) & (piece > 0)
+    return cv2.boundingRect(touching.astype(np.uint8))
 
 
 def _cut_by_edge(box: tuple[int, int, int, int], shape: tuple[int, ...]) -> bool:
