@@ -1,7 +1,7 @@
 """Long office recordings with known visits, made from the real CDnet office clip.
 
     python benchmarks/office_recording.py OUT.mp4 [--minutes 10] [--size 1920x1080] [--foliage]
-        [--flag right|middle|low-left] [--keyframes 1]
+        [--flag right|middle|low-left [--steady-wind]] [--keyframes 1]
 
 ``../shared/bench/make_long_office.py`` lays out the real clip's empty room (with its
 camera noise) and its visit, three times, and writes the ground truth beside the video.
@@ -18,7 +18,7 @@ ground truth) and adds what that script does not do:
 * ``--flag``: a striped flag on a pole in gusty wind, about a quarter of the frame, where
   ``FLAG_PLACES`` says (clear of the visitor, in front of them, or beside them): calm,
   breeze and gusts in spells of 4 to 40 s, so that it starts to flap with nobody in
-  view and while someone is;
+  view and while someone is; with ``--steady-wind``, a gust from the first frame to the last;
 * ``--keyframes``: seconds between keyframes (1 by default, as the script's; x264's own
   default is 250 frames, 8.3 s, and some cameras write one GOP for the whole recording).
 
@@ -131,14 +131,14 @@ class Flag:
     tests' flags are.
     """
 
-    def __init__(self, frame_size: tuple[int, int], minutes: float, place: str, seed: int = 11):
+    def __init__(self, frame_size: tuple[int, int], minutes: float, place: str, steady: bool = False, seed: int = 11):
         width, height = frame_size
         left, top, cloth_width, cloth_height = FLAG_PLACES[place]
         self.box = (round(left * width), round(top * height), round(cloth_width * width), round(cloth_height * height))
         rng = np.random.default_rng(seed)
-        self.spells: list[tuple[float, float]] = []  # (start s, the wind's strength: 0 calm, 1 a gust)
+        self.spells: list[tuple[float, float]] = [(0.0, 1.0)] if steady else []  # (start s, 0 calm to 1 a gust)
         start = 0.0
-        while start < minutes * 60:
+        while start < minutes * 60 and not steady:
             self.spells.append((start, float(rng.choice([0.0, 0.4, 1.0], p=[0.4, 0.3, 0.3]))))
             start += float(rng.uniform(4.0, 40.0))
         self.cloth = FlappingFlag(self.spells[0][1])
@@ -167,6 +167,7 @@ def build(
     foliage: bool,
     keyframes: float = 1.0,
     flag: str | None = None,
+    steady_wind: bool = False,
 ) -> list[list[float]]:
     """Encode the recording, a keyframe every ``keyframes`` seconds; returns the ground truth visits [start, end)
     in seconds."""
@@ -182,7 +183,7 @@ def build(
     present = in_block & (source_of >= maker.PERSON_FIRST) & (source_of <= maker.PERSON_LAST)
     truth = [[s / maker.OUT_FPS, e / maker.OUT_FPS] for s, e in maker.runs(present)]
     plant = Foliage((frames[0].shape[1], frames[0].shape[0])) if foliage else None
-    cloth = Flag((frames[0].shape[1], frames[0].shape[0]), minutes, flag) if flag else None
+    cloth = Flag((frames[0].shape[1], frames[0].shape[0]), minutes, flag, steady_wind) if flag else None
     import imageio_ffmpeg
 
     tmp = output.with_name(output.stem + ".tmp" + output.suffix)
@@ -208,7 +209,7 @@ def build(
             encoder.kill()
     tmp.rename(output)
     about = {"gt_presence_intervals_s": truth, "size": list(size), "minutes": minutes, "foliage": foliage, "flag": flag}
-    about["keyframes_s"] = keyframes
+    about["keyframes_s"], about["steady_wind"] = keyframes, steady_wind
     output.with_suffix(".json").write_text(json.dumps(about, indent=1))
     return truth
 
@@ -225,13 +226,16 @@ def main() -> None:
     parser.add_argument("--size", type=parse_size, default=(1920, 1080), help="WIDTHxHEIGHT")
     parser.add_argument("--foliage", action="store_true", help="a swaying plant over the lower-left quarter")
     parser.add_argument("--flag", choices=list(FLAG_PLACES), help="a flag in gusty wind there (FLAG_PLACES)")
+    parser.add_argument("--steady-wind", action="store_true", help="the flag flaps in a gust all along")
     parser.add_argument(
         "--keyframes", type=float, default=1.0, help="seconds between keyframes (x264's default: 250 frames, 8.3 s)"
     )
     args = parser.parse_args()
     if not OFFICE.is_file() or not MAKER.is_file():
         sys.exit(f"office_recording: {OFFICE} or {MAKER} is missing (set HIGHLIGHT_SHARED)")
-    truth = build(args.output, args.minutes, args.size, args.foliage, args.keyframes, args.flag)
+    if args.steady_wind and not args.flag:
+        parser.error("--steady-wind needs --flag")
+    truth = build(args.output, args.minutes, args.size, args.foliage, args.keyframes, args.flag, args.steady_wind)
     print(f"wrote {args.output}; visits (s): {truth}")
 
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from highlight.scorers.clutter import REACH, is_upright
+from highlight.scorers.clutter import REACH, UPRIGHT, is_upright
 
 SWAY_SECONDS = 3.0  # long enough for a swing to come back (balloons, leaves: a second or two), short for a walk
 LINK_SECONDS = 1.5  # an object not seen for longer is gone (quiet stretches are sampled a keyframe apart)
@@ -204,7 +204,7 @@ class SwayWatch:
         cv2.drawContours(body, [largest], -1, 255, thickness=-1)
         most = 2 * cv2.countNonZero(cv2.bitwise_and(body, piece)) >= cv2.countNonZero(piece)
         upright = is_upright(cv2.boundingRect(largest), piece.shape[0], self.person_height)
-        return most and upright and is_upright(_with_what_touches(body, piece), piece.shape[0], self.person_height)
+        return most and upright and _spreads_upright(_with_what_touches(body, piece))
 
     @staticmethod
     def _travelled(path: list[tuple[float, ...]]) -> bool:
@@ -246,18 +246,22 @@ class SwayWatch:
         return best
 
 
-def _with_what_touches(body: np.ndarray, piece: np.ndarray) -> tuple[int, int, int, int]:
-    """The box of ``body`` (a blob of ``piece``) with the blobs of ``piece`` a pixel from it, and theirs.
+def _with_what_touches(body: np.ndarray, piece: np.ndarray) -> np.ndarray:
+    """``body`` (a blob of ``piece``) with the blobs of ``piece`` a pixel from it, and theirs: a mask (bool)."""
+    _, labels = cv2.connectedComponents(cv2.dilate(piece, np.ones((3, 3), np.uint8)))
+    return np.isin(labels, np.unique(labels[body > 0])) & (piece > 0)
+
+
+def _spreads_upright(mask: np.ndarray) -> bool:
+    """The pixels of ``mask`` spread ``UPRIGHT`` times as far up and down as across (their standard deviations).
 
     A wave running along a flag's cloth moves it in bands, a pixel-wide line that did not
     change between them where the wave's node is: a band can be taller than wide, the shape
-    of someone standing, and the cloth it is part of wider than tall. A body's arm or
-    shadow beside it leaves it taller than wide; a bunch of round balloons has no upright blob.
+    of someone standing, and the cloth it is part of wider than tall. The spread of the
+    pixels (not their box) is the shape: a speck of noise beside a walker leaves it upright.
     """
-    joined = cv2.dilate(piece, np.ones((3, 3), np.uint8))
-    _, labels = cv2.connectedComponents(joined)
-    touching = np.isin(labels, np.unique(labels[body > 0])) & (piece > 0)
-    return cv2.boundingRect(touching.astype(np.uint8))
+    rows, columns = np.nonzero(mask)
+    return len(rows) > 1 and float(rows.std()) >= UPRIGHT * float(columns.std())
 
 
 def _cut_by_edge(box: tuple[int, int, int, int], shape: tuple[int, ...]) -> bool:
