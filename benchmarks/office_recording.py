@@ -127,7 +127,7 @@ class Flag:
     The wind blows in spells of 4 to 40 s, each calm (the cloth hangs, its loose end
     drooping), a breeze or a gust, reached within half a second: the flag may hang still
     for longer than anything remembers it moving, then flap again with nobody in view,
-    or start to flap while someone is. The cloth is ``tests.footage.FlappingFlag``, as the
+    or start to flap while someone is. ``steady``: a gust from the first frame to the last. The cloth is ``tests.footage.FlappingFlag``, as the
     tests' flags are.
     """
 

@@ -362,7 +362,7 @@ def test_a_flag_cut_into_bands_by_its_wave_is_not_someone_standing():
     """What moves of a flag's cloth in a steady wind, sample after sample: at one of them the wave's nodes cut it
     into bands a pixel apart, the largest taller than wide (the shape of someone standing) and most of it. Before,
     the flag, held back as swinging since the first frame, then started a visit: in the office recording with a
-    flag in front of where the visitor stands, one of 110 s. That band, with what touches it, is the cloth."""
+    flag in front of where the visitor stands, one of 109 s. That band, with what touches it, is the cloth."""
     everywhere = np.full((90, 160), 255, np.uint8)
     cloth, bands = moving((56, 13, 39, 40)), moving((56, 13, 12, 44), (69, 13, 26, 44))
     flag = SwayWatch(person_height=0.3)

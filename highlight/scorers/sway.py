@@ -193,7 +193,8 @@ class SwayWatch:
         return inside >= SWAYED_THERE * cv2.countNonZero(piece)
 
     def _standing(self, piece: np.ndarray) -> bool:
-        """Shaped like someone standing: its largest blob upright (``clutter.is_upright``) and most of it.
+        """Shaped like someone standing: its largest blob upright (``clutter.is_upright``) and most of it, and
+        upright still with the blobs a pixel from it (``_spreads_upright``: not a band of a flag's cloth).
 
         A body is one upright blob, perhaps with an arm or a shadow beside it; a bunch of
         balloons or a plant is a cluster of round pieces, any upright one a small part.
