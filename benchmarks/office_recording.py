@@ -1,6 +1,6 @@
 """Long office recordings with known visits, made from the real CDnet office clip.
 
-    python benchmarks/office_recording.py OUT.mp4 [--minutes 10] [--size 1920x1080] [--foliage]
+    python benchmarks/office_recording.py OUT.mp4 [--minutes 10] [--size 1920x1080] [--foliage [PLACE]]
         [--flag right|middle|low-left [--steady-wind]] [--keyframes 1]
 
 ``../shared/bench/make_long_office.py`` lays out the real clip's empty room (with its
@@ -11,10 +11,12 @@ ground truth) and adds what that script does not do:
 * another length (``--minutes``: visits at 2/10, 5/10 and 8/10 of it, as the script's
   default 120, 300, 480 s in 10 minutes) or another size (``--size``): a 30-minute
   1080p encode takes most of an hour on two shared cores, 640x360 a fraction of that;
-* ``--foliage``: a plant in the foreground over the lower-left quarter of the frame,
-  its leaves swaying in the wind all the time (each leaf on its own phase, with gusts),
-  drawn at the source's resolution before the upscale so it looks as filmed. Nobody is
-  in view because of it: the ground truth stays the visits;
+* ``--foliage``: a plant in the foreground over a quarter of the frame (``FOLIAGE_PLACES``:
+  the lower left by default, over the desk; ``middle``, in front of where the visitor
+  stands; ``upper-right``, over the bookcase and cut by the top edge), its leaves swaying
+  in the wind all the time (each leaf on its own phase, with gusts), drawn at the
+  source's resolution before the upscale so it looks as filmed. Nobody is in view
+  because of it: the ground truth stays the visits;
 * ``--flag``: a striped flag on a pole in gusty wind, about a quarter of the frame, where
   ``FLAG_PLACES`` says (clear of the visitor, in front of them, or beside them): calm,
   breeze and gusts in spells of 4 to 40 s, so that it starts to flap with nobody in
@@ -69,18 +71,27 @@ def read_frames(path: Path) -> list[np.ndarray]:
     return frames
 
 
+FOLIAGE_PLACES = {  # where the leaves hang (left, top, right, bottom, fractions of the frame)
+    "lower-left": (0.0, 0.5, 0.5, 1.0),
+    "middle": (0.25, 0.25, 0.75, 0.75),
+    "upper-right": (0.5, 0.0, 1.0, 0.5),
+}
+
+
 class Foliage:
-    """A plant's leaves over one quarter of a frame, swaying: clutter that moves all the time.
+    """A plant's leaves over one quarter of a frame (``place``: one of ``FOLIAGE_PLACES``), swaying: clutter that
+    moves all the time.
 
     Leaves hang from a few branches; each swings on its own phase and frequency (0.3 to
     1.5 Hz, as leaves in a breeze), by a few percent of the frame, and gusts push all of
     them the same way for seconds at a time.
     """
 
-    def __init__(self, frame_size: tuple[int, int], seed: int = 7):
+    def __init__(self, frame_size: tuple[int, int], place: str = "lower-left", seed: int = 7):
         width, height = frame_size
         rng = np.random.default_rng(seed)
-        self.box = (0, height // 2, width // 2, height)  # left, top, right, bottom: the lower-left quarter
+        fractions = np.array(FOLIAGE_PLACES[place]) * (width, height, width, height)
+        self.box = tuple(int(round(v)) for v in fractions)  # left, top, right, bottom
         left, top, right, bottom = self.box
         count = 90
         self.anchor = np.column_stack(
@@ -164,7 +175,7 @@ def build(
     output: Path,
     minutes: float,
     size: tuple[int, int],
-    foliage: bool,
+    foliage: str | None,
     keyframes: float = 1.0,
     flag: str | None = None,
     steady_wind: bool = False,
@@ -182,7 +193,7 @@ def build(
         in_block[block["out_start"] : block["out_end"]] = True
     present = in_block & (source_of >= maker.PERSON_FIRST) & (source_of <= maker.PERSON_LAST)
     truth = [[s / maker.OUT_FPS, e / maker.OUT_FPS] for s, e in maker.runs(present)]
-    plant = Foliage((frames[0].shape[1], frames[0].shape[0])) if foliage else None
+    plant = Foliage((frames[0].shape[1], frames[0].shape[0]), foliage) if foliage else None
     cloth = Flag((frames[0].shape[1], frames[0].shape[0]), minutes, flag, steady_wind) if flag else None
     import imageio_ffmpeg
 
@@ -224,7 +235,13 @@ def main() -> None:
     parser.add_argument("output", type=Path)
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--size", type=parse_size, default=(1920, 1080), help="WIDTHxHEIGHT")
-    parser.add_argument("--foliage", action="store_true", help="a swaying plant over the lower-left quarter")
+    parser.add_argument(
+        "--foliage",
+        nargs="?",
+        const="lower-left",
+        choices=list(FOLIAGE_PLACES),
+        help="a swaying plant over a quarter of the frame there (FOLIAGE_PLACES; the lower left by default)",
+    )
     parser.add_argument("--flag", choices=list(FLAG_PLACES), help="a flag in gusty wind there (FLAG_PLACES)")
     parser.add_argument("--steady-wind", action="store_true", help="the flag flaps in a gust all along")
     parser.add_argument(
