@@ -138,20 +138,15 @@ class Flag:
     The wind blows in spells of 4 to 40 s, each calm (the cloth hangs, its loose end
     drooping), a breeze or a gust, reached within half a second: the flag may hang still
     for longer than anything remembers it moving, then flap again with nobody in view,
-    or start to flap while someone is. ``steady``: a gust from the first frame to the last. The cloth is ``tests.footage.FlappingFlag``, as the
-    tests' flags are.
+    or start to flap while someone is. ``steady``: a gust from the first frame to the last.
+    The cloth is ``tests.footage.FlappingFlag``, as the tests' flags are.
     """
 
     def __init__(self, frame_size: tuple[int, int], minutes: float, place: str, steady: bool = False, seed: int = 11):
         width, height = frame_size
         left, top, cloth_width, cloth_height = FLAG_PLACES[place]
         self.box = (round(left * width), round(top * height), round(cloth_width * width), round(cloth_height * height))
-        rng = np.random.default_rng(seed)
-        self.spells: list[tuple[float, float]] = [(0.0, 1.0)] if steady else []  # (start s, 0 calm to 1 a gust)
-        start = 0.0
-        while start < minutes * 60 and not steady:
-            self.spells.append((start, float(rng.choice([0.0, 0.4, 1.0], p=[0.4, 0.3, 0.3]))))
-            start += float(rng.uniform(4.0, 40.0))
+        self.spells = [(0.0, 1.0)] if steady else gusty_spells(minutes, seed)
         self.cloth = FlappingFlag(self.spells[0][1])
 
     def wind(self, t: float) -> float:
@@ -169,6 +164,16 @@ class Flag:
         patch[:] = np.where(inside[:rows, :columns, np.newaxis], stripes[:rows, :columns], patch)
         out[max(0, top - 4) : top + 2 * height, max(0, left - 3) : left] = (90, 90, 90)  # the pole
         return out
+
+
+def gusty_spells(minutes: float, seed: int) -> list[tuple[float, float]]:
+    """Spells of wind of 4 to 40 s over ``minutes``: (start s, strength: 0 calm, 0.4 a breeze, 1 a gust)."""
+    rng = np.random.default_rng(seed)
+    spells, start = [], 0.0
+    while start < minutes * 60:
+        spells.append((start, float(rng.choice([0.0, 0.4, 1.0], p=[0.4, 0.3, 0.3]))))
+        start += float(rng.uniform(4.0, 40.0))
+    return spells
 
 
 def build(
@@ -220,7 +225,7 @@ def build(
             encoder.kill()
     tmp.rename(output)
     about = {"gt_presence_intervals_s": truth, "size": list(size), "minutes": minutes, "foliage": foliage, "flag": flag}
-    about["keyframes_s"], about["steady_wind"] = keyframes, steady_wind
+    about |= {"keyframes_s": keyframes, "steady_wind": steady_wind}
     output.with_suffix(".json").write_text(json.dumps(about, indent=1))
     return truth
 
