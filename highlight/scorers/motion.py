@@ -28,7 +28,10 @@ No training: the empty scene is learned from the recording itself.
   (they left): a door that was already opening in that last quiet sample does not
   keep a visit alive for good. On clutter, a difference holds it only where they were
   last seen (``_continuing``): leaves at the frame's edge differ from the empty scene
-  as they sway. Only an entry starts a presence, so a lighting change
+  as they sway. And what holds them must stay about their size: fallen to a quarter
+  a moment after a walk (``_shrunk``, ``_left``), with nothing moving there and most
+  of it changing from sample to sample, it is what else is there (leaves shifted by
+  a gust), and they have left. Only an entry starts a presence, so a lighting change
   with nobody in view (normalised brightness, a model that follows it) does not; and
   after ``hold`` seconds with nothing moving where they are (motion elsewhere, noise,
   leaves, a clock, does not count), what is left (a moved chair) becomes part of the
@@ -106,6 +109,8 @@ from highlight.source import Frame, VideoSource, fit_size
 CAMERA_MOTION_AREA = 0.05  # share of the picture that must change between two samples for a moving camera
 MAX_BORDERS = 64  # border images made by ``image_for`` waiting for ``score``
 EXPOSURE_PROBES = 3  # keyframes spread over the video that tell how it was exposed
+SHRINK_SECONDS = 5.0  # how far back what held someone is remembered, to tell them leaving from their pausing
+SHRINK = 0.25  # of what differed there in those seconds: less, a moment after a walk, is what else is there
 
 
 @dataclass(frozen=True)
@@ -307,6 +312,7 @@ class MotionScorer(Scorer):
         self._been: np.ndarray | None = None  # everywhere someone was seen present, all recording long
         self._left_at = -math.inf  # when that presence ended
         self._still_since: float = 0.0  # seconds since the adaptive model last saw motion
+        self._held_sizes: list[tuple[float, float]] = []  # (time, what held the one present), the last seconds
         self._last_time: float | None = None  # of the last regular (learning) sample
         self._next_times: list[float] = []  # of the images of the next ``score`` call (``expect_times``)
         self._model = self._new_model()
@@ -358,7 +364,7 @@ class MotionScorer(Scorer):
             parse_regions(self.regions), parse_regions(self.excludes), frame_size, self.width, self.ball_only
         )
         self._empty, self._plate, self._present, self._still_since, self._last_time = None, None, False, 0.0, None
-        self._moved_before = None
+        self._moved_before, self._held_sizes = None, []
         self._previous, self._camera_samples, self._ended = None, [0, 0], False
         self._where, self._been, self._left_at = None, None, -math.inf
         self._sway, self._borders = SwayWatch(self.person_height), {}
@@ -627,6 +633,8 @@ class MotionScorer(Scorer):
             quiet = False  # this sample is the newest picture of the empty scene
             if learn:
                 near = self._moves_near(motion, held, still)
+                if self._shrunk(still, t) and self._left(t, near, held, image, previous):
+                    still = 0.0  # they left: what differs now is what else is there
                 self._ended = self._present
                 quiet = self._follow_presence(image, starting, moving_own, still, near, gap)
                 if self._present and not self._ended:
@@ -642,6 +650,46 @@ class MotionScorer(Scorer):
             seen = max(moving, still, self.reference_area if at_edge else 0.0)
             scores[k] = 1.0 - math.exp(-seen / self.reference_area)
         return scores
+
+    def _shrunk(self, still: float, t: float) -> bool:
+        """Whether what differs from the empty scene where the one present is (``still``) is less than ``SHRINK``
+        of the most it was in the last ``SHRINK_SECONDS``.
+
+        Someone who stops stays their size, and one who sits down behind a desk still shows
+        half of it. When they walk out, what differs from the empty scene falls to what
+        else is there: leaves shifted by a gust, scattered specks the size of a far person
+        each. Those held the visit for as long as the wind blew. Someone who moves on to
+        where the wall is the colour of their shirt shrinks too; but they move where they
+        are (``_moves_near``), or, standing there, do not change (``_changing``).
+        """
+        if not self._present:
+            self._held_sizes = []
+            return False
+        self._held_sizes = [(when, size) for when, size in self._held_sizes if t - when <= SHRINK_SECONDS]
+        self._held_sizes.append((t, still))
+        return still < SHRINK * max(size for _, size in self._held_sizes)
+
+    def _left(
+        self, t: float, near: bool, held: np.ndarray | None, image: np.ndarray, previous: np.ndarray | None
+    ) -> bool:
+        """Whether the one present, what held them shrunk (``_shrunk``), has left: they walked a moment ago
+        (``SwayWatch.walked_at``), and what is left neither moves where it is (``_moves_near``) nor stands still.
+
+        Someone working out on one spot is in the median plate: at the top of a push-up
+        little of them differs from it, and they changed since the sample before; but
+        they did not walk.
+        """
+        walked = t - self._sway.walked_at <= SHRINK_SECONDS
+        return walked and not near and self._changing(held, image, previous)
+
+    def _changing(self, held: np.ndarray | None, image: np.ndarray, previous: np.ndarray | None) -> bool:
+        """Whether most of ``held`` (what differs from the empty scene) changed since the sample before
+        (``previous``) by ``hold_threshold``: leaves swinging do; someone standing still does not."""
+        if held is None or previous is None or previous.shape != image.shape:
+            return False
+        shown = cv2.morphologyEx(held, cv2.MORPH_OPEN, self._kernel) > 0
+        changed = cv2.absdiff(image, previous) > self.hold_threshold
+        return bool(shown.any()) and 2 * int(np.count_nonzero(changed & shown)) >= int(np.count_nonzero(shown))
 
     def _person_sized(self, motion: np.ndarray) -> np.ndarray:
         """The blobs of ``motion`` of a person's size (``reference_area``), or all of it where none is.

@@ -66,6 +66,7 @@ class SwayWatch:
         self.person_height = person_height
         self.objects: list[_Object] = []
         self.began: float | None = None  # when the objects that travelled at the last sample were first seen
+        self.walked_at = -np.inf  # the last regular sample at which a followed object had travelled (someone walking)
         self.swayed: np.ndarray | None = None  # 255 where objects were held back as swaying, all recording long
         self._reach = np.ones((REACH, REACH), np.uint8)
 
@@ -145,9 +146,10 @@ class SwayWatch:
         known.path = [p for p in known.path if t - p[0] <= SWAY_SECONDS] + [point]
         # someone in view from the first sample, moving in pieces there, shows whole at a later one; what it
         # swayed as itself since it was first seen is no other thing swinging again (``born_where_swayed``)
-        may_start = (self._travelled(known.path) and not again) or (
-            self._standing(piece) and not known.born_where_swayed
-        )
+        walking = self._travelled(known.path) and not again
+        if walking:
+            self.walked_at = t
+        may_start = walking or (self._standing(piece) and not known.born_where_swayed)
         if may_start and not known.may_start:  # since the sample before: what swung there before is not them
             since = known.path[-2][0] if len(known.path) > 1 else t
             self.began = since if self.began is None else min(since, self.began)
