@@ -28,6 +28,11 @@ remembered for the rest of the recording (``swayed``): motion mostly there
 shaped or shifts, and ``swayed_places`` keeps it from holding a visit. An object first
 seen anywhere else is not that thing: where it was itself held back since does not
 keep its shape from counting.
+
+The watch also tells when someone last walked (``walked_at``): an upright object followed
+over ``WALK_SAMPLES`` that went sideways by its own width, wherever it moved. Someone
+leaving walks; someone working out on one spot, however much they move, does not. The
+presence detector asks it when what holds a visit shrinks.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ LINK_SECONDS = 1.5  # an object not seen for longer is gone (quiet stretches are
 TRAVEL = 0.3  # of the extent it covered: a walker gets there in a stride or two; a swing stays near its middle
 NEARBY = 0.5  # of the width a second: how fast someone close to the camera crosses the picture
 GROWN = 3.0  # an object this many times larger or smaller than at its last sample is another one
+WALK_SAMPLES = 3  # samples an object is followed over before its way sideways is a walk
 SWAYED_THERE = 0.5  # of a new motion's pixels: where something swayed before, it is that thing swinging again
 
 
@@ -66,7 +72,7 @@ class SwayWatch:
         self.person_height = person_height
         self.objects: list[_Object] = []
         self.began: float | None = None  # when the objects that travelled at the last sample were first seen
-        self.walked_at = -np.inf  # the last regular sample at which a followed object had travelled (someone walking)
+        self.walked_at = -np.inf  # the last regular sample at which a followed object travelled (someone walking)
         self.swayed: np.ndarray | None = None  # 255 where objects were held back as swaying, all recording long
         self._reach = np.ones((REACH, REACH), np.uint8)
 
@@ -146,10 +152,11 @@ class SwayWatch:
         known.path = [p for p in known.path if t - p[0] <= SWAY_SECONDS] + [point]
         # someone in view from the first sample, moving in pieces there, shows whole at a later one; what it
         # swayed as itself since it was first seen is no other thing swinging again (``born_where_swayed``)
-        walking = self._travelled(known.path) and not again
-        if walking:
+        if _walked(known.path) and is_upright(box, piece.shape[0], self.person_height):  # past a plant too
             self.walked_at = t
-        may_start = walking or (self._standing(piece) and not known.born_where_swayed)
+        may_start = (self._travelled(known.path) and not again) or (
+            self._standing(piece) and not known.born_where_swayed
+        )
         if may_start and not known.may_start:  # since the sample before: what swung there before is not them
             since = known.path[-2][0] if len(known.path) > 1 else t
             self.began = since if self.began is None else min(since, self.began)
@@ -265,6 +272,19 @@ def _spreads_upright(mask: np.ndarray) -> bool:
     """
     rows, columns = np.nonzero(mask)
     return len(rows) > 1 and float(rows.std()) >= UPRIGHT * float(columns.std())
+
+
+def _walked(path: list[tuple[float, ...]]) -> bool:
+    """Followed over ``WALK_SAMPLES``, the centre went sideways by the object's own width (its box at the last
+    sample) within the path.
+
+    Someone walking out does, upright, also through where a plant swayed before; someone
+    working out on one spot does not, however much they move: push-ups, squats, a jump
+    rope go up and down, jumping jacks about their middle. Two pieces of them can be
+    linked as one object across the picture once, not at every sample.
+    """
+    _, x = path[-1][:2]
+    return len(path) >= WALK_SAMPLES and max(abs(p[1] - x) for p in path) >= path[-1][5]
 
 
 def _cut_by_edge(box: tuple[int, int, int, int], shape: tuple[int, ...]) -> bool:
