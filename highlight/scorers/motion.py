@@ -641,7 +641,7 @@ class MotionScorer(Scorer):
                     theirs = self._person_sized(cv2.bitwise_or(travels, self._where_they_were(own)))  # what started it
                     self._where = cv2.dilate(theirs, np.ones((REACH, REACH), np.uint8)) if theirs.any() else None
                     self._moved_before = _either(
-                        self._clutter.moved_before(t, theirs), self._sway.swayed_places(theirs)
+                        self._clutter.moved_before(t, theirs), self._sway.swayed_places(theirs, t)
                     )
                 self._ended &= not self._present
                 self._note_where(own, held, t)

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from highlight.scorers.clutter import REACH, UPRIGHT, is_upright
+from highlight.scorers.clutter import REACH, SWEPT_SECONDS, UPRIGHT, is_upright
 
 SWAY_SECONDS = 3.0  # long enough for a swing to come back (balloons, leaves: a second or two), short for a walk
 LINK_SECONDS = 1.5  # an object not seen for longer is gone (quiet stretches are sampled a keyframe apart)
@@ -74,6 +74,7 @@ class SwayWatch:
         self.began: float | None = None  # when the objects that travelled at the last sample were first seen
         self.walked_at = -np.inf  # the last regular sample at which a followed object travelled (someone walking)
         self.swayed: np.ndarray | None = None  # 255 where objects were held back as swaying, all recording long
+        self._swayed_at: np.ndarray | None = None  # when each place of ``swayed`` last was (seconds)
         self._reach = np.ones((REACH, REACH), np.uint8)
 
     def may_start(
@@ -116,7 +117,7 @@ class SwayWatch:
             if learn:
                 ok = self._learn(known_by_id.get(key), piece, region, t)
                 if remember is not None and not ok:
-                    self._note_swayed(cv2.bitwise_and(region, remember))
+                    self._note_swayed(cv2.bitwise_and(region, remember), t)
             else:
                 ok = key < 0 or known_by_id[key].may_start
             if ok:
@@ -164,25 +165,34 @@ class SwayWatch:
         known.footprint, known.seen = region, t
         return may_start
 
-    def _note_swayed(self, region: np.ndarray) -> None:
-        """Remember where an object was held back as swaying (``region``: where it moves, widened by ``REACH``)."""
+    def _note_swayed(self, region: np.ndarray, t: float) -> None:
+        """Remember where an object was held back as swaying at ``t`` (``region``: where it moves, widened by
+        ``REACH``)."""
         if self.swayed is None or self.swayed.shape != region.shape:
             self.swayed = np.zeros_like(region)
+            self._swayed_at = np.full(region.shape, -np.inf)
         cv2.bitwise_or(self.swayed, region, dst=self.swayed)
+        self._swayed_at[region > 0] = t
 
-    def swayed_places(self, theirs: np.ndarray) -> np.ndarray | None:
-        """Where things were held back as swaying, as a visit begins, less the places that reach ``theirs`` (255).
+    def swayed_places(self, theirs: np.ndarray, start: float) -> np.ndarray | None:
+        """Where things were held back as swaying, as a visit begins at ``start``, less what is the visitor's:
+        what is within ``REACH`` of ``theirs`` (255, what starts the visit), and the places reaching it that
+        were held back in the ``SWEPT_SECONDS`` before.
 
         A flag that hung still when someone came in, and swings in a gust while they are
         in view, is not them: it must not keep the visit going after they have left. A
-        place reaching what starts the visit is theirs (someone who stood a moment, held
-        back, where they then set off from).
+        place held back a moment ago that reaches what starts the visit is theirs: players
+        warming up on one spot, held back, until one of them set off from there. A place
+        that swayed long before is not, where they start apart: a flag in the middle of the
+        picture, which the visitor came in behind, held their visit 48 s past their leaving.
         """
         if self.swayed is None or self.swayed.shape != theirs.shape:
             return None
         _, labels = cv2.connectedComponents(self.swayed)
         touched = np.unique(labels[(theirs > 0) & (labels > 0)])
-        places = (labels > 0) & ~np.isin(labels, touched)
+        lately = np.unique(labels[(self._swayed_at >= start - SWEPT_SECONDS) & (labels > 0)])
+        places = (labels > 0) & ~np.isin(labels, np.intersect1d(touched, lately))
+        places &= cv2.dilate(theirs, self._reach) == 0
         return (places * 255).astype(np.uint8) if places.any() else None
 
     def _swayed_there(self, piece: np.ndarray) -> bool:
