@@ -72,9 +72,9 @@ class SwayWatch:
         self.person_height = person_height
         self.objects: list[_Object] = []
         self.began: float | None = None  # when the objects that travelled at the last sample were first seen
-        self.walked_at = -np.inf  # the last regular sample at which a followed object travelled (someone walking)
+        self.walked_at = -np.inf  # the last regular sample at which someone walked (``_walked``, upright)
         self.swayed: np.ndarray | None = None  # 255 where objects were held back as swaying, all recording long
-        self._swayed_at: np.ndarray | None = None  # when each place of ``swayed`` last was (seconds)
+        self._swayed_at: np.ndarray | None = None  # when each place of ``swayed`` was last held back (seconds)
         self._reach = np.ones((REACH, REACH), np.uint8)
 
     def may_start(
@@ -153,7 +153,7 @@ class SwayWatch:
         known.path = [p for p in known.path if t - p[0] <= SWAY_SECONDS] + [point]
         # someone in view from the first sample, moving in pieces there, shows whole at a later one; what it
         # swayed as itself since it was first seen is no other thing swinging again (``born_where_swayed``)
-        if _walked(known.path) and is_upright(box, piece.shape[0], self.person_height):  # past a plant too
+        if _walked(known.path) and is_upright(box, piece.shape[0], self.person_height):  # wherever it went
             self.walked_at = t
         may_start = (self._travelled(known.path) and not again) or (
             self._standing(piece) and not known.born_where_swayed
