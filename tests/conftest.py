@@ -27,12 +27,17 @@ SHARED = Path(os.environ.get("HIGHLIGHT_SHARED", REPO.parent / "shared"))
 use_checkout_plugins(REPO)  # the plugins under test are this checkout's, in subprocesses too
 
 
-def load_sample_maker():
-    """samples/make_samples.py as a module: the samples are generated, never committed."""
-    spec = importlib.util.spec_from_file_location("make_samples", REPO / "samples" / "make_samples.py")
+def load_script(path: str):
+    """A script of this checkout (``path`` from its root; not a package module) as a module."""
+    spec = importlib.util.spec_from_file_location(Path(path).stem, REPO / path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def load_sample_maker():
+    """samples/make_samples.py as a module: the samples are generated, never committed."""
+    return load_script("samples/make_samples.py")
 
 
 @pytest.fixture(scope="session")

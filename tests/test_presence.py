@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from fractions import Fraction
 from pathlib import Path
 
@@ -15,17 +14,10 @@ from highlight.pipeline import analyse, make_scorer
 from highlight.scorers.exposure import MAX_GAIN, MID_GREY, WHITE, exposure_gain, gain_table
 from highlight.settings import RunSettings
 from highlight.source import VideoSource, probe
+from tests.conftest import load_sample_maker
 from tests.footage import DUSK, HANDHELD, TURNED, WOBBLE, reencoded
 
-REPO = Path(__file__).resolve().parents[1]
 NO_PADDING = RunSettings(clips=False).with_changes({"pad_before": 0.0, "pad_after": 0.0})
-
-
-def _maker():
-    spec = importlib.util.spec_from_file_location("make_samples", REPO / "samples" / "make_samples.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def highlights(path: Path, settings: RunSettings = NO_PADDING) -> list[tuple[float, float]]:
@@ -38,7 +30,7 @@ def highlights(path: Path, settings: RunSettings = NO_PADDING) -> list[tuple[flo
 
 def render(tmp_path: Path, name: str, **spec) -> tuple[Path, list[list[float]]]:
     path = tmp_path / name
-    truth = _maker().render(path, width=480, height=270, fps=Fraction(25), **spec)
+    truth = load_sample_maker().render(path, width=480, height=270, fps=Fraction(25), **spec)
     return path, truth
 
 
@@ -146,7 +138,7 @@ def test_pedestrians_unchanged(shared, dev_labels):
 def render_small(tmp_path: Path, name: str, **spec) -> tuple[Path, list[list[float]]]:
     """A few seconds at 320x180: each failure mode is a property of the picture, not of its size."""
     path = tmp_path / name
-    truth = _maker().render(path, width=320, height=180, fps=Fraction(25), seed=3, **spec)
+    truth = load_sample_maker().render(path, width=320, height=180, fps=Fraction(25), seed=3, **spec)
     return path, truth
 
 

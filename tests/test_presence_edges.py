@@ -12,7 +12,6 @@ with leaves or a flag in gusts in front of its door, against its planted visits.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -24,9 +23,9 @@ from highlight.scorers.clutter import SEED_PAIRS, MovingShare
 from highlight.scorers.sway import SwayWatch
 from highlight.settings import RunSettings
 from highlight.source import VideoSource, probe
+from tests.conftest import load_script
 from tests.footage import FlappingFlag, reencoded, write_video
 
-REPO = Path(__file__).resolve().parents[1]
 WIDTH, HEIGHT, FPS = 320, 180, 25
 # The labels' granularity (visits 1.1 s apart, one of 0.8 s): fine interval settings, no padding
 FINE = RunSettings(clips=False).with_changes(
@@ -413,14 +412,6 @@ def test_leaves_at_the_edge_do_not_hold_a_visit_after_the_walker_leaves(tmp_path
     assert found[0][1] <= truth[0][1] + 0.5, (found, truth)
 
 
-def office_recording():
-    """``benchmarks/office_recording.py`` (a script, not a package module): the real office clip's long recording."""
-    spec = importlib.util.spec_from_file_location("office_recording", REPO / "benchmarks" / "office_recording.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 # The real office clip's three visits (``office_recording.py``) with something swaying over a quarter of the
 # picture in front of the door the visitor comes in by: (minutes, foliage, flag)
 IN_FRONT_OF_THE_DOOR = {"leaves": (5.0, "middle", None), "flag-in-gusts": (10.0, None, "middle")}
@@ -443,7 +434,7 @@ def test_what_sways_in_front_of_the_door_does_not_hold_a_visit_after_the_visitor
     theirs, or a place held back in the 10 s before (players warming up on one spot)."""
     minutes, foliage, flag = recording
     path = tmp_path / "office.mp4"
-    truth = office_recording().build(path, minutes, (WIDTH, HEIGHT), foliage, flag=flag)
+    truth = load_script("benchmarks/office_recording.py").build(path, minutes, (WIDTH, HEIGHT), foliage, flag=flag)
     found = highlights(path, RunSettings(clips=False).with_changes({"pad_before": 0.0, "pad_after": 0.0}))
     assert len(found) == len(truth), (found, truth)
     for visit, highlight in zip(truth, found):

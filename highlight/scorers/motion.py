@@ -109,7 +109,7 @@ from highlight.source import Frame, VideoSource, fit_size
 CAMERA_MOTION_AREA = 0.05  # share of the picture that must change between two samples for a moving camera
 MAX_BORDERS = 64  # border images made by ``image_for`` waiting for ``score``
 EXPOSURE_PROBES = 3  # keyframes spread over the video that tell how it was exposed
-SHRINK_SECONDS = 5.0  # how far back what held someone is remembered, to tell them leaving from their pausing
+SHRINK_SECONDS = 5.0  # how far back what held someone, and someone's walking, count: leaving, not pausing
 SHRINK = 0.25  # of what differed there in those seconds: less, a moment after a walk, is what else is there
 
 
@@ -672,8 +672,9 @@ class MotionScorer(Scorer):
     def _left(
         self, t: float, near: bool, held: np.ndarray | None, image: np.ndarray, previous: np.ndarray | None
     ) -> bool:
-        """Whether the one present, what held them shrunk (``_shrunk``), has left: they walked a moment ago
-        (``SwayWatch.walked_at``), and what is left neither moves where it is (``_moves_near``) nor stands still.
+        """Whether the one present, what held them shrunk (``_shrunk``), has left: they walked in the last
+        ``SHRINK_SECONDS`` (``SwayWatch.walked_at``), and what is left neither moves where it is (``_moves_near``)
+        nor stands still.
 
         Someone working out on one spot is in the median plate: at the top of a push-up
         little of them differs from it, and they changed since the sample before; but
