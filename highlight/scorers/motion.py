@@ -29,15 +29,16 @@ No training: the empty scene is learned from the recording itself.
   keep a visit alive for good. On clutter, a difference holds it only where they were
   last seen (``_continuing``): leaves at the frame's edge differ from the empty scene
   as they sway. And what holds them must stay about their size: fallen to a quarter
-  a moment after a walk (``_shrunk``, ``_left``), with nothing moving there and most
-  of it changing from sample to sample, it is what else is there (leaves shifted by
-  a gust), and they have left. Only an entry starts a presence, so a lighting change
+  a moment after a walk (``_shrunk``, ``_left``), with nothing moving there that could
+  start a visit (a flag flapping beside where they stood swings in place) and most of
+  it changing from sample to sample, it is what else is there (leaves shifted by a
+  gust), and they have left. Only an entry starts a presence, so a lighting change
   with nobody in view (normalised brightness, a model that follows it) does not; and
   after ``hold`` seconds with nothing moving where they are (motion elsewhere, noise,
   leaves, a clock, does not count), what is left (a moved chair) becomes part of the
   scene. Someone working out on one spot is in the plate: when they pause, the presence
   ends, and their motion where they were last seen, within ``SWAY_SECONDS``, starts it
-  again. What was seen moving with nobody in view in the seconds before the entry,
+  again; not where someone walked just before it ended (``_walked_out``): they left. What was seen moving with nobody in view in the seconds before the entry,
   clutter or not, and apart from what starts it (``ClutterMap.moved_before``), does
   not hold a presence: balloons swaying where a walker passed and left, also when
   they began to sway only a second before.
@@ -311,6 +312,7 @@ class MotionScorer(Scorer):
         self._where: np.ndarray | None = None  # where the one present was last seen (their motion, what held them)
         self._been: np.ndarray | None = None  # everywhere someone was seen present, all recording long
         self._left_at = -math.inf  # when that presence ended
+        self._walked_out = False  # someone walked a moment before it ended: they walked out, not paused
         self._still_since: float = 0.0  # seconds since the adaptive model last saw motion
         self._held_sizes: list[tuple[float, float]] = []  # (time, what held the one present), the last seconds
         self._last_time: float | None = None  # of the last regular (learning) sample
@@ -617,7 +619,7 @@ class MotionScorer(Scorer):
             moving_own = self._blob_area(own, image, background)  # what can keep a presence
             travels = self._may_start(own, t, learn) if camera is None and self._watches_clutter else own
             starting = moving_own if travels is own else self._blob_area(travels, image, background)  # can start one
-            if not self._present and travels is not own and t - self._left_at <= SWAY_SECONDS:
+            if not self._present and travels is not own and t - self._left_at <= SWAY_SECONDS and not self._walked_out:
                 starting = max(starting, self._blob_area(self._where_they_were(own), image, background))
             if self._present:
                 if self._moved_before is not None:  # what was moving before the visit does not hold it
@@ -633,8 +635,9 @@ class MotionScorer(Scorer):
             quiet = False  # this sample is the newest picture of the empty scene
             if learn:
                 near = self._moves_near(motion, held, still)
-                if self._shrunk(still, t) and self._left(t, near, held, image, previous):
-                    still = 0.0  # they left: what differs now is what else is there
+                if self._shrunk(still, t) and self._left(t, travels, held, still, image, previous):
+                    # they left: what differs now, and what swings in place there, is what else is there
+                    still, moving, moving_own = 0.0, starting, starting
                 self._ended = self._present
                 quiet = self._follow_presence(image, starting, moving_own, still, near, gap)
                 if self._present and not self._ended:
@@ -670,17 +673,26 @@ class MotionScorer(Scorer):
         return still < SHRINK * max(size for _, size in self._held_sizes)
 
     def _left(
-        self, t: float, near: bool, held: np.ndarray | None, image: np.ndarray, previous: np.ndarray | None
+        self,
+        t: float,
+        travels: np.ndarray,
+        held: np.ndarray | None,
+        still: float,
+        image: np.ndarray,
+        previous: np.ndarray | None,
     ) -> bool:
         """Whether the one present, what held them shrunk (``_shrunk``), has left: they walked in the last
-        ``SHRINK_SECONDS`` (``SwayWatch.walked_at``), and what is left neither moves where it is (``_moves_near``)
-        nor stands still.
+        ``SHRINK_SECONDS`` (``SwayWatch.walked_at``), and what is left neither stands still (``_changing``) nor
+        has anything moving where it is that could start a visit (``travels``: not what swings in place).
 
         Someone working out on one spot is in the median plate: at the top of a push-up
         little of them differs from it, and they changed since the sample before; but
-        they did not walk.
+        they did not walk. A flag that began to flap beside someone while they stood
+        there moves where they were after they walked out, but in place: it held the
+        visit until the wind dropped.
         """
         walked = t - self._sway.walked_at <= SHRINK_SECONDS
+        near = self._moves_near(travels, held, still)
         return walked and not near and self._changing(held, image, previous)
 
     def _changing(self, held: np.ndarray | None, image: np.ndarray, previous: np.ndarray | None) -> bool:
@@ -716,7 +728,7 @@ class MotionScorer(Scorer):
     def _note_where(self, own: np.ndarray, held: np.ndarray | None, t: float) -> None:
         """Remember where the one present is (a regular sample), or when they were last seen."""
         if self._ended:
-            self._left_at = t
+            self._left_at, self._walked_out = t, t - self._sway.walked_at <= SHRINK_SECONDS
         if not self._present:
             return
         where = cv2.morphologyEx(self._visitors_own(own), cv2.MORPH_OPEN, self._kernel)  # not a flag swinging by them
@@ -751,7 +763,9 @@ class MotionScorer(Scorer):
 
         Someone working out on one spot is part of the median plate: pausing at the top of
         a push-up they differ from nothing, and the presence ends. Moving again in place,
-        they neither come in nor travel; but they move where they just were.
+        they neither come in nor travel; but they move where they just were. Not asked
+        where the presence ended a moment after a walk (``_walked_out``): a flag that flapped
+        beside someone who walked out started their visit again, gust after gust.
         """
         if self._where is None or self._where.shape != own.shape:
             return np.zeros_like(own)

@@ -30,9 +30,11 @@ seen anywhere else is not that thing: where it was itself held back since does n
 keep its shape from counting.
 
 The watch also tells when someone last walked (``walked_at``): an upright object followed
-over ``WALK_SAMPLES`` that went sideways by its own width, wherever it moved. Someone
-leaving walks; someone working out on one spot, however much they move, does not. The
-presence detector asks it when what holds a visit shrinks.
+over ``WALK_SAMPLES`` that went sideways by its own width, wherever it moved, or its
+largest blob, upright at each of those samples, that did (someone walking away from a
+flag that flaps with them, one object with it). Someone leaving walks; someone working
+out on one spot, however much they move, does not. The presence detector asks it when
+what holds a visit shrinks, and when a visit ends.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ TRAVEL = 0.3  # of the extent it covered: a walker gets there in a stride or two
 NEARBY = 0.5  # of the width a second: how fast someone close to the camera crosses the picture
 GROWN = 3.0  # an object this many times larger or smaller than at its last sample is another one
 WALK_SAMPLES = 3  # samples an object is followed over before its way sideways is a walk
+# where in a path's point an object's centre (x) and width are, its largest blob's, and whether that is upright
+WHOLE, BODY, BODY_UPRIGHT = (1, 5), (7, 8), 9
 SWAYED_THERE = 0.5  # of a new motion's pixels: where something swayed before, it is that thing swinging again
 
 
@@ -58,7 +62,8 @@ class _Object:
     footprint: np.ndarray  # where it moved at its last sample, widened by REACH (255)
     born: float
     seen: float
-    path: list[tuple[float, ...]] = field(default_factory=list)  # (time, x, y of its centre, its box x, y, w, h)
+    # (time, x, y of its centre, its box x, y, w, h, its largest blob's centre x and width, 1.0 if that is upright)
+    path: list[tuple[float, ...]] = field(default_factory=list)
     area: int = 0  # moving pixels at its last sample
     may_start: bool = False  # the verdict at its last sample
     swayed_there: bool = False  # where something swayed before: it starts nothing, however it moves
@@ -142,7 +147,9 @@ class SwayWatch:
             self.objects.remove(known)
             known = None
         again = self._swayed_there(piece)
-        point = (t, *centre, *box)
+        body = _largest_blob(piece)
+        body_upright = float(is_upright(body, piece.shape[0], self.person_height))
+        point = (t, *centre, *box, body[0] + body[2] / 2, body[2], body_upright)
         if known is None:  # someone coming in through the frame's edge, or standing, may start at once
             entering = _cut_by_edge(box, piece.shape) or (self._standing(piece) and not again)
             self.objects.append(
@@ -151,10 +158,11 @@ class SwayWatch:
             return entering
         known.area = area
         known.path = [p for p in known.path if t - p[0] <= SWAY_SECONDS] + [point]
+        # wherever it went; or its body, where what moves beside them is followed with them (a flag by them)
+        if (_walked(known.path) and is_upright(box, piece.shape[0], self.person_height)) or _body_walked(known.path):
+            self.walked_at = t
         # someone in view from the first sample, moving in pieces there, shows whole at a later one; what it
         # swayed as itself since it was first seen is no other thing swinging again (``born_where_swayed``)
-        if _walked(known.path) and is_upright(box, piece.shape[0], self.person_height):  # wherever it went
-            self.walked_at = t
         may_start = (self._travelled(known.path) and not again) or (
             self._standing(piece) and not known.born_where_swayed
         )
@@ -284,6 +292,12 @@ def _spreads_upright(mask: np.ndarray) -> bool:
     return len(rows) > 1 and float(rows.std()) >= UPRIGHT * float(columns.std())
 
 
+def _largest_blob(piece: np.ndarray) -> tuple[int, int, int, int]:
+    """The box (x, y, width, height) of the largest blob of ``piece``."""
+    contours, _ = cv2.findContours(piece, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    return cv2.boundingRect(max(contours, key=cv2.contourArea))
+
+
 def _walked(path: list[tuple[float, ...]]) -> bool:
     """Followed over ``WALK_SAMPLES``, the centre went sideways by the object's own width (its box at the last
     sample) within the path.
@@ -293,8 +307,26 @@ def _walked(path: list[tuple[float, ...]]) -> bool:
     rope go up and down, jumping jacks about their middle. Two pieces of them can be
     linked as one object across the picture once, not at every sample.
     """
-    _, x = path[-1][:2]
-    return len(path) >= WALK_SAMPLES and max(abs(p[1] - x) for p in path) >= path[-1][5]
+    return len(path) >= WALK_SAMPLES and _went_sideways(path, WHOLE)
+
+
+def _body_walked(path: list[tuple[float, ...]]) -> bool:
+    """The object's largest blob, upright at each of the last ``WALK_SAMPLES`` samples, went sideways by its own
+    width over them.
+
+    Someone walking out beside a flag that flaps with them is one object with it, its box
+    as wide as both: that box barely moves as they go, their body does. Upright at every
+    sample, it is a body, not whichever speck or band of cloth is largest at each.
+    """
+    recent = path[-WALK_SAMPLES:]
+    return len(recent) == WALK_SAMPLES and all(p[BODY_UPRIGHT] for p in recent) and _went_sideways(recent, BODY)
+
+
+def _went_sideways(path: list[tuple[float, ...]], at: tuple[int, int]) -> bool:
+    """The last centre (``at``: where in a point its x and the width are) is a width from an earlier one."""
+    centre, width = at
+    x = path[-1][centre]
+    return max(abs(p[centre] - x) for p in path) >= path[-1][width]
 
 
 def _cut_by_edge(box: tuple[int, int, int, int], shape: tuple[int, ...]) -> bool:
