@@ -110,7 +110,8 @@ from highlight.source import Frame, VideoSource, fit_size
 CAMERA_MOTION_AREA = 0.05  # share of the picture that must change between two samples for a moving camera
 MAX_BORDERS = 64  # border images made by ``image_for`` waiting for ``score``
 EXPOSURE_PROBES = 3  # keyframes spread over the video that tell how it was exposed
-SHRINK_SECONDS = 5.0  # how far back what held someone, and someone's walking, count: leaving, not pausing
+SHRINK_SECONDS = 5.0  # how far back someone's walking counts: leaving, not pausing
+HELD_SECONDS = 10.0  # how far back what held someone counts: their size before they set off to walk out
 SHRINK = 0.25  # of what differed there in those seconds: less, a moment after a walk, is what else is there
 
 
@@ -656,7 +657,7 @@ class MotionScorer(Scorer):
 
     def _shrunk(self, still: float, t: float) -> bool:
         """Whether what differs from the empty scene where the one present is (``still``) is less than ``SHRINK``
-        of the most it was in the last ``SHRINK_SECONDS``.
+        of the most it was in the last ``HELD_SECONDS``.
 
         Someone who stops stays their size, and one who sits down behind a desk still shows
         half of it. When they walk out, what differs from the empty scene falls to what
@@ -668,7 +669,7 @@ class MotionScorer(Scorer):
         if not self._present:
             self._held_sizes = []
             return False
-        self._held_sizes = [(when, size) for when, size in self._held_sizes if t - when <= SHRINK_SECONDS]
+        self._held_sizes = [(when, size) for when, size in self._held_sizes if t - when <= HELD_SECONDS]
         self._held_sizes.append((t, still))
         return still < SHRINK * max(size for _, size in self._held_sizes)
 
@@ -683,7 +684,8 @@ class MotionScorer(Scorer):
     ) -> bool:
         """Whether the one present, what held them shrunk (``_shrunk``), has left: they walked in the last
         ``SHRINK_SECONDS`` (``SwayWatch.walked_at``), and what is left neither stands still (``_changing``) nor
-        has anything moving where it is that could start a visit (``travels``: not what swings in place).
+        has anything moving where it is that could start a visit (``travels``: not what swings in place; blobs
+        the detector counts, ``min_blob``).
 
         Someone working out on one spot is in the median plate: at the top of a push-up
         little of them differs from it, and they changed since the sample before; but
@@ -692,7 +694,7 @@ class MotionScorer(Scorer):
         visit until the wind dropped.
         """
         walked = t - self._sway.walked_at <= SHRINK_SECONDS
-        near = self._moves_near(travels, held, still)
+        near = self._moves_near(travels, held, still, counted=True)
         return walked and not near and self._changing(held, image, previous)
 
     def _changing(self, held: np.ndarray | None, image: np.ndarray, previous: np.ndarray | None) -> bool:
@@ -882,16 +884,23 @@ class MotionScorer(Scorer):
             )
         return described
 
-    def _moves_near(self, motion: np.ndarray, held: np.ndarray | None, still: float) -> bool:
+    def _moves_near(self, motion: np.ndarray, held: np.ndarray | None, still: float, counted: bool = False) -> bool:
         """Whether something moves where the held person is: only that keeps a still presence from expiring.
 
         Noise, leaves or a clock elsewhere in the picture never stop, and must not keep
         someone "present" who left behind a difference (a moved chair) an hour ago.
+        ``counted``: only blobs the detector counts (``min_blob``) touching it, as what starts a visit is counted.
         """
         if held is None or still == 0.0:
             return False
         near = cv2.dilate(held, self._kernel, iterations=2)
-        return bool(cv2.countNonZero(cv2.bitwise_and(cv2.morphologyEx(motion, cv2.MORPH_OPEN, self._kernel), near)))
+        opened = cv2.morphologyEx(motion, cv2.MORPH_OPEN, self._kernel)
+        if not counted:
+            return bool(cv2.countNonZero(cv2.bitwise_and(opened, near)))
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(opened)
+        touching = np.unique(labels[(near > 0) & (labels > 0)])
+        smallest = self.min_blob * self._pixels_looked_at(opened)
+        return bool(np.any(stats[touching, cv2.CC_STAT_AREA] >= smallest))
 
     def _differs_from_empty(self, image: np.ndarray) -> np.ndarray:
         """Pixels unlike both pictures of the empty scene: a person standing still is still there.
