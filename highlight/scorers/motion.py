@@ -38,10 +38,11 @@ No training: the empty scene is learned from the recording itself.
   leaves, a clock, does not count), what is left (a moved chair) becomes part of the
   scene. Someone working out on one spot is in the plate: when they pause, the presence
   ends, and their motion where they were last seen, within ``SWAY_SECONDS``, starts it
-  again; not where someone walked just before it ended (``_walked_out``): they left. What was seen moving with nobody in view in the seconds before the entry,
-  clutter or not, and apart from what starts it (``ClutterMap.moved_before``), does
-  not hold a presence: balloons swaying where a walker passed and left, also when
-  they began to sway only a second before.
+  again; not where someone walked just before it ended (``_walked_out``): they left.
+  What was seen moving with nobody in view in the seconds before the entry, clutter or
+  not, and apart from what starts it (``ClutterMap.moved_before``), does not hold a
+  presence: balloons swaying where a walker passed and left, also when they began to
+  sway only a second before.
 * Clutter cannot start a presence (``highlight.scorers.clutter``): what moves in the
   same place whenever one looks (leaves, a flag, an escalator, a TV), measured over
   the whole recording before the pass and followed during it. A place where a people

@@ -40,6 +40,7 @@ what holds a visit shrinks, and when a visit ends.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -52,9 +53,22 @@ TRAVEL = 0.3  # of the extent it covered: a walker gets there in a stride or two
 NEARBY = 0.5  # of the width a second: how fast someone close to the camera crosses the picture
 GROWN = 3.0  # an object this many times larger or smaller than at its last sample is another one
 WALK_SAMPLES = 3  # samples an object is followed over before its way sideways is a walk
-# where in a path's point an object's centre (x) and width are, its largest blob's, and whether that is upright
-WHOLE, BODY, BODY_UPRIGHT = (1, 5), (7, 8), 9
 SWAYED_THERE = 0.5  # of a new motion's pixels: where something swayed before, it is that thing swinging again
+
+
+class _Sight(NamedTuple):
+    """Where a followed object moved at one sample: its centre and box, and its largest blob's (its body's)."""
+
+    t: float
+    x: float  # the centre of its moving pixels
+    y: float
+    left: int  # its box
+    top: int
+    width: int
+    height: int
+    body_x: float  # the centre of its largest blob's box
+    body_width: int
+    body_upright: bool  # that box has the shape of someone standing (``clutter.is_upright``)
 
 
 @dataclass(eq=False)
@@ -62,8 +76,7 @@ class _Object:
     footprint: np.ndarray  # where it moved at its last sample, widened by REACH (255)
     born: float
     seen: float
-    # (time, x, y of its centre, its box x, y, w, h, its largest blob's centre x and width, 1.0 if that is upright)
-    path: list[tuple[float, ...]] = field(default_factory=list)
+    path: list[_Sight] = field(default_factory=list)  # the last ``SWAY_SECONDS``
     area: int = 0  # moving pixels at its last sample
     may_start: bool = False  # the verdict at its last sample
     swayed_there: bool = False  # where something swayed before: it starts nothing, however it moves
@@ -148,8 +161,8 @@ class SwayWatch:
             known = None
         again = self._swayed_there(piece)
         body = _largest_blob(piece)
-        body_upright = float(is_upright(body, piece.shape[0], self.person_height))
-        point = (t, *centre, *box, body[0] + body[2] / 2, body[2], body_upright)
+        upright = is_upright(body, piece.shape[0], self.person_height)
+        point = _Sight(t, *centre, *box, body[0] + body[2] / 2, body[2], upright)
         if known is None:  # someone coming in through the frame's edge, or standing, may start at once
             entering = _cut_by_edge(box, piece.shape) or (self._standing(piece) and not again)
             self.objects.append(
@@ -157,7 +170,7 @@ class SwayWatch:
             )
             return entering
         known.area = area
-        known.path = [p for p in known.path if t - p[0] <= SWAY_SECONDS] + [point]
+        known.path = [p for p in known.path if t - p.t <= SWAY_SECONDS] + [point]
         # wherever it went; or its body, where what moves beside them is followed with them (a flag by them)
         if (_walked(known.path) and is_upright(box, piece.shape[0], self.person_height)) or _body_walked(known.path):
             self.walked_at = t
@@ -167,7 +180,7 @@ class SwayWatch:
             self._standing(piece) and not known.born_where_swayed
         )
         if may_start and not known.may_start:  # since the sample before: what swung there before is not them
-            since = known.path[-2][0] if len(known.path) > 1 else t
+            since = known.path[-2].t if len(known.path) > 1 else t
             self.began = since if self.began is None else min(since, self.began)
         known.may_start, known.swayed_there = may_start, again
         known.footprint, known.seen = region, t
@@ -235,20 +248,20 @@ class SwayWatch:
         return most and upright and _spreads_upright(_with_what_touches(body, piece))
 
     @staticmethod
-    def _travelled(path: list[tuple[float, ...]]) -> bool:
+    def _travelled(path: list[_Sight]) -> bool:
         """The last centre is ``TRAVEL`` of the object's extent (all it covered in the path) from an earlier one.
 
         A swing's centre stays near the middle of the extent it sweeps; a walk makes the
         extent as long as the way walked plus the walker, and the centre goes from one
         end of it to the other: a third of it once they have walked half their width.
         """
-        left = min(p[3] for p in path)
-        top = min(p[4] for p in path)
-        right = max(p[3] + p[5] for p in path)
-        bottom = max(p[4] + p[6] for p in path)
+        left = min(p.left for p in path)
+        top = min(p.top for p in path)
+        right = max(p.left + p.width for p in path)
+        bottom = max(p.top + p.height for p in path)
         extent = max(right - left, bottom - top)
-        _, x, y = path[-1][:3]
-        return max(np.hypot(p[1] - x, p[2] - y) for p in path) >= TRAVEL * extent
+        x, y = path[-1].x, path[-1].y
+        return max(np.hypot(p.x - x, p.y - y) for p in path) >= TRAVEL * extent
 
     def _nearby(self, piece: np.ndarray, t: float) -> _Object | None:
         """The followed object whose last centre is as near as someone can walk since (``NEARBY``): the nearest.
@@ -259,7 +272,7 @@ class SwayWatch:
         x, y, w, h = cv2.boundingRect(piece)
         centre = (x + w / 2, y + h / 2)
         reach = NEARBY * piece.shape[1]
-        near = [(np.hypot(o.path[-1][1] - centre[0], o.path[-1][2] - centre[1]), o) for o in self.objects]
+        near = [(np.hypot(o.path[-1].x - centre[0], o.path[-1].y - centre[1]), o) for o in self.objects]
         near = [(distance, o) for distance, o in near if distance <= reach * max(t - o.seen, 0.5)]
         return min(near, key=lambda pair: pair[0])[1] if near else None
 
@@ -298,7 +311,7 @@ def _largest_blob(piece: np.ndarray) -> tuple[int, int, int, int]:
     return cv2.boundingRect(max(contours, key=cv2.contourArea))
 
 
-def _walked(path: list[tuple[float, ...]]) -> bool:
+def _walked(path: list[_Sight]) -> bool:
     """Followed over ``WALK_SAMPLES``, the centre went sideways by the object's own width (its box at the last
     sample) within the path.
 
@@ -307,10 +320,10 @@ def _walked(path: list[tuple[float, ...]]) -> bool:
     rope go up and down, jumping jacks about their middle. Two pieces of them can be
     linked as one object across the picture once, not at every sample.
     """
-    return len(path) >= WALK_SAMPLES and _went_sideways(path, WHOLE)
+    return len(path) >= WALK_SAMPLES and _went_sideways([(p.x, p.width) for p in path])
 
 
-def _body_walked(path: list[tuple[float, ...]]) -> bool:
+def _body_walked(path: list[_Sight]) -> bool:
     """The object's largest blob, upright at each of the last ``WALK_SAMPLES`` samples, went sideways by its own
     width over them.
 
@@ -319,14 +332,14 @@ def _body_walked(path: list[tuple[float, ...]]) -> bool:
     sample, it is a body, not whichever speck or band of cloth is largest at each.
     """
     recent = path[-WALK_SAMPLES:]
-    return len(recent) == WALK_SAMPLES and all(p[BODY_UPRIGHT] for p in recent) and _went_sideways(recent, BODY)
+    upright = all(p.body_upright for p in recent)
+    return len(recent) == WALK_SAMPLES and upright and _went_sideways([(p.body_x, p.body_width) for p in recent])
 
 
-def _went_sideways(path: list[tuple[float, ...]], at: tuple[int, int]) -> bool:
-    """The last centre (``at``: where in a point its x and the width are) is a width from an earlier one."""
-    centre, width = at
-    x = path[-1][centre]
-    return max(abs(p[centre] - x) for p in path) >= path[-1][width]
+def _went_sideways(places: list[tuple[float, int]]) -> bool:
+    """The last centre of ``places`` (centre x, width) is its width from an earlier one."""
+    x, width = places[-1]
+    return max(abs(other - x) for other, _ in places) >= width
 
 
 def _cut_by_edge(box: tuple[int, int, int, int], shape: tuple[int, ...]) -> bool:
