@@ -6,8 +6,9 @@ balloons that starts to sway partway through (alone, then with someone walking i
 walking right past swaying balloons and out, a flag in gusty wind (alone, and with people
 walking past while it flaps), leaves swaying at the top edge from the first frame of a
 recording with one keyframe, each under camera noise; the real shop-door clip against
-its labels in dev.json; and the real office clip's long recording (``benchmarks/office_recording.py``)
-with leaves or a flag in gusts in front of its door, against its planted visits.
+its labels in dev.json; someone standing beside a flag that starts to flap while they are there; and the
+real office clip's long recording (``benchmarks/office_recording.py``) with leaves or a flag in gusts in front
+of its door, or a flag over the desk by the visitor's side, against its planted visits.
 """
 
 from __future__ import annotations

@@ -160,11 +160,12 @@ class SwayWatch:
             self.objects.remove(known)
             known = None
         again = self._swayed_there(piece)
-        body = _largest_blob(piece)
+        largest = _largest_blob(piece)
+        body = cv2.boundingRect(largest)
         upright = is_upright(body, piece.shape[0], self.person_height)
         point = _Sight(t, *centre, *box, body[0] + body[2] / 2, body[2], upright)
         if known is None:  # someone coming in through the frame's edge, or standing, may start at once
-            entering = _cut_by_edge(box, piece.shape) or (self._standing(piece) and not again)
+            entering = _cut_by_edge(box, piece.shape) or (self._standing(piece, largest) and not again)
             self.objects.append(
                 _Object(region, t, t, [point], area, entering, swayed_there=again, born_where_swayed=again)
             )
@@ -177,7 +178,7 @@ class SwayWatch:
         # someone in view from the first sample, moving in pieces there, shows whole at a later one; what it
         # swayed as itself since it was first seen is no other thing swinging again (``born_where_swayed``)
         may_start = (self._travelled(known.path) and not again) or (
-            self._standing(piece) and not known.born_where_swayed
+            self._standing(piece, largest) and not known.born_where_swayed
         )
         if may_start and not known.may_start:  # since the sample before: what swung there before is not them
             since = known.path[-2].t if len(known.path) > 1 else t
@@ -232,15 +233,13 @@ class SwayWatch:
         inside = cv2.countNonZero(cv2.bitwise_and(piece, self.swayed))
         return inside >= SWAYED_THERE * cv2.countNonZero(piece)
 
-    def _standing(self, piece: np.ndarray) -> bool:
-        """Shaped like someone standing: its largest blob upright (``clutter.is_upright``) and most of it, and
+    def _standing(self, piece: np.ndarray, largest: np.ndarray) -> bool:
+        """Shaped like someone standing: its largest blob (``largest``, a contour) upright (``clutter.is_upright``) and most of it, and
         upright still with the blobs a pixel from it (``_spreads_upright``: not a band of a flag's cloth).
 
         A body is one upright blob, perhaps with an arm or a shadow beside it; a bunch of
         balloons or a plant is a cluster of round pieces, any upright one a small part.
         """
-        contours, _ = cv2.findContours(piece, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        largest = max(contours, key=cv2.contourArea)
         body = np.zeros_like(piece)
         cv2.drawContours(body, [largest], -1, 255, thickness=-1)
         most = 2 * cv2.countNonZero(cv2.bitwise_and(body, piece)) >= cv2.countNonZero(piece)
@@ -305,10 +304,10 @@ def _spreads_upright(mask: np.ndarray) -> bool:
     return len(rows) > 1 and float(rows.std()) >= UPRIGHT * float(columns.std())
 
 
-def _largest_blob(piece: np.ndarray) -> tuple[int, int, int, int]:
-    """The box (x, y, width, height) of the largest blob of ``piece``."""
+def _largest_blob(piece: np.ndarray) -> np.ndarray:
+    """The contour of the largest blob of ``piece``: its body, where it is someone."""
     contours, _ = cv2.findContours(piece, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    return cv2.boundingRect(max(contours, key=cv2.contourArea))
+    return max(contours, key=cv2.contourArea)
 
 
 def _walked(path: list[_Sight]) -> bool:
