@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import subprocess
 import sys
@@ -29,6 +28,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from highlight.checkout import load_script  # noqa: E402
 from highlight.export import manifest as manifests  # noqa: E402
 
 SIZE = 224
@@ -80,9 +80,7 @@ def make_video(path: Path, seconds: float) -> float:
     """A 1080p30 recording of about ``seconds``: a 10 s rendered scene, looped by stream copy."""
     import imageio_ffmpeg
 
-    spec = importlib.util.spec_from_file_location("make_samples", REPO / "samples" / "make_samples.py")
-    samples = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(samples)
+    samples = load_script(REPO / "samples" / "make_samples.py")
     segment = path.with_name("segment.mp4")
     samples.render(segment, 1920, 1080, Fraction(30), 10.0, visits=[(3.0, 7.0)], seed=5)
     loops = max(1, round(seconds / 10.0))

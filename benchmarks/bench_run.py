@@ -18,7 +18,6 @@ so that peak memory is that run's alone. Prints one table:
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import subprocess
@@ -33,10 +32,9 @@ CACHE = REPO / "benchmarks" / "out"
 
 
 def _render():
-    spec = importlib.util.spec_from_file_location("make_samples", REPO / "samples" / "make_samples.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.render
+    from highlight.checkout import load_script
+
+    return load_script(REPO / "samples" / "make_samples.py").render
 
 
 def cached_1080p(name: str, seconds: float, visits: list[tuple[float, float]], seed: int, audio: bool = False) -> Path:

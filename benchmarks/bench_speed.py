@@ -37,7 +37,6 @@ Rows:
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import resource
@@ -56,10 +55,9 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 def render_sample(*args, **kwargs):
     """samples/make_samples.py's ``render`` (a script, not a package module)."""
-    spec = importlib.util.spec_from_file_location("make_samples", REPO / "samples" / "make_samples.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.render(*args, **kwargs)
+    from highlight.checkout import load_script
+
+    return load_script(REPO / "samples" / "make_samples.py").render(*args, **kwargs)
 
 
 EMPTY_SECONDS = 30.0  # one rendered stretch of empty scene, repeated

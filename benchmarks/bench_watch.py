@@ -16,7 +16,6 @@ folder, and prints one table:
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import shutil
 import signal
@@ -36,9 +35,9 @@ def recording(seconds: float) -> Path:
     path = CACHE / f"court_640x360_{seconds:g}s.mp4"
     if not path.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
-        spec = importlib.util.spec_from_file_location("make_samples", REPO / "samples" / "make_samples.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        from highlight.checkout import load_script
+
+        module = load_script(REPO / "samples" / "make_samples.py")
         tmp = path.with_suffix(".tmp.mp4")
         module.render(tmp, 640, 360, Fraction(30), seconds, [(seconds * 0.3, seconds * 0.7)], seed=3)
         tmp.rename(path)

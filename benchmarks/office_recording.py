@@ -31,7 +31,6 @@ The ground truth is written to ``OUT.json`` in the script's format
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import subprocess
@@ -44,7 +43,8 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from tests.footage import FlappingFlag  # noqa: E402  (the repository, now on sys.path)
+from highlight.checkout import load_script  # noqa: E402  (the repository, now on sys.path)
+from tests.footage import FlappingFlag  # noqa: E402
 
 SHARED = Path(os.environ.get("HIGHLIGHT_SHARED", REPO.parent / "shared"))
 OFFICE = SHARED / "data" / "videos" / "office_cdnet.mp4"
@@ -53,10 +53,7 @@ MAKER = SHARED / "bench" / "make_long_office.py"
 
 def office_maker() -> ModuleType:
     """make_long_office.py (a script, not a package module), for its layout and framing."""
-    spec = importlib.util.spec_from_file_location("make_long_office", MAKER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(MAKER)
 
 
 def read_frames(path: Path) -> list[np.ndarray]:

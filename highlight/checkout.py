@@ -12,11 +12,13 @@ maps the name to this checkout without touching the installation.
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
+from types import ModuleType
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 
@@ -32,3 +34,15 @@ def use_checkout_plugins(checkout: Path = CHECKOUT) -> Path:
     paths = [str(folder), str(checkout), os.environ.get("PYTHONPATH", "")]
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
     return folder
+
+
+def load_script(path: Path) -> ModuleType:
+    """A script (``samples/make_samples.py``, ``../shared/bench/make_long_office.py``) as a module.
+
+    Scripts are run by hand and are not package modules, yet tests and benchmarks reuse their functions
+    (a rendered scene, a recording's layout) rather than copy them.
+    """
+    spec = importlib.util.spec_from_file_location(Path(path).stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

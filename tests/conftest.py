@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
 import subprocess
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -19,7 +19,7 @@ import pytest
 # product's own matrices are too small for OpenBLAS to thread.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from highlight.checkout import use_checkout_plugins
+from highlight.checkout import load_script, use_checkout_plugins
 from tests.headless_chromium import CHROMEDRIVER, CHROMIUM, HeadlessChromium
 
 REPO = Path(__file__).resolve().parents[1]
@@ -27,17 +27,14 @@ SHARED = Path(os.environ.get("HIGHLIGHT_SHARED", REPO.parent / "shared"))
 use_checkout_plugins(REPO)  # the plugins under test are this checkout's, in subprocesses too
 
 
-def load_script(path: str):
+def load_checkout_script(path: str) -> ModuleType:
     """A script of this checkout (``path`` from its root; not a package module) as a module."""
-    spec = importlib.util.spec_from_file_location(Path(path).stem, REPO / path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(REPO / path)
 
 
 def load_sample_maker():
     """samples/make_samples.py as a module: the samples are generated, never committed."""
-    return load_script("samples/make_samples.py")
+    return load_checkout_script("samples/make_samples.py")
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ from highlight.scorers.clutter import SEED_PAIRS, MovingShare
 from highlight.scorers.sway import SwayWatch
 from highlight.settings import RunSettings
 from highlight.source import VideoSource, probe
-from tests.conftest import load_script
+from tests.conftest import load_checkout_script
 from tests.footage import FlappingFlag, reencoded, write_video
 
 WIDTH, HEIGHT, FPS = 320, 180, 25
@@ -489,7 +489,9 @@ def test_what_sways_where_the_visitor_is_does_not_hold_a_visit_after_they_leave(
     they had been started it again."""
     minutes, foliage, flag = recording
     path = tmp_path / "office.mp4"
-    truth = load_script("benchmarks/office_recording.py").build(path, minutes, (WIDTH, HEIGHT), foliage, flag=flag)
+    truth = load_checkout_script("benchmarks/office_recording.py").build(
+        path, minutes, (WIDTH, HEIGHT), foliage, flag=flag
+    )
     found = highlights(path, RunSettings(clips=False).with_changes({"pad_before": 0.0, "pad_after": 0.0}))
     assert len(found) == len(truth), (found, truth)
     for visit, highlight in zip(truth, found):
