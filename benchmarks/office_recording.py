@@ -1,7 +1,7 @@
 """Long office recordings with known visits, made from the real CDnet office clip.
 
     python benchmarks/office_recording.py OUT.mp4 [--minutes 10] [--size 1920x1080] [--foliage [PLACE]]
-        [--flag right|middle|low-left [--steady-wind]] [--keyframes 1]
+        [--bush PLACE] [--flag right|middle|low-left [--steady-wind]] [--keyframes 1]
 
 ``../shared/bench/make_long_office.py`` lays out the real clip's empty room (with its
 camera noise) and its visit, three times, and writes the ground truth beside the video.
@@ -17,6 +17,9 @@ ground truth) and adds what that script does not do:
   in the wind all the time (each leaf on its own phase, with gusts), drawn at the
   source's resolution before the upscale so it looks as filmed. Nobody is in view
   because of it: the ground truth stays the visits;
+* ``--bush``: a dense bush over a quarter of the frame (``FOLIAGE_PLACES``), leaves over
+  leaves, that bends as one in the wind (its top most, gusts further), cut by the frame's
+  edges where the quarter touches them;
 * ``--flag``: a striped flag on a pole in gusty wind, about a quarter of the frame, where
   ``FLAG_PLACES`` says (clear of the visitor, in front of them, or beside them): calm,
   breeze and gusts in spells of 4 to 40 s, so that it starts to flap with nobody in
@@ -72,6 +75,7 @@ FOLIAGE_PLACES = {  # where the leaves hang (left, top, right, bottom, fractions
     "lower-left": (0.0, 0.5, 0.5, 1.0),
     "middle": (0.25, 0.25, 0.75, 0.75),
     "upper-right": (0.5, 0.0, 1.0, 0.5),
+    "upper-left": (0.0, 0.0, 0.5, 0.5),  # over the door the visitor comes in by, cut by the top and left edges
 }
 
 
@@ -119,6 +123,64 @@ class Foliage:
             axes = (max(1, int(self.axes[k, 0])), max(1, int(self.axes[k, 1])))
             angle = self.angle[k] + 8 * sway[k] / max(self.amplitude[k], 1e-6)
             cv2.ellipse(layer, (int(x), int(y)), axes, angle, 0, 360, self.colour[k].tolist(), -1, cv2.LINE_AA)
+        return out
+
+
+class Bush:
+    """A dense bush over one quarter of a frame (``place``: one of ``FOLIAGE_PLACES``), bending in the wind.
+
+    Overlapping leaves in a rounded outline, drawn once; each frame bends the whole of it
+    (a smooth warp rooted at its bottom, so its top moves most), by a few percent of the
+    frame all the time and further in gusts: unlike ``Foliage``'s loose leaves, it moves
+    as one thing, at its rim against what is behind it. Cut by the frame's edge, it goes
+    on beyond it by a margin: leaves swing in from there, not the wall behind.
+    """
+
+    def __init__(self, frame_size: tuple[int, int], place: str, seed: int = 3):
+        width, height = frame_size
+        rng = np.random.default_rng(seed)
+        self.box = tuple(int(round(v)) for v in np.array(FOLIAGE_PLACES[place]) * (width, height, width, height))
+        self.margin = round(0.1 * height)  # beyond the quarter on every side: the bush's own reach, and its sway's
+        left, top, right, bottom = self.box
+        size = (bottom - top + 2 * self.margin, right - left + 2 * self.margin)
+        self.leaves = np.zeros((*size, 3), np.uint8)
+        cover = np.zeros(size, np.uint8)
+        for _ in range(size[0] * size[1] // 12):
+            centre = (int(rng.uniform(0, size[1])), int(rng.uniform(0, size[0])))
+            axes = (int(rng.uniform(0.015, 0.035) * height) + 1, int(rng.uniform(0.006, 0.015) * height) + 1)
+            angle = rng.uniform(0, 180)
+            colour = np.array([rng.uniform(20, 50), rng.uniform(80, 150), rng.uniform(30, 70)]) * rng.uniform(0.4, 1.1)
+            cv2.ellipse(self.leaves, centre, axes, angle, 0, 360, colour.clip(0, 255).tolist(), -1, cv2.LINE_AA)
+            cv2.ellipse(cover, centre, axes, angle, 0, 360, 255, -1)
+        self.rows, self.columns = np.mgrid[0 : size[0], 0 : size[1]].astype(np.float32)
+        # a rounded outline, ragged, over the quarter and its margin: cut where the frame cuts that
+        radius = ((self.columns / size[1] - 0.5) * 2) ** 2 + ((self.rows / size[0] - 0.5) * 2) ** 2
+        ragged = cv2.resize(rng.uniform(0.7, 1.1, (8, 8)).astype(np.float32), (size[1], size[0]))
+        self.cover = np.where(radius < ragged, cover, 0).astype(np.float32) / 255
+        self.amplitude = 0.03 * height
+        self.phase = rng.uniform(0, 2 * np.pi, 5)
+
+    def gust(self, t: float) -> float:
+        return float(np.sin(0.21 * t + self.phase[3]) * np.sin(0.07 * t + self.phase[4]))
+
+    def draw(self, frame: np.ndarray, t: float) -> np.ndarray:
+        a, phase, columns, rows = self.amplitude, self.phase, self.columns, self.rows
+        bend = 1.0 - rows / rows.shape[0]  # rooted below
+        across = a * np.sin(2 * np.pi * 0.6 * t + phase[0] + columns / 25.0) + 1.5 * a * self.gust(t)
+        across += 0.4 * a * np.sin(2 * np.pi * 1.3 * t + phase[1] + rows / 15.0)
+        along = 0.3 * a * np.sin(2 * np.pi * 0.9 * t + phase[2] + columns / 30.0)
+        map_x = (columns - bend * across).astype(np.float32)
+        map_y = (rows - bend * along).astype(np.float32)
+        leaves = cv2.remap(self.leaves, map_x, map_y, cv2.INTER_LINEAR).astype(np.float32)
+        cover = cv2.remap(self.cover, map_x, map_y, cv2.INTER_LINEAR)[..., np.newaxis]
+        out = frame.copy()
+        height, width = frame.shape[:2]
+        left, top = self.box[0] - self.margin, self.box[1] - self.margin
+        x0, y0 = max(0, left), max(0, top)
+        x1, y1 = min(width, left + leaves.shape[1]), min(height, top + leaves.shape[0])
+        inside = (slice(y0 - top, y1 - top), slice(x0 - left, x1 - left))
+        behind = out[y0:y1, x0:x1].astype(np.float32)
+        out[y0:y1, x0:x1] = (behind * (1 - cover[inside]) + leaves[inside] * cover[inside]).astype(np.uint8)
         return out
 
 
@@ -181,6 +243,7 @@ def build(
     keyframes: float = 1.0,
     flag: str | None = None,
     steady_wind: bool = False,
+    bush: str | None = None,
 ) -> list[list[float]]:
     """Encode the recording, a keyframe every ``keyframes`` seconds; returns the ground truth visits [start, end)
     in seconds."""
@@ -196,6 +259,7 @@ def build(
     present = in_block & (source_of >= maker.PERSON_FIRST) & (source_of <= maker.PERSON_LAST)
     truth = [[s / maker.OUT_FPS, e / maker.OUT_FPS] for s, e in maker.runs(present)]
     plant = Foliage((frames[0].shape[1], frames[0].shape[0]), foliage) if foliage else None
+    shrub = Bush((frames[0].shape[1], frames[0].shape[0]), bush) if bush else None
     cloth = Flag((frames[0].shape[1], frames[0].shape[0]), minutes, flag, steady_wind) if flag else None
     import imageio_ffmpeg
 
@@ -211,6 +275,8 @@ def build(
             frame = frames[int(source_of[k])]
             if plant is not None:
                 frame = plant.draw(frame, k / maker.OUT_FPS)
+            if shrub is not None:
+                frame = shrub.draw(frame, k / maker.OUT_FPS)
             if cloth is not None:
                 frame = cloth.draw(frame, k / maker.OUT_FPS)
             encoder.stdin.write(maker.fit_frame(frame, "pad").tobytes())
@@ -222,6 +288,7 @@ def build(
             encoder.kill()
     tmp.rename(output)
     about = {"gt_presence_intervals_s": truth, "size": list(size), "minutes": minutes, "foliage": foliage, "flag": flag}
+    about["bush"] = bush
     about |= {"keyframes_s": keyframes, "steady_wind": steady_wind}
     output.with_suffix(".json").write_text(json.dumps(about, indent=1))
     return truth
@@ -244,6 +311,7 @@ def main() -> None:
         choices=list(FOLIAGE_PLACES),
         help="a swaying plant over a quarter of the frame there (FOLIAGE_PLACES; the lower left by default)",
     )
+    parser.add_argument("--bush", choices=list(FOLIAGE_PLACES), help="a dense bush bending in the wind there")
     parser.add_argument("--flag", choices=list(FLAG_PLACES), help="a flag in gusty wind there (FLAG_PLACES)")
     parser.add_argument("--steady-wind", action="store_true", help="the flag flaps in a gust all along")
     parser.add_argument(
@@ -254,7 +322,9 @@ def main() -> None:
         sys.exit(f"office_recording: {OFFICE} or {MAKER} is missing (set HIGHLIGHT_SHARED)")
     if args.steady_wind and not args.flag:
         parser.error("--steady-wind needs --flag")
-    truth = build(args.output, args.minutes, args.size, args.foliage, args.keyframes, args.flag, args.steady_wind)
+    truth = build(
+        args.output, args.minutes, args.size, args.foliage, args.keyframes, args.flag, args.steady_wind, args.bush
+    )
     print(f"wrote {args.output}; visits (s): {truth}")
 
 
