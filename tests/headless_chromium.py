@@ -31,7 +31,10 @@ ARGUMENTS = (
     "--disable-component-update",
     "--no-first-run",
 )
-SPINNING_SHARE = 0.5  # of one core, on about:blank: an idle renderer uses next to none
+# of one core in each window: an idle renderer uses next to none; one that spins gets at least this much of
+# two cores shared with up to seven other busy threads (two test workers, a training's, an encoder's), and
+# 0.5 it did not (the watch's own test failed with the other worker training and two encodes beside it)
+SPINNING_SHARE = 0.25
 WINDOW_SECONDS = 0.5
 WATCH_SECONDS = 3.0
 LAUNCHES = 3
