@@ -32,8 +32,8 @@ ARGUMENTS = (
     "--no-first-run",
 )
 # of one core in each window: an idle renderer uses next to none; one that spins gets at least this much of
-# two cores shared with up to seven other busy threads (two test workers, a training's, an encoder's), and
-# 0.5 it did not (the watch's own test failed with the other worker training and two encodes beside it)
+# two cores shared with up to seven other busy threads (two test workers, a training's, an encoder's). At 0.5
+# the watch's own test failed once, on a fresh clone, with two encodes and a scoring run beside the suite
 SPINNING_SHARE = 0.25
 WINDOW_SECONDS = 0.5
 WATCH_SECONDS = 3.0
