@@ -79,6 +79,12 @@ FOLIAGE_PLACES = {  # where the leaves hang (left, top, right, bottom, fractions
 }
 
 
+def slow_gusts(t: float, phases: np.ndarray) -> float:
+    """The wind's push at ``t``, -1 to 1: gusts of tens of seconds within a swell of a minute or two (``phases``:
+    two, in radians), the same way for a whole plant."""
+    return float(np.sin(0.21 * t + phases[0]) * np.sin(0.07 * t + phases[1]))
+
+
 class Foliage:
     """A plant's leaves over one quarter of a frame (``place``: one of ``FOLIAGE_PLACES``), swaying: clutter that
     moves all the time.
@@ -109,7 +115,7 @@ class Foliage:
         self.gust_phase = rng.uniform(0, 2 * np.pi, 3)
 
     def gust(self, t: float) -> float:
-        return float(np.sin(0.21 * t + self.gust_phase[0]) * np.sin(0.07 * t + self.gust_phase[1]))
+        return slow_gusts(t, self.gust_phase[:2])
 
     def draw(self, frame: np.ndarray, t: float) -> np.ndarray:
         out = frame.copy()
@@ -160,13 +166,10 @@ class Bush:
         self.amplitude = 0.03 * height
         self.phase = rng.uniform(0, 2 * np.pi, 5)
 
-    def gust(self, t: float) -> float:
-        return float(np.sin(0.21 * t + self.phase[3]) * np.sin(0.07 * t + self.phase[4]))
-
     def draw(self, frame: np.ndarray, t: float) -> np.ndarray:
         a, phase, columns, rows = self.amplitude, self.phase, self.columns, self.rows
         bend = 1.0 - rows / rows.shape[0]  # rooted below
-        across = a * np.sin(2 * np.pi * 0.6 * t + phase[0] + columns / 25.0) + 1.5 * a * self.gust(t)
+        across = a * np.sin(2 * np.pi * 0.6 * t + phase[0] + columns / 25.0) + 1.5 * a * slow_gusts(t, phase[3:5])
         across += 0.4 * a * np.sin(2 * np.pi * 1.3 * t + phase[1] + rows / 15.0)
         along = 0.3 * a * np.sin(2 * np.pi * 0.9 * t + phase[2] + columns / 30.0)
         map_x = (columns - bend * across).astype(np.float32)
@@ -258,9 +261,10 @@ def build(
         in_block[block["out_start"] : block["out_end"]] = True
     present = in_block & (source_of >= maker.PERSON_FIRST) & (source_of <= maker.PERSON_LAST)
     truth = [[s / maker.OUT_FPS, e / maker.OUT_FPS] for s, e in maker.runs(present)]
-    plant = Foliage((frames[0].shape[1], frames[0].shape[0]), foliage) if foliage else None
-    shrub = Bush((frames[0].shape[1], frames[0].shape[0]), bush) if bush else None
-    cloth = Flag((frames[0].shape[1], frames[0].shape[0]), minutes, flag, steady_wind) if flag else None
+    source_size = (frames[0].shape[1], frames[0].shape[0])
+    drawn = [Foliage(source_size, foliage)] if foliage else []  # in front of the room, back to front
+    drawn += [Bush(source_size, bush)] if bush else []
+    drawn += [Flag(source_size, minutes, flag, steady_wind)] if flag else []
     import imageio_ffmpeg
 
     tmp = output.with_name(output.stem + ".tmp" + output.suffix)
@@ -273,12 +277,8 @@ def build(
     try:
         for k in range(n_out):
             frame = frames[int(source_of[k])]
-            if plant is not None:
-                frame = plant.draw(frame, k / maker.OUT_FPS)
-            if shrub is not None:
-                frame = shrub.draw(frame, k / maker.OUT_FPS)
-            if cloth is not None:
-                frame = cloth.draw(frame, k / maker.OUT_FPS)
+            for thing in drawn:
+                frame = thing.draw(frame, k / maker.OUT_FPS)
             encoder.stdin.write(maker.fit_frame(frame, "pad").tobytes())
         encoder.stdin.close()
         if encoder.wait(timeout=600) != 0:
@@ -288,8 +288,7 @@ def build(
             encoder.kill()
     tmp.rename(output)
     about = {"gt_presence_intervals_s": truth, "size": list(size), "minutes": minutes, "foliage": foliage, "flag": flag}
-    about["bush"] = bush
-    about |= {"keyframes_s": keyframes, "steady_wind": steady_wind}
+    about |= {"bush": bush, "keyframes_s": keyframes, "steady_wind": steady_wind}
     output.with_suffix(".json").write_text(json.dumps(about, indent=1))
     return truth
 
