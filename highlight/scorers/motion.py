@@ -61,7 +61,9 @@ No training: the empty scene is learned from the recording itself.
   stretch's frames (``watching``), which a keyframe apart (two seconds in a messaging
   app's copy) sees each sight of it alone. Where something was held back so, with
   nobody in view and where nobody has been, it is remembered: a flag in a later gust
-  starts nothing there, nor holds a visit.
+  starts nothing there, nor holds a visit. So is where a visit that came in at once,
+  and in which nobody walked, came in and was held (``SwayWatch.came_to_nothing``): a
+  bush's rim, bent by a gust, at the next gust.
 * People partly in view at the frame's edges (``highlight.scorers.edges``): the border
   band in 4 times the detail, cut from the full frame; what is cut by the edge and
   travels along it counts as someone (``reference_area``), feet along the top too.
@@ -643,6 +645,8 @@ class MotionScorer(Scorer):
                 self._ended = self._present
                 quiet = self._follow_presence(image, starting, moving_own, still, near, gap)
                 if self._present and not self._ended:
+                    # not someone in view from the first sample, nor one who paused on their spot a moment ago
+                    self._sway.visit_began(t, entered=previous is not None and t - self._left_at > SWAY_SECONDS)
                     theirs = self._person_sized(cv2.bitwise_or(travels, self._where_they_were(own)))  # what started it
                     self._where = cv2.dilate(theirs, np.ones((REACH, REACH), np.uint8)) if theirs.any() else None
                     self._moved_before = _either(
@@ -732,6 +736,7 @@ class MotionScorer(Scorer):
         """Remember where the one present is (a regular sample), or when they were last seen."""
         if self._ended:
             self._left_at, self._walked_out = t, t - self._sway.walked_at <= SHRINK_SECONDS
+            self._sway.visit_ended()
         if not self._present:
             return
         where = cv2.morphologyEx(self._visitors_own(own), cv2.MORPH_OPEN, self._kernel)  # not a flag swinging by them
@@ -741,6 +746,7 @@ class MotionScorer(Scorer):
         if cv2.countNonZero(where) >= self.reference_area * where.size:
             self._where = cv2.dilate(where, np.ones((REACH, REACH), np.uint8))
             self._been = self._where.copy() if self._been is None else cv2.bitwise_or(self._been, self._where)
+            self._sway.visit_seen_at(self._where)
 
     def _continuing(self, held: np.ndarray) -> np.ndarray:
         """``held`` less its blobs on clutter (``ClutterMap.mask``) that do not reach where the one present was

@@ -29,6 +29,12 @@ shaped or shifts, and ``swayed_places`` keeps it from holding a visit. An object
 seen anywhere else is not that thing: where it was itself held back since does not
 keep its shape from counting.
 
+A visit that came in at once and in which nobody walked came to nothing (``came_to_nothing``):
+the rim of a dense bush, bent beyond its usual swing by a gust, is a band as tall as a
+person that is cut by the top edge or stands against the wall behind. At the next gust it
+comes in at the same place; there, as where something swayed, what moves has to travel
+first. Someone who comes in walks, and leaves their way in as it was.
+
 The watch also tells when someone last walked (``walked_at``): an upright object followed
 over ``WALK_SAMPLES`` that went sideways by its own width, wherever it moved, or its
 largest blob, upright at each of those samples, that did (someone walking away from a
@@ -83,6 +89,15 @@ class _Object:
     born_where_swayed: bool = False  # first seen where something else swayed before: that thing, not someone
 
 
+@dataclass(eq=False)
+class _Visit:
+    """A visit in progress that came in at once: when, and where (255: where it came in, and was held since)."""
+
+    start: float
+    place: np.ndarray
+    samples: int = 0  # regular samples since its first
+
+
 class SwayWatch:
     """Follows moving objects; keeps those that swing in place from starting a presence."""
 
@@ -93,6 +108,9 @@ class SwayWatch:
         self.walked_at = -np.inf  # the last regular sample at which someone walked (``_walked``, upright)
         self.swayed: np.ndarray | None = None  # 255 where objects were held back as swaying, all recording long
         self._swayed_at: np.ndarray | None = None  # when each place of ``swayed`` was last held back (seconds)
+        self.came_to_nothing: np.ndarray | None = None  # 255 where starts at once began visits nobody walked in
+        self._at_once: list[np.ndarray] = []  # where new objects were let through at once at the last sample
+        self._visit: _Visit | None = None  # the visit in progress, where it came in at once
         self._reach = np.ones((REACH, REACH), np.uint8)
 
     def may_start(
@@ -110,7 +128,9 @@ class SwayWatch:
         pausing or turning on the spot, resting between sets, is not a swaying thing.
         """
         if learn:
-            self.began = None
+            self.began, self._at_once = None, []
+            if self._visit is not None:
+                self._visit.samples += 1
             self.objects = [o for o in self.objects if t - o.seen <= LINK_SECONDS and o.footprint.shape == motion.shape]
         if not motion.any():
             return motion
@@ -159,13 +179,18 @@ class SwayWatch:
         if known is not None and not known.area / GROWN <= area <= GROWN * known.area:  # a speck, then something else
             self.objects.remove(known)
             known = None
-        again = self._swayed_there(piece)
+        nothing_came = _mostly_inside(piece, self.came_to_nothing)  # what came in there before came to nothing
+        again = self._swayed_there(piece) or nothing_came
         largest = _largest_blob(piece)
         body = cv2.boundingRect(largest)
         upright = is_upright(body, piece.shape[0], self.person_height)
         point = _Sight(t, *centre, *box, body[0] + body[2] / 2, body[2], upright)
         if known is None:  # someone coming in through the frame's edge, or standing, may start at once
-            entering = _cut_by_edge(box, piece.shape) or (self._standing(piece, largest) and not again)
+            entering = (_cut_by_edge(box, piece.shape) and not nothing_came) or (
+                self._standing(piece, largest) and not again
+            )
+            if entering:
+                self._at_once.append(region)
             self.objects.append(
                 _Object(region, t, t, [point], area, entering, swayed_there=again, born_where_swayed=again)
             )
@@ -186,6 +211,42 @@ class SwayWatch:
         known.may_start, known.swayed_there = may_start, again
         known.footprint, known.seen = region, t
         return may_start
+
+    def visit_began(self, t: float, entered: bool) -> None:
+        """A visit began at the sample at ``t``; ``entered``: someone came in (not someone in view from the first
+        sample, nor one moving again where they paused a moment ago). Where new objects were let through at
+        once then is where it came in."""
+        came_in = None
+        if entered:
+            for region in self._at_once:
+                came_in = region if came_in is None else cv2.bitwise_or(came_in, region)
+        self._visit = _Visit(t, came_in) if came_in is not None else None
+
+    def visit_seen_at(self, where: np.ndarray) -> None:
+        """The visit in progress is held where ``where`` (255) is now: where it came in, if nobody walks in it."""
+        if self._visit is not None and where.shape == self._visit.place.shape:
+            cv2.bitwise_or(self._visit.place, where, dst=self._visit.place)
+
+    def visit_ended(self) -> None:
+        """The visit in progress ended. Where it came in at once and was held, if nobody walked in it, is
+        remembered (``came_to_nothing``): what moves mostly there again starts a visit only once it has
+        travelled out of it, as where something swayed.
+
+        The rim of a bush bending further in a gust, cut by the top of the picture or
+        upright against the wall behind, comes in like someone; the bush does it again at
+        the next gust, at the same place. Someone who came in walks: into the room, along
+        the edge, out again (``walked_at``), once followed over ``WALK_SAMPLES``: a visit with
+        fewer samples after its first tells nothing (a far player on a court, seen for a
+        second between pauses). Someone who works out on a spot does not walk, but they are
+        in view from the first frame, or move again where they paused within
+        ``SWAY_SECONDS`` (``MotionScorer``): neither came in (``visit_began``).
+        """
+        visit, self._visit = self._visit, None
+        if visit is None or visit.samples < WALK_SAMPLES or self.walked_at >= visit.start:
+            return
+        if self.came_to_nothing is None or self.came_to_nothing.shape != visit.place.shape:
+            self.came_to_nothing = np.zeros_like(visit.place)
+        cv2.bitwise_or(self.came_to_nothing, visit.place, dst=self.came_to_nothing)
 
     def _note_swayed(self, region: np.ndarray, t: float) -> None:
         """Remember where an object was held back as swaying at ``t`` (``region``: where it moves, widened by
@@ -228,10 +289,7 @@ class SwayWatch:
         in the gusts before. Someone coming in moves out of any such place within a
         stride or two, and starts there.
         """
-        if self.swayed is None or self.swayed.shape != piece.shape:
-            return False
-        inside = cv2.countNonZero(cv2.bitwise_and(piece, self.swayed))
-        return inside >= SWAYED_THERE * cv2.countNonZero(piece)
+        return _mostly_inside(piece, self.swayed)
 
     def _standing(self, piece: np.ndarray, largest: np.ndarray) -> bool:
         """Shaped like someone standing: its largest blob (``largest``, a contour) upright (``clutter.is_upright``) and most of it, and
@@ -339,6 +397,13 @@ def _went_sideways(places: list[tuple[float, int]]) -> bool:
     """The last centre of ``places`` (centre x, width) is its width from an earlier one."""
     x, width = places[-1]
     return max(abs(other - x) for other, _ in places) >= width
+
+
+def _mostly_inside(piece: np.ndarray, place: np.ndarray | None) -> bool:
+    """At least ``SWAYED_THERE`` of the moving pixels of ``piece`` are in ``place`` (255; None: nowhere)."""
+    if place is None or place.shape != piece.shape:
+        return False
+    return cv2.countNonZero(cv2.bitwise_and(piece, place)) >= SWAYED_THERE * cv2.countNonZero(piece)
 
 
 def _cut_by_edge(box: tuple[int, int, int, int], shape: tuple[int, ...]) -> bool:
