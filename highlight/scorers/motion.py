@@ -63,7 +63,7 @@ No training: the empty scene is learned from the recording itself.
   nobody in view and where nobody has been, it is remembered: a flag in a later gust
   starts nothing there, nor holds a visit. So is where a visit that came in at once,
   and in which nobody walked, came in and was held (``SwayWatch.came_to_nothing``): a
-  bush's rim, bent by a gust, at the next gust.
+  bush's rim, bent by a gust, does not start one at once there at the next gust.
 * People partly in view at the frame's edges (``highlight.scorers.edges``): the border
   band in 4 times the detail, cut from the full frame; what is cut by the edge and
   travels along it counts as someone (``reference_area``), feet along the top too.

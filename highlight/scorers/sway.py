@@ -32,8 +32,9 @@ keep its shape from counting.
 A visit that came in at once and in which nobody walked came to nothing (``came_to_nothing``):
 the rim of a dense bush, bent beyond its usual swing by a gust, is a band as tall as a
 person that is cut by the top edge or stands against the wall behind. At the next gust it
-comes in at the same place; there, as where something swayed, what moves has to travel
-first. Someone who comes in walks, and leaves their way in as it was.
+comes in at the same place; there, what moves no longer starts a visit at once: it has to
+travel first. Someone who comes in walks, and leaves their way in as it was; someone who
+came in walking straight away from the camera (up the picture, never sideways) travels.
 
 The watch also tells when someone last walked (``walked_at``): an upright object followed
 over ``WALK_SAMPLES`` that went sideways by its own width, wherever it moved, or its
@@ -179,16 +180,14 @@ class SwayWatch:
         if known is not None and not known.area / GROWN <= area <= GROWN * known.area:  # a speck, then something else
             self.objects.remove(known)
             known = None
-        nothing_came = _mostly_inside(piece, self.came_to_nothing)  # what came in there before came to nothing
-        again = self._swayed_there(piece) or nothing_came
+        again = self._swayed_there(piece)
         largest = _largest_blob(piece)
         body = cv2.boundingRect(largest)
         upright = is_upright(body, piece.shape[0], self.person_height)
         point = _Sight(t, *centre, *box, body[0] + body[2] / 2, body[2], upright)
         if known is None:  # someone coming in through the frame's edge, or standing, may start at once
-            entering = (_cut_by_edge(box, piece.shape) and not nothing_came) or (
-                self._standing(piece, largest) and not again
-            )
+            entering = _cut_by_edge(box, piece.shape) or (self._standing(piece, largest) and not again)
+            entering &= not _mostly_inside(piece, self.came_to_nothing)  # what came in there came to nothing
             if entering:
                 self._at_once.append(region)
             self.objects.append(
@@ -229,8 +228,8 @@ class SwayWatch:
 
     def visit_ended(self) -> None:
         """The visit in progress ended. Where it came in at once and was held, if nobody walked in it, is
-        remembered (``came_to_nothing``): what moves mostly there again starts a visit only once it has
-        travelled out of it, as where something swayed.
+        remembered (``came_to_nothing``): what comes in mostly there again, through the edge or standing,
+        does not start a visit at once; it has to travel first.
 
         The rim of a bush bending further in a gust, cut by the top of the picture or
         upright against the wall behind, comes in like someone; the bush does it again at
