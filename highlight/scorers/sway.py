@@ -218,7 +218,7 @@ class SwayWatch:
         came_in = None
         if entered:
             for region in self._at_once:
-                came_in = region if came_in is None else cv2.bitwise_or(came_in, region)
+                came_in = region.copy() if came_in is None else cv2.bitwise_or(came_in, region)  # not the object's
         self._visit = _Visit(t, came_in) if came_in is not None else None
 
     def visit_seen_at(self, where: np.ndarray) -> None:
