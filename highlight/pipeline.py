@@ -12,7 +12,7 @@ import queue
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,7 @@ from highlight.intervals import (
 )
 from highlight.layers import COMMAND_LINE, cut_layer, recorded_origins
 from highlight.options import complete
-from highlight.plugin_api import NO_FRAMES, Plugin, VideoContext, action_spans, load_plugins
+from highlight.plugin_api import NO_FRAMES, Plugin, VideoContext, action_spans, load_plugins, presence_spans
 from highlight.presets import DETECTOR_DEFAULTS, with_preset
 from highlight.review.applied import is_reviewed, review_of, reviewed_intervals
 from highlight.scorers import Scorer, get_scorer
@@ -669,7 +669,7 @@ def shots_at_the_hoop(
         return None
     intervals = find_intervals(presence.times, presence.scores, settings.intervals, duration)
     intervals = _add_plugin_intervals(intervals, presence.plugin_intervals)
-    if around_share(intervals, duration) < HOOP_SEARCH_SHARE:
+    if around_share(with_someone_seen(intervals, presence.plugin_results), duration) < HOOP_SEARCH_SHARE:
         return None
     if action_spans(presence.plugin_results):  # a plugin says where the action is (sets)
         return None
@@ -709,6 +709,20 @@ def _add_plugin_intervals(intervals: list[Interval], extra: list[Interval]) -> l
     return [peaks.get((m.start, m.end), m) for m in merged]
 
 
+def with_someone_seen(intervals: list[Interval], plugin_results: Mapping[str, Any]) -> list[Interval]:
+    """The highlights and the stretches in which a plugin saw someone (``presence_spans``): when someone is in view.
+
+    The motion detector learns someone working out on one spot all through a short
+    recording as part of the empty scene, all the more where a phone's keyframes, a second
+    apart, tell it that place moves whenever one looks: lying down, the people detector
+    that spares someone standing does not know them. The pose model finds them lying down
+    too: `pushup_tutorial.mp4` as a phone writes it (30 fps, a keyframe a second) was in
+    highlights for 59% of it, its sets joined into one highlight with the rests.
+    """
+    seen = [Interval(start, end) for start, end in presence_spans(plugin_results)]
+    return sorted([*intervals, *seen], key=lambda interval: interval.start)
+
+
 def focus_on_action(
     intervals: list[Interval],
     manifest: Manifest,
@@ -730,10 +744,11 @@ def focus_on_action(
     if hoop:  # the highlights are the shots: however much they cover, there is nothing else to try
         manifest.hints.append(found_hint(hoop["region"], hoop["flights"], manifest.applied_intervals))
         return intervals
-    share = covered_share(intervals, duration)
-    around = around_share(intervals, duration)
+    seen = with_someone_seen(intervals, manifest.plugins)
+    share = covered_share(seen, duration)
+    around = around_share(seen, duration)
     spans = action_spans(manifest.plugins)
-    action = action_inside_presence(intervals, spans, settings, duration, timeline)
+    action = action_inside_presence(seen, spans, settings, duration, timeline)
     if action is not None:
         manifest.hints.append(
             f"someone is in view for {share:.0%} of the recording: the highlights are the sets the plugins found"

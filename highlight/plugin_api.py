@@ -19,7 +19,10 @@ once, whatever is enabled), at the rate it asks for::
 
 Where the action is: a result may list ``sets`` and ``holds``, each a list of objects
 with ``start`` and ``end`` in seconds (the reps plugin's sets and planks). When someone is
-in view for most of a recording, those spans are its highlights (``action_spans``).
+in view for most of a recording, those spans are its highlights (``action_spans``). A
+result may also list ``in_view`` the same way: when the plugin saw someone (the pose
+plugin's people, lying down too); that counts towards "most of a recording" beside the
+highlights (``presence_spans``).
 
 Plugins run in dependency order (``requires``) and share ``context.shared``: what an
 earlier plugin publishes there at ``end_video`` a later one can read at its own.
@@ -256,10 +259,26 @@ def overlay_drawers(
 
 
 ACTION_KEYS = ("sets", "holds")  # result lists whose entries say where the action is
+PRESENCE_KEYS = ("in_view",)  # result lists whose entries say when someone is in view (the pose plugin's)
 
 
 def action_spans(results: Mapping[str, Any]) -> list[tuple[float, float]]:
-    """Every (start, end) the plugins' results list under ``ACTION_KEYS``; entries of another shape are skipped.
+    """Every (start, end) the plugins' results list under ``ACTION_KEYS`` (``published_spans``)."""
+    return published_spans(results, ACTION_KEYS)
+
+
+def presence_spans(results: Mapping[str, Any]) -> list[tuple[float, float]]:
+    """Every (start, end) in which a plugin saw someone, listed under ``PRESENCE_KEYS`` (``published_spans``).
+
+    A pose model finds people lying down as well as standing: someone doing push-ups on
+    one spot all along is part of the motion detector's empty scene, but not of the pose
+    model's.
+    """
+    return published_spans(results, PRESENCE_KEYS)
+
+
+def published_spans(results: Mapping[str, Any], keys: tuple[str, ...]) -> list[tuple[float, float]]:
+    """Every (start, end) the plugins' results list under ``keys``; entries of another shape are skipped.
 
     Read from the published results (``highlights.json["plugins"]``), so a re-cut finds
     them without running the plugins again.
@@ -268,7 +287,7 @@ def action_spans(results: Mapping[str, Any]) -> list[tuple[float, float]]:
     for result in results.values():
         if not isinstance(result, Mapping):
             continue
-        for key in ACTION_KEYS:
+        for key in keys:
             for entry in result.get(key) or ():
                 try:
                     spans.append((float(entry["start"]), float(entry["end"])))

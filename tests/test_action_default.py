@@ -25,8 +25,9 @@ from highlight.intervals import (
     covered_share,
     holding_the_action,
 )
-from highlight.plugin_api import action_spans
-from tests.footage import concatenated, write_video
+from highlight.pipeline import with_someone_seen
+from highlight.plugin_api import action_spans, presence_spans
+from tests.footage import concatenated, reencoded, write_video
 
 SETTINGS = IntervalSettings()  # the defaults: 1 s padding each side, 2 s merge gap
 
@@ -64,6 +65,23 @@ def test_action_spans_read_from_published_results_skip_other_shapes():
         "failed": "error text",
     }
     assert action_spans(results) == [(3.0, 9.0), (20.0, 30.0)]
+
+
+def test_where_a_plugin_saw_someone_counts_as_someone_in_view():
+    """The detector saw a visit of 7 s in a minute (someone doing push-ups on one spot is part of its empty
+    scene); the pose plugin saw someone all along: the highlights are the sets."""
+    results = {
+        "pose": {"in_view": [{"start": 0.0, "end": 31.0}, {"start": 31.5, "end": 60.0}], "frames": 600},
+        "reps": {"sets": [{"start": 5.0, "end": 20.0}, {"start": 30.0, "end": 50.0}]},
+        "odd": {"in_view": [{"from": 1}]},
+    }
+    assert presence_spans(results) == [(0.0, 31.0), (31.5, 60.0)]
+    presence = [Interval(3.0, 10.0)]
+    seen = with_someone_seen(presence, results)
+    assert around_share(presence, 60.0) < MOST_OF_THE_RECORDING <= around_share(seen, 60.0)
+    found = action_inside_presence(seen, action_spans(results), SETTINGS, 60.0)
+    assert [(i.start, i.end) for i in found] == [(4.0, 21.0), (29.0, 51.0)]
+    assert with_someone_seen(presence, {"reps": {"sets": []}}) == presence
 
 
 def render_someone_always_moving(path: Path, seconds: float = 8.0, fps: int = 25) -> None:
@@ -163,7 +181,8 @@ def test_a_set_the_detector_cannot_see_is_a_highlight(shared, tmp_path, monkeypa
     """quva_060 (someone jumping rope on one spot all along) with the jumper excluded from the detector.
 
     The detector sees nobody; the reps plugin, which looks at the whole picture, finds the
-    set, and the set is the highlight (it once gave 63 reps and no highlight).
+    set, and the set is the highlight (it once gave 63 reps and no highlight). The pose
+    plugin saw him all along: someone is in view for all of it, and the set is all there is.
     """
     video = shared / "data" / "videos" / "quva_060_jumping_rope.mp4"
     monkeypatch.setenv("HIGHLIGHT_POSE_MODEL", str(shared / "models" / "pose_landmarker_lite.task"))
@@ -175,4 +194,29 @@ def test_a_set_the_detector_cannot_see_is_a_highlight(shared, tmp_path, monkeypa
     assert sets and sum(entry["reps"] for entry in sets) >= 40, sets  # he jumps all along
     for entry in sets:
         assert any(i.start <= entry["start"] and entry["end"] <= i.end for i in manifest.intervals), manifest.intervals
-    assert "hold them" in manifest.hints[0], manifest.hints
+    assert "the highlights are the sets" in manifest.hints[0], manifest.hints  # the pose plugin saw him all along
+
+
+@pytest.mark.slow
+def test_the_sets_are_the_highlights_as_a_phone_writes_a_workout(shared, tmp_path, monkeypatch):
+    """pushup_tutorial.mp4 at 30 fps with a keyframe a second, as most phones write it.
+
+    Pairs of keyframes a second apart show the push-ups moving in every pair: the
+    detector takes the spot for clutter, and sees someone for 59% of it. The pose plugin
+    sees him all along: the highlights are his sets (and the plank he demonstrates before
+    the second set, 29-31 s), not the talk standing between them (read by eye: 25.5-28.5 s).
+    It was one highlight, all of the recording.
+    """
+    video = reencoded(shared / "data" / "videos" / "pushup_tutorial.mp4", tmp_path / "phone.mp4", 30, "fps=30", 22)
+    monkeypatch.setenv("HIGHLIGHT_POSE_MODEL", str(shared / "models" / "pose_landmarker_lite.task"))
+    args = ["run", str(video), "-o", str(tmp_path / "out"), "-q", "--no-clips", "--no-report"]
+    result = CliRunner().invoke(app, [*args, "--plugin", "reps"])
+    assert result.exit_code == 0, result.output
+    manifest = manifests.load(tmp_path / "out" / "phone")
+    reps = manifest.plugins["reps"]
+    assert [entry["reps"] for entry in reps["sets"]] == [9, 5], reps["sets"]
+    for entry in reps["sets"]:
+        assert any(i.start <= entry["start"] and entry["end"] <= i.end for i in manifest.intervals), manifest.intervals
+    assert not any(i.start <= 27.0 <= i.end for i in manifest.intervals), manifest.intervals
+    assert len(manifest.intervals) == len(reps["sets"]) + len(reps.get("holds", []))
+    assert "the highlights are the sets" in manifest.hints[0], manifest.hints

@@ -98,6 +98,21 @@ def test_headline_person_is_the_one_who_moves_unless_chosen():
     assert headline_person(PeopleTrack(times, np.empty((20, 0, 33, 4), np.float32)), None) is None
 
 
+def test_in_view_joins_sightings_a_moment_apart_and_ends_when_nobody_is_seen():
+    """At 10 frames a second: someone 0-2 s, lost for two frames (0.2 s), seen to 4 s, gone for 3 s, back at 7 s
+    with a second person; the stretches are 0-4 s and 7-8 s, whoever it is."""
+    times = np.arange(80) / 10.0
+    landmarks = np.full((80, 2, 33, 4), np.nan, np.float32)
+    first = (times < 4.0) & ~((times >= 2.0) & (times < 2.2))
+    landmarks[first, 0] = 0.5
+    landmarks[times >= 7.0, 0] = 0.5
+    landmarks[times >= 7.5, 1] = 0.4
+    people = PeopleTrack(times, landmarks)
+    assert np.allclose(people.in_view(), [(0.0, 4.0), (7.0, 8.0)])
+    assert np.allclose(people.in_view(missed=0.1), [(0.0, 2.0), (2.2, 4.0), (7.0, 8.0)])
+    assert PeopleTrack(times, np.empty((80, 0, 33, 4), np.float32)).in_view() == []
+
+
 def test_person_option_reaches_the_plugins(monkeypatch, tmp_path):
     from highlight.cli.components import resolve
 

@@ -222,6 +222,7 @@ class PosePlugin(Plugin):
             "people": people.people,
             "person": None if headline is None else headline + 1,
             "frames_per_person": [int(n) for n in seen.sum(axis=0)],
+            "in_view": [{"start": round(start, 3), "end": round(end, 3)} for start, end in people.in_view()],
             "scans": self.landmarker.scans,
             "mean_visibility": round(float(visibility.mean()), 3) if visibility.size else None,
             "summary": summary,

@@ -25,6 +25,7 @@ from highlight.atomic import atomic_path
 POSE_FILE = "pose.npz"
 LANDMARK_COUNT = 33
 MIN_VISIBILITY = 0.3  # landmarks below this are the model's guesses, not seen
+MISSED_S = 1.0  # someone the model loses for up to this long (a frame or two at 10 a second) is still in view
 
 # Bones drawn by the overlay (MediaPipe's pose connections, face left out but the nose kept).
 SKELETON = (
@@ -121,6 +122,26 @@ class PeopleTrack:
         if self.people == 0:
             return None
         return int(np.argmax(self.movement()))
+
+    def in_view(self, missed: float = MISSED_S) -> list[tuple[float, float]]:
+        """When anyone was in view: (start, end) seconds, in order.
+
+        Each analysed frame with someone in it stands for the time up to the next analysed
+        frame. The model loses someone for a frame or two (a blurred turn, a limb across the
+        face): sightings ``missed`` seconds apart or less are one stretch.
+        """
+        anyone = np.isfinite(self.landmarks[:, :, 0, 0]).any(axis=1) if self.people else np.zeros(len(self.times), bool)
+        if not anyone.any():
+            return []
+        step = float(np.median(np.diff(self.times))) if len(self.times) > 1 else 0.0
+        ends = np.append(self.times[1:], self.times[-1] + step)
+        spans: list[tuple[float, float]] = []
+        for start, end in zip(self.times[anyone], ends[anyone]):
+            if spans and start - spans[-1][1] <= missed:
+                spans[-1] = (spans[-1][0], float(end))
+            else:
+                spans.append((float(start), float(end)))
+        return spans
 
 
 MIN_PERSON_FRAMES = 3  # a track seen in fewer analysed frames cannot show that it moves like a person
