@@ -39,6 +39,7 @@ SWEPT_SECONDS = 10.0  # clutter sweeps its whole swing within this (swings of 1-
 SEED_PAIRS = 8  # pairs of frames a second apart needed to seed how often a place moves
 # Of still pixels' absolute changes between two samples, the median is this many of the noise's standard
 # deviation: of one grey level's change, and of the largest of three colours' ((2 Phi(m) - 1)^3 = 1/2)
+EXACT_COUNTS = 2**24  # OpenCV's histogram counts in 32-bit floats: whole numbers below this are exact
 MEDIAN_OF_ONE = 0.6745
 MEDIAN_OF_THE_LARGEST = 1.265
 
@@ -203,7 +204,22 @@ def noise_of(change: np.ndarray, median_of_noise: float = MEDIAN_OF_ONE) -> floa
     """The camera noise's standard deviation, from the absolute changes between two frames (``median_of_noise``:
     which changes, one grey level's or the largest of three colours'). Most pixels are still between two samples,
     so the median change is the noise's."""
-    return float(np.median(change)) / median_of_noise
+    return median_of(change) / median_of_noise
+
+
+def median_of(values: np.ndarray) -> float:
+    """``np.median(values)``; for 8-bit values counted from their histogram, in one pass instead of a sort.
+
+    The detector takes the median change of the border band at every sample.
+    """
+    if values.dtype != np.uint8 or not 0 < values.size < EXACT_COUNTS:
+        return float(np.median(values))
+    counts = cv2.calcHist([values.reshape(len(values), -1)], [0], None, [256], [0, 256]).ravel()
+    cumulative = np.cumsum(counts.astype(np.int64))
+    count = int(cumulative[-1])
+    lower = int(np.searchsorted(cumulative, (count - 1) // 2, side="right"))
+    upper = int(np.searchsorted(cumulative, count // 2, side="right"))
+    return (lower + upper) / 2.0
 
 
 def moved_between(a: np.ndarray, b: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:

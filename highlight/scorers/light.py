@@ -35,4 +35,12 @@ def relit(
         return spread <= ratio_spread
     if seen.std() < 1e-3:  # a flat patch where there was texture: something covers it
         return False
-    return spread <= texture_ratio_spread and float(np.corrcoef(seen, empty)[0, 1]) >= correlation
+    return spread <= texture_ratio_spread and _correlation(seen, empty) >= correlation
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson's correlation of two flat arrays, as ``np.corrcoef(a, b)[0, 1]`` gives it, without its 2x2 matrix
+    (asked of every blob at every sample)."""
+    a, b = a.astype(np.float64) - a.mean(dtype=np.float64), b.astype(np.float64) - b.mean(dtype=np.float64)
+    scale = float(np.sqrt(np.dot(a, a) * np.dot(b, b)))
+    return float(np.clip(np.dot(a, b) / scale, -1.0, 1.0)) if scale > 0 else float("nan")
