@@ -488,9 +488,9 @@ class VideoSource:
         packet = next((packet for packet in container.demux(stream) if packet.size), None)
         if packet is None or not packet.is_keyframe:
             return None
-        codec = av.CodecContext.create(stream.codec_context.name, "r")
-        codec.extradata = stream.codec_context.extradata
         try:
+            codec = av.CodecContext.create(stream.codec_context.name, "r")
+            codec.extradata = stream.codec_context.extradata
             frames = [*codec.decode(packet), *codec.decode(None)]
         except av.error.FFmpegError:
             return None
