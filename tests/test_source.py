@@ -145,3 +145,25 @@ def test_unreadable_inputs_name_the_file_and_reason(tmp_path):
         probe(text)
     with pytest.raises(HighlightError, match=r"missing\.mp4: cannot read"):
         probe(tmp_path / "missing.mp4")
+
+
+@pytest.mark.parametrize("slices", [1, 2])
+def test_a_keyframe_decoded_alone_is_the_one_the_window_decodes(tmp_path, slices):
+    """``frame_near`` decodes the keyframe on its own; windows decode on frame threads, or on slice threads where
+    the encoder cut each picture into slices: the same frames as the window's decoder gives, told apart by
+    the slices the packets hold."""
+    from tests.footage import write_video
+
+    rng = np.random.default_rng(3)
+    frames = [rng.integers(0, 255, (144, 256, 3), dtype=np.uint8) // 2 + k for k in range(60)]
+    path = tmp_path / f"{slices}.mp4"
+    cut = "sliced-threads=0" if slices == 1 else f"slices={slices}"  # PyAV's x264 cuts by thread otherwise
+    write_video(path, frames, 25, {"g": "10", "bf": "2", "x264-params": cut})
+    with VideoSource(path) as source:
+        for t in (0.0, 0.5, 1.1, 2.3):
+            alone = source.frame_near(t)
+            keyframe = next(source.window(alone.time, alone.time))
+            assert alone.time == keyframe.time and alone.time <= t < alone.time + 0.4 + 1e-6
+            assert np.array_equal(alone.image(), keyframe.image())
+        stream = source._window_container.streams.video[0]
+        assert stream.thread_type.name == ("FRAME" if slices == 1 else "SLICE")
