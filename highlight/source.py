@@ -485,20 +485,17 @@ class VideoSource:
     def _keyframe_alone(self, t: float) -> Frame | None:
         container = self._seeked_to(t)
         stream = container.streams.video[0]
-        packet = next((packet for packet in container.demux(stream) if packet.size), None)
+        packet = _first_packet(container)
         if packet is None or not packet.is_keyframe:
             return None
         try:
-            codec = av.CodecContext.create(stream.codec_context.name, "r")
-            codec.extradata = stream.codec_context.extradata
+            codec = _decoder_for(stream)
             frames = [*codec.decode(packet), *codec.decode(None)]
         except av.error.FFmpegError:
             return None
-        frame = frames[0] if frames else None
-        if frame is None or frame.pts is None:
+        if not frames or frames[0].pts is None:
             return None
-        time = float(frame.pts * stream.time_base)
-        return Frame(frame, time, round(time * self.info.fps), self.info.rotation)
+        return self._frame_at(frames[0], stream)
 
     def window(self, start: float, end: float) -> Iterator[Frame]:
         """Every frame with ``start <= time <= end`` (frames near a transition).
@@ -523,10 +520,14 @@ class VideoSource:
         try:
             for frame in container.decode(stream):
                 if frame.pts is not None:
-                    time = float(frame.pts * stream.time_base)
-                    yield Frame(frame, time, round(time * self.info.fps), self.info.rotation)
+                    yield self._frame_at(frame, stream)
         except av.error.InvalidDataError:
             return
+
+    def _frame_at(self, frame: av.VideoFrame, stream) -> Frame:
+        """A decoded frame of the window's ``stream``, at its presentation time."""
+        time = float(frame.pts * stream.time_base)
+        return Frame(frame, time, round(time * self.info.fps), self.info.rotation)
 
     def _seeked_to(self, t: float):
         """The second container (the pass goes on in the first), at the keyframe at or before ``t``.
@@ -540,7 +541,7 @@ class VideoSource:
         if self._window_container is None:
             self._window_container = self._open()
             stream = self._window_container.streams.video[0]
-            first = next((packet for packet in self._window_container.demux(stream) if packet.size), None)
+            first = _first_packet(self._window_container)
             stream.thread_type = "SLICE" if first is None or _slices(stream, first) > 1 else "FRAME"
             stream.thread_count = min(os.cpu_count() or 1, _KEYFRAME_THREADS)
         container = self._window_container
@@ -565,6 +566,18 @@ class VideoSource:
             return av.open(str(self.path))
         except (av.error.FFmpegError, OSError) as error:
             raise HighlightError(f"{self.path}: not a readable video ({_reason(error)})") from None
+
+
+def _first_packet(container):
+    """The first packet with data of the container's video stream from where it stands (None: none left)."""
+    return next((packet for packet in container.demux(container.streams.video[0]) if packet.size), None)
+
+
+def _decoder_for(stream) -> av.CodecContext:
+    """A decoder of the stream's codec of its own, fed only what it is given (keyframes)."""
+    codec = av.CodecContext.create(stream.codec_context.name, "r")
+    codec.extradata = stream.codec_context.extradata
+    return codec
 
 
 def _slices(stream, packet) -> int:
@@ -609,8 +622,7 @@ class _KeyframesAhead:
     """
 
     def __init__(self, stream, threads: int):
-        self.codec = av.CodecContext.create(stream.codec_context.name, "r")
-        self.codec.extradata = stream.codec_context.extradata
+        self.codec = _decoder_for(stream)
         self.codec.thread_type = "FRAME"
         self.codec.thread_count = threads
         self.lookahead = threads + 2  # GOPs read ahead: the frame threads plus the reorder delay

@@ -10,6 +10,7 @@ import pytest
 
 from highlight import HighlightError
 from highlight.source import VideoSource, fit_size, probe
+from tests.footage import write_video
 
 
 def test_probe_describes_the_sample(samples):
@@ -152,8 +153,6 @@ def test_a_keyframe_decoded_alone_is_the_one_the_window_decodes(tmp_path, slices
     """``frame_near`` decodes the keyframe on its own; windows decode on frame threads, or on slice threads where
     the encoder cut each picture into slices: the same frames as the window's decoder gives, told apart by
     the slices the packets hold."""
-    from tests.footage import write_video
-
     rng = np.random.default_rng(3)
     frames = [rng.integers(0, 255, (144, 256, 3), dtype=np.uint8) // 2 + k for k in range(60)]
     path = tmp_path / f"{slices}.mp4"

@@ -130,7 +130,7 @@ class PeopleTrack:
         frame. The model loses someone for a frame or two (a blurred turn, a limb across the
         face): sightings ``missed`` seconds apart or less are one stretch.
         """
-        anyone = np.isfinite(self.landmarks[:, :, 0, 0]).any(axis=1) if self.people else np.zeros(len(self.times), bool)
+        anyone = np.isfinite(self.landmarks[:, :, 0, 0]).any(axis=1)  # all False where nobody has a column
         if not anyone.any():
             return []
         step = float(np.median(np.diff(self.times))) if len(self.times) > 1 else 0.0
