@@ -384,6 +384,7 @@ def analyse(
     times, scores, refined = timeline.arrays()
     if times.size == 0:
         raise HighlightError(f"{source.path}: no frames could be decoded")
+    scores = scorer.settle(times, scores, settings.intervals.exit_threshold)
     stats = source.stats
     return Analysis(
         times,

@@ -581,6 +581,36 @@ def test_a_bush_at_the_top_that_came_in_to_nothing_once_starts_nothing_there_aga
     assert len(false) <= 3, (false, truth)
 
 
+def test_people_past_leaves_that_swayed_long_before_they_came_are_kept(tmp_path):
+    """Leaves at the top swaying for 35 s before anyone comes: where they sway is known once the pass is over, and
+    a visit in which nothing else moved is taken back. Feet walking along the top edge through the leaves, and a
+    walker right below them, moved elsewhere too: both visits are kept (the feet from when the edge watch counts
+    them, once they have walked 3% of the width: 37.6 s)."""
+    path = tmp_path / "leaves_then_people.mp4"
+    people = both(feet_along_the_top(36.0, 42.0), walker(45.0, 49.0, top=0.1, across=1.1))
+    truth = record(path, 52.0, both(leaves_at_the_top(), people), 2.5)
+    found = highlights(path)
+    assert len(found) == 2, (found, truth)
+    for visit, highlight in zip(truth, found):
+        assert temporal_iou(highlight, visit) >= 0.7, (found, truth)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("place", ["upper-left", "upper-right"])
+def test_leaves_swaying_over_a_quarter_of_the_picture_away_from_the_visitor_are_no_highlight(shared, tmp_path, place):
+    """A plant over a quarter of the picture (``office_recording.py --foliage``), 10 minutes at 320x180, swaying
+    from the first frame in gusts and calms. A gust took leaves beyond where they had swung, and they started a
+    visit as the pass saw them: one of 50 s at the upper left (373-423 s), two of 4 s at the upper right. Once the
+    pass is over, the two minutes before the first visit show where things sway with nobody in view; a visit in
+    which nothing moved elsewhere is taken back (``highlight.scorers.recheck``). The visitor's are kept."""
+    path = tmp_path / "office.mp4"
+    truth = load_checkout_script("benchmarks/office_recording.py").build(path, 10.0, (WIDTH, HEIGHT), place)
+    found = highlights(path, RunSettings(clips=False).with_changes({"pad_before": 0.0, "pad_after": 0.0}))
+    assert len(found) == len(truth), (found, truth)
+    for visit, highlight in zip(truth, found):
+        assert temporal_iou(highlight, visit) >= 0.9, (found, truth)
+
+
 def test_how_often_a_place_moves_is_told_by_enough_looks_only():
     """One pair of frames a second apart says nothing of how often a place moves: whatever moved then (someone
     squatting in place, in view from the first frame of a recording with one keyframe) was clutter, at a share of

@@ -91,6 +91,14 @@ class Scorer(ABC):
         go on working.
         """
 
+    def settle(self, times: np.ndarray, scores: np.ndarray, exit_threshold: float) -> np.ndarray:
+        """The pass's ``scores`` (at ``times``), revised once the whole recording was seen; unchanged by default.
+
+        A detector that judges each look as it comes knows more at the end: where things
+        sway with nobody in view, say. ``exit_threshold``: where a highlight ends.
+        """
+        return scores
+
     def began_at(self) -> float | None:
         """When what raised the last regular sample's score was first seen, where that was at an earlier sample.
 

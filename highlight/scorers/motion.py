@@ -64,6 +64,10 @@ No training: the empty scene is learned from the recording itself.
   starts nothing there, nor holds a visit. So is where a visit that came in at once,
   and in which nobody walked, came in and was held (``SwayWatch.came_to_nothing``): a
   bush's rim, bent by a gust, does not start one at once there at the next gust.
+* Once the pass is over (``settle``), a visit in which nothing moved but what moved
+  before anyone came (its first gust, a rim cut by the edge) is taken back
+  (``highlight.scorers.recheck``): the looks before the first visit show where things
+  sway with nobody in view, as the pass, judging each look as it came, could not yet.
 * People partly in view at the frame's edges (``highlight.scorers.edges``): the border
   band in 4 times the detail, cut from the full frame; what is cut by the edge and
   travels along it counts as someone (``reference_area``), feet along the top too.
@@ -106,6 +110,7 @@ from highlight.scorers.edges import DETAIL, EdgeWatch
 from highlight.scorers.exposure import exposure_gain, gain_table
 from highlight.scorers.light import relit
 from highlight.scorers.people import SEEN_SHARE, people_places
+from highlight.scorers.recheck import VisitRecheck
 from highlight.scorers.steady import Steadier, displacement, shakes_in_place, steadied, uncovered
 from highlight.scorers.sway import LINK_SECONDS, SWAY_SECONDS, SwayWatch
 from highlight.source import Frame, VideoSource, fit_size
@@ -328,6 +333,7 @@ class MotionScorer(Scorer):
         # id(image) -> (image, its border strip, where that shows nothing of the frame: the camera shook)
         self._borders: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}
         self._kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
+        self._recheck: VisitRecheck | None = None  # after the pass, visits that were only what swayed before
         self._brightness = 128.0
         self._previous: np.ndarray | None = None  # the last regular sample, to measure the camera's motion
         self._camera_samples = [0, 0]  # regular samples in which the camera moved, of all
@@ -375,6 +381,7 @@ class MotionScorer(Scorer):
         self._where, self._been, self._left_at = None, None, -math.inf
         self._sway, self._borders = SwayWatch(self.person_height), {}
         self._edges, self._steadier, self._shook = None, None, 0.0
+        self._recheck = None
         self._gain = self._exposure(source)
         self._lift = gain_table(self._gain)
         if self._watches_edges:
@@ -387,6 +394,8 @@ class MotionScorer(Scorer):
         self._steadier = self._steadier_for(spread)
         if self._steadier is not None:
             spread = [frame.steadied() for frame in spread]
+        elif self._watches_clutter and not self.ball_only:  # presence, a fixed camera
+            self._recheck = VisitRecheck(self._counted_area, self.reference_area)
         images = [frame.small for frame in spread]
         median = np.median(np.stack(images), axis=0) if len(images) >= 3 else None
         self._clutter = ClutterMap(images[0].shape if images else (1, 1), self.history, self.person_height)
@@ -599,6 +608,10 @@ class MotionScorer(Scorer):
     def expect_times(self, times: Sequence[float]) -> None:
         self._next_times = list(times)
 
+    def settle(self, times: np.ndarray, scores: np.ndarray, exit_threshold: float) -> np.ndarray:
+        """Visits made only of what swayed before anyone came, taken back (``highlight.scorers.recheck``)."""
+        return scores if self._recheck is None else self._recheck.settle(times, scores, exit_threshold)
+
     def score(self, images: Sequence[np.ndarray], learn: bool = True) -> np.ndarray:
         times, self._next_times = self._next_times, []
         if len(times) != len(images):  # not told: ``1 / sample_fps`` apart, after the last learning sample
@@ -657,6 +670,11 @@ class MotionScorer(Scorer):
                 self._last_time = t
             at_edge = self._someone_at_edge(image, t, learn, quiet) if camera is None else False
             seen = max(moving, still, self.reference_area if at_edge else 0.0)
+            if learn and self._recheck is not None:
+                if camera is None:
+                    self._recheck.look(t, image, at_edge)
+                else:  # what moves against a moving camera is the whole picture
+                    self._recheck = None
             scores[k] = 1.0 - math.exp(-seen / self.reference_area)
         return scores
 
@@ -982,6 +1000,10 @@ class MotionScorer(Scorer):
                 continue
             total += area
         return total / looked_at
+
+    def _counted_area(self, mask: np.ndarray) -> float:
+        """``mask`` as much of the picture as the detector counts of it (``_blob_area``), light or not."""
+        return self._blob_area(mask, mask, None)
 
     def _pixels_looked_at(self, mask: np.ndarray) -> int:
         """The pixels areas are a fraction of: those of the regions less the excluded ones, else the whole picture."""
