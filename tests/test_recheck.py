@@ -59,3 +59,11 @@ def test_what_the_edge_watch_found_is_kept():
     which looks at the border in detail, found them."""
     scores = settled({40: None}, 60, at_edge={42})
     assert (scores[40:45] == 0.9).all()
+
+
+def test_visits_after_the_looks_kept_are_left_as_they_are(monkeypatch):
+    """Looks are kept up to ``MAX_LOOKS`` (memory); a visit after them is not judged by the last one kept."""
+    monkeypatch.setattr("highlight.scorers.recheck.MAX_LOOKS", 50)
+    scores = settled({40: None, 60: None}, 80)
+    assert not scores[40:45].any()
+    assert (scores[60:65] == 0.9).all()

@@ -19,6 +19,7 @@ is not taken back either.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -52,11 +53,15 @@ class VisitRecheck:
         self._looks: list[_Look] = []
         self._shape: tuple[int, int] | None = None
         self._previous: np.ndarray | None = None
+        self._kept_until = math.inf  # looks after this were not kept (``MAX_LOOKS``)
 
     def look(self, t: float, image: np.ndarray, at_edge: bool) -> None:
         """A regular sample's picture (lined up with the empty scene) at ``t``."""
         previous, self._previous = self._previous, image
-        if previous is None or previous.shape != image.shape or len(self._looks) >= MAX_LOOKS:
+        if len(self._looks) >= MAX_LOOKS:
+            self._kept_until = min(self._kept_until, t)
+            return
+        if previous is None or previous.shape != image.shape:
             return
         self._shape = image.shape[:2]
         self._looks.append(_Look(t, np.packbits(moved_between(previous, image)), at_edge))
@@ -78,6 +83,8 @@ class VisitRecheck:
         settled = scores.copy()
         looked = np.array([look.time for look in self._looks])
         for start, end in runs:
+            if times[end - 1] >= self._kept_until:  # what moved then was not kept
+                continue
             # from the look at or before it to the one at or after it: between two looks, the frames are
             # scored because one of them rose, and what made it rise is what that look saw
             first_look = max(0, np.searchsorted(looked, times[start], side="right") - 1)
