@@ -64,10 +64,10 @@ No training: the empty scene is learned from the recording itself.
   starts nothing there, nor holds a visit. So is where a visit that came in at once,
   and in which nobody walked, came in and was held (``SwayWatch.came_to_nothing``): a
   bush's rim, bent by a gust, does not start one at once there at the next gust.
-* Once the pass is over (``settle``), a visit in which nothing moved but what moved
-  before anyone came (its first gust, a rim cut by the edge) is taken back
-  (``highlight.scorers.recheck``): the looks before the first visit show where things
-  sway with nobody in view, as the pass, judging each look as it came, could not yet.
+* Once the pass is over (``settle``), a visit in which nothing moved but what moves by
+  itself (a gust, a rim cut by the edge) is taken back (``highlight.scorers.recheck``):
+  the looks with nobody in view before it show where things sway, as the pass, judging
+  each look as it came, could not yet tell.
 * People partly in view at the frame's edges (``highlight.scorers.edges``): the border
   band in 4 times the detail, cut from the full frame; what is cut by the edge and
   travels along it counts as someone (``reference_area``), feet along the top too.
@@ -901,6 +901,9 @@ class MotionScorer(Scorer):
         note = self.camera_note()
         if note:
             described["camera"] = note
+        taken_back = self._recheck.note() if self._recheck is not None else None
+        if taken_back:
+            described["recheck"] = taken_back
         if self._gain > 1.0:
             described["exposure"] = (
                 f"the recording was left dark (dusk, a dim hall): its grey levels were multiplied by {self._gain:.2f}, "

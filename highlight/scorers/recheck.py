@@ -1,20 +1,22 @@
-"""After the pass: a visit in which nothing moved but what moved before anyone came is no visit.
+"""After the pass: a visit in which nothing moved but what moves with nobody in view is no visit.
 
 Leaves, a flag or a bush that sway from the first minute move in the same places all
 recording long. The pass judges each look as it comes, knowing only what it has seen so
 far, and a gust that takes the leaves a little further than before, or a rim cut by the
 frame's edge, can start a visit there ([presence](../../docs/presence.md)). Once the pass
-is over, the looks before the first visit say where things move with nobody in view
-(``SWAY_SHARE`` of them or more, grown by ``REACH``: as far as what sways swings beyond
-where it was seen). A visit in which nothing moved outside those places by as much as
-starts a visit (the detector's ``reference_area``) was that swaying, and is taken back.
-Someone who came in moved somewhere else, at least on their way in.
+is over, the looks with nobody in view before a visit say where things move by
+themselves (``SWAY_SHARE`` of those looks or more, grown by ``REACH``: as far as what
+sways swings beyond where it was seen). A visit in which nothing moved outside those
+places by as much as starts a visit (the detector's ``reference_area``) was that swaying,
+and is taken back. Someone who came in moved somewhere else, at least on their way in.
 
-It needs ``KNOWN_AFTER`` seconds of looks before the first visit. With someone in view
-within the first seconds (a workout filmed from its start), what moved before might be
-them, missed: nothing is taken back then. What the edge watch found (people partly in
-view at the frame's edge, too small at the detector's size to weigh as much as a visit)
-is not taken back either.
+"Nobody in view" is a look more than ``AWAY_SECONDS`` from every visit: someone working
+out on one spot, missed between two stretches the pass saw them in, moves there, and
+what moved there in those looks is theirs, not the scene's. It takes ``KNOWN_AFTER`` such
+looks before a visit to judge it: the visits before are kept (a gust at the first frame,
+or someone in view from the start of a workout). What the edge watch found (people
+partly in view at the frame's edge, too small at the detector's size to weigh as much as
+a visit) is not taken back either.
 """
 
 from __future__ import annotations
@@ -28,8 +30,10 @@ import numpy as np
 
 from highlight.scorers.clutter import REACH, moved_between
 
-KNOWN_AFTER = 30.0  # seconds of looks with nobody in view that show where things sway: several swings and calms
+KNOWN_AFTER = 30  # looks with nobody in view that show where things sway (30 s at a look a second): swings and calms
+AWAY_SECONDS = 10.0  # a look this far from every visit has nobody in view: closer, it may be someone missed a moment
 SWAY_SHARE = 0.1  # a place moving in this share of those looks or more sways there
+NOTED_SPANS = 5  # the manifest's note lists this many stretches taken back, and counts the rest
 MAX_LOOKS = 4 * 3600  # looks kept (about 2 KB each): four hours a look a second; later visits are not rechecked
 
 
@@ -51,9 +55,10 @@ class VisitRecheck:
     def __init__(self, area: Callable[[np.ndarray], float], reference_area: float):
         self.area, self.reference_area = area, reference_area
         self._looks: list[_Look] = []
-        self._shape: tuple[int, int] | None = None
+        self._shape: tuple[int, int] = (0, 0)
         self._previous: np.ndarray | None = None
         self._kept_until = math.inf  # looks after this were not kept (``MAX_LOOKS``)
+        self.taken_back: list[tuple[float, float]] = []  # (start, end) s of what ``settle`` took back
 
     def look(self, t: float, image: np.ndarray, at_edge: bool) -> None:
         """A regular sample's picture (lined up with the empty scene) at ``t``."""
@@ -63,36 +68,62 @@ class VisitRecheck:
             return
         if previous is None or previous.shape != image.shape:
             return
-        self._shape = image.shape[:2]
+        if image.shape[:2] != self._shape:  # the first look, or a picture of another size: what went before is moot
+            self._looks, self._shape = [], image.shape[:2]
         self._looks.append(_Look(t, np.packbits(moved_between(previous, image)), at_edge))
 
     def settle(self, times: np.ndarray, scores: np.ndarray, exit_threshold: float) -> np.ndarray:
         """``scores`` with each run at or above ``exit_threshold`` that only what swayed before made, at 0."""
         runs = _runs(scores >= exit_threshold)
-        if not runs or self._shape is None:
+        if not runs or not self._looks:
             return scores
-        first = times[runs[0][0]]
-        before = [look for look in self._looks if look.time < first]
-        if not before or first - before[0].time < KNOWN_AFTER:
-            return scores
-        moved = np.zeros(self._shape, np.uint32)
-        for look in before:
-            moved += self._unpacked(look)
-        sways = moved >= SWAY_SHARE * len(before)
-        elsewhere = cv2.dilate(sways.astype(np.uint8), np.ones((REACH, REACH), np.uint8)) == 0
-        settled = scores.copy()
         looked = np.array([look.time for look in self._looks])
-        for start, end in runs:
-            if times[end - 1] >= self._kept_until:  # what moved then was not kept
+        spans = [(times[start], times[end - 1]) for start, end in runs]
+        # from the look at or before a run to the one at or after it: between two looks, the frames are
+        # scored because one of them rose, and what made it rise is what that look saw
+        brackets = [
+            (max(0, np.searchsorted(looked, a, side="right") - 1), np.searchsorted(looked, b)) for a, b in spans
+        ]
+        nobody = _away_from(looked, spans)
+        for first, last in brackets:
+            nobody[first : last + 1] = False
+        settled = scores.copy()
+        moved, counted, next_look = np.zeros(self._shape, np.uint32), 0, 0
+        for (start, end), (first, last) in zip(runs, brackets):
+            while next_look < first:  # the looks with nobody in view before this run
+                if nobody[next_look]:
+                    moved += self._unpacked(self._looks[next_look])
+                    counted += 1
+                next_look += 1
+            if counted < KNOWN_AFTER or times[end - 1] >= self._kept_until:
                 continue
-            # from the look at or before it to the one at or after it: between two looks, the frames are
-            # scored because one of them rose, and what made it rise is what that look saw
-            first_look = max(0, np.searchsorted(looked, times[start], side="right") - 1)
-            last_look = np.searchsorted(looked, times[end - 1], side="left")
-            around = self._looks[first_look : last_look + 1]
-            if not any(look.at_edge or self._moved_elsewhere(look, elsewhere) for look in around):
+            sways = (moved >= SWAY_SHARE * counted).astype(np.uint8)
+            elsewhere = cv2.dilate(sways, np.ones((REACH, REACH), np.uint8)) == 0
+            if not any(
+                look.at_edge or self._moved_elsewhere(look, elsewhere) for look in self._looks[first : last + 1]
+            ):
                 settled[start:end] = 0.0
+                self._note_taken_back(times[start], times[end - 1])
         return settled
+
+    def _note_taken_back(self, start: float, end: float) -> None:
+        """Runs taken back within ``AWAY_SECONDS`` of each other are one stretch to the user (one gust)."""
+        if self.taken_back and start - self.taken_back[-1][1] <= AWAY_SECONDS:
+            self.taken_back[-1] = (self.taken_back[-1][0], end)
+        else:
+            self.taken_back.append((start, end))
+
+    def note(self) -> str | None:
+        """One line for the manifest on what was taken back, or None."""
+        if not self.taken_back:
+            return None
+        spans = ", ".join(f"{start:.1f}-{end:.1f} s" for start, end in self.taken_back[:NOTED_SPANS])
+        more = f" and {len(self.taken_back) - NOTED_SPANS} more" if len(self.taken_back) > NOTED_SPANS else ""
+        stretches = "1 stretch" if len(self.taken_back) == 1 else f"{len(self.taken_back)} stretches"
+        return (
+            f"{stretches} taken back once the whole recording was seen ({spans}{more}): nothing moved in them "
+            "but what moves by itself with nobody in view (leaves, a flag in the wind)"
+        )
 
     def _unpacked(self, look: _Look) -> np.ndarray:
         height, width = self._shape
@@ -100,6 +131,14 @@ class VisitRecheck:
 
     def _moved_elsewhere(self, look: _Look, elsewhere: np.ndarray) -> bool:
         return self.area((self._unpacked(look) * elsewhere).astype(np.uint8) * 255) >= self.reference_area
+
+
+def _away_from(looked: np.ndarray, spans: list[tuple[float, float]]) -> np.ndarray:
+    """Which looks are more than ``AWAY_SECONDS`` from every span (start, end)."""
+    away = np.ones(len(looked), bool)
+    for start, end in spans:
+        away &= (looked < start - AWAY_SECONDS) | (looked > end + AWAY_SECONDS)
+    return away
 
 
 def _runs(above: np.ndarray) -> list[tuple[int, int]]:
