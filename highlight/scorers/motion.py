@@ -609,7 +609,7 @@ class MotionScorer(Scorer):
         self._next_times = list(times)
 
     def settle(self, times: np.ndarray, scores: np.ndarray, exit_threshold: float) -> np.ndarray:
-        """Visits made only of what swayed before anyone came, taken back (``highlight.scorers.recheck``)."""
+        """Visits in which nothing moved but what moves by itself, taken back (``highlight.scorers.recheck``)."""
         return scores if self._recheck is None else self._recheck.settle(times, scores, exit_threshold)
 
     def score(self, images: Sequence[np.ndarray], learn: bool = True) -> np.ndarray:
