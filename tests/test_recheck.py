@@ -1,4 +1,4 @@
-"""After the pass, a visit in which nothing moved but what moved before anyone came is taken back
+"""After the pass, a visit in which nothing moved but what moves by itself with nobody in view is taken back
 (``highlight.scorers.recheck``): pictures drawn here, a look a second."""
 
 from __future__ import annotations
