@@ -601,7 +601,7 @@ def test_leaves_swaying_over_a_quarter_of_the_picture_away_from_the_visitor_are_
     """A plant over a quarter of the picture (``office_recording.py --foliage``), 10 minutes at 320x180, swaying
     from the first frame in gusts and calms. A gust took leaves beyond where they had swung, and they started a
     visit as the pass saw them: one of 50 s at the upper left (373-423 s), two of 4 s at the upper right. Once the
-    pass is over, the two minutes before the first visit show where things sway with nobody in view; a visit in
+    pass is over, the looks with nobody in view before a visit show where things sway by themselves; a visit in
     which nothing moved elsewhere is taken back (``highlight.scorers.recheck``). The visitor's are kept."""
     path = tmp_path / "office.mp4"
     truth = load_checkout_script("benchmarks/office_recording.py").build(path, 10.0, (WIDTH, HEIGHT), place)

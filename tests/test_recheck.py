@@ -39,7 +39,7 @@ def settled(
     ``notes``: gets the manifest's line on what was taken back."""
     recheck = VisitRecheck(area, REFERENCE)
     times, scores = np.arange(seconds, dtype=float), np.zeros(seconds)
-    walking = {}
+    walking, previous = {}, None
     for start, walker in visits.items():
         for t in range(start, start + 5):
             scores[t] = 0.9
@@ -48,7 +48,8 @@ def settled(
         image = picture(t, leaves=True, walker_at=walking.get(t))
         if worker_at is not None:
             image[50:80, worker_at : worker_at + 20] = 20 + 40 * (t % 3)
-        recheck.look(float(t), image, t in at_edge)
+        recheck.look(float(t), previous, image, t in at_edge)
+        previous = image
     scores = recheck.settle(times, scores, exit_threshold=0.3)
     if notes is not None:
         notes.append(recheck.note())

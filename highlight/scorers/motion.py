@@ -333,7 +333,7 @@ class MotionScorer(Scorer):
         # id(image) -> (image, its border strip, where that shows nothing of the frame: the camera shook)
         self._borders: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray | None]] = {}
         self._kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
-        self._recheck: VisitRecheck | None = None  # after the pass, visits that were only what swayed before
+        self._recheck: VisitRecheck | None = None  # after the pass, visits of nothing but what sways by itself
         self._brightness = 128.0
         self._previous: np.ndarray | None = None  # the last regular sample, to measure the camera's motion
         self._camera_samples = [0, 0]  # regular samples in which the camera moved, of all
@@ -672,7 +672,7 @@ class MotionScorer(Scorer):
             seen = max(moving, still, self.reference_area if at_edge else 0.0)
             if learn and self._recheck is not None:
                 if camera is None:
-                    self._recheck.look(t, image, at_edge)
+                    self._recheck.look(t, previous, image, at_edge)
                 else:  # what moves against a moving camera is the whole picture
                     self._recheck = None
             scores[k] = 1.0 - math.exp(-seen / self.reference_area)

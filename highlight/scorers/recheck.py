@@ -56,13 +56,11 @@ class VisitRecheck:
         self.area, self.reference_area = area, reference_area
         self._looks: list[_Look] = []
         self._shape: tuple[int, int] = (0, 0)
-        self._previous: np.ndarray | None = None
         self._kept_until = math.inf  # looks after this were not kept (``MAX_LOOKS``)
         self.taken_back: list[tuple[float, float]] = []  # (start, end) s of what ``settle`` took back
 
-    def look(self, t: float, image: np.ndarray, at_edge: bool) -> None:
-        """A regular sample's picture (lined up with the empty scene) at ``t``."""
-        previous, self._previous = self._previous, image
+    def look(self, t: float, previous: np.ndarray | None, image: np.ndarray, at_edge: bool) -> None:
+        """A regular sample's picture (lined up with the empty scene) at ``t``, and the one before it (or None)."""
         if len(self._looks) >= MAX_LOOKS:
             self._kept_until = min(self._kept_until, t)
             return
