@@ -228,12 +228,23 @@ def _melt(project: Path, out: Path) -> tuple[list[int], np.ndarray, Fraction]:
     """Render ``project`` with melt; (the source frame each rendered frame shows, the sound, the rate).
 
     melt exits 0 on broken XML and on missing media, so its stderr is read and the
-    rendered frames are counted and decoded rather than trusted.
+    rendered frames are counted and decoded rather than trusted. ``real_time=0`` renders in
+    one thread: melt's default hands frames between threads and may drop some under load,
+    and once in CI (a project with missing media) it stalled past the time limit there.
     """
     melt = shutil.which("melt")
     if not melt:
         pytest.fail("melt not found (bash tests/install.sh installs Debian's melt)")
-    command = [melt, "-silent", str(project), "-consumer", f"avformat:{out}", "vcodec=ffv1", "acodec=pcm_s16le"]
+    command = [
+        melt,
+        "-silent",
+        str(project),
+        "-consumer",
+        f"avformat:{out}",
+        "vcodec=ffv1",
+        "acodec=pcm_s16le",
+        "real_time=0",
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     if result.returncode == 0 and not _melt_failures(result.stderr) and out.is_file() and out.stat().st_size == 0:
         # Seen once in CI under load: melt exited 0, reported nothing wrong and left an empty
