@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from highlight.scorers.recheck import VisitRecheck
+from highlight.scorers.recheck import KNOWN_AFTER, VisitRecheck
 
 SHAPE = (90, 160)
 REFERENCE = 0.002  # the motion detector's ``reference_area``: as much of the picture as starts a visit
@@ -64,13 +64,16 @@ def test_a_visit_of_the_leaves_alone_is_taken_back_and_one_with_a_walker_is_kept
     assert notes[0].startswith("1 stretch taken back once the whole recording was seen (45.0-49.0 s)"), notes
 
 
-def test_visits_before_enough_looks_with_nobody_in_view_are_kept_and_later_ones_judged():
-    """A gust at the first frame, or someone in view from the start of a workout: nothing is known yet of where
-    things move by themselves. Later, once ``KNOWN_AFTER`` looks with nobody in view are in, the leaves alone are
-    taken back."""
+def test_visits_early_on_are_judged_by_the_first_looks_with_nobody_in_view_after_them():
+    """A gust in the first seconds, before ``KNOWN_AFTER`` looks with nobody in view: the first that many of the
+    recording, after it, say where the leaves sway, and it is taken back. A walker there from the start moved where
+    nothing moves once they have gone, and is kept. Where the whole recording has fewer, nothing is known of where
+    things move by themselves, and every visit is kept."""
     scores = settled({2: None, 80: None}, 100)
-    assert (scores[2:7] == 0.9).all()
-    assert not scores[80:85].any()
+    assert not scores[2:7].any() and not scores[80:85].any()
+    assert (settled({2: 60}, 100)[2:7] == 0.9).all()
+    assert (settled({2: None}, 16 + KNOWN_AFTER)[2:7] == 0.9).all()
+    assert not settled({2: None}, 17 + KNOWN_AFTER)[2:7].any()
 
 
 def test_someone_missed_between_the_stretches_they_were_seen_in_is_not_what_sways():

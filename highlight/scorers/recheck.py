@@ -13,8 +13,11 @@ and is taken back. Someone who came in moved somewhere else, at least on their w
 "Nobody in view" is a look more than ``AWAY_SECONDS`` from every visit: someone working
 out on one spot, missed between two stretches the pass saw them in, moves there, and
 what moved there in those looks is theirs, not the scene's. It takes ``KNOWN_AFTER`` such
-looks before a visit to judge it: the visits before are kept (a gust at the first frame,
-or someone in view from the start of a workout). What the edge watch found (people
+looks to judge a visit: those before it or, early in the recording, the first
+``KNOWN_AFTER`` of the recording, most of them after it. A bush's gusts in the first minute
+are judged by how it swayed later; someone in view from the start of a workout who then
+left moved where nothing moved once they had gone. A recording with fewer such looks is
+left as the pass found it. What the edge watch found (people
 partly in view at the frame's edge, too small at the detector's size to weigh as much as
 a visit) is not taken back either.
 """
@@ -87,8 +90,9 @@ class VisitRecheck:
             nobody[first : last + 1] = False
         settled = scores.copy()
         moved, counted, next_look = np.zeros(self._shape, np.uint32), 0, 0
+        known_from = _known_from(nobody)
         for (start, end), (first, last) in zip(runs, brackets):
-            while next_look < first:  # the looks with nobody in view before this run
+            while next_look < max(first, known_from):  # with nobody in view: before this run, or the first ones
                 if nobody[next_look]:
                     moved += self._unpacked(self._looks[next_look])
                     counted += 1
@@ -129,6 +133,12 @@ class VisitRecheck:
 
     def _moved_elsewhere(self, look: _Look, elsewhere: np.ndarray) -> bool:
         return self.area((self._unpacked(look) * elsewhere).astype(np.uint8) * 255) >= self.reference_area
+
+
+def _known_from(nobody: np.ndarray) -> int:
+    """How many looks it takes to hold ``KNOWN_AFTER`` with nobody in view (all of them if fewer)."""
+    seen = np.flatnonzero(nobody)
+    return int(seen[KNOWN_AFTER - 1]) + 1 if len(seen) >= KNOWN_AFTER else len(nobody)
 
 
 def _away_from(looked: np.ndarray, spans: list[tuple[float, float]]) -> np.ndarray:
