@@ -66,8 +66,8 @@ No training: the empty scene is learned from the recording itself.
   bush's rim, bent by a gust, does not start one at once there at the next gust.
 * Once the pass is over (``settle``), a visit in which nothing moved but what moves by
   itself (a gust, a rim cut by the edge) is taken back (``highlight.scorers.recheck``):
-  the looks with nobody in view before it show where things sway, as the pass, judging
-  each look as it came, could not yet tell.
+  the looks with nobody in view (before it, or the recording's first ones) show where
+  things sway, as the pass, judging each look as it came, could not yet tell.
 * People partly in view at the frame's edges (``highlight.scorers.edges``): the border
   band in 4 times the detail, cut from the full frame; what is cut by the edge and
   travels along it counts as someone (``reference_area``), feet along the top too.
