@@ -267,6 +267,21 @@ def test_shop_door_as_a_cctv_export_sees_its_edge_people_when_they_come(shared, 
     assert not any(54.75 - 0.25 <= a < last_visit[0] - 0.25 for a, _ in found), found  # nothing starts on balloons
 
 
+@pytest.mark.slow
+def test_shop_door_in_snow_sees_its_edge_people_walk_along_the_edge(shared, dev_labels, tmp_path, monkeypatch):
+    """The shop door with ``bench_weather.py``'s snow drawn over it, a keyframe every 30 frames at 29.97 fps
+    (1.001 s apart). The flakes hide the first looks at the people along the top edge; their walk along it is
+    seen over the next ones, and the third of those came 3.003 s after the first, just past ``SWAY_SECONDS``:
+    17% of the edge visit was in highlights (42.7 s on); now 73% (30.9 s on)."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    weather = load_checkout_script("benchmarks/bench_weather.py")
+    video = weather.encoded(shared / "data" / "videos" / "cctv_shop_door.mp4", "snow", tmp_path)
+    edge_start, edge_end = dev_labels["presence"]["cctv_shop_door.mp4"]["intervals_s"][1]
+    found = highlights(video)
+    seen = sum(max(0.0, min(b, edge_end) - max(a, edge_start)) for a, b in found)
+    assert seen >= 0.5 * (edge_end - edge_start), found  # most of it
+
+
 GUSTS = [(2.0, 5.5), (11.0, 14.0), (20.0, 24.0), (29.0, 32.0)]
 # flags (left, top, width, height) that gusts used to start visits with, or held visits past the walker leaving
 FLAGS = {"small-right": (0.6, 0.3, 0.15, 0.2), "left": (0.2, 0.25, 0.2, 0.25), "wide-top": (0.45, 0.12, 0.28, 0.25)}

@@ -35,6 +35,10 @@ TRAVEL = 0.03  # a person walks this fraction of the width along the edge within
 LINK = 0.15  # of the width a second: as far from a track's last place as a walker gets, a blob continues it
 SMALLEST = 0.25  # of the detector's ``min_blob``: at the edge a foot is all there may be
 LONGEST = 0.25  # of the picture's shorter side: a blob longer than this along the edge is light or the camera
+# Samples a keyframe apart come at frame times, a little past whole seconds: 30 frames at 29.97 fps
+# are 1.001 s, and the third sample after a track's first is 3.003 s on. It is as much within
+# ``SWAY_SECONDS`` as at 30 fps; without this slack a track had one look fewer to travel in.
+SAMPLE_SLACK = 0.05  # s
 
 
 def unroll_border(grey: np.ndarray, size: tuple[int, int], band: int) -> np.ndarray:
@@ -185,7 +189,7 @@ class EdgeWatch:
     @staticmethod
     def _may_travel(track: _Track, t: float) -> bool:
         """Whether the track is new enough to travel yet (``SWAY_SECONDS``), and has not."""
-        return not track.travelled and t - track.born <= SWAY_SECONDS
+        return not track.travelled and t - track.born <= SWAY_SECONDS + SAMPLE_SLACK
 
     def _learn_clutter(self, strip: np.ndarray, t: float) -> None:
         """Follow how often each place moves between regular samples, over ``memory`` seconds.
