@@ -116,6 +116,9 @@ class EdgeWatch:
         self._previous: tuple[float, np.ndarray] | None = None  # the last regular sample
         self.tracks: list[_Track] = []
         self.began: float | None = None  # when the tracks that travelled at the last sample were first seen
+        # a track in view at the last sample was first seen once the band's clutter was known (judged, not
+        # ``_Track.unjudged``): the recheck after the pass keeps what such a track found, and judges the rest
+        self.judged_in_view = False
         self._kernel = np.ones((3, 3), np.uint8)
 
     def strip(self, grey: np.ndarray) -> np.ndarray:
@@ -151,7 +154,7 @@ class EdgeWatch:
             self.empty = strip
         self._learn_clutter(strip, t)
         places = self._places(strip, ignore)
-        self.began = None
+        self.began, self.judged_in_view = None, False
         known = self.moving.known()
         # what was followed before the band's clutter was known is followed again from now (``_Track.unjudged``)
         self.tracks = [
@@ -170,7 +173,9 @@ class EdgeWatch:
                 track.travelled = self._distance(place, track.start) >= TRAVEL * self.width
                 if track.travelled:
                     self.began = min(track.born, self.began if self.began is not None else track.born)
-            in_view |= track.travelled and t - track.moved <= self.hold
+            seen = track.travelled and t - track.moved <= self.hold
+            in_view |= seen
+            self.judged_in_view |= seen and not track.unjudged
         if quiet and not in_view and not any(self._may_travel(track, t) for track in self.tracks):
             self.empty = strip
         return in_view

@@ -672,7 +672,7 @@ class MotionScorer(Scorer):
             seen = max(moving, still, self.reference_area if at_edge else 0.0)
             if learn and self._recheck is not None:
                 if camera is None:
-                    self._recheck.look(t, previous, image, at_edge)
+                    self._recheck.look(t, previous, image, at_edge and self._edges.judged_in_view)
                 else:  # what moves against a moving camera is the whole picture
                     self._recheck = None
             scores[k] = 1.0 - math.exp(-seen / self.reference_area)
