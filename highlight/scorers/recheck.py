@@ -19,7 +19,9 @@ are judged by how it swayed later; someone in view from the start of a workout w
 left moved where nothing moved once they had gone. A recording with fewer such looks is
 left as the pass found it. What the edge watch found (people
 partly in view at the frame's edge, too small at the detector's size to weigh as much as
-a visit) is not taken back either.
+a visit) is not taken back either, unless only what it began to follow before its first
+looks told how often the band moves found it (``EdgeWatch.judged_in_view``): leaves along
+the top edge, travelling in those looks where no pairs of frames seeded it.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ MAX_LOOKS = 4 * 3600  # looks kept (about 2 KB each): four hours a look a second
 class _Look:
     time: float
     moved: np.ndarray  # packed bits: where the picture moved since the look before
-    at_edge: bool  # the edge watch saw someone
+    at_edge: bool  # the edge watch saw someone, with a track judged as it was followed
 
 
 class VisitRecheck:
