@@ -90,16 +90,19 @@ class VisitRecheck:
         nobody = _away_from(looked, spans)
         for first, last in brackets:
             nobody[first : last + 1] = False
+        seen_nobody = np.flatnonzero(nobody)
+        if len(seen_nobody) < KNOWN_AFTER:  # nothing is known of where things move by themselves
+            return scores
+        known_from = int(seen_nobody[KNOWN_AFTER - 1]) + 1  # the looks that hold the first KNOWN_AFTER of them
         settled = scores.copy()
         moved, counted, next_look = np.zeros(self._shape, np.uint32), 0, 0
-        known_from = _known_from(nobody)
         for (start, end), (first, last) in zip(runs, brackets):
             while next_look < max(first, known_from):  # with nobody in view: before this run, or the first ones
                 if nobody[next_look]:
                     moved += self._unpacked(self._looks[next_look])
                     counted += 1
                 next_look += 1
-            if counted < KNOWN_AFTER or times[end - 1] >= self._kept_until:
+            if times[end - 1] >= self._kept_until:
                 continue
             sways = (moved >= SWAY_SHARE * counted).astype(np.uint8)
             elsewhere = cv2.dilate(sways, np.ones((REACH, REACH), np.uint8)) == 0
@@ -135,12 +138,6 @@ class VisitRecheck:
 
     def _moved_elsewhere(self, look: _Look, elsewhere: np.ndarray) -> bool:
         return self.area((self._unpacked(look) * elsewhere).astype(np.uint8) * 255) >= self.reference_area
-
-
-def _known_from(nobody: np.ndarray) -> int:
-    """How many looks it takes to hold ``KNOWN_AFTER`` with nobody in view (all of them if fewer)."""
-    seen = np.flatnonzero(nobody)
-    return int(seen[KNOWN_AFTER - 1]) + 1 if len(seen) >= KNOWN_AFTER else len(nobody)
 
 
 def _away_from(looked: np.ndarray, spans: list[tuple[float, float]]) -> np.ndarray:
