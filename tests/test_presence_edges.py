@@ -283,6 +283,18 @@ def test_shop_door_in_snow_sees_its_edge_people_walk_along_the_edge(shared, dev_
     assert seen >= 0.5 * (edge_end - edge_start), found  # most of it
 
 
+def test_snowflakes_along_the_edges_of_a_small_picture_are_nobody(shared, tmp_path, monkeypatch):
+    """The office clip (360x240, its band looked at full size) with ``bench_weather.py``'s snow drawn over it:
+    flakes falling past the side edges are specks of 3 by 3 pixels there, the least the band's opening lets
+    through, and each travels along the edge as it falls. They were someone at the edge: two false highlights
+    (5.9-14.2 s and 17.7-23.3 s, joined to the visit). A blob no larger than the opening's kernel has no shape."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    weather = load_checkout_script("benchmarks/bench_weather.py")
+    video = weather.encoded(shared / "data" / "videos" / "office_cdnet.mp4", "snow", tmp_path)
+    found = highlights(video, RunSettings(clips=False).with_changes({"pad_before": 0.0, "pad_after": 0.0}))
+    assert len(found) == 1 and temporal_iou(found[0], (23.3, 81.6)) >= 0.9, found  # the visit read by eye
+
+
 GUSTS = [(2.0, 5.5), (11.0, 14.0), (20.0, 24.0), (29.0, 32.0)]
 # flags (left, top, width, height) that gusts used to start visits with, or held visits past the walker leaving
 FLAGS = {"small-right": (0.6, 0.3, 0.15, 0.2), "left": (0.2, 0.25, 0.2, 0.25), "wide-top": (0.45, 0.12, 0.28, 0.25)}

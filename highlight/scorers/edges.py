@@ -104,7 +104,9 @@ class EdgeWatch:
         self.width, self.height = size
         self.threshold, self.hold, self.light = threshold, hold, light
         self._reach = np.ones((reach, reach), np.uint8)
-        self.smallest = SMALLEST * min_blob * self.width * self.height
+        self._kernel = np.ones((3, 3), np.uint8)
+        # a blob no larger than the opening's kernel has no shape: a speck (a snowflake, noise) at a small picture
+        self.smallest = max(SMALLEST * min_blob * self.width * self.height, self._kernel.size + 1)
         self.textured = min_blob * self.width * self.height  # smaller blobs have too few pixels to tell light by
         self.band = max(2, round(BAND * self.height))
         self.margin = self.band // 2  # a blob this close to the edge is cut by it (its rim blurs below the threshold)
@@ -119,7 +121,6 @@ class EdgeWatch:
         # a track in view at the last sample was first seen once the band's clutter was known (judged, not
         # ``_Track.unjudged``): the recheck after the pass keeps what such a track found, and judges the rest
         self.judged_in_view = False
-        self._kernel = np.ones((3, 3), np.uint8)
 
     def strip(self, grey: np.ndarray) -> np.ndarray:
         """The band of a full-resolution grey frame, unrolled and blurred (compression blocks, noise)."""
