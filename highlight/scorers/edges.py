@@ -13,7 +13,9 @@ What makes it a person is that it *travels*: someone walking past moves along or
 through the edge, ``TRAVEL`` of the width or more from where they were first seen,
 within ``SWAY_SECONDS``. Something that swings in place (a plant, a flag, a door)
 comes back to where it started, and what moves between almost any two samples (leaves)
-is clutter there, learned as the clutter map learns it. A track that travelled counts
+is clutter there, learned as the clutter map learns it. A snowflake drifting past the edge
+travels too, but it is a speck: a track counts once it showed more than one pixel of the
+band, blurred (``POINT``). A track that travelled counts
 for as long as it is seen, standing still too (someone waiting at the edge), up to the
 motion detector's ``hold``.
 """
@@ -39,6 +41,8 @@ LONGEST = 0.25  # of the picture's shorter side: a blob longer than this along t
 # are 1.001 s, and the third sample after a track's first is 3.003 s on. It is as much within
 # ``SWAY_SECONDS`` as at 30 fps; without this slack a track had one look fewer to travel in.
 SAMPLE_SLACK = 0.05  # s
+BLUR = 5  # pixels: the band's blur (compression blocks, noise), across and along
+POINT = BLUR * BLUR  # a blob no larger than this may be one pixel of the band, blurred: a speck, not a shape
 
 
 def unroll_border(grey: np.ndarray, size: tuple[int, int], band: int) -> np.ndarray:
@@ -73,6 +77,11 @@ class _Track:
     place: float  # and now
     moved: float  # last time it moved
     travelled: bool = False
+    # Once larger than a point (``POINT``). A snowflake drifting past the edge, or one after
+    # another, travels along it as feet do; but each is a speck, blurred to a dot of the
+    # blur's size at most. Feet may be that small at a sample (a small picture, a low
+    # contrast), not at every sample of a walk.
+    shaped: bool = False
     # First seen before how often the band moves was known (``MovingShare.known``: keyframes far
     # apart, nothing seeded it). Leaves at the edge sway far enough along it to travel in those
     # first looks, and would then count as someone for as long as they are seen: such a track is
@@ -104,9 +113,7 @@ class EdgeWatch:
         self.width, self.height = size
         self.threshold, self.hold, self.light = threshold, hold, light
         self._reach = np.ones((reach, reach), np.uint8)
-        self._kernel = np.ones((3, 3), np.uint8)
-        # a blob no larger than the opening's kernel has no shape: a speck (a snowflake, noise) at a small picture
-        self.smallest = max(SMALLEST * min_blob * self.width * self.height, self._kernel.size + 1)
+        self.smallest = SMALLEST * min_blob * self.width * self.height
         self.textured = min_blob * self.width * self.height  # smaller blobs have too few pixels to tell light by
         self.band = max(2, round(BAND * self.height))
         self.margin = self.band // 2  # a blob this close to the edge is cut by it (its rim blurs below the threshold)
@@ -121,10 +128,11 @@ class EdgeWatch:
         # a track in view at the last sample was first seen once the band's clutter was known (judged, not
         # ``_Track.unjudged``): the recheck after the pass keeps what such a track found, and judges the rest
         self.judged_in_view = False
+        self._kernel = np.ones((3, 3), np.uint8)
 
     def strip(self, grey: np.ndarray) -> np.ndarray:
         """The band of a full-resolution grey frame, unrolled and blurred (compression blocks, noise)."""
-        return cv2.GaussianBlur(unroll_border(grey, self.size, self.band), (5, 5), 0)
+        return cv2.GaussianBlur(unroll_border(grey, self.size, self.band), (BLUR, BLUR), 0)
 
     def strip_of_mask(self, mask: np.ndarray) -> np.ndarray:
         """A mask of the picture (any resolution, non-zero = set) as a strip: 255 where any of it is set."""
@@ -162,7 +170,7 @@ class EdgeWatch:
             track for track in self.tracks if t - track.seen <= LINK_SECONDS and not (known and track.unjudged)
         ]
         in_view = False
-        for place in places:
+        for place, area in places:
             track = self._nearest(place, t)
             if track is None:
                 track = _Track(born=t, seen=t, start=place, place=place, moved=t, unjudged=not known)
@@ -170,8 +178,9 @@ class EdgeWatch:
             if self._distance(place, track.place) >= 1.0:
                 track.moved = t
             track.seen, track.place = t, place
+            track.shaped |= area > POINT
             if self._may_travel(track, t):
-                track.travelled = self._distance(place, track.start) >= TRAVEL * self.width
+                track.travelled = track.shaped and self._distance(place, track.start) >= TRAVEL * self.width
                 if track.travelled:
                     self.began = min(track.born, self.began if self.began is not None else track.born)
             seen = track.travelled and t - track.moved <= self.hold
@@ -184,7 +193,8 @@ class EdgeWatch:
     def sees(self, strip: np.ndarray, t: float, ignore: np.ndarray | None) -> bool:
         """Whether a frame between samples (at ``t``, not learned from) shows a travelled track near where it was."""
         return any(
-            (track := self._nearest(place, t)) is not None and track.travelled for place in self._places(strip, ignore)
+            (track := self._nearest(place, t)) is not None and track.travelled
+            for place, _ in self._places(strip, ignore)
         )
 
     def undecided(self, t: float) -> bool:
@@ -207,8 +217,8 @@ class EdgeWatch:
             self.moving.learn(moved_between(self._previous[1], strip), t - self._previous[0])
         self._previous = (t, strip)
 
-    def _places(self, strip: np.ndarray, ignore: np.ndarray | None) -> list[float]:
-        """Places on the perimeter of the blobs that differ from the empty border and are cut by the edge.
+    def _places(self, strip: np.ndarray, ignore: np.ndarray | None) -> list[tuple[float, int]]:
+        """Places on the perimeter (and areas) of the blobs that differ from the empty border and are cut by the edge.
 
         The empty border is known twice, as the detector knows the empty scene: the median of
         the band over the video (``plate``) and the band at the last quiet sample (``empty``).
@@ -237,7 +247,7 @@ class EdgeWatch:
                 strip[y : y + h, x : x + w][inside], self.plate[y : y + h, x : x + w][inside]
             ):
                 continue
-            places.append(float(centres[k][0]))
+            places.append((float(centres[k][0]), int(area)))
         return places
 
     def _distance(self, a: float, b: float) -> float:
