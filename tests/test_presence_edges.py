@@ -22,6 +22,7 @@ import pytest
 from highlight.intervals import find_intervals, temporal_iou
 from highlight.pipeline import analyse, make_scorer
 from highlight.scorers.clutter import SEED_PAIRS, MovingShare
+from highlight.scorers.edges import EdgeWatch
 from highlight.scorers.sway import WALK_SAMPLES, SwayWatch
 from highlight.settings import RunSettings
 from highlight.source import VideoSource, probe
@@ -314,6 +315,33 @@ def test_shop_door_exported_small_in_snow_sees_its_edge_people_and_no_flakes(sha
     assert all(any(temporal_iou(tuple(label), f) > 0 for label in labels) for f in found), found
     assert not any(a < labels[0][1] < b and a < labels[1][0] < b for a, b in found), found  # two visits, not one
     assert share_seen(found, labels[1]) >= 0.8, found
+
+
+def walked_along_the_top(width: int, height: int, detail: float = 1.0) -> bool:
+    """Whether the edge watch of a 640x360 frame (its band at ``detail`` of its full detail) takes a blob of
+    ``width`` by ``height`` pixels of the band, cut by the top edge and 20 pixels further along it each second,
+    for someone at the edge within 3 s."""
+    watch = EdgeWatch((640, 360), 0.0004, 30.0, 300.0, lambda seen, empty: False, 120.0, 7, detail)
+    empty = np.full((watch.band, watch.perimeter), 120, np.uint8)
+    watch.seed([empty] * 5, [])
+    watch.follow(empty, 0.0, None, quiet=True)
+    seen = []
+    for second in range(1, 4):
+        strip = empty.copy()
+        strip[:height, 100 + 20 * second : 100 + 20 * second + width] = 40
+        seen.append(watch.follow(strip, float(second), None))
+    return any(seen)
+
+
+def test_at_the_edge_a_speck_or_a_line_that_travels_is_nobody_and_a_foot_is_someone():
+    """A snowflake is a speck (the blur's 5x5 at most); a raindrop's streak, or two flakes side by side, a line
+    along the edge as thin as the blur. Each travelled along the edge as feet do, and was someone there: in a
+    5-minute office recording at 640x360, snow gave 6 false highlights and rain 1. A foot is thicker both ways.
+    In a frame with half the band's detail, a foot shows as thin as a line does at full detail, and counts."""
+    assert not walked_along_the_top(5, 5)  # a speck
+    assert not walked_along_the_top(14, 4)  # a streak along the edge, 56 pixels
+    assert walked_along_the_top(8, 9)  # a foot, 72 pixels
+    assert walked_along_the_top(14, 4, detail=0.5)
 
 
 GUSTS = [(2.0, 5.5), (11.0, 14.0), (20.0, 24.0), (29.0, 32.0)]

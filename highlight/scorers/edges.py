@@ -15,7 +15,7 @@ within ``SWAY_SECONDS``. Something that swings in place (a plant, a flag, a door
 comes back to where it started, and what moves between almost any two samples (leaves)
 is clutter there, learned as the clutter map learns it. A snowflake drifting past the edge
 travels too, but it is a speck: a track counts once it showed more than one pixel of the
-band, blurred (``POINT``). A track that travelled counts
+band, blurred (``POINT``), and more than a line (a raindrop's streak, flakes side by side). A track that travelled counts
 for as long as it is seen, standing still too (someone waiting at the edge), up to the
 motion detector's ``hold``.
 """
@@ -77,10 +77,11 @@ class _Track:
     place: float  # and now
     moved: float  # last time it moved
     travelled: bool = False
-    # Once larger than a point (``POINT``). A snowflake drifting past the edge, or one after
-    # another, travels along it as feet do; but each is a speck, blurred to a dot of the
-    # blur's size at most. Feet may be that small at a sample (a small picture, a low
-    # contrast), not at every sample of a walk.
+    # Once larger than a point (``POINT``) and thicker than a line (``EdgeWatch.thinnest``). A
+    # snowflake drifting past the edge, or one after another, travels along it as feet do; but
+    # each is a speck, blurred to a dot of the blur's size at most, and a raindrop's streak or
+    # two flakes side by side are a blurred line. Feet may be that small at a sample (a small
+    # picture, a low contrast), not at every sample of a walk.
     shaped: bool = False
     # First seen before how often the band moves was known (``MovingShare.known``: keyframes far
     # apart, nothing seeded it). Leaves at the edge sway far enough along it to travel in those
@@ -96,7 +97,9 @@ class EdgeWatch:
 
     ``size``: the picture's size at which the band is looked at; ``light(seen, empty)``
     says whether pixels differ from the empty scene's only by light; ``memory`` (s):
-    how long clutter is remembered; ``reach``: the margin around clutter it swings into.
+    how long clutter is remembered; ``reach``: the margin around clutter it swings into;
+    ``detail``: ``size``'s width as a share of the band's full detail (``DETAIL`` times the
+    detector's width; less in a smaller frame).
     """
 
     def __init__(
@@ -108,12 +111,16 @@ class EdgeWatch:
         light: Callable[[np.ndarray, np.ndarray], bool],
         memory: float,
         reach: int,
+        detail: float,
     ):
         self.size = size
         self.width, self.height = size
         self.threshold, self.hold, self.light = threshold, hold, light
         self._reach = np.ones((reach, reach), np.uint8)
         self.smallest = SMALLEST * min_blob * self.width * self.height
+        # a line, blurred, is ``BLUR`` thick at most: at the band's full detail a body part at the edge is thicker
+        # both ways. A frame with less detail shows a foot thinner, and tells it from a line less: so much less.
+        self.thinnest = BLUR * min(detail, 1.0)
         self.textured = min_blob * self.width * self.height  # smaller blobs have too few pixels to tell light by
         self.band = max(2, round(BAND * self.height))
         self.margin = self.band // 2  # a blob this close to the edge is cut by it (its rim blurs below the threshold)
@@ -170,7 +177,7 @@ class EdgeWatch:
             track for track in self.tracks if t - track.seen <= LINK_SECONDS and not (known and track.unjudged)
         ]
         in_view = False
-        for place, area in places:
+        for place, shaped in places:
             track = self._nearest(place, t)
             if track is None:
                 track = _Track(born=t, seen=t, start=place, place=place, moved=t, unjudged=not known)
@@ -178,7 +185,7 @@ class EdgeWatch:
             if self._distance(place, track.place) >= 1.0:
                 track.moved = t
             track.seen, track.place = t, place
-            track.shaped |= area > POINT
+            track.shaped |= shaped
             if self._may_travel(track, t):
                 track.travelled = track.shaped and self._distance(place, track.start) >= TRAVEL * self.width
                 if track.travelled:
@@ -217,8 +224,9 @@ class EdgeWatch:
             self.moving.learn(moved_between(self._previous[1], strip), t - self._previous[0])
         self._previous = (t, strip)
 
-    def _places(self, strip: np.ndarray, ignore: np.ndarray | None) -> list[tuple[float, int]]:
-        """Places on the perimeter (and areas) of the blobs that differ from the empty border and are cut by the edge.
+    def _places(self, strip: np.ndarray, ignore: np.ndarray | None) -> list[tuple[float, bool]]:
+        """Places on the perimeter of the blobs that differ from the empty border and are cut by the edge, and
+        whether each has a shape (``_Track.shaped``).
 
         The empty border is known twice, as the detector knows the empty scene: the median of
         the band over the video (``plate``) and the band at the last quiet sample (``empty``).
@@ -247,7 +255,7 @@ class EdgeWatch:
                 strip[y : y + h, x : x + w][inside], self.plate[y : y + h, x : x + w][inside]
             ):
                 continue
-            places.append((float(centres[k][0]), int(area)))
+            places.append((float(centres[k][0]), bool(area > POINT and min(w, h) > self.thinnest)))
         return places
 
     def _distance(self, a: float, b: float) -> float:

@@ -387,8 +387,9 @@ class MotionScorer(Scorer):
         if self._watches_edges:
             detail = fit_size(frame_size, min(frame_size[0], DETAIL * self.width), None)
             reach = max(1, round(REACH * detail[0] / self._view.full_size[0]))
+            share = detail[0] / (DETAIL * self.width)
             self._edges = EdgeWatch(
-                detail, self.min_blob, self.hold_threshold, self.hold, self._light, self.history, reach
+                detail, self.min_blob, self.hold_threshold, self.hold, self._light, self.history, reach, share
             )
         spread = self._spread_frames(source)
         self._steadier = self._steadier_for(spread)
