@@ -15,9 +15,9 @@ within ``SWAY_SECONDS``. Something that swings in place (a plant, a flag, a door
 comes back to where it started, and what moves between almost any two samples (leaves)
 is clutter there, learned as the clutter map learns it. A snowflake drifting past the edge
 travels too, but it is a speck: a track counts once it showed more than one pixel of the
-band, blurred (``POINT``), and more than a line (a raindrop's streak, flakes side by side). A track that travelled counts
-for as long as it is seen, standing still too (someone waiting at the edge), up to the
-motion detector's ``hold``.
+band, blurred (``POINT``), and more than a line (a raindrop's streak, flakes side by
+side). A track that travelled counts for as long as it is seen, standing still too
+(someone waiting at the edge), up to the motion detector's ``hold``.
 """
 
 from __future__ import annotations
