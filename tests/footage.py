@@ -91,6 +91,20 @@ def reencoded(source: Path, path: Path, keyframes: int, video_filter: str, quali
     return path
 
 
+OFFICE_EMPTY_UNTIL = 22.5  # s: the office clip's empty room, before its visitor opens the door
+# Looked at frame by frame: the office clip's visitor is first visible at 23.3 s (in the door) and
+# last at 81.6 s (a sliver of his shirt at the door); the video ends at 82.0 s.
+OFFICE_VISIT = (23.3, 81.6)
+
+
+def office_from(office: Path, cut_at: float, path: Path) -> Path:
+    """The office clip (``office``) from ``cut_at`` s on, then its empty room: a recording that starts with its
+    visitor in view, reading at one spot for most of it, and goes on a while after he walks out."""
+    empty_room = f"[b]trim=end={OFFICE_EMPTY_UNTIL},setpts=PTS-STARTPTS[y]"
+    cut = f"split[a][b];[a]trim=start={cut_at},setpts=PTS-STARTPTS[x];{empty_room};[x][y]concat=n=2:v=1:a=0"
+    return reencoded(office, path, 50, cut)
+
+
 def concatenated(sources: Iterable[Path], path: Path) -> Path:
     """The recordings one after the other in one file, their packets copied (ffmpeg's concat demuxer)."""
     import imageio_ffmpeg

@@ -17,7 +17,9 @@ is clutter there, learned as the clutter map learns it. A snowflake drifting pas
 travels too, but it is a speck: a track counts once it showed more than one pixel of the
 band, blurred (``POINT``), and more than a line (a raindrop's streak, flakes side by
 side). A track that travelled counts for as long as it is seen, standing still too
-(someone waiting at the edge), up to the motion detector's ``hold``.
+(someone waiting at the edge), up to the motion detector's ``hold``; but not one where the
+detector found the scene someone uncovered as they left (``uncovered``):
+their legs at the bottom edge for most of the recording are in the band's median too.
 """
 
 from __future__ import annotations
@@ -196,6 +198,17 @@ class EdgeWatch:
         if quiet and not in_view and not any(self._may_travel(track, t) for track in self.tracks):
             self.empty = strip
         return in_view
+
+    def uncovered(self, strip: np.ndarray, places: np.ndarray) -> None:
+        """The band (``strip``, this sample's) shows the empty border where ``places`` (a strip, non-zero) is set:
+        there the detector found the scene the one present uncovered as they left. Its tracks there are
+        forgotten: what held them from the empty border there was the scene's own picture."""
+        base = self.empty if self.empty is not None else self.plate
+        if base is None or strip.shape != base.shape or places.shape != base.shape:
+            return
+        columns = places.any(axis=0)
+        self.empty = np.where(columns, strip, base)
+        self.tracks = [track for track in self.tracks if not columns[min(round(track.place), self.perimeter - 1)]]
 
     def sees(self, strip: np.ndarray, t: float, ignore: np.ndarray | None) -> bool:
         """Whether a frame between samples (at ``t``, not learned from) shows a travelled track near where it was."""

@@ -29,10 +29,16 @@ No training: the empty scene is learned from the recording itself.
   keep a visit alive for good. On clutter, a difference holds it only where they were
   last seen (``_continuing``): leaves at the frame's edge differ from the empty scene
   as they sway. And what holds them must stay about their size: fallen to a quarter
-  a moment after a walk (``_shrunk``, ``_left``), with nothing moving there that could
+  a moment after a walk (``_held_share``, ``_left``), with nothing moving there that could
   start a visit (a flag flapping beside where they stood swings in place) and most of
   it changing from sample to sample, it is what else is there (leaves shifted by a
-  gust), and they have left. Only an entry starts a presence, so a lighting change
+  gust), and they have left. Someone in view from the first frame who stood at one spot
+  for most of the recording is in both pictures of the empty scene: once they walk out
+  and nothing of a person's size changes any more, what holds the visit away from where
+  the picture last did, the same as a sample ago but not as ``HELD_SECONDS`` ago, where
+  the adaptive model sees nothing (it knows that picture from the rest of the
+  recording), is the scene they uncovered (``_uncovered``); the edge watch's border band
+  shows the empty border there. Only an entry starts a presence, so a lighting change
   with nobody in view (normalised brightness, a model that follows it) does not; and
   after ``hold`` seconds with nothing moving where they are (motion elsewhere, noise,
   leaves, a clock, does not count), what is left (a moved chair) becomes part of the
@@ -319,11 +325,14 @@ class MotionScorer(Scorer):
         self._moved_before: np.ndarray | None = None  # where things moved in the seconds before this presence
         self._ended = False  # the last regular sample ended a presence
         self._where: np.ndarray | None = None  # where the one present was last seen (their motion, what held them)
+        self._moved_at: np.ndarray | None = None  # where the picture last changed by a person's size, this presence
+        self._moved_when = -math.inf  # and when (a regular sample; during a presence)
         self._been: np.ndarray | None = None  # everywhere someone was seen present, all recording long
         self._left_at = -math.inf  # when that presence ended
         self._walked_out = False  # someone walked a moment before it ended: they walked out, not paused
         self._still_since: float = 0.0  # seconds since the adaptive model last saw motion
         self._held_sizes: list[tuple[float, float]] = []  # (time, what held the one present), the last seconds
+        self._recent: list[tuple[float, np.ndarray]] = []  # (time, picture) of the regular samples, the last seconds
         self._last_time: float | None = None  # of the last regular (learning) sample
         self._next_times: list[float] = []  # of the images of the next ``score`` call (``expect_times``)
         self._model = self._new_model()
@@ -376,9 +385,15 @@ class MotionScorer(Scorer):
             parse_regions(self.regions), parse_regions(self.excludes), frame_size, self.width, self.ball_only
         )
         self._empty, self._plate, self._present, self._still_since, self._last_time = None, None, False, 0.0, None
-        self._moved_before, self._held_sizes = None, []
+        self._moved_before, self._held_sizes, self._recent = None, [], []
         self._previous, self._camera_samples, self._ended = None, [0, 0], False
-        self._where, self._been, self._left_at = None, None, -math.inf
+        self._where, self._been, self._left_at, self._moved_at, self._moved_when = (
+            None,
+            None,
+            -math.inf,
+            None,
+            -math.inf,
+        )
         self._sway, self._borders = SwayWatch(self.person_height), {}
         self._edges, self._steadier, self._shook = None, None, 0.0
         self._recheck = None
@@ -651,10 +666,15 @@ class MotionScorer(Scorer):
             if learn and not self._present and self._watches_clutter:
                 self._clutter.note_idle(cv2.morphologyEx(motion, cv2.MORPH_OPEN, self._kernel), t)
             quiet = False  # this sample is the newest picture of the empty scene
+            left_behind = None  # what held the one present a moment ago: the scene they uncovered as they left
             if learn:
                 near = self._moves_near(motion, held, still)
-                if self._shrunk(still, t) and self._left(t, travels, held, still, image, previous):
-                    # they left: what differs now, and what swings in place there, is what else is there
+                self._note_moved(image, previous, t)
+                share = self._held_share(still, t)
+                uncovered = still > 0.0 and self._uncovered(t, held, near, image, previous)
+                if uncovered or self._left(t, travels, held, still, share, image, previous):
+                    left_behind = held if uncovered else None
+                    # they left: what differs now (the scene they uncovered, what else is there) is not them
                     still, moving, moving_own = 0.0, starting, starting
                 self._ended = self._present
                 quiet = self._follow_presence(image, starting, moving_own, still, near, gap)
@@ -668,8 +688,9 @@ class MotionScorer(Scorer):
                     )
                 self._ended &= not self._present
                 self._note_where(own, held, t)
+                self._remember(image, t)
                 self._last_time = t
-            at_edge = self._someone_at_edge(image, t, learn, quiet) if camera is None else False
+            at_edge = self._someone_at_edge(image, t, learn, quiet, left_behind) if camera is None else False
             seen = max(moving, still, self.reference_area if at_edge else 0.0)
             if learn and self._recheck is not None:
                 if camera is None:
@@ -679,23 +700,29 @@ class MotionScorer(Scorer):
             scores[k] = 1.0 - math.exp(-seen / self.reference_area)
         return scores
 
-    def _shrunk(self, still: float, t: float) -> bool:
-        """Whether what differs from the empty scene where the one present is (``still``) is less than ``SHRINK``
-        of the most it was in the last ``HELD_SECONDS``.
+    def _remember(self, image: np.ndarray, t: float) -> None:
+        """Keep the regular samples of the last ``HELD_SECONDS`` (``_uncovered``: what was there that long ago)."""
+        self._recent = [(when, picture) for when, picture in self._recent if t - when < HELD_SECONDS]
+        self._recent.append((t, image))
+
+    def _held_share(self, still: float, t: float) -> float:
+        """What differs from the empty scene where the one present is (``still``), as a share of the most it was in
+        the last ``HELD_SECONDS`` (1.0 with nobody present).
 
         Someone who stops stays their size, and one who sits down behind a desk still shows
         half of it. When they walk out, what differs from the empty scene falls to what
         else is there: leaves shifted by a gust, scattered specks the size of a far person
         each. Those held the visit for as long as the wind blew. Someone who moves on to
         where the wall is the colour of their shirt shrinks too; but they move where they
-        are (``_moves_near``), or, standing there, do not change (``_changing``).
+        are (``_moves_near``), or, standing there, do not change (``_changed``).
         """
         if not self._present:
             self._held_sizes = []
-            return False
+            return 1.0
         self._held_sizes = [(when, size) for when, size in self._held_sizes if t - when <= HELD_SECONDS]
         self._held_sizes.append((t, still))
-        return still < SHRINK * max(size for _, size in self._held_sizes)
+        most = max(size for _, size in self._held_sizes)
+        return still / most if most > 0.0 else 1.0
 
     def _left(
         self,
@@ -703,13 +730,14 @@ class MotionScorer(Scorer):
         travels: np.ndarray,
         held: np.ndarray | None,
         still: float,
+        share: float,
         image: np.ndarray,
         previous: np.ndarray | None,
     ) -> bool:
-        """Whether the one present, what held them shrunk (``_shrunk``), has left: they walked in the last
-        ``SHRINK_SECONDS`` (``SwayWatch.walked_at``), and what is left neither stands still (``_changing``) nor
-        has anything moving where it is that could start a visit (``travels``: not what swings in place; blobs
-        the detector counts, ``min_blob``).
+        """Whether the one present, what held them shrunk below ``SHRINK`` of what it was (``share``: ``_held_share``),
+        has left: they walked in the last ``SHRINK_SECONDS`` (``SwayWatch.walked_at``), and what is left neither
+        stands still (``_changed``) nor has anything moving where it is that could start a visit (``travels``:
+        not what swings in place; blobs the detector counts, ``min_blob``).
 
         Someone working out on one spot is in the median plate: at the top of a push-up
         little of them differs from it, and they changed since the sample before; but
@@ -718,16 +746,53 @@ class MotionScorer(Scorer):
         visit until the wind dropped.
         """
         walked = t - self._sway.walked_at <= SHRINK_SECONDS
+        if not walked or share >= SHRINK:
+            return False
         near = self._moves_near(travels, held, still, counted=True)
-        return walked and not near and self._changing(held, image, previous)
+        return not near and self._changed(held, image, previous)
 
-    def _changing(self, held: np.ndarray | None, image: np.ndarray, previous: np.ndarray | None) -> bool:
-        """Whether most of ``held`` (what differs from the empty scene) changed since the sample before
-        (``previous``) by ``hold_threshold``: leaves swinging do; someone standing still does not."""
-        if held is None or previous is None or previous.shape != image.shape:
+    def _uncovered(
+        self, t: float, held: np.ndarray | None, moves_near: bool, image: np.ndarray, previous: np.ndarray | None
+    ) -> bool:
+        """Whether what holds the one present at ``t`` is the scene they uncovered as they set off: nothing of a
+        person's size changed in the picture for more than ``LINK_SECONDS`` (``_moved_when``: whoever moved has
+        gone, not paused between two moves), and away from where it last did (``_moved_at``: their walk ended
+        elsewhere, out of view or through a door), it did not change since the sample before (``_changed``), it
+        did since ``HELD_SECONDS`` ago, and nothing moves where it is (``moves_near``: the adaptive model knows
+        this picture there; the frames spread over the recording seeded it).
+
+        Someone in view from the first frame who stays at one spot for most of the recording is
+        in the median plate, and in every quiet sample: once they walk out, the wall they stood
+        in front of differs from both, and held the visit to the end of the recording. Someone
+        who walks and stops is where the picture last changed; someone who stood there all
+        along, as another walks out, did not change; someone reading whom the model remembers
+        from an earlier visit turns a page, and a leaf that changed elsewhere is no person;
+        someone doing push-ups holds still at the top for a moment, their feet away from the
+        arms that moved.
+        """
+        before = self._recent[0][1] if self._recent else None
+        return (
+            t - self._moved_when > LINK_SECONDS
+            and not moves_near
+            and held is not None
+            and not self._meets(held, self._moved_at)
+            and not self._changed(held, image, previous)
+            and self._changed(held, image, before)
+        )
+
+    def _meets(self, held: np.ndarray, moved_at: np.ndarray | None) -> bool:
+        """Whether ``held`` touches ``moved_at`` (None: nowhere) within the reach of a swing (``REACH``)."""
+        if moved_at is None or moved_at.shape != held.shape:
+            return False
+        return bool(cv2.countNonZero(cv2.bitwise_and(cv2.dilate(held, np.ones((REACH, REACH), np.uint8)), moved_at)))
+
+    def _changed(self, held: np.ndarray | None, image: np.ndarray, before: np.ndarray | None) -> bool:
+        """Whether most of ``held`` (what differs from the empty scene) changed since ``before`` (an earlier sample)
+        by ``hold_threshold``: leaves swinging do between two samples; someone standing still does not."""
+        if held is None or before is None or before.shape != image.shape:
             return False
         shown = cv2.morphologyEx(held, cv2.MORPH_OPEN, self._kernel) > 0
-        changed = cv2.absdiff(image, previous) > self.hold_threshold
+        changed = cv2.absdiff(image, before) > self.hold_threshold
         return bool(shown.any()) and 2 * int(np.count_nonzero(changed & shown)) >= int(np.count_nonzero(shown))
 
     def _person_sized(self, motion: np.ndarray) -> np.ndarray:
@@ -736,10 +801,15 @@ class MotionScorer(Scorer):
         What starts a visit is someone, as a whole or in pieces; a speck beside them is not.
         """
         opened = cv2.morphologyEx(motion, cv2.MORPH_OPEN, self._kernel)
+        large = self._whole_people(opened)
+        return large if large is not None else opened
+
+    def _whole_people(self, opened: np.ndarray) -> np.ndarray | None:
+        """The blobs of ``opened`` (a mask, opened) of a person's size (``reference_area``); None where none is."""
         count, labels, stats, _ = cv2.connectedComponentsWithStats(opened)
         smallest = self.reference_area * self._pixels_looked_at(opened)
         large = [k for k in range(1, count) if stats[k, cv2.CC_STAT_AREA] >= smallest]
-        return (np.isin(labels, large) * 255).astype(np.uint8) if large else opened
+        return (np.isin(labels, large) * 255).astype(np.uint8) if large else None
 
     def _visitors_own(self, mask: np.ndarray) -> np.ndarray:
         """``mask`` less where things moved with nobody in view before the visit began (``ClutterMap.moved_before``).
@@ -766,6 +836,24 @@ class MotionScorer(Scorer):
             self._where = cv2.dilate(where, np.ones((REACH, REACH), np.uint8))
             self._been = self._where.copy() if self._been is None else cv2.bitwise_or(self._been, self._where)
             self._sway.visit_seen_at(self._where)
+
+    def _note_moved(self, image: np.ndarray, previous: np.ndarray | None, t: float) -> None:
+        """Remember where the picture last changed by a person's size (``reference_area``, one blob) during a
+        presence, between two regular samples: where the one present was last seen moving, whole.
+
+        Not what the adaptive model sees: it may know someone where they stop (they stood there
+        in the frames spread over the recording). Not a page turned, nor a leaf (on clutter, or
+        where things moved before the visit, nothing counts): what changed by a speck elsewhere
+        is not where they went.
+        """
+        if not self._present or previous is None or previous.shape != image.shape:
+            self._moved_at, self._moved_when = None, t
+            return
+        changed = cv2.threshold(cv2.absdiff(image, previous), self.hold_threshold, 255, cv2.THRESH_BINARY)[1]
+        changed = self._visitors_own(self._clutter.outside(changed))
+        whole = self._whole_people(cv2.morphologyEx(changed, cv2.MORPH_OPEN, self._kernel))
+        if whole is not None:
+            self._moved_at, self._moved_when = whole, t
 
     def _continuing(self, held: np.ndarray) -> np.ndarray:
         """``held`` less its blobs on clutter (``ClutterMap.mask``) that do not reach where the one present was
@@ -822,7 +910,9 @@ class MotionScorer(Scorer):
             return np.full_like(own, 255)
         return cv2.bitwise_not(self._been)
 
-    def _someone_at_edge(self, image: np.ndarray, t: float, learn: bool, quiet: bool) -> bool:
+    def _someone_at_edge(
+        self, image: np.ndarray, t: float, learn: bool, quiet: bool, left_behind: np.ndarray | None = None
+    ) -> bool:
         """Someone partly in view travels along or through the frame's edge (``highlight.scorers.edges``).
 
         Counted as a person of ``reference_area``: whatever part of them shows, someone is there.
@@ -834,6 +924,8 @@ class MotionScorer(Scorer):
         if self._view is not None and self._view.mask is not None and self._view.mask.shape == ignore.shape:
             ignore = cv2.bitwise_or(ignore, cv2.bitwise_not(self._view.mask))
         ignore = _either(self._edges.strip_of_mask(ignore) if ignore.any() else None, unseen)
+        if left_behind is not None and left_behind.any():
+            self._edges.uncovered(border, self._edges.strip_of_mask(cv2.dilate(left_behind, self._kernel)))
         return self._edges.follow(border, t, ignore, quiet) if learn else self._edges.sees(border, t, ignore)
 
     def _camera_moved(self, previous: np.ndarray | None, image: np.ndarray) -> np.ndarray | None:
