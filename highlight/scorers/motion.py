@@ -387,13 +387,8 @@ class MotionScorer(Scorer):
         self._empty, self._plate, self._present, self._still_since, self._last_time = None, None, False, 0.0, None
         self._moved_before, self._held_sizes, self._recent = None, [], []
         self._previous, self._camera_samples, self._ended = None, [0, 0], False
-        self._where, self._been, self._left_at, self._moved_at, self._moved_when = (
-            None,
-            None,
-            -math.inf,
-            None,
-            -math.inf,
-        )
+        self._where, self._been, self._left_at = None, None, -math.inf
+        self._moved_at, self._moved_when = None, -math.inf
         self._sway, self._borders = SwayWatch(self.person_height), {}
         self._edges, self._steadier, self._shook = None, None, 0.0
         self._recheck = None
