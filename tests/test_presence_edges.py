@@ -436,7 +436,7 @@ def test_someone_standing_still_stays_in_view_as_a_larger_walker_comes_and_goes(
     """Someone far from the camera comes in at 1-6 s and stands until 30 s; from 20 s someone near it, three
     times their size, walks in and out again.
 
-    After that walk, what holds the visit is a quarter of what held it while they walked, nothing moves where it
+    After that walk, what holds the visit is a tenth of what held it while they walked, nothing moves where it
     is (the adaptive model has learned the one standing), and it does not change: as the scene that someone in
     view from the first frame uncovers as they walk out (``MotionScorer._uncovered``). But the one standing did
     not change since before the walk either, and the scene uncovered did."""

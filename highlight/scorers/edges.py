@@ -18,8 +18,8 @@ travels too, but it is a speck: a track counts once it showed more than one pixe
 band, blurred (``POINT``), and more than a line (a raindrop's streak, flakes side by
 side). A track that travelled counts for as long as it is seen, standing still too
 (someone waiting at the edge), up to the motion detector's ``hold``; but not one where the
-detector found the scene someone uncovered as they left (``uncovered``):
-their legs at the bottom edge for most of the recording are in the band's median too.
+detector found the scene someone uncovered as they left (``uncovered``): their legs at the
+bottom edge for most of the recording are in the band's median too.
 """
 
 from __future__ import annotations
