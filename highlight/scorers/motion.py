@@ -844,8 +844,7 @@ class MotionScorer(Scorer):
         if not self._present or previous is None or previous.shape != image.shape:
             self._moved_at, self._moved_when = None, t
             return
-        changed = cv2.threshold(cv2.absdiff(image, previous), self.hold_threshold, 255, cv2.THRESH_BINARY)[1]
-        changed = self._visitors_own(self._clutter.outside(changed))
+        changed = self._visitors_own(self._clutter.outside(unlike_each(image, (previous,), self.hold_threshold)))
         whole = self._whole_people(cv2.morphologyEx(changed, cv2.MORPH_OPEN, self._kernel))
         if whole is not None:
             self._moved_at, self._moved_when = whole, t
@@ -906,7 +905,7 @@ class MotionScorer(Scorer):
         return cv2.bitwise_not(self._been)
 
     def _someone_at_edge(
-        self, image: np.ndarray, t: float, learn: bool, quiet: bool, left_behind: np.ndarray | None = None
+        self, image: np.ndarray, t: float, learn: bool, quiet: bool, left_behind: np.ndarray | None
     ) -> bool:
         """Someone partly in view travels along or through the frame's edge (``highlight.scorers.edges``).
 
@@ -933,7 +932,7 @@ class MotionScorer(Scorer):
         if previous is None or previous.shape != image.shape or self._view is None or self._view.mask is not None:
             return None  # a region is a place in a fixed view
         self._camera_samples[1] += 1
-        changed = cv2.threshold(cv2.absdiff(previous, image), self.hold_threshold, 255, cv2.THRESH_BINARY)[1]
+        changed = unlike_each(image, (previous,), self.hold_threshold)
         if cv2.countNonZero(changed) < CAMERA_MOTION_AREA * changed.size:
             return None
         motion = camera_motion(previous, image, self.camera_shift * image.shape[1])
