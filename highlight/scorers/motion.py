@@ -633,10 +633,11 @@ class MotionScorer(Scorer):
             gap = t - self._last_time if self._last_time is not None else 1.0 / self.sample_fps
             rate = self.learning_rate_after(gap) if learn else 0.0
             motion = self._model.apply(image, learningRate=rate)
-            previous, camera = self._previous, None
+            previous, camera, changed = self._previous, None, None
             if learn:
                 self._previous = image
-                camera = self._camera_moved(previous, image)
+                changed = self._changed_since(previous, image)  # where the picture changed since the last sample
+                camera = self._camera_moved(previous, image, changed)
             if camera is not None:  # the background moved: only what moves against it counts
                 motion = moves_against_camera(previous, image, camera, self.hold_threshold)
                 self._present = False  # no fixed empty scene to hold a still person against
@@ -664,10 +665,10 @@ class MotionScorer(Scorer):
             left_behind = None  # what held the one present a moment ago: the scene they uncovered as they left
             if learn:
                 near = self._moves_near(motion, held, still)
-                self._note_moved(image, previous, t)
+                self._note_moved(changed, t)
                 share = self._held_share(still, t)
-                uncovered = still > 0.0 and self._uncovered(t, held, near, image, previous)
-                if uncovered or self._left(t, travels, held, still, share, image, previous):
+                uncovered = still > 0.0 and self._uncovered(t, held, near, image, changed)
+                if uncovered or self._left(t, travels, held, still, share, changed):
                     left_behind = held if uncovered else None
                     # they left: what differs now (the scene they uncovered, what else is there) is not them
                     still, moving, moving_own = 0.0, starting, starting
@@ -726,13 +727,12 @@ class MotionScorer(Scorer):
         held: np.ndarray | None,
         still: float,
         share: float,
-        image: np.ndarray,
-        previous: np.ndarray | None,
+        changed: np.ndarray | None,
     ) -> bool:
         """Whether the one present, what held them shrunk below ``SHRINK`` of what it was (``share``: ``_held_share``),
         has left: they walked in the last ``SHRINK_SECONDS`` (``SwayWatch.walked_at``), and what is left neither
-        stands still (``_changed``) nor has anything moving where it is that could start a visit (``travels``:
-        not what swings in place; blobs the detector counts, ``min_blob``).
+        stands still (``_mostly_changed``: ``changed``, since the sample before) nor has anything moving where it
+        is that could start a visit (``travels``: not what swings in place; blobs the detector counts, ``min_blob``).
 
         Someone working out on one spot is in the median plate: at the top of a push-up
         little of them differs from it, and they changed since the sample before; but
@@ -744,15 +744,15 @@ class MotionScorer(Scorer):
         if not walked or share >= SHRINK:
             return False
         near = self._moves_near(travels, held, still, counted=True)
-        return not near and self._changed(held, image, previous)
+        return not near and self._mostly_changed(held, changed)
 
     def _uncovered(
-        self, t: float, held: np.ndarray | None, moves_near: bool, image: np.ndarray, previous: np.ndarray | None
+        self, t: float, held: np.ndarray | None, moves_near: bool, image: np.ndarray, changed: np.ndarray | None
     ) -> bool:
         """Whether what holds the one present at ``t`` is the scene they uncovered as they set off: nothing of a
         person's size changed in the picture for more than ``LINK_SECONDS`` (``_moved_when``: whoever moved has
         gone, not paused between two moves), and away from where it last did (``_moved_at``: their walk ended
-        elsewhere, out of view or through a door), it did not change since the sample before (``_changed``), it
+        elsewhere, out of view or through a door), it did not change since the sample before (``changed``), it
         did since ``HELD_SECONDS`` ago, and nothing moves where it is (``moves_near``: the adaptive model knows
         this picture there; the frames spread over the recording seeded it).
 
@@ -771,8 +771,8 @@ class MotionScorer(Scorer):
             and not moves_near
             and held is not None
             and not self._meets(held, self._moved_at)
-            and not self._changed(held, image, previous)
-            and self._changed(held, image, before)
+            and not self._mostly_changed(held, changed)
+            and self._mostly_changed(held, self._changed_since(before, image))
         )
 
     def _meets(self, held: np.ndarray, moved_at: np.ndarray | None) -> bool:
@@ -781,14 +781,20 @@ class MotionScorer(Scorer):
             return False
         return bool(cv2.countNonZero(cv2.bitwise_and(cv2.dilate(held, np.ones((REACH, REACH), np.uint8)), moved_at)))
 
-    def _changed(self, held: np.ndarray | None, image: np.ndarray, before: np.ndarray | None) -> bool:
-        """Whether most of ``held`` (what differs from the empty scene) changed since ``before`` (an earlier sample)
-        by ``hold_threshold``: leaves swinging do between two samples; someone standing still does not."""
-        if held is None or before is None or before.shape != image.shape:
+    def _changed_since(self, before: np.ndarray | None, image: np.ndarray) -> np.ndarray | None:
+        """255 where ``image`` differs from ``before`` (an earlier sample) by more than ``hold_threshold``; None
+        without one of its size. Taken once per regular sample (the one before) and asked by each rule after."""
+        if before is None or before.shape != image.shape:
+            return None
+        return unlike_each(image, (before,), self.hold_threshold)
+
+    def _mostly_changed(self, held: np.ndarray | None, changed: np.ndarray | None) -> bool:
+        """Whether most of ``held`` (what differs from the empty scene) is where the picture ``changed``
+        (``_changed_since``): leaves swinging change between two samples; someone standing still does not."""
+        if held is None or changed is None:
             return False
         shown = cv2.morphologyEx(held, cv2.MORPH_OPEN, self._kernel) > 0
-        changed = cv2.absdiff(image, before) > self.hold_threshold
-        return bool(shown.any()) and 2 * int(np.count_nonzero(changed & shown)) >= int(np.count_nonzero(shown))
+        return bool(shown.any()) and 2 * int(np.count_nonzero((changed > 0) & shown)) >= int(np.count_nonzero(shown))
 
     def _person_sized(self, motion: np.ndarray) -> np.ndarray:
         """The blobs of ``motion`` of a person's size (``reference_area``), or all of it where none is.
@@ -832,20 +838,21 @@ class MotionScorer(Scorer):
             self._been = self._where.copy() if self._been is None else cv2.bitwise_or(self._been, self._where)
             self._sway.visit_seen_at(self._where)
 
-    def _note_moved(self, image: np.ndarray, previous: np.ndarray | None, t: float) -> None:
+    def _note_moved(self, changed: np.ndarray | None, t: float) -> None:
         """Remember where the picture last changed by a person's size (``reference_area``, one blob) during a
-        presence, between two regular samples: where the one present was last seen moving, whole.
+        presence, between two regular samples (``changed``: ``_changed_since``): where the one present was last
+        seen moving, whole.
 
         Not what the adaptive model sees: it may know someone where they stop (they stood there
         in the frames spread over the recording). Not a page turned, nor a leaf (on clutter, or
         where things moved before the visit, nothing counts): what changed by a speck elsewhere
         is not where they went.
         """
-        if not self._present or previous is None or previous.shape != image.shape:
+        if not self._present or changed is None:
             self._moved_at, self._moved_when = None, t
             return
-        changed = self._visitors_own(self._clutter.outside(unlike_each(image, (previous,), self.hold_threshold)))
-        whole = self._whole_people(cv2.morphologyEx(changed, cv2.MORPH_OPEN, self._kernel))
+        theirs = self._visitors_own(self._clutter.outside(changed))
+        whole = self._whole_people(cv2.morphologyEx(theirs, cv2.MORPH_OPEN, self._kernel))
         if whole is not None:
             self._moved_at, self._moved_when = whole, t
 
@@ -922,17 +929,18 @@ class MotionScorer(Scorer):
             self._edges.uncovered(border, self._edges.strip_of_mask(cv2.dilate(left_behind, self._kernel)))
         return self._edges.follow(border, t, ignore, quiet) if learn else self._edges.sees(border, t, ignore)
 
-    def _camera_moved(self, previous: np.ndarray | None, image: np.ndarray) -> np.ndarray | None:
+    def _camera_moved(
+        self, previous: np.ndarray | None, image: np.ndarray, changed: np.ndarray | None
+    ) -> np.ndarray | None:
         """The camera's motion since the last regular sample (``camera``), counted for the manifest's note.
 
-        Looked for only where much of the picture changed since that sample
-        (``CAMERA_MOTION_AREA``): a camera that moves changes all of it, and a quiet
-        scene costs nothing.
+        Looked for only where much of the picture changed since that sample (``changed``:
+        ``_changed_since``; ``CAMERA_MOTION_AREA``): a camera that moves changes all of it,
+        and a quiet scene costs nothing.
         """
-        if previous is None or previous.shape != image.shape or self._view is None or self._view.mask is not None:
+        if changed is None or self._view is None or self._view.mask is not None:
             return None  # a region is a place in a fixed view
         self._camera_samples[1] += 1
-        changed = unlike_each(image, (previous,), self.hold_threshold)
         if cv2.countNonZero(changed) < CAMERA_MOTION_AREA * changed.size:
             return None
         motion = camera_motion(previous, image, self.camera_shift * image.shape[1])
