@@ -21,12 +21,14 @@ other cameras and apps write the same scene, or another camera filmed it:
 * ``turned``: the camera turned to one side, its far edge 16% shorter than its near one
   (a keystone): another view of the same scene, a keyframe a second.
 
-``--ways`` runs only the ways named, among them five more that are not run by default
+``--ways`` runs only the ways named, among them six more that are not run by default
 (``MORE_VARIATIONS``): ``hevc-10bit`` (an iPhone's format, x265's default keyframes),
 ``15-fps``, ``60-fps-repeated`` (each frame twice), ``dusk`` (darker, half the contrast,
-the noise of a sensor turned up) and ``phone-30-fps`` (30 fps, a keyframe a second, as most
+the noise of a sensor turned up), ``phone-30-fps`` (30 fps, a keyframe a second, as most
 phones write it: at 25 or 29.97 fps the other ways' 30-frame keyframes are 1.2 or 1.001 s
-apart, and no pairs of keyframes a second apart seed the clutter map; at 30 fps they do).
+apart, and no pairs of keyframes a second apart seed the clutter map; at 30 fps they do)
+and ``padded`` (exported to another shape: black bars above and below a picture wider
+than 4:3, beside a narrower one, so that its edges are no longer the frame's).
 
 The encodings are made once with ffmpeg (supervised: a time limit, the exit status
 checked, its last line of stderr shown on failure) under ``benchmarks/out/variations``,
@@ -73,6 +75,10 @@ from highlight.pipeline import process_video
 from highlight.settings import RunSettings
 from tests.footage import DUSK, HANDHELD, TURNED, WOBBLE  # the ways tests record footage again (REPO is on sys.path)
 
+PADDED = (
+    "pad=w='if(gt(iw/ih,4/3),iw,ceil(ih*16/9/2)*2)':h='if(gt(iw/ih,4/3),ceil(iw*3/4/2)*2,ih)':x=(ow-iw)/2:y=(oh-ih)/2"
+)
+
 
 def _x264(crf: int, keyframes: int | None = None, filters: str | None = None) -> list[str]:
     """ffmpeg's video options: ``filters``, then H.264 at ``crf`` with a keyframe every ``keyframes`` frames
@@ -101,6 +107,9 @@ MORE_VARIATIONS = {  # not run by default (nor by bench_plugins.py): ``--ways`` 
     "phone-30-fps": _x264(22, 30, "fps=30"),  # keyframes exactly a second apart, whatever the clip's rate
     "60-fps-repeated": _x264(22, 60, "fps=60"),  # each frame twice: no motion between neighbours
     "dusk": _x264(24, 30, DUSK),
+    # exported to another shape: black bars above and below a picture wider than 4:3 (a 4:3 frame), beside a
+    # narrower one (a 16:9 frame), the picture centred; its edges are no longer the frame's
+    "padded": _x264(22, 30, PADDED),
 }
 ALL_VARIATIONS = {**VARIATIONS, **MORE_VARIATIONS}
 WORKOUTS = (  # someone working out in view for most of each clip
