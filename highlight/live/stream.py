@@ -7,8 +7,11 @@
   ``PacketRing`` (clips are stream copies from it), the sound's too where MP4 can
   hold it; video packets are decoded there as well, and the frames some consumer
   wants go to the frame loop through a short queue.
-* Bounded latency: when the frame loop falls behind, the oldest queued frame is
-  dropped, never the stream delayed; the drops are counted and reported.
+* Bounded latency: when the frame loop falls more than ``QUEUED_SECONDS`` behind, the
+  oldest queued frame is dropped, never the stream delayed; the drops are counted and
+  reported. A bound in seconds, not frames: a hiccup of a second on a busy machine (a
+  clip being written, another program) is caught up afterwards, where six queued frames
+  dropped a second and a half of a squat set at 5 poses a second, and with it a rep.
 * Keyframe economy: when every consumer has paused until the next keyframe (the
   highlight scorer does while the scene is quiet), the reader stops decoding until
   the next keyframe, as the file source skips the rest of a GOP.
@@ -31,6 +34,7 @@ import queue
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -45,7 +49,8 @@ from highlight.source import MAX_PLAUSIBLE_FPS, MIN_PLAUSIBLE_FPS, DecodeStats, 
 log = logging.getLogger("highlight.live")
 
 NETWORK_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "udp://", "rtp://", "srt://", "tcp://", "http://", "https://")
-QUEUED_FRAMES = 6  # frames between the reader and the frame loop: the latency bound, in frames
+QUEUED_SECONDS = 3.0  # of the stream between the reader and the frame loop: the latency bound
+QUEUED_FRAMES = 32  # at most, however many frames a second are wanted (memory: a decoded 1080p frame is 3 MB)
 LONGEST_QUIET_GOP_S = 2.0  # as VideoSource.pause: skipping to a keyframe further away leaves the scorer blind
 
 
@@ -212,7 +217,7 @@ class LiveSource:
         self.clock = SessionClock()
         self.latest_frame: Frame | None = None  # for --preview
         self.ended = threading.Event()  # the reader is done: no more frames will come
-        self._frames: queue.Queue = queue.Queue(maxsize=QUEUED_FRAMES)
+        self._frames = FrameQueue(QUEUED_SECONDS, QUEUED_FRAMES)
         self._schedules: list[Schedule] = []
         self._gop_seconds = math.inf
         self._skipping = False  # every consumer paused: not decoding until the next keyframe
@@ -405,23 +410,10 @@ class LiveSource:
         and so do the frames of the first seconds, buffered while the frame loop set up.
         """
         item = (frame, wanted)
-        drops = self.drops_when_behind and not catching_up
-        while not self.stop.is_set():
-            try:
-                if drops:
-                    self._frames.put_nowait(item)
-                else:
-                    self._frames.put(item, timeout=0.2)
-                return
-            except queue.Full:
-                if drops:
-                    self._drop_oldest()
-
-    def _drop_oldest(self) -> None:
-        try:
-            self._frames.get_nowait()
-            self.live.dropped += 1
-        except queue.Empty:
+        if self.drops_when_behind and not catching_up:
+            self.live.dropped += self._frames.put_dropping(item, frame.time)
+            return
+        while not self.stop.is_set() and not self._frames.put_waiting(item, timeout=0.2):
             pass
 
     # -- the interface analyse uses -----------------------------------------------------
@@ -481,3 +473,45 @@ class LiveSource:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class FrameQueue:
+    """The frames between the reader and the frame loop: at most ``seconds`` of the stream and ``most`` frames.
+
+    ``queue.Queue`` bounds a count of frames; what a live loop must bound is how far behind
+    the stream it is, whatever number of frames a second its consumers want.
+    """
+
+    def __init__(self, seconds: float, most: int):
+        self.seconds, self.most = seconds, most
+        self._items: deque[tuple[Frame, tuple[bool, ...]]] = deque()
+        self._ready = threading.Condition()
+
+    def put_dropping(self, item: tuple[Frame, tuple[bool, ...]], t: float) -> int:
+        """Queue ``item`` (a frame at ``t``) at once; drop the oldest beyond the bounds. Returns how many."""
+        with self._ready:
+            self._items.append(item)
+            dropped = 0
+            while len(self._items) > self.most or (len(self._items) > 1 and t - self._items[0][0].time > self.seconds):
+                self._items.popleft()
+                dropped += 1
+            self._ready.notify_all()
+            return dropped
+
+    def put_waiting(self, item: tuple[Frame, tuple[bool, ...]], timeout: float) -> bool:
+        """Queue ``item`` once there is room for it (``most``), waiting at most ``timeout``: whether it was."""
+        with self._ready:
+            if not self._ready.wait_for(lambda: len(self._items) < self.most, timeout):
+                return False
+            self._items.append(item)
+            self._ready.notify_all()
+            return True
+
+    def get(self, timeout: float) -> tuple[Frame, tuple[bool, ...]]:
+        """The oldest frame queued, waiting at most ``timeout`` for one; ``queue.Empty`` if none came."""
+        with self._ready:
+            if not self._ready.wait_for(lambda: self._items, timeout):
+                raise queue.Empty
+            item = self._items.popleft()
+            self._ready.notify_all()
+            return item
