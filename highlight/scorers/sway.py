@@ -12,7 +12,8 @@ from sample to sample (by overlap, or to the nearest piece as far as someone wal
 in the time between, ``NEARBY``). A new object may start a presence at once when it
 comes in through the frame's edge or has the shape of someone standing (the clutter
 map's ``is_upright``, its largest blob and most of it: players and people working
-out move in place; a bunch of round balloons is upright, if at all, in a small part),
+out move in place; a bunch of round balloons is upright, if at all, in a small part;
+behind leaves, the pieces of a body within reach of each other, a column),
 and so may a followed object once it has that shape: someone in view from the first
 frame, seen in pieces there (a dark shirt against a dark fence), shows whole a moment
 later. Any other starts one only once its centre has moved by ``TRAVEL`` of the extent
@@ -24,10 +25,11 @@ the presence is held by what differs from the empty scene.
 Wind comes in gusts, and between them a flag hangs still for longer than an object is
 followed (``LINK_SECONDS``). So where objects were held back, with nobody in view, is
 remembered for the rest of the recording (``swayed``): motion mostly there
-(``SWAYED_THERE``) is the same thing swinging again and starts nothing, however it is
-shaped or shifts, and ``swayed_places`` keeps it from holding a visit. An object first
-seen anywhere else is not that thing: where it was itself held back since does not
-keep its shape from counting.
+(``SWAYED_THERE``), and no more than ``GROWN`` times the largest thing held back there,
+is the same thing swinging again and starts nothing, however it is shaped or shifts,
+and ``swayed_places`` keeps it from holding a visit. An object first seen anywhere else
+is not that thing: where it was itself held back since does not keep its shape from
+counting.
 
 A visit that came in at once and in which nobody walked came to nothing (``came_to_nothing``):
 the rim of a dense bush, bent beyond its usual swing by a gust, is a band as tall as a
@@ -109,6 +111,7 @@ class SwayWatch:
         self.walked_at = -np.inf  # the last regular sample at which someone walked (``_walked``, upright)
         self.swayed: np.ndarray | None = None  # 255 where objects were held back as swaying, all recording long
         self._swayed_at: np.ndarray | None = None  # when each place of ``swayed`` was last held back (seconds)
+        self._swayed_size: np.ndarray | None = None  # the most moving pixels an object held back there had
         self.came_to_nothing: np.ndarray | None = None  # 255 where starts at once began visits nobody walked in
         self._at_once: list[np.ndarray] = []  # where new objects were let through at once at the last sample
         self._visit: _Visit | None = None  # the visit in progress, where it came in at once
@@ -156,7 +159,7 @@ class SwayWatch:
             if learn:
                 ok = self._learn(known_by_id.get(key), piece, region, t)
                 if remember is not None and not ok:
-                    self._note_swayed(cv2.bitwise_and(region, remember), t)
+                    self._note_swayed(cv2.bitwise_and(region, remember), t, cv2.countNonZero(piece))
             else:
                 ok = key < 0 or known_by_id[key].may_start
             if ok:
@@ -247,14 +250,16 @@ class SwayWatch:
             self.came_to_nothing = np.zeros_like(visit.place)
         cv2.bitwise_or(self.came_to_nothing, visit.place, dst=self.came_to_nothing)
 
-    def _note_swayed(self, region: np.ndarray, t: float) -> None:
-        """Remember where an object was held back as swaying at ``t`` (``region``: where it moves, widened by
-        ``REACH``)."""
+    def _note_swayed(self, region: np.ndarray, t: float, size: int) -> None:
+        """Remember where an object of ``size`` moving pixels was held back as swaying at ``t`` (``region``: where
+        it moves, widened by ``REACH``)."""
         if self.swayed is None or self.swayed.shape != region.shape:
             self.swayed = np.zeros_like(region)
             self._swayed_at = np.full(region.shape, -np.inf)
+            self._swayed_size = np.zeros(region.shape, np.float32)
         cv2.bitwise_or(self.swayed, region, dst=self.swayed)
         self._swayed_at[region > 0] = t
+        np.maximum(self._swayed_size, np.where(region > 0, size, 0), out=self._swayed_size)
 
     def swayed_places(self, theirs: np.ndarray, start: float) -> np.ndarray | None:
         """Where things were held back as swaying, as a visit begins at ``start``, less what is the visitor's:
@@ -278,7 +283,8 @@ class SwayWatch:
         return (places * 255).astype(np.uint8) if places.any() else None
 
     def _swayed_there(self, piece: np.ndarray) -> bool:
-        """Most of ``piece`` moves where something swayed before: a flag or a plant in a new gust.
+        """Most of ``piece`` moves where something swayed before, and it is no more than ``GROWN`` times the
+        largest thing held back there: a flag or a plant in a new gust.
 
         Wind comes in gusts: between them a flag hangs still, long enough to be neither
         clutter (it moves a third of the time) nor remembered by its object (gone after
@@ -286,22 +292,41 @@ class SwayWatch:
         and then the wave running along the cloth (a centre that shifts): the shape of
         someone standing, and travel. But it moves where it swayed, and was held back,
         in the gusts before. Someone coming in moves out of any such place within a
-        stride or two, and starts there.
+        stride or two, and starts there. Someone who comes in behind a plant, where its
+        leaves swung as specks a few pixels each, is many times their size: not the plant.
         """
-        return _mostly_inside(piece, self.swayed)
+        if not _mostly_inside(piece, self.swayed):
+            return False
+        return cv2.countNonZero(piece) <= GROWN * float(self._swayed_size[piece > 0].max())
 
     def _standing(self, piece: np.ndarray, largest: np.ndarray) -> bool:
-        """Shaped like someone standing: its largest blob (``largest``, a contour) upright (``clutter.is_upright``) and most of it, and
-        upright still with the blobs a pixel from it (``_spreads_upright``: not a band of a flag's cloth).
+        """Shaped like someone standing: its largest blob (``largest``, a contour) upright
+        (``clutter.is_upright``) and most of it, and upright still with the blobs a pixel from it
+        (``_spreads_upright``: not a band of a flag's cloth); or, seen through leaves, with the blobs
+        within ``REACH`` of it (``_within``), all upright so and most of it.
 
         A body is one upright blob, perhaps with an arm or a shadow beside it; a bunch of
         balloons or a plant is a cluster of round pieces, any upright one a small part.
+        Behind leaves a body is cut into pieces, head, shirt and legs, none of them most of
+        it: together they are a column, each piece within a leaf's width of the next, and
+        the largest of them (the shirt, the legs) upright itself, as no round balloon is.
         """
-        body = np.zeros_like(piece)
-        cv2.drawContours(body, [largest], -1, 255, thickness=-1)
-        most = 2 * cv2.countNonZero(cv2.bitwise_and(body, piece)) >= cv2.countNonZero(piece)
-        upright = is_upright(cv2.boundingRect(largest), piece.shape[0], self.person_height)
-        return most and upright and _spreads_upright(_with_what_touches(body, piece))
+        if not is_upright(cv2.boundingRect(largest), piece.shape[0], self.person_height):
+            return False
+        filled = np.zeros_like(piece)
+        cv2.drawContours(filled, [largest], -1, 255, thickness=-1)
+        body = (filled > 0) & (piece > 0)
+        if self._stands(body, _within(body, piece, np.ones((3, 3), np.uint8)), piece):
+            return True
+        column = _within(body, piece, self._reach)
+        upright = is_upright(cv2.boundingRect(column.astype(np.uint8)), piece.shape[0], self.person_height)
+        return upright and self._stands(column, column, piece)
+
+    @staticmethod
+    def _stands(part: np.ndarray, spread: np.ndarray, piece: np.ndarray) -> bool:
+        """``part`` (a mask of ``piece``'s pixels) is most of ``piece``, and ``spread`` (a mask of them with it)
+        spreads upright."""
+        return 2 * np.count_nonzero(part) >= cv2.countNonZero(piece) and _spreads_upright(spread)
 
     @staticmethod
     def _travelled(path: list[_Sight]) -> bool:
@@ -343,10 +368,11 @@ class SwayWatch:
         return best
 
 
-def _with_what_touches(body: np.ndarray, piece: np.ndarray) -> np.ndarray:
-    """``body`` (a blob of ``piece``) with the blobs of ``piece`` a pixel from it, and theirs: a mask (bool)."""
-    _, labels = cv2.connectedComponents(cv2.dilate(piece, np.ones((3, 3), np.uint8)))
-    return np.isin(labels, np.unique(labels[body > 0])) & (piece > 0)
+def _within(body: np.ndarray, piece: np.ndarray, reach: np.ndarray) -> np.ndarray:
+    """``body`` (a mask of a blob of ``piece``) with the blobs of ``piece`` within ``reach`` (a kernel) of it, and
+    theirs: a mask."""
+    _, labels = cv2.connectedComponents(cv2.dilate(piece, reach))
+    return np.isin(labels, np.unique(labels[body])) & (piece > 0)
 
 
 def _spreads_upright(mask: np.ndarray) -> bool:
