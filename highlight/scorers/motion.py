@@ -127,7 +127,6 @@ EXPOSURE_PROBES = 3  # keyframes spread over the video that tell how it was expo
 SHRINK_SECONDS = 5.0  # how far back someone's walking counts: leaving, not pausing
 HELD_SECONDS = 10.0  # how far back what held someone counts: their size before they set off to walk out
 SHRINK = 0.25  # of what differed there in those seconds: less, a moment after a walk, is what else is there
-HALF_SEEN = 0.5  # of it: someone sitting down behind a desk still shows this much; less, they are going
 
 
 @dataclass(frozen=True)
@@ -721,24 +720,6 @@ class MotionScorer(Scorer):
         most = max(size for _, size in self._held_sizes)
         return still / most if most > 0.0 else 1.0
 
-    def _walked_lately(self, t: float) -> bool:
-        """Whether someone walked (``SwayWatch.walked_at``) in the last ``SHRINK_SECONDS``, or, within the last
-        ``HELD_SECONDS``, in the ``SHRINK_SECONDS`` before what held the one present began to fall away (the last
-        sample at which it was ``HALF_SEEN`` of its most, ``_held_sizes``).
-
-        Someone leaving walks, then goes out of view over some seconds: into a doorway,
-        behind leaves, what held them falls away a piece at a time, and their walk was seen
-        last before it did.
-        """
-        walked_at = self._sway.walked_at
-        if t - walked_at <= SHRINK_SECONDS:
-            return True
-        if not self._held_sizes or t - walked_at > HELD_SECONDS:
-            return False
-        most = max(size for _, size in self._held_sizes)
-        half_seen_at = max(when for when, size in self._held_sizes if size >= HALF_SEEN * most)
-        return half_seen_at - walked_at <= SHRINK_SECONDS
-
     def _left(
         self,
         t: float,
@@ -749,7 +730,7 @@ class MotionScorer(Scorer):
         changed: np.ndarray | None,
     ) -> bool:
         """Whether the one present, what held them shrunk below ``SHRINK`` of what it was (``share``: ``_held_share``),
-        has left: they walked lately (``_walked_lately``), and what is left neither
+        has left: they walked in the last ``SHRINK_SECONDS`` (``SwayWatch.walked_at``), and what is left neither
         stands still (``_mostly_changed``: ``changed``, since the sample before) nor has anything moving where it
         is that could start a visit (``travels``: not what swings in place; blobs the detector counts, ``min_blob``).
 
@@ -759,7 +740,8 @@ class MotionScorer(Scorer):
         there moves where they were after they walked out, but in place: it held the
         visit until the wind dropped.
         """
-        if not self._walked_lately(t) or share >= SHRINK:
+        walked = t - self._sway.walked_at <= SHRINK_SECONDS
+        if not walked or share >= SHRINK:
             return False
         near = self._moves_near(travels, held, still, counted=True)
         return not near and self._mostly_changed(held, changed)
@@ -843,7 +825,7 @@ class MotionScorer(Scorer):
     def _note_where(self, own: np.ndarray, held: np.ndarray | None, t: float) -> None:
         """Remember where the one present is (a regular sample), or when they were last seen."""
         if self._ended:
-            self._left_at, self._walked_out = t, self._walked_lately(t)
+            self._left_at, self._walked_out = t, t - self._sway.walked_at <= SHRINK_SECONDS
             self._sway.visit_ended()
         if not self._present:
             return
