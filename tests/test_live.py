@@ -241,7 +241,7 @@ def test_a_frame_loop_that_stalls_a_second_and_a_half_catches_up_without_droppin
     stall = {round(t, 1) for t in times if 2.0 <= t < 3.4}
     dropped, taken = 0, []
     for t in times:
-        dropped += frames.put_dropping((Frame(blank, t, 0, 0), (True,)), t)
+        dropped += frames.put_dropping((Frame(blank, t, 0, 0), (True,)))
         if round(t, 1) not in stall:  # the loop takes the frames queued since it stalled, faster than they come
             while True:
                 try:
@@ -250,7 +250,7 @@ def test_a_frame_loop_that_stalls_a_second_and_a_half_catches_up_without_droppin
                     break
     assert dropped == 0 and taken == times, (dropped, taken)
     for t in [12.0 + k / 5.0 for k in range(25)]:  # a stall of 5 s: what is more than the bound behind goes
-        dropped += frames.put_dropping((Frame(blank, t, 0, 0), (True,)), t)
+        dropped += frames.put_dropping((Frame(blank, t, 0, 0), (True,)))
     oldest = frames.get(timeout=0.0)[0].time
     assert dropped > 0 and 16.8 - oldest <= QUEUED_SECONDS, (dropped, oldest)
 
@@ -457,7 +457,7 @@ def test_a_copied_clip_starts_at_the_keyframe_and_records_its_real_edges_in_sess
 
     source = tmp_path / "camera.ts"
     subprocess.run(
-        [ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=8", "-c:v", "libx264",
+        [ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=4", "-c:v", "libx264",
          "-g", "25", "-bf", "2", "-pix_fmt", "yuv420p", str(source)],
         check=True, timeout=60,
     )  # fmt: skip

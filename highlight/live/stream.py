@@ -411,7 +411,7 @@ class LiveSource:
         """
         item = (frame, wanted)
         if self.drops_when_behind and not catching_up:
-            self.live.dropped += self._frames.put_dropping(item, frame.time)
+            self.live.dropped += self._frames.put_dropping(item)
             return
         while not self.stop.is_set() and not self._frames.put_waiting(item, timeout=0.2):
             pass
@@ -487,8 +487,9 @@ class FrameQueue:
         self._items: deque[tuple[Frame, tuple[bool, ...]]] = deque()
         self._ready = threading.Condition()
 
-    def put_dropping(self, item: tuple[Frame, tuple[bool, ...]], t: float) -> int:
-        """Queue ``item`` (a frame at ``t``) at once; drop the oldest beyond the bounds. Returns how many."""
+    def put_dropping(self, item: tuple[Frame, tuple[bool, ...]]) -> int:
+        """Queue ``item`` at once; drop the oldest beyond the bounds (seconds behind it, or frames). Returns how many."""
+        t = item[0].time
         with self._ready:
             self._items.append(item)
             dropped = 0
