@@ -545,6 +545,35 @@ def test_someone_behind_leaves_is_a_column_of_pieces_not_the_leaves_swinging_aga
     assert not SwayWatch(person_height=0.15).may_start(balloons, 0.0, True, 3, everywhere).any()
 
 
+def test_someone_walking_away_behind_a_flag_an_arm_out_walked_and_the_flag_alone_did_not():
+    """A flag flaps over the lower left; someone by it walks out to its far side, one moving thing with it. An arm
+    out, their body (the largest blob) is as wide as tall at all samples but one, so it was no body walking: the
+    flag, flapping where they had been, held the first visit of the office recording with a flag by the desk 52 s
+    past their leaving (tIoU 0.51, at the clip's own shape). Going one way at every step, far, is a walk. The
+    flag's largest band jumping back and forth over the cloth, and someone swinging their arms on one spot, are
+    not."""
+    everywhere = np.full((90, 160), 255, np.uint8)
+
+    def cloth(t: int) -> list[tuple[int, int, int, int]]:  # bands of a wave, a pixel or few apart, the tallest jumping
+        tallest = (1, 7, 3, 9)[t % 4]
+        return [(10 + 12 * k, 62, 8, 26 if k == tallest else 14) for k in range(10)]
+
+    def body(x: int, arm_out: bool) -> list[tuple[int, int, int, int]]:  # above the cloth, within reach of it
+        arm = [(x + 10, 20, 24, 4)] if arm_out else []
+        return [(x, 14, 12, 44), *arm]  # with the arm out, 34 wide: as wide as tall, for a person's shape
+
+    walker = SwayWatch(person_height=0.3)
+    for t, x in enumerate(range(124, 20, -24)):  # 24 px a second, right to left, to the far side of the flag
+        walker.may_start(moving(*cloth(t), *body(x, arm_out=t != 2)), float(t), True, 20, everywhere)
+        assert len(walker.objects) == 1  # one moving thing, the flag with them
+    assert walker.walked_at == 4.0  # one way at every step, by more than their widest
+    flag, on_the_spot = SwayWatch(person_height=0.3), SwayWatch(person_height=0.3)
+    for t in range(8):
+        flag.may_start(moving(*cloth(t)), float(t), True, 20, everywhere)
+        on_the_spot.may_start(moving(*body(100 + 4 * (t % 2), arm_out=t % 2 == 0)), float(t), True, 20, everywhere)
+    assert flag.walked_at == -np.inf and on_the_spot.walked_at == -np.inf
+
+
 def test_what_came_in_at_once_to_nothing_must_travel_there_next_time_and_a_visitor_who_walked_need_not():
     """A band cut by the top edge starts a visit at once (the rim of a bush bending in a gust); nobody walks in
     it, over samples enough to see a walk. The next time something comes in there, it starts nothing until it
@@ -654,14 +683,15 @@ def test_leaves_at_the_edge_do_not_hold_a_visit_after_the_walker_leaves(tmp_path
 WHERE_THE_VISITOR_IS = {
     "leaves": (5.0, "middle", None, (270, 180)),
     "flag-in-gusts": (10.0, None, "middle", (WIDTH, HEIGHT)),
-    "flag-by-the-desk": (10.0, None, "low-left", (WIDTH, HEIGHT)),
+    "flag-by-the-desk": (10.0, None, "low-left", (270, 180)),
 }
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("recording", WHERE_THE_VISITOR_IS.values(), ids=WHERE_THE_VISITOR_IS.keys())
 def test_what_sways_where_the_visitor_is_does_not_hold_a_visit_after_they_leave(shared, tmp_path, recording):
-    """Each visit ends when the visitor leaves, at 320x180 (the leaves: 270x180, no black bars).
+    """Each visit ends when the visitor leaves, at 320x180 (the leaves and the flag by the desk: 270x180, the
+    clip's own shape, no black bars).
 
     Leaves shifted by a gust differ from the empty scene, and where the visitor came in they are not what moved
     before the visit: scattered specks the height of a far person each, they held the second visit 28 s past the
@@ -682,7 +712,10 @@ def test_what_sways_where_the_visitor_is_does_not_hold_a_visit_after_they_leave(
     0.70). Their walk out was not seen (the box of the two together barely moved; their body did), the flag
     flapping in place where they had stood kept the visit, its cloth was still more than a quarter of what
     held them in the 5 s before (they had started to walk out), and, the visit ended, the flag moving where
-    they had been started it again."""
+    they had been started it again. At the clip's own shape the first visitor, walking away behind the flag
+    with an arm out, was upright at 2 samples of 6, and their walk again not seen (tIoU 0.51), until going one
+    way at every step, far, was a walk
+    (``test_someone_walking_away_behind_a_flag_an_arm_out_walked_and_the_flag_alone_did_not``)."""
     minutes, foliage, flag, size = recording
     path = tmp_path / "office.mp4"
     truth = load_checkout_script("benchmarks/office_recording.py").build(path, minutes, size, foliage, flag=flag)

@@ -41,9 +41,10 @@ came in walking straight away from the camera (up the picture, never sideways) t
 The watch also tells when someone last walked (``walked_at``): an upright object followed
 over ``WALK_SAMPLES`` that went sideways by its own width, wherever it moved, or its
 largest blob, upright at each of those samples, that did (someone walking away from a
-flag that flaps with them, one object with it). Someone leaving walks; someone working
-out on one spot, however much they move, does not. The presence detector asks it when
-what holds a visit shrinks, and when a visit ends.
+flag that flaps with them, one object with it), or that went one way at every step of a
+sample more, by its widest (an arm out, upright at one of them). Someone leaving walks;
+someone working out on one spot, however much they move, does not. The presence detector
+asks it when what holds a visit shrinks, and when a visit ends.
 """
 
 from __future__ import annotations
@@ -407,15 +408,36 @@ def _walked(path: list[_Sight]) -> bool:
 
 def _body_walked(path: list[_Sight]) -> bool:
     """The object's largest blob, upright at each of the last ``WALK_SAMPLES`` samples, went sideways by its own
-    width over them.
+    width over them; or, upright at one of the last ``WALK_SAMPLES`` + 1, went one way all along them
+    (``_body_went_one_way``).
 
     Someone walking out beside a flag that flaps with them is one object with it, its box
     as wide as both: that box barely moves as they go, their body does. Upright at every
-    sample, it is a body, not whichever speck or band of cloth is largest at each.
+    sample, it is a body, not whichever speck or band of cloth is largest at each. Someone
+    walking away behind a flag, an arm out, is upright at few samples; but they go one way
+    at every step, and further than they are wide.
     """
     recent = path[-WALK_SAMPLES:]
     upright = all(p.body_upright for p in recent)
-    return len(recent) == WALK_SAMPLES and upright and _went_sideways([(p.body_x, p.body_width) for p in recent])
+    if len(recent) == WALK_SAMPLES and upright and _went_sideways([(p.body_x, p.body_width) for p in recent]):
+        return True
+    return _body_went_one_way(path[-WALK_SAMPLES - 1 :])
+
+
+def _body_went_one_way(path: list[_Sight]) -> bool:
+    """Over ``WALK_SAMPLES`` + 1 samples, the centre of the largest blob, upright at one of them at least, moved the
+    same way at every step, and by its widest width in all.
+
+    A walker crossing the picture covers about their own width every half second; one walking
+    away from the camera, to a door at the back, half of it a second. Either way they go one
+    way at every step. The largest piece of a flag's cloth jumps back and forth across it, and
+    someone working out on one spot goes back and forth about it.
+    """
+    if len(path) < WALK_SAMPLES + 1 or not any(p.body_upright for p in path):
+        return False
+    steps = np.diff([p.body_x for p in path])
+    one_way = bool(np.all(steps > 0) or np.all(steps < 0))
+    return one_way and abs(path[-1].body_x - path[0].body_x) >= max(p.body_width for p in path)
 
 
 def _went_sideways(places: list[tuple[float, int]]) -> bool:
