@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from highlight.source import VideoSource
+from highlight.source import FramePart, VideoSource
 from tests.conftest import load_sample_maker
 
 HEIGHT = 120
@@ -153,3 +153,26 @@ def test_luma_is_the_upright_brightness_at_full_size(videos, width, degrees):
     assert luma is not None and luma.shape == (upright_h, upright_w)
     reference = np.asarray(Image.fromarray(_ffmpeg_first_frame(path, upright_w, upright_h)).convert("L"), float)
     assert np.corrcoef(luma.astype(float).ravel(), reference.ravel())[0, 1] > 0.99
+
+
+@pytest.mark.parametrize("degrees", [0, 90])
+@pytest.mark.parametrize("box", [(0, 20, 640, 100), (100, 0, 540, 120), (37, 13, 601, 107)])
+def test_a_part_of_a_frame_shows_that_part_as_a_frame_of_its_own(videos, box, degrees):
+    """The picture inside black bars is handed to the detector as a frame (``FramePart``): scaled to a width, it
+    shows the box's picture at that width, its shape kept; its ``luma`` is the box of the frame's, upright."""
+    frame, _ = next(VideoSource(videos[640, degrees]).sample([None]))
+    if degrees:  # upright, the 640x120 picture is 120x640: the same box, turned
+        left, top, right, bottom = box
+        box = (top, left, bottom, right)
+    left, top, right, bottom = box
+    part = FramePart(frame, box)
+    assert part.size == (right - left, bottom - top) and part.time == frame.time
+    full = frame.image()[top:bottom, left:right]
+    for asked in (64, 160, 202):
+        scaled = part.image(width=asked)
+        expected_h = round(asked * (bottom - top) / (right - left))
+        assert abs(scaled.shape[0] - expected_h) <= 1 and scaled.shape[1] == asked
+        _assert_well_formed(scaled, scaled.shape)
+        expected = np.asarray(Image.fromarray(full).resize(scaled.shape[1::-1], Image.BILINEAR), int)
+        assert np.abs(scaled.astype(int) - expected).mean() < 6.0
+    assert np.array_equal(part.luma(), frame.luma()[top:bottom, left:right])

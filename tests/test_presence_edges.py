@@ -282,6 +282,39 @@ def test_shop_door_as_a_cctv_export_sees_its_edge_people_when_they_come(shared, 
     assert not any(54.75 - 0.25 <= a < last_visit[0] - 0.25 for a, _ in found), found  # nothing starts on balloons
 
 
+# the bars ``bench_variations.py``'s ``padded`` adds: above and below a picture wider than 4:3, beside a narrower one
+PADDED = (
+    "pad=w='if(gt(iw/ih,4/3),iw,ceil(ih*16/9/2)*2)':h='if(gt(iw/ih,4/3),ceil(iw*3/4/2)*2,ih)':x=(ow-iw)/2:y=(oh-ih)/2"
+)
+
+
+@pytest.mark.slow
+def test_a_padded_shop_door_is_watched_at_its_picture_edges(shared, dev_labels, tmp_path):
+    """The shop door (16:9) exported to 4:3, black bars above and below. Its edge visit is people's legs along the
+    top of the picture: with the bars analysed as picture, the border band watched them, and the picture's top
+    edge cut nobody (tIoU 0.00, as filmed 0.80). Inside its bars the picture is the recording's."""
+    labels = dev_labels["presence"]["cctv_shop_door.mp4"]["intervals_s"]
+    video = reencoded(shared / "data" / "videos" / "cctv_shop_door.mp4", tmp_path / "padded.mp4", 30, PADDED)
+    found = highlights(video, NO_PADDING)
+    for visit in (labels[0], labels[1], labels[-1]):
+        assert max(temporal_iou(tuple(visit), f) for f in found) >= 0.8, found
+    assert not any(54.75 - 0.25 <= a < labels[-1][0] - 0.25 for a, _ in found), found  # nothing starts on balloons
+
+
+@pytest.mark.slow
+def test_a_portrait_rope_jumper_padded_to_a_wide_frame_is_in_view_all_along(shared, tmp_path):
+    """A portrait phone video (216x320) of someone jumping rope, put in a 16:9 frame with black bars at its sides:
+    at the detector's 160 pixels the picture was 61 wide, the jumper a few pixels across, and never in a
+    highlight (as filmed, 100%). Inside its bars, the picture is analysed at the detector's full width."""
+    video = reencoded(shared / "data" / "videos" / "quva_060_jumping_rope.mp4", tmp_path / "padded.mp4", 30, PADDED)
+    info, scorer = probe(video), make_scorer(NO_PADDING)
+    with VideoSource(video, info) as source:
+        analysis = analyse(source, scorer, NO_PADDING)
+    found = find_intervals(analysis.times, analysis.scores, NO_PADDING.intervals, info.duration)
+    assert share_seen([(i.start, i.end) for i in found], (0.0, info.duration)) >= 0.9
+    assert "the 216x320 picture inside them" in scorer.describe()["picture"]  # the run says so
+
+
 @pytest.mark.slow
 def test_shop_door_in_snow_sees_its_edge_people_walk_along_the_edge(shared, dev_labels, tmp_path, monkeypatch):
     """The shop door with ``bench_weather.py``'s snow drawn over it, a keyframe every 30 frames at 29.97 fps

@@ -38,7 +38,7 @@ MANIFEST_FILE = "highlights.json"
 FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 # the detector's description's keys holding one line each on what it did about the recording
-DETECTOR_NOTES = ("camera", "exposure", "recheck")
+DETECTOR_NOTES = ("camera", "picture", "exposure", "recheck")
 LIVE_EXTRA = "live"  # the key of ``extra`` a live session's part keeps its own facts under
 
 

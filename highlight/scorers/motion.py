@@ -74,6 +74,10 @@ No training: the empty scene is learned from the recording itself.
   itself (a gust, a rim cut by the edge) is taken back (``highlight.scorers.recheck``):
   the looks with nobody in view (before it, or the recording's first ones) show where
   things sway, as the pass, judging each look as it came, could not yet tell.
+* A picture padded with black bars (``highlight.scorers.letterbox``) is the frame: the
+  detector is handed the picture inside them (``FramePart``), so that its edges, its
+  border band and the detector's width are the picture's, as if it had been filmed so.
+  Not where regions are drawn (on the frame, as the user saw it).
 * People partly in view at the frame's edges (``highlight.scorers.edges``): the border
   band in 4 times the detail, cut from the full frame; what is cut by the edge and
   travels along it counts as someone (``reference_area``), feet along the top too.
@@ -114,16 +118,17 @@ from highlight.scorers.camera import camera_motion, moves_against_camera
 from highlight.scorers.clutter import REACH, ClutterMap, unlike_each
 from highlight.scorers.edges import DETAIL, EdgeWatch
 from highlight.scorers.exposure import exposure_gain, gain_table
+from highlight.scorers.letterbox import picture_box
 from highlight.scorers.light import relit
 from highlight.scorers.people import SEEN_SHARE, people_places
 from highlight.scorers.recheck import VisitRecheck
 from highlight.scorers.steady import Steadier, displacement, shakes_in_place, steadied, uncovered
 from highlight.scorers.sway import LINK_SECONDS, SWAY_SECONDS, SwayWatch
-from highlight.source import Frame, VideoSource, fit_size
+from highlight.source import Frame, FramePart, VideoSource, fit_size
 
 CAMERA_MOTION_AREA = 0.05  # share of the picture that must change between two samples for a moving camera
 MAX_BORDERS = 64  # border images made by ``image_for`` waiting for ``score``
-EXPOSURE_PROBES = 3  # keyframes spread over the video that tell how it was exposed
+EXPOSURE_PROBES = 3  # keyframes spread over the video that tell how it was exposed, and where black bars are
 SHRINK_SECONDS = 5.0  # how far back someone's walking counts: leaving, not pausing
 HELD_SECONDS = 10.0  # how far back what held someone counts: their size before they set off to walk out
 SHRINK = 0.25  # of what differed there in those seconds: less, a moment after a walk, is what else is there
@@ -350,6 +355,7 @@ class MotionScorer(Scorer):
         self._shook = 0.0  # how far it shook, as a fraction of the width (0: it did not)
         self._gain = 1.0  # every grey level is multiplied by it: a recording left dark (``scorers.exposure``)
         self._lift: np.ndarray | None = None  # its lookup table (None: 1.0)
+        self._picture: Box | None = None  # the picture inside black bars, in the frame's pixels (None: no bars)
 
     @property
     def _watches_edges(self) -> bool:
@@ -380,7 +386,9 @@ class MotionScorer(Scorer):
 
     def prepare(self, source: VideoSource) -> None:
         self._model = self._new_model()
-        frame_size = (source.info.width, source.info.height)
+        probes = self._probes(source)
+        self._picture = self._find_picture(probes)
+        frame_size = _size(self._picture) if self._picture else (source.info.width, source.info.height)
         self._view = make_view(
             parse_regions(self.regions), parse_regions(self.excludes), frame_size, self.width, self.ball_only
         )
@@ -392,7 +400,7 @@ class MotionScorer(Scorer):
         self._sway, self._borders = SwayWatch(self.person_height), {}
         self._edges, self._steadier, self._shook = None, None, 0.0
         self._recheck = None
-        self._gain = self._exposure(source)
+        self._gain = self._exposure(probes)
         self._lift = gain_table(self._gain)
         if self._watches_edges:
             detail = fit_size(frame_size, min(frame_size[0], DETAIL * self.width), None)
@@ -435,16 +443,38 @@ class MotionScorer(Scorer):
             self._model.apply(self._normalise(image), learningRate=rate)
         self._model.apply(plate, learningRate=rate)
 
-    def _exposure(self, source: VideoSource) -> float:
-        """The gain that lifts a recording left dark (``highlight.scorers.exposure``), from the whole picture in
-        ``EXPOSURE_PROBES`` keyframes (not a region's crop: the camera exposed for all of it), as decoded;
-        1.0 for a live stream (no duration to spread them over)."""
+    def _probes(self, source: VideoSource) -> list[Frame]:
+        """``EXPOSURE_PROBES`` keyframes spread over the video, as decoded; none for a live stream (no duration to
+        spread them over)."""
         duration = source.info.duration
         if duration <= 0 or not math.isfinite(duration):
-            return 1.0
+            return []
         times = [duration * (k + 0.5) / EXPOSURE_PROBES for k in range(EXPOSURE_PROBES)]
-        frames = [frame for frame in map(source.frame_near, times) if frame is not None]
-        return exposure_gain([frame.image(width=self.width, fmt="gray") for frame in frames])
+        return [frame for frame in map(source.frame_near, times) if frame is not None]
+
+    def _find_picture(self, probes: list[Frame]) -> Box | None:
+        """The picture inside black bars (``highlight.scorers.letterbox``) in ``probes``, in the upright frame's
+        pixels; None without bars, and where regions are drawn (on the frame, as the user saw it)."""
+        if not probes or self.regions or self.excludes:
+            return None
+        found = picture_box([frame.image(fmt="gray") for frame in probes])  # at full size: to the pixel
+        if found is None:
+            return None
+        width, height = probes[0].size
+        left, top, right, bottom = found
+        return round(left * width), round(top * height), round(right * width), round(bottom * height)
+
+    def _framed(self, frame: Frame) -> Frame | FramePart:
+        """What the detector looks at of ``frame``: the picture inside its black bars, or all of it."""
+        return frame if self._picture is None else FramePart(frame, self._picture)
+
+    def _exposure(self, probes: list[Frame]) -> float:
+        """The gain that lifts a recording left dark (``highlight.scorers.exposure``), from the whole picture in
+        the ``probes`` (not a region's crop: the camera exposed for all of it; not its black bars), as decoded;
+        1.0 without probes (a live stream)."""
+        if not probes:
+            return 1.0
+        return exposure_gain([self._framed(frame).image(width=self.width, fmt="gray") for frame in probes])
 
     def _lifted(self, grey: np.ndarray) -> np.ndarray:
         """``grey`` with the recording's exposure gain applied (itself where it needs none)."""
@@ -523,6 +553,7 @@ class MotionScorer(Scorer):
         self._clutter.spare(people_places(places, pictures, smallest))
 
     def _spread(self, frame: Frame) -> _Spread:
+        frame = self._framed(frame)
         detail = None
         if self._watches_clutter and self._edges is not None:  # people working out in place: looked at in detail
             detail = self._lifted(frame.image(width=self._edges.width, height=self._edges.height, fmt="gray"))
@@ -548,11 +579,12 @@ class MotionScorer(Scorer):
         for time, image, border, *_ in spread:
             partner = source.frame_near(time + 1.0)
             if partner is not None and time + 0.2 <= partner.time <= time + 2.0:
+                partner = self._framed(partner)
                 small, shake = self._steady(self._small_grey(partner))
                 pairs.append((image, small, (border, self._border(partner, shake))))
         return pairs
 
-    def _small_grey(self, frame: Frame) -> np.ndarray:
+    def _small_grey(self, frame: Frame | FramePart) -> np.ndarray:
         view = self._view or make_view((), (), frame.size, self.width)
         left, top, right, bottom = view.box
         grey = frame.image(width=view.full_size[0], height=view.full_size[1], fmt="gray")[top:bottom, left:right]
@@ -574,7 +606,7 @@ class MotionScorer(Scorer):
             lined_up = np.where(uncovered(lined_up.shape, shake) == 255, self._plate, lined_up)  # wholly uncovered
         return lined_up, shake
 
-    def _border(self, frame: Frame, shake: np.ndarray | None = None) -> np.ndarray | None:
+    def _border(self, frame: Frame | FramePart, shake: np.ndarray | None = None) -> np.ndarray | None:
         """The frame's border band in detail (``highlight.scorers.edges``), where edges are watched; of the
         frame lined up with the empty scene where the camera shook (``shake``, measured on the small picture).
 
@@ -600,6 +632,7 @@ class MotionScorer(Scorer):
         return self._edges.strip_of_mask(unseen) if unseen.any() else None
 
     def image_for(self, frame: Frame) -> np.ndarray:
+        frame = self._framed(frame)
         small, shake = self._steady(self._small_grey(frame))
         image = self._normalise(small)
         border = self._border(frame, shake)
@@ -999,6 +1032,12 @@ class MotionScorer(Scorer):
         taken_back = self._recheck.note() if self._recheck is not None else None
         if taken_back:
             described["recheck"] = taken_back
+        if self._picture is not None:
+            left, top, right, bottom = self._picture
+            described["picture"] = (
+                f"the picture is padded with black bars: the {right - left}x{bottom - top} picture inside them "
+                f"(from {left},{top}) was analysed, its edges taken for the frame's"
+            )
         if self._gain > 1.0:
             described["exposure"] = (
                 f"the recording was left dark (dusk, a dim hall): its grey levels were multiplied by {self._gain:.2f}, "
@@ -1148,3 +1187,9 @@ def _either(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
     if b is None or b.shape != a.shape:
         return a
     return cv2.bitwise_or(a, b)
+
+
+def _size(box: Box) -> tuple[int, int]:
+    """The (width, height) of a box (left, top, right, bottom)."""
+    left, top, right, bottom = box
+    return right - left, bottom - top
