@@ -22,7 +22,9 @@
 
 A file given with ``realtime`` is paced at its own frame rate (packets are released
 when their time comes), which makes any recording behave like a camera for trying
-things out. Without it a file is read as fast as the frame loop takes frames, none dropped.
+things out. Without it a file is read as fast as the frame loop takes frames, none dropped,
+one at a time: a pause takes effect at the frame the loop paused at, as in a file's run,
+and the same file gives the same highlights every time.
 """
 
 from __future__ import annotations
@@ -218,6 +220,10 @@ class LiveSource:
         self.latest_frame: Frame | None = None  # for --preview
         self.ended = threading.Event()  # the reader is done: no more frames will come
         self._frames = FrameQueue(QUEUED_SECONDS, QUEUED_FRAMES)
+        # a file read as fast as the frame loop takes frames goes one frame at a time: the frame loop's
+        # pause (a quiet scene) takes effect at the frame it saw, as in a file's run, not frames later
+        self._in_step = not self.drops_when_behind
+        self._handled = threading.Semaphore(0)  # released by the frame loop each time it is done with a frame
         self._schedules: list[Schedule] = []
         self._gop_seconds = math.inf
         self._skipping = False  # every consumer paused: not decoding until the next keyframe
@@ -407,13 +413,17 @@ class LiveSource:
         """Queue a frame; when the frame loop is behind, drop the oldest rather than fall behind the stream.
 
         A file read as fast as possible (no ``realtime``) waits for the frame loop instead,
-        and so do the frames of the first seconds, buffered while the frame loop set up.
+        and so do the frames of the first seconds, buffered while the frame loop set up. Such
+        a file waits until the loop is done with the frame, too: decoded ahead, the frames
+        queued before a pause still came, as many as the threads' timing let through.
         """
         item = (frame, wanted)
         if self.drops_when_behind and not catching_up:
             self.live.dropped += self._frames.put_dropping(item)
             return
         while not self.stop.is_set() and not self._frames.put_waiting(item, timeout=0.2):
+            pass
+        while self._in_step and not self.stop.is_set() and not self._handled.acquire(timeout=0.2):
             pass
 
     # -- the interface analyse uses -----------------------------------------------------
@@ -431,7 +441,11 @@ class LiveSource:
                 continue
             self.stats.delivered += 1
             self.latest_frame = frame
-            yield frame, wanted
+            try:
+                yield frame, wanted
+            finally:
+                if self._in_step:
+                    self._handled.release()  # done with it (or gone): the reader may decode on
 
     def pause(self, consumer: int, longest_gop: float = LONGEST_QUIET_GOP_S) -> None:
         """Consumer ``consumer`` wants nothing more until the next keyframe (a quiet scene)."""
