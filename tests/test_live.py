@@ -255,16 +255,19 @@ def test_a_frame_loop_that_stalls_a_second_and_a_half_catches_up_without_droppin
     assert dropped > 0 and 16.8 - oldest <= QUEUED_SECONDS, (dropped, oldest)
 
 
+def pattern_clip(path: Path, seconds: float, *options: str) -> Path:
+    """FFmpeg's test pattern, 320x240 at 25 fps, as H.264 with a keyframe a second (``options``: x264's, more)."""
+    pattern = f"testsrc=size=320x240:rate=25:duration={seconds}"
+    command = [ffmpeg(), "-v", "error", "-f", "lavfi", "-i", pattern, "-c:v", "libx264", "-g", "25", *options]
+    subprocess.run([*command, "-pix_fmt", "yuv420p", str(path)], check=True, timeout=60)
+    return path
+
+
 def test_a_slow_frame_loop_drops_frames_rather_than_lag(tmp_path):
     """Every frame wanted at 25 fps, each taking 80 ms to analyse: frames are dropped, the delay stays bounded."""
     from highlight.live.stream import QUEUED_FRAMES, QUEUED_SECONDS, LiveSource
 
-    clip = tmp_path / "camera.mp4"
-    subprocess.run(
-        [ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=8", "-c:v", "libx264",
-         "-g", "25", "-pix_fmt", "yuv420p", str(clip)],
-        check=True, timeout=60,
-    )  # fmt: skip
+    clip = pattern_clip(tmp_path / "camera.mp4", 8)
     per_frame = 0.08
     lags = []
     with LiveSource(str(clip), threading.Event(), realtime=True) as source:
@@ -287,12 +290,7 @@ def test_a_file_read_at_full_speed_pauses_where_the_frame_loop_asked_as_a_run_do
     same excerpt gave a highlight from 2.18 s in one run, 2.58 s in the next)."""
     from highlight.live.stream import LiveSource
 
-    clip = tmp_path / "recording.mp4"
-    subprocess.run(
-        [ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=6", "-c:v", "libx264",
-         "-g", "25", "-bf", "0", "-pix_fmt", "yuv420p", str(clip)],
-        check=True, timeout=60,
-    )  # fmt: skip
+    clip = pattern_clip(tmp_path / "recording.mp4", 6, "-bf", "0")
     times = []
     with LiveSource(str(clip), threading.Event()) as source:
         for frame, _ in source.sample([None]):
@@ -478,12 +476,7 @@ def test_a_copied_clip_starts_at_the_keyframe_and_records_its_real_edges_in_sess
     from highlight.live.clips import write_packet_clip
     from highlight.live.ring import BufferedPacket, StreamTemplate
 
-    source = tmp_path / "camera.ts"
-    subprocess.run(
-        [ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=4", "-c:v", "libx264",
-         "-g", "25", "-bf", "2", "-pix_fmt", "yuv420p", str(source)],
-        check=True, timeout=60,
-    )  # fmt: skip
+    source = pattern_clip(tmp_path / "camera.ts", 4, "-bf", "2")
     session_offset = 100.0  # the session's clock is not the stream's
     with av.open(str(source)) as container:
         stream = container.streams.video[0]
