@@ -356,6 +356,12 @@ class Frame:
         return np.rot90(rows, k=self._rotation // 90) if self._rotation else rows
 
 
+def box_size(box: tuple[int, int, int, int]) -> tuple[int, int]:
+    """The (width, height) of a box (left, top, right, bottom)."""
+    left, top, right, bottom = box
+    return right - left, bottom - top
+
+
 class FramePart:
     """A box of a frame (upright, full-resolution pixels: left, top, right, bottom) as a frame of its own.
 
@@ -372,8 +378,7 @@ class FramePart:
 
     @property
     def size(self) -> tuple[int, int]:
-        left, top, right, bottom = self.box
-        return right - left, bottom - top
+        return box_size(self.box)
 
     def image(self, width: int | None = None, height: int | None = None, fmt: str = "rgb24") -> np.ndarray:
         """The box as ``Frame.image`` gives a frame: cut from the frame at full resolution, then scaled

@@ -220,9 +220,8 @@ class LiveSource:
         self.latest_frame: Frame | None = None  # for --preview
         self.ended = threading.Event()  # the reader is done: no more frames will come
         self._frames = FrameQueue(QUEUED_SECONDS, QUEUED_FRAMES)
-        # a file read as fast as the frame loop takes frames goes one frame at a time: the frame loop's
-        # pause (a quiet scene) takes effect at the frame it saw, as in a file's run, not frames later
-        self._in_step = not self.drops_when_behind
+        # a file read as fast as the frame loop takes frames (not ``drops_when_behind``) goes one frame at a
+        # time: the loop's pause (a quiet scene) takes effect at the frame it saw, as in a file's run
         self._handled = threading.Semaphore(0)  # released by the frame loop each time it is done with a frame
         self._schedules: list[Schedule] = []
         self._gop_seconds = math.inf
@@ -423,7 +422,7 @@ class LiveSource:
             return
         while not self.stop.is_set() and not self._frames.put_waiting(item, timeout=0.2):
             pass
-        while self._in_step and not self.stop.is_set() and not self._handled.acquire(timeout=0.2):
+        while not self.drops_when_behind and not self.stop.is_set() and not self._handled.acquire(timeout=0.2):
             pass
 
     # -- the interface analyse uses -----------------------------------------------------
@@ -444,7 +443,7 @@ class LiveSource:
             try:
                 yield frame, wanted
             finally:
-                if self._in_step:
+                if not self.drops_when_behind:
                     self._handled.release()  # done with it (or gone): the reader may decode on
 
     def pause(self, consumer: int, longest_gop: float = LONGEST_QUIET_GOP_S) -> None:

@@ -124,7 +124,7 @@ from highlight.scorers.people import SEEN_SHARE, people_places
 from highlight.scorers.recheck import VisitRecheck
 from highlight.scorers.steady import Steadier, displacement, shakes_in_place, steadied, uncovered
 from highlight.scorers.sway import LINK_SECONDS, SWAY_SECONDS, SwayWatch
-from highlight.source import Frame, FramePart, VideoSource, fit_size
+from highlight.source import Frame, FramePart, VideoSource, box_size, fit_size
 
 CAMERA_MOTION_AREA = 0.05  # share of the picture that must change between two samples for a moving camera
 MAX_BORDERS = 64  # border images made by ``image_for`` waiting for ``score``
@@ -388,7 +388,7 @@ class MotionScorer(Scorer):
         self._model = self._new_model()
         probes = self._probes(source)
         self._picture = self._find_picture(probes)
-        frame_size = _size(self._picture) if self._picture else (source.info.width, source.info.height)
+        frame_size = box_size(self._picture) if self._picture else (source.info.width, source.info.height)
         self._view = make_view(
             parse_regions(self.regions), parse_regions(self.excludes), frame_size, self.width, self.ball_only
         )
@@ -1033,9 +1033,10 @@ class MotionScorer(Scorer):
         if taken_back:
             described["recheck"] = taken_back
         if self._picture is not None:
-            left, top, right, bottom = self._picture
+            left, top = self._picture[:2]
+            width, height = box_size(self._picture)
             described["picture"] = (
-                f"the picture is padded with black bars: the {right - left}x{bottom - top} picture inside them "
+                f"the picture is padded with black bars: the {width}x{height} picture inside them "
                 f"(from {left},{top}) was analysed, its edges taken for the frame's"
             )
         if self._gain > 1.0:
@@ -1187,9 +1188,3 @@ def _either(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
     if b is None or b.shape != a.shape:
         return a
     return cv2.bitwise_or(a, b)
-
-
-def _size(box: Box) -> tuple[int, int]:
-    """The (width, height) of a box (left, top, right, bottom)."""
-    left, top, right, bottom = box
-    return right - left, bottom - top
