@@ -607,6 +607,39 @@ def test_someone_walking_away_behind_a_flag_an_arm_out_walked_and_the_flag_alone
     assert flag.walked_at == -np.inf and on_the_spot.walked_at == -np.inf
 
 
+def test_a_walk_seen_a_keyframe_apart_at_29_97_fps_is_a_walk():
+    """The walker of the test above sampled a keyframe apart at 29.97 fps: 30 frames are 1.001 s, and the first
+    of the four sightings going one way is 3.003 s before the last. It is as much within ``SWAY_SECONDS`` as at
+    30 fps; before, it was dropped from the path, the walk never seen, and in the office recording with leaves in
+    front of the door at 29.97 fps the second visit held 5 s past the visitor's leaving through it."""
+    everywhere = np.full((90, 160), 255, np.uint8)
+    walker = SwayWatch(person_height=0.3)
+    for k, x in enumerate(range(124, 20, -24)):
+        arm = [(x + 10, 20, 24, 4)] if k != 2 else []
+        walker.may_start(moving((x, 14, 12, 44), *arm), 1.001 * k, True, 20, everywhere)
+    assert walker.walked_at == pytest.approx(4.004)
+
+
+def test_going_one_way_where_leaves_swayed_starts_a_visit_and_the_leaves_swinging_do_not():
+    """A clump of leaves swings in front of a door, held back and remembered; someone comes in through the door
+    behind it, as large as the clump, no upright shape among the leaves, moving where it swayed: the leaves
+    swinging again, however far they go. Going one way at every step over four samples, by more than their
+    widest, is a walk, and starts the visit (in the 10-minute office recording with leaves in the middle at 29.97
+    fps, the second visitor was held back 18 s as the leaves: tIoU 0.67, 0.96 now). The clump swinging back and
+    forth over as many samples starts nothing."""
+    everywhere = np.full((90, 160), 255, np.uint8)
+    door = SwayWatch(person_height=0.3)
+    clump = [(40, 20, 40, 30), (48, 24, 40, 30)]  # as wide as tall: swinging a few pixels
+    for t in range(4):
+        assert not door.may_start(moving(clump[t % 2]), float(t), True, 20, everywhere).any()
+    bodies = [(40, 22, 30, 26), (58, 14, 14, 40), (60, 22, 30, 26), (70, 22, 30, 26)]  # upright once, 30 px on
+    started = [door.may_start(moving(body), float(t), True, 20, everywhere).any() for t, body in enumerate(bodies, 10)]
+    assert started == [False, False, False, True]
+    leaves = SwayWatch(person_height=0.3)
+    for t in range(12):
+        assert not leaves.may_start(moving(clump[t % 2]), float(t), True, 20, everywhere).any()
+
+
 def test_what_came_in_at_once_to_nothing_must_travel_there_next_time_and_a_visitor_who_walked_need_not():
     """A band cut by the top edge starts a visit at once (the rim of a bush bending in a gust); nobody walks in
     it, over samples enough to see a walk. The next time something comes in there, it starts nothing until it

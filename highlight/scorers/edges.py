@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 
 from highlight.scorers.clutter import MovingShare, moved_between, unlike_each
-from highlight.scorers.sway import LINK_SECONDS, SWAY_SECONDS
+from highlight.scorers.sway import LINK_SECONDS, SWAY_SECONDS, within_seconds
 
 BAND = 0.06  # the border band, as a fraction of the picture's height: a sliver of someone
 DETAIL = 4  # the band is looked at this many times the detector's working width (up to the full frame)
@@ -39,10 +39,6 @@ TRAVEL = 0.03  # a person walks this fraction of the width along the edge within
 LINK = 0.15  # of the width a second: as far from a track's last place as a walker gets, a blob continues it
 SMALLEST = 0.25  # of the detector's ``min_blob``: at the edge a foot is all there may be
 LONGEST = 0.25  # of the picture's shorter side: a blob longer than this along the edge is light or the camera
-# Samples a keyframe apart come at frame times, a little past whole seconds: 30 frames at 29.97 fps
-# are 1.001 s, and the third sample after a track's first is 3.003 s on. It is as much within
-# ``SWAY_SECONDS`` as at 30 fps; without this slack a track had one look fewer to travel in.
-SAMPLE_SLACK = 0.05  # s
 BLUR = 5  # pixels: the band's blur (compression blocks, noise), across and along
 POINT = BLUR * BLUR  # a blob no larger than this may be one pixel of the band, blurred: a speck, not a shape
 
@@ -225,7 +221,7 @@ class EdgeWatch:
     @staticmethod
     def _may_travel(track: _Track, t: float) -> bool:
         """Whether the track is new enough to travel yet (``SWAY_SECONDS``), and has not."""
-        return not track.travelled and t - track.born <= SWAY_SECONDS + SAMPLE_SLACK
+        return not track.travelled and within_seconds(t - track.born, SWAY_SECONDS)
 
     def _learn_clutter(self, strip: np.ndarray, t: float) -> None:
         """Follow how often each place moves between regular samples, over ``memory`` seconds.

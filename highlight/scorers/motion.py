@@ -123,7 +123,7 @@ from highlight.scorers.light import relit
 from highlight.scorers.people import SEEN_SHARE, people_places
 from highlight.scorers.recheck import VisitRecheck
 from highlight.scorers.steady import Steadier, displacement, shakes_in_place, steadied, uncovered
-from highlight.scorers.sway import LINK_SECONDS, SWAY_SECONDS, SwayWatch
+from highlight.scorers.sway import LINK_SECONDS, SWAY_SECONDS, SwayWatch, within_seconds
 from highlight.source import Frame, FramePart, VideoSource, box_size, fit_size
 
 CAMERA_MOTION_AREA = 0.05  # share of the picture that must change between two samples for a moving camera
@@ -681,7 +681,12 @@ class MotionScorer(Scorer):
             moving_own = self._blob_area(own, image, background)  # what can keep a presence
             travels = self._may_start(own, t, learn) if camera is None and self._watches_clutter else own
             starting = moving_own if travels is own else self._blob_area(travels, image, background)  # can start one
-            if not self._present and travels is not own and t - self._left_at <= SWAY_SECONDS and not self._walked_out:
+            if (
+                not self._present
+                and travels is not own
+                and within_seconds(t - self._left_at, SWAY_SECONDS)
+                and not self._walked_out
+            ):
                 starting = max(starting, self._blob_area(self._where_they_were(own), image, background))
             if self._present:
                 if self._moved_before is not None:  # what was moving before the visit does not hold it
@@ -709,7 +714,9 @@ class MotionScorer(Scorer):
                 quiet = self._follow_presence(image, starting, moving_own, still, near, gap)
                 if self._present and not self._ended:
                     # not someone in view from the first sample, nor one who paused on their spot a moment ago
-                    self._sway.visit_began(t, entered=previous is not None and t - self._left_at > SWAY_SECONDS)
+                    self._sway.visit_began(
+                        t, entered=previous is not None and not within_seconds(t - self._left_at, SWAY_SECONDS)
+                    )
                     theirs = self._person_sized(cv2.bitwise_or(travels, self._where_they_were(own)))  # what started it
                     self._where = cv2.dilate(theirs, np.ones((REACH, REACH), np.uint8)) if theirs.any() else None
                     self._moved_before = _either(
@@ -773,7 +780,7 @@ class MotionScorer(Scorer):
         there moves where they were after they walked out, but in place: it held the
         visit until the wind dropped.
         """
-        walked = t - self._sway.walked_at <= SHRINK_SECONDS
+        walked = within_seconds(t - self._sway.walked_at, SHRINK_SECONDS)
         if not walked or share >= SHRINK:
             return False
         near = self._moves_near(travels, held, still, counted=True)
@@ -858,7 +865,7 @@ class MotionScorer(Scorer):
     def _note_where(self, own: np.ndarray, held: np.ndarray | None, t: float) -> None:
         """Remember where the one present is (a regular sample), or when they were last seen."""
         if self._ended:
-            self._left_at, self._walked_out = t, t - self._sway.walked_at <= SHRINK_SECONDS
+            self._left_at, self._walked_out = t, within_seconds(t - self._sway.walked_at, SHRINK_SECONDS)
             self._sway.visit_ended()
         if not self._present:
             return
@@ -992,7 +999,7 @@ class MotionScorer(Scorer):
             return False
         t = self._last_time
         edge = self._edges is not None and self._edges.undecided(t)
-        return t - self._left_at <= SWAY_SECONDS or self._sway.undecided(t) or edge
+        return within_seconds(t - self._left_at, SWAY_SECONDS) or self._sway.undecided(t) or edge
 
     @property
     def camera_shakes(self) -> bool:

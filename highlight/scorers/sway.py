@@ -27,9 +27,11 @@ followed (``LINK_SECONDS``). So where objects were held back, with nobody in vie
 remembered for the rest of the recording (``swayed``): motion mostly there
 (``SWAYED_THERE``), and no more than ``GROWN`` times the largest thing held back there,
 is the same thing swinging again and starts nothing, however it is shaped or shifts,
-and ``swayed_places`` keeps it from holding a visit. An object first seen anywhere else
-is not that thing: where it was itself held back since does not keep its shape from
-counting.
+unless it goes one way at every step, far (``_body_went_one_way``, below): someone who comes
+in through a door behind leaves, as large as the clumps held back there, walks into the
+room; a clump swings back. ``swayed_places`` keeps what swayed from holding a visit. An
+object first seen anywhere else is not that thing: where it was itself held back since
+does not keep its shape from counting.
 
 A visit that came in at once and in which nobody walked came to nothing (``came_to_nothing``):
 the rim of a dense bush, bent beyond its usual swing by a gust, is a band as tall as a
@@ -59,11 +61,21 @@ from highlight.scorers.clutter import REACH, SWEPT_SECONDS, UPRIGHT, is_upright
 
 SWAY_SECONDS = 3.0  # long enough for a swing to come back (balloons, leaves: a second or two), short for a walk
 LINK_SECONDS = 1.5  # an object not seen for longer is gone (quiet stretches are sampled a keyframe apart)
+# Samples a keyframe apart come at frame times, a little past whole seconds: 30 frames at 29.97 fps
+# are 1.001 s, and the third sample after a track's first is 3.003 s on. It is as much within
+# ``SWAY_SECONDS`` as at 30 fps; without this slack a track had one look fewer to travel in.
+SAMPLE_SLACK = 0.05  # s: the seconds above, and any such span, are measured with it (``within_seconds``)
 TRAVEL = 0.3  # of the extent it covered: a walker gets there in a stride or two; a swing stays near its middle
 NEARBY = 0.5  # of the width a second: how fast someone close to the camera crosses the picture
 GROWN = 3.0  # an object this many times larger or smaller than at its last sample is another one
 WALK_SAMPLES = 3  # samples an object is followed over before its way sideways is a walk
 SWAYED_THERE = 0.5  # of a new motion's pixels: where something swayed before, it is that thing swinging again
+
+
+def within_seconds(elapsed: float, seconds: float) -> bool:
+    """Whether ``elapsed`` (between two samples) is at most ``seconds``, as samples at frame times tell it
+    (``SAMPLE_SLACK``)."""
+    return elapsed <= seconds + SAMPLE_SLACK
 
 
 class _Sight(NamedTuple):
@@ -172,7 +184,8 @@ class SwayWatch:
         """Whether an object seen at the sample at ``t`` is held back so far but new enough to travel yet
         (``SWAY_SECONDS``), and not where something swayed: the samples that follow it tell whether it is someone."""
         return any(
-            o.seen == t and not o.may_start and not o.swayed_there and t - o.born <= SWAY_SECONDS for o in self.objects
+            o.seen == t and not o.may_start and not o.swayed_there and within_seconds(t - o.born, SWAY_SECONDS)
+            for o in self.objects
         )
 
     def _learn(self, known: _Object | None, piece: np.ndarray, region: np.ndarray, t: float) -> bool:
@@ -199,14 +212,17 @@ class SwayWatch:
             )
             return entering
         known.area = area
-        known.path = [p for p in known.path if t - p.t <= SWAY_SECONDS] + [point]
+        known.path = [p for p in known.path if within_seconds(t - p.t, SWAY_SECONDS)] + [point]
         # wherever it went; or its body, where what moves beside them is followed with them (a flag by them)
         if (_walked(known.path) and is_upright(box, piece.shape[0], self.person_height)) or _body_walked(known.path):
             self.walked_at = t
-        # someone in view from the first sample, moving in pieces there, shows whole at a later one; what it
-        # swayed as itself since it was first seen is no other thing swinging again (``born_where_swayed``)
-        may_start = (self._travelled(known.path) and not again) or (
-            self._standing(piece, largest) and not known.born_where_swayed
+        # a walk into the room, also where something swayed; someone in view from the first sample, moving in
+        # pieces there, shows whole at a later one; what it swayed as itself since it was first seen is no other
+        # thing swinging again (``born_where_swayed``)
+        may_start = (
+            _body_went_one_way(known.path[-WALK_SAMPLES - 1 :])
+            or (self._travelled(known.path) and not again)
+            or (self._standing(piece, largest) and not known.born_where_swayed)
         )
         if may_start and not known.may_start:  # since the sample before: what swung there before is not them
             since = known.path[-2].t if len(known.path) > 1 else t
