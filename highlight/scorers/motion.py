@@ -937,7 +937,9 @@ class MotionScorer(Scorer):
         spared = self._clutter.spared(opened)
         if spared is not None:
             opened = cv2.bitwise_and(opened, cv2.bitwise_not(spared))
-        allowed = self._sway.may_start(opened, t, learn, self.min_blob * own.size, self._may_remember_swaying(own))
+        allowed = self._sway.may_start(
+            opened, t, learn, self.min_blob * own.size, self._may_remember_swaying(own), self._clutter.moving.known()
+        )
         if spared is not None:
             return cv2.bitwise_or(allowed, spared)
         return own if allowed is opened else allowed

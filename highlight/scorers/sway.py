@@ -17,7 +17,11 @@ behind leaves, the pieces of a body within reach of each other, a column),
 and so may a followed object once it has that shape: someone in view from the first
 frame, seen in pieces there (a dark shirt against a dark fence), shows whole a moment
 later. Any other starts one only once its centre has moved by ``TRAVEL`` of the extent
-it covered in the last ``SWAY_SECONDS``: a swing stays inside the extent it sweeps. The
+it covered in the last ``SWAY_SECONDS``: a swing stays inside the extent it sweeps.
+Seen twice, a clump of leaves can seem to: the clutter map has learned by then that
+leaves move there, and takes them out; but before it knows anything of the scene
+(``scene_known``: keyframes that pair no frames a second apart, 29.97 fps with one
+every 30 frames, and the pass's first looks) travel takes a third sighting. The
 pipeline then scores the frames since the sample before (``Scorer.began_at``), so the
 visit starts where they came into view. Once someone is in view this does not matter:
 the presence is held by what differs from the empty scene.
@@ -70,6 +74,7 @@ NEARBY = 0.5  # of the width a second: how fast someone close to the camera cros
 GROWN = 3.0  # an object this many times larger or smaller than at its last sample is another one
 WALK_SAMPLES = 3  # samples an object is followed over before its way sideways is a walk
 SWAYED_THERE = 0.5  # of a new motion's pixels: where something swayed before, it is that thing swinging again
+SIGHTINGS_TO_TRAVEL = {True: 2, False: 3}  # whether the clutter map knows the scene -> sightings travel takes
 
 
 def within_seconds(elapsed: float, seconds: float) -> bool:
@@ -131,11 +136,18 @@ class SwayWatch:
         self._reach = np.ones((REACH, REACH), np.uint8)
 
     def may_start(
-        self, motion: np.ndarray, t: float, learn: bool, smallest: float, remember: np.ndarray | None = None
+        self,
+        motion: np.ndarray,
+        t: float,
+        learn: bool,
+        smallest: float,
+        remember: np.ndarray | None = None,
+        scene_known: bool = True,
     ) -> np.ndarray:
         """The part of ``motion`` (255 = moving, clutter removed) that may start a presence.
 
-        ``learn``: a regular sample, in time order, that updates the objects; frames
+        ``scene_known``: whether the clutter map knows where the picture keeps moving
+        (``SIGHTINGS_TO_TRAVEL``). ``learn``: a regular sample, in time order, that updates the objects; frames
         between samples are judged by the objects' verdicts at the last sample (motion
         not seen then is let through, as before there was this test). Objects of fewer
         than ``smallest`` moving pixels are let through: the detector's blob filter
@@ -170,7 +182,7 @@ class SwayWatch:
             for other_region, other_piece in parts[1:]:  # the pieces of one object: a bunch, a body in parts
                 region, piece = cv2.bitwise_or(region, other_region), cv2.bitwise_or(piece, other_piece)
             if learn:
-                ok = self._learn(known_by_id.get(key), piece, region, t)
+                ok = self._learn(known_by_id.get(key), piece, region, t, scene_known)
                 if remember is not None and not ok:
                     self._note_swayed(cv2.bitwise_and(region, remember), t, cv2.countNonZero(piece))
             else:
@@ -188,7 +200,9 @@ class SwayWatch:
             for o in self.objects
         )
 
-    def _learn(self, known: _Object | None, piece: np.ndarray, region: np.ndarray, t: float) -> bool:
+    def _learn(
+        self, known: _Object | None, piece: np.ndarray, region: np.ndarray, t: float, scene_known: bool = True
+    ) -> bool:
         """Follow ``known`` (None: a new object) to ``piece``, where it moves now, and give its verdict."""
         box = cv2.boundingRect(piece)
         moments = cv2.moments(piece, binaryImage=True)
@@ -221,7 +235,7 @@ class SwayWatch:
         # thing swinging again (``born_where_swayed``)
         may_start = (
             _body_went_one_way(known.path[-WALK_SAMPLES - 1 :])
-            or (self._travelled(known.path) and not again)
+            or (len(known.path) >= SIGHTINGS_TO_TRAVEL[scene_known] and self._travelled(known.path) and not again)
             or (self._standing(piece, largest) and not known.born_where_swayed)
         )
         if may_start and not known.may_start:  # since the sample before: what swung there before is not them
