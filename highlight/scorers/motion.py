@@ -681,12 +681,7 @@ class MotionScorer(Scorer):
             moving_own = self._blob_area(own, image, background)  # what can keep a presence
             travels = self._may_start(own, t, learn) if camera is None and self._watches_clutter else own
             starting = moving_own if travels is own else self._blob_area(travels, image, background)  # can start one
-            if (
-                not self._present
-                and travels is not own
-                and within_seconds(t - self._left_at, SWAY_SECONDS)
-                and not self._walked_out
-            ):
+            if not self._present and travels is not own and self._left_lately(t) and not self._walked_out:
                 starting = max(starting, self._blob_area(self._where_they_were(own), image, background))
             if self._present:
                 if self._moved_before is not None:  # what was moving before the visit does not hold it
@@ -714,9 +709,7 @@ class MotionScorer(Scorer):
                 quiet = self._follow_presence(image, starting, moving_own, still, near, gap)
                 if self._present and not self._ended:
                     # not someone in view from the first sample, nor one who paused on their spot a moment ago
-                    self._sway.visit_began(
-                        t, entered=previous is not None and not within_seconds(t - self._left_at, SWAY_SECONDS)
-                    )
+                    self._sway.visit_began(t, entered=previous is not None and not self._left_lately(t))
                     theirs = self._person_sized(cv2.bitwise_or(travels, self._where_they_were(own)))  # what started it
                     self._where = cv2.dilate(theirs, np.ones((REACH, REACH), np.uint8)) if theirs.any() else None
                     self._moved_before = _either(
@@ -780,11 +773,20 @@ class MotionScorer(Scorer):
         there moves where they were after they walked out, but in place: it held the
         visit until the wind dropped.
         """
-        walked = within_seconds(t - self._sway.walked_at, SHRINK_SECONDS)
-        if not walked or share >= SHRINK:
+        if not self._walked_lately(t) or share >= SHRINK:
             return False
         near = self._moves_near(travels, held, still, counted=True)
         return not near and self._mostly_changed(held, changed)
+
+    def _walked_lately(self, t: float) -> bool:
+        """Whether someone walked (``SwayWatch.walked_at``) in the ``SHRINK_SECONDS`` before ``t``: leaving, not
+        pausing."""
+        return within_seconds(t - self._sway.walked_at, SHRINK_SECONDS)
+
+    def _left_lately(self, t: float) -> bool:
+        """Whether the last presence ended in the ``SWAY_SECONDS`` before ``t``: what moves where they were may be
+        them, moving again on their spot."""
+        return within_seconds(t - self._left_at, SWAY_SECONDS)
 
     def _uncovered(
         self, t: float, held: np.ndarray | None, moves_near: bool, image: np.ndarray, changed: np.ndarray | None
@@ -865,7 +867,7 @@ class MotionScorer(Scorer):
     def _note_where(self, own: np.ndarray, held: np.ndarray | None, t: float) -> None:
         """Remember where the one present is (a regular sample), or when they were last seen."""
         if self._ended:
-            self._left_at, self._walked_out = t, within_seconds(t - self._sway.walked_at, SHRINK_SECONDS)
+            self._left_at, self._walked_out = t, self._walked_lately(t)
             self._sway.visit_ended()
         if not self._present:
             return
@@ -1001,7 +1003,7 @@ class MotionScorer(Scorer):
             return False
         t = self._last_time
         edge = self._edges is not None and self._edges.undecided(t)
-        return within_seconds(t - self._left_at, SWAY_SECONDS) or self._sway.undecided(t) or edge
+        return self._left_lately(t) or self._sway.undecided(t) or edge
 
     @property
     def camera_shakes(self) -> bool:

@@ -200,9 +200,7 @@ class SwayWatch:
             for o in self.objects
         )
 
-    def _learn(
-        self, known: _Object | None, piece: np.ndarray, region: np.ndarray, t: float, scene_known: bool = True
-    ) -> bool:
+    def _learn(self, known: _Object | None, piece: np.ndarray, region: np.ndarray, t: float, scene_known: bool) -> bool:
         """Follow ``known`` (None: a new object) to ``piece``, where it moves now, and give its verdict."""
         box = cv2.boundingRect(piece)
         moments = cv2.moments(piece, binaryImage=True)
@@ -228,13 +226,18 @@ class SwayWatch:
         known.area = area
         known.path = [p for p in known.path if within_seconds(t - p.t, SWAY_SECONDS)] + [point]
         # wherever it went; or its body, where what moves beside them is followed with them (a flag by them)
-        if (_walked(known.path) and is_upright(box, piece.shape[0], self.person_height)) or _body_walked(known.path):
+        went_one_way = _body_went_one_way(known.path)
+        if (
+            (_walked(known.path) and is_upright(box, piece.shape[0], self.person_height))
+            or _body_walked(known.path)
+            or went_one_way
+        ):
             self.walked_at = t
         # a walk into the room, also where something swayed; someone in view from the first sample, moving in
         # pieces there, shows whole at a later one; what it swayed as itself since it was first seen is no other
         # thing swinging again (``born_where_swayed``)
         may_start = (
-            _body_went_one_way(known.path[-WALK_SAMPLES - 1 :])
+            went_one_way
             or (len(known.path) >= SIGHTINGS_TO_TRAVEL[scene_known] and self._travelled(known.path) and not again)
             or (self._standing(piece, largest) and not known.born_where_swayed)
         )
@@ -438,31 +441,28 @@ def _walked(path: list[_Sight]) -> bool:
 
 def _body_walked(path: list[_Sight]) -> bool:
     """The object's largest blob, upright at each of the last ``WALK_SAMPLES`` samples, went sideways by its own
-    width over them; or, upright at one of the last ``WALK_SAMPLES`` + 1, went one way all along them
-    (``_body_went_one_way``).
+    width over them.
 
     Someone walking out beside a flag that flaps with them is one object with it, its box
     as wide as both: that box barely moves as they go, their body does. Upright at every
     sample, it is a body, not whichever speck or band of cloth is largest at each. Someone
-    walking away behind a flag, an arm out, is upright at few samples; but they go one way
-    at every step, and further than they are wide.
+    walking away behind a flag, an arm out, is upright at few samples: ``_body_went_one_way``.
     """
     recent = path[-WALK_SAMPLES:]
     upright = all(p.body_upright for p in recent)
-    if len(recent) == WALK_SAMPLES and upright and _went_sideways([(p.body_x, p.body_width) for p in recent]):
-        return True
-    return _body_went_one_way(path[-WALK_SAMPLES - 1 :])
+    return len(recent) == WALK_SAMPLES and upright and _went_sideways([(p.body_x, p.body_width) for p in recent])
 
 
 def _body_went_one_way(path: list[_Sight]) -> bool:
-    """Over ``WALK_SAMPLES`` + 1 samples, the centre of the largest blob, upright at one of them at least, moved the
-    same way at every step, and by its widest width in all.
+    """Over the last ``WALK_SAMPLES`` + 1 samples of ``path``, the centre of the largest blob, upright at one of
+    them at least, moved the same way at every step, and by its widest width in all.
 
     A walker crossing the picture covers about their own width every half second; one walking
     away from the camera, to a door at the back, half of it a second. Either way they go one
     way at every step. The largest piece of a flag's cloth jumps back and forth across it, and
     someone working out on one spot goes back and forth about it.
     """
+    path = path[-WALK_SAMPLES - 1 :]
     if len(path) < WALK_SAMPLES + 1 or not any(p.body_upright for p in path):
         return False
     steps = np.diff([p.body_x for p in path])
